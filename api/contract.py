@@ -1,0 +1,121 @@
+"""Declare an endpoint's contract once: auth, request and response schemas.
+
+The `operation` decorator validates requests with the declared pydantic models, checks
+sign-in and role, shapes the response through the response model, and records all of it
+on the view so `api.openapi` can build the OpenAPI document from the same declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, Literal
+
+from flask import Response, jsonify, request
+from flask_jwt_extended import current_user, verify_jwt_in_request
+from pydantic import BaseModel, ValidationError
+
+from api.errors import BadRequest, UnsupportedMediaType
+from services.errors import Forbidden, InvalidInput
+
+Auth = Literal["public", "user", "admin", "refresh"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the OpenAPI document needs to know about one endpoint."""
+
+    auth: Auth
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+    extra_responses: dict[int, str] = field(default_factory=dict)
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Pydantic errors as {field: reason}, one reason per field."""
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        name = ".".join(str(part) for part in err["loc"]) or "body"
+        fields.setdefault(name, err["msg"])
+    return fields
+
+
+def parse_json_body(model: type[BaseModel]) -> BaseModel:
+    """The request's JSON body validated by `model` (415, 400 or 422 otherwise)."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the body as application/json.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput("Some fields are invalid.", field_errors(exc)) from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    """The query string validated by `model` (422 otherwise)."""
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise InvalidInput("Some query parameters are invalid.", field_errors(exc)) from None
+
+
+def authorize(auth: Auth) -> None:
+    """Check the caller's token and role for this endpoint."""
+    if auth == "public":
+        return
+    verify_jwt_in_request(refresh=auth == "refresh")
+    if auth == "admin" and not current_user.is_admin:
+        raise Forbidden("Administrators only.")
+
+
+def render(op: Operation, result: Any) -> Response:
+    """Turn a view's return value into a JSON response shaped by the response model."""
+    if isinstance(result, Response):
+        return result
+    status = op.status
+    if isinstance(result, tuple):
+        result, status = result
+    if op.response is not None:
+        result = op.response.model_validate(result, from_attributes=True).model_dump(mode="json")
+    response = jsonify(result)
+    response.status_code = status
+    return response
+
+
+def operation(
+    *,
+    auth: Auth = "user",
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    tags: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
+    """Declare and enforce an endpoint's contract; the view gets `body`/`query` models."""
+    op = Operation(auth, body, query, response, status, errors, tags)
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapper(**path_args: Any) -> Response:
+            authorize(op.auth)
+            kwargs = dict(path_args)
+            if op.query is not None:
+                kwargs["query"] = parse_query(op.query)
+            if op.body is not None:
+                kwargs["body"] = parse_json_body(op.body)
+            return render(op, view(**kwargs))
+
+        wrapper.openapi_operation = op  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

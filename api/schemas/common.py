@@ -1,0 +1,39 @@
+"""Models shared by every resource: the error shape and pagination."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictModel(BaseModel):
+    """A request model that rejects unknown fields (typos are errors, not silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `invalid`.")
+    message: str = Field(description="What went wrong, for a person.")
+    fields: dict[str, str] = Field(description="Per-field reasons, empty when not about fields.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error response has this shape."""
+
+    error: ErrorDetail
+
+
+class PageQuery(StrictModel):
+    page: int = Field(1, ge=1, le=1_000_000)
+    per_page: int = Field(20, ge=1, le=200)
+
+
+class PageMeta(BaseModel):
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class Message(BaseModel):
+    message: str

@@ -1,0 +1,115 @@
+"""Who is signed in to the dashboard, and what each page and callback lets them reach.
+
+Pages declare `access` ("public", "user" or "admin") in `register_page`. A private page
+opened while signed out redirects to sign in (server-side for a full load, in the layout
+for in-app navigation); an admin page opened by a student renders "not allowed". Callbacks
+need a valid access cookie and the CSRF header unless every output belongs to a public page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import quote
+
+import dash
+from dash import dcc
+from flask import Flask, g, redirect, request
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException
+from jwt.exceptions import PyJWTError
+
+from dashboard.components.shell import not_allowed
+from db.models import User
+
+CALLBACK_PATH = "/_dash-update-component"
+PUBLIC_ID_PREFIXES = ("login-", "register-", "about-", "shell-", "_pages_")
+
+
+def signed_in_user() -> User | None:
+    """The user of the request's access cookie, or None (never raises)."""
+    if "dashboard_user" in g:
+        return g.dashboard_user
+    try:
+        verify_jwt_in_request(optional=True, locations=["cookies"])
+        user = get_current_user()
+    except (JWTExtendedException, PyJWTError):
+        user = None
+    g.dashboard_user = user
+    return user
+
+
+def login_url(next_path: str) -> str:
+    """The sign-in page that returns to `next_path` afterwards."""
+    return f"/login?next={quote(next_path, safe='/')}"
+
+
+def safe_next(next_path: str | None) -> str:
+    """`next_path` if it is a path on this site, else the home page."""
+    if next_path and next_path.startswith("/") and not next_path.startswith("//"):
+        return next_path
+    return "/"
+
+
+def page(access: str, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a page's layout so it only renders for those allowed; it receives `user`."""
+
+    def decorate(render: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(render)
+        def layout(**kwargs: Any) -> Any:
+            user = signed_in_user()
+            if access == "public":
+                return render(user=user, **kwargs)
+            if user is None:
+                return dcc.Location(id="shell-redirect", href=login_url(path), refresh=True)
+            if access == "admin" and not user.is_admin:
+                return not_allowed()
+            return render(user=user, **kwargs)
+
+        return layout
+
+    return decorate
+
+
+def _output_ids(payload: dict[str, Any]) -> list[str]:
+    outputs = payload.get("outputs") or []
+    if isinstance(outputs, dict):
+        outputs = [outputs]
+    ids = []
+    for output in outputs:
+        if isinstance(output, list):
+            ids.extend(_output_ids({"outputs": output}))
+            continue
+        component_id = output.get("id", "") if isinstance(output, dict) else ""
+        ids.append(component_id.get("type", "") if isinstance(component_id, dict) else component_id)
+    return ids
+
+
+def _is_public_callback(payload: dict[str, Any]) -> bool:
+    ids = _output_ids(payload)
+    return bool(ids) and all(str(i).startswith(PUBLIC_ID_PREFIXES) for i in ids)
+
+
+def _private_paths() -> set[str]:
+    return {entry["path"] for entry in dash.page_registry.values() if entry.get("access", "user") != "public"}
+
+
+def init_app(server: Flask) -> None:
+    """Guard full page loads and callbacks on the Flask server."""
+    private_paths: set[str] = set()
+
+    @server.before_request
+    def guard_dashboard():
+        if request.path == CALLBACK_PATH and request.method == "POST":
+            if _is_public_callback(request.get_json(silent=True) or {}):
+                return None
+            verify_jwt_in_request(locations=["cookies"])
+            g.dashboard_user = get_current_user()
+            return None
+        if request.method == "GET" and not request.path.startswith(("/api/", "/_dash", "/assets/")):
+            if not private_paths:
+                private_paths.update(_private_paths())
+            if request.path in private_paths and signed_in_user() is None:
+                return redirect(login_url(request.full_path.rstrip("?")))
+        return None

@@ -1,0 +1,60 @@
+"""Labelled form fields with inline error feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+
+def text_field(
+    field_id: str,
+    label: str,
+    *,
+    input_type: str = "text",
+    value: Any = None,
+    help_text: str | None = None,
+    autocomplete: str | None = None,
+    disabled: bool = False,
+) -> html.Div:
+    """A label bound to its input, the invalid-feedback slot and optional help text."""
+    return html.Div(
+        [
+            dbc.Label(label, html_for=field_id),
+            dbc.Input(
+                id=field_id,
+                type=input_type,
+                value=value,
+                autoComplete=autocomplete,
+                disabled=disabled,
+                debounce=False,
+            ),
+            dbc.FormFeedback(id=f"{field_id}-feedback", type="invalid"),
+            dbc.FormText(help_text, id=f"{field_id}-help") if help_text else None,
+        ],
+        className="mb-3",
+    )
+
+
+def field_states(prefix: str, names: list[str], problems: dict[str, str]) -> list[Any]:
+    """For each field: [invalid flag, feedback text], flattened in order of `names`."""
+    states: list[Any] = []
+    for name in names:
+        reason = problems.get(name)
+        states.extend([reason is not None, reason or ""])
+    return states
+
+
+def field_outputs(prefix: str, names: list[str]) -> list[tuple[str, str]]:
+    """The (component id, property) pairs that `field_states` fills."""
+    pairs: list[tuple[str, str]] = []
+    for name in names:
+        field_id = f"{prefix}-{name.replace('_', '-')}"
+        pairs.extend([(field_id, "invalid"), (f"{field_id}-feedback", "children")])
+    return pairs
+
+
+def alert(message: str, color: str = "danger") -> dbc.Alert:
+    """A dismissable message above a form."""
+    return dbc.Alert(message, color=color, dismissable=True, className="mb-3")

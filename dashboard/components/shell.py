@@ -1,0 +1,97 @@
+"""The frame around every page: navigation bar, "not allowed" and page headers."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from db.models import User
+
+ROLE_LABELS = {"student": "Student", "admin": "Administrator"}
+
+
+def _visible(entry: dict, user: User | None) -> bool:
+    access = entry.get("access", "user")
+    if not entry.get("nav"):
+        return False
+    if access == "public":
+        return entry.get("nav") != "guest" or user is None
+    if user is None:
+        return False
+    return access == "user" or user.is_admin
+
+
+def navbar(user: User | None, pathname: str | None) -> dbc.Navbar:
+    """Links to every page the user may open, and sign in/out."""
+    entries = sorted(
+        (e for e in dash.page_registry.values() if _visible(e, user)),
+        key=lambda e: e.get("order", 100),
+    )
+    links = [
+        dbc.NavItem(
+            dbc.NavLink(
+                e["name"],
+                href=e["path"],
+                active=pathname == e["path"],
+                id=f"shell-nav-{e['module'].split('.')[-1]}",
+            )
+        )
+        for e in entries
+    ]
+    if user is None:
+        right = []
+    else:
+        right = [
+            dbc.NavItem(
+                html.Span(
+                    [
+                        html.Span(user.full_name or user.username, className="fw-semibold"),
+                        " · ",
+                        ROLE_LABELS.get(user.role, user.role),
+                    ],
+                    className="navbar-text me-3",
+                    id="shell-user",
+                )
+            ),
+            dbc.NavItem(dbc.Button("Sign out", id="shell-signout", color="light", size="sm", outline=True)),
+        ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand("Student Success Analytics", href="/"),
+                dbc.NavbarToggler(id="shell-toggler", n_clicks=0),
+                dbc.Collapse(
+                    [dbc.Nav(links, navbar=True, className="me-auto"), dbc.Nav(right, navbar=True)],
+                    id="shell-collapse",
+                    navbar=True,
+                    is_open=False,
+                ),
+            ],
+            fluid=True,
+        ),
+        color="primary",
+        dark=True,
+        className="mb-4",
+    )
+
+
+def not_allowed() -> html.Div:
+    """What a user sees on a page their role may not open."""
+    return dbc.Alert(
+        [
+            html.H4("Not allowed", className="alert-heading"),
+            html.P("This page is for administrators. Your account cannot open it."),
+            dbc.Button("Back to home", href="/", color="secondary"),
+        ],
+        color="danger",
+        id="shell-not-allowed",
+    )
+
+
+def page_header(title: str, subtitle: str | None = None) -> html.Div:
+    """A page title with an optional line of explanation."""
+    return html.Div(
+        [html.H2(title, className="mb-1"), html.P(subtitle, className="text-muted") if subtitle else None],
+        className="mb-3",
+    )

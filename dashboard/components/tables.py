@@ -1,0 +1,54 @@
+"""Small tables rendered on the server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+ACTION_LABELS = {
+    "register": "Account created",
+    "login": "Signed in",
+    "login_failed": "Failed sign-in",
+    "logout": "Signed out",
+    "profile_update": "Profile updated",
+    "password_change": "Password changed",
+    "password_change_failed": "Wrong current password",
+    "user_update": "Changed a user",
+    "account_changed_by_admin": "Account changed by an administrator",
+}
+
+
+def when(value: datetime | None) -> str:
+    """A stored UTC time as text."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
+def describe(detail: dict[str, Any]) -> str:
+    """An activity detail as short text."""
+    return ", ".join(
+        f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in detail.items()
+    )
+
+
+def activity_table(items: list[dict[str, Any]], table_id: str) -> html.Div:
+    """Activity entries, newest first, or an empty-state line."""
+    if not items:
+        return html.P("No activity yet.", className="text-muted", id=table_id)
+    rows = [
+        html.Tr(
+            [
+                html.Td(when(item["created_at"])),
+                html.Td(ACTION_LABELS.get(item["action"], item["action"])),
+                html.Td(item["ip_address"] or ""),
+                html.Td(describe(item["detail"])),
+            ]
+        )
+        for item in items
+    ]
+    head = html.Thead(html.Tr([html.Th("When"), html.Th("What"), html.Th("From"), html.Th("Details")]))
+    return dbc.Table(
+        [head, html.Tbody(rows)], striped=True, hover=True, responsive=True, size="sm", id=table_id
+    )

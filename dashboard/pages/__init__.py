@@ -1,0 +1,1 @@
+"""One module per page, each with register_page, a layout and its callbacks."""

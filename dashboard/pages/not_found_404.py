@@ -1,0 +1,23 @@
+"""Shown for any path that is not a page."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import html
+
+from dashboard.access import page
+
+dash.register_page(__name__, path="/404", title="Not found", name="Not found", access="public")
+
+
+@page("public", "/404")
+def layout(user=None, **_query):
+    return dbc.Alert(
+        [
+            html.H4("Page not found", className="alert-heading"),
+            html.P("There is no page at this address."),
+            dbc.Button("Go home", href="/", color="secondary"),
+        ],
+        color="warning",
+    )

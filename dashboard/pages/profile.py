@@ -1,0 +1,175 @@
+"""Profile: name and email, password, and the user's own activity log."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, html, no_update
+
+from dashboard.access import page, signed_in_user
+from dashboard.components.forms import alert, field_outputs, field_states, text_field
+from dashboard.components.shell import page_header
+from dashboard.components.tables import activity_table
+from dashboard.session import start_browser_session
+from server.security import client_ip
+from services import accounts
+from services.errors import ServiceError
+
+PATH = "/profile"
+PROFILE_FIELDS = ["email", "full_name"]
+PASSWORD_FIELDS = ["current_password", "new_password", "confirm_password"]
+ACTIVITY_PER_PAGE = 10
+dash.register_page(
+    __name__,
+    path=PATH,
+    title="Profile",
+    name="Profile",
+    access="user",
+    nav=True,
+    order=70,
+    description="Your name, email, password and recent activity.",
+)
+
+
+@page("user", PATH)
+def layout(user, **_query):
+    details = dbc.Card(
+        dbc.CardBody(
+            [
+                html.H3("Your details", className="h5"),
+                html.Div(id="profile-message"),
+                text_field("profile-username", "Username", value=user.username, disabled=True),
+                text_field(
+                    "profile-email", "Email", input_type="email", value=user.email, autocomplete="email"
+                ),
+                text_field("profile-full-name", "Full name", value=user.full_name, autocomplete="name"),
+                dbc.Button("Save details", id="profile-save", color="primary", n_clicks=0),
+            ]
+        ),
+        className="mb-4",
+    )
+    password = dbc.Card(
+        dbc.CardBody(
+            [
+                html.H3("Change password", className="h5"),
+                html.Div(id="profile-password-message"),
+                text_field(
+                    "profile-current-password",
+                    "Current password",
+                    input_type="password",
+                    autocomplete="current-password",
+                ),
+                text_field(
+                    "profile-new-password",
+                    "New password",
+                    input_type="password",
+                    autocomplete="new-password",
+                    help_text="At least 8 characters, not your username.",
+                ),
+                text_field(
+                    "profile-confirm-password",
+                    "Repeat the new password",
+                    input_type="password",
+                    autocomplete="new-password",
+                ),
+                dbc.Button("Change password", id="profile-password-submit", color="primary", n_clicks=0),
+            ]
+        ),
+        className="mb-4",
+    )
+    activity = dbc.Card(
+        dbc.CardBody(
+            [
+                html.H3("Your activity", className="h5"),
+                html.Div(id="profile-activity"),
+                dbc.Pagination(
+                    id="profile-activity-pages",
+                    max_value=1,
+                    active_page=1,
+                    fully_expanded=False,
+                    first_last=True,
+                    previous_next=True,
+                    size="sm",
+                ),
+            ]
+        )
+    )
+    return html.Div(
+        [
+            page_header("Profile", "Keep your details current; every change is logged below."),
+            dbc.Row([dbc.Col([details, password], lg=5), dbc.Col(activity, lg=7)]),
+        ]
+    )
+
+
+@callback(
+    Output("profile-message", "children"),
+    *[Output(i, p) for i, p in field_outputs("profile", PROFILE_FIELDS)],
+    Output("shell-refresh", "data"),
+    Input("profile-save", "n_clicks"),
+    State("profile-email", "value"),
+    State("profile-full-name", "value"),
+    prevent_initial_call=True,
+)
+def save_details(clicks, email, full_name):
+    try:
+        accounts.update_profile(
+            signed_in_user(), email=email or "", full_name=full_name or "", ip=client_ip()
+        )
+    except ServiceError as exc:
+        return alert(exc.message), *field_states("profile", PROFILE_FIELDS, exc.fields), no_update
+    return alert("Your details were saved.", "success"), *field_states("profile", PROFILE_FIELDS, {}), clicks
+
+
+@callback(
+    Output("profile-password-message", "children"),
+    *[Output(i, p) for i, p in field_outputs("profile", PASSWORD_FIELDS)],
+    Output("profile-current-password", "value"),
+    Output("profile-new-password", "value"),
+    Output("profile-confirm-password", "value"),
+    Input("profile-password-submit", "n_clicks"),
+    State("profile-current-password", "value"),
+    State("profile-new-password", "value"),
+    State("profile-confirm-password", "value"),
+    prevent_initial_call=True,
+)
+def change_password(_clicks, current, new, confirm):
+    if (new or "") != (confirm or ""):
+        problems = {"confirm_password": "The two passwords differ."}
+        return (
+            alert("Please correct the highlighted fields."),
+            *field_states("profile", PASSWORD_FIELDS, problems),
+            no_update,
+            no_update,
+            no_update,
+        )
+    try:
+        user = accounts.change_password(signed_in_user(), current or "", new or "", ip=client_ip())
+    except ServiceError as exc:
+        return (
+            alert(exc.message),
+            *field_states("profile", PASSWORD_FIELDS, exc.fields),
+            no_update,
+            no_update,
+            no_update,
+        )
+    start_browser_session(user)
+    return (
+        alert("Password changed. Your other sessions have been signed out.", "success"),
+        *field_states("profile", PASSWORD_FIELDS, {}),
+        "",
+        "",
+        "",
+    )
+
+
+@callback(
+    Output("profile-activity", "children"),
+    Output("profile-activity-pages", "max_value"),
+    Input("profile-activity-pages", "active_page"),
+    Input("profile-message", "children"),
+    Input("profile-password-message", "children"),
+)
+def show_activity(active_page, _saved, _changed):
+    result = accounts.activity_page(signed_in_user(), active_page or 1, ACTIVITY_PER_PAGE)
+    return activity_table(result.items, "profile-activity-table"), result.pages

@@ -1,0 +1,156 @@
+"""Users (administrators): search, change role, deactivate and reactivate."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+
+from dashboard.access import page, signed_in_user
+from dashboard.components.forms import alert
+from dashboard.components.shell import page_header
+from dashboard.components.tables import when
+from server.security import client_ip
+from services import accounts
+from services.errors import ServiceError
+
+PATH = "/users"
+PER_PAGE = 20
+dash.register_page(
+    __name__,
+    path=PATH,
+    title="Users",
+    name="Users",
+    access="admin",
+    nav=True,
+    order=60,
+    description="Search accounts, change roles, deactivate and reactivate.",
+)
+
+
+@page("admin", PATH)
+def layout(user, **_query):
+    filters = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Search", html_for="users-search"),
+                    dbc.Input(id="users-search", placeholder="username, email or name", debounce=True),
+                ],
+                md=6,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Role", html_for="users-role-filter"),
+                    dcc.Dropdown(
+                        id="users-role-filter",
+                        options=[
+                            {"label": "Students", "value": "student"},
+                            {"label": "Administrators", "value": "admin"},
+                        ],
+                        placeholder="All roles",
+                        clearable=True,
+                    ),
+                ],
+                md=3,
+            ),
+        ],
+        className="mb-3",
+    )
+    return html.Div(
+        [
+            page_header("Users", "Change a role or deactivate an account; the change applies at once."),
+            filters,
+            html.Div(id="users-message"),
+            dcc.Loading(html.Div(id="users-table")),
+            dbc.Pagination(
+                id="users-pages", max_value=1, active_page=1, first_last=True, previous_next=True, size="sm"
+            ),
+            dcc.Store(id="users-version", data=0),
+        ]
+    )
+
+
+def _row(entry: dict, me_id: int) -> html.Tr:
+    is_me = entry["id"] == me_id
+    role_button = dbc.Button(
+        "Make student" if entry["role"] == "admin" else "Make admin",
+        id={"type": "users-role-toggle", "index": entry["id"]},
+        size="sm",
+        color="secondary",
+        outline=True,
+        disabled=is_me,
+        className="me-2",
+    )
+    active_button = dbc.Button(
+        "Deactivate" if entry["is_active"] else "Reactivate",
+        id={"type": "users-active-toggle", "index": entry["id"]},
+        size="sm",
+        color="danger" if entry["is_active"] else "success",
+        outline=True,
+        disabled=is_me,
+    )
+    status = (
+        dbc.Badge("active", color="success")
+        if entry["is_active"]
+        else dbc.Badge("inactive", color="secondary")
+    )
+    return html.Tr(
+        [
+            html.Td(entry["username"]),
+            html.Td(entry["full_name"]),
+            html.Td(entry["email"]),
+            html.Td(entry["role"]),
+            html.Td(status),
+            html.Td(when(entry["last_login_at"])),
+            html.Td([role_button, active_button]),
+        ],
+        id=f"users-row-{entry['username']}",
+    )
+
+
+@callback(
+    Output("users-table", "children"),
+    Output("users-pages", "max_value"),
+    Input("users-search", "value"),
+    Input("users-role-filter", "value"),
+    Input("users-pages", "active_page"),
+    Input("users-version", "data"),
+)
+def show_users(text, role, active_page, _version):
+    result = accounts.users_page(text, role, active_page or 1, PER_PAGE)
+    if not result.items:
+        return html.P("No user matches.", className="text-muted"), 1
+    me = signed_in_user()
+    head = html.Thead(
+        html.Tr([html.Th(h) for h in ("Username", "Name", "Email", "Role", "Status", "Last sign-in", "")])
+    )
+    body = html.Tbody([_row(entry, me.id) for entry in result.items])
+    return dbc.Table([head, body], hover=True, responsive=True, size="sm"), result.pages
+
+
+@callback(
+    Output("users-message", "children"),
+    Output("users-version", "data"),
+    Input({"type": "users-role-toggle", "index": ALL}, "n_clicks"),
+    Input({"type": "users-active-toggle", "index": ALL}, "n_clicks"),
+    State("users-version", "data"),
+    prevent_initial_call=True,
+)
+def change_user(_role_clicks, _active_clicks, version):
+    trigger = ctx.triggered_id
+    if not trigger or not any(t["value"] for t in ctx.triggered):
+        return no_update, no_update
+    admin = signed_in_user()
+    try:
+        target = accounts.get_user(trigger["index"])
+        if trigger["type"] == "users-role-toggle":
+            new_role = "student" if target.role == "admin" else "admin"
+            user = accounts.update_user(admin, target.id, role=new_role, ip=client_ip())
+            message = f"{user.username} is now {'an administrator' if user.is_admin else 'a student'}."
+        else:
+            user = accounts.update_user(admin, target.id, is_active=not target.is_active, ip=client_ip())
+            message = f"{user.username} is now {'active' if user.is_active else 'deactivated'}."
+    except ServiceError as exc:
+        return alert(exc.message), no_update
+    return alert(message, "success"), (version or 0) + 1

@@ -1,0 +1,1 @@
+"""Peewee store: connection, models with their queries, versioned migrations."""

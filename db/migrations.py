@@ -1,0 +1,55 @@
+"""Versioned schema: an ordered list of migrations, applied once each, recorded in schema_version.
+
+Add a migration by appending a function to MIGRATIONS; never edit one that has shipped.
+Migration 1 creates tables from today's models, so a later change to one of those tables
+must freeze that table's earlier shape inside migration 1 before altering it in a new one
+(tests/test_migrations.py checks that a fresh upgrade matches the models).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee
+
+from db.connection import database
+from db.models import Activity, RevokedToken, SchemaVersion, User
+
+Migration = Callable[[peewee.Database], None]
+
+
+def _accounts(db: peewee.Database) -> None:
+    db.create_tables([User, Activity, RevokedToken])
+
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "accounts, activity log, revoked tokens", _accounts),
+]
+
+
+def current_version() -> int:
+    """The highest applied migration, 0 for an empty database."""
+    if not database.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    latest = SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar()
+    return latest or 0
+
+
+def upgrade() -> list[int]:
+    """Apply every pending migration, each in its own transaction; return the versions applied."""
+    database.create_tables([SchemaVersion], safe=True)
+    applied = []
+    start = current_version()
+    for version, name, migrate in MIGRATIONS:
+        if version <= start:
+            continue
+        with database.atomic():
+            migrate(database.obj)
+            SchemaVersion.create(version=version, name=name)
+        applied.append(version)
+    return applied
+
+
+def latest_version() -> int:
+    """The version a fully upgraded database has."""
+    return MIGRATIONS[-1][0]

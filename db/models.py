@@ -1,0 +1,177 @@
+"""Peewee models and the queries that belong to them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import peewee
+
+from db.connection import database
+from db.fields import JSONField
+
+ROLES = ("student", "admin")
+
+
+def utcnow() -> datetime:
+    """Current UTC time as a naive datetime (stored the same way on every backend)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+
+
+class User(BaseModel):
+    """An account: a student or an administrator."""
+
+    username = peewee.CharField(max_length=64, unique=True)
+    email = peewee.CharField(max_length=254, unique=True)
+    password_hash = peewee.CharField(max_length=255)
+    full_name = peewee.CharField(max_length=120, default="")
+    role = peewee.CharField(max_length=16, default="student", index=True)
+    is_active = peewee.BooleanField(default=True)
+    # Bumped when the password changes: tokens carrying an older epoch stop working.
+    token_epoch = peewee.IntegerField(default=0)
+    created_at = peewee.DateTimeField(default=utcnow)
+    last_login_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "users"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @classmethod
+    def by_login(cls, login: str) -> User | None:
+        """The user whose username or email is `login` (case-insensitive)."""
+        login = login.strip().lower()
+        field = cls.email if "@" in login else cls.username
+        return cls.get_or_none(field == login)
+
+    @classmethod
+    def search(cls, text: str | None, role: str | None, page: int, per_page: int):
+        """Users matching a name/email fragment and role, by username, with the total count."""
+        query = cls.select()
+        if text:
+            pattern = f"%{text.strip().lower()}%"
+            query = query.where((cls.username**pattern) | (cls.email**pattern) | (cls.full_name**pattern))
+        if role:
+            query = query.where(cls.role == role)
+        total = query.count()
+        return query.order_by(cls.username).paginate(page, per_page), total
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "email": self.email,
+            "full_name": self.full_name,
+            "role": self.role,
+            "is_active": self.is_active,
+            "created_at": self.created_at,
+            "last_login_at": self.last_login_at,
+        }
+
+
+class Activity(BaseModel):
+    """One line of the activity log: who did what, when, from where."""
+
+    user = peewee.ForeignKeyField(User, null=True, backref="activities", on_delete="CASCADE")
+    action = peewee.CharField(max_length=40)
+    ip_address = peewee.CharField(max_length=45, null=True)
+    detail = JSONField(default=dict)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "activity"
+        indexes = (
+            (("user", "created_at"), False),
+            (("action", "ip_address", "created_at"), False),
+        )
+
+    @classmethod
+    def record(cls, action: str, user: User | None, ip_address: str | None, **detail: Any) -> Activity:
+        """Append one entry."""
+        return cls.create(user=user, action=action, ip_address=ip_address, detail=detail)
+
+    @classmethod
+    def for_user(cls, user: User, page: int, per_page: int):
+        """A user's entries, newest first, with the total count."""
+        query = cls.select().where(cls.user == user)
+        total = query.count()
+        rows = query.order_by(cls.created_at.desc(), cls.id.desc()).paginate(page, per_page)
+        return rows, total
+
+    @classmethod
+    def failures_since(cls, since: datetime, *, user: User | None = None, ip: str | None = None):
+        """Failed sign-ins since `since` for an account or an address."""
+        query = cls.select().where((cls.action == "login_failed") & (cls.created_at >= since))
+        if user is not None:
+            query = query.where(cls.user == user)
+        if ip is not None:
+            query = query.where(cls.ip_address == ip)
+        return query.count()
+
+    @classmethod
+    def last_success(cls, user: User) -> datetime | None:
+        """When the user last signed in successfully."""
+        row = (
+            cls.select(cls.created_at)
+            .where((cls.user == user) & (cls.action == "login"))
+            .order_by(cls.created_at.desc())
+            .first()
+        )
+        return row.created_at if row else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "action": self.action,
+            "ip_address": self.ip_address,
+            "detail": self.detail,
+            "created_at": self.created_at,
+        }
+
+
+class RevokedToken(BaseModel):
+    """A token (or a whole sign-in session) that may no longer be used."""
+
+    jti = peewee.CharField(max_length=64, unique=True)
+    revoked_at = peewee.DateTimeField(default=utcnow)
+    expires_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "revoked_tokens"
+
+    @classmethod
+    def revoke(cls, identifiers: list[str], expires_at: datetime) -> None:
+        """Revoke every identifier (idempotent)."""
+        rows = [{"jti": jti, "expires_at": expires_at} for jti in identifiers]
+        cls.insert_many(rows).on_conflict_ignore().execute()
+
+    @classmethod
+    def any_revoked(cls, identifiers: list[str]) -> bool:
+        """True if any of the identifiers has been revoked."""
+        return cls.select().where(cls.jti.in_(identifiers)).exists()
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        """Forget revocations of tokens that have expired anyway."""
+        return cls.delete().where(cls.expires_at < now).execute()
+
+
+class SchemaVersion(BaseModel):
+    """Which migrations have been applied."""
+
+    version = peewee.IntegerField(primary_key=True)
+    name = peewee.CharField(max_length=80)
+    applied_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "schema_version"
+
+
+ALL_MODELS = [User, Activity, RevokedToken]

@@ -1,0 +1,1 @@
+"""Modelling: calibration, synthetic default data and fidelity checks."""

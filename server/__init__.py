@@ -1,0 +1,1 @@
+"""Composition of the Flask server: configuration, factory, security, CLI."""

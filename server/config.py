@@ -1,0 +1,146 @@
+"""Configuration from environment variables, one class per environment."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "development-only-secret-change-me-0123456789"
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment; each value can be overridden by the environment."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+
+    def __init__(self) -> None:
+        self.INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
+        self.DATABASE_URL = os.environ.get("DATABASE_URL") or self.default_database_url()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or self.default_secret()
+        self.JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or self.default_secret()
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_env_int("ACCESS_TOKEN_MINUTES", 30))
+        self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_env_int("REFRESH_TOKEN_DAYS", 14))
+        # Refresh the browser's access cookie when it has less than this left.
+        self.ACCESS_TOKEN_REFRESH_WINDOW = timedelta(
+            minutes=_env_int("ACCESS_TOKEN_REFRESH_WINDOW_MINUTES", 15)
+        )
+        self.JWT_TOKEN_LOCATION = ["headers", "cookies"]
+        self.JWT_COOKIE_SECURE = _env_bool("COOKIE_SECURE", self.default_cookie_secure())
+        self.JWT_COOKIE_SAMESITE = "Lax"
+        self.JWT_COOKIE_CSRF_PROTECT = True
+        self.JWT_CSRF_IN_COOKIES = True
+        self.JWT_ACCESS_COOKIE_PATH = "/"
+        self.JWT_REFRESH_COOKIE_PATH = "/api/v1/auth/"
+        self.JWT_SESSION_COOKIE = False
+        self.SESSION_COOKIE_SECURE = self.JWT_COOKIE_SECURE
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 200) * 1024 * 1024
+        # Sign-in throttling: failures allowed in the window, per account and per address.
+        self.LOGIN_WINDOW = timedelta(minutes=_env_int("LOGIN_WINDOW_MINUTES", 15))
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+        # argon2id cost; lowered only for the test suite.
+        self.ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+        self.ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_KIB", 65536)
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
+        self.TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+        # Apply pending migrations at start-up (development); production runs db-upgrade.
+        self.AUTO_MIGRATE = _env_bool("AUTO_MIGRATE", self.default_auto_migrate())
+        self.CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "student-success@example.org")
+
+    def default_database_url(self) -> str:
+        return f"sqlite:///{self.INSTANCE_DIR / 'ssa.db'}"
+
+    def default_secret(self) -> str | None:
+        return None
+
+    def default_cookie_secure(self) -> bool:
+        return True
+
+    def default_auto_migrate(self) -> bool:
+        return False
+
+    def validate(self) -> None:
+        """Refuse to run with settings that are unsafe for this environment."""
+
+
+class DevelopmentConfig(Config):
+    """Zero-configuration local use: SQLite under instance/, fixed development secrets."""
+
+    ENV_NAME = "development"
+    DEBUG = True
+
+    def default_secret(self) -> str:
+        return DEV_SECRET
+
+    def default_cookie_secure(self) -> bool:
+        return False
+
+    def default_auto_migrate(self) -> bool:
+        return True
+
+
+class TestingConfig(DevelopmentConfig):
+    """The test suite: cheap password hashing, its own database URL."""
+
+    ENV_NAME = "testing"
+    DEBUG = False
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST = 1024
+
+
+class ProductionConfig(Config):
+    """Real deployments: secrets must come from the environment, cookies are Secure."""
+
+    ENV_NAME = "production"
+
+    def validate(self) -> None:
+        missing = [
+            name
+            for name in ("SECRET_KEY", "JWT_SECRET_KEY")
+            if not getattr(self, name) or getattr(self, name) == DEV_SECRET
+        ]
+        if missing:
+            raise RuntimeError(
+                f"Production needs {' and '.join(missing)} set in the environment (a long random value each)."
+            )
+        short = [n for n in ("SECRET_KEY", "JWT_SECRET_KEY") if len(getattr(self, n)) < 32]
+        if short:
+            raise RuntimeError(f"{' and '.join(short)} must be at least 32 characters long.")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    """Build the configuration named by `name` or by the APP_ENV variable (default development)."""
+    name = (name or os.environ.get("APP_ENV") or "development").lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
+    config = CONFIGS[name]()
+    config.validate()
+    return config

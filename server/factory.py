@@ -1,0 +1,43 @@
+"""The application factory: one Flask server with the API and the Dash app on it."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import api
+import dashboard
+from api import errors
+from db import connection, migrations
+from server import cli, security
+from server.config import Config, load_config
+from services import passwords
+
+
+def create_app(config: Config | str | None = None) -> Flask:
+    """Build the server for a configuration object or environment name (default: APP_ENV)."""
+    if not isinstance(config, Config):
+        config = load_config(config)
+    app = Flask("ssa", instance_path=str(config.INSTANCE_DIR))
+    app.config.from_object(config)
+    app.config["ENV_NAME"] = config.ENV_NAME
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+    passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
+    connection.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    dashboard.init_app(app)
+
+    if app.config["AUTO_MIGRATE"]:
+        with app.app_context():
+            migrations.upgrade()
+    return app

@@ -1,0 +1,152 @@
+"""JWT sign-in shared by the browser (HTTP-only cookies + CSRF) and scripts (bearer header)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask, Response, current_app, g, request
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    create_refresh_token,
+    get_jwt,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+)
+from flask_jwt_extended.exceptions import CSRFError
+
+from api.errors import error_response
+from db.models import RevokedToken, User, utcnow
+
+jwt = JWTManager()
+
+
+def init_app(app: Flask) -> None:
+    """Bind flask-jwt-extended and make every token error speak the API's error shape."""
+    jwt.init_app(app)
+    app.after_request(refresh_expiring_access_cookie)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc: CSRFError) -> Response:
+        return error_response(
+            403, "csrf_failed", "The CSRF token is missing or wrong. Reload the page and retry."
+        )
+
+
+@jwt.user_lookup_loader
+def load_user(_header: dict, payload: dict) -> User | None:
+    """The token's user, if still active and the token predates no password change."""
+    try:
+        user = User.get_or_none(User.id == int(payload["sub"]))
+    except (KeyError, ValueError):
+        return None
+    if user is None or not user.is_active or payload.get("epoch") != user.token_epoch:
+        return None
+    return user
+
+
+@jwt.token_in_blocklist_loader
+def is_token_revoked(_header: dict, payload: dict) -> bool:
+    """True when the token or its sign-in session was revoked."""
+    identifiers = [payload["jti"]]
+    if payload.get("sid"):
+        identifiers.append(payload["sid"])
+    return RevokedToken.any_revoked(identifiers)
+
+
+@jwt.unauthorized_loader
+def missing_token(reason: str) -> Response:
+    return error_response(401, "unauthenticated", f"Sign in first ({reason}).")
+
+
+@jwt.invalid_token_loader
+def invalid_token(reason: str) -> Response:
+    return error_response(401, "invalid_token", f"The token is not valid ({reason}).")
+
+
+@jwt.expired_token_loader
+def expired_token(_header: dict, _payload: dict) -> Response:
+    return error_response(401, "token_expired", "The token has expired. Sign in again.")
+
+
+@jwt.revoked_token_loader
+def revoked_token(_header: dict, _payload: dict) -> Response:
+    return error_response(401, "token_revoked", "This session has been signed out.")
+
+
+@jwt.user_lookup_error_loader
+def unknown_user(_header: dict, _payload: dict) -> Response:
+    return error_response(401, "session_ended", "This session is no longer valid. Sign in again.")
+
+
+@jwt.needs_fresh_token_loader
+def stale_token(_header: dict, _payload: dict) -> Response:
+    return error_response(401, "fresh_token_required", "Sign in again to do this.")
+
+
+@jwt.token_verification_failed_loader
+def claims_failed(_header: dict, _payload: dict) -> Response:
+    return error_response(401, "invalid_token", "The token's claims are not valid.")
+
+
+def _claims(user: User, session_id: str) -> dict:
+    return {"sid": session_id, "epoch": user.token_epoch, "role": user.role}
+
+
+def issue_tokens(user: User) -> dict[str, str]:
+    """A new sign-in session: an access and a refresh token sharing one session id."""
+    claims = _claims(user, uuid.uuid4().hex)
+    return {
+        "access_token": create_access_token(identity=str(user.id), additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=str(user.id), additional_claims=claims),
+    }
+
+
+def issue_access_token(user: User) -> str:
+    """A new access token within the current session (for refresh)."""
+    session_id = get_jwt().get("sid") or uuid.uuid4().hex
+    return create_access_token(identity=str(user.id), additional_claims=_claims(user, session_id))
+
+
+def set_session_cookies(response: Response, tokens: dict[str, str]) -> Response:
+    """Put the tokens in HTTP-only cookies, with their CSRF double-submit cookies."""
+    set_access_cookies(response, tokens["access_token"])
+    if "refresh_token" in tokens:
+        set_refresh_cookies(response, tokens["refresh_token"])
+    return response
+
+
+def clear_session_cookies(response: Response) -> Response:
+    """Remove every sign-in cookie."""
+    unset_jwt_cookies(response)
+    return response
+
+
+def revoke_session() -> None:
+    """Revoke the current token and every other token of its sign-in session."""
+    payload = get_jwt()
+    identifiers = [payload["jti"]] + ([payload["sid"]] if payload.get("sid") else [])
+    lifetime = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    RevokedToken.revoke(identifiers, utcnow() + lifetime)
+
+
+def refresh_expiring_access_cookie(response: Response) -> Response:
+    """Re-issue the browser's access cookie when it is close to expiry (implicit refresh)."""
+    if g.get("_jwt_extended_jwt_location") != "cookies" or g.get("_skip_implicit_refresh"):
+        return response
+    payload = g.get("_jwt_extended_jwt") or {}
+    user = g.get("_jwt_extended_jwt_user", {}).get("loaded_user")
+    if payload.get("type") != "access" or user is None:
+        return response
+    expires = datetime.fromtimestamp(payload["exp"], UTC)
+    window: timedelta = current_app.config["ACCESS_TOKEN_REFRESH_WINDOW"]
+    if expires - datetime.now(UTC) < window:
+        set_access_cookies(response, issue_access_token(user))
+    return response
+
+
+def client_ip() -> str | None:
+    """The caller's address (behind a proxy, set TRUSTED_PROXIES so it is the real one)."""
+    return request.remote_addr

@@ -1,0 +1,1 @@
+"""Use cases shared by the API and the dashboard: each is one function both call."""

@@ -1,0 +1,245 @@
+"""Accounts: registration, sign-in with throttling, profile, password, users, activity."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from db.connection import database
+from db.models import ROLES, Activity, User, utcnow
+from services import passwords
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing."""
+
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _clean_email(email: str) -> str:
+    email = email.strip().lower()
+    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+        raise InvalidInput("Please correct the highlighted field.", {"email": "Not a valid email address."})
+    return email
+
+
+def _clean_full_name(full_name: str) -> str:
+    full_name = " ".join(full_name.split())
+    if len(full_name) > 120:
+        raise InvalidInput(
+            "Please correct the highlighted field.", {"full_name": "Use at most 120 characters."}
+        )
+    return full_name
+
+
+def _email_taken(email: str, except_user: User | None = None) -> bool:
+    query = User.select().where(User.email == email)
+    if except_user is not None:
+        query = query.where(User.id != except_user.id)
+    return query.exists()
+
+
+def register(
+    username: str,
+    email: str,
+    password: str,
+    full_name: str = "",
+    *,
+    role: str = "student",
+    ip: str | None = None,
+) -> User:
+    """Create an account (students sign themselves up; admins are made by the CLI or an admin)."""
+    username = username.strip().lower()
+    problems: dict[str, str] = {}
+    if not USERNAME_PATTERN.match(username):
+        problems["username"] = (
+            "Use 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit."
+        )
+    try:
+        email = _clean_email(email)
+    except InvalidInput as exc:
+        problems.update(exc.fields)
+    policy = passwords.policy_problem(password, username)
+    if policy:
+        problems["password"] = policy
+    if role not in ROLES:
+        problems["role"] = f"Must be one of {', '.join(ROLES)}."
+    if problems:
+        raise InvalidInput("Please correct the highlighted fields.", problems)
+    full_name = _clean_full_name(full_name)
+    with database.atomic():
+        taken = {}
+        if User.select().where(User.username == username).exists():
+            taken["username"] = "This username is taken."
+        if _email_taken(email):
+            taken["email"] = "An account with this email exists."
+        if taken:
+            raise Conflict("An account with these details already exists.", taken)
+        user = User.create(
+            username=username,
+            email=email,
+            full_name=full_name,
+            role=role,
+            password_hash=passwords.hash_password(password),
+        )
+        Activity.record("register", user, ip)
+    return user
+
+
+def _check_throttle(user: User | None, ip: str | None) -> None:
+    config = current_app.config
+    window = config["LOGIN_WINDOW"]
+    since = utcnow() - window
+    retry_after = int(window.total_seconds())
+    if ip and Activity.failures_since(since, ip=ip) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        raise RateLimited("Too many failed sign-ins from this address. Try again later.", retry_after)
+    if user is not None:
+        last_ok = Activity.last_success(user)
+        account_since = max(since, last_ok) if last_ok else since
+        failures = Activity.failures_since(account_since, user=user)
+        if failures >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+            raise RateLimited("Too many failed sign-ins for this account. Try again later.", retry_after)
+
+
+def authenticate(login: str, password: str, *, ip: str | None = None) -> User:
+    """The active user with these credentials; failures are logged and throttled."""
+    user = User.by_login(login or "")
+    _check_throttle(user, ip)
+    if user is None:
+        passwords.burn_time(password)
+        Activity.record("login_failed", None, ip, login=(login or "")[:64], reason="unknown")
+        raise Unauthenticated("Wrong username or password.", code="invalid_credentials")
+    if not passwords.verify_password(user.password_hash, password):
+        Activity.record("login_failed", user, ip, reason="password")
+        raise Unauthenticated("Wrong username or password.", code="invalid_credentials")
+    if not user.is_active:
+        Activity.record("login_failed", user, ip, reason="inactive")
+        raise Forbidden("This account has been deactivated.", code="account_inactive")
+    with database.atomic():
+        user.last_login_at = utcnow()
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+        user.save()
+        Activity.record("login", user, ip)
+    return user
+
+
+def record_logout(user: User, ip: str | None) -> None:
+    """Log a sign-out."""
+    Activity.record("logout", user, ip)
+
+
+def update_profile(
+    user: User, *, full_name: str | None = None, email: str | None = None, ip: str | None = None
+) -> User:
+    """Change the user's own name and/or email."""
+    changed: dict[str, str] = {}
+    if full_name is not None:
+        full_name = _clean_full_name(full_name)
+        if full_name != user.full_name:
+            user.full_name = full_name
+            changed["full_name"] = full_name
+    if email is not None:
+        email = _clean_email(email)
+        if email != user.email:
+            if _email_taken(email, except_user=user):
+                raise Conflict(
+                    "An account with this email exists.", {"email": "An account with this email exists."}
+                )
+            user.email = email
+            changed["email"] = email
+    if changed:
+        with database.atomic():
+            user.save()
+            Activity.record("profile_update", user, ip, fields=sorted(changed))
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str, *, ip: str | None = None) -> User:
+    """Replace the password; every other session of the user stops working."""
+    if not passwords.verify_password(user.password_hash, current_password):
+        Activity.record("password_change_failed", user, ip)
+        raise InvalidInput(
+            "The current password is wrong.", {"current_password": "This is not your current password."}
+        )
+    problem = passwords.policy_problem(new_password, user.username)
+    if problem:
+        raise InvalidInput("Please choose another password.", {"new_password": problem})
+    if current_password == new_password:
+        raise InvalidInput(
+            "Please choose another password.",
+            {"new_password": "Use a different password from the current one."},
+        )
+    with database.atomic():
+        user.password_hash = passwords.hash_password(new_password)
+        user.token_epoch += 1
+        user.save()
+        Activity.record("password_change", user, ip)
+    return user
+
+
+def activity_page(user: User, page: int = 1, per_page: int = 20) -> Page:
+    """The user's own activity log, newest first."""
+    rows, total = Activity.for_user(user, page, per_page)
+    return Page([row.to_dict() for row in rows], total, page, per_page)
+
+
+def users_page(text: str | None = None, role: str | None = None, page: int = 1, per_page: int = 20) -> Page:
+    """Users matching a search, for administrators."""
+    rows, total = User.search(text, role, page, per_page)
+    return Page([row.to_dict() for row in rows], total, page, per_page)
+
+
+def get_user(user_id: int) -> User:
+    """The user with this id."""
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def update_user(
+    admin: User,
+    user_id: int,
+    *,
+    role: str | None = None,
+    is_active: bool | None = None,
+    ip: str | None = None,
+) -> User:
+    """An administrator changes another user's role or active flag."""
+    user = get_user(user_id)
+    if role is not None and role not in ROLES:
+        raise InvalidInput(
+            "Please correct the highlighted field.", {"role": f"Must be one of {', '.join(ROLES)}."}
+        )
+    if user.id == admin.id and (role == "student" or is_active is False):
+        raise Conflict("You cannot remove your own administrator access or deactivate yourself.")
+    changes: dict[str, Any] = {}
+    if role is not None and role != user.role:
+        user.role = role
+        changes["role"] = role
+    if is_active is not None and is_active != user.is_active:
+        user.is_active = is_active
+        changes["is_active"] = is_active
+    if changes:
+        with database.atomic():
+            user.save()
+            Activity.record("user_update", admin, ip, target=user.username, **changes)
+            Activity.record("account_changed_by_admin", user, ip, by=admin.username, **changes)
+    return user

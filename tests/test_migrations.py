@@ -1,0 +1,32 @@
+"""The versioned schema: a fresh upgrade gives exactly the models' tables and columns."""
+
+from __future__ import annotations
+
+from db import migrations
+from db.connection import database
+from db.models import ALL_MODELS
+
+
+def test_upgrade_reaches_the_latest_version_and_is_idempotent(app):
+    with app.app_context():
+        assert migrations.current_version() == migrations.latest_version()
+        assert migrations.upgrade() == []
+
+
+def test_schema_matches_the_models(app):
+    with app.app_context():
+        for model in ALL_MODELS:
+            table = model._meta.table_name
+            columns = {column.name for column in database.get_columns(table)}
+            assert columns == {field.column_name for field in model._meta.sorted_fields}, table
+            indexed = {tuple(index.columns) for index in database.get_indexes(table)}
+            for fields, _unique in model._meta.indexes:
+                wanted = tuple(model._meta.fields[name].column_name for name in fields)
+                assert wanted in indexed, (table, wanted)
+
+
+def test_postgres_pool_urls_are_accepted():
+    from db.connection import open_database
+
+    db = open_database("postgresql+pool://postgres@127.0.0.1:5432/test")
+    assert type(db).__name__ == "PooledPostgresqlDatabase"

@@ -1,0 +1,5 @@
+"""Composition root: `flask --app wsgi run` and `gunicorn wsgi:app` both serve this app."""
+
+from server.factory import create_app
+
+app = create_app()
