@@ -114,7 +114,10 @@ def test_public_callback_works_signed_out(client):
     body = {
         "output": "shell-navbar.children",
         "outputs": {"id": "shell-navbar", "property": "children"},
-        "inputs": [{"id": "shell-url", "property": "pathname", "value": "/about"}],
+        "inputs": [
+            {"id": "shell-url", "property": "pathname", "value": "/about"},
+            {"id": "shell-refresh", "property": "data", "value": 0},
+        ],
         "changedPropIds": ["shell-url.pathname"],
         "state": [],
     }

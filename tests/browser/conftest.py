@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -27,14 +33,30 @@ class Page:
         self.driver.get(self.base_url + path)
         self.browser.wait_for_element("#shell-navbar")
 
+    def _retry(self, selector: str, action) -> None:
+        """Run `action(element)` on the element scrolled into view, retrying if Dash re-rendered it
+        or something covered it for a moment."""
+        for attempt in range(5):
+            try:
+                element = self.browser.wait_for_element(selector)
+                self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+                action(element)
+                return
+            except (StaleElementReferenceException, ElementClickInterceptedException):
+                if attempt == 4:
+                    raise
+                time.sleep(0.2)
+
     def fill(self, selector: str, text: str) -> None:
-        element = self.browser.wait_for_element(selector)
-        element.send_keys(Keys.CONTROL, "a")
-        element.send_keys(Keys.DELETE)
-        element.send_keys(text)
+        def type_into(element) -> None:
+            element.send_keys(Keys.CONTROL, "a")
+            element.send_keys(Keys.DELETE)
+            element.send_keys(text)
+
+        self._retry(selector, type_into)
 
     def click(self, selector: str) -> None:
-        self.browser.wait_for_element(selector).click()
+        self._retry(selector, lambda element: element.click())
 
     def text(self, selector: str) -> str:
         return self.browser.wait_for_element(selector).text
@@ -46,22 +68,31 @@ class Page:
         )
 
     def wait_for_text(self, selector: str, fragment: str, timeout: float = 10) -> str:
-        WebDriverWait(self.driver, timeout).until(
-            lambda d: (
-                fragment
-                in (
-                    d.find_element(By.CSS_SELECTOR, selector).text
-                    if d.find_elements(By.CSS_SELECTOR, selector)
-                    else ""
-                )
-            ),
-            message=f"{fragment!r} never appeared in {selector}",
-        )
-        return self.text(selector)
+        def current(driver) -> str:
+            found = driver.find_elements(By.CSS_SELECTOR, selector)
+            try:
+                return found[0].text if found else ""
+            except StaleElementReferenceException:
+                return ""
+
+        try:
+            WebDriverWait(self.driver, timeout).until(lambda d: fragment in current(d))
+        except TimeoutException:
+            raise AssertionError(
+                f"{fragment!r} never appeared in {selector}; it shows {current(self.driver)!r}"
+            ) from None
+        return current(self.driver)
+
+    def value(self, selector: str) -> str:
+        return self.browser.wait_for_element(selector).get_attribute("value") or ""
 
     def sign_in(self, username: str, password: str) -> None:
-        self.fill("#login-username", username)
-        self.fill("#login-password", password)
+        """Type the credentials and submit, re-typing if the form was re-rendered meanwhile."""
+        for _ in range(3):
+            self.fill("#login-username", username)
+            self.fill("#login-password", password)
+            if self.value("#login-username") == username and self.value("#login-password") == password:
+                break
         self.click("#login-submit")
 
     def sign_out(self) -> None:
@@ -77,6 +108,7 @@ class Page:
 
     def screenshot(self, name: str) -> None:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        self.driver.execute_script("window.scrollTo(0, 0)")
         self.driver.save_screenshot(str(SCREENSHOT_DIR / f"{name}.png"))
 
 
