@@ -8,6 +8,8 @@ ensure_venv ""
 
 export APP_ENV="${APP_ENV:-development}"
 flask --app wsgi db-upgrade
+echo "==> Models (trained on the bundled data when none is active; about a minute the first time)"
+flask --app wsgi ensure-models
 echo "==> Demo accounts (development only):"
 flask --app wsgi seed-demo
 

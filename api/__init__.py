@@ -5,10 +5,20 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from api import auth, docs, health, me, users
+from api import analytics, auth, docs, health, me, models, predictions, records, users
 from api.errors import error_response
 
-RESOURCE_BLUEPRINTS = [auth.bp, me.bp, users.bp, health.bp]
+RESOURCE_BLUEPRINTS = [
+    auth.bp,
+    me.bp,
+    users.bp,
+    health.bp,
+    predictions.bp,
+    records.bp,
+    models.bp,
+    models.jobs_bp,
+    analytics.bp,
+]
 API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

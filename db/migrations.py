@@ -13,7 +13,7 @@ from collections.abc import Callable
 import peewee
 
 from db.connection import database
-from db.models import Activity, RevokedToken, SchemaVersion, User
+from db.models import Activity, Job, ModelVersion, Record, RevokedToken, SchemaVersion, User
 
 Migration = Callable[[peewee.Database], None]
 
@@ -22,8 +22,23 @@ def _accounts(db: peewee.Database) -> None:
     db.create_tables([User, Activity, RevokedToken])
 
 
+def _model_registry(db: peewee.Database) -> None:
+    db.create_tables([ModelVersion])
+
+
+def _records(db: peewee.Database) -> None:
+    db.create_tables([Record])
+
+
+def _jobs(db: peewee.Database) -> None:
+    db.create_tables([Job])
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
+    (2, "model registry", _model_registry),
+    (3, "saved predictions", _records),
+    (4, "background jobs", _jobs),
 ]
 
 

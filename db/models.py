@@ -163,6 +163,138 @@ class RevokedToken(BaseModel):
         return cls.delete().where(cls.expires_at < now).execute()
 
 
+class ModelVersion(BaseModel):
+    """One trained model version of a task; its files live under artifacts/<task>/v<version>/."""
+
+    task = peewee.CharField(max_length=16)
+    version = peewee.IntegerField()
+    algorithm = peewee.CharField(max_length=40)
+    metrics = JSONField(default=dict)
+    candidates = JSONField(default=list)
+    data_fingerprint = peewee.CharField(max_length=64)
+    data_source = peewee.CharField(max_length=255)
+    rows = peewee.IntegerField()
+    library_versions = JSONField(default=dict)
+    artifact_dir = peewee.CharField(max_length=255)
+    is_active = peewee.BooleanField(default=False)
+    created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = peewee.DateTimeField(default=utcnow)
+    activated_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "model_versions"
+        indexes = (
+            (("task", "version"), True),
+            (("task", "is_active"), False),
+        )
+
+    @classmethod
+    def active(cls, task: str) -> ModelVersion | None:
+        """The version serving `task`, if any."""
+        return cls.get_or_none((cls.task == task) & (cls.is_active == True))  # noqa: E712
+
+    @classmethod
+    def find(cls, task: str, version: int) -> ModelVersion | None:
+        return cls.get_or_none((cls.task == task) & (cls.version == version))
+
+    @classmethod
+    def next_number(cls, task: str) -> int:
+        """The version number the next trained model of `task` gets."""
+        latest = cls.select(peewee.fn.MAX(cls.version)).where(cls.task == task).scalar()
+        return (latest or 0) + 1
+
+    @classmethod
+    def for_task(cls, task: str | None = None):
+        """Versions newest first, optionally of one task."""
+        query = cls.select()
+        if task:
+            query = query.where(cls.task == task)
+        return query.order_by(cls.task, cls.version.desc())
+
+    @classmethod
+    def make_active(cls, row: ModelVersion) -> None:
+        """Mark `row` as the one serving its task and every other version of it as not (atomic)."""
+        with cls._meta.database.atomic():
+            cls.update(is_active=False).where((cls.task == row.task) & (cls.is_active == True)).execute()  # noqa: E712
+            cls.update(is_active=True, activated_at=utcnow()).where(cls.id == row.id).execute()
+
+
+class Record(BaseModel):
+    """A saved prediction: who, for which student, the inputs, the outputs and the model version."""
+
+    user = peewee.ForeignKeyField(User, backref="records", on_delete="CASCADE")
+    task = peewee.CharField(max_length=16)
+    student_ref = peewee.CharField(max_length=64, null=True)
+    inputs = JSONField()
+    outputs = JSONField()
+    model_version = peewee.IntegerField()
+    # The headline output, kept in columns so lists, filters and aggregates use indexes and SQL:
+    # exam score or dropout probability, and its level or risk level.
+    value = peewee.FloatField()
+    level = peewee.CharField(max_length=32)
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "records"
+        indexes = (
+            (("user", "task", "created_at"), False),
+            (("task", "created_at"), False),
+            (("task", "level", "created_at"), False),
+            (("task", "student_ref", "created_at"), False),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "user_id": self.user_id,
+            "task": self.task,
+            "student_ref": self.student_ref,
+            "inputs": self.inputs,
+            "outputs": self.outputs,
+            "model_version": self.model_version,
+            "value": self.value,
+            "level": self.level,
+            "created_at": self.created_at,
+        }
+
+
+class Job(BaseModel):
+    """Long work (training) run in the background: its state as the API and the dashboard show it."""
+
+    kind = peewee.CharField(max_length=32)
+    status = peewee.CharField(max_length=16, default="queued")
+    progress = peewee.IntegerField(default=0)
+    message = peewee.CharField(max_length=255, default="")
+    params = JSONField(default=dict)
+    result = JSONField(null=True)
+    error = peewee.TextField(null=True)
+    created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = peewee.DateTimeField(default=utcnow)
+    started_at = peewee.DateTimeField(null=True)
+    updated_at = peewee.DateTimeField(default=utcnow)
+    finished_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "jobs"
+        indexes = ((("status", "created_at"), False),)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "progress": self.progress,
+            "message": self.message,
+            "params": self.params,
+            "result": self.result,
+            "error": self.error,
+            "created_by": self.created_by_id,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+
 class SchemaVersion(BaseModel):
     """Which migrations have been applied."""
 
@@ -174,4 +306,4 @@ class SchemaVersion(BaseModel):
         table_name = "schema_version"
 
 
-ALL_MODELS = [User, Activity, RevokedToken]
+ALL_MODELS = [User, Activity, RevokedToken, ModelVersion, Record, Job]

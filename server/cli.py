@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from tqdm import tqdm
 
 from db import migrations
-from db.models import User
-from services import accounts
+from db.models import ModelVersion, User
+from modelling.batch import BatchInputError, score_csv
+from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
+from modelling.predict import predictor_for_version
+from modelling.registry import RegistryError
+from services import accounts, models
 from services.errors import ServiceError
 
 DEMO_USERS = [
@@ -78,7 +85,165 @@ def seed_demo() -> None:
         click.echo(f"  {role:<8} username: {username:<13} password: {password}   ({state})")
 
 
+TASK = click.Choice(["exam-score", "dropout"])
+
+
+@click.command("make-data")
+@click.option(
+    "--seed", default=DEFAULT_SEED, show_default=True, help="Generator seed (same seed, same files)."
+)
+@with_appcontext
+def make_data(seed: int) -> None:
+    """Write the bundled training sets into data/ with the project's synthetic generator."""
+    for task, path in make_bundled_data(seed=seed).items():
+        click.echo(f"{task}: {path}")
+
+
+def _print_versions(rows: list) -> None:
+    for row in rows:
+        mark = "*" if row.is_active else " "
+        figures = ", ".join(f"{k} {v:.4f}" for k, v in row.metrics.items() if isinstance(v, int | float))
+        click.echo(
+            f"{mark} {row.task:<10} v{row.version:<3} {row.algorithm:<20} {row.rows:>7} rows  {figures}"
+        )
+
+
+@click.command("train")
+@click.argument("task", type=TASK)
+@click.option(
+    "--data", "data_path", type=click.Path(dir_okay=False), help="Labelled CSV (default: bundled data)."
+)
+@click.option("--activate", is_flag=True, help="Make the new version serve.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--folds", default=5, show_default=True)
+@click.option("--candidates", help="Comma-separated subset of candidates to try.")
+@with_appcontext
+def train(
+    task: str, data_path: str | None, activate: bool, seed: int, folds: int, candidates: str | None
+) -> None:
+    """Train every candidate with cross-validation and register the best as a new version."""
+    try:
+        data = load_labelled(task, data_path) if data_path else load_bundled(task)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if data.rejected:
+        click.echo(f"{len(data.rejected)} row(s) skipped:", err=True)
+        for line, reason in data.rejected[:10]:
+            click.echo(f"  line {line}: {reason}", err=True)
+    click.echo(f"Training {task} on {len(data.frame)} rows of {data.source}")
+    with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {n:.0f}% {postfix}") as bar:
+
+        def progress(fraction: float, message: str) -> None:
+            bar.n = round(fraction * 100)
+            bar.set_postfix_str(message)
+            bar.refresh()
+
+        try:
+            row = models.train_version(
+                task,
+                data,
+                activate=activate,
+                seed=seed,
+                folds=folds,
+                candidates=candidates.split(",") if candidates else None,
+                progress=progress,
+            )
+        except ServiceError as exc:
+            _fail(exc)
+    _print_versions([row])
+    click.echo(f"Files: {models.artifacts_root() / row.artifact_dir}")
+
+
+@click.command("ensure-models")
+@with_appcontext
+def ensure_models() -> None:
+    """Train and activate a model on the bundled data for every task that has no active one."""
+    for task in ("exam-score", "dropout"):
+        if ModelVersion.active(task) is not None:
+            click.echo(f"{task}: v{ModelVersion.active(task).version} is active.")
+            continue
+        click.echo(f"{task}: no active model; training one on the bundled data.")
+        row = models.train_version(task, load_bundled(task), activate=True)
+        _print_versions([row])
+
+
+@click.command("activate")
+@click.argument("task", type=TASK)
+@click.argument("version", type=int)
+@with_appcontext
+def activate_command(task: str, version: int) -> None:
+    """Make a trained version serve its task."""
+    try:
+        row = models.activate_version(task, version)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"{task} now served by v{row.version} ({row.algorithm}).")
+
+
+@click.command("models")
+@with_appcontext
+def list_models() -> None:
+    """List model versions and their cross-validated figures (* marks the active one)."""
+    rows = models.versions()
+    if not rows:
+        click.echo("No model versions yet: run `flask --app wsgi train exam-score --activate`.")
+    _print_versions(rows)
+
+
+@click.command("score")
+@click.argument("task", type=TASK)
+@click.argument("input_path", type=click.Path(dir_okay=False))
+@click.argument("output_path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--version", type=int, help="Score with this version instead of the active one.")
+@click.option("--block-kb", default=8192, show_default=True, help="Size of the blocks read at a time.")
+@with_appcontext
+def score(task: str, input_path: str, output_path: str, version: int | None, block_kb: int) -> None:
+    """Score a CSV (either naming) into OUTPUT: inputs, predictions and an error column."""
+    try:
+        if version is None:
+            predictor = models.active_predictor(task)
+        else:
+            predictor = predictor_for_version(task, version, models.artifacts_root())
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    bands = current_app.config["RISK_LEVELS" if task == "dropout" else "EXAM_LEVELS"]
+    try:
+        with tqdm(unit=" rows", unit_scale=True) as bar:
+            summary = score_csv(
+                predictor,
+                bands,
+                input_path,
+                output_path,
+                block_bytes=block_kb << 10,
+                on_block=lambda s: bar.update(s.rows - bar.n),
+            )
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except BatchInputError as exc:
+        Path(output_path).unlink(missing_ok=True)
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{summary.scored} row(s) scored, {summary.rejected} with errors, by {task} v{predictor.version}"
+        f" -> {output_path}"
+    )
+    for line, reason in summary.examples:
+        click.echo(f"  line {line}: {reason}", err=True)
+    if summary.scored == 0:
+        raise click.ClickException("No row could be scored.")
+
+
 def init_app(app: Flask) -> None:
     """Attach the commands to `flask --app wsgi`."""
-    for command in (init_db, db_upgrade, create_user, seed_demo):
+    for command in (
+        init_db,
+        db_upgrade,
+        create_user,
+        seed_demo,
+        make_data,
+        train,
+        ensure_models,
+        activate_command,
+        list_models,
+        score,
+    ):
         app.cli.add_command(command)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
+
+from modelling.levels import EXAM_LEVELS, RISK_LEVELS, Bands
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "development-only-secret-change-me-0123456789"
@@ -12,6 +15,13 @@ DEV_SECRET = "development-only-secret-change-me-0123456789"
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _env_bands(name: str, default: Bands) -> list[tuple[str, float]]:
+    raw = os.environ.get(name)
+    if not raw:
+        return list(default)
+    return [(str(label), float(lower)) for label, lower in json.loads(raw)]
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -51,6 +61,8 @@ class Config:
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 200) * 1024 * 1024
+        # Batch scoring reads uploads in blocks of this size (memory stays flat for any file size).
+        self.BATCH_BLOCK_KB = _env_int("BATCH_BLOCK_KB", 8192)
         # Sign-in throttling: failures allowed in the window, per account and per address.
         self.LOGIN_WINDOW = timedelta(minutes=_env_int("LOGIN_WINDOW_MINUTES", 15))
         self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
@@ -63,6 +75,16 @@ class Config:
         # Apply pending migrations at start-up (development); production runs db-upgrade.
         self.AUTO_MIGRATE = _env_bool("AUTO_MIGRATE", self.default_auto_migrate())
         self.CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "student-success@example.org")
+        # Product settings: level bands of the exam score and risk bands of the dropout probability,
+        # as JSON lists of [name, lower bound].
+        self.EXAM_LEVELS = _env_bands("EXAM_LEVELS", EXAM_LEVELS)
+        self.RISK_LEVELS = _env_bands("RISK_LEVELS", RISK_LEVELS)
+        self.ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / "artifacts"))
+        self.UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
+        # Background jobs: in-process worker threads, or Celery workers when REDIS_URL is set.
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.JOB_WORKERS = _env_int("JOB_WORKERS", 1)
+        self.JOB_STALE_MINUTES = _env_int("JOB_STALE_MINUTES", 30)
 
     def default_database_url(self) -> str:
         return f"sqlite:///{self.INSTANCE_DIR / 'ssa.db'}"

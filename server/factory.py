@@ -13,7 +13,7 @@ from api import errors
 from db import connection, migrations
 from server import cli, security
 from server.config import Config, load_config
-from services import passwords
+from services import jobs, passwords
 
 
 def create_app(config: Config | str | None = None) -> Flask:
@@ -35,6 +35,12 @@ def create_app(config: Config | str | None = None) -> Flask:
     security.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    if app.config["REDIS_URL"]:
+        from server.celery_app import init_celery
+
+        init_celery(app)
+    else:
+        jobs.init_app(app)
     dashboard.init_app(app)
 
     if app.config["AUTO_MIGRATE"]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-TASKS = ("exam-score", "dropout")
+from db.models import ModelVersion
+from modelling.schemas import TASKS
 
 
 def model_status() -> dict[str, str]:
-    """Per task, the serving model version, or why none serves."""
-    return {task: "not trained" for task in TASKS}
+    """Per task, the serving model version (e.g. "v3 logistic_regression"), or why none serves."""
+    status = {}
+    for task in TASKS:
+        row = ModelVersion.active(task)
+        status[task] = f"v{row.version} {row.algorithm}" if row else "no active model"
+    return status

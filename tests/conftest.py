@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -16,9 +18,13 @@ PASSWORD = "correct-horse-battery"
 
 def pytest_configure(config: pytest.Config) -> None:
     """Point the app at a throwaway instance folder and the test database before it is built."""
-    instance = config.rootpath / "instance" / "test"
+    instance = Path(os.environ.get("TEST_INSTANCE_DIR", config.rootpath / "instance" / "test"))
     os.environ["INSTANCE_DIR"] = str(instance)
     os.environ["APP_ENV"] = "testing"
+    artifacts = instance / "artifacts"
+    if artifacts.exists():
+        shutil.rmtree(artifacts)
+    os.environ["ARTIFACTS_DIR"] = str(artifacts)
     if TEST_DATABASE_URL:
         os.environ["DATABASE_URL"] = TEST_DATABASE_URL
     else:
@@ -164,3 +170,31 @@ def live_server(app) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+FAST_CANDIDATES = {"exam-score": ["linear_regression"], "dropout": ["logistic_regression"]}
+_trained_rows: dict[str, dict] = {}
+
+
+@pytest.fixture
+def active_models(app):
+    """Both tasks served by small real models (trained once per session on generated data)."""
+    from db.models import ModelVersion
+    from modelling.data import LoadedData
+    from modelling.synthetic import generate_dropout, generate_exam
+    from services import models
+
+    with app.app_context():
+        for task, generate, rows in (
+            ("exam-score", generate_exam, 1500),
+            ("dropout", generate_dropout, 3000),
+        ):
+            if task not in _trained_rows:
+                data = LoadedData(generate(rows, 21), [], f"test-{task}")
+                row = models.train_version(
+                    task, data, folds=3, activate=True, candidates=FAST_CANDIDATES[task]
+                )
+                _trained_rows[task] = ModelVersion.select().where(ModelVersion.id == row.id).dicts().get()
+            elif ModelVersion.active(task) is None:
+                ModelVersion.insert(**_trained_rows[task]).execute()
+        yield {task: row["version"] for task, row in _trained_rows.items()}

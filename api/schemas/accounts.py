@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import PageMeta, StrictModel
+from api.schemas.common import PageMeta, StrictModel, UtcDateTime
 
 
 class UserOut(BaseModel):
@@ -17,8 +16,8 @@ class UserOut(BaseModel):
     full_name: str
     role: Literal["student", "admin"]
     is_active: bool
-    created_at: datetime
-    last_login_at: datetime | None
+    created_at: UtcDateTime
+    last_login_at: UtcDateTime | None
 
 
 class RegisterIn(StrictModel):
@@ -62,7 +61,7 @@ class ActivityOut(BaseModel):
     action: str
     ip_address: str | None
     detail: dict
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class ActivityPage(BaseModel):

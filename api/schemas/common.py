@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# Stored times are naive UTC; responses say so explicitly (RFC 3339 with offset).
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 class StrictModel(BaseModel):

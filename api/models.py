@@ -1,0 +1,71 @@
+"""The models and jobs resources: versions, training as a job, activation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+from flask_jwt_extended import current_user
+
+from api.contract import operation
+from api.errors import UnsupportedMediaType
+from api.schemas.models import JobOut, ModelsOut, ModelVersionOut, TrainQuery
+from modelling.schemas import TASKS
+from server.security import client_ip
+from services import jobs, models
+
+bp = Blueprint("models", __name__, url_prefix="/models")
+jobs_bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+@bp.get("")
+@operation(response=ModelsOut, tags=("models",))
+def list_models():
+    """Every version per task with its cross-validated metrics, and which one serves."""
+    rows = models.versions()
+    return {
+        "versions": {task: [row for row in rows if row.task == task] for task in TASKS},
+        "active": {
+            task: next((r.version for r in rows if r.task == task and r.is_active), None) for task in TASKS
+        },
+    }
+
+
+def _uploaded_file(task: str):
+    if request.files.get("file") is not None:
+        return models.save_training_upload(task, request.files["file"].stream)
+    if request.mimetype == "text/csv":
+        return models.save_training_upload(task, request.stream)
+    if request.content_length:
+        raise UnsupportedMediaType("Upload the CSV as multipart field `file` or as a text/csv body.")
+    return None
+
+
+@bp.post("/<task>/train")
+@operation(auth="admin", query=TrainQuery, response=JobOut, status=202, errors=(404,), tags=("models",))
+def train(task: str, query: TrainQuery):
+    """Start training a new version on the bundled data or an uploaded labelled CSV; returns the job."""
+    models.check_task(task)
+    upload = _uploaded_file(task)
+    job = models.start_training(
+        task,
+        user=current_user,
+        upload=upload,
+        activate=query.activate,
+        folds=query.folds,
+        candidates=query.candidates.split(",") if query.candidates else None,
+        ip=client_ip(),
+    )
+    return job.to_dict()
+
+
+@bp.post("/<task>/<int:version>/activate")
+@operation(auth="admin", response=ModelVersionOut, errors=(404,), tags=("models",))
+def activate(task: str, version: int):
+    """Make this version serve the task (its files must load and predict first)."""
+    return models.activate_version(task, version, user=current_user, ip=client_ip())
+
+
+@jobs_bp.get("/<int:job_id>")
+@operation(auth="admin", response=JobOut, errors=(404,), tags=("models",))
+def get_job(job_id: int):
+    """A job's status, progress, result or error."""
+    return jobs.get(job_id).to_dict()

@@ -1,0 +1,506 @@
+"""The two input schemas of SPEC.md section 4, declared once.
+
+Everything that reads task inputs uses these: API validation, Dash forms, CSV loading, the
+synthetic generator, training and serving. A schema knows each field's type, allowed range,
+categories, missing-value rule, training range (for extrapolation flags), original header and
+whether a student can act on it; plus the cross-field rules that every real row satisfies.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TASKS = ("exam-score", "dropout")
+
+
+@dataclass(frozen=True)
+class NumericField:
+    """A number with an allowed range and the narrower range the training data covers."""
+
+    name: str
+    header: str
+    label: str
+    minimum: float
+    maximum: float
+    train_min: float
+    train_max: float
+    unit: str = ""
+    integer: bool = False
+    actionable: bool = False
+    step: float = 1.0
+    help: str = ""
+    kind: str = field(default="numeric", init=False)
+
+
+@dataclass(frozen=True)
+class CategoryField:
+    """One of a fixed set of categories; `optional` ones may be missing."""
+
+    name: str
+    header: str
+    label: str
+    categories: tuple[str, ...]
+    optional: bool = False
+    actionable: bool = False
+    ordered: bool = False
+    help: str = ""
+    kind: str = field(default="category", init=False)
+
+    def canonical(self, value: Any) -> str | None:
+        """The category spelled as in the data set, or None when it is not one of them."""
+        text = str(value).strip().lower()
+        return next((c for c in self.categories if c.lower() == text), None)
+
+
+Field = NumericField | CategoryField
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule: `check(frame) -> bool mask of rows that satisfy it`."""
+
+    fields: tuple[str, ...]
+    message: str
+    check: Callable[[pd.DataFrame], np.ndarray]
+
+
+def _normalise_header(header: str) -> str:
+    return re.sub(r"[\s\-]+", "_", header.strip().lower())
+
+
+def _is_missing(value: Any) -> bool:
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or (isinstance(value, str) and not value.strip())
+    )
+
+
+@dataclass(frozen=True)
+class TaskSchema:
+    """The inputs and target of one prediction task."""
+
+    task: str
+    fields: tuple[Field, ...]
+    target: str
+    target_headers: tuple[str, ...]
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def numeric(self) -> list[NumericField]:
+        return [f for f in self.fields if isinstance(f, NumericField)]
+
+    @property
+    def categorical(self) -> list[CategoryField]:
+        return [f for f in self.fields if isinstance(f, CategoryField)]
+
+    @property
+    def actionable(self) -> list[Field]:
+        return [f for f in self.fields if f.actionable]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def header_map(self, with_target: bool = False) -> dict[str, str]:
+        """Normalised header (snake_case or the data set's original) -> field name."""
+        mapping: dict[str, str] = {}
+        for f in self.fields:
+            mapping[_normalise_header(f.name)] = f.name
+            mapping[_normalise_header(f.header)] = f.name
+        if with_target:
+            for header in self.target_headers:
+                mapping[_normalise_header(header)] = self.target
+        return mapping
+
+    def rename_columns(self, columns: list[str], with_target: bool = False) -> dict[str, str]:
+        """Map a CSV's own headers to field names (headers that match nothing are left out)."""
+        mapping = self.header_map(with_target)
+        return {c: mapping[_normalise_header(c)] for c in columns if _normalise_header(c) in mapping}
+
+    def validate_record(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """One input row -> (clean values, {field: reason}); clean only when no reason."""
+        clean: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for f in self.fields:
+            value = data.get(f.name)
+            if isinstance(f, NumericField):
+                reason, number = _check_number(f, value)
+                if reason:
+                    problems[f.name] = reason
+                else:
+                    clean[f.name] = number
+            else:
+                if _is_missing(value):
+                    if f.optional:
+                        clean[f.name] = None
+                    else:
+                        problems[f.name] = "Required."
+                    continue
+                category = f.canonical(value)
+                if category is None:
+                    problems[f.name] = f"Must be one of {', '.join(f.categories)}."
+                else:
+                    clean[f.name] = category
+        if not problems:
+            problems.update(self.rule_problems(pd.DataFrame([clean]))[0])
+        return clean, problems
+
+    def rule_problems(self, frame: pd.DataFrame) -> list[dict[str, str]]:
+        """Per row, {field: message} for each cross-field rule the row breaks."""
+        results: list[dict[str, str]] = [{} for _ in range(len(frame))]
+        for rule in self.rules:
+            broken = np.flatnonzero(~rule.check(frame))
+            for index in broken:
+                for name in rule.fields:
+                    results[index].setdefault(name, rule.message)
+        return results
+
+    def validate_frame(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+        """Vectorised validation of many rows already named by field.
+
+        Returns the clean frame (numbers as float, categories canonical, missing as NaN) and a
+        Series of error text per row ("" for a good row)."""
+        clean = pd.DataFrame(index=frame.index)
+        errors = np.full(len(frame), "", dtype=object)
+
+        def flag(mask: np.ndarray, message: str) -> None:
+            rows = np.flatnonzero(mask)
+            errors[rows] = [f"{e}; {message}" if e else message for e in errors[rows]]
+
+        for f in self.fields:
+            if f.name not in frame.columns:
+                flag(np.ones(len(frame), dtype=bool), f"{f.name}: column missing")
+                clean[f.name] = np.nan
+                continue
+            raw = frame[f.name]
+            if isinstance(f, NumericField):
+                if pd.api.types.is_numeric_dtype(raw):
+                    numbers = raw.to_numpy(dtype=float)
+                    missing = np.isnan(numbers)
+                else:
+                    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+                    missing = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+                flag(missing, f"{f.name}: required")
+                flag(~missing & np.isnan(numbers), f"{f.name}: not a number")
+                valid = ~np.isnan(numbers)
+                out_of_range = valid & ((numbers < f.minimum) | (numbers > f.maximum))
+                flag(out_of_range, f"{f.name}: must be between {_fmt(f.minimum)} and {_fmt(f.maximum)}")
+                if f.integer:
+                    flag(
+                        valid & ~out_of_range & (np.mod(numbers, 1) != 0), f"{f.name}: must be a whole number"
+                    )
+                clean[f.name] = numbers
+            else:
+                text = raw.astype("string").str.strip()
+                lookup = {c.lower(): c for c in f.categories}
+                canonical = text.str.lower().map(lookup)
+                missing = text.isna() | (text == "")
+                missing_np = missing.to_numpy(dtype=bool)
+                if not f.optional:
+                    flag(missing_np, f"{f.name}: required")
+                unknown = (~missing & canonical.isna()).to_numpy(dtype=bool)
+                flag(unknown, f"{f.name}: must be one of {', '.join(f.categories)}")
+                clean[f.name] = canonical.astype(object).where(~canonical.isna(), np.nan)
+        good = errors == ""
+        if self.rules and good.any():
+            subset = clean[good]
+            for rule in self.rules:
+                ok = np.ones(len(frame), dtype=bool)
+                ok[np.flatnonzero(good)] = rule.check(subset)
+                flag(~ok, rule.message)
+        return clean, pd.Series(errors, index=frame.index, name="error")
+
+    def extrapolated(self, clean: Mapping[str, Any]) -> list[str]:
+        """Fields whose value is allowed but outside the range the model was trained on."""
+        return [
+            f.name
+            for f in self.numeric
+            if clean.get(f.name) is not None and not (f.train_min <= clean[f.name] <= f.train_max)
+        ]
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _check_number(f: NumericField, value: Any) -> tuple[str | None, float | None]:
+    if _is_missing(value):
+        return "Required.", None
+    if isinstance(value, bool):
+        return "Must be a number.", None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "Must be a number.", None
+    if math.isnan(number) or math.isinf(number):
+        return "Must be a number.", None
+    if not f.minimum <= number <= f.maximum:
+        return (
+            f"Must be between {_fmt(f.minimum)} and {_fmt(f.maximum)}{' ' + f.unit if f.unit else ''}.",
+            None,
+        )
+    if f.integer and not number.is_integer():
+        return "Must be a whole number.", None
+    return None, number
+
+
+LMH = ("Low", "Medium", "High")
+YES_NO = ("Yes", "No")
+
+EXAM = TaskSchema(
+    task="exam-score",
+    target="exam_score",
+    target_headers=("exam_score", "Exam_Score"),
+    fields=(
+        NumericField(
+            "hours_studied",
+            "Hours_Studied",
+            "Hours studied",
+            0,
+            60,
+            1,
+            44,
+            "hours per week",
+            actionable=True,
+            step=1,
+            help="Hours of study per week.",
+        ),
+        NumericField(
+            "attendance",
+            "Attendance",
+            "Attendance",
+            0,
+            100,
+            60,
+            100,
+            "%",
+            actionable=True,
+            step=5,
+            help="Share of classes attended.",
+        ),
+        CategoryField(
+            "parental_involvement", "Parental_Involvement", "Parental involvement", LMH, ordered=True
+        ),
+        CategoryField("access_to_resources", "Access_to_Resources", "Access to resources", LMH, ordered=True),
+        CategoryField(
+            "extracurricular_activities",
+            "Extracurricular_Activities",
+            "Extracurricular activities",
+            YES_NO,
+            actionable=True,
+        ),
+        NumericField(
+            "sleep_hours",
+            "Sleep_Hours",
+            "Sleep",
+            0,
+            24,
+            4,
+            10,
+            "hours per night",
+            actionable=True,
+            step=1,
+            help="Average hours of sleep per night.",
+        ),
+        NumericField(
+            "previous_scores",
+            "Previous_Scores",
+            "Previous scores",
+            0,
+            100,
+            50,
+            100,
+            "points",
+            help="Score in previous exams (0 to 100).",
+        ),
+        CategoryField("motivation_level", "Motivation_Level", "Motivation", LMH, ordered=True),
+        CategoryField("internet_access", "Internet_Access", "Internet access", YES_NO),
+        NumericField(
+            "tutoring_sessions",
+            "Tutoring_Sessions",
+            "Tutoring sessions",
+            0,
+            20,
+            0,
+            8,
+            "per month",
+            integer=True,
+            actionable=True,
+            step=1,
+        ),
+        CategoryField("family_income", "Family_Income", "Family income", LMH, ordered=True),
+        CategoryField(
+            "teacher_quality", "Teacher_Quality", "Teacher quality", LMH, optional=True, ordered=True
+        ),
+        CategoryField("school_type", "School_Type", "School type", ("Public", "Private")),
+        CategoryField(
+            "peer_influence", "Peer_Influence", "Peer influence", ("Positive", "Neutral", "Negative")
+        ),
+        NumericField(
+            "physical_activity",
+            "Physical_Activity",
+            "Physical activity",
+            0,
+            20,
+            0,
+            6,
+            "hours per week",
+            actionable=True,
+            step=1,
+        ),
+        CategoryField("learning_disabilities", "Learning_Disabilities", "Learning disabilities", YES_NO),
+        CategoryField(
+            "parental_education_level",
+            "Parental_Education_Level",
+            "Parental education",
+            ("High School", "College", "Postgraduate"),
+            optional=True,
+            ordered=True,
+        ),
+        CategoryField(
+            "distance_from_home",
+            "Distance_from_Home",
+            "Distance from home",
+            ("Near", "Moderate", "Far"),
+            optional=True,
+            ordered=True,
+        ),
+        CategoryField("gender", "Gender", "Gender", ("Male", "Female")),
+    ),
+)
+
+EVENT_TYPES = ("navigate", "access", "page_close", "problem", "video", "discussion", "wiki")
+_COUNT_MAX = 1_000_000
+
+
+def _count(
+    name: str,
+    label: str,
+    train_max: float,
+    actionable: bool = False,
+    header: str | None = None,
+    help_text: str = "",
+) -> NumericField:
+    return NumericField(
+        name,
+        header or name,
+        label,
+        0,
+        _COUNT_MAX,
+        0,
+        train_max,
+        "events",
+        integer=True,
+        actionable=actionable,
+        step=5,
+        help=help_text,
+    )
+
+
+def _types_sum_to_sources(frame: pd.DataFrame) -> np.ndarray:
+    types = frame[list(EVENT_TYPES)].to_numpy(dtype=float).sum(axis=1)
+    return np.isclose(types, frame["server"].to_numpy(dtype=float) + frame["browser"].to_numpy(dtype=float))
+
+
+def _events_cover_study_days(frame: pd.DataFrame) -> np.ndarray:
+    total = frame[["server", "browser"]].to_numpy(dtype=float).sum(axis=1)
+    return total >= frame["study_days"].to_numpy(dtype=float)
+
+
+def _days_fit_the_span(frame: pd.DataFrame) -> np.ndarray:
+    span = frame["active_span_days"].to_numpy(dtype=float)
+    days = frame["study_days"].to_numpy(dtype=float)
+    return (days <= span + 2) & ~((span > 0) & (days < 2))
+
+
+DROPOUT = TaskSchema(
+    task="dropout",
+    target="dropout",
+    target_headers=("dropout", "label"),
+    fields=(
+        _count("navigate", "Navigate events", 331, actionable=True, help_text="Course navigation."),
+        _count("access", "Access events", 3659, actionable=True, help_text="Course material opened."),
+        _count("page_close", "Page close events", 906),
+        _count("problem", "Problem events", 400, actionable=True, help_text="Exercises attempted."),
+        _count("video", "Video events", 224, actionable=True, help_text="Lecture videos watched."),
+        _count("discussion", "Discussion events", 3770, actionable=True, help_text="Forum posts and reads."),
+        _count("wiki", "Wiki events", 240, actionable=True),
+        _count("server", "Server-side events", 4005),
+        _count("browser", "Browser-side events", 1627),
+        NumericField(
+            "active_span_days",
+            "lastlog-firstlog",
+            "Active span",
+            0,
+            29,
+            0,
+            29,
+            "days",
+            integer=True,
+            actionable=True,
+            help="Days between the first and the last active day.",
+        ),
+        NumericField(
+            "study_days",
+            "study days",
+            "Study days",
+            1,
+            30,
+            1,
+            30,
+            "days",
+            integer=True,
+            actionable=True,
+            help="Distinct days with any activity.",
+        ),
+        _count(
+            "early_events", "Early events", 583, header="early events", help_text="Events in the first third."
+        ),
+        _count("mid_events", "Mid events", 896, header="mid events", help_text="Events in the middle third."),
+        _count(
+            "late_events",
+            "Late events",
+            3693,
+            actionable=True,
+            header="late events",
+            help_text="Events in the last third of the window.",
+        ),
+    ),
+    rules=(
+        Rule(
+            ("server", "browser"),
+            "the seven event types must add up to server + browser",
+            _types_sum_to_sources,
+        ),
+        Rule(
+            ("study_days",),
+            "every study day needs at least one event (server + browser >= study_days)",
+            _events_cover_study_days,
+        ),
+        Rule(
+            ("study_days", "active_span_days"),
+            "study days must fit the active span (at most span + 2, and at least 2 when the span is above 0)",
+            _days_fit_the_span,
+        ),
+    ),
+)
+
+SCHEMAS: dict[str, TaskSchema] = {EXAM.task: EXAM, DROPOUT.task: DROPOUT}
+
+
+def schema_for(task: str) -> TaskSchema:
+    """The schema of `task` ("exam-score" or "dropout")."""
+    if task not in SCHEMAS:
+        raise KeyError(f"Unknown task {task!r}; use one of {', '.join(TASKS)}.")
+    return SCHEMAS[task]

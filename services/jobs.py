@@ -1,0 +1,117 @@
+"""Background jobs: create, run (in-process worker threads, or Celery over Redis), report.
+
+A job that raises ends as `failed` with its error; it is never left `running`. A job whose worker
+stopped without a word (process killed) is reported as failed once it has been silent for
+JOB_STALE_MINUTES.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, current_app
+
+from db.connection import database
+from db.models import Job, User, utcnow
+from services.errors import NotFound
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Job, Callable[[float, str], None]], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+_executor: ThreadPoolExecutor | None = None
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that carries out jobs of `kind`."""
+
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def create(kind: str, params: dict[str, Any], user: User | None) -> Job:
+    """Queue a job and hand it to a worker."""
+    if kind not in HANDLERS:
+        raise ValueError(f"No handler for jobs of kind {kind!r}.")
+    job = Job.create(kind=kind, params=params, created_by=user, message="Waiting for a worker")
+    dispatch = current_app.extensions["job_dispatch"]
+    dispatch(job.id)
+    return job
+
+
+def run(job_id: int) -> None:
+    """Carry out one job, recording progress, result or error (call inside an app context)."""
+    job = Job.get_by_id(job_id)
+    Job.update(status="running", started_at=utcnow(), updated_at=utcnow(), message="Started").where(
+        Job.id == job_id
+    ).execute()
+    last = {"percent": -1}
+
+    def progress(fraction: float, message: str) -> None:
+        percent = max(0, min(99, int(fraction * 100)))
+        if percent != last["percent"]:
+            last["percent"] = percent
+            Job.update(progress=percent, message=message[:255], updated_at=utcnow()).where(
+                Job.id == job_id
+            ).execute()
+
+    try:
+        result = HANDLERS[job.kind](job, progress)
+    except Exception as exc:
+        log.exception("job %s (%s) failed", job_id, job.kind)
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        Job.update(
+            status="failed", error=detail[:2000], message="Failed", finished_at=utcnow(), updated_at=utcnow()
+        ).where(Job.id == job_id).execute()
+        return
+    finally:
+        if not database.is_closed():
+            database.close()
+    Job.update(
+        status="succeeded",
+        progress=100,
+        result=result,
+        message="Done",
+        finished_at=utcnow(),
+        updated_at=utcnow(),
+    ).where(Job.id == job_id).execute()
+
+
+def get(job_id: int) -> Job:
+    """A job's current state (a silent `running` job past the stale limit is marked failed)."""
+    job = Job.get_or_none(Job.id == job_id)
+    if job is None:
+        raise NotFound("No such job.")
+    stale = timedelta(minutes=current_app.config["JOB_STALE_MINUTES"])
+    if job.status in ("queued", "running") and job.updated_at < utcnow() - stale:
+        Job.update(
+            status="failed", error="The worker stopped without finishing.", finished_at=utcnow()
+        ).where(Job.id == job_id).execute()
+        job = Job.get_by_id(job_id)
+    return job
+
+
+def init_app(app: Flask) -> None:
+    """Run jobs on in-process worker threads (the default; Celery replaces this when configured)."""
+    global _executor
+    if app.extensions.get("job_dispatch"):
+        return
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=app.config["JOB_WORKERS"], thread_name_prefix="ssa-job")
+
+    def run_in_thread(job_id: int) -> None:
+        def target() -> None:
+            with app.app_context():
+                run(job_id)
+
+        _executor.submit(target)
+
+    app.extensions["job_dispatch"] = run_in_thread

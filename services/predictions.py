@@ -1,0 +1,64 @@
+"""Predict one row for a signed-in user, explain it, and optionally save it as a record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+
+from db.connection import database
+from db.models import Activity, Record, User
+from modelling.predict import NoActiveModel
+from modelling.schemas import schema_for
+from services import models
+from services.errors import InvalidInput, ServiceError
+
+
+class ModelUnavailable(ServiceError):
+    status, code = 503, "model_unavailable"
+
+
+def bands_for(task: str):
+    """The configured level bands of a task."""
+    return current_app.config["RISK_LEVELS" if task == "dropout" else "EXAM_LEVELS"]
+
+
+def predict(
+    task: str,
+    values: Mapping[str, Any],
+    *,
+    user: User,
+    save: bool = False,
+    student_ref: str | None = None,
+    ip: str | None = None,
+) -> dict[str, Any]:
+    """Validate, predict, explain and recommend; with `save`, store a record and return its id."""
+    schema = schema_for(models.check_task(task))
+    clean, problems = schema.validate_record(values)
+    if problems:
+        raise InvalidInput("Some fields are invalid.", problems)
+    try:
+        predictor = models.active_predictor(task)
+    except NoActiveModel as exc:
+        raise ModelUnavailable(str(exc)) from exc
+    result = predictor.analyse(clean, bands_for(task))
+    value = result["probability"] if task == "dropout" else result["score"]
+    level = result["risk_level"] if task == "dropout" else result["level"]
+    with database.atomic():
+        if save:
+            record = Record.create(
+                user=user,
+                task=task,
+                student_ref=(student_ref or "").strip() or None,
+                inputs=clean,
+                outputs=result,
+                model_version=predictor.version,
+                value=value,
+                level=level,
+            )
+            result["id"] = record.id
+        Activity.record(
+            "predict", user, ip, task=task, version=predictor.version, saved=save, record=result.get("id")
+        )
+    return result

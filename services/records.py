@@ -1,0 +1,140 @@
+"""Saved predictions: list, read, delete and export, each limited to what the viewer may see."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from db.connection import database
+from db.models import Activity, Record, User
+from modelling.schemas import DROPOUT, EXAM, schema_for
+from services.accounts import Page
+from services.errors import NotFound
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+OUTPUT_COLUMNS = ["score", "probability", "level", "interval_low", "interval_high"]
+
+
+@dataclass(frozen=True)
+class RecordFilters:
+    """Filters shared by the list, the export and the dashboards."""
+
+    task: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    level: str | None = None
+    user_id: int | None = None
+    student_ref: str | None = None
+
+
+def visible_records(viewer: User, filters: RecordFilters):
+    """Records the viewer may see (their own; an admin sees all), filtered."""
+    query = Record.select()
+    if not viewer.is_admin:
+        query = query.where(Record.user == viewer)
+    elif filters.user_id is not None:
+        query = query.where(Record.user == filters.user_id)
+    if filters.task:
+        query = query.where(Record.task == filters.task)
+    if filters.level:
+        query = query.where(Record.level == filters.level)
+    if filters.student_ref:
+        query = query.where(Record.student_ref == filters.student_ref)
+    if filters.date_from:
+        query = query.where(Record.created_at >= datetime.combine(filters.date_from, time.min))
+    if filters.date_to:
+        query = query.where(Record.created_at <= datetime.combine(filters.date_to, time.max))
+    return query
+
+
+def records_page(viewer: User, filters: RecordFilters, page: int = 1, per_page: int = 20) -> Page:
+    """One page of records, newest first, with the total count."""
+    query = visible_records(viewer, filters)
+    total = query.count()
+    rows = query.order_by(Record.created_at.desc(), Record.id.desc()).paginate(page, per_page)
+    return Page([row.to_dict() for row in rows], total, page, per_page)
+
+
+def get_record(viewer: User, record_id: int) -> Record:
+    """One record the viewer may see; another user's record is reported as not found."""
+    query = Record.select().where(Record.id == record_id)
+    if not viewer.is_admin:
+        query = query.where(Record.user == viewer)
+    record = query.first()
+    if record is None:
+        raise NotFound("No such record.")
+    return record
+
+
+def delete_record(viewer: User, record_id: int, ip: str | None = None) -> None:
+    """Delete one record the viewer may see."""
+    record = get_record(viewer, record_id)
+    with database.atomic():
+        record.delete_instance()
+        Activity.record("record_delete", viewer, ip, record=record_id, task=record.task)
+
+
+def neutralise(value: object) -> str:
+    """A cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def export_columns(task: str | None) -> list[str]:
+    """Header of the export: record columns, the task's inputs, then the outputs."""
+    schemas = [schema_for(task)] if task else [EXAM, DROPOUT]
+    inputs = [name for schema in schemas for name in schema.names]
+    return ["id", "created_at", "username", "task", "student_ref", "model_version", *inputs, *OUTPUT_COLUMNS]
+
+
+EXPORT_PAGE = 5000
+
+
+def _keyset_pages(query) -> Iterator[dict]:
+    """Rows newest first (by id), read a page at a time so memory stays flat on every backend."""
+    last_id = None
+    while True:
+        page = query.order_by(Record.id.desc()).limit(EXPORT_PAGE)
+        if last_id is not None:
+            page = page.where(Record.id < last_id)
+        rows = list(page.dicts())
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1]["id"]
+
+
+def export_csv(viewer: User, filters: RecordFilters, ip: str | None = None) -> Iterator[str]:
+    """The filtered records as CSV text, produced a page at a time (newest first)."""
+    columns = export_columns(filters.task)
+    base = visible_records(viewer, filters).select(Record, User.username).join(User)
+    Activity.record("records_export", viewer, ip, task=filters.task, level=filters.level)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in _keyset_pages(base):
+        outputs = row["outputs"] or {}
+        interval = outputs.get("interval") or {}
+        values = {
+            **row["inputs"],
+            "id": row["id"],
+            "created_at": row["created_at"].isoformat(sep=" ", timespec="seconds"),
+            "username": row["username"],
+            "task": row["task"],
+            "student_ref": row["student_ref"],
+            "model_version": row["model_version"],
+            "score": outputs.get("score"),
+            "probability": outputs.get("probability"),
+            "level": row["level"],
+            "interval_low": interval.get("low"),
+            "interval_high": interval.get("high"),
+        }
+        writer.writerow([neutralise(values.get(column)) for column in columns])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

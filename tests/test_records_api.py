@@ -1,0 +1,87 @@
+"""GET/DELETE /records, filters, pagination, ownership and the streamed CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from db.models import Record, utcnow
+from tests.helpers import assert_error
+from tests.test_schemas import GOOD_DROPOUT, GOOD_EXAM
+
+
+def _save(client, headers, task, payload, ref=None):
+    response = client.post(
+        f"/api/v1/predictions/{task}", headers=headers, json={**payload, "save": True, "student_ref": ref}
+    )
+    assert response.status_code == 200, response.json
+    return response.json["id"]
+
+
+def test_own_records_newest_first_with_pagination_and_filters(client, make_user, bearer, active_models, app):
+    headers = bearer(make_user())
+    ids = [_save(client, headers, "exam-score", {**GOOD_EXAM, "hours_studied": h}) for h in (5, 20, 40)]
+    dropout_id = _save(client, headers, "dropout", GOOD_DROPOUT, ref="D-1")
+    page = client.get("/api/v1/records?per_page=2", headers=headers).json
+    assert page["meta"]["total"] == 4 and page["meta"]["pages"] == 2
+    assert [r["id"] for r in page["items"]] == [dropout_id, ids[2]]
+    exams = client.get("/api/v1/records?task=exam-score", headers=headers).json
+    assert [r["id"] for r in exams["items"]] == ids[::-1]
+    level = exams["items"][0]["level"]
+    by_level = client.get(f"/api/v1/records?task=exam-score&level={level}", headers=headers).json
+    assert all(r["level"] == level for r in by_level["items"]) and by_level["meta"]["total"] >= 1
+    with app.app_context():
+        Record.update(created_at=utcnow() - timedelta(days=10)).where(Record.id == ids[0]).execute()
+    today = utcnow().date().isoformat()
+    recent = client.get(f"/api/v1/records?from={today}", headers=headers).json
+    assert ids[0] not in [r["id"] for r in recent["items"]] and recent["meta"]["total"] == 3
+    old = client.get(
+        f"/api/v1/records?to={(utcnow() - timedelta(days=5)).date().isoformat()}", headers=headers
+    ).json
+    assert [r["id"] for r in old["items"]] == [ids[0]]
+    by_ref = client.get("/api/v1/records?student_ref=D-1", headers=headers).json
+    assert [r["id"] for r in by_ref["items"]] == [dropout_id]
+    assert_error(client.get("/api/v1/records?from=yesterday", headers=headers), 422)
+    assert_error(client.get("/api/v1/records?task=height", headers=headers), 422)
+
+
+def test_another_users_record_is_404_and_admin_sees_all(client, make_user, bearer, active_models):
+    alice, bob, admin = make_user(), make_user(), make_user("admin")
+    alice_headers, bob_headers = bearer(alice), bearer(bob)
+    record_id = _save(client, alice_headers, "exam-score", GOOD_EXAM)
+    _save(client, bob_headers, "dropout", GOOD_DROPOUT)
+    assert_error(client.get(f"/api/v1/records/{record_id}", headers=bob_headers), 404)
+    assert_error(client.delete(f"/api/v1/records/{record_id}", headers=bob_headers), 404)
+    assert [r["id"] for r in client.get("/api/v1/records", headers=bob_headers).json["items"]] != [record_id]
+    assert client.get(f"/api/v1/records?user={alice.id}", headers=bob_headers).json["meta"]["total"] == 1
+    admin_headers = bearer(admin)
+    assert client.get("/api/v1/records", headers=admin_headers).json["meta"]["total"] == 2
+    assert client.get(f"/api/v1/records?user={alice.id}", headers=admin_headers).json["meta"]["total"] == 1
+    assert client.get(f"/api/v1/records/{record_id}", headers=admin_headers).json["user_id"] == alice.id
+    assert client.get(f"/api/v1/records/{record_id}", headers=alice_headers).status_code == 200
+    assert client.delete(f"/api/v1/records/{record_id}", headers=alice_headers).status_code == 200
+    assert_error(client.get(f"/api/v1/records/{record_id}", headers=alice_headers), 404)
+    assert_error(client.get("/api/v1/records/999999", headers=admin_headers), 404)
+
+
+def _rows(response) -> list[dict]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_export_follows_filters_and_neutralises_formulas(client, make_user, bearer, active_models):
+    account, other = make_user(), make_user()
+    headers = bearer(account)
+    _save(client, headers, "exam-score", GOOD_EXAM, ref='=HYPERLINK("http://x")')
+    _save(client, headers, "exam-score", GOOD_EXAM, ref="+1")
+    _save(client, headers, "dropout", GOOD_DROPOUT, ref="@SUM(A1)")
+    _save(client, bearer(other), "exam-score", GOOD_EXAM, ref="not mine")
+    everything = _rows(client.get("/api/v1/records/export.csv", headers=headers))
+    assert len(everything) == 3
+    assert {r["student_ref"] for r in everything} == {'\'=HYPERLINK("http://x")', "'+1", "'@SUM(A1)"}
+    exams = _rows(client.get("/api/v1/records/export.csv?task=exam-score", headers=headers))
+    assert len(exams) == 2 and "video" not in exams[0] and exams[0]["hours_studied"] == "20.0"
+    assert float(exams[0]["interval_low"]) <= float(exams[0]["score"]) <= float(exams[0]["interval_high"])
+    assert exams[0]["model_version"] == str(active_models["exam-score"])
+    assert_error(client.get("/api/v1/records/export.csv?task=nope", headers=headers), 422)
