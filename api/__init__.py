@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import IntegerConverter
 
 from api import analytics, auth, docs, health, me, models, predictions, records, users
 from api.errors import error_response
@@ -23,8 +24,15 @@ API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
+class IdConverter(IntegerConverter):
+    """A database id in a path: up to 9 digits (longer cannot exist, so it is simply not found)."""
+
+    regex = r"\d{1,9}"
+
+
 def init_app(app: Flask) -> None:
     """Register every resource under /api/v1, the docs, and JSON 404/405 for unknown API paths."""
+    app.url_map.converters["id"] = IdConverter
     for blueprint in RESOURCE_BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)
     app.register_blueprint(docs.bp)

@@ -33,7 +33,8 @@ class Operation:
     status: int = 200
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
-    extra_responses: dict[int, str] = field(default_factory=dict)
+    raw_body: dict[str, Any] = field(default_factory=dict)
+    raw_response: str | None = None
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
@@ -100,9 +101,14 @@ def operation(
     status: int = 200,
     errors: tuple[int, ...] = (),
     tags: tuple[str, ...] = (),
+    raw_body: dict[str, Any] | None = None,
+    raw_response: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
-    """Declare and enforce an endpoint's contract; the view gets `body`/`query` models."""
-    op = Operation(auth, body, query, response, status, errors, tags)
+    """Declare and enforce an endpoint's contract; the view gets `body`/`query` models.
+
+    `raw_body` documents a non-JSON request body ({media type: schema}) that the view reads itself;
+    `raw_response` names the media type of a non-JSON success response."""
+    op = Operation(auth, body, query, response, status, errors, tags, raw_body or {}, raw_response)
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Response]:
         @wraps(view)

@@ -7,6 +7,7 @@ from flask_jwt_extended import current_user
 
 from api.contract import operation
 from api.errors import UnsupportedMediaType
+from api.schemas.common import CSV_UPLOAD
 from api.schemas.models import JobOut, ModelsOut, ModelVersionOut, TrainQuery
 from modelling.schemas import TASKS
 from server.security import client_ip
@@ -40,7 +41,15 @@ def _uploaded_file(task: str):
 
 
 @bp.post("/<task>/train")
-@operation(auth="admin", query=TrainQuery, response=JobOut, status=202, errors=(404,), tags=("models",))
+@operation(
+    auth="admin",
+    query=TrainQuery,
+    response=JobOut,
+    status=202,
+    errors=(404,),
+    tags=("models",),
+    raw_body=CSV_UPLOAD,
+)
 def train(task: str, query: TrainQuery):
     """Start training a new version on the bundled data or an uploaded labelled CSV; returns the job."""
     models.check_task(task)
@@ -57,14 +66,14 @@ def train(task: str, query: TrainQuery):
     return job.to_dict()
 
 
-@bp.post("/<task>/<int:version>/activate")
+@bp.post("/<task>/<id:version>/activate")
 @operation(auth="admin", response=ModelVersionOut, errors=(404,), tags=("models",))
 def activate(task: str, version: int):
     """Make this version serve the task (its files must load and predict first)."""
     return models.activate_version(task, version, user=current_user, ip=client_ip())
 
 
-@jobs_bp.get("/<int:job_id>")
+@jobs_bp.get("/<id:job_id>")
 @operation(auth="admin", response=JobOut, errors=(404,), tags=("models",))
 def get_job(job_id: int):
     """A job's status, progress, result or error."""

@@ -33,7 +33,11 @@ ROLES_BY_AUTH = {
     "refresh": ["student", "admin"],
     "admin": ["admin"],
 }
-CONVERTER_SCHEMAS = {"int": {"type": "integer"}, "float": {"type": "number"}}
+CONVERTER_SCHEMAS = {
+    "int": {"type": "integer"},
+    "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999},
+    "float": {"type": "number"},
+}
 
 
 def _models(operations: list[Operation]) -> list[type[BaseModel]]:
@@ -89,13 +93,23 @@ def _operation_document(view: Any, op: Operation, path_args: list[dict]) -> dict
                 "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model=op.body.__name__)}}
             },
         }
+    if op.raw_body:
+        document["requestBody"] = {
+            "required": False,
+            "content": {media: {"schema": schema} for media, schema in op.raw_body.items()},
+        }
+        statuses_extra = {400, 413, 415}
+    else:
+        statuses_extra = set()
     success: dict[str, Any] = {"description": "Success."}
-    if op.response is not None:
+    if op.raw_response:
+        success["content"] = {op.raw_response: {"schema": {"type": "string"}}}
+    elif op.response is not None:
         success["content"] = {
             "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model=op.response.__name__)}}
         }
     document["responses"][str(op.status)] = success
-    for status in _error_statuses(op, bool(path_args)):
+    for status in sorted(set(_error_statuses(op, bool(path_args))) | statuses_extra):
         document["responses"][str(status)] = {
             "description": ERROR_DESCRIPTIONS.get(status, "Error."),
             "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="ErrorResponse")}}},

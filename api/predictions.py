@@ -7,6 +7,7 @@ from flask_jwt_extended import current_user
 
 from api.contract import operation
 from api.errors import UnsupportedMediaType
+from api.schemas.common import CSV_UPLOAD
 from api.schemas.predictions import BatchQuery, DropoutIn, DropoutOut, ExamScoreIn, ExamScoreOut
 from server.security import client_ip
 from services import batch, models, predictions
@@ -36,7 +37,14 @@ def dropout(body):
 
 
 @bp.post("/<task>/batch")
-@operation(auth="admin", query=BatchQuery, errors=(404, 413, 415, 503), tags=("predictions",))
+@operation(
+    auth="admin",
+    query=BatchQuery,
+    errors=(404, 413, 415, 503),
+    tags=("predictions",),
+    raw_body=CSV_UPLOAD,
+    raw_response="text/csv",
+)
 def batch_score(task: str, query: BatchQuery):
     """Score a CSV (multipart `file` or text/csv body, either naming): inputs + predictions + `error`."""
     models.check_task(task)

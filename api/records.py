@@ -35,7 +35,7 @@ def list_records(query: RecordsQuery):
 
 
 @bp.get("/export.csv")
-@operation(query=ExportQuery, tags=("records",))
+@operation(query=ExportQuery, tags=("records",), raw_response="text/csv")
 def export_records(query: ExportQuery):
     """The same filters as the list, as a streamed CSV (formula cells neutralised)."""
     body = records.export_csv(current_user, _filters(query), client_ip())
@@ -44,14 +44,14 @@ def export_records(query: ExportQuery):
     return response
 
 
-@bp.get("/<int:record_id>")
+@bp.get("/<id:record_id>")
 @operation(response=RecordOut, errors=(404,), tags=("records",))
 def get_record(record_id: int):
     """One record (yours, or any for administrators)."""
     return records.get_record(current_user, record_id)
 
 
-@bp.delete("/<int:record_id>")
+@bp.delete("/<id:record_id>")
 @operation(response=Message, errors=(404,), tags=("records",))
 def delete_record(record_id: int):
     """Delete one record (yours, or any for administrators)."""

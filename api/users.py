@@ -21,7 +21,7 @@ def list_users(query: UsersQuery):
     return page_payload(accounts.users_page(query.q, query.role, query.page, query.per_page))
 
 
-@bp.patch("/<int:user_id>")
+@bp.patch("/<id:user_id>")
 @operation(auth="admin", body=UserUpdateIn, response=UserOut, errors=(404, 409), tags=("users",))
 def update_user(user_id: int, body: UserUpdateIn):
     """Change a user's role or deactivate/reactivate them."""

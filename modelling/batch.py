@@ -25,7 +25,7 @@ PREDICTION_COLUMNS = {
     "exam-score": ["score", "level", "interval_low", "interval_high"],
     "dropout": ["probability", "risk_level"],
 }
-DEFAULT_BLOCK_BYTES = 8 << 20
+DEFAULT_BLOCK_BYTES = 4 << 20
 
 
 class BatchInputError(ValueError):
@@ -49,16 +49,17 @@ def read_blocks(source: str | IO[bytes], block_bytes: int) -> Iterator[pa.Record
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, auto_dict_encode=False),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
         )
-    except pa.ArrowInvalid as exc:
-        raise BatchInputError(f"The file is not a readable CSV ({exc}).") from exc
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise BatchInputError(f"The file is not a readable UTF-8 CSV ({exc}).") from exc
     while True:
         try:
             block = reader.read_next_batch()
+            block = block.cast(pa.schema([pa.field(name, pa.string()) for name in block.schema.names]))
         except StopIteration:
             return
-        except pa.ArrowInvalid as exc:
-            raise BatchInputError(f"The file is not a readable CSV ({exc}).") from exc
-        yield block.cast(pa.schema([pa.field(name, pa.string()) for name in block.schema.names]))
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise BatchInputError(f"The file is not a readable UTF-8 CSV ({exc}).") from exc
+        yield block
 
 
 def _as_frame(block: pa.RecordBatch, schema: TaskSchema, columns: dict[str, str]) -> pd.DataFrame:

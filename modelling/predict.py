@@ -77,7 +77,7 @@ class Predictor:
         explanation_rows = path_rows(record, self.reference, names, self.orders)
         changes = recommend.candidate_changes(self.schema, record) if with_recommendations else []
         rows = [dict(record)] + explanation_rows + [{**record, **c.values} for c in changes]
-        values = self.outcomes(pd.DataFrame(rows, columns=names))
+        values = self.outcomes(pd.DataFrame({name: [row[name] for row in rows] for name in names}))
         value = float(values[0])
         explanation = reduce_paths(
             explanation_scale(self.task, values[1 : 1 + len(explanation_rows)]), names, self.orders

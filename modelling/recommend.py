@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from modelling.schemas import DROPOUT, EXAM, NumericField, TaskSchema
 
@@ -110,14 +109,25 @@ def dropout_changes(row: Mapping[str, Any]) -> list[Change]:
 CHANGES = {EXAM.task: exam_changes, DROPOUT.task: dropout_changes}
 
 
+def _within_ranges(schema: TaskSchema, change: Change) -> bool:
+    for name, value in change.values.items():
+        f = schema.field(name)
+        if isinstance(f, NumericField) and not f.minimum <= value <= f.maximum:
+            return False
+    return True
+
+
 def candidate_changes(schema: TaskSchema, row: Mapping[str, Any]) -> list[Change]:
     """The task's candidate changes that keep every allowed range and cross-field rule."""
-    changes = CHANGES[schema.task](row)
-    if not changes:
-        return []
-    frame = pd.DataFrame([{**row, **change.values} for change in changes], columns=schema.names)
-    _, errors = schema.validate_frame(frame)
-    return [change for change, error in zip(changes, errors.to_numpy(), strict=True) if not error]
+    changes = [c for c in CHANGES[schema.task](row) if _within_ranges(schema, c)]
+    if not changes or not schema.rules:
+        return changes
+    columns = {
+        name: np.array([change.values.get(name, row[name]) for change in changes], dtype=float)
+        for name in schema.names
+    }
+    problems = schema.rule_problems(columns, len(changes))
+    return [change for change, broken in zip(changes, problems, strict=True) if not broken]
 
 
 def recommendations(

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 TASKS = ("exam-score", "dropout")
+# Numbers are kept to this many decimals (no input needs more; it also keeps sums in SQL finite).
+DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,17 @@ class CategoryField:
 Field = NumericField | CategoryField
 
 
+# Columns by name: a DataFrame, or a dict of equal-length arrays (cheaper for a few rows).
+Columns = Mapping[str, Any]
+
+
 @dataclass(frozen=True)
 class Rule:
-    """A cross-field rule: `check(frame) -> bool mask of rows that satisfy it`."""
+    """A cross-field rule: `check(columns) -> bool mask of rows that satisfy it`."""
 
     fields: tuple[str, ...]
     message: str
-    check: Callable[[pd.DataFrame], np.ndarray]
+    check: Callable[[Columns], np.ndarray]
 
 
 def _normalise_header(header: str) -> str:
@@ -152,13 +158,13 @@ class TaskSchema:
                     problems[f.name] = f"Must be one of {', '.join(f.categories)}."
                 else:
                     clean[f.name] = category
-        if not problems:
-            problems.update(self.rule_problems(pd.DataFrame([clean]))[0])
+        if not problems and self.rules:
+            problems.update(self.rule_problems({k: np.array([v]) for k, v in clean.items()}, 1)[0])
         return clean, problems
 
-    def rule_problems(self, frame: pd.DataFrame) -> list[dict[str, str]]:
+    def rule_problems(self, frame: Columns, rows: int | None = None) -> list[dict[str, str]]:
         """Per row, {field: message} for each cross-field rule the row breaks."""
-        results: list[dict[str, str]] = [{} for _ in range(len(frame))]
+        results: list[dict[str, str]] = [{} for _ in range(len(frame) if rows is None else rows)]
         for rule in self.rules:
             broken = np.flatnonzero(~rule.check(frame))
             for index in broken:
@@ -200,7 +206,7 @@ class TaskSchema:
                     flag(
                         valid & ~out_of_range & (np.mod(numbers, 1) != 0), f"{f.name}: must be a whole number"
                     )
-                clean[f.name] = numbers
+                clean[f.name] = np.round(numbers, DECIMALS)
             else:
                 text = raw.astype("string").str.strip()
                 lookup = {c.lower(): c for c in f.categories}
@@ -252,7 +258,7 @@ def _check_number(f: NumericField, value: Any) -> tuple[str | None, float | None
         )
     if f.integer and not number.is_integer():
         return "Must be a whole number.", None
-    return None, number
+    return None, round(number, DECIMALS)
 
 
 LMH = ("Low", "Medium", "High")
@@ -408,19 +414,22 @@ def _count(
     )
 
 
-def _types_sum_to_sources(frame: pd.DataFrame) -> np.ndarray:
-    types = frame[list(EVENT_TYPES)].to_numpy(dtype=float).sum(axis=1)
-    return np.isclose(types, frame["server"].to_numpy(dtype=float) + frame["browser"].to_numpy(dtype=float))
+def _column(frame: Columns, name: str) -> np.ndarray:
+    return np.asarray(frame[name], dtype=float)
 
 
-def _events_cover_study_days(frame: pd.DataFrame) -> np.ndarray:
-    total = frame[["server", "browser"]].to_numpy(dtype=float).sum(axis=1)
-    return total >= frame["study_days"].to_numpy(dtype=float)
+def _types_sum_to_sources(frame: Columns) -> np.ndarray:
+    types = sum(_column(frame, name) for name in EVENT_TYPES)
+    return np.isclose(types, _column(frame, "server") + _column(frame, "browser"))
 
 
-def _days_fit_the_span(frame: pd.DataFrame) -> np.ndarray:
-    span = frame["active_span_days"].to_numpy(dtype=float)
-    days = frame["study_days"].to_numpy(dtype=float)
+def _events_cover_study_days(frame: Columns) -> np.ndarray:
+    return _column(frame, "server") + _column(frame, "browser") >= _column(frame, "study_days")
+
+
+def _days_fit_the_span(frame: Columns) -> np.ndarray:
+    span = _column(frame, "active_span_days")
+    days = _column(frame, "study_days")
     return (days <= span + 2) & ~((span > 0) & (days < 2))
 
 

@@ -195,7 +195,7 @@ def list_models() -> None:
 @click.argument("input_path", type=click.Path(dir_okay=False))
 @click.argument("output_path", type=click.Path(dir_okay=False, writable=True))
 @click.option("--version", type=int, help="Score with this version instead of the active one.")
-@click.option("--block-kb", default=8192, show_default=True, help="Size of the blocks read at a time.")
+@click.option("--block-kb", default=4096, show_default=True, help="Size of the blocks read at a time.")
 @with_appcontext
 def score(task: str, input_path: str, output_path: str, version: int | None, block_kb: int) -> None:
     """Score a CSV (either naming) into OUTPUT: inputs, predictions and an error column."""

@@ -62,7 +62,7 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 200) * 1024 * 1024
         # Batch scoring reads uploads in blocks of this size (memory stays flat for any file size).
-        self.BATCH_BLOCK_KB = _env_int("BATCH_BLOCK_KB", 8192)
+        self.BATCH_BLOCK_KB = _env_int("BATCH_BLOCK_KB", 4096)
         # Sign-in throttling: failures allowed in the window, per account and per address.
         self.LOGIN_WINDOW = timedelta(minutes=_env_int("LOGIN_WINDOW_MINUTES", 15))
         self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)

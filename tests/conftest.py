@@ -196,5 +196,6 @@ def active_models(app):
                 )
                 _trained_rows[task] = ModelVersion.select().where(ModelVersion.id == row.id).dicts().get()
             elif ModelVersion.active(task) is None:
-                ModelVersion.insert(**_trained_rows[task]).execute()
+                row = {k: v for k, v in _trained_rows[task].items() if k != "id"}
+                ModelVersion.insert(**row).execute()
         yield {task: row["version"] for task, row in _trained_rows.items()}

@@ -83,6 +83,14 @@ def test_batch_refuses_what_it_cannot_read(client, make_user, bearer, active_mod
         422,
     )
     assert_error(client.post("/api/v1/predictions/dropout/batch", headers=admin, json={"rows": []}), 415)
+    picture = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"
+    not_csv = client.post(
+        "/api/v1/predictions/dropout/batch",
+        headers=admin,
+        data={"file": (io.BytesIO(picture), "photo.png")},
+        content_type="multipart/form-data",
+    )
+    assert "UTF-8 CSV" in assert_error(not_csv, 422)["fields"]["file"]
     assert_error(
         client.post(
             "/api/v1/predictions/height/batch", headers={**admin, "Content-Type": "text/csv"}, data=partial

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 # Excluded: they end the session under test (logout, password change) or start long training jobs;
@@ -15,10 +12,6 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 EXCLUDED = ["/api/v1/auth/logout", "/api/v1/me/password", "/api/v1/models/{task}/train"]
 
 
-@pytest.mark.skipif(
-    shutil.which("schemathesis") is None and not (Path(sys.executable).parent / "schemathesis").exists(),
-    reason="schemathesis is not installed",
-)
 def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
     live_server, make_user, login, active_models
 ):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import StrictModel
+from api.schemas.common import MAX_ID, StrictModel
 
 
 class AnalyticsQuery(StrictModel):
@@ -18,7 +18,7 @@ class AnalyticsQuery(StrictModel):
     to: date | None = None
     level: str | None = Field(None, max_length=32)
     student_ref: str | None = Field(None, max_length=64)
-    user: int | None = Field(None, ge=1)
+    user: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class SummaryOut(BaseModel):

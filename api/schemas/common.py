@@ -16,6 +16,10 @@ def _as_utc(value: datetime) -> datetime:
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
+# Ids are database integers: anything larger cannot exist (and would overflow the driver).
+MAX_ID = 999_999_999
+
+
 class StrictModel(BaseModel):
     """A request model that rejects unknown fields (typos are errors, not silently ignored)."""
 
@@ -48,3 +52,14 @@ class PageMeta(BaseModel):
 
 class Message(BaseModel):
     message: str
+
+
+# A CSV upload: multipart field `file`, or the CSV itself as a text/csv body.
+CSV_UPLOAD = {
+    "multipart/form-data": {
+        "type": "object",
+        "properties": {"file": {"type": "string", "format": "binary"}},
+        "required": ["file"],
+    },
+    "text/csv": {"type": "string"},
+}

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import PageMeta, StrictModel, UtcDateTime
+from api.schemas.common import MAX_ID, PageMeta, StrictModel, UtcDateTime
 
 
 class RecordsQuery(StrictModel):
@@ -16,7 +16,7 @@ class RecordsQuery(StrictModel):
     to: date | None = Field(None, description="Last day (YYYY-MM-DD), inclusive.")
     level: str | None = Field(None, max_length=32, description="Level or risk level, e.g. `High`.")
     student_ref: str | None = Field(None, max_length=64)
-    user: int | None = Field(None, ge=1, description="Administrators: only this user's records.")
+    user: int | None = Field(None, ge=1, le=MAX_ID, description="Administrators: only this user's records.")
     page: int = Field(1, ge=1, le=1_000_000)
     per_page: int = Field(20, ge=1, le=200)
 
@@ -27,7 +27,7 @@ class ExportQuery(StrictModel):
     to: date | None = None
     level: str | None = Field(None, max_length=32)
     student_ref: str | None = Field(None, max_length=64)
-    user: int | None = Field(None, ge=1)
+    user: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class RecordOut(BaseModel):
