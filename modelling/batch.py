@@ -116,7 +116,11 @@ def score_csv(
             errors = error_series.to_numpy(dtype=object)
             good = errors == ""
             predictions = pd.DataFrame(index=clean.index, columns=outputs, dtype=object)
-            if good.any():
+            if good.all():
+                predictions = scored = predictor.predict_frame(clean, bands)
+                if on_scored:
+                    on_scored(clean, scored)
+            elif good.any():
                 scored = predictor.predict_frame(clean[good], bands)
                 predictions = scored.reindex(clean.index)
                 if on_scored:

@@ -117,13 +117,15 @@ def calibration_curve(
     for b in range(bins):
         rows = index == b
         if rows.any():
-            points.append({
-                "bin_lower": b / bins,
-                "bin_upper": (b + 1) / bins,
-                "mean_predicted": float(p[rows].mean()),
-                "observed_rate": float(truth[rows].mean()),
-                "count": int(rows.sum()),
-            })
+            points.append(
+                {
+                    "bin_lower": b / bins,
+                    "bin_upper": (b + 1) / bins,
+                    "mean_predicted": float(p[rows].mean()),
+                    "observed_rate": float(truth[rows].mean()),
+                    "count": int(rows.sum()),
+                }
+            )
     return points
 
 
@@ -144,7 +146,10 @@ def confusion_at(y_true: ArrayLike, proba: ArrayLike, threshold: float = 0.5) ->
     fn, tp = int(np.sum(truth & ~predicted)), int(np.sum(truth & predicted))
     return {
         "threshold": float(threshold),
-        "tn": tn, "fp": fp, "fn": fn, "tp": tp,
+        "tn": tn,
+        "fp": fp,
+        "fn": fn,
+        "tp": tp,
         "matrix": [[tn, fp], [fn, tp]],
         "accuracy": (tn + tp) / max(tn + fp + fn + tp, 1),
         "precision": tp / (tp + fp) if tp + fp else 0.0,

@@ -39,8 +39,11 @@ def default_preprocessor() -> ColumnTransformer:
     return ColumnTransformer(
         [
             ("numeric", StandardScaler(), make_column_selector(dtype_include="number")),
-            ("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-             make_column_selector(dtype_exclude="number")),
+            (
+                "categories",
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+                make_column_selector(dtype_exclude="number"),
+            ),
         ]
     )
 
@@ -164,7 +167,7 @@ class KerasMLPRegressor(RegressorMixin, BaseEstimator):
             """One pass over the shuffled training rows; returns (mean training loss, validation loss)."""
             total = tf.constant(0.0)
             for i in tf.range(n_batches):
-                batch = order[i * size:(i + 1) * size]
+                batch = order[i * size : (i + 1) * size]
                 x, y = tf.gather(x_train, batch), tf.gather(y_train, batch)
                 with tf.GradientTape() as tape:
                     loss = loss_fn(y, model(x, training=True))
@@ -200,7 +203,7 @@ class KerasMLPRegressor(RegressorMixin, BaseEstimator):
         model = self._network()
         features = _dense(self.preprocessor_.transform(X))
         outputs = [
-            np.asarray(model(features[start:start + PREDICT_BATCH], training=False), dtype=float).ravel()
+            np.asarray(model(features[start : start + PREDICT_BATCH], training=False), dtype=float).ravel()
             for start in range(0, len(features), PREDICT_BATCH)
         ]
         scaled = np.concatenate(outputs) if outputs else np.empty(0)
@@ -216,8 +219,13 @@ class KerasMLPRegressor(RegressorMixin, BaseEstimator):
         params = {k: v for k, v in self.get_params(deep=False).items() if k != "preprocessor"}
         params["hidden_units"] = list(params["hidden_units"])
         params["clip"] = list(params["clip"]) if params["clip"] is not None else None
-        fitted = {"y_mean_": self.y_mean_, "y_scale_": self.y_scale_, "n_features_in_": self.n_features_in_,
-                  "history_": self.history_, "n_epochs_": self.n_epochs_}
+        fitted = {
+            "y_mean_": self.y_mean_,
+            "y_scale_": self.y_scale_,
+            "n_features_in_": self.n_features_in_,
+            "history_": self.history_,
+            "n_epochs_": self.n_epochs_,
+        }
         return {"params": params, "fitted": fitted}
 
     def save_to(self, directory: Path) -> None:

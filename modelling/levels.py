@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 Bands = Sequence[tuple[str, float]]
 
 EXAM_LEVELS: Bands = (
@@ -27,3 +29,11 @@ def level_for(value: float, bands: Bands) -> str:
 def level_names(bands: Bands) -> list[str]:
     """Band names from the highest to the lowest."""
     return [name for name, _ in sorted(bands, key=lambda band: band[1], reverse=True)]
+
+
+def levels_for(values: np.ndarray, bands: Bands) -> np.ndarray:
+    """`level_for` of many values at once."""
+    ordered = sorted(bands, key=lambda band: band[1])
+    bounds = np.array([lower for _, lower in ordered[1:]], dtype=float)
+    names = np.array([name for name, _ in ordered], dtype=object)
+    return names[np.searchsorted(bounds, np.asarray(values, dtype=float), side="right")]

@@ -18,7 +18,7 @@ import pandas as pd
 from db.models import ModelVersion
 from modelling import recommend
 from modelling.explain import field_orders, path_rows, reduce_paths, top_factors
-from modelling.levels import Bands, level_for
+from modelling.levels import Bands, level_for, levels_for
 from modelling.registry import LoadedModel, RegistryError, explanation_scale, load, outcome
 from modelling.schemas import schema_for
 
@@ -55,14 +55,14 @@ class Predictor:
             return pd.DataFrame(
                 {
                     "probability": np.round(values, 4),
-                    "risk_level": [level_for(v, bands) for v in values],
+                    "risk_level": levels_for(values, bands),
                 },
                 index=frame.index,
             )
         return pd.DataFrame(
             {
                 "score": np.round(values, 1),
-                "level": [level_for(v, bands) for v in values],
+                "level": levels_for(values, bands),
                 "interval_low": np.round(np.clip(values - self.halfwidth, 0, 100), 1),
                 "interval_high": np.round(np.clip(values + self.halfwidth, 0, 100), 1),
             },

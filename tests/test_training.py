@@ -11,9 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from modelling import evaluate, train
-from modelling.features import OneHotLevels, OrdinalLevels, exam_preprocessor, source_field
+from modelling.features import FieldSplines, OneHotLevels, OrdinalLevels, exam_preprocessor, source_field
 from modelling.keras_model import CONFIG_FILE, MODEL_FILE, PREPROCESSOR_FILE, KerasMLPRegressor
 from modelling.schemas import DROPOUT, EXAM
 from modelling.synthetic import generate_dropout, generate_exam
@@ -41,8 +44,14 @@ def dropout_frame() -> pd.DataFrame:
 def exam_result(exam_frame: pd.DataFrame) -> train.TrainingResult:
     """Exam-score training on the fast candidates, with progress recorded."""
     calls: list[tuple[float, str]] = []
-    result = train.train_task("exam-score", exam_frame, seed=0, folds=FOLDS, candidates=EXAM_FAST,
-                              progress=lambda fraction, message: calls.append((fraction, message)))
+    result = train.train_task(
+        "exam-score",
+        exam_frame,
+        seed=0,
+        folds=FOLDS,
+        candidates=EXAM_FAST,
+        progress=lambda fraction, message: calls.append((fraction, message)),
+    )
     result.details["_progress_calls"] = calls
     return result
 
@@ -74,8 +83,10 @@ def test_exam_training_end_to_end(exam_result: train.TrainingResult, exam_frame:
     assert exam_result.rows == ROWS
     scores = exam_result.estimator.predict(exam_frame[EXAM.names])
     assert scores.shape == (ROWS,) and scores.min() >= 0 and scores.max() <= 100
-    extreme = exam_frame[EXAM.names].head(3).assign(
-        hours_studied=60.0, attendance=100.0, previous_scores=100.0, tutoring_sessions=20.0
+    extreme = (
+        exam_frame[EXAM.names]
+        .head(3)
+        .assign(hours_studied=60.0, attendance=100.0, previous_scores=100.0, tutoring_sessions=20.0)
     )
     assert exam_result.estimator.predict(extreme).max() <= 100
     details = exam_result.details
@@ -148,8 +159,9 @@ def test_training_with_keras_candidate(exam_frame: pd.DataFrame, monkeypatch: py
 
 def _fitted_keras(frame: pd.DataFrame, seed: int = 0) -> KerasMLPRegressor:
     """A Keras regressor fitted for a few epochs."""
-    regressor = KerasMLPRegressor(preprocessor=exam_preprocessor(), max_epochs=5, clip=(0.0, 100.0),
-                                  seed=seed)
+    regressor = KerasMLPRegressor(
+        preprocessor=exam_preprocessor(), max_epochs=5, clip=(0.0, 100.0), seed=seed
+    )
     return regressor.fit(frame[EXAM.names], frame[EXAM.target])
 
 
@@ -220,7 +232,81 @@ def test_level_and_category_encoders() -> None:
     )
     onehot = OneHotLevels([("Positive", "Neutral", "Negative"), ("Male", "Female")], [True, False]).fit(frame)
     names = list(onehot.get_feature_names_out())
-    assert names == ["peer_influence=Positive", "peer_influence=Neutral", "peer_influence=Negative",
-                     "peer_influence__missing", "gender=Female"]
+    assert names == [
+        "peer_influence=Positive",
+        "peer_influence=Neutral",
+        "peer_influence=Negative",
+        "peer_influence__missing",
+        "gender=Female",
+    ]
     assert onehot.transform(frame).tolist() == [[1, 0, 0, 0, 0], [0, 0, 1, 0, 1], [0, 0, 0, 1, 0]]
     assert [source_field(n) for n in names] == ["peer_influence"] * 4 + ["gender"]
+
+
+def test_spline_features_match_scikit_learn(dropout_frame: pd.DataFrame) -> None:
+    """The NumPy B-spline basis equals SplineTransformer's, beyond the training range too."""
+    fields = dropout_frame[DROPOUT.names].astype(float)
+    splines = FieldSplines().fit(fields.head(1000))
+    reference = splines.spline_.transform(np.log1p(fields.to_numpy()))
+    np.testing.assert_allclose(splines.transform(fields), reference, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(splines.transform(fields.head(1)), reference[:1], rtol=0, atol=1e-12)
+
+
+def test_exam_features_match_a_column_transformer(exam_frame: pd.DataFrame) -> None:
+    """FieldBlocks gives exactly the matrix of the equivalent ColumnTransformer, for 1 row or many."""
+    ordered = [f for f in EXAM.categorical if f.ordered]
+    unordered = [f for f in EXAM.categorical if not f.ordered]
+    reference = ColumnTransformer(
+        [
+            ("numeric", StandardScaler(), [f.name for f in EXAM.numeric]),
+            (
+                "levels",
+                make_pipeline(
+                    OrdinalLevels([f.categories for f in ordered], [f.optional for f in ordered]),
+                    StandardScaler(),
+                ),
+                [f.name for f in ordered],
+            ),
+            (
+                "categories",
+                OneHotLevels([f.categories for f in unordered], [f.optional for f in unordered]),
+                [f.name for f in unordered],
+            ),
+        ],
+        verbose_feature_names_out=False,
+    )
+    X = train._split("exam-score", exam_frame, EXAM)[0]
+    expected = reference.fit(X).transform(X)
+    features = exam_preprocessor().fit(X)
+    np.testing.assert_array_equal(features.transform(X), expected)
+    np.testing.assert_array_equal(features.transform(X.head(1)), expected[:1])
+    assert list(features.get_feature_names_out()) == list(reference.get_feature_names_out())
+
+
+def test_boosting_step_tables_match_the_trees(dropout_frame: pd.DataFrame) -> None:
+    """One-field trees predict from step tables as the trees do (missing values included)."""
+    X = train._split("dropout", dropout_frame, DROPOUT)[0].to_numpy()
+    y = dropout_frame[DROPOUT.target].to_numpy()
+    model = train.SerialHGBClassifier(max_iter=30, interaction_cst="no_interactions", random_state=0).fit(
+        X, y
+    )
+    assert model._tables is not None
+    X[::7, 3] = np.nan
+    tables = model.decision_function(X)
+    model._tables = None
+    np.testing.assert_allclose(tables, model.decision_function(X), rtol=0, atol=1e-12)
+
+
+def test_serving_path_is_chunked_and_calibrated_once(
+    dropout_result: train.TrainingResult, dropout_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One Platt-calibrated model per member; chunked prediction equals one-call prediction."""
+    estimator = train.build_candidate("dropout", "additive_ensemble", 0).fit(
+        dropout_frame[DROPOUT.names].head(800), dropout_frame[DROPOUT.target].head(800)
+    )
+    for _, member in estimator.named_steps["model"].members_:
+        assert len(member.named_steps["model"].calibrated_classifiers_) == 1
+    frame = dropout_frame[DROPOUT.names]
+    whole = estimator.predict_proba(frame)
+    monkeypatch.setattr(train, "PREDICT_CHUNK", 100)
+    np.testing.assert_array_equal(estimator.predict_proba(frame), whole)
