@@ -39,12 +39,15 @@ def bind_database(url: str) -> peewee.Database:
 
 
 def init_app(app: Flask) -> None:
-    """Bind the store to the app: lazy connect on first query, close after every request."""
-    bind_database(app.config["DATABASE_URL"])
+    """Bind the store to the app: lazy connect on first query; after each request a pooled
+    connection goes back to its pool and a plain PostgreSQL one is closed, while SQLite keeps
+    its per-thread connection (reopening it costs more than the request)."""
+    db = bind_database(app.config["DATABASE_URL"])
+    keep_open = isinstance(db, peewee.SqliteDatabase)
 
     @app.teardown_appcontext
     def close_connection(_exc: BaseException | None) -> None:
-        if not database.is_closed():
+        if not keep_open and not database.is_closed():
             database.close()
 
 
