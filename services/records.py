@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+import peewee
+
 from db.connection import database
 from db.models import Activity, Record, User
 from modelling.schemas import DROPOUT, EXAM, schema_for
@@ -94,17 +96,18 @@ EXPORT_PAGE = 5000
 
 
 def _keyset_pages(query) -> Iterator[dict]:
-    """Rows newest first (by id), read a page at a time so memory stays flat on every backend."""
-    last_id = None
+    """Rows newest first, read a page at a time (keyset on the indexed created_at, then id), so
+    memory stays flat and every page is an index range scan on every backend."""
+    last = None
     while True:
-        page = query.order_by(Record.id.desc()).limit(EXPORT_PAGE)
-        if last_id is not None:
-            page = page.where(Record.id < last_id)
+        page = query.order_by(Record.created_at.desc(), Record.id.desc()).limit(EXPORT_PAGE)
+        if last is not None:
+            page = page.where(peewee.Tuple(Record.created_at, Record.id) < peewee.Tuple(*last))
         rows = list(page.dicts())
         if not rows:
             return
         yield from rows
-        last_id = rows[-1]["id"]
+        last = (rows[-1]["created_at"], rows[-1]["id"])
 
 
 def export_csv(viewer: User, filters: RecordFilters, ip: str | None = None) -> Iterator[str]:

@@ -85,3 +85,20 @@ def test_export_follows_filters_and_neutralises_formulas(client, make_user, bear
     assert float(exams[0]["interval_low"]) <= float(exams[0]["score"]) <= float(exams[0]["interval_high"])
     assert exams[0]["model_version"] == str(active_models["exam-score"])
     assert_error(client.get("/api/v1/records/export.csv?task=nope", headers=headers), 422)
+
+
+def test_export_pages_through_every_record_once_newest_first(
+    client, make_user, bearer, active_models, app, monkeypatch
+):
+    import services.records
+
+    headers = bearer(make_user())
+    ids = [_save(client, headers, "dropout", GOOD_DROPOUT, ref=f"R{i}") for i in range(7)]
+    with app.app_context():
+        same_time = utcnow() - timedelta(hours=1)
+        Record.update(created_at=same_time).where(Record.id.in_(ids[2:5])).execute()
+    monkeypatch.setattr(services.records, "EXPORT_PAGE", 2)
+    rows = _rows(client.get("/api/v1/records/export.csv", headers=headers))
+    exported = [int(r["id"]) for r in rows]
+    assert sorted(exported) == sorted(ids) and len(exported) == 7
+    assert exported == [ids[6], ids[5], ids[1], ids[0], ids[4], ids[3], ids[2]]

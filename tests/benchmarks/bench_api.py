@@ -23,28 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.test_schemas import GOOD_EXAM as EXAM
+
 ROOT = Path(__file__).resolve().parents[2]
-EXAM = {
-    "hours_studied": 20,
-    "attendance": 85,
-    "parental_involvement": "Medium",
-    "access_to_resources": "High",
-    "extracurricular_activities": "Yes",
-    "sleep_hours": 7,
-    "previous_scores": 75,
-    "motivation_level": "Medium",
-    "internet_access": "Yes",
-    "tutoring_sessions": 1,
-    "family_income": "Medium",
-    "teacher_quality": "High",
-    "school_type": "Public",
-    "peer_influence": "Positive",
-    "physical_activity": 3,
-    "learning_disabilities": "No",
-    "parental_education_level": "College",
-    "distance_from_home": "Near",
-    "gender": "Female",
-}
 WRK_SCRIPT = """
 local token = os.getenv("BENCH_TOKEN")
 local body = os.getenv("BENCH_BODY")
