@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -79,10 +80,13 @@ def delete_record(viewer: User, record_id: int, ip: str | None = None) -> None:
         Activity.record("record_delete", viewer, ip, record=record_id, task=record.task)
 
 
-def neutralise(value: object) -> str:
-    """A cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+def neutralise(value: object) -> object:
+    """A cell that a spreadsheet will not run as a formula (text only: numbers cannot be)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def export_columns(task: str | None) -> list[str]:
@@ -95,47 +99,68 @@ def export_columns(task: str | None) -> list[str]:
 EXPORT_PAGE = 5000
 
 
-def _keyset_pages(query) -> Iterator[dict]:
-    """Rows newest first, read a page at a time (keyset on the indexed created_at, then id), so
-    memory stays flat and every page is an index range scan on every backend."""
+EXPORT_FIELDS = (
+    Record.id,
+    Record.created_at,
+    User.username,
+    Record.task,
+    Record.student_ref,
+    Record.model_version,
+    Record.level,
+    Record.inputs,
+    Record.outputs,
+)
+
+
+def _keyset_pages(query) -> Iterator[tuple]:
+    """Raw rows newest first, a page at a time (keyset on the indexed created_at, then id), so
+    memory stays flat and every page is an index range scan on every backend. JSON columns
+    come back as text (parsed once by the caller)."""
     last = None
     while True:
         page = query.order_by(Record.created_at.desc(), Record.id.desc()).limit(EXPORT_PAGE)
         if last is not None:
             page = page.where(peewee.Tuple(Record.created_at, Record.id) < peewee.Tuple(*last))
-        rows = list(page.dicts())
+        sql, params = page.sql()
+        rows = database.execute_sql(sql, params).fetchall()
         if not rows:
             return
         yield from rows
-        last = (rows[-1]["created_at"], rows[-1]["id"])
+        last = (rows[-1][1], rows[-1][0])
 
 
 def export_csv(viewer: User, filters: RecordFilters, ip: str | None = None) -> Iterator[str]:
     """The filtered records as CSV text, produced a page at a time (newest first)."""
     columns = export_columns(filters.task)
-    base = visible_records(viewer, filters).select(Record, User.username).join(User)
+    input_names = columns[6 : -len(OUTPUT_COLUMNS)]
+    base = visible_records(viewer, filters).select(*EXPORT_FIELDS).join(User)
     Activity.record("records_export", viewer, ip, task=filters.task, level=filters.level)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)
-    for row in _keyset_pages(base):
-        outputs = row["outputs"] or {}
-        interval = outputs.get("interval") or {}
-        values = {
-            **row["inputs"],
-            "id": row["id"],
-            "created_at": row["created_at"].isoformat(sep=" ", timespec="seconds"),
-            "username": row["username"],
-            "task": row["task"],
-            "student_ref": row["student_ref"],
-            "model_version": row["model_version"],
-            "score": outputs.get("score"),
-            "probability": outputs.get("probability"),
-            "level": row["level"],
-            "interval_low": interval.get("low"),
-            "interval_high": interval.get("high"),
-        }
-        writer.writerow([neutralise(values.get(column)) for column in columns])
+    for record_id, created_at, username, task, student_ref, version, level, inputs, outputs in _keyset_pages(
+        base
+    ):
+        values = json.loads(inputs)
+        result = json.loads(outputs) if outputs else {}
+        interval = result.get("interval") or {}
+        when = created_at if isinstance(created_at, str) else created_at.isoformat(sep=" ")
+        writer.writerow(
+            [
+                record_id,
+                when[:19],
+                neutralise(username),
+                task,
+                neutralise(student_ref),
+                version,
+                *[neutralise(values.get(name)) for name in input_names],
+                result.get("score", ""),
+                result.get("probability", ""),
+                level,
+                interval.get("low", ""),
+                interval.get("high", ""),
+            ]
+        )
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
