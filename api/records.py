@@ -11,34 +11,22 @@ from api.schemas.common import Message
 from api.schemas.records import ExportQuery, RecordOut, RecordsPage, RecordsQuery
 from server.security import client_ip
 from services import records
-from services.records import RecordFilters
 
 bp = Blueprint("records", __name__, url_prefix="/records")
-
-
-def _filters(query: RecordsQuery | ExportQuery) -> RecordFilters:
-    return RecordFilters(
-        task=query.task,
-        date_from=query.from_,
-        date_to=query.to,
-        level=query.level,
-        user_id=query.user,
-        student_ref=query.student_ref,
-    )
 
 
 @bp.get("")
 @operation(query=RecordsQuery, response=RecordsPage, tags=("records",))
 def list_records(query: RecordsQuery):
     """Your records (administrators: everyone's, or one user's), filtered and paginated."""
-    return page_payload(records.records_page(current_user, _filters(query), query.page, query.per_page))
+    return page_payload(records.records_page(current_user, query.filters(), query.page, query.per_page))
 
 
 @bp.get("/export.csv")
 @operation(query=ExportQuery, tags=("records",), raw_response="text/csv")
 def export_records(query: ExportQuery):
     """The same filters as the list, as a streamed CSV (formula cells neutralised)."""
-    body = records.export_csv(current_user, _filters(query), client_ip())
+    body = records.export_csv(current_user, query.filters(), client_ip())
     response = Response(stream_with_context(body), mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="records.csv"'
     return response

@@ -86,6 +86,14 @@ def levels(viewer: User, task: str, filters: RecordFilters) -> dict[str, Any]:
     return {"levels": [{"level": n, "count": counts.get(n, 0)} for n in names], "per_day": per_day}
 
 
+def _numeric_summary(f: NumericField, histogram: list[dict[str, Any]], by_level: dict[str, float]) -> dict:
+    return {"kind": "numeric", "label": f.label, "histogram": histogram, "mean_by_level": by_level}
+
+
+def _category_summary(f: Any, counts: dict[str, dict[str, int]]) -> dict:
+    return {"kind": "category", "label": f.label, "counts_by_level": counts}
+
+
 @lru_cache(maxsize=4)
 def _training_frame(task: str, data_source: str) -> pd.DataFrame:
     path = Path(data_source)
@@ -140,12 +148,7 @@ def features(viewer: User, task: str, source: str, filters: RecordFilters) -> di
                 .dicts()
                 if r["mean"] is not None
             }
-            result[f.name] = {
-                "kind": "numeric",
-                "label": f.label,
-                "histogram": histogram,
-                "mean_by_level": by_level,
-            }
+            result[f.name] = _numeric_summary(f, histogram, by_level)
         else:
             value = json_text(Record.inputs, f.name)
             counts: dict[str, dict[str, int]] = {}
@@ -155,7 +158,7 @@ def features(viewer: User, task: str, source: str, filters: RecordFilters) -> di
                 .dicts()
             ):
                 counts.setdefault(r["v"] or "missing", {})[r["level"]] = r["n"]
-            result[f.name] = {"kind": "category", "label": f.label, "counts_by_level": counts}
+            result[f.name] = _category_summary(f, counts)
     return result
 
 
@@ -171,18 +174,13 @@ def _features_from_frame(schema, frame: pd.DataFrame) -> dict[str, Any]:
                 if c
             ]
             by_level = {k: round(float(v), 4) for k, v in frame.groupby("level")[f.name].mean().items()}
-            result[f.name] = {
-                "kind": "numeric",
-                "label": f.label,
-                "histogram": histogram,
-                "mean_by_level": by_level,
-            }
+            result[f.name] = _numeric_summary(f, histogram, by_level)
         else:
             table = frame.assign(v=column.fillna("missing")).groupby(["v", "level"]).size()
             counts: dict[str, dict[str, int]] = {}
             for (value, level), n in table.items():
                 counts.setdefault(value, {})[level] = int(n)
-            result[f.name] = {"kind": "category", "label": f.label, "counts_by_level": counts}
+            result[f.name] = _category_summary(f, counts)
     return result
 
 

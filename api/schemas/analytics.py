@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import MAX_ID, StrictModel
+from api.schemas.records import RecordFilterQuery
 
 
-class AnalyticsQuery(StrictModel):
+class AnalyticsQuery(RecordFilterQuery):
     source: Literal["records", "training"] = Field(
         "records", description="Stored predictions, or the active model's training data."
     )
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
-    level: str | None = Field(None, max_length=32)
-    student_ref: str | None = Field(None, max_length=64)
-    user: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class SummaryOut(BaseModel):
