@@ -3,7 +3,10 @@
 Pages declare `access` ("public", "user" or "admin") in `register_page`. A private page
 opened while signed out redirects to sign in (server-side for a full load, in the layout
 for in-app navigation); an admin page opened by a student renders "not allowed". Callbacks
-need a valid access cookie and the CSRF header unless every output belongs to a public page.
+need a valid access cookie and the CSRF header unless every output belongs to a public page,
+and an administrator when any output or input belongs to an admin page. A page's component
+ids start with its id prefix: the module name with "-" for "_" (e.g. `at-risk-`), or the
+`id_prefix` given to `register_page`.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from jwt.exceptions import PyJWTError
 
 from dashboard.components.shell import not_allowed
 from db.models import User
+from services.errors import Forbidden
 
 CALLBACK_PATH = "/_dash-update-component"
 PUBLIC_ID_PREFIXES = ("login-", "register-", "about-", "shell-", "_pages_")
@@ -86,26 +90,51 @@ def _output_ids(payload: dict[str, Any]) -> list[str]:
     return ids
 
 
+def _input_ids(payload: dict[str, Any]) -> list[str]:
+    items = [*(payload.get("inputs") or []), *(payload.get("state") or [])]
+    return _output_ids({"outputs": items})
+
+
 def _is_public_callback(payload: dict[str, Any]) -> bool:
     ids = _output_ids(payload)
     return bool(ids) and all(str(i).startswith(PUBLIC_ID_PREFIXES) for i in ids)
+
+
+def _touches_admin_page(payload: dict[str, Any], admin_prefixes: tuple[str, ...]) -> bool:
+    ids = _output_ids(payload) + _input_ids(payload)
+    return any(str(i).startswith(admin_prefixes) for i in ids)
+
+
+def id_prefix(entry: dict[str, Any]) -> str:
+    """The prefix of every component id on a registered page."""
+    return entry.get("id_prefix") or entry["module"].split(".")[-1].replace("_", "-") + "-"
 
 
 def _private_paths() -> set[str]:
     return {entry["path"] for entry in dash.page_registry.values() if entry.get("access", "user") != "public"}
 
 
+def _admin_prefixes() -> tuple[str, ...]:
+    return tuple(id_prefix(e) for e in dash.page_registry.values() if e.get("access") == "admin")
+
+
 def init_app(server: Flask) -> None:
     """Guard full page loads and callbacks on the Flask server."""
     private_paths: set[str] = set()
+    admin_prefixes: list[str] = []
 
     @server.before_request
     def guard_dashboard():
         if request.path == CALLBACK_PATH and request.method == "POST":
-            if _is_public_callback(request.get_json(silent=True) or {}):
+            payload = request.get_json(silent=True) or {}
+            if _is_public_callback(payload):
                 return None
             verify_jwt_in_request(locations=["cookies"])
             g.dashboard_user = get_current_user()
+            if not admin_prefixes:
+                admin_prefixes.extend(_admin_prefixes())
+            if _touches_admin_page(payload, tuple(admin_prefixes)) and not g.dashboard_user.is_admin:
+                raise Forbidden("This part of the dashboard is for administrators.")
             return None
         if request.method == "GET" and not request.path.startswith(("/api/", "/_dash", "/assets/")):
             if not private_paths:

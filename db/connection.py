@@ -20,12 +20,15 @@ SQLITE_PRAGMAS = {
 
 
 def open_database(url: str) -> peewee.Database:
-    """Create a Peewee database for `url` (sqlite:///path, postgresql://, postgresql+pool://)."""
+    """Create a Peewee database for `url` (sqlite:///path, or postgresql://, which is always pooled:
+    opening a PostgreSQL connection costs more than a request, so each process keeps a few open)."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return connect(url, pragmas=SQLITE_PRAGMAS)
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+pool://" + url.split("://", 1)[1]
     if "+pool" in url:
         return connect(url, max_connections=32, stale_timeout=300)
     return connect(url)
@@ -40,8 +43,8 @@ def bind_database(url: str) -> peewee.Database:
 
 def init_app(app: Flask) -> None:
     """Bind the store to the app: lazy connect on first query; after each request a pooled
-    connection goes back to its pool and a plain PostgreSQL one is closed, while SQLite keeps
-    its per-thread connection (reopening it costs more than the request)."""
+    PostgreSQL connection goes back to its pool, while SQLite keeps its per-thread connection
+    (reopening either costs more than the request)."""
     db = bind_database(app.config["DATABASE_URL"])
     keep_open = isinstance(db, peewee.SqliteDatabase)
 

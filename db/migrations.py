@@ -34,11 +34,18 @@ def _jobs(db: peewee.Database) -> None:
     db.create_tables([Job])
 
 
+def _record_indexes(db: peewee.Database) -> None:
+    """Every index Record declares now (newest first across tasks, per user, per student), for
+    databases whose records table predates them; IF NOT EXISTS keeps it a no-op elsewhere."""
+    db.create_tables([Record], safe=True)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
     (3, "saved predictions", _records),
     (4, "background jobs", _jobs),
+    (5, "record indexes for listing newest first, per user and per student", _record_indexes),
 ]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee
 
+from db import statements
 from db.connection import database
 from db.fields import JSONField
 
@@ -43,6 +44,11 @@ class User(BaseModel):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @classmethod
+    def by_id(cls, user_id: int) -> User | None:
+        """The user with this id, or None (asked on every authenticated request)."""
+        return statements.select_one(cls, ["id"], [user_id])
 
     @classmethod
     def by_login(cls, login: str) -> User | None:
@@ -93,9 +99,10 @@ class Activity(BaseModel):
         )
 
     @classmethod
-    def record(cls, action: str, user: User | None, ip_address: str | None, **detail: Any) -> Activity:
-        """Append one entry."""
-        return cls.create(user=user, action=action, ip_address=ip_address, detail=detail)
+    def record(cls, action: str, user: User | None, ip_address: str | None, **detail: Any) -> int:
+        """Append one entry; returns its id."""
+        row = {"user": user, "action": action, "ip_address": ip_address, "detail": detail}
+        return statements.insert(cls, row)
 
     @classmethod
     def for_user(cls, user: User, page: int, per_page: int):
@@ -155,7 +162,7 @@ class RevokedToken(BaseModel):
     @classmethod
     def any_revoked(cls, identifiers: list[str]) -> bool:
         """True if any of the identifiers has been revoked."""
-        return cls.select().where(cls.jti.in_(identifiers)).exists()
+        return statements.exists_in(cls._meta.table_name, cls.jti.column_name, identifiers)
 
     @classmethod
     def purge_expired(cls, now: datetime) -> int:
@@ -191,7 +198,7 @@ class ModelVersion(BaseModel):
     @classmethod
     def active(cls, task: str) -> ModelVersion | None:
         """The version serving `task`, if any."""
-        return cls.get_or_none((cls.task == task) & (cls.is_active == True))  # noqa: E712
+        return statements.select_one(cls, ["task", "is_active"], [task, True])
 
     @classmethod
     def find(cls, task: str, version: int) -> ModelVersion | None:
@@ -237,11 +244,18 @@ class Record(BaseModel):
     class Meta:
         table_name = "records"
         indexes = (
+            (("created_at", "id"), False),
+            (("user", "created_at"), False),
             (("user", "task", "created_at"), False),
             (("task", "created_at"), False),
             (("task", "level", "created_at"), False),
             (("task", "student_ref", "created_at"), False),
         )
+
+    @classmethod
+    def add(cls, **values: Any) -> int:
+        """Store one record; returns its id."""
+        return statements.insert(cls, values)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -25,6 +25,33 @@ def json_text(field: peewee.Field, key: str) -> peewee.Node:
     return peewee.fn.json_extract(field, f"$.{key}")
 
 
+def json_member(field: peewee.Field, *path: str) -> peewee.Node:
+    """A member of a JSON text column at `path` (keys), as SQL: its value in SQLite, text in PostgreSQL."""
+    if is_postgres():
+        arrows = "".join(" -> %s" for _ in path[:-1]) + " ->> %s"
+        return peewee.SQL(f"({field.column_name}::json{arrows})", path)
+    return peewee.fn.json_extract(field, "$." + ".".join(path))
+
+
+def json_members_csv(field: peewee.Field, paths: list[tuple[str, ...]]) -> peewee.Node:
+    """Members of a JSON object column (each a path of keys) as one CSV fragment ("23.0,Low,,7"),
+    computed by the database.
+
+    Only for members that are numbers, missing, or words without commas or quotes (validated
+    inputs, model outputs): SQLite extracts them in one parse and strips the JSON punctuation;
+    PostgreSQL joins each member's text."""
+    if is_postgres():
+        members = []
+        for path in paths:
+            arrows = "".join(" -> %s" for _ in path[:-1]) + " ->> %s"
+            members.append(f"coalesce({field.column_name}::json{arrows}, '')")
+        params = [key for path in paths for key in path]
+        return peewee.SQL(f"concat_ws(',', {', '.join(members)})", params)
+    array = peewee.fn.json_extract(field, *["$." + ".".join(path) for path in paths])
+    inner = peewee.fn.trim(array, "[]")  # refers to `array` once: SQLite would extract twice
+    return peewee.fn.replace(peewee.fn.replace(inner, '"', ""), "null", "")
+
+
 def day_of(field: peewee.Field) -> peewee.Node:
     """The calendar day of a timestamp column, as SQL."""
     if is_postgres():

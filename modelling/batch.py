@@ -7,9 +7,14 @@ validated, scored and appended to the output before the next is read.
 
 from __future__ import annotations
 
+import csv
+import os
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO
+from queue import Full, Queue
+from typing import IO, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +31,7 @@ PREDICTION_COLUMNS = {
     "dropout": ["probability", "risk_level"],
 }
 DEFAULT_BLOCK_BYTES = 4 << 20
+T = TypeVar("T")
 
 
 class BatchInputError(ValueError):
@@ -40,13 +46,35 @@ class BatchSummary:
     examples: list[tuple[int, str]] = field(default_factory=list)
 
 
+def _header(source: str | os.PathLike | IO[bytes]) -> list[str] | None:
+    """The CSV's header cells, read without consuming the source (None when it cannot be peeked)."""
+    try:
+        if isinstance(source, str | os.PathLike):
+            with open(source, encoding="utf-8-sig", errors="replace", newline="") as handle:
+                line = handle.readline()
+        elif source.seekable():
+            position = source.tell()
+            line = source.readline().decode("utf-8-sig", errors="replace")
+            source.seek(position)
+        else:
+            return None
+    except OSError:
+        return None
+    return next(csv.reader([line]), None)
+
+
 def read_blocks(source: str | IO[bytes], block_bytes: int) -> Iterator[pa.RecordBatch]:
-    """The CSV as blocks of text columns (empty cells as missing)."""
+    """The CSV as blocks of text columns (empty cells as missing), parsed as text from the start."""
+    header = _header(source)
     try:
         reader = pacsv.open_csv(
             source,
             read_options=pacsv.ReadOptions(block_size=block_bytes),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=True, auto_dict_encode=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header or []},
+                strings_can_be_null=True,
+                auto_dict_encode=False,
+            ),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
@@ -54,12 +82,50 @@ def read_blocks(source: str | IO[bytes], block_bytes: int) -> Iterator[pa.Record
     while True:
         try:
             block = reader.read_next_batch()
-            block = block.cast(pa.schema([pa.field(name, pa.string()) for name in block.schema.names]))
+            names = block.schema.names  # decodes the header: fails here for a file that is not UTF-8
+            if not all(pa.types.is_string(column.type) for column in block.schema):
+                block = block.cast(pa.schema([pa.field(name, pa.string()) for name in names]))
         except StopIteration:
             return
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise BatchInputError(f"The file is not a readable UTF-8 CSV ({exc}).") from exc
         yield block
+
+
+def read_ahead(blocks: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """`blocks`, produced by a background thread up to `depth` ahead (Arrow releases the GIL)."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for block in blocks:
+                while not stop.is_set():
+                    try:
+                        queue.put(block, timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            queue.put(exc)
+
+    thread = threading.Thread(target=produce, name="csv-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _as_frame(block: pa.RecordBatch, schema: TaskSchema, columns: dict[str, str]) -> pd.DataFrame:
@@ -75,6 +141,18 @@ def _as_frame(block: pa.RecordBatch, schema: TaskSchema, columns: dict[str, str]
                 pass
         data[name] = column.to_pandas()
     return pd.DataFrame(data)
+
+
+def _with_fields(
+    blocks: Iterator[pa.RecordBatch], schema: TaskSchema
+) -> Iterator[tuple[pa.RecordBatch, pd.DataFrame]]:
+    """Each block with its fields as a frame (the file must hold every field's column)."""
+    for block in blocks:
+        columns = schema.rename_columns(list(block.schema.names))
+        missing = [name for name in schema.names if name not in columns.values()]
+        if missing:
+            raise BatchInputError(f"The file lacks the column(s): {', '.join(missing)}.")
+        yield block, _as_frame(block, schema, columns)
 
 
 def _output_block(block: pa.RecordBatch, predictions: pd.DataFrame, errors: np.ndarray) -> pa.RecordBatch:
@@ -101,18 +179,17 @@ def score_csv(
 ) -> BatchSummary:
     """Stream `source` through the predictor into `sink`; return counts and a few error examples.
 
-    `on_scored(inputs, predictions)` is called with each block's good rows (e.g. to save them)."""
+    `on_scored(inputs, predictions)` is called with each block's good rows (e.g. to save them).
+    Reading the next block and writing the previous one overlap with scoring, on two threads."""
     schema = predictor.schema
     outputs = PREDICTION_COLUMNS[predictor.task]
     summary = BatchSummary()
     writer: pacsv.CSVWriter | None = None
+    writing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-write")
+    pending: Future | None = None
     try:
-        for block in read_blocks(source, block_bytes):
-            columns = schema.rename_columns(list(block.schema.names))
-            missing = [name for name in schema.names if name not in columns.values()]
-            if missing:
-                raise BatchInputError(f"The file lacks the column(s): {', '.join(missing)}.")
-            clean, error_series = schema.validate_frame(_as_frame(block, schema, columns))
+        for block, frame in read_ahead(_with_fields(read_blocks(source, block_bytes), schema)):
+            clean, error_series = schema.validate_frame(frame)
             errors = error_series.to_numpy(dtype=object)
             good = errors == ""
             predictions = pd.DataFrame(index=clean.index, columns=outputs, dtype=object)
@@ -128,7 +205,9 @@ def score_csv(
             result = _output_block(block, predictions, errors.astype(str))
             if writer is None:
                 writer = pacsv.CSVWriter(sink, result.schema)
-            writer.write_batch(result)
+            if pending is not None:
+                pending.result()
+            pending = writing.submit(writer.write_batch, result)
             for position in np.flatnonzero(~good)[: max(0, 10 - len(summary.examples))]:
                 summary.examples.append((summary.rows + int(position) + 2, str(errors[position])))
             summary.rows += len(clean)
@@ -136,7 +215,10 @@ def score_csv(
             summary.rejected += int((~good).sum())
             if on_block:
                 on_block(summary)
+        if pending is not None:
+            pending.result()
     finally:
+        writing.shutdown(wait=True)
         if writer is not None:
             writer.close()
     if summary.rows == 0:

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from modelling.schemas import TaskSchema, schema_for
-from modelling.synthetic import generate_dropout, generate_exam
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 BUNDLED_FILES = {"exam-score": "exam_scores.csv", "dropout": "dropout_enrollments.csv"}
@@ -36,6 +35,8 @@ def bundled_path(task: str, data_dir: Path = DATA_DIR) -> Path:
 
 def make_bundled_data(seed: int = DEFAULT_SEED, data_dir: Path = DATA_DIR) -> dict[str, Path]:
     """Write both bundled training sets with the project's generator (deterministic by seed)."""
+    from modelling.synthetic import generate_dropout, generate_exam  # SciPy only when generating
+
     data_dir.mkdir(parents=True, exist_ok=True)
     frames = {
         "exam-score": generate_exam(BUNDLED_ROWS["exam-score"], seed),

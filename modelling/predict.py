@@ -36,15 +36,26 @@ class Predictor:
         self.row = model.row
         self.task = model.row.task
         self.version = model.row.version
-        self.estimator = model.estimator
+        self.model = model
         self.schema = schema_for(self.task)
         self.reference = model.serving["reference"]
         self.additive = bool(model.serving["additive"])
         self.halfwidth = model.serving.get("interval_halfwidth") or 0.0
         self.orders = field_orders(self.schema.names, self.additive)
 
-    def outcomes(self, frame: pd.DataFrame) -> np.ndarray:
-        """Scores (exam) or dropout probabilities for rows named by field."""
+    @property
+    def estimator(self) -> Any:
+        """The version's fitted estimator (read from its files on first use)."""
+        return self.model.estimator
+
+    def outcomes(self, columns: pd.DataFrame | Mapping[str, list[Any]]) -> np.ndarray:
+        """Scores (exam) or dropout probabilities for rows given as columns by field name (from the
+        version's lookup tables when it has them and they cover every value)."""
+        if self.model.tables is not None:
+            values = self.model.tables.outcomes(columns)
+            if values is not None:
+                return values
+        frame = columns if isinstance(columns, pd.DataFrame) else pd.DataFrame(columns)
         return outcome(self.task, self.estimator, frame[self.schema.names])
 
     def predict_frame(self, frame: pd.DataFrame, bands: Bands) -> pd.DataFrame:
@@ -77,7 +88,7 @@ class Predictor:
         explanation_rows = path_rows(record, self.reference, names, self.orders)
         changes = recommend.candidate_changes(self.schema, record) if with_recommendations else []
         rows = [dict(record)] + explanation_rows + [{**record, **c.values} for c in changes]
-        values = self.outcomes(pd.DataFrame({name: [row[name] for row in rows] for name in names}))
+        values = self.outcomes({name: [row[name] for row in rows] for name in names})
         value = float(values[0])
         explanation = reduce_paths(
             explanation_scale(self.task, values[1 : 1 + len(explanation_rows)]), names, self.orders
@@ -122,18 +133,23 @@ _cache: dict[str, Predictor] = {}
 _lock = threading.Lock()
 
 
+def _same_version(loaded: ModelVersion, active: ModelVersion) -> bool:
+    """Whether `loaded` is the active row itself (ids alone repeat after a database is emptied)."""
+    return all(getattr(loaded, key) == getattr(active, key) for key in ("id", "artifact_dir", "created_at"))
+
+
 def predictor_for(task: str, root: Path) -> Predictor:
     """The predictor of the task's active version (loaded at most once per process per version)."""
     active = ModelVersion.active(task)
     if active is None:
         raise NoActiveModel(f"No {task} model is active yet. Train one with `flask --app wsgi train {task}`.")
     cached = _cache.get(task)
-    if cached is not None and cached.row.id == active.id:
+    if cached is not None and _same_version(cached.row, active):
         return cached
     with _lock:
         cached = _cache.get(task)
-        if cached is None or cached.row.id != active.id:
-            cached = Predictor(load(active, root))
+        if cached is None or not _same_version(cached.row, active):
+            cached = Predictor(load(active, root, estimator=False))
             _cache[task] = cached
     return cached
 

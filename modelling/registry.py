@@ -3,7 +3,8 @@
 Files of a version live under `<root>/<task>/v<version>/`: the model (`model.joblib`, or for a
 Keras model `keras_model.keras` + `preprocessor.joblib`), `metrics.json` (every candidate's
 cross-validated figures), `details.json` (curves, importance, training history), `serving.json`
-(what the predictor needs besides the model) and `model_card.md`. Activation loads the files and
+(what the predictor needs besides the model), `model_card.md` and, for an additive model of
+whole-number fields, `tables.npz` (see `modelling.tables`). Activation loads the files and
 predicts a reference row first: a version that fails this never becomes active.
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 import json
 import platform
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from db.connection import database
 from db.models import ModelVersion, User
 from modelling.explain import is_additive, reference_row
 from modelling.schemas import schema_for
+from modelling.tables import TABLES_FILE, AdditiveTables, compile_tables
 
 MODEL_FILE = "model.joblib"
 KERAS_FILE = "keras_model.keras"
@@ -36,11 +39,29 @@ class RegistryError(Exception):
 
 @dataclass
 class LoadedModel:
-    """A version's estimator with what serving needs besides it."""
+    """A version's files: what serving needs, its lookup tables if any, and its estimator (read on
+    first use, so a version served from its tables never imports scikit-learn)."""
 
     row: ModelVersion
-    estimator: Any
+    directory: Path
     serving: dict[str, Any]
+    tables: AdditiveTables | None = None
+    preloaded: Any = field(default=None, repr=False)
+
+    @cached_property
+    def estimator(self) -> Any:
+        """The fitted estimator (TensorFlow is imported only for a Keras model)."""
+        if self.preloaded is not None:
+            return self.preloaded
+        try:
+            if (self.directory / KERAS_FILE).exists():
+                from modelling.keras_model import KerasMLPRegressor
+
+                return KerasMLPRegressor.load_from(self.directory)
+            return joblib.load(self.directory / MODEL_FILE)
+        except Exception as exc:
+            row = self.row
+            raise RegistryError(f"{row.task} v{row.version}: its files cannot be loaded ({exc}).") from exc
 
 
 def outcome(task: str, estimator: Any, frame: pd.DataFrame) -> np.ndarray:
@@ -50,10 +71,10 @@ def outcome(task: str, estimator: Any, frame: pd.DataFrame) -> np.ndarray:
     return np.clip(np.asarray(estimator.predict(frame), dtype=float).ravel(), 0.0, 100.0)
 
 
-def explanation_scale(task: str, values: np.ndarray) -> np.ndarray:
+def explanation_scale(task: str, values: np.ndarray, floor: float = 1e-6) -> np.ndarray:
     """The units explanations are given in: exam points, or dropout log-odds."""
     if task == "dropout":
-        p = np.clip(values, 1e-6, 1 - 1e-6)
+        p = np.clip(values, floor, 1 - floor)
         return np.log(p / (1 - p))
     return values
 
@@ -124,12 +145,18 @@ def register(
     def score(batch: pd.DataFrame) -> np.ndarray:
         return explanation_scale(result.task, outcome(result.task, result.estimator, batch))
 
+    def exact_score(batch: pd.DataFrame) -> np.ndarray:
+        return explanation_scale(result.task, outcome(result.task, result.estimator, batch), floor=1e-15)
+
     sample = frame.sample(min(8, len(frame)), random_state=0)
     serving = {
         "reference": reference,
         "additive": is_additive(score, schema, sample, reference),
         "interval_halfwidth": result.details.get("interval_halfwidth"),
     }
+    tables = None
+    if serving["additive"]:
+        tables = compile_tables(result.task, schema, exact_score, frame, reference)
     keras = hasattr(result.estimator, "save_to")
     with database.atomic():
         number = ModelVersion.next_number(result.task)
@@ -152,6 +179,8 @@ def register(
             )
             _write_json(directory / "details.json", result.details)
             _write_json(directory / "serving.json", serving)
+            if tables is not None:
+                tables.save(directory / TABLES_FILE)
             row = ModelVersion.create(
                 task=result.task,
                 version=number,
@@ -172,20 +201,19 @@ def register(
     return row
 
 
-def load(row: ModelVersion, root: Path) -> LoadedModel:
-    """Load a version's files (TensorFlow is imported only for a Keras model)."""
+def load(row: ModelVersion, root: Path, *, estimator: bool = True) -> LoadedModel:
+    """Load a version's files; with `estimator=False` the model itself is read on first use."""
     directory = root / row.artifact_dir
     try:
         serving = json.loads((directory / "serving.json").read_text())
-        if (directory / KERAS_FILE).exists():
-            from modelling.keras_model import KerasMLPRegressor
-
-            estimator = KerasMLPRegressor.load_from(directory)
-        else:
-            estimator = joblib.load(directory / MODEL_FILE)
+        tables_path = directory / TABLES_FILE
+        tables = AdditiveTables.load(tables_path) if tables_path.exists() else None
     except Exception as exc:
         raise RegistryError(f"{row.task} v{row.version}: its files cannot be loaded ({exc}).") from exc
-    return LoadedModel(row, estimator, serving)
+    model = LoadedModel(row, directory, serving, tables)
+    if estimator or tables is None:
+        model.estimator  # noqa: B018 - read now so that a broken file fails here
+    return model
 
 
 def check_serves(model: LoadedModel) -> None:
@@ -198,6 +226,10 @@ def check_serves(model: LoadedModel) -> None:
         raise RegistryError(f"{model.row.task} v{model.row.version} fails to predict ({exc}).") from exc
     if values.shape != (1,) or not np.isfinite(values).all():
         raise RegistryError(f"{model.row.task} v{model.row.version} predicts no valid value.")
+    if model.tables is not None:
+        tabled = model.tables.outcomes(frame)
+        if tabled is None or not np.allclose(tabled, values, rtol=0.0, atol=1e-6):
+            raise RegistryError(f"{model.row.task} v{model.row.version}: its lookup tables disagree with it.")
 
 
 def activate(task: str, version: int, root: Path) -> ModelVersion:

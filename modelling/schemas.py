@@ -177,7 +177,7 @@ class TaskSchema:
 
         Returns the clean frame (numbers as float, categories canonical, missing as NaN) and a
         Series of error text per row ("" for a good row)."""
-        clean = pd.DataFrame(index=frame.index)
+        columns: dict[str, Any] = {}
         errors = np.full(len(frame), "", dtype=object)
 
         def flag(mask: np.ndarray, message: str) -> None:
@@ -187,7 +187,7 @@ class TaskSchema:
         for f in self.fields:
             if f.name not in frame.columns:
                 flag(np.ones(len(frame), dtype=bool), f"{f.name}: column missing")
-                clean[f.name] = np.nan
+                columns[f.name] = np.full(len(frame), np.nan)
                 continue
             raw = frame[f.name]
             if isinstance(f, NumericField):
@@ -203,10 +203,11 @@ class TaskSchema:
                 out_of_range = valid & ((numbers < f.minimum) | (numbers > f.maximum))
                 flag(out_of_range, f"{f.name}: must be between {_fmt(f.minimum)} and {_fmt(f.maximum)}")
                 if f.integer:
-                    flag(
-                        valid & ~out_of_range & (np.mod(numbers, 1) != 0), f"{f.name}: must be a whole number"
-                    )
-                clean[f.name] = np.round(numbers, DECIMALS)
+                    fractional = valid & ~out_of_range & (np.mod(numbers, 1) != 0)
+                    flag(fractional, f"{f.name}: must be a whole number")
+                    columns[f.name] = np.round(numbers, DECIMALS) if fractional.any() else numbers
+                else:
+                    columns[f.name] = np.round(numbers, DECIMALS)
             else:
                 text = raw.astype("string").str.strip()
                 lookup = {c.lower(): c for c in f.categories}
@@ -217,7 +218,8 @@ class TaskSchema:
                     flag(missing_np, f"{f.name}: required")
                 unknown = (~missing & canonical.isna()).to_numpy(dtype=bool)
                 flag(unknown, f"{f.name}: must be one of {', '.join(f.categories)}")
-                clean[f.name] = canonical.astype(object).where(~canonical.isna(), np.nan)
+                columns[f.name] = canonical.astype(object).where(~canonical.isna(), np.nan).to_numpy()
+        clean = pd.DataFrame(columns, index=frame.index)
         good = errors == ""
         if self.rules and good.any():
             subset = clean[good]

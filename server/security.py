@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
 def load_user(_header: dict, payload: dict) -> User | None:
     """The token's user, if still active and the token predates no password change."""
     try:
-        user = User.get_or_none(User.id == int(payload["sub"]))
+        user = User.by_id(int(payload["sub"]))
     except (KeyError, ValueError):
         return None
     if user is None or not user.is_active or payload.get("epoch") != user.token_epoch:

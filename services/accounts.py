@@ -243,3 +243,10 @@ def update_user(
             Activity.record("user_update", admin, ip, target=user.username, **changes)
             Activity.record("account_changed_by_admin", user, ip, by=admin.username, **changes)
     return user
+
+
+def user_activity_page(admin: User, user_id: int, page: int = 1, per_page: int = 20) -> Page:
+    """Another user's activity log, newest first (administrators only)."""
+    if not admin.is_admin:
+        raise Forbidden("Only administrators can read another user's activity.")
+    return activity_page(get_user(user_id), page, per_page)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -12,11 +15,11 @@ import pandas as pd
 from flask import current_app
 
 from db.connection import database
-from db.models import Activity, Record, User, utcnow
+from db.models import Activity, Job, Record, User, utcnow
 from modelling.batch import BatchInputError, BatchSummary, score_csv
 from modelling.predict import NoActiveModel
-from services import models
-from services.errors import InvalidInput
+from services import jobs, models
+from services.errors import InvalidInput, NotFound
 from services.predictions import ModelUnavailable, bands_for
 
 SAVE_BATCH = 1000
@@ -48,10 +51,28 @@ def _outputs(task: str, row: dict) -> dict:
     }
 
 
+def _count_rows(source: Path) -> int:
+    """Data lines in a CSV (line breaks after the header; a last line without one counts too)."""
+    lines, last = 0, b"\n"
+    with source.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return max(1, lines - 1 + (last != b"\n"))
+
+
 def score_upload(
-    task: str, source: Path, *, user: User, save: bool = False, ip: str | None = None
+    task: str,
+    source: Path,
+    *,
+    user: User,
+    save: bool = False,
+    ip: str | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> BatchResult:
-    """Score `source` into a temporary CSV; with `save`, store every good row as a record."""
+    """Score `source` into a temporary CSV; with `save`, store every good row as a record.
+
+    `progress(fraction, message)` is called after each block when given."""
     models.check_task(task)
     try:
         predictor = models.active_predictor(task)
@@ -79,6 +100,13 @@ def score_upload(
             for start in range(0, len(rows), SAVE_BATCH):
                 Record.insert_many(rows[start : start + SAVE_BATCH]).execute()
 
+    on_block = None
+    if progress is not None:
+        expected = _count_rows(source)
+
+        def on_block(summary: BatchSummary) -> None:
+            progress(min(summary.rows / expected, 1.0), f"Scored {summary.rows:,} of about {expected:,} rows")
+
     handle, name = tempfile.mkstemp(prefix="ssa-batch-out-", suffix=".csv")
     os.close(handle)
     target = Path(name)
@@ -90,6 +118,7 @@ def score_upload(
             str(target),
             block_bytes=current_app.config["BATCH_BLOCK_KB"] << 10,
             on_scored=save_block if save else None,
+            on_block=on_block,
         )
     except BatchInputError as exc:
         target.unlink(missing_ok=True)
@@ -106,3 +135,76 @@ def score_upload(
         version=predictor.version,
     )
     return BatchResult(target, summary, predictor.version)
+
+
+def start_scoring(task: str, source: Path, *, user: User, save: bool = False, ip: str | None = None) -> Job:
+    """Queue scoring of a spooled upload as a job (the dashboard shows its progress)."""
+    models.check_task(task)
+    directory = Path(current_app.config["UPLOAD_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    kept = directory / f"batch-in-{uuid.uuid4().hex}.csv"
+    shutil.move(str(source), kept)
+    return jobs.create("batch_score", {"task": task, "source": str(kept), "save": save, "ip": ip}, user)
+
+
+@jobs.handler("batch_score")
+def _run_scoring(job: Job, progress: Callable[[float, str], None]) -> dict:
+    params = job.params
+    source = Path(params["source"])
+    try:
+        result = score_upload(
+            params["task"],
+            source,
+            user=job.created_by,
+            save=params["save"],
+            ip=params["ip"],
+            progress=progress,
+        )
+    finally:
+        source.unlink(missing_ok=True)
+    kept = source.with_name(f"batch-out-{job.id}.csv")
+    shutil.move(str(result.path), kept)
+    summary = result.summary
+    return {
+        "task": params["task"],
+        "file": kept.name,
+        "rows": summary.rows,
+        "scored": summary.scored,
+        "rejected": summary.rejected,
+        "examples": [f"line {line}: {reason}" for line, reason in summary.examples],
+        "version": result.version,
+        "saved": params["save"],
+    }
+
+
+def scored_file(job_id: int) -> Path:
+    """The result file of a finished scoring job."""
+    job = jobs.get(job_id)
+    if job.kind != "batch_score" or job.status != "succeeded":
+        raise NotFound("That scoring job has no result file.")
+    path = Path(current_app.config["UPLOAD_DIR"]) / job.result["file"]
+    if not path.is_file():
+        raise NotFound("The scored file is no longer kept.")
+    return path
+
+
+def result_preview(job_id: int, limit: int = 20) -> dict:
+    """The first rows of a scoring job's result and its first rows with errors (with line numbers)."""
+    path = scored_file(job_id)
+    head = pd.read_csv(path, nrows=limit, dtype=str, keep_default_na=False)
+    problems: list[pd.DataFrame] = []
+    found = 0
+    for chunk in pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=50_000):
+        bad = chunk[chunk["error"] != ""]
+        if not bad.empty:
+            problems.append(bad.head(limit - found).assign(line=bad.index[: limit - found] + 2))
+            found += min(len(bad), limit - found)
+        if found >= limit:
+            break
+    errors = pd.concat(problems) if problems else pd.DataFrame(columns=["line", *head.columns])
+    errors = errors[["line", "error", *[c for c in errors.columns if c not in ("line", "error")]]]
+    return {
+        "head": head.to_dict("records"),
+        "errors": errors.to_dict("records"),
+        "columns": list(head.columns),
+    }

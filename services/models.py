@@ -157,6 +157,8 @@ def _run_training(job: Job, progress: Progress) -> dict[str, Any]:
         data,
         user=job.created_by,
         activate=params.get("activate", False),
+        folds=params.get("folds", 5),
+        candidates=params.get("candidates"),
         progress=progress,
         ip=params.get("ip"),
     )

@@ -47,7 +47,7 @@ def predict(
     level = result["risk_level"] if task == "dropout" else result["level"]
     with database.atomic():
         if save:
-            record = Record.create(
+            result["id"] = Record.add(
                 user=user,
                 task=task,
                 student_ref=(student_ref or "").strip() or None,
@@ -57,7 +57,6 @@ def predict(
                 value=value,
                 level=level,
             )
-            result["id"] = record.id
         Activity.record(
             "predict", user, ip, task=task, version=predictor.version, saved=save, record=result.get("id")
         )

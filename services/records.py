@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -13,11 +10,13 @@ import peewee
 
 from db.connection import database
 from db.models import Activity, Record, User
+from db.queries import json_member, json_members_csv
 from modelling.schemas import DROPOUT, EXAM, schema_for
 from services.accounts import Page
 from services.errors import NotFound
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_SPECIALS = (",", '"', "\n", "\r")
 OUTPUT_COLUMNS = ["score", "probability", "level", "interval_low", "interval_high"]
 
 
@@ -99,23 +98,30 @@ def export_columns(task: str | None) -> list[str]:
 EXPORT_PAGE = 5000
 
 
-EXPORT_FIELDS = (
-    Record.id,
-    Record.created_at,
-    User.username,
-    Record.task,
-    Record.student_ref,
-    Record.model_version,
-    Record.level,
-    Record.inputs,
-    Record.outputs,
-)
+def _export_fields(input_names: list[str]) -> list[peewee.Node]:
+    """The export's columns as SQL: the database turns each record's JSON inputs into a CSV
+    fragment and reads the interval out of its outputs, so no JSON is parsed in Python."""
+    by_task = [
+        peewee.Case(None, [(Record.task == task, Record.value)], None) for task in ("exam-score", "dropout")
+    ]
+    return [
+        Record.id,
+        Record.created_at,
+        User.username,
+        Record.task,
+        Record.student_ref,
+        Record.model_version,
+        json_members_csv(Record.inputs, [(name,) for name in input_names]),
+        *by_task,
+        Record.level,
+        json_member(Record.outputs, "interval", "low"),
+        json_member(Record.outputs, "interval", "high"),
+    ]
 
 
-def _keyset_pages(query) -> Iterator[tuple]:
+def _keyset_pages(query) -> Iterator[list[tuple]]:
     """Raw rows newest first, a page at a time (keyset on the indexed created_at, then id), so
-    memory stays flat and every page is an index range scan on every backend. JSON columns
-    come back as text (parsed once by the caller)."""
+    memory stays flat and every page is an index range scan on every backend."""
     last = None
     while True:
         page = query.order_by(Record.created_at.desc(), Record.id.desc()).limit(EXPORT_PAGE)
@@ -125,44 +131,88 @@ def _keyset_pages(query) -> Iterator[tuple]:
         rows = database.execute_sql(sql, params).fetchall()
         if not rows:
             return
-        yield from rows
+        yield rows
         last = (rows[-1][1], rows[-1][0])
+
+
+def _text_cell(value: str | None) -> str:
+    """Free text as a CSV cell: neutralised, then quoted when it holds a comma, quote or newline."""
+    text = neutralise(value)
+    if any(mark in text for mark in CSV_SPECIALS):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _number_cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _export_line(row: tuple) -> str:
+    """One fetched row as a CSV line. The inputs arrive as a ready fragment and need no
+    neutralising: they were validated (numbers, or categories from a fixed list)."""
+    record_id, created_at, username, task, student_ref, version, inputs = row[:7]
+    score, probability, level, low, high = row[7:]
+    when = created_at if isinstance(created_at, str) else created_at.isoformat(sep=" ")
+    return (
+        f"{record_id},{when[:19]},{_text_cell(username)},{task},{_text_cell(student_ref)},{version},"
+        f"{inputs},{_number_cell(score)},{_number_cell(probability)},{level},"
+        f"{_number_cell(low)},{_number_cell(high)}\r\n"
+    )
 
 
 def export_csv(viewer: User, filters: RecordFilters, ip: str | None = None) -> Iterator[str]:
     """The filtered records as CSV text, produced a page at a time (newest first)."""
     columns = export_columns(filters.task)
     input_names = columns[6 : -len(OUTPUT_COLUMNS)]
-    base = visible_records(viewer, filters).select(*EXPORT_FIELDS).join(User)
+    base = visible_records(viewer, filters).select(*_export_fields(input_names)).join(User)
     Activity.record("records_export", viewer, ip, task=filters.task, level=filters.level)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for record_id, created_at, username, task, student_ref, version, level, inputs, outputs in _keyset_pages(
-        base
-    ):
-        values = json.loads(inputs)
-        result = json.loads(outputs) if outputs else {}
-        interval = result.get("interval") or {}
-        when = created_at if isinstance(created_at, str) else created_at.isoformat(sep=" ")
-        writer.writerow(
-            [
-                record_id,
-                when[:19],
-                neutralise(username),
-                task,
-                neutralise(student_ref),
-                version,
-                *[neutralise(values.get(name)) for name in input_names],
-                result.get("score", ""),
-                result.get("probability", ""),
-                level,
-                interval.get("low", ""),
-                interval.get("high", ""),
-            ]
+    yield ",".join(columns) + "\r\n"
+    for rows in _keyset_pages(base):
+        yield "".join(map(_export_line, rows))
+
+
+SORTABLE_COLUMNS = {
+    "id": Record.id,
+    "created_at": Record.created_at,
+    "task": Record.task,
+    "student_ref": Record.student_ref,
+    "value": Record.value,
+    "level": Record.level,
+    "model_version": Record.model_version,
+    "username": User.username,
+}
+
+
+def records_window(
+    viewer: User, filters: RecordFilters, start: int, end: int, sort: list[dict] | None = None
+) -> tuple[list[dict], int]:
+    """Rows `start`..`end` (exclusive) of the visible, filtered records in the requested order
+    (a list of {"colId", "sort"}; newest first by default), as light dicts, with the total count."""
+    query = visible_records(viewer, filters)
+    total = query.count()
+    ordering = []
+    for item in sort or []:
+        column = SORTABLE_COLUMNS.get(item.get("colId", ""))
+        if column is not None:
+            ordering.append(column.desc() if item.get("sort") == "desc" else column.asc())
+    ordering += [Record.created_at.desc(), Record.id.desc()]
+    start = max(0, int(start))
+    size = max(0, min(int(end) - start, 500))
+    rows = (
+        query.select(
+            Record.id,
+            Record.created_at,
+            Record.task,
+            Record.student_ref,
+            Record.value,
+            Record.level,
+            Record.model_version,
+            User.username,
         )
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+        .join(User)
+        .order_by(*ordering)
+        .offset(start)
+        .limit(size)
+        .dicts()
+    )
+    return list(rows), total

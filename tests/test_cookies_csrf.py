@@ -133,3 +133,34 @@ def test_private_page_redirects_to_sign_in_and_back(client, make_user):
     assert client.get("/about").status_code == 200
     client.post("/api/v1/auth/login", json=make_user().login_json())
     assert client.get("/profile").status_code == 200
+
+
+def _users_callback_body() -> dict:
+    return {
+        "output": "..users-table.children...users-pages.max_value..",
+        "outputs": [
+            {"id": "users-table", "property": "children"},
+            {"id": "users-pages", "property": "max_value"},
+        ],
+        "inputs": [
+            {"id": "users-search", "property": "value", "value": None},
+            {"id": "users-role-filter", "property": "value", "value": None},
+            {"id": "users-pages", "property": "active_page", "value": 1},
+            {"id": "users-version", "property": "data", "value": 0},
+        ],
+        "changedPropIds": [],
+        "state": [],
+    }
+
+
+def test_admin_page_callbacks_refuse_students(client, make_user):
+    student = make_user()
+    client.post("/api/v1/auth/login", json=student.login_json())
+    response = client.post(CALLBACK, json=_users_callback_body(), headers={"X-CSRF-TOKEN": _csrf(client)})
+    assert_error(response, 403)
+    assert student.email not in response.get_data(as_text=True)
+    admin = make_user("admin")
+    client.post("/api/v1/auth/login", json=admin.login_json())
+    response = client.post(CALLBACK, json=_users_callback_body(), headers={"X-CSRF-TOKEN": _csrf(client)})
+    assert response.status_code == 200
+    assert student.email in response.get_data(as_text=True)

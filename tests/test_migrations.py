@@ -25,8 +25,13 @@ def test_schema_matches_the_models(app):
                 assert wanted in indexed, (table, wanted)
 
 
-def test_postgres_pool_urls_are_accepted():
+def test_postgres_urls_are_always_pooled():
     from db.connection import open_database
 
-    db = open_database("postgresql+pool://postgres@127.0.0.1:5432/test")
-    assert type(db).__name__ == "PooledPostgresqlDatabase"
+    for url in (
+        "postgresql+pool://postgres@127.0.0.1:5432/test",
+        "postgresql://postgres@127.0.0.1:5432/test",
+    ):
+        db = open_database(url)
+        assert type(db).__name__ == "PooledPostgresqlDatabase"
+        assert db.database == "test"

@@ -80,6 +80,9 @@ def test_train_with_activate_on_a_text_csv_body(client, make_user, bearer, activ
     assert (
         client.get("/api/v1/models", headers=admin).json["active"]["exam-score"] == job["result"]["version"]
     )
+    trained = client.get("/api/v1/models", headers=admin).json["versions"]["exam-score"]
+    newest = max(trained, key=lambda v: v["version"])
+    assert job["result"]["algorithm"] == "huber" and [c["name"] for c in newest["candidates"]] == ["huber"]
 
 
 def test_a_job_that_fails_reports_why_and_changes_nothing(client, make_user, bearer, active_models):

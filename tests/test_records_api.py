@@ -87,6 +87,40 @@ def test_export_follows_filters_and_neutralises_formulas(client, make_user, bear
     assert_error(client.get("/api/v1/records/export.csv?task=nope", headers=headers), 422)
 
 
+def test_export_reproduces_every_saved_input_and_output(client, make_user, bearer, active_models):
+    headers = bearer(make_user())
+    partial = {**GOOD_EXAM, "teacher_quality": None}
+    saved = [
+        _save(client, headers, "exam-score", GOOD_EXAM, ref='Class 3, "B"'),
+        _save(client, headers, "exam-score", partial, ref=None),
+        _save(client, headers, "dropout", GOOD_DROPOUT, ref="-5"),
+    ]
+    rows = {int(r["id"]): r for r in _rows(client.get("/api/v1/records/export.csv", headers=headers))}
+    assert set(rows) == set(saved)
+    for record_id, payload in zip(saved, (GOOD_EXAM, partial, GOOD_DROPOUT), strict=True):
+        row = rows[record_id]
+        stored = client.get(f"/api/v1/records/{record_id}", headers=headers).json
+        for name, value in payload.items():
+            if value is None:
+                assert row[name] == "", name
+            elif isinstance(value, str):
+                assert row[name].lower() == value.lower(), name
+            else:
+                assert float(row[name]) == float(value), name
+        outputs = stored["outputs"]
+        if stored["task"] == "exam-score":
+            assert float(row["score"]) == outputs["score"] and row["probability"] == ""
+            assert float(row["interval_low"]) == outputs["interval"]["low"]
+            assert float(row["interval_high"]) == outputs["interval"]["high"]
+        else:
+            assert float(row["probability"]) == outputs["probability"] and row["score"] == ""
+            assert row["interval_low"] == row["interval_high"] == ""
+        assert row["level"] == stored["level"] and row["task"] == stored["task"]
+    assert rows[saved[0]]["student_ref"] == 'Class 3, "B"'
+    assert rows[saved[1]]["student_ref"] == ""
+    assert rows[saved[2]]["student_ref"] == "'-5"
+
+
 def test_export_pages_through_every_record_once_newest_first(
     client, make_user, bearer, active_models, app, monkeypatch
 ):

@@ -176,3 +176,13 @@ def test_actionable_fields_exclude_what_a_student_cannot_change():
 def test_unknown_task():
     with pytest.raises(KeyError):
         schema_for("height")
+
+
+def test_categories_are_safe_as_bare_csv_cells():
+    """The export writes validated categories without quoting or neutralising (services.records)."""
+    for schema in (EXAM, DROPOUT):
+        for f in schema.fields:
+            for category in getattr(f, "categories", ()):
+                assert not any(mark in category for mark in (",", '"', "\n", "\r")), category
+                assert not category.startswith(("=", "+", "-", "@", "\t")), category
+                assert "null" not in category.lower(), category

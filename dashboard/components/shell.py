@@ -72,6 +72,7 @@ def navbar(user: User | None, pathname: str | None) -> dbc.Navbar:
         ),
         color="primary",
         dark=True,
+        expand="xl",
         className="mb-4",
     )
 

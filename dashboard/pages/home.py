@@ -1,4 +1,4 @@
-"""Home: a summary for the signed-in user's role."""
+"""Home: a student's latest predictions and trend; an administrator's KPIs and serving models."""
 
 from __future__ import annotations
 
@@ -7,9 +7,23 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.access import page
+from dashboard.components.figures import graph, is_risk, level_badge, sparkline
 from dashboard.components.shell import page_header
+from dashboard.components.tables import when
+from services import accounts, analytics, models, predictions, trends
+from services.records import RecordFilters
 
 PATH = "/"
+TASKS = {"exam-score": "Exam score", "dropout": "Dropout risk"}
+PREDICT_PATHS = {"exam-score": "/predict/exam-score", "dropout": "/predict/dropout"}
+HEADLINE_METRICS = {
+    "exam-score": (
+        ("mae", "MAE", "points"),
+        ("r2", "R²", ""),
+        ("interval_coverage", "90% interval coverage", ""),
+    ),
+    "dropout": (("roc_auc", "ROC AUC", ""), ("brier", "Brier score", ""), ("ece", "Calibration error", "")),
+}
 dash.register_page(__name__, path=PATH, title="Home", name="Home", access="user", nav=True, order=0)
 
 
@@ -46,12 +60,172 @@ def _pages_for(user) -> list[dbc.Col]:
     return [_link_card(e["name"], e.get("description") or "", e["path"]) for e in entries]
 
 
+def _shown(task: str, value: float) -> str:
+    return f"{value:.0%}" if is_risk(task) else f"{value:.1f}"
+
+
+def _latest_card(user, task: str) -> dbc.Col:
+    key = task.replace("-", "")
+    points = trends.recent_values(user, task)
+    if not points:
+        body = [
+            html.P(f"No saved {TASKS[task].lower()} prediction yet.", className="text-muted"),
+            dbc.Button("Predict now", href=PREDICT_PATHS[task], color="primary", size="sm"),
+        ]
+    else:
+        latest = points[-1]
+        bands = predictions.bands_for(task)
+        body = [
+            html.Div(
+                [
+                    html.Span(
+                        _shown(task, latest["value"]), className="kpi-value me-2", id=f"home-{key}-value"
+                    ),
+                    level_badge(task, latest["level"], bands),
+                ],
+                className="d-flex align-items-center flex-wrap",
+            ),
+            html.Div(f"saved {when(latest['when'])}", className="small text-muted mb-1"),
+            graph(
+                f"home-{key}-sparkline",
+                sparkline(task, points, bands),
+                f"Your last {len(points)} saved {TASKS[task].lower()} predictions",
+                config={"displayModeBar": False, "responsive": True},
+            ),
+            html.Div(
+                [
+                    dbc.Button(
+                        "Predict again",
+                        href=PREDICT_PATHS[task],
+                        color="primary",
+                        size="sm",
+                        className="me-2",
+                    ),
+                    dbc.Button("See the trend", href="/trends", color="secondary", outline=True, size="sm"),
+                ],
+                className="mt-2",
+            ),
+        ]
+    return dbc.Col(
+        dbc.Card(
+            [
+                dbc.CardHeader(html.H3(f"Your latest {TASKS[task].lower()}", className="h6 mb-0")),
+                dbc.CardBody(body),
+            ],
+            className="h-100",
+            id=f"home-{key}",
+        ),
+        xs=12,
+        md=6,
+        className="mb-3",
+    )
+
+
+def _kpi(label: str, value: str, kpi_id: str) -> dbc.Col:
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [html.Div(value, className="kpi-value", id=kpi_id), html.Div(label, className="kpi-label")]
+            ),
+            className="h-100",
+        ),
+        xs=6,
+        md=4,
+        xl=2,
+        className="mb-3",
+    )
+
+
+def _metric(metrics: dict, name: str, unit: str) -> str:
+    value = metrics.get(name)
+    if value is None:
+        return "not measured"
+    spread = metrics.get(f"{name}_std")
+    text = f"{value:.3f}" + (f" ± {spread:.3f}" if spread is not None else "")
+    return f"{text} {unit}".strip()
+
+
+def _model_card(task: str, active: dict | None) -> dbc.Col:
+    if active is None:
+        body = [html.P("No version is active: predictions are unavailable.", className="text-danger mb-0")]
+    else:
+        body = [
+            html.P(f"Version {active['version']} · {active['algorithm']}", className="fw-semibold mb-1"),
+            html.Ul(
+                [
+                    html.Li(f"{label}: {_metric(active['metrics'], name, unit)}")
+                    for name, label, unit in HEADLINE_METRICS[task]
+                ],
+                className="small mb-0",
+            ),
+        ]
+    return dbc.Col(
+        dbc.Card(
+            [dbc.CardHeader(html.H3(f"{TASKS[task]} model", className="h6 mb-0")), dbc.CardBody(body)],
+            className="h-100",
+        ),
+        xs=12,
+        md=6,
+        className="mb-3",
+    )
+
+
+def _admin_view(user) -> list:
+    summary = analytics.summary(user, RecordFilters())
+    share = summary["high_risk_share"]
+    average = summary["average_exam_score"]
+    students = accounts.users_page(None, "student", 1, 1).total
+    kpis = dbc.Row(
+        [
+            _kpi("Student accounts", f"{students:,}", "home-kpi-students"),
+            _kpi("Students referenced in predictions", f"{summary['students']:,}", "home-kpi-refs"),
+            _kpi("Saved predictions", f"{summary['predictions']:,}", "home-kpi-predictions"),
+            _kpi("Saved in the last 7 days", f"{summary['predictions_this_week']:,}", "home-kpi-week"),
+            _kpi(
+                "Dropout predictions at high risk",
+                f"{share:.0%}" if share is not None else "–",
+                "home-kpi-high",
+            ),
+            _kpi(
+                "Average predicted exam score",
+                f"{average:.1f}" if average is not None else "–",
+                "home-kpi-avg",
+            ),
+        ],
+        id="home-kpis",
+    )
+    active = summary["active_models"]
+    return [
+        html.H3("Across all saved predictions", className="h5"),
+        kpis,
+        html.H3("Models serving now", className="h5 mt-2"),
+        dbc.Row([_model_card(task, active.get(task)) for task in TASKS], id="home-models"),
+    ]
+
+
 @page("user", PATH)
 def layout(user, **_query):
-    role = "administrator" if user.is_admin else "student"
+    role = "an administrator" if user.is_admin else "a student"
+    if user.is_admin:
+        summary = _admin_view(user)
+    else:
+        summary = [dbc.Row([_latest_card(user, task) for task in TASKS], id="home-latest")]
+    ready = all(v for v in (any(m.is_active for m in models.versions(t)) for t in TASKS))
+    notice = (
+        None
+        if ready
+        else dbc.Alert(
+            "Some predictions are unavailable until an administrator activates a model.",
+            color="warning",
+            id="home-no-model",
+        )
+    )
     return html.Div(
         [
-            page_header(f"Welcome, {user.full_name or user.username}", f"You are signed in as a {role}."),
+            page_header(f"Welcome, {user.full_name or user.username}", f"You are signed in as {role}."),
+            notice,
+            *summary,
+            html.H3("Everything you can do", className="h5 mt-2"),
             dbc.Row(_pages_for(user), id="home-pages"),
         ]
     )

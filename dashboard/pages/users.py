@@ -1,4 +1,4 @@
-"""Users (administrators): search, change role, deactivate and reactivate."""
+"""Users (administrators): search, change role, deactivate and reactivate, read each user's activity."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard.access import page, signed_in_user
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
-from dashboard.components.tables import when
+from dashboard.components.tables import activity_table, when
 from server.security import client_ip
 from services import accounts
 from services.errors import ServiceError
 
 PATH = "/users"
 PER_PAGE = 20
+ACTIVITY_PER_PAGE = 15
 dash.register_page(
     __name__,
     path=PATH,
@@ -24,7 +25,7 @@ dash.register_page(
     access="admin",
     nav=True,
     order=60,
-    description="Search accounts, change roles, deactivate and reactivate.",
+    description="Search accounts, change roles, deactivate and reactivate, read activity logs.",
 )
 
 
@@ -67,6 +68,28 @@ def layout(user, **_query):
                 id="users-pages", max_value=1, active_page=1, first_last=True, previous_next=True, size="sm"
             ),
             dcc.Store(id="users-version", data=0),
+            dcc.Store(id="users-activity-user"),
+            dbc.Modal(
+                [
+                    dbc.ModalHeader(dbc.ModalTitle(id="users-activity-title")),
+                    dbc.ModalBody(
+                        [
+                            dcc.Loading(html.Div(id="users-activity")),
+                            dbc.Pagination(
+                                id="users-activity-pages",
+                                max_value=1,
+                                active_page=1,
+                                previous_next=True,
+                                size="sm",
+                            ),
+                        ]
+                    ),
+                ],
+                id="users-activity-modal",
+                size="lg",
+                scrollable=True,
+                is_open=False,
+            ),
         ]
     )
 
@@ -89,6 +112,14 @@ def _row(entry: dict, me_id: int) -> html.Tr:
         color="danger" if entry["is_active"] else "success",
         outline=True,
         disabled=is_me,
+        className="me-2",
+    )
+    activity_button = dbc.Button(
+        "Activity",
+        id={"type": "users-activity-open", "index": entry["id"]},
+        size="sm",
+        color="info",
+        outline=True,
     )
     status = (
         dbc.Badge("active", color="success")
@@ -103,7 +134,7 @@ def _row(entry: dict, me_id: int) -> html.Tr:
             html.Td(entry["role"]),
             html.Td(status),
             html.Td(when(entry["last_login_at"])),
-            html.Td([role_button, active_button]),
+            html.Td([role_button, active_button, activity_button]),
         ],
         id=f"users-row-{entry['username']}",
     )
@@ -154,3 +185,38 @@ def change_user(_role_clicks, _active_clicks, version):
     except ServiceError as exc:
         return alert(exc.message), no_update
     return alert(message, "success"), (version or 0) + 1
+
+
+@callback(
+    Output("users-activity-user", "data"),
+    Output("users-activity-pages", "active_page"),
+    Input({"type": "users-activity-open", "index": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def choose_activity_user(_clicks):
+    trigger = ctx.triggered_id
+    if not trigger or not any(t["value"] for t in ctx.triggered):
+        return no_update, no_update
+    return trigger["index"], 1
+
+
+@callback(
+    Output("users-activity-modal", "is_open"),
+    Output("users-activity-title", "children"),
+    Output("users-activity", "children"),
+    Output("users-activity-pages", "max_value"),
+    Input("users-activity-user", "data"),
+    Input("users-activity-pages", "active_page"),
+    prevent_initial_call=True,
+)
+def show_activity(user_id, active_page):
+    if user_id is None:
+        return no_update, no_update, no_update, no_update
+    admin = signed_in_user()
+    try:
+        target = accounts.get_user(user_id)
+        result = accounts.user_activity_page(admin, user_id, active_page or 1, ACTIVITY_PER_PAGE)
+    except ServiceError as exc:
+        return True, "Activity", alert(exc.message), 1
+    title = f"Activity of {target.username} ({result.total:,} entries, newest first)"
+    return True, title, activity_table(result.items, "users-activity-table"), max(result.pages, 1)

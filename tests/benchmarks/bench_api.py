@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import statistics
@@ -123,24 +124,26 @@ def median_latency(port: int, method: str, path: str, headers: dict, body: bytes
 
 
 def seed_records(rows: int) -> None:
-    """Insert `rows` exam records for bench-admin (run in a child process with the bench environment)."""
+    """Insert `rows` exam records for bench-admin, each a copy of the newest record saved through the
+    API (full outputs: contributions and recommendations), in a child process with the bench
+    environment."""
     from db.connection import database
     from db.models import Record, User
     from server.factory import create_app
 
     app = create_app()
     rng = random.Random(1)
-    outputs = {"score": 70.0, "level": "Average", "interval": {"low": 66.0, "high": 74.0, "level": 0.9}}
     with app.app_context():
         user = User.by_login("bench-admin")
+        saved = Record.select().where(Record.task == "exam-score").order_by(Record.id.desc()).get()
         for start in range(0, rows, 5000):
             batch = [
                 {
                     "user": user.id,
                     "task": "exam-score",
                     "student_ref": f"S{i % 5000}",
-                    "inputs": EXAM,
-                    "outputs": outputs,
+                    "inputs": saved.inputs,
+                    "outputs": saved.outputs,
                     "model_version": 1,
                     "value": 60 + rng.random() * 30,
                     "level": "Average",
@@ -149,6 +152,8 @@ def seed_records(rows: int) -> None:
             ]
             with database.atomic():
                 Record.insert_many(batch).execute()
+        if database.obj.__class__.__name__.lower().startswith(("postgres", "pooledpostgres")):
+            database.execute_sql("ANALYZE")  # planner statistics, as autovacuum would gather them
 
 
 def main() -> None:
@@ -165,7 +170,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ssa-bench-api-"))
     env = {
         **os.environ,
-        "APP_ENV": "development",
+        "APP_ENV": "production",  # as deployed: no debug mode, compact JSON
+        "SECRET_KEY": secrets.token_hex(32),
+        "JWT_SECRET_KEY": secrets.token_hex(32),
         "INSTANCE_DIR": str(workdir),
         "ARTIFACTS_DIR": str(workdir / "artifacts"),
         "MAX_UPLOAD_MB": "2000",

@@ -1,0 +1,244 @@
+"""At-risk list (administrators): each student's latest dropout prediction at or above a threshold,
+a page of rows at a time (sorted and filtered in SQL); a row opens that student's trend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from flask import current_app
+
+from dashboard.access import page, signed_in_user
+from dashboard.components import admin_figures as figures
+from dashboard.components.forms import alert
+from dashboard.components.shell import page_header
+from services import at_risk
+from services.errors import ServiceError
+
+PATH = "/at-risk"
+BLOCK = 50
+dash.register_page(
+    __name__,
+    path=PATH,
+    title="At-risk list",
+    name="At risk",
+    access="admin",
+    nav=True,
+    order=40,
+    description="Students whose latest dropout prediction is at or above a threshold.",
+)
+
+COLUMNS = [
+    {"field": "student_ref", "headerName": "Student", "filter": "agTextColumnFilter", "minWidth": 120},
+    {
+        "field": "probability",
+        "headerName": "Dropout probability",
+        "filter": "agNumberColumnFilter",
+        "valueFormatter": {"function": "d3.format('.1%')(params.value)"},
+        "minWidth": 150,
+    },
+    {"field": "risk_level", "headerName": "Risk level", "filter": "agTextColumnFilter", "minWidth": 110},
+    {"field": "created_at", "headerName": "Predicted at (UTC)", "filter": False, "minWidth": 150},
+    {"field": "model_version", "headerName": "Model", "filter": "agNumberColumnFilter", "maxWidth": 110},
+    {
+        "field": "top_factors",
+        "headerName": "Top factors",
+        "sortable": False,
+        "filter": False,
+        "flex": 3,
+        "tooltipField": "top_factors",
+    },
+]
+
+
+def _high_threshold() -> float:
+    bands = current_app.config["RISK_LEVELS"]
+    return float(max(lower for _name, lower in bands))
+
+
+@page("admin", PATH)
+def layout(user, **_query):
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Probability threshold (0–1)", html_for="at-risk-threshold"),
+                    dbc.Input(
+                        id="at-risk-threshold",
+                        type="number",
+                        min=0,
+                        max=1,
+                        step=0.05,
+                        value=_high_threshold(),
+                        debounce=True,
+                    ),
+                ],
+                xs=6,
+                md=3,
+            ),
+            dbc.Col(
+                html.Div(id="at-risk-count", className="fs-5", role="status"), className="align-self-end"
+            ),
+            dbc.Col(
+                dbc.Button("Export CSV", id="at-risk-export", color="secondary", outline=True),
+                width="auto",
+                className="align-self-end",
+            ),
+        ],
+        className="mb-3 g-2",
+    )
+    grid = dag.AgGrid(
+        id="at-risk-grid",
+        columnDefs=COLUMNS,
+        defaultColDef={"sortable": True, "resizable": True, "flex": 1, "floatingFilter": True},
+        rowModelType="infinite",
+        getRowId="params.data.student_ref",
+        dashGridOptions={
+            "cacheBlockSize": BLOCK,
+            "maxBlocksInCache": 10,
+            "infiniteInitialRowCount": 1,
+            "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
+            "tooltipShowDelay": 300,
+        },
+        style={"height": "560px"},
+    )
+    modal = dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle(id="at-risk-modal-title")),
+            dbc.ModalBody(dcc.Loading(html.Div(id="at-risk-modal-body"))),
+        ],
+        id="at-risk-modal",
+        size="xl",
+        is_open=False,
+    )
+    return html.Div(
+        [
+            page_header(
+                "At-risk list",
+                "Each student's latest dropout prediction at or above the threshold. Sort and filter in the "
+                "column headers; click a row to see that student's trend.",
+            ),
+            controls,
+            html.Div(id="at-risk-message"),
+            grid,
+            modal,
+            dcc.Store(id="at-risk-refresh"),
+            dcc.Download(id="at-risk-download"),
+        ]
+    )
+
+
+def _query(threshold: Any, request: dict[str, Any] | None) -> at_risk.AtRiskQuery:
+    request = request or {}
+    sort = tuple((s["colId"], s["sort"] == "desc") for s in request.get("sortModel") or [])
+    return at_risk.AtRiskQuery(
+        threshold=float(threshold if threshold is not None else 0),
+        sort=sort or (("probability", True),),
+        filters=request.get("filterModel") or {},
+    )
+
+
+@callback(
+    Output("at-risk-grid", "getRowsResponse"),
+    Output("at-risk-count", "children"),
+    Output("at-risk-message", "children"),
+    Input("at-risk-grid", "getRowsRequest"),
+    State("at-risk-threshold", "value"),
+)
+def load_rows(request, threshold):
+    if not request:
+        return no_update, no_update, no_update
+    try:
+        rows, total = at_risk.at_risk_rows(
+            signed_in_user(), _query(threshold, request), request["startRow"], request["endRow"]
+        )
+    except (ServiceError, ValueError, TypeError) as exc:
+        message = exc.message if isinstance(exc, ServiceError) else "The threshold must be a number."
+        return {"rowData": [], "rowCount": 0}, "", alert(message)
+    shown = f"{total:,} student{'s' if total != 1 else ''} at or above {float(threshold):.0%}"
+    return {"rowData": rows, "rowCount": total}, shown, None
+
+
+clientside_callback(
+    """
+    function (threshold) {
+        dash_ag_grid.getApiAsync("at-risk-grid").then((api) => api.purgeInfiniteCache());
+        return threshold;
+    }
+    """,
+    Output("at-risk-refresh", "data"),
+    Input("at-risk-threshold", "value"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output("at-risk-modal", "is_open"),
+    Output("at-risk-modal-title", "children"),
+    Output("at-risk-modal-body", "children"),
+    Input("at-risk-grid", "cellClicked"),
+    prevent_initial_call=True,
+)
+def open_student(cell):
+    student_ref = (cell or {}).get("rowId")
+    if not student_ref:
+        return no_update, no_update, no_update
+    try:
+        history = at_risk.student_history(signed_in_user(), student_ref)
+    except ServiceError as exc:
+        return True, student_ref, alert(exc.message)
+    bands = current_app.config["RISK_LEVELS"]
+    table = dbc.Table(
+        [
+            html.Thead(
+                html.Tr([html.Th(h) for h in ("Saved at (UTC)", "Probability", "Risk level", "Model")])
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Td(r["created_at"].strftime("%Y-%m-%d %H:%M")),
+                            html.Td(f"{r['probability']:.1%}"),
+                            html.Td(r["risk_level"]),
+                            html.Td(f"v{r['model_version']}"),
+                        ]
+                    )
+                    for r in reversed(history)
+                ]
+            ),
+        ],
+        size="sm",
+        striped=True,
+        responsive=True,
+        id="at-risk-history-table",
+    )
+    body = [
+        dcc.Graph(
+            id="at-risk-history",
+            figure=figures.history_figure(history, bands, student_ref),
+            config=figures.graph_config(f"dropout-trend-{student_ref}"),
+        ),
+        table,
+    ]
+    return True, f"Student {student_ref}: dropout predictions over time", body
+
+
+@callback(
+    Output("at-risk-download", "data"),
+    Output("at-risk-message", "children", allow_duplicate=True),
+    Input("at-risk-export", "n_clicks"),
+    State("at-risk-threshold", "value"),
+    State("at-risk-grid", "getRowsRequest"),
+    prevent_initial_call=True,
+)
+def export(clicks, threshold, request):
+    if not clicks:
+        return no_update, no_update
+    try:
+        text = at_risk.export_csv(signed_in_user(), _query(threshold, request))
+    except (ServiceError, ValueError, TypeError) as exc:
+        return no_update, alert(exc.message if isinstance(exc, ServiceError) else "Invalid threshold.")
+    return dcc.send_string(text, "at-risk.csv"), None

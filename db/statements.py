@@ -1,0 +1,82 @@
+"""Hand-written SQL for the few statements every API request runs.
+
+Peewee's query builder spends longer composing a small query than SQLite or PostgreSQL spend
+running it; on the hot path (token checks, the active model's id, one record and one activity
+row per prediction) the text of each statement is made once per database and reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import peewee
+
+from db.connection import database
+
+_texts: dict[tuple, str] = {}
+
+
+def _quoted(name: str) -> str:
+    quote = database.quote or '""'
+    return f"{quote[0]}{name}{quote[1]}"
+
+
+def statement(key: tuple, build) -> str:
+    """The SQL text for `key`, built by `build()` once per database dialect."""
+    full_key = (database.param, *key)
+    text = _texts.get(full_key)
+    if text is None:
+        text = _texts[full_key] = build()
+    return text
+
+
+def insert(model: type[peewee.Model], values: dict[str, Any]) -> int:
+    """Insert one row of `model` (defaults filled as peewee would) and return its id."""
+    fields = model._meta.fields
+    row = dict(values)
+    for name, model_field in fields.items():
+        if name not in row and not model_field.primary_key and model_field.default is not None:
+            default = model_field.default
+            row[name] = default() if callable(default) else default
+    names = tuple(row)
+
+    def build() -> str:
+        columns = ", ".join(_quoted(fields[name].column_name) for name in names)
+        marks = ", ".join([database.param] * len(names))
+        key = _quoted(model._meta.primary_key.column_name)
+        returning = f" RETURNING {key}" if database.returning_clause else ""
+        return f"INSERT INTO {_quoted(model._meta.table_name)} ({columns}) VALUES ({marks}){returning}"
+
+    text = statement(("insert", model._meta.table_name, names), build)
+    params = [fields[name].db_value(_key_of(row[name])) for name in names]
+    cursor = database.execute_sql(text, params)
+    if database.returning_clause:
+        return cursor.fetchone()[0]
+    return cursor.lastrowid
+
+
+def _key_of(value: Any) -> Any:
+    return value.get_id() if isinstance(value, peewee.Model) else value
+
+
+def select_one(model: type[peewee.Model], where: Sequence[str], params: Sequence[Any]) -> peewee.Model | None:
+    """The first `model` row whose columns in `where` equal `params` (all columns), or None."""
+
+    def build() -> str:
+        conditions = " AND ".join(f"{_quoted(column)} = {database.param}" for column in where)
+        return f"SELECT * FROM {_quoted(model._meta.table_name)} WHERE {conditions} LIMIT 1"
+
+    text = statement(("select", model._meta.table_name, tuple(where)), build)
+    return next(iter(model.raw(text, *params)), None)
+
+
+def exists_in(table: str, column: str, values: Sequence[Any]) -> bool:
+    """Whether any row of `table` has `column` equal to one of `values`."""
+
+    def build() -> str:
+        marks = ", ".join([database.param] * len(values))
+        return f"SELECT 1 FROM {_quoted(table)} WHERE {_quoted(column)} IN ({marks}) LIMIT 1"
+
+    text = statement(("exists", table, column, len(values)), build)
+    return database.execute_sql(text, list(values)).fetchone() is not None
