@@ -40,12 +40,20 @@ def _record_indexes(db: peewee.Database) -> None:
     db.create_tables([Record], safe=True)
 
 
+def _record_value_double(db: peewee.Database) -> None:
+    """Records' headline value in double precision (PostgreSQL's REAL kept about 7 digits); SQLite's
+    REAL is already 8 bytes."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql("ALTER TABLE records ALTER COLUMN value TYPE DOUBLE PRECISION")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
     (3, "saved predictions", _records),
     (4, "background jobs", _jobs),
     (5, "record indexes for listing newest first, per user and per student", _record_indexes),
+    (6, "record values in double precision", _record_value_double),
 ]
 
 

@@ -236,8 +236,9 @@ class Record(BaseModel):
     outputs = JSONField()
     model_version = peewee.IntegerField()
     # The headline output, kept in columns so lists, filters and aggregates use indexes and SQL:
-    # exam score or dropout probability, and its level or risk level.
-    value = peewee.FloatField()
+    # exam score or dropout probability, and its level or risk level. Double precision: Peewee's
+    # FloatField is a 4-byte REAL on PostgreSQL, which would store 0.2 as 0.20000000298.
+    value = peewee.DoubleField()
     level = peewee.CharField(max_length=32)
     created_at = peewee.DateTimeField(default=utcnow)
 

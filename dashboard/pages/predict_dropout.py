@@ -4,17 +4,13 @@ explained; changes that lower it; what-if; save."""
 from __future__ import annotations
 
 import dash
-import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, html, no_update
-from dash.exceptions import PreventUpdate
 
-from dashboard.access import page, signed_in_user
+from dashboard.access import page
+from dashboard.components import prediction_callbacks
 from dashboard.components import prediction_form as pf
 from dashboard.components.shell import page_header
 from modelling.schemas import DROPOUT
-from server.security import client_ip
-from services import models, predictions, trends
-from services.errors import InvalidInput, ServiceError
+from services import models, trends
 
 PATH = "/predict/dropout"
 PREFIX = "predict-dropout"
@@ -49,105 +45,4 @@ def layout(user, **_query):
     )
 
 
-@callback(
-    *pf.check_outputs(PREFIX, DROPOUT),
-    Output(f"{PREFIX}-check", "children"),
-    Output(f"{PREFIX}-submit", "disabled"),
-    *pf.field_inputs(PREFIX, DROPOUT),
-)
-def check_fields(*raw):
-    _, problems, extrapolated = pf.check(DROPOUT, pf.read_values(DROPOUT, raw))
-    return (
-        *pf.check_states(DROPOUT, problems, extrapolated),
-        pf.check_summary(problems, extrapolated, DROPOUT),
-        bool(problems),
-    )
-
-
-@callback(
-    *[Output(pf.field_id(PREFIX, name), "value") for name in DROPOUT.names],
-    Input(f"{PREFIX}-reset", "n_clicks"),
-    prevent_initial_call=True,
-)
-def reset_to_typical(_clicks):
-    values = pf.typical_values(TASK)
-    return [pf.NOT_GIVEN if values[name] is None else values[name] for name in DROPOUT.names]
-
-
-@callback(
-    Output(f"{PREFIX}-result", "children"),
-    Output(f"{PREFIX}-whatif", "children"),
-    Output(f"{PREFIX}-last", "data"),
-    Output(f"{PREFIX}-save", "disabled"),
-    Output(f"{PREFIX}-save-status", "children"),
-    Input(f"{PREFIX}-submit", "n_clicks"),
-    *pf.field_inputs(PREFIX, DROPOUT, State),
-    prevent_initial_call=True,
-    on_error=pf.error_handler(PREFIX),
-)
-def predict(_clicks, *raw):
-    values = pf.read_values(DROPOUT, raw)
-    try:
-        result = predictions.predict(TASK, values, user=signed_in_user(), ip=client_ip())
-    except InvalidInput as exc:
-        pf.notify(PREFIX, "Check the form", pf.problems_text(DROPOUT, exc.fields))
-        return (no_update,) * 5
-    except ServiceError as exc:
-        pf.notify(PREFIX, "Prediction not available", exc.message)
-        return (no_update,) * 5
-    clean = DROPOUT.validate_record(values)[0]
-    bands = predictions.bands_for(TASK)
-    return (
-        pf.result_view(PREFIX, TASK, result, bands),
-        pf.whatif_view(PREFIX, DROPOUT, clean),
-        {"values": clean, "result": result},
-        False,
-        None,
-    )
-
-
-@callback(
-    Output(f"{PREFIX}-whatif-result", "children"),
-    Input({"type": f"{PREFIX}-whatif", "field": ALL}, "value"),
-    State(f"{PREFIX}-last", "data"),
-    prevent_initial_call=True,
-    on_error=pf.error_handler(PREFIX),
-)
-def what_if(chosen, last):
-    if not last:
-        raise PreventUpdate
-    names = [item["id"]["field"] for item in ctx.inputs_list[0]]
-    row = pf.apply_what_if(DROPOUT, last["values"], dict(zip(names, chosen, strict=True)))
-    changes = pf.changed_fields(DROPOUT, last["values"], row)
-    if not changes:
-        return html.P("Move a slider to compare with your prediction.", className="text-muted mb-0")
-    try:
-        result = predictions.predict(TASK, row, user=signed_in_user(), ip=client_ip())
-    except InvalidInput as exc:
-        return dbc.Alert(pf.problems_text(DROPOUT, exc.fields), color="warning", className="mb-0")
-    except ServiceError as exc:
-        pf.notify(PREFIX, "Prediction not available", exc.message)
-        return no_update
-    return pf.whatif_result(PREFIX, TASK, last["result"], result, predictions.bands_for(TASK), changes)
-
-
-@callback(
-    Output(f"{PREFIX}-save-status", "children", allow_duplicate=True),
-    Output(f"{PREFIX}-save", "disabled", allow_duplicate=True),
-    Input(f"{PREFIX}-save", "n_clicks"),
-    State(f"{PREFIX}-last", "data"),
-    State(f"{PREFIX}-student-ref", "value"),
-    prevent_initial_call=True,
-    on_error=pf.error_handler(PREFIX),
-)
-def save(_clicks, last, student_ref):
-    if not last:
-        raise PreventUpdate
-    try:
-        result = predictions.predict(
-            TASK, last["values"], user=signed_in_user(), save=True, student_ref=student_ref, ip=client_ip()
-        )
-    except ServiceError as exc:
-        pf.notify(PREFIX, "Not saved", exc.message)
-        return no_update, False
-    return pf.saved_message(PREFIX, result["id"]), True
+prediction_callbacks.register(PREFIX, DROPOUT)
