@@ -85,11 +85,12 @@ def render(op: Operation, result: Any) -> Response:
     status = op.status
     if isinstance(result, tuple):
         result, status = result
-    if op.response is not None:
-        result = op.response.model_validate(result, from_attributes=True).model_dump(mode="json")
-    response = jsonify(result)
-    response.status_code = status
-    return response
+    if op.response is None:
+        response = jsonify(result)
+        response.status_code = status
+        return response
+    shaped = op.response.model_validate(result, from_attributes=True)
+    return Response(shaped.model_dump_json(), status=status, mimetype="application/json")
 
 
 def operation(

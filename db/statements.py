@@ -80,3 +80,25 @@ def exists_in(table: str, column: str, values: Sequence[Any]) -> bool:
 
     text = statement(("exists", table, column, len(values)), build)
     return database.execute_sql(text, list(values)).fetchone() is not None
+
+
+def select_one_and_exists(
+    model: type[peewee.Model], key: Any, table: str, column: str, values: Sequence[Any]
+) -> tuple[peewee.Model | None, bool]:
+    """The `model` row whose primary key is `key` (or None), and whether any row of `table` has
+    `column` equal to one of `values`: both in one round trip."""
+    model_table = _quoted(model._meta.table_name)
+    primary_key = _quoted(model._meta.primary_key.column_name)
+
+    def build() -> str:
+        marks = ", ".join([database.param] * len(values))
+        found = f"EXISTS (SELECT 1 FROM {_quoted(table)} WHERE {_quoted(column)} IN ({marks}))"
+        return (
+            f"SELECT {found} AS found_in_other, {model_table}.* FROM (SELECT 1 AS one) AS always"
+            f" LEFT JOIN {model_table} ON {model_table}.{primary_key} = {database.param}"
+        )
+
+    text = statement(("select-and-exists", model._meta.table_name, table, column, len(values)), build)
+    row = next(iter(model.raw(text, *values, key)))
+    found = bool(row.found_in_other)
+    return (row if row.get_id() is not None else None), found

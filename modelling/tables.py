@@ -41,6 +41,7 @@ class FieldTable:
     kind: str
     values: np.ndarray
     categories: list[str] = field(default_factory=list)
+    _position_cache: dict[Any, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def lookup(self, column: Sequence[Any]) -> np.ndarray | None:
         """The field's share for each value, or None for a value the table does not cover."""
@@ -57,11 +58,20 @@ class FieldTable:
             return None
         return self.values[index]
 
+    def _positions(self) -> dict[Any, int]:
+        """Each category's row in `values` (made once per table)."""
+        if self._position_cache is None:
+            self._position_cache = {c: i for i, c in enumerate(self.categories)}
+        return self._position_cache
+
     def _levels(self, column: Sequence[Any]) -> np.ndarray | None:
         missing = len(self.categories) if len(self.values) > len(self.categories) else -1
         if len(column) <= 256:
-            positions = {c: i for i, c in enumerate(self.categories)}
-            codes = np.array([missing if _is_missing(v) else positions.get(v, -1) for v in column], dtype=int)
+            positions = self._positions()
+            codes = np.array(
+                [positions[v] if v in positions else missing if _is_missing(v) else -1 for v in column],
+                dtype=int,
+            )
         else:
             series = pd.Series(column, dtype=object)
             codes = pd.Categorical(series, categories=self.categories).codes.astype(int)

@@ -35,25 +35,34 @@ def init_app(app: Flask) -> None:
         )
 
 
-@jwt.user_lookup_loader
-def load_user(_header: dict, payload: dict) -> User | None:
-    """The token's user, if still active and the token predates no password change."""
-    try:
-        user = User.by_id(int(payload["sub"]))
-    except (KeyError, ValueError):
-        return None
-    if user is None or not user.is_active or payload.get("epoch") != user.token_epoch:
-        return None
-    return user
-
-
 @jwt.token_in_blocklist_loader
 def is_token_revoked(_header: dict, payload: dict) -> bool:
-    """True when the token or its sign-in session was revoked."""
+    """True when the token or its sign-in session was revoked. The token's user comes back from
+    the same query and is kept for `load_user`, which flask-jwt-extended calls next."""
     identifiers = [payload["jti"]]
     if payload.get("sid"):
         identifiers.append(payload["sid"])
-    return RevokedToken.any_revoked(identifiers)
+    try:
+        user_id = int(payload["sub"])
+    except (KeyError, ValueError):
+        return RevokedToken.any_revoked(identifiers)
+    user, revoked = User.for_token(user_id, identifiers)
+    g._token_user = (payload["jti"], user)
+    return revoked
+
+
+@jwt.user_lookup_loader
+def load_user(_header: dict, payload: dict) -> User | None:
+    """The token's user, if still active and the token predates no password change."""
+    jti, user = g.pop("_token_user", (None, None))
+    if jti != payload.get("jti"):
+        try:
+            user = User.by_id(int(payload["sub"]))
+        except (KeyError, ValueError):
+            return None
+    if user is None or not user.is_active or payload.get("epoch") != user.token_epoch:
+        return None
+    return user
 
 
 @jwt.unauthorized_loader
