@@ -22,23 +22,35 @@ def _visible(entry: dict, user: User | None) -> bool:
     return access == "user" or user.is_admin
 
 
+def _link(entry: dict, pathname: str | None, item: bool = False):
+    """A navigation link to a registered page (a menu item inside the Admin menu)."""
+    link_id = f"shell-nav-{entry['module'].split('.')[-1]}"
+    active = pathname == entry["path"]
+    if item:
+        return dbc.DropdownMenuItem(entry["name"], href=entry["path"], active=active, id=link_id)
+    return dbc.NavItem(dbc.NavLink(entry["name"], href=entry["path"], active=active, id=link_id))
+
+
 def navbar(user: User | None, pathname: str | None) -> dbc.Navbar:
-    """Links to every page the user may open, and sign in/out."""
+    """Links to every page the user may open (the administrators' pages in one Admin menu, so the
+    bar fits on one line), and sign in/out."""
     entries = sorted(
         (e for e in dash.page_registry.values() if _visible(e, user)),
         key=lambda e: e.get("order", 100),
     )
-    links = [
-        dbc.NavItem(
-            dbc.NavLink(
-                e["name"],
-                href=e["path"],
-                active=pathname == e["path"],
-                id=f"shell-nav-{e['module'].split('.')[-1]}",
+    links = [_link(e, pathname) for e in entries if e.get("access") != "admin"]
+    admin_entries = [e for e in entries if e.get("access") == "admin"]
+    if admin_entries:
+        links.append(
+            dbc.DropdownMenu(
+                [_link(e, pathname, item=True) for e in admin_entries],
+                label="Admin",
+                nav=True,
+                in_navbar=True,
+                id="shell-nav-admin",
+                toggleClassName="active" if any(pathname == e["path"] for e in admin_entries) else None,
             )
         )
-        for e in entries
-    ]
     if user is None:
         right = []
     else:

@@ -95,6 +95,7 @@ def test_admin_deactivates_a_user_who_then_cannot_sign_in(page, make_user):
     page.open("/login")
     page.sign_in(admin.username, PASSWORD)
     page.wait_for_path("/")
+    page.click("#shell-nav-admin")
     page.click("#shell-nav-users")
     page.wait_for_text("#users-table", "leaving")
     page.screenshot("users")

@@ -132,6 +132,7 @@ def test_analytics_cohort_filter_changes_every_chart_and_a_heatmap_cell_opens_it
     admin = make_user("admin")
     _save_exam_predictions(app, admin, 60)
     _sign_in(page, admin)
+    page.click("#shell-nav-admin")
     page.click("#shell-nav-analytics")
     page.wait_for_path("/analytics")
     page.wait_for_text("#analytics-kpi-rows", "60")
@@ -366,6 +367,7 @@ def test_student_sees_not_allowed_on_every_admin_page(page, app, make_user):
     _seed_dropout(app, admin)
     student = make_user("student")
     _sign_in(page, student)
+    assert not page.driver.find_elements(By.ID, "shell-nav-admin")
     for path in ADMIN_PATHS:
         assert not page.driver.find_elements(By.ID, f"shell-nav-{path[1:].replace('-', '_')}")
         page.open(path)
