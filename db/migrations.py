@@ -47,6 +47,22 @@ def _record_value_double(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE records ALTER COLUMN value TYPE DOUBLE PRECISION")
 
 
+def _record_intervals(db: peewee.Database) -> None:
+    """The exam interval in its own columns, filled from each record's outputs."""
+    present = {column.name for column in db.get_columns("records")}
+    for column in ("interval_low", "interval_high"):
+        if column not in present:
+            db.execute_sql(f"ALTER TABLE records ADD COLUMN {column} DOUBLE PRECISION")
+    if isinstance(db, peewee.PostgresqlDatabase):
+        member = "CAST(outputs::json -> 'interval' ->> '{}' AS DOUBLE PRECISION)"
+    else:
+        member = "json_extract(outputs, '$.interval.{}')"
+    db.execute_sql(
+        f"UPDATE records SET interval_low = {member.format('low')}, interval_high = {member.format('high')}"
+        " WHERE task = 'exam-score' AND interval_low IS NULL"
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
@@ -54,6 +70,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (4, "background jobs", _jobs),
     (5, "record indexes for listing newest first, per user and per student", _record_indexes),
     (6, "record values in double precision", _record_value_double),
+    (7, "exam intervals in columns", _record_intervals),
 ]
 
 

@@ -248,6 +248,9 @@ class Record(BaseModel):
     # FloatField is a 4-byte REAL on PostgreSQL, which would store 0.2 as 0.20000000298.
     value = peewee.DoubleField()
     level = peewee.CharField(max_length=32)
+    # The exam score's 90% interval (None for dropout), for the export without reading the outputs.
+    interval_low = peewee.DoubleField(null=True)
+    interval_high = peewee.DoubleField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:
@@ -265,6 +268,16 @@ class Record(BaseModel):
     def add(cls, **values: Any) -> int:
         """Store one record; returns its id."""
         return statements.insert(cls, values)
+
+    @staticmethod
+    def interval_of(outputs: dict[str, Any]) -> dict[str, float | None]:
+        """The interval columns of a record with these outputs."""
+        interval = outputs.get("interval") or {}
+        low, high = interval.get("low"), interval.get("high")
+        return {
+            "interval_low": None if low is None else float(low),
+            "interval_high": None if high is None else float(high),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {

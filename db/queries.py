@@ -25,14 +25,6 @@ def json_text(field: peewee.Field, key: str) -> peewee.Node:
     return peewee.fn.json_extract(field, f"$.{key}")
 
 
-def json_member(field: peewee.Field, *path: str) -> peewee.Node:
-    """A member of a JSON text column at `path` (keys), as SQL: its value in SQLite, text in PostgreSQL."""
-    if is_postgres():
-        arrows = "".join(" -> %s" for _ in path[:-1]) + " ->> %s"
-        return peewee.SQL(f"({field.column_name}::json{arrows})", path)
-    return peewee.fn.json_extract(field, "$." + ".".join(path))
-
-
 def json_members_csv(field: peewee.Field, paths: list[tuple[str, ...]]) -> peewee.Node:
     """Members of a JSON object column (each a path of keys) as one CSV fragment ("23.0,Low,,7"),
     computed by the database.
@@ -44,9 +36,14 @@ def json_members_csv(field: peewee.Field, paths: list[tuple[str, ...]]) -> peewe
         members = []
         for path in paths:
             arrows = "".join(" -> %s" for _ in path[:-1]) + " ->> %s"
-            members.append(f"coalesce({field.column_name}::json{arrows}, '')")
+            members.append(f"coalesce(parsed.doc{arrows}, '')")
         params = [key for path in paths for key in path]
-        return peewee.SQL(f"concat_ws(',', {', '.join(members)})", params)
+        # Parsed once per row as jsonb, then each member is a lookup (json ->> re-reads the text).
+        return peewee.SQL(
+            f"(SELECT concat_ws(',', {', '.join(members)})"
+            f" FROM (SELECT {field.column_name}::jsonb AS doc) AS parsed)",
+            params,
+        )
     array = peewee.fn.json_extract(field, *["$." + ".".join(path) for path in paths])
     inner = peewee.fn.trim(array, "[]")  # refers to `array` once: SQLite would extract twice
     return peewee.fn.replace(peewee.fn.replace(inner, '"', ""), "null", "")

@@ -83,19 +83,22 @@ def score_upload(
     def save_block(inputs: pd.DataFrame, predictions: pd.DataFrame) -> None:
         now = utcnow()
         clean_inputs = inputs.astype(object).where(inputs.notna(), None).to_dict("records")
-        rows = [
-            {
-                "user": user.id,
-                "task": task,
-                "inputs": values,
-                "outputs": _outputs(task, prediction),
-                "model_version": predictor.version,
-                "value": float(prediction[value_column]),
-                "level": prediction[level_column],
-                "created_at": now,
-            }
-            for values, prediction in zip(clean_inputs, predictions.to_dict("records"), strict=True)
-        ]
+        rows = []
+        for values, prediction in zip(clean_inputs, predictions.to_dict("records"), strict=True):
+            outputs = _outputs(task, prediction)
+            rows.append(
+                {
+                    "user": user.id,
+                    "task": task,
+                    "inputs": values,
+                    "outputs": outputs,
+                    "model_version": predictor.version,
+                    "value": float(prediction[value_column]),
+                    "level": prediction[level_column],
+                    "created_at": now,
+                    **Record.interval_of(outputs),
+                }
+            )
         with database.atomic():
             for start in range(0, len(rows), SAVE_BATCH):
                 Record.insert_many(rows[start : start + SAVE_BATCH]).execute()

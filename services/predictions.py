@@ -56,6 +56,7 @@ def predict(
                 model_version=predictor.version,
                 value=value,
                 level=level,
+                **Record.interval_of(result),
             )
         Activity.record(
             "predict", user, ip, task=task, version=predictor.version, saved=save, record=result.get("id")

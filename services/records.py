@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 import peewee
 
 from db.connection import database
 from db.models import Activity, Record, User
-from db.queries import json_member, json_members_csv
+from db.queries import json_members_csv
 from modelling.schemas import DROPOUT, EXAM, schema_for
 from services.accounts import Page
 from services.errors import NotFound
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-CSV_SPECIALS = (",", '"', "\n", "\r")
 OUTPUT_COLUMNS = ["score", "probability", "level", "interval_low", "interval_high"]
 
 
@@ -100,7 +101,7 @@ EXPORT_PAGE = 5000
 
 def _export_fields(input_names: list[str]) -> list[peewee.Node]:
     """The export's columns as SQL: the database turns each record's JSON inputs into a CSV
-    fragment and reads the interval out of its outputs, so no JSON is parsed in Python."""
+    fragment, so no JSON is parsed in Python, and the outputs are never read."""
     by_task = [
         peewee.Case(None, [(Record.task == task, Record.value)], None) for task in ("exam-score", "dropout")
     ]
@@ -114,8 +115,8 @@ def _export_fields(input_names: list[str]) -> list[peewee.Node]:
         json_members_csv(Record.inputs, [(name,) for name in input_names]),
         *by_task,
         Record.level,
-        json_member(Record.outputs, "interval", "low"),
-        json_member(Record.outputs, "interval", "high"),
+        Record.interval_low,
+        Record.interval_high,
     ]
 
 
@@ -135,16 +136,22 @@ def _keyset_pages(query) -> Iterator[list[tuple]]:
         last = (rows[-1][1], rows[-1][0])
 
 
+FORMULA_FIRST = "".join(FORMULA_PREFIXES)
+NEEDS_QUOTES = re.compile('[,"\n\r]')
+
+
 def _text_cell(value: str | None) -> str:
     """Free text as a CSV cell: neutralised, then quoted when it holds a comma, quote or newline."""
-    text = neutralise(value)
-    if any(mark in text for mark in CSV_SPECIALS):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    if not value:
+        return ""
+    if value[0] in FORMULA_FIRST:
+        value = "'" + value
+    if NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
-def _number_cell(value: object) -> str:
-    return "" if value is None else str(value)
+_username_cell = lru_cache(maxsize=4096)(_text_cell)
 
 
 def _export_line(row: tuple) -> str:
@@ -154,9 +161,9 @@ def _export_line(row: tuple) -> str:
     score, probability, level, low, high = row[7:]
     when = created_at if isinstance(created_at, str) else created_at.isoformat(sep=" ")
     return (
-        f"{record_id},{when[:19]},{_text_cell(username)},{task},{_text_cell(student_ref)},{version},"
-        f"{inputs},{_number_cell(score)},{_number_cell(probability)},{level},"
-        f"{_number_cell(low)},{_number_cell(high)}\r\n"
+        f"{record_id},{when[:19]},{_username_cell(username)},{task},{_text_cell(student_ref)},{version},"
+        f"{inputs},{'' if score is None else score},{'' if probability is None else probability},{level},"
+        f"{'' if low is None else low},{'' if high is None else high}\r\n"
     )
 
 

@@ -66,6 +66,25 @@ def test_dropout_batch_as_text_csv_with_save(client, make_user, bearer, active_m
         assert saved[0].value == float(rows[1]["probability"]) and saved[0].level == rows[1]["risk_level"]
 
 
+def test_exam_batch_with_save_keeps_each_rows_interval(client, make_user, bearer, active_models, app):
+    admin = bearer(make_user("admin"))
+    frame = generate_exam(30, 6).drop(columns="exam_score")
+    response = client.post(
+        "/api/v1/predictions/exam-score/batch?save=true",
+        headers={**admin, "Content-Type": "text/csv"},
+        data=frame.to_csv(index=False).encode(),
+    )
+    rows = _rows(response)
+    with app.app_context():
+        saved = list(Record.select().where(Record.task == "exam-score").order_by(Record.id))
+    assert len(saved) == len(rows) == 30
+    for record, row in zip(saved, rows, strict=True):
+        assert record.value == float(row["score"])
+        assert record.interval_low == float(row["interval_low"])
+        assert record.interval_high == float(row["interval_high"])
+        assert record.outputs["interval"]["low"] == record.interval_low
+
+
 def test_batch_refuses_what_it_cannot_read(client, make_user, bearer, active_models, app):
     admin = bearer(make_user("admin"))
     partial = generate_dropout(5, 1).drop(columns=["dropout", "video"]).to_csv(index=False).encode()
