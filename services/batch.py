@@ -126,6 +126,9 @@ def score_upload(
     except BatchInputError as exc:
         target.unlink(missing_ok=True)
         raise InvalidInput(str(exc), {"file": str(exc)}) from exc
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     Activity.record(
         "batch_score",
         user,
