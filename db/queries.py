@@ -25,26 +25,22 @@ def json_text(field: peewee.Field, key: str) -> peewee.Node:
     return peewee.fn.json_extract(field, f"$.{key}")
 
 
-def json_members_csv(field: peewee.Field, paths: list[tuple[str, ...]]) -> peewee.Node:
-    """Members of a JSON object column (each a path of keys) as one CSV fragment ("23.0,Low,,7"),
-    computed by the database.
+def json_members_csv(field: peewee.Field, keys: list[str]) -> peewee.Node:
+    """Top-level members of a JSON object column as one CSV fragment ("23.0,Low,,7"), computed by
+    the database; a missing or null member is an empty cell.
 
     Only for members that are numbers, missing, or words without commas or quotes (validated
-    inputs, model outputs): SQLite extracts them in one parse and strips the JSON punctuation;
-    PostgreSQL joins each member's text."""
+    inputs): SQLite extracts them in one parse and strips the JSON punctuation; PostgreSQL reads
+    them in one `json_to_record` call (ten times faster than one `->>` per member, which re-reads
+    the text each time). `keys` come from a schema, never from a request."""
     if is_postgres():
-        members = []
-        for path in paths:
-            arrows = "".join(" -> %s" for _ in path[:-1]) + " ->> %s"
-            members.append(f"coalesce(parsed.doc{arrows}, '')")
-        params = [key for path in paths for key in path]
-        # Parsed once per row as jsonb, then each member is a lookup (json ->> re-reads the text).
+        columns = ", ".join(f'"{key}" text' for key in keys)
+        cells = ", ".join(f"coalesce(member.\"{key}\", '')" for key in keys)
         return peewee.SQL(
-            f"(SELECT concat_ws(',', {', '.join(members)})"
-            f" FROM (SELECT {field.column_name}::jsonb AS doc) AS parsed)",
-            params,
+            f"(SELECT concat_ws(',', {cells})"
+            f" FROM json_to_record({field.column_name}::json) AS member({columns}))"
         )
-    array = peewee.fn.json_extract(field, *["$." + ".".join(path) for path in paths])
+    array = peewee.fn.json_extract(field, *[f"$.{key}" for key in keys])
     inner = peewee.fn.trim(array, "[]")  # refers to `array` once: SQLite would extract twice
     return peewee.fn.replace(peewee.fn.replace(inner, '"', ""), "null", "")
 

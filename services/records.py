@@ -112,7 +112,7 @@ def _export_fields(input_names: list[str]) -> list[peewee.Node]:
         Record.task,
         Record.student_ref,
         Record.model_version,
-        json_members_csv(Record.inputs, [(name,) for name in input_names]),
+        json_members_csv(Record.inputs, input_names),
         *by_task,
         Record.level,
         Record.interval_low,
