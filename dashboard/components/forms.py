@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 
 def text_field(
@@ -58,3 +58,14 @@ def field_outputs(prefix: str, names: list[str]) -> list[tuple[str, str]]:
 def alert(message: str, color: str = "danger") -> dbc.Alert:
     """A dismissable message above a form."""
     return dbc.Alert(message, color=color, dismissable=True, className="mb-3")
+
+
+def csv_upload(upload_id: str, prompt: str, padding: str = "p-4") -> dcc.Upload:
+    """A drop zone for one CSV file (its contents reach the callback base64-encoded)."""
+    return dcc.Upload(
+        id=upload_id,
+        children=html.Div([f"{prompt} ", html.A("choose a file", href="#")]),
+        accept=".csv,text/csv",
+        max_size=-1,
+        className=f"border border-2 rounded {padding} text-center bg-light",
+    )

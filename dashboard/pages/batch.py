@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
-from dashboard.components.forms import alert
+from dashboard.components.forms import alert, csv_upload
 from dashboard.components.jobs import job_progress, job_view
 from dashboard.components.shell import page_header
 from server.security import client_ip
@@ -70,13 +70,7 @@ def layout(user, **_query):
                 dbc.Label(
                     "CSV file (snake_case or the data set's original headers)", html_for="batch-upload"
                 ),
-                dcc.Upload(
-                    id="batch-upload",
-                    children=html.Div(["Drag a CSV here or ", html.A("choose a file", href="#")]),
-                    accept=".csv,text/csv",
-                    max_size=-1,
-                    className="border border-2 rounded p-4 text-center bg-light mb-2",
-                ),
+                html.Div(csv_upload("batch-upload", "Drag a CSV here or"), className="mb-2"),
                 html.Div(id="batch-filename", className="small text-muted mb-2"),
                 dbc.Button("Score the file", id="batch-submit", color="primary"),
             ]

@@ -14,7 +14,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
-from dashboard.components.forms import alert
+from dashboard.components.forms import alert, csv_upload
 from dashboard.components.jobs import job_progress, job_view
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
@@ -108,13 +108,7 @@ def _retrain_card() -> dbc.Card:
                         dbc.Col(
                             [
                                 dbc.Label("Labelled CSV (inputs + target)", html_for="models-upload"),
-                                dcc.Upload(
-                                    id="models-upload",
-                                    children=html.Div(["Drop or ", html.A("choose a file", href="#")]),
-                                    accept=".csv,text/csv",
-                                    max_size=-1,
-                                    className="border border-2 rounded p-3 text-center bg-light",
-                                ),
+                                csv_upload("models-upload", "Drop or", padding="p-3"),
                                 html.Div(id="models-upload-name", className="small text-muted"),
                             ],
                             md=3,
