@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +14,7 @@ from modelling.schemas import DROPOUT, EXAM, schema_for
 from modelling.synthetic import generate_dropout, generate_exam
 from services import models
 from services.errors import InvalidInput, NotFound
+from tests.helpers import imported_while_serving
 
 FAST = {"exam-score": ["linear_regression", "huber"], "dropout": ["logistic_regression", "random_forest"]}
 BANDS = {"exam-score": "EXAM_LEVELS", "dropout": "RISK_LEVELS"}
@@ -168,24 +165,14 @@ def test_extrapolation_is_flagged_in_the_answer(app):
 
 def test_serving_a_scikit_learn_model_does_not_import_tensorflow(app, tmp_path):
     train(app, "exam-score", candidates=["linear_regression"])
-    script = textwrap.dedent(f"""
-        import os, sys
-        os.environ["DATABASE_URL"] = {app.config["DATABASE_URL"]!r}
-        os.environ["ARTIFACTS_DIR"] = {str(app.config["ARTIFACTS_DIR"])!r}
-        os.environ["INSTANCE_DIR"] = {str(tmp_path)!r}
-        from server.factory import create_app
-        app = create_app("testing")
-        with app.app_context():
-            from services.models import active_predictor
-            from modelling.synthetic import generate_exam
-            p = active_predictor("exam-score")
-            row = generate_exam(1, 3).drop(columns="exam_score").iloc[0].to_dict()
-            p.analyse(row, app.config["EXAM_LEVELS"])
-        print("tensorflow" in sys.modules)
-    """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "False"
+    serve = """
+        from services.models import active_predictor
+        from modelling.synthetic import generate_exam
+        p = active_predictor("exam-score")
+        row = generate_exam(1, 3).drop(columns="exam_score").iloc[0].to_dict()
+        p.analyse(row, app.config["EXAM_LEVELS"])
+    """
+    assert not imported_while_serving(app, tmp_path, serve, "tensorflow")
 
 
 def test_too_little_data_is_refused(app):

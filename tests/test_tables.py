@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,6 +12,7 @@ from modelling.schemas import DROPOUT, NumericField, schema_for
 from modelling.synthetic import generate_dropout, generate_exam
 from modelling.tables import TABLES_FILE, AdditiveTables, compile_tables
 from services.errors import InvalidInput
+from tests.helpers import imported_while_serving
 from tests.test_models import train
 
 
@@ -96,21 +93,11 @@ def test_compile_refuses_what_tables_cannot_reproduce():
 
 def test_serving_from_tables_does_not_load_scikit_learn(app, tmp_path):
     train(app, "dropout", candidates=["logistic_regression"])
-    script = textwrap.dedent(f"""
-        import os, sys
-        os.environ["DATABASE_URL"] = {app.config["DATABASE_URL"]!r}
-        os.environ["ARTIFACTS_DIR"] = {str(app.config["ARTIFACTS_DIR"])!r}
-        os.environ["INSTANCE_DIR"] = {str(tmp_path)!r}
+    serve = """
         import pandas as pd
-        from server.factory import create_app
-        app = create_app("testing")
-        with app.app_context():
-            from services.models import active_predictor
-            p = active_predictor("dropout")
-            row = {{name: 3.0 for name in p.schema.names}}
-            p.predict_frame(pd.DataFrame([row]), app.config["RISK_LEVELS"])
-        print("sklearn" in sys.modules)
-    """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "False"
+        from services.models import active_predictor
+        p = active_predictor("dropout")
+        row = {name: 3.0 for name in p.schema.names}
+        p.predict_frame(pd.DataFrame([row]), app.config["RISK_LEVELS"])
+    """
+    assert not imported_while_serving(app, tmp_path, serve, "sklearn")
