@@ -8,35 +8,44 @@ import peewee
 from flask import Flask
 from playhouse.db_url import connect
 
+from db import checkpoints
+from db.fields import SQLITE_FIELD_TYPES
+
 database = peewee.DatabaseProxy()
 
 SQLITE_PRAGMAS = {
+    # 16 KiB pages (a new database only; set before WAL): scans that walk records newest first
+    # read the file backwards, where the kernel does not read ahead, so each read should be big.
+    "page_size": 16384,
     "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": "normal",
     "busy_timeout": 5000,
     "cache_size": -32000,
+    "wal_autocheckpoint": checkpoints.REQUEST_CHECKPOINT_PAGES,  # the background thread does it
 }
 
 
-def open_database(url: str) -> peewee.Database:
+def open_database(url: str, synchronous_commit: str = "on") -> peewee.Database:
     """Create a Peewee database for `url` (sqlite:///path, or postgresql://, which is always pooled:
-    opening a PostgreSQL connection costs more than a request, so each process keeps a few open)."""
+    opening a PostgreSQL connection costs more than a request, so each process keeps a few open).
+    `synchronous_commit` is PostgreSQL's setting of that name for these connections."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return connect(url, pragmas=SQLITE_PRAGMAS)
+        return connect(url, pragmas=SQLITE_PRAGMAS, field_types=SQLITE_FIELD_TYPES)
     if url.startswith(("postgres://", "postgresql://")):
         url = "postgresql+pool://" + url.split("://", 1)[1]
+    options = f"-c synchronous_commit={synchronous_commit}"
     if "+pool" in url:
-        return connect(url, max_connections=32, stale_timeout=300)
-    return connect(url)
+        return connect(url, max_connections=32, stale_timeout=300, options=options)
+    return connect(url, options=options)
 
 
-def bind_database(url: str) -> peewee.Database:
+def bind_database(url: str, synchronous_commit: str = "on") -> peewee.Database:
     """Point the shared proxy at the database for `url` and return it."""
-    db = open_database(url)
+    db = open_database(url, synchronous_commit)
     database.initialize(db)
     return db
 
@@ -44,9 +53,15 @@ def bind_database(url: str) -> peewee.Database:
 def init_app(app: Flask) -> None:
     """Bind the store to the app: lazy connect on first query; after each request a pooled
     PostgreSQL connection goes back to its pool, while SQLite keeps its per-thread connection
-    (reopening either costs more than the request)."""
-    db = bind_database(app.config["DATABASE_URL"])
+    (reopening either costs more than the request) and each serving process checkpoints the
+    SQLite log in the background."""
+    db = bind_database(app.config["DATABASE_URL"], app.config["PG_SYNCHRONOUS_COMMIT"])
     keep_open = isinstance(db, peewee.SqliteDatabase)
+    if keep_open and db.database != ":memory:":
+
+        @app.before_request
+        def start_checkpoints() -> None:
+            checkpoints.start(db.database)
 
     @app.teardown_appcontext
     def close_connection(_exc: BaseException | None) -> None:

@@ -9,7 +9,7 @@ import peewee
 
 from db import statements
 from db.connection import database
-from db.fields import JSONField
+from db.fields import BinaryJSONField, JSONField
 
 ROLES = ("student", "admin")
 
@@ -209,6 +209,15 @@ class ModelVersion(BaseModel):
         return statements.select_one(cls, ["task", "is_active"], [task, True])
 
     @classmethod
+    def active_identity(cls, task: str) -> tuple | None:
+        """What tells the version serving `task` apart from any other, even from a row that reuses
+        its id after the database was emptied: (id, artifact_dir, created_at), or None. Read on
+        every prediction, so no model object is built."""
+        return statements.select_values(
+            cls._meta.table_name, ["id", "artifact_dir", "created_at"], ["task", "is_active"], [task, True]
+        )
+
+    @classmethod
     def find(cls, task: str, version: int) -> ModelVersion | None:
         return cls.get_or_none((cls.task == task) & (cls.version == version))
 
@@ -235,13 +244,14 @@ class ModelVersion(BaseModel):
 
 
 class Record(BaseModel):
-    """A saved prediction: who, for which student, the inputs, the outputs and the model version."""
+    """A saved prediction: who, for which student, the inputs, the headline output and the model
+    version. The full outputs (explanation, recommendations: four fifths of a record's bytes) are
+    kept in `RecordOutputs`, so that lists, filters and exports scan narrow rows."""
 
     user = peewee.ForeignKeyField(User, backref="records", on_delete="CASCADE")
     task = peewee.CharField(max_length=16)
     student_ref = peewee.CharField(max_length=64, null=True)
-    inputs = JSONField()
-    outputs = JSONField()
+    inputs = BinaryJSONField()
     model_version = peewee.IntegerField()
     # The headline output, kept in columns so lists, filters and aggregates use indexes and SQL:
     # exam score or dropout probability, and its level or risk level. Double precision: Peewee's
@@ -265,9 +275,29 @@ class Record(BaseModel):
         )
 
     @classmethod
-    def add(cls, **values: Any) -> int:
-        """Store one record; returns its id."""
-        return statements.insert(cls, values)
+    def add(cls, outputs: dict[str, Any], **values: Any) -> int:
+        """Store one record and its outputs; returns the record's id. Call it inside the caller's
+        `atomic()` block, so that both rows or neither are stored."""
+        record_id = statements.insert(cls, values)
+        statements.insert(RecordOutputs, {"record": record_id, "outputs": outputs})
+        return record_id
+
+    @classmethod
+    def add_many(cls, rows: list[dict[str, Any]]) -> None:
+        """Store many records, each row holding its `outputs` (inside the caller's `atomic()`)."""
+        outputs = [row.pop("outputs") for row in rows]
+        cursor = database.execute_sql(*cls.insert_many(rows).returning(cls.id).sql())
+        # Ids are handed out in the order of the rows in one INSERT on SQLite and PostgreSQL alike;
+        # RETURNING lists them in no promised order, so they are sorted back into it.
+        ids = sorted(row[0] for row in cursor.fetchall())
+        RecordOutputs.insert_many(
+            [{"record": record_id, "outputs": output} for record_id, output in zip(ids, outputs, strict=True)]
+        ).execute()
+
+    @classmethod
+    def with_outputs(cls):
+        """Records with their outputs, as `record.outputs` (a query to filter further)."""
+        return cls.select(cls, RecordOutputs.outputs).join(RecordOutputs, peewee.JOIN.LEFT_OUTER).objects()
 
     @staticmethod
     def interval_of(outputs: dict[str, Any]) -> dict[str, float | None]:
@@ -292,6 +322,17 @@ class Record(BaseModel):
             "level": self.level,
             "created_at": self.created_at,
         }
+
+
+class RecordOutputs(BaseModel):
+    """Everything a saved prediction answered (contributions, top factors, recommendations,
+    interval), as the prediction response gave it."""
+
+    record = peewee.ForeignKeyField(Record, primary_key=True, backref="details", on_delete="CASCADE")
+    outputs = JSONField()
+
+    class Meta:
+        table_name = "record_outputs"
 
 
 class Job(BaseModel):
@@ -342,4 +383,4 @@ class SchemaVersion(BaseModel):
         table_name = "schema_version"
 
 
-ALL_MODELS = [User, Activity, RevokedToken, ModelVersion, Record, Job]
+ALL_MODELS = [User, Activity, RevokedToken, ModelVersion, Record, RecordOutputs, Job]

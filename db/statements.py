@@ -71,6 +71,21 @@ def select_one(model: type[peewee.Model], where: Sequence[str], params: Sequence
     return next(iter(model.raw(text, *params)), None)
 
 
+def select_values(
+    table: str, columns: Sequence[str], where: Sequence[str], params: Sequence[Any]
+) -> tuple | None:
+    """`columns` of the first row of `table` whose `where` columns equal `params`, as a plain tuple
+    (no model built), or None."""
+
+    def build() -> str:
+        names = ", ".join(_quoted(column) for column in columns)
+        conditions = " AND ".join(f"{_quoted(column)} = {database.param}" for column in where)
+        return f"SELECT {names} FROM {_quoted(table)} WHERE {conditions} LIMIT 1"
+
+    text = statement(("values", table, tuple(columns), tuple(where)), build)
+    return database.execute_sql(text, list(params)).fetchone()
+
+
 def exists_in(table: str, column: str, values: Sequence[Any]) -> bool:
     """Whether any row of `table` has `column` equal to one of `values`."""
 
@@ -99,6 +114,18 @@ def select_one_and_exists(
         )
 
     text = statement(("select-and-exists", model._meta.table_name, table, column, len(values)), build)
-    row = next(iter(model.raw(text, *values, key)))
-    found = bool(row.found_in_other)
-    return (row if row.get_id() is not None else None), found
+    cursor = database.execute_sql(text, [*values, key])
+    row = cursor.fetchone()
+    if row[1] is None:
+        return None, bool(row[0])
+    return _model_from_row(model, cursor.description[1:], row[1:]), bool(row[0])
+
+
+def _model_from_row(model: type[peewee.Model], description: Sequence, row: Sequence[Any]) -> peewee.Model:
+    """A `model` instance from a `SELECT *` row, each value converted as its field would."""
+    columns = model._meta.columns
+    instance = model(__no_default__=True)
+    for column, value in zip(description, row, strict=True):
+        field = columns[column[0]]
+        instance.__data__[field.name] = field.python_value(value)
+    return instance

@@ -129,29 +129,26 @@ class Predictor:
         return result
 
 
-_cache: dict[str, Predictor] = {}
+_cache: dict[str, tuple[tuple, Predictor]] = {}
 _lock = threading.Lock()
-
-
-def _same_version(loaded: ModelVersion, active: ModelVersion) -> bool:
-    """Whether `loaded` is the active row itself (ids alone repeat after a database is emptied)."""
-    return all(getattr(loaded, key) == getattr(active, key) for key in ("id", "artifact_dir", "created_at"))
 
 
 def predictor_for(task: str, root: Path) -> Predictor:
     """The predictor of the task's active version (loaded at most once per process per version)."""
-    active = ModelVersion.active(task)
-    if active is None:
-        raise NoActiveModel(f"No {task} model is active yet. Train one with `flask --app wsgi train {task}`.")
+    identity = ModelVersion.active_identity(task)
     cached = _cache.get(task)
-    if cached is not None and _same_version(cached.row, active):
-        return cached
+    if cached is not None and identity is not None and cached[0] == identity:
+        return cached[1]
     with _lock:
         cached = _cache.get(task)
-        if cached is None or not _same_version(cached.row, active):
-            cached = Predictor(load(active, root, estimator=False))
-            _cache[task] = cached
-    return cached
+        if cached is None or cached[0] != identity:
+            row = ModelVersion.get_or_none(ModelVersion.id == identity[0]) if identity else None
+            if row is None:
+                raise NoActiveModel(
+                    f"No {task} model is active yet. Train one with `flask --app wsgi train {task}`."
+                )
+            cached = _cache[task] = (identity, Predictor(load(row, root, estimator=False)))
+    return cached[1]
 
 
 def predictor_for_version(task: str, version: int, root: Path) -> Predictor:

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -115,8 +116,13 @@ class TaskSchema:
     def actionable(self) -> list[Field]:
         return [f for f in self.fields if f.actionable]
 
+    @cached_property
+    def _fields_by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
     def field(self, name: str) -> Field:
-        return next(f for f in self.fields if f.name == name)
+        """The field called `name` (KeyError for an unknown name)."""
+        return self._fields_by_name[name]
 
     def header_map(self, with_target: bool = False) -> dict[str, str]:
         """Normalised header (snake_case or the data set's original) -> field name."""

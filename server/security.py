@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import (
-    JWTManager,
     create_access_token,
     create_refresh_token,
     get_jwt,
@@ -19,8 +18,9 @@ from flask_jwt_extended.exceptions import CSRFError
 
 from api.errors import error_response
 from db.models import RevokedToken, User, utcnow
+from server.tokens import RememberingJWTManager
 
-jwt = JWTManager()
+jwt = RememberingJWTManager()
 
 
 def init_app(app: Flask) -> None:

@@ -101,7 +101,7 @@ def at_risk_records(viewer: User, query: AtRiskQuery):
     _require_admin(viewer)
     if not 0 <= query.threshold <= 1:
         raise InvalidInput("Invalid threshold.", {"threshold": "Use a probability between 0 and 1."})
-    records = Record.select().where(Record.id.in_(_latest_ids()) & (Record.value >= query.threshold))
+    records = Record.with_outputs().where(Record.id.in_(_latest_ids()) & (Record.value >= query.threshold))
     for name, spec in (query.filters or {}).items():
         if name not in COLUMNS:
             raise InvalidInput("Unknown column.", {"filter": f"Cannot filter on {name!r}."})

@@ -101,7 +101,7 @@ def score_upload(
             )
         with database.atomic():
             for start in range(0, len(rows), SAVE_BATCH):
-                Record.insert_many(rows[start : start + SAVE_BATCH]).execute()
+                Record.add_many(rows[start : start + SAVE_BATCH])
 
     on_block = None
     if progress is not None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import lru_cache
 
 import peewee
 
 from db.connection import database
 from db.models import Activity, Record, User
-from db.queries import json_members_csv
+from db.queries import csv_line, csv_text, csv_timestamp, json_members_csv
 from modelling.schemas import DROPOUT, EXAM, schema_for
 from services.accounts import Page
 from services.errors import NotFound
@@ -57,13 +55,15 @@ def records_page(viewer: User, filters: RecordFilters, page: int = 1, per_page: 
     """One page of records, newest first, with the total count."""
     query = visible_records(viewer, filters)
     total = query.count()
-    rows = query.order_by(Record.created_at.desc(), Record.id.desc()).paginate(page, per_page)
+    newest_first = (Record.created_at.desc(), Record.id.desc())
+    shown = query.select(Record.id).order_by(*newest_first).paginate(page, per_page)
+    rows = Record.with_outputs().where(Record.id.in_(shown)).order_by(*newest_first)
     return Page([row.to_dict() for row in rows], total, page, per_page)
 
 
 def get_record(viewer: User, record_id: int) -> Record:
     """One record the viewer may see; another user's record is reported as not found."""
-    query = Record.select().where(Record.id == record_id)
+    query = Record.with_outputs().where(Record.id == record_id)
     if not viewer.is_admin:
         query = query.where(Record.user == viewer)
     record = query.first()
@@ -99,30 +99,35 @@ def export_columns(task: str | None) -> list[str]:
 EXPORT_PAGE = 5000
 
 
-def _export_fields(input_names: list[str]) -> list[peewee.Node]:
-    """The export's columns as SQL: the database turns each record's JSON inputs into a CSV
-    fragment, so no JSON is parsed in Python, and the outputs are never read."""
+def _export_line(input_names: list[str]) -> peewee.Node:
+    """The export's CSV line as SQL: the database writes each line (inputs taken from the JSON in
+    one pass, text neutralised and quoted, numbers as text), so Python only joins them, and the
+    outputs table is never read. The inputs need no neutralising: they were validated (numbers,
+    or categories from a fixed list)."""
+    text = [csv_text(column, FORMULA_FIRST) for column in (User.username, Record.student_ref)]
     by_task = [
         peewee.Case(None, [(Record.task == task, Record.value)], None) for task in ("exam-score", "dropout")
     ]
-    return [
-        Record.id,
-        Record.created_at,
-        User.username,
-        Record.task,
-        Record.student_ref,
-        Record.model_version,
-        json_members_csv(Record.inputs, input_names),
-        *by_task,
-        Record.level,
-        Record.interval_low,
-        Record.interval_high,
-    ]
+    return csv_line(
+        [
+            Record.id,
+            csv_timestamp(Record.created_at),
+            text[0],
+            Record.task,
+            text[1],
+            Record.model_version,
+            json_members_csv(Record.inputs, input_names),
+            *by_task,
+            Record.level,
+            Record.interval_low,
+            Record.interval_high,
+        ]
+    )
 
 
 def _keyset_pages(query) -> Iterator[list[tuple]]:
-    """Raw rows newest first, a page at a time (keyset on the indexed created_at, then id), so
-    memory stays flat and every page is an index range scan on every backend."""
+    """Rows (created_at, id, ...) newest first, a page at a time (keyset on the indexed
+    created_at, then id), so memory stays flat and every page is an index range scan."""
     last = None
     while True:
         page = query.order_by(Record.created_at.desc(), Record.id.desc()).limit(EXPORT_PAGE)
@@ -133,49 +138,21 @@ def _keyset_pages(query) -> Iterator[list[tuple]]:
         if not rows:
             return
         yield rows
-        last = (rows[-1][1], rows[-1][0])
+        last = rows[-1][:2]
 
 
 FORMULA_FIRST = "".join(FORMULA_PREFIXES)
-NEEDS_QUOTES = re.compile('[,"\n\r]')
-
-
-def _text_cell(value: str | None) -> str:
-    """Free text as a CSV cell: neutralised, then quoted when it holds a comma, quote or newline."""
-    if not value:
-        return ""
-    if value[0] in FORMULA_FIRST:
-        value = "'" + value
-    if NEEDS_QUOTES.search(value):
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
-_username_cell = lru_cache(maxsize=4096)(_text_cell)
-
-
-def _export_line(row: tuple) -> str:
-    """One fetched row as a CSV line. The inputs arrive as a ready fragment and need no
-    neutralising: they were validated (numbers, or categories from a fixed list)."""
-    record_id, created_at, username, task, student_ref, version, inputs = row[:7]
-    score, probability, level, low, high = row[7:]
-    when = created_at if isinstance(created_at, str) else created_at.isoformat(sep=" ")
-    return (
-        f"{record_id},{when[:19]},{_username_cell(username)},{task},{_text_cell(student_ref)},{version},"
-        f"{inputs},{'' if score is None else score},{'' if probability is None else probability},{level},"
-        f"{'' if low is None else low},{'' if high is None else high}\r\n"
-    )
 
 
 def export_csv(viewer: User, filters: RecordFilters, ip: str | None = None) -> Iterator[str]:
     """The filtered records as CSV text, produced a page at a time (newest first)."""
     columns = export_columns(filters.task)
-    input_names = columns[6 : -len(OUTPUT_COLUMNS)]
-    base = visible_records(viewer, filters).select(*_export_fields(input_names)).join(User)
+    line = _export_line(columns[6 : -len(OUTPUT_COLUMNS)])
+    base = visible_records(viewer, filters).select(Record.created_at, Record.id, line).join(User)
     Activity.record("records_export", viewer, ip, task=filters.task, level=filters.level)
     yield ",".join(columns) + "\r\n"
     for rows in _keyset_pages(base):
-        yield "".join(map(_export_line, rows))
+        yield "".join([row[2] for row in rows])
 
 
 SORTABLE_COLUMNS = {

@@ -34,7 +34,7 @@ def exam_records(app, make_user):
     with app.app_context():
         for i, row in enumerate(frame.to_dict("records")):
             inputs = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-            Record.create(
+            Record.add(
                 user=admin.id,
                 task="exam-score",
                 student_ref=f"S{i % 7}",

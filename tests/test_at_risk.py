@@ -33,7 +33,7 @@ def admin(app, make_user):
     with app.app_context():
         for ref, values in HISTORY.items():
             for i, p in enumerate(values):
-                Record.create(
+                Record.add(
                     user=account.id,
                     task="dropout",
                     student_ref=ref,
@@ -44,7 +44,7 @@ def admin(app, make_user):
                     level=_risk(p),
                     created_at=now - timedelta(days=len(values) - i),
                 )
-        Record.create(
+        Record.add(
             user=account.id,
             task="exam-score",
             student_ref="A1",
@@ -54,7 +54,7 @@ def admin(app, make_user):
             value=99.0,
             level="Excellent",
         )
-        Record.create(
+        Record.add(
             user=account.id, task="dropout", inputs={}, outputs={}, model_version=1, value=0.99, level="High"
         )
     return account
@@ -79,7 +79,7 @@ def test_latest_prediction_per_student_at_or_above_the_threshold(app, admin):
 def test_ties_on_time_keep_the_newest_row(app, admin):
     with app.app_context():
         latest = Record.select().where(Record.student_ref == "C3").get()
-        Record.create(
+        Record.add(
             user=admin.id,
             task="dropout",
             student_ref="C3",
@@ -131,7 +131,7 @@ def test_export_and_history(app, admin):
 
 def test_formula_cells_are_neutralised_in_the_export(app, admin):
     with app.app_context():
-        Record.create(
+        Record.add(
             user=admin.id,
             task="dropout",
             student_ref="=HYPERLINK()",

@@ -76,7 +76,7 @@ def test_exam_batch_with_save_keeps_each_rows_interval(client, make_user, bearer
     )
     rows = _rows(response)
     with app.app_context():
-        saved = list(Record.select().where(Record.task == "exam-score").order_by(Record.id))
+        saved = list(Record.with_outputs().where(Record.task == "exam-score").order_by(Record.id))
     assert len(saved) == len(rows) == 30
     for record, row in zip(saved, rows, strict=True):
         assert record.value == float(row["score"])

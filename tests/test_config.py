@@ -54,3 +54,9 @@ def test_environment_overrides(clean_env):
 def test_unknown_environment(clean_env):
     with pytest.raises(RuntimeError, match="APP_ENV"):
         load_config("staging")
+
+
+def test_an_unknown_synchronous_commit_setting_is_refused(clean_env):
+    clean_env.setenv("PG_SYNCHRONOUS_COMMIT", "sometimes")
+    with pytest.raises(RuntimeError, match="PG_SYNCHRONOUS_COMMIT"):
+        load_config("development")

@@ -33,4 +33,4 @@ def test_health_is_503_when_the_database_is_down(client, app, backend):
         # Any other endpoint that needs the database answers 503 in the error shape.
         assert_error(client.post("/api/v1/auth/login", json={"username": "a", "password": "b"}), 503)
     finally:
-        bind_database(original)
+        bind_database(original, app.config["PG_SYNCHRONOUS_COMMIT"])

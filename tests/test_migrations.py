@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
+import peewee
+import pytest
+
 from db import migrations
 from db.connection import database
 from db.models import ALL_MODELS
@@ -37,30 +43,68 @@ def test_postgres_urls_are_always_pooled():
         assert db.database == "test"
 
 
-def test_interval_migration_adds_and_fills_the_columns_of_an_older_database(app, make_user):
-    """A records table from before migration 7 (no interval columns) gets them, filled from each
-    exam record's outputs; dropout records keep none."""
-    from db.models import Record, SchemaVersion
+def test_an_older_records_table_gets_interval_columns_and_its_outputs_moved_out(app, make_user):
+    """A records table from before migration 7 (outputs in a column, no interval columns, inputs
+    as text): the intervals are filled from each exam record's outputs (dropout records keep
+    none), every record's outputs move to record_outputs and the column goes, and PostgreSQL
+    turns the inputs into jsonb."""
+    from db.models import Record, RecordOutputs, SchemaVersion
+    from db.queries import is_postgres
 
     owner = make_user()
-    outputs = {"score": 71.5, "level": "Average", "interval": {"low": 70.2, "high": 72.8, "level": 0.9}}
+    exam_outputs = {"score": 71.5, "level": "Average", "interval": {"low": 70.2, "high": 72.8, "level": 0.9}}
     with app.app_context():
-        exam = Record.create(
-            user=owner.id, task="exam-score", inputs={}, outputs=outputs, model_version=1, value=71.5,
-            level="Average",
-        )
-        dropout = Record.create(
-            user=owner.id, task="dropout", inputs={}, outputs={"probability": 0.3}, model_version=1,
-            value=0.3, level="Low",
-        )
+        database.execute_sql("ALTER TABLE records ADD COLUMN outputs TEXT")
         database.execute_sql("ALTER TABLE records DROP COLUMN interval_low")
         database.execute_sql("ALTER TABLE records DROP COLUMN interval_high")
-        SchemaVersion.delete().where(SchemaVersion.version == 7).execute()
+        if is_postgres():
+            database.execute_sql("ALTER TABLE records ALTER COLUMN inputs TYPE text")
+        SchemaVersion.delete().where(SchemaVersion.version >= 7).execute()
+        ids = {}
         try:
-            assert migrations.upgrade() == [7]
-            filled = Record.get_by_id(exam.id)
-            assert (filled.interval_low, filled.interval_high) == (70.2, 72.8)
-            assert Record.get_by_id(dropout.id).interval_low is None
+            for task, outputs in (("exam-score", exam_outputs), ("dropout", {"probability": 0.3})):
+                database.execute_sql(
+                    "INSERT INTO records (user_id, task, inputs, outputs, model_version, value, level,"
+                    f" created_at) VALUES ({database.param}, {database.param}, '{{\"gender\": \"Male\"}}',"
+                    f" {database.param}, 1, 0.5, 'Low', {database.param})",
+                    (owner.id, task, json.dumps(outputs), datetime(2026, 1, 1)),
+                )
+                ids[task] = Record.select(peewee.fn.MAX(Record.id)).scalar()
+            assert migrations.upgrade() == [7, 8, 9]
+            exam = Record.get_by_id(ids["exam-score"])
+            assert (exam.interval_low, exam.interval_high) == (70.2, 72.8)
+            assert Record.get_by_id(ids["dropout"]).interval_low is None
+            assert RecordOutputs.get_by_id(ids["exam-score"]).outputs == exam_outputs
+            assert RecordOutputs.get_by_id(ids["dropout"]).outputs == {"probability": 0.3}
+            columns = {column.name: column.data_type for column in database.get_columns("records")}
+            assert "outputs" not in columns
+            assert columns["inputs"] == ("jsonb" if is_postgres() else "TEXT")
+            assert Record.get_by_id(ids["dropout"]).inputs == {"gender": "Male"}
         finally:
             if migrations.current_version() < migrations.latest_version():
                 migrations.upgrade()
+
+
+def test_a_record_and_its_outputs_are_deleted_together(app, make_user):
+    from db.models import Record, RecordOutputs
+
+    owner = make_user()
+    with app.app_context():
+        with database.atomic():
+            record_id = Record.add(
+                outputs={"score": 50.0}, user=owner.id, task="exam-score", inputs={}, model_version=1,
+                value=50.0, level="Low",
+            )
+        assert Record.with_outputs().where(Record.id == record_id).get().outputs == {"score": 50.0}
+        Record.delete_by_id(record_id)
+        assert RecordOutputs.get_or_none(RecordOutputs.record == record_id) is None
+
+
+def test_postgres_connections_use_the_configured_synchronous_commit(app):
+    from db.queries import is_postgres
+
+    with app.app_context():
+        if not is_postgres():
+            pytest.skip("a PostgreSQL setting")
+        setting = database.execute_sql("SHOW synchronous_commit").fetchone()[0]
+    assert setting == app.config["PG_SYNCHRONOUS_COMMIT"] == "off"

@@ -34,7 +34,7 @@ def test_save_stores_an_auditable_record(app, client, make_user, bearer, active_
     payload = {**GOOD_EXAM, "save": True, "student_ref": "S-17"}
     body = client.post("/api/v1/predictions/exam-score", headers=bearer(account), json=payload).json
     with app.app_context():
-        record = Record.get_by_id(body["id"])
+        record = Record.with_outputs().where(Record.id == body["id"]).get()
         assert record.user_id == account.id and record.student_ref == "S-17"
         assert record.model_version == body["model_version"] and record.value == body["score"]
         assert record.inputs["gender"] == "Female" and record.outputs["level"] == body["level"]

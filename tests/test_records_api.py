@@ -88,7 +88,8 @@ def test_export_follows_filters_and_neutralises_formulas(client, make_user, bear
 
 
 def test_export_reproduces_every_saved_input_and_output(client, make_user, bearer, active_models):
-    headers = bearer(make_user())
+    account = make_user()
+    headers = bearer(account)
     partial = {**GOOD_EXAM, "teacher_quality": None}
     saved = [
         _save(client, headers, "exam-score", GOOD_EXAM, ref='Class 3, "B"'),
@@ -116,6 +117,8 @@ def test_export_reproduces_every_saved_input_and_output(client, make_user, beare
             assert float(row["probability"]) == outputs["probability"] and row["score"] == ""
             assert row["interval_low"] == row["interval_high"] == ""
         assert row["level"] == stored["level"] and row["task"] == stored["task"]
+        assert row["username"] == account.username
+        assert row["created_at"] == stored["created_at"].replace("T", " ")[:19]
     assert rows[saved[0]]["student_ref"] == 'Class 3, "B"'
     assert rows[saved[1]]["student_ref"] == ""
     assert rows[saved[2]]["student_ref"] == "'-5"

@@ -16,7 +16,7 @@ def store(app):
 
     def add(user_id: int, task: str, value: float, days: float = 0, level: str = "Average", ref=None) -> int:
         with app.app_context():
-            return Record.create(
+            return Record.add(
                 user=user_id,
                 task=task,
                 student_ref=ref,
@@ -26,7 +26,7 @@ def store(app):
                 value=value,
                 level=level,
                 created_at=START + timedelta(days=days),
-            ).id
+            )
 
     return add
 

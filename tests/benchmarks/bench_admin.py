@@ -65,7 +65,6 @@ def _seed(rows: int, admin_id: int) -> None:
                 "exam-score",
                 f"S{(start + i) % 50_000:05d}",
                 students[(start + i) % len(students)],
-                json.dumps({"score": float(values[i])}),
                 1,
                 float(values[i]),
                 level_for(values[i], bands),
@@ -81,7 +80,7 @@ def _seed(rows: int, admin_id: int) -> None:
             with database.atomic():
                 cursor = database.cursor()
                 cursor.copy_expert(
-                    "COPY records (user_id, task, student_ref, inputs, outputs, model_version, value, level, "
+                    "COPY records (user_id, task, student_ref, inputs, model_version, value, level, "
                     "created_at) FROM STDIN",
                     buffer,
                 )
@@ -91,7 +90,6 @@ def _seed(rows: int, admin_id: int) -> None:
                 Record.task,
                 Record.student_ref,
                 Record.inputs,
-                Record.outputs,
                 Record.model_version,
                 Record.value,
                 Record.level,
@@ -101,8 +99,8 @@ def _seed(rows: int, admin_id: int) -> None:
                 for part in range(0, count, 5000):
                     Record.insert_many(
                         [
-                            (a, b, c, json.loads(d), json.loads(e), f, g, h, i)
-                            for a, b, c, d, e, f, g, h, i in items[part : part + 5000]
+                            (a, b, c, json.loads(d), e, f, g, h)
+                            for a, b, c, d, e, f, g, h in items[part : part + 5000]
                         ],
                         fields=fields,
                     ).execute()
@@ -133,8 +131,10 @@ def main() -> None:
     _env(args)
 
     from db.connection import bind_database
+    from tests.benchmarks.postgres import create_database_if_missing
 
     if args.database_url and not args.reuse:
+        create_database_if_missing(args.database_url)
         database = bind_database(args.database_url)
         for table in database.get_tables():
             database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')

@@ -120,7 +120,7 @@ def seed(records: int) -> None:
         rows += [row(user_id, i) for user_id in others for i in range(PER_OTHER)]
         with database.atomic():
             for start in range(0, len(rows), 2000):
-                Record.insert_many(rows[start : start + 2000]).execute()
+                Record.add_many(rows[start : start + 2000])
 
 
 class Server:

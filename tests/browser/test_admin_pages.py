@@ -194,7 +194,7 @@ def _seed_dropout(app, account) -> None:
     with app.app_context():
         for ref, values in history.items():
             for i, p in enumerate(values):
-                Record.create(
+                Record.add(
                     user=account.id,
                     task="dropout",
                     student_ref=ref,
