@@ -35,7 +35,7 @@ def start(path: str) -> None:
             return
         _started_in[path] = os.getpid()
         threading.Thread(
-            target=_checkpoint_forever, args=(path,), name="sqlite-checkpoint", daemon=True
+            target=_checkpoint_forever, args=(path,), name=f"sqlite-checkpoint {path}", daemon=True
         ).start()
 
 

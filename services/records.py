@@ -35,7 +35,7 @@ def visible_records(viewer: User, filters: RecordFilters):
     """Records the viewer may see (their own; an admin sees all), filtered."""
     query = Record.select()
     if not viewer.is_admin:
-        query = query.where(Record.user == viewer)
+        query = query.where(Record.user == viewer.id)
     elif filters.user_id is not None:
         query = query.where(Record.user == filters.user_id)
     if filters.task:
@@ -65,7 +65,7 @@ def get_record(viewer: User, record_id: int) -> Record:
     """One record the viewer may see; another user's record is reported as not found."""
     query = Record.with_outputs().where(Record.id == record_id)
     if not viewer.is_admin:
-        query = query.where(Record.user == viewer)
+        query = query.where(Record.user == viewer.id)
     record = query.first()
     if record is None:
         raise NotFound("No such record.")
