@@ -284,7 +284,8 @@ class Record(BaseModel):
 
     @classmethod
     def add_many(cls, rows: list[dict[str, Any]]) -> None:
-        """Store many records, each row holding its `outputs` (inside the caller's `atomic()`)."""
+        """Store many records, each row holding its `outputs`, which is taken out of the row
+        (inside the caller's `atomic()`)."""
         outputs = [row.pop("outputs") for row in rows]
         cursor = database.execute_sql(*cls.insert_many(rows).returning(cls.id).sql())
         # Ids are handed out in the order of the rows in one INSERT on SQLite and PostgreSQL alike;
