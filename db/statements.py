@@ -68,7 +68,9 @@ def select_one(model: type[peewee.Model], where: Sequence[str], params: Sequence
         return f"SELECT * FROM {_quoted(model._meta.table_name)} WHERE {conditions} LIMIT 1"
 
     text = statement(("select", model._meta.table_name, tuple(where)), build)
-    return next(iter(model.raw(text, *params)), None)
+    cursor = database.execute_sql(text, list(params))
+    row = cursor.fetchone()
+    return None if row is None else _model_from_row(model, cursor.description, row)
 
 
 def select_values(

@@ -18,9 +18,9 @@ class RememberingJWTManager(JWTManager):
     key, then verified): a quarter of a saved prediction's time. A script sends the same token
     on every call, so the claims of a token that passed verification are kept, keyed by the whole
     encoded token and the app's secret (signature included: an altered token is a different key
-    and is verified afresh), and reused until the token's own `exp`. Revocation, the user and their epoch are
-    still checked on every request by the loaders in `server.security`; tokens checked against a
-    CSRF value (cookies on writes) are never taken from here."""
+    and is verified afresh), and reused until the token's own `exp`. Revocation, the user and
+    their epoch are still checked on every request by the loaders in `server.security`; tokens
+    checked against a CSRF value (cookies on writes) are never taken from here."""
 
     def __init__(self, app=None, add_context_processor: bool = False) -> None:
         self._verified: dict[tuple[str, str], dict] = {}
