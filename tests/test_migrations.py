@@ -39,7 +39,7 @@ def test_postgres_urls_are_always_pooled():
         "postgresql://postgres@127.0.0.1:5432/test",
     ):
         db = open_database(url)
-        assert type(db).__name__ == "PooledPostgresqlDatabase"
+        assert type(db).__name__ == "PostgresPool"
         assert db.database == "test"
 
 
