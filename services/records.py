@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -97,6 +99,7 @@ def export_columns(task: str | None) -> list[str]:
 
 
 EXPORT_PAGE = 5000
+EXPORT_WORKERS = 3  # pages written at once, each on its own connection
 
 
 def _export_line(input_names: list[str]) -> peewee.Node:
@@ -125,20 +128,59 @@ def _export_line(input_names: list[str]) -> peewee.Node:
     )
 
 
-def _keyset_pages(query) -> Iterator[list[tuple]]:
-    """Rows (created_at, id, ...) newest first, a page at a time (keyset on the indexed
-    created_at, then id), so memory stays flat and every page is an index range scan."""
-    last = None
+def _newest_first(query):
+    return query.order_by(Record.created_at.desc(), Record.id.desc())
+
+
+def _key(query, operator: str, key: tuple):
+    """`query` narrowed to records whose (created_at, id) key is `operator` `key`."""
+    record_key = peewee.Tuple(Record.created_at, Record.id)
+    return query.where(peewee.Expression(record_key, operator, peewee.Tuple(*key)))
+
+
+def _page_bounds(keys) -> Iterator[tuple[tuple | None, tuple | None]]:
+    """(after, last) keys of each export page of EXPORT_PAGE records, newest first (after None:
+    from the newest; last None: to the oldest). `last` is found by skipping EXPORT_PAGE - 1 keys
+    past `after`, an index range, so the pages themselves can be written in parallel."""
+    after = None
     while True:
-        page = query.order_by(Record.created_at.desc(), Record.id.desc()).limit(EXPORT_PAGE)
-        if last is not None:
-            page = page.where(peewee.Tuple(Record.created_at, Record.id) < peewee.Tuple(*last))
-        sql, params = page.sql()
-        rows = database.execute_sql(sql, params).fetchall()
-        if not rows:
+        following = keys if after is None else _key(keys, "<", after)
+        boundary = _newest_first(following).offset(EXPORT_PAGE - 1).limit(1)
+        row = database.execute_sql(*boundary.sql()).fetchone()
+        last = tuple(row) if row else None
+        yield after, last
+        if last is None:
             return
-        yield rows
-        last = rows[-1][:2]
+        after = last
+
+
+def _page_text(lines, after: tuple | None, last: tuple | None) -> str:
+    """One page's CSV lines, written by the database on this thread's own connection."""
+    if after is not None:
+        lines = _key(lines, "<", after)
+    if last is not None:
+        lines = _key(lines, ">=", last)
+    with database.connection_context():
+        rows = database.execute_sql(*_newest_first(lines).sql()).fetchall()
+    return "".join([row[0] for row in rows])
+
+
+def _pages_in_parallel(lines, keys) -> Iterator[str]:
+    """The export's pages in order, EXPORT_WORKERS of them being written at once (the database
+    does most of the work, and each connection uses one core), at most one more waiting to be
+    sent, so memory stays flat."""
+    with ThreadPoolExecutor(EXPORT_WORKERS, thread_name_prefix="export") as pool:
+        pending: deque[Future[str]] = deque()
+        try:
+            for after, last in _page_bounds(keys):
+                pending.append(pool.submit(_page_text, lines, after, last))
+                if len(pending) > EXPORT_WORKERS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for page in pending:
+                page.cancel()
 
 
 FORMULA_FIRST = "".join(FORMULA_PREFIXES)
@@ -147,12 +189,11 @@ FORMULA_FIRST = "".join(FORMULA_PREFIXES)
 def export_csv(viewer: User, filters: RecordFilters, ip: str | None = None) -> Iterator[str]:
     """The filtered records as CSV text, produced a page at a time (newest first)."""
     columns = export_columns(filters.task)
-    line = _export_line(columns[6 : -len(OUTPUT_COLUMNS)])
-    base = visible_records(viewer, filters).select(Record.created_at, Record.id, line).join(User)
+    visible = visible_records(viewer, filters)
+    lines = visible.select(_export_line(columns[6 : -len(OUTPUT_COLUMNS)])).join(User)
     Activity.record("records_export", viewer, ip, task=filters.task, level=filters.level)
     yield ",".join(columns) + "\r\n"
-    for rows in _keyset_pages(base):
-        yield "".join([row[2] for row in rows])
+    yield from _pages_in_parallel(lines, visible.select(Record.created_at, Record.id))
 
 
 SORTABLE_COLUMNS = {

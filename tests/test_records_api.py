@@ -139,3 +139,27 @@ def test_export_pages_through_every_record_once_newest_first(
     exported = [int(r["id"]) for r in rows]
     assert sorted(exported) == sorted(ids) and len(exported) == 7
     assert exported == [ids[6], ids[5], ids[1], ids[0], ids[4], ids[3], ids[2]]
+
+
+def test_repeated_and_abandoned_exports_give_back_their_connections_and_threads(
+    client, make_user, bearer, active_models, monkeypatch
+):
+    """Pages are written on several connections at once: twelve exports in a row (more than the
+    PostgreSQL pool could hold if each kept its connections) all complete, and an export the
+    client stops reading leaves no worker thread behind."""
+    import threading
+
+    import services.records
+
+    headers = bearer(make_user())
+    ids = [_save(client, headers, "exam-score", GOOD_EXAM, ref=f"P{i}") for i in range(9)]
+    monkeypatch.setattr(services.records, "EXPORT_PAGE", 2)
+    for _ in range(12):
+        rows = _rows(client.get("/api/v1/records/export.csv", headers=headers))
+        assert [int(row["id"]) for row in rows] == ids[::-1]
+    response = client.get("/api/v1/records/export.csv", headers=headers, buffered=False)
+    chunks = iter(response.response)
+    assert next(chunks).startswith(b"id,created_at") and next(chunks).count(b"\n") == 2
+    response.close()
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("export")]
+    assert len(_rows(client.get("/api/v1/records/export.csv", headers=headers))) == 9
