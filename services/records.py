@@ -12,7 +12,7 @@ import peewee
 
 from db.connection import database
 from db.models import Activity, Record, User
-from db.queries import csv_line, csv_text, csv_timestamp, json_members_csv
+from db.queries import csv_line, csv_text, csv_timestamp, is_postgres, json_members_csv
 from modelling.schemas import DROPOUT, EXAM, schema_for
 from services.accounts import Page
 from services.errors import NotFound
@@ -99,7 +99,7 @@ def export_columns(task: str | None) -> list[str]:
 
 
 EXPORT_PAGE = 5000
-EXPORT_WORKERS = 3  # pages written at once, each on its own connection
+EXPORT_CONNECTIONS = 3  # PostgreSQL: pages written at once
 
 
 def _export_line(input_names: list[str]) -> peewee.Node:
@@ -155,26 +155,36 @@ def _page_bounds(keys) -> Iterator[tuple[tuple | None, tuple | None]]:
 
 
 def _page_text(lines, after: tuple | None, last: tuple | None) -> str:
-    """One page's CSV lines, written by the database on this thread's own connection."""
+    """One page's CSV lines (between the `after` and `last` keys), written by the database."""
     if after is not None:
         lines = _key(lines, "<", after)
     if last is not None:
         lines = _key(lines, ">=", last)
-    with database.connection_context():
-        rows = database.execute_sql(*_newest_first(lines).sql()).fetchall()
+    rows = database.execute_sql(*_newest_first(lines).sql()).fetchall()
     return "".join([row[0] for row in rows])
 
 
-def _pages_in_parallel(lines, keys) -> Iterator[str]:
-    """The export's pages in order, EXPORT_WORKERS of them being written at once (the database
-    does most of the work, and each connection uses one core), at most one more waiting to be
-    sent, so memory stays flat."""
-    with ThreadPoolExecutor(EXPORT_WORKERS, thread_name_prefix="export") as pool:
+def _page_text_on_own_connection(lines, after: tuple | None, last: tuple | None) -> str:
+    with database.connection_context():
+        return _page_text(lines, after, last)
+
+
+def _export_pages(lines, keys) -> Iterator[str]:
+    """The export's pages in order. PostgreSQL writes the lines in its own processes, so
+    EXPORT_CONNECTIONS pages are written at once, each on a pooled connection of its own, with at
+    most one more waiting to be sent (memory stays flat); SQLite writes them inside this process,
+    under the interpreter's lock, where parallel pages measured slower, so one follows another."""
+    bounds = _page_bounds(keys)
+    if not is_postgres():
+        for after, last in bounds:
+            yield _page_text(lines, after, last)
+        return
+    with ThreadPoolExecutor(EXPORT_CONNECTIONS, thread_name_prefix="export") as pool:
         pending: deque[Future[str]] = deque()
         try:
-            for after, last in _page_bounds(keys):
-                pending.append(pool.submit(_page_text, lines, after, last))
-                if len(pending) > EXPORT_WORKERS:
+            for after, last in bounds:
+                pending.append(pool.submit(_page_text_on_own_connection, lines, after, last))
+                if len(pending) > EXPORT_CONNECTIONS:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
@@ -193,7 +203,7 @@ def export_csv(viewer: User, filters: RecordFilters, ip: str | None = None) -> I
     lines = visible.select(_export_line(columns[6 : -len(OUTPUT_COLUMNS)])).join(User)
     Activity.record("records_export", viewer, ip, task=filters.task, level=filters.level)
     yield ",".join(columns) + "\r\n"
-    yield from _pages_in_parallel(lines, visible.select(Record.created_at, Record.id))
+    yield from _export_pages(lines, visible.select(Record.created_at, Record.id))
 
 
 SORTABLE_COLUMNS = {

@@ -144,9 +144,10 @@ def test_export_pages_through_every_record_once_newest_first(
 def test_repeated_and_abandoned_exports_give_back_their_connections_and_threads(
     client, make_user, bearer, active_models, monkeypatch
 ):
-    """Pages are written on several connections at once: twelve exports in a row (more than the
-    PostgreSQL pool could hold if each kept its connections) all complete, and an export the
-    client stops reading leaves no worker thread behind."""
+    """On PostgreSQL pages are written on several connections at once: twelve exports in a row
+    (more than the pool could hold if each kept its connections) all complete, and an export the
+    client stops reading leaves no worker thread behind; on SQLite the same holds, one page after
+    another."""
     import threading
 
     import services.records
