@@ -86,6 +86,8 @@ class Config:
         self.RISK_LEVELS = _env_bands("RISK_LEVELS", RISK_LEVELS)
         self.ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / "artifacts"))
         self.UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
+        # A scoring job's result file is kept this long for download, then removed.
+        self.SCORED_FILE_AGE = timedelta(hours=_env_int("SCORED_FILE_HOURS", 24))
         # Background jobs: in-process worker threads, or Celery workers when REDIS_URL is set.
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.JOB_WORKERS = _env_int("JOB_WORKERS", 1)

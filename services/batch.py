@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -143,11 +145,28 @@ def score_upload(
     return BatchResult(target, summary, predictor.version)
 
 
+def prune_scoring_files(directory: Path, max_age: timedelta) -> int:
+    """Delete scoring jobs' files in `directory` older than `max_age` (results nobody fetched,
+    uploads a crashed process left); returns how many went."""
+    cutoff = time.time() - max_age.total_seconds()
+    removed = 0
+    for path in [*directory.glob("batch-in-*.csv"), *directory.glob("batch-out-*.csv")]:
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def start_scoring(task: str, source: Path, *, user: User, save: bool = False, ip: str | None = None) -> Job:
-    """Queue scoring of a spooled upload as a job (the dashboard shows its progress)."""
+    """Queue scoring of a spooled upload as a job (the dashboard shows its progress); older jobs'
+    files past SCORED_FILE_HOURS go first, so the upload folder does not grow for ever."""
     models.check_task(task)
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
+    prune_scoring_files(directory, current_app.config["SCORED_FILE_AGE"])
     kept = directory / f"batch-in-{uuid.uuid4().hex}.csv"
     shutil.move(str(source), kept)
     return jobs.create("batch_score", {"task": task, "source": str(kept), "save": save, "ip": ip}, user)
