@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -294,6 +295,43 @@ class Record(BaseModel):
         RecordOutputs.insert_many(
             [{"record": record_id, "outputs": output} for record_id, output in zip(ids, outputs, strict=True)]
         ).execute()
+
+    @classmethod
+    def count_where(cls, conditions: Sequence[statements.Condition]) -> int:
+        """How many records meet `conditions` (one statement, its text made once per shape)."""
+        where, params = statements.where_clause(conditions)
+        text = statements.statement(
+            ("records-count", statements.condition_shape(conditions)),
+            lambda: f"SELECT COUNT(*) FROM {cls._meta.table_name}{where}",
+        )
+        return database.execute_sql(text, params).fetchone()[0]
+
+    @classmethod
+    def newest_with_outputs(cls, conditions: Sequence[statements.Condition], limit: int, offset: int) -> list:
+        """Records meeting `conditions`, newest first, `limit` of them from `offset`, each with its
+        `outputs`: one statement whose text is made once per shape of the conditions (Peewee took
+        longer to compose this page's query than the database took to run it)."""
+        where, params = statements.where_clause(conditions)
+        table, outputs = cls._meta.table_name, RecordOutputs._meta.table_name
+
+        def build() -> str:
+            newest = "ORDER BY {0}created_at DESC, {0}id DESC"
+            window = f"LIMIT {database.param} OFFSET {database.param}"
+            shown = f"SELECT id FROM {table}{where} {newest.format('')} {window}"
+            return (
+                f"SELECT r.*, o.outputs FROM {table} AS r LEFT JOIN {outputs} AS o ON o.record_id = r.id"
+                f" WHERE r.id IN ({shown}) {newest.format('r.')}"
+            )
+
+        text = statements.statement(("records-newest", statements.condition_shape(conditions)), build)
+        cursor = database.execute_sql(text, [*params, limit, offset])
+        description = cursor.description[:-1]
+        records = []
+        for row in cursor.fetchall():
+            record = statements.model_from_row(cls, description, row[:-1])
+            record.outputs = None if row[-1] is None else RecordOutputs.outputs.python_value(row[-1])
+            records.append(record)
+        return records
 
     @classmethod
     def with_outputs(cls):

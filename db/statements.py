@@ -70,7 +70,7 @@ def select_one(model: type[peewee.Model], where: Sequence[str], params: Sequence
     text = statement(("select", model._meta.table_name, tuple(where)), build)
     cursor = database.execute_sql(text, list(params))
     row = cursor.fetchone()
-    return None if row is None else _model_from_row(model, cursor.description, row)
+    return None if row is None else model_from_row(model, cursor.description, row)
 
 
 def select_values(
@@ -120,10 +120,33 @@ def select_one_and_exists(
     row = cursor.fetchone()
     if row[1] is None:
         return None, bool(row[0])
-    return _model_from_row(model, cursor.description[1:], row[1:]), bool(row[0])
+    return model_from_row(model, cursor.description[1:], row[1:]), bool(row[0])
 
 
-def _model_from_row(model: type[peewee.Model], description: Sequence, row: Sequence[Any]) -> peewee.Model:
+Condition = tuple[peewee.Field, str, Any]  # (column, one of "=", "<", "<=", ">", ">=", value)
+OPERATORS = frozenset(("=", "<", "<=", ">", ">="))
+
+
+def where_clause(conditions: Sequence[Condition]) -> tuple[str, list[Any]]:
+    """` WHERE …` for `conditions` (all must hold; "" for none) and its parameters, each value
+    converted as its column would."""
+    if not conditions:
+        return "", []
+    parts = []
+    for column, operator, _value in conditions:
+        if operator not in OPERATORS:
+            raise ValueError(f"unsupported operator {operator!r}")
+        parts.append(f"{_quoted(column.column_name)} {operator} {database.param}")
+    params = [column.db_value(_key_of(value)) for column, _operator, value in conditions]
+    return " WHERE " + " AND ".join(parts), params
+
+
+def condition_shape(conditions: Sequence[Condition]) -> tuple:
+    """What the SQL text of `conditions` depends on (not their values), to key cached statements."""
+    return tuple((column.model._meta.table_name, column.name, operator) for column, operator, _ in conditions)
+
+
+def model_from_row(model: type[peewee.Model], description: Sequence, row: Sequence[Any]) -> peewee.Model:
     """A `model` instance from a `SELECT *` row, each value converted as its field would."""
     columns = model._meta.columns
     instance = model(__no_default__=True)

@@ -13,6 +13,7 @@ import peewee
 from db.connection import database
 from db.models import Activity, Record, User
 from db.queries import csv_line, csv_text, csv_timestamp, is_postgres, json_members_csv
+from db.statements import Condition
 from modelling.schemas import DROPOUT, EXAM, schema_for
 from services.accounts import Page
 from services.errors import NotFound
@@ -33,33 +34,40 @@ class RecordFilters:
     student_ref: str | None = None
 
 
-def visible_records(viewer: User, filters: RecordFilters):
-    """Records the viewer may see (their own; an admin sees all), filtered."""
-    query = Record.select()
+def record_conditions(viewer: User, filters: RecordFilters) -> list[Condition]:
+    """What a record must meet to be listed: the viewer's own (an admin sees all), then the
+    filters, as (column, operator, value)."""
+    conditions: list[Condition] = []
     if not viewer.is_admin:
-        query = query.where(Record.user == viewer.id)
+        conditions.append((Record.user, "=", viewer.id))
     elif filters.user_id is not None:
-        query = query.where(Record.user == filters.user_id)
+        conditions.append((Record.user, "=", filters.user_id))
     if filters.task:
-        query = query.where(Record.task == filters.task)
+        conditions.append((Record.task, "=", filters.task))
     if filters.level:
-        query = query.where(Record.level == filters.level)
+        conditions.append((Record.level, "=", filters.level))
     if filters.student_ref:
-        query = query.where(Record.student_ref == filters.student_ref)
+        conditions.append((Record.student_ref, "=", filters.student_ref))
     if filters.date_from:
-        query = query.where(Record.created_at >= datetime.combine(filters.date_from, time.min))
+        conditions.append((Record.created_at, ">=", datetime.combine(filters.date_from, time.min)))
     if filters.date_to:
-        query = query.where(Record.created_at <= datetime.combine(filters.date_to, time.max))
+        conditions.append((Record.created_at, "<=", datetime.combine(filters.date_to, time.max)))
+    return conditions
+
+
+def visible_records(viewer: User, filters: RecordFilters):
+    """Records the viewer may see (their own; an admin sees all), filtered, as a query."""
+    query = Record.select()
+    for column, operator, value in record_conditions(viewer, filters):
+        query = query.where(peewee.Expression(column, operator, value))
     return query
 
 
 def records_page(viewer: User, filters: RecordFilters, page: int = 1, per_page: int = 20) -> Page:
     """One page of records, newest first, with the total count."""
-    query = visible_records(viewer, filters)
-    total = query.count()
-    newest_first = (Record.created_at.desc(), Record.id.desc())
-    shown = query.select(Record.id).order_by(*newest_first).paginate(page, per_page)
-    rows = Record.with_outputs().where(Record.id.in_(shown)).order_by(*newest_first)
+    conditions = record_conditions(viewer, filters)
+    total = Record.count_where(conditions)
+    rows = Record.newest_with_outputs(conditions, per_page, (page - 1) * per_page)
     return Page([row.to_dict() for row in rows], total, page, per_page)
 
 
