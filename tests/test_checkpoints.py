@@ -22,11 +22,12 @@ def test_the_background_thread_checkpoints_what_commits_leave_in_the_log(tmp_pat
 
     checkpoints.start(str(path))
     checkpoints.start(str(path))  # once per process and file
+    copied = before + 400 * 1000  # the rows now live in the database file (copied in steps)
     deadline = time.monotonic() + 15
-    while path.stat().st_size <= before and time.monotonic() < deadline:
+    while path.stat().st_size <= copied and time.monotonic() < deadline:
         time.sleep(0.2)
 
-    assert path.stat().st_size > before + 400 * 1000  # the rows now live in the database file
+    assert path.stat().st_size > copied
     names = [thread.name for thread in threading.enumerate()]
     assert names.count(f"sqlite-checkpoint {path}") == 1
     writer.close()
