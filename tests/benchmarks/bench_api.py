@@ -9,6 +9,7 @@ Needs `wrk` for the throughput figure (apt-get install wrk). Uses a throwaway in
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import json
 import os
@@ -196,6 +197,7 @@ def main() -> None:
         seed_records(args.seed_records)
         return
     workdir = Path(tempfile.mkdtemp(prefix="ssa-bench-api-"))
+    atexit.register(shutil.rmtree, workdir, True)  # its databases can take gigabytes
     env = {
         **os.environ,
         "APP_ENV": "production",  # as deployed: no debug mode, compact JSON

@@ -12,8 +12,10 @@ Targets: first render <= 1 s, filter change <= 300 ms. Needs Debian's chromium a
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -230,6 +232,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="ssa-bench-dashboard-"))
+    atexit.register(shutil.rmtree, workdir, True)  # its databases can take gigabytes
     env = {
         **os.environ,
         "APP_ENV": "development",

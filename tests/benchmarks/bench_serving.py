@@ -7,7 +7,9 @@ Uses a throwaway instance (SQLite) and trains the models on the bundled data fir
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,6 +45,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="ssa-bench-"))
+    atexit.register(shutil.rmtree, workdir, True)  # its databases can take gigabytes
     env = {
         **os.environ,
         "APP_ENV": "development",
