@@ -56,6 +56,11 @@ def insert(model: type[peewee.Model], values: dict[str, Any]) -> int:
     return cursor.lastrowid
 
 
+def _all_equal(columns: Sequence[str]) -> str:
+    """SQL saying that each of `columns` equals its parameter."""
+    return " AND ".join(f"{_quoted(column)} = {database.param}" for column in columns)
+
+
 def _key_of(value: Any) -> Any:
     return value.get_id() if isinstance(value, peewee.Model) else value
 
@@ -64,8 +69,7 @@ def select_one(model: type[peewee.Model], where: Sequence[str], params: Sequence
     """The first `model` row whose columns in `where` equal `params` (all columns), or None."""
 
     def build() -> str:
-        conditions = " AND ".join(f"{_quoted(column)} = {database.param}" for column in where)
-        return f"SELECT * FROM {_quoted(model._meta.table_name)} WHERE {conditions} LIMIT 1"
+        return f"SELECT * FROM {_quoted(model._meta.table_name)} WHERE {_all_equal(where)} LIMIT 1"
 
     text = statement(("select", model._meta.table_name, tuple(where)), build)
     cursor = database.execute_sql(text, list(params))
@@ -81,8 +85,7 @@ def select_values(
 
     def build() -> str:
         names = ", ".join(_quoted(column) for column in columns)
-        conditions = " AND ".join(f"{_quoted(column)} = {database.param}" for column in where)
-        return f"SELECT {names} FROM {_quoted(table)} WHERE {conditions} LIMIT 1"
+        return f"SELECT {names} FROM {_quoted(table)} WHERE {_all_equal(where)} LIMIT 1"
 
     text = statement(("values", table, tuple(columns), tuple(where)), build)
     return database.execute_sql(text, list(params)).fetchone()
