@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import dash
 from dash import dcc
@@ -50,10 +50,17 @@ def login_url(next_path: str) -> str:
 
 
 def safe_next(next_path: str | None) -> str:
-    """`next_path` if it is a path on this site, else the home page."""
-    if next_path and next_path.startswith("/") and not next_path.startswith("//"):
-        return next_path
-    return "/"
+    """`next_path` if it can only be read as a path on this site, else the home page."""
+    if not next_path or not next_path.startswith("/"):
+        return "/"
+    # Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so "/\\evil",
+    # "/\t/evil" or "/%5Cevil" (once decoded) would lead to another host: refuse any of them.
+    if "\\" in next_path or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in next_path):
+        return "/"
+    parts = urlsplit(next_path)
+    if parts.scheme or parts.netloc or next_path.startswith("//"):
+        return "/"
+    return next_path
 
 
 def page(access: str, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
