@@ -75,7 +75,7 @@ def register(
         email = _clean_email(email)
     except InvalidInput as exc:
         problems.update(exc.fields)
-    policy = passwords.policy_problem(password, username)
+    policy = passwords.policy_problem(password, username, email, full_name)
     if policy:
         problems["password"] = policy
     if role not in ROLES:
@@ -178,7 +178,7 @@ def change_password(user: User, current_password: str, new_password: str, *, ip:
         raise InvalidInput(
             "The current password is wrong.", {"current_password": "This is not your current password."}
         )
-    problem = passwords.policy_problem(new_password, user.username)
+    problem = passwords.policy_problem(new_password, user.username, user.email, user.full_name)
     if problem:
         raise InvalidInput("Please choose another password.", {"new_password": problem})
     if current_password == new_password:

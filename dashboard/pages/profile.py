@@ -64,7 +64,7 @@ def layout(user, **_query):
                     "New password",
                     input_type="password",
                     autocomplete="new-password",
-                    help_text="At least 8 characters, not your username.",
+                    help_text="At least 8 characters and hard to guess: not your name or a common password.",
                 ),
                 text_field(
                     "profile-confirm-password",
