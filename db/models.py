@@ -132,11 +132,30 @@ class Activity(BaseModel):
         return query.count()
 
     @classmethod
-    def last_success(cls, user: User) -> datetime | None:
-        """When the user last signed in successfully."""
+    def unknown_logins_failed_since(cls, since: datetime, ip: str) -> list[str]:
+        """The names tried from `ip` since `since` that matched no account."""
+        query = cls.select(cls.detail).where(
+            (cls.action == "login_failed")
+            & (cls.created_at >= since)
+            & (cls.ip_address == ip)
+            & cls.user.is_null()
+        )
+        return [str(row.detail.get("login", "")) for row in query]
+
+    @classmethod
+    def count_since(cls, actions: list[str], since: datetime, ip: str) -> int:
+        """Entries with one of `actions` from `ip` since `since`."""
+        query = cls.select().where(
+            cls.action.in_(actions) & (cls.created_at >= since) & (cls.ip_address == ip)
+        )
+        return query.count()
+
+    @classmethod
+    def last_success(cls, user: User, ip: str) -> datetime | None:
+        """When the user last signed in successfully from `ip`."""
         row = (
             cls.select(cls.created_at)
-            .where((cls.user == user) & (cls.action == "login"))
+            .where((cls.user == user) & (cls.action == "login") & (cls.ip_address == ip))
             .order_by(cls.created_at.desc())
             .first()
         )
