@@ -71,8 +71,10 @@ class User(BaseModel):
         """Users matching a name/email fragment and role, by username, with the total count."""
         query = cls.select()
         if text:
-            pattern = f"%{text.strip().lower()}%"
-            query = query.where((cls.username**pattern) | (cls.email**pattern) | (cls.full_name**pattern))
+            # contains() escapes % and _ so they match only themselves, on both stores.
+            fragment = text.strip().lower()
+            matches = [field.contains(fragment) for field in (cls.username, cls.email, cls.full_name)]
+            query = query.where(matches[0] | matches[1] | matches[2])
         if role:
             query = query.where(cls.role == role)
         total = query.count()

@@ -315,6 +315,24 @@ def test_admin_lists_and_searches_users(client, make_user, bearer):
     assert_error(client.get("/api/v1/users?role=wizard", headers=headers), 422)
 
 
+def test_user_search_treats_like_wildcards_as_plain_characters(client, make_user, bearer):
+    admin = make_user("admin")
+    make_user(username="under_score")
+    make_user(username="plain")
+    headers = bearer(admin)
+
+    def found(q: str) -> list[str]:
+        response = client.get("/api/v1/users", query_string={"q": q}, headers=headers)
+        assert response.status_code == 200, response.json
+        return [u["username"] for u in response.json["items"]]
+
+    assert found("%") == []
+    assert found("_") == ["under_score"]
+    assert found("r_s") == ["under_score"]
+    assert found("p_ain") == []
+    assert found("\\") == []
+
+
 def test_admin_changes_role_and_deactivation_is_immediate(client, make_user, bearer, login, app):
     admin, student = make_user("admin"), make_user()
     admin_headers = bearer(admin)
