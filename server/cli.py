@@ -19,8 +19,8 @@ from services import accounts, models
 from services.errors import ServiceError
 
 DEMO_USERS = [
-    ("demo-admin", "admin@demo.local", "demo-admin-pass", "Demo Administrator", "admin"),
-    ("demo-student", "student@demo.local", "demo-student-pass", "Demo Student", "student"),
+    ("demo-admin", "admin@demo.local", "violet-harbour-71", "Demo Administrator", "admin"),
+    ("demo-student", "student@demo.local", "amber-lantern-52", "Demo Student", "student"),
 ]
 
 
