@@ -423,3 +423,15 @@ def test_student_is_refused_by_every_admin_callback(app, client, make_user):
     users["inputs"][2]["value"] = 1
     response = client.post("/_dash-update-component", json=users, headers={"X-CSRF-TOKEN": csrf})
     assert response.status_code == 200 and student.username in response.get_data(as_text=True)
+
+
+def test_analytics_with_no_stored_predictions_draws_no_made_up_figures(page, make_user, active_models):
+    admin = make_user("admin")
+    _sign_in(page, admin)
+    page.open("/analytics")
+    page.wait_for_text("#analytics-graph-correlation", "at least two rows", timeout=20)
+    levels = page.wait_for_text("#analytics-graph-levels", "No rows in this cohort yet")
+    assert "save some" in levels
+    # No heatmap cells (no 1.00 diagonal) and no bars with a -1..1 count axis.
+    assert _figure_data(page, "#analytics-graph-correlation") == "[]"
+    assert _figure_data(page, "#analytics-graph-levels") == "[]"
