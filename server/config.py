@@ -122,6 +122,8 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.JOB_WORKERS = _env_int("JOB_WORKERS", 1)
         self.JOB_STALE_MINUTES = _env_int("JOB_STALE_MINUTES", 30)
+        # Every serving process deletes expired token revocations this often.
+        self.PURGE_INTERVAL_SECONDS = _env_int("PURGE_INTERVAL_SECONDS", 3600)
 
     def default_database_url(self) -> str:
         return f"sqlite:///{self.INSTANCE_DIR / 'ssa.db'}"

@@ -102,6 +102,11 @@ def layout(user, **_query):
             "infiniteInitialRowCount": 1,
             "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
             "tooltipShowDelay": 300,
+            "localeText": {
+                "noRowsToShow": "No students yet: the list groups saved dropout predictions by "
+                "student reference. Save a dropout prediction with a student reference, batch-score "
+                "a CSV with a student_ref column, or run flask --app wsgi seed-demo for a demo cohort."
+            },
         },
         style={"height": "560px"},
     )
