@@ -246,6 +246,16 @@ def test_at_risk_list_filters_exports_and_opens_a_students_trend(page, app, make
     _wait(page, lambda: len(_grid_students(page)) == 5, "threshold 0 should list everyone")
     page.fill("#at-risk-grid .ag-floating-filter input", "B")
     _wait(page, lambda: _grid_students(page) == ["B2"], "the student filter did not apply")
+    page.fill("#at-risk-grid .ag-floating-filter input", "")
+
+    # A person types a percentage: 70 means 70%.
+    page.fill("#at-risk-threshold", "70\n")
+    page.wait_for_text("#at-risk-count", "3 students at or above 70%")
+    for nonsense in ("170\n", "\n"):
+        page.fill("#at-risk-threshold", nonsense)
+        page.wait_for_text("#at-risk-message", "percentage from 0 to 100")
+        assert "is-invalid" in page.browser.wait_for_element("#at-risk-threshold").get_attribute("class")
+        assert "NaN" not in page.text("#at-risk-count") and page.text("#at-risk-count") == ""
 
 
 def _exam_csv(path: Path, frame) -> Path:
