@@ -429,6 +429,12 @@ class Job(BaseModel):
         table_name = "jobs"
         indexes = ((("status", "created_at"), False),)
 
+    @classmethod
+    def newest_unfinished(cls, kind: str) -> Job | None:
+        """The newest job of this kind still queued or running, or None."""
+        query = cls.select().where((cls.kind == kind) & cls.status.in_(("queued", "running")))
+        return query.order_by(cls.created_at.desc(), cls.id.desc()).first()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,

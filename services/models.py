@@ -158,6 +158,11 @@ def start_training(
     return jobs.create("train", params, user)
 
 
+def training_in_progress() -> Job | None:
+    """The newest training job still queued or running (a page opened later shows its progress)."""
+    return Job.newest_unfinished("train")
+
+
 @jobs.handler("train")
 def _run_training(job: Job, progress: Progress) -> dict[str, Any]:
     params = job.params
