@@ -214,6 +214,7 @@ def group_title(profile: dict[str, Any]) -> str:
     return "Predicted risk level" if profile["task"] == "dropout" else "Predicted level"
 
 
+IMPORTANCE_HEIGHT = 560
 NO_ROWS = "No rows in this cohort yet: saved predictions appear here (widen the filters, or save some)."
 
 
@@ -421,7 +422,9 @@ def importance_figure(importance: dict[str, Any], title: str | None = None) -> F
             hovertemplate="%{y}: %{x:.4f}<extra></extra>",
         )
     )
-    fig.update_yaxes(autorange="reversed")
+    # Every bar labelled: Plotly thins out dense category labels on its own (the graphs that
+    # show this figure are IMPORTANCE_HEIGHT tall, room for a label per bar).
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=names, ticktext=names)
     method = importance.get("method") or ""
     axis = "Drop in ROC AUC when shuffled" if "AUC" in method else "Increase in MAE when shuffled (points)"
     return _layout(fig, heading, axis, None, margin={"l": 170, "r": 20, "t": 50, "b": 50})
@@ -477,7 +480,7 @@ def history_figure(rows: list[dict[str, Any]], bands: list[tuple[str, float]], s
     fig = Figure(
         trace(
             "scatter",
-            x=[r["created_at"] for r in rows],
+            x=[r["created_at"].isoformat() for r in rows],
             y=[r["probability"] for r in rows],
             mode="lines+markers",
             marker={"color": [colour(r["risk_level"]) for r in rows], "size": 9},
@@ -492,6 +495,7 @@ def history_figure(rows: list[dict[str, Any]], bands: list[tuple[str, float]], s
                 y=lower, line_dash="dot", line_color=colour(name), annotation_text=f"{name} ≥ {lower}"
             )
     fig.update_yaxes(range=[0, 1])
+    fig.update_xaxes(type="date")
     return _layout(fig, title, "Saved at (UTC)", "Dropout probability (0–1)")
 
 

@@ -145,7 +145,12 @@ def layout(user, **_query):
             html.Div(id="analytics-message"),
             dcc.Loading(dbc.Row(id="analytics-kpis", className="mb-2"), type="dot"),
             dbc.Row([_figure_col("levels", lg=6), _figure_col("value", lg=6)]),
-            dbc.Row([_figure_col("means", lg=6), _figure_col("importance", lg=6)]),
+            dbc.Row(
+                [
+                    _figure_col("means", figures.IMPORTANCE_HEIGHT, lg=6),
+                    _figure_col("importance", figures.IMPORTANCE_HEIGHT, lg=6),
+                ]
+            ),
             dbc.Row([_figure_col("correlation", 480, lg=7), _figure_col("scatter", 480, lg=5)]),
             html.H3("Every field", className="h5 mt-2"),
             dcc.Loading(dbc.Row(id="analytics-fields"), type="dot"),

@@ -52,11 +52,13 @@ METRICS = {
 }
 
 
-def _figure(graph_id: str, filename: str) -> dbc.Col:
+def _figure(graph_id: str, filename: str, height: int = 360) -> dbc.Col:
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
-                dcc.Graph(id=graph_id, config=figures.graph_config(filename), style={"height": "360px"}),
+                dcc.Graph(
+                    id=graph_id, config=figures.graph_config(filename), style={"height": f"{height}px"}
+                ),
                 className="p-2",
             )
         ),
@@ -177,7 +179,7 @@ def layout(user, **_query):
                     _figure("models-graph-a", "diagnostic-1"),
                     _figure("models-graph-b", "diagnostic-2"),
                     _figure("models-graph-history", "keras-history"),
-                    _figure("models-graph-importance", "importance"),
+                    _figure("models-graph-importance", "importance", figures.IMPORTANCE_HEIGHT),
                 ]
             ),
             html.Details(

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -234,6 +235,16 @@ def test_at_risk_list_filters_exports_and_opens_a_students_trend(page, app, make
     page.wait_for_text("#at-risk-modal-title", "Student D4")
     page.wait_for_text("#at-risk-history-table", "85.0%")
     assert "50.0%" in page.text("#at-risk-history-table")
+    def ticks() -> list[str]:
+        return page.driver.execute_script(
+            "return Array.from(document.querySelectorAll('#at-risk-history .xtick text'))"
+            ".map(t => t.textContent)"
+        )
+
+    ticks = _wait(page, ticks, "the history chart has no time axis")
+    # Dates on the time axis, not milliseconds since 1970.
+    assert ticks and not any(t.replace(",", "").replace(".", "").isdigit() for t in ticks), ticks
+    assert any(str(date.today().year) in t or re.search("[A-Z][a-z]{2}", t) for t in ticks), ticks
     page.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
     _wait(page, lambda: not page.driver.find_elements(By.CSS_SELECTOR, "#at-risk-modal.show"), "modal stays")
 
@@ -492,3 +503,22 @@ def test_a_retrain_under_way_is_shown_when_the_models_page_opens(page, app, make
         ).execute()
     page.wait_for_text("#models-status", "Finished")
     page.wait_for_text("#models-compare-table", f"Challenger (v{trained.version})")
+
+
+@browser
+def test_every_bar_of_the_feature_importance_chart_is_labelled(page, make_user, active_models):
+    admin = make_user("admin")
+    _sign_in(page, admin)
+    page.open("/analytics")
+    page.wait_for_text("#analytics-graph-importance .gtitle", "Feature importance of the active model")
+
+    def counts() -> tuple[int, int]:
+        return page.driver.execute_script(
+            "const g = document.querySelector('#analytics-graph-importance');"
+            "return [g.querySelectorAll('.bars .point').length,"
+            " Array.from(g.querySelectorAll('.ytick text')).filter(t => t.textContent).length];"
+        )
+
+    _wait(page, lambda: counts()[0] >= 19, "the importance bars were not drawn")
+    bars, labels = counts()
+    assert labels == bars, (bars, labels)
