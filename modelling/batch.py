@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 
 from modelling.levels import Bands
 from modelling.predict import Predictor
-from modelling.schemas import NumericField, TaskSchema
+from modelling.schemas import DuplicateColumn, NumericField, TaskSchema
 
 PREDICTION_COLUMNS = {
     "exam-score": ["score", "level", "interval_low", "interval_high"],
@@ -148,7 +148,10 @@ def _with_fields(
 ) -> Iterator[tuple[pa.RecordBatch, pd.DataFrame]]:
     """Each block with its fields as a frame (the file must hold every field's column)."""
     for block in blocks:
-        columns = schema.rename_columns(list(block.schema.names))
+        try:
+            columns = schema.rename_columns(list(block.schema.names))
+        except DuplicateColumn as exc:
+            raise BatchInputError(str(exc)) from exc
         missing = [name for name in schema.names if name not in columns.values()]
         if missing:
             raise BatchInputError(f"The file lacks the column(s): {', '.join(missing)}.")

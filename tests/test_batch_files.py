@@ -1,0 +1,54 @@
+"""Batch scoring and training uploads: duplicated columns, formula cells, student references."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from modelling.synthetic import generate_exam
+from tests.helpers import assert_error
+
+
+def _with_second_column(frame, header: str, source: str) -> bytes:
+    """The frame as CSV with `source`'s values repeated under `header` (a duplicated field)."""
+    text = frame.to_csv(index=False)
+    lines = text.splitlines()
+    column = list(frame.columns).index(source)
+    rows = [line + "," + line.split(",")[column] for line in lines[1:]]
+    return "\n".join([lines[0] + "," + header, *rows]).encode() + b"\n"
+
+
+@pytest.mark.parametrize("header", ["hours_studied", "Hours_Studied", " hours studied "])
+def test_batch_with_a_duplicated_column_is_422_naming_it(client, make_user, bearer, active_models, header):
+    admin = bearer(make_user("admin"))
+    body = _with_second_column(generate_exam(5, 1).drop(columns="exam_score"), header, "hours_studied")
+    response = client.post(
+        "/api/v1/predictions/exam-score/batch", headers={**admin, "Content-Type": "text/csv"}, data=body
+    )
+    error = assert_error(response, 422)
+    assert "hours_studied" in error["message"] and "hours_studied" in error["fields"]["file"]
+
+
+def test_training_upload_with_a_duplicated_column_is_422_naming_it(client, make_user, bearer, active_models):
+    admin = bearer(make_user("admin"))
+    body = _with_second_column(generate_exam(50, 1), "Hours_Studied", "hours_studied")
+    response = client.post(
+        "/api/v1/models/exam-score/train?folds=3&candidates=linear_regression",
+        headers=admin,
+        data={"file": (io.BytesIO(body), "students.csv")},
+        content_type="multipart/form-data",
+    )
+    assert "hours_studied" in assert_error(response, 422)["fields"]["file"]
+
+
+def test_cli_score_with_a_duplicated_column_says_which(app, active_models, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_bytes(
+        _with_second_column(generate_exam(5, 1).drop(columns="exam_score"), "Hours_Studied", "hours_studied")
+    )
+    result = app.test_cli_runner().invoke(
+        args=["score", "exam-score", str(source), str(tmp_path / "out.csv")]
+    )
+    assert result.exit_code != 0 and "hours_studied appears more than once" in result.output
+    assert "Traceback" not in result.output
