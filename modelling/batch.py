@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from modelling.cells import neutralise_column
 from modelling.levels import Bands
 from modelling.predict import Predictor
 from modelling.schemas import DuplicateColumn, NumericField, TaskSchema
@@ -159,13 +160,15 @@ def _with_fields(
 
 
 def _output_block(block: pa.RecordBatch, predictions: pd.DataFrame, errors: np.ndarray) -> pa.RecordBatch:
-    arrays = list(block.columns)
+    """The block's inputs (formula-like text neutralised, as the records export does), the
+    predictions and the error column."""
+    arrays = [neutralise_column(column) for column in block.columns]
     names = list(block.schema.names)
     for column in predictions.columns:
         values = predictions[column]
         arrays.append(pa.array(values.to_numpy(), from_pandas=True))
         names.append(column)
-    arrays.append(pa.array(errors, type=pa.string()))
+    arrays.append(neutralise_column(pa.array(errors, type=pa.string())))
     names.append("error")
     return pa.RecordBatch.from_arrays(arrays, names=names)
 

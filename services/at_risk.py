@@ -10,8 +10,8 @@ from typing import Any
 import peewee
 
 from db.models import Record, User
+from modelling.cells import neutralise
 from services.errors import Forbidden, InvalidInput
-from services.records import neutralise
 
 TASK = "dropout"
 HISTORY_LIMIT = 500

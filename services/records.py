@@ -14,11 +14,11 @@ from db.connection import database
 from db.models import Activity, Record, User
 from db.queries import csv_line, csv_text, csv_timestamp, is_postgres, json_members_csv
 from db.statements import Condition
+from modelling.cells import FORMULA_PREFIXES
 from modelling.schemas import DROPOUT, EXAM, schema_for
 from services.accounts import Page
 from services.errors import NotFound
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 OUTPUT_COLUMNS = ["score", "probability", "level", "interval_low", "interval_high"]
 
 
@@ -88,15 +88,6 @@ def delete_record(viewer: User, record_id: int, ip: str | None = None) -> None:
     with database.atomic():
         record.delete_instance()
         Activity.record("record_delete", viewer, ip, record=record_id, task=record.task)
-
-
-def neutralise(value: object) -> object:
-    """A cell that a spreadsheet will not run as a formula (text only: numbers cannot be)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def export_columns(task: str | None) -> list[str]:

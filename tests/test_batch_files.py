@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
 
+from modelling.cells import neutralise
 from modelling.synthetic import generate_exam
 from tests.helpers import assert_error
 
@@ -52,3 +54,38 @@ def test_cli_score_with_a_duplicated_column_says_which(app, active_models, tmp_p
     )
     assert result.exit_code != 0 and "hours_studied appears more than once" in result.output
     assert "Traceback" not in result.output
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "@SUM(A1:A9)", "-1+1", "\t=1+1"]
+FULL_WIDTH = ["\uff1d1+1", "\uff0b1", "\uff0d1", "\uff20SUM(A1)"]
+
+
+def test_one_rule_for_every_csv_cell():
+    # The batch reader takes no line breaks inside cells, so a CR prefix is checked here.
+    assert [neutralise(cell) for cell in ["\r=1+1", "-1.5", "+2e3", None, 7]] == [
+        "'\r=1+1",
+        "-1.5",
+        "+2e3",
+        "",
+        7,
+    ]
+
+
+def test_batch_output_neutralises_formula_cells_and_keeps_numbers(client, make_user, bearer, active_models):
+    admin = bearer(make_user("admin"))
+    cells = FORMULAS + FULL_WIDTH
+    frame = generate_exam(len(cells) + 1, 3).drop(columns="exam_score").astype(object)
+    frame["note"] = [*cells, "plain"]
+    frame.loc[0, "gender"] = "=1+1"
+    frame.loc[1, "hours_studied"] = "-1.5"
+    response = client.post(
+        "/api/v1/predictions/exam-score/batch",
+        headers={**admin, "Content-Type": "text/csv"},
+        data=frame.to_csv(index=False).encode(),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
+    assert [row["note"] for row in rows] == ["'" + cell for cell in cells] + ["plain"]
+    assert rows[0]["gender"] == "'=1+1" and rows[0]["error"] and not rows[0]["error"].startswith("=")
+    assert rows[1]["hours_studied"] == "-1.5" and "hours_studied" in rows[1]["error"]
+    assert all(not row[name].startswith(("=", "+", "@")) for row in rows for name in row)
