@@ -43,6 +43,16 @@ def spool(stream: IO[bytes]) -> Path:
     return Path(name)
 
 
+def open_result(result: BatchResult) -> IO[bytes]:
+    """The scored file opened for reading and already removed from its folder.
+
+    Every server closes the response's file when it ends, read to the end or abandoned by the
+    client; the open handle keeps the data readable until then, and closing it frees the disk."""
+    handle = result.path.open("rb")
+    result.path.unlink()
+    return handle
+
+
 def _outputs(task: str, row: dict) -> dict:
     if task == "dropout":
         return {"probability": row["probability"], "risk_level": row["risk_level"]}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 
 import pytest
+import requests
 
 from modelling.cells import neutralise
 from modelling.synthetic import generate_exam
@@ -89,3 +91,30 @@ def test_batch_output_neutralises_formula_cells_and_keeps_numbers(client, make_u
     assert rows[0]["gender"] == "'=1+1" and rows[0]["error"] and not rows[0]["error"].startswith("=")
     assert rows[1]["hours_studied"] == "-1.5" and "hours_studied" in rows[1]["error"]
     assert all(not row[name].startswith(("=", "+", "@")) for row in rows for name in row)
+
+
+def _batch_through_server(live_server: str, token: str, rows: int, **options):
+    body = generate_exam(rows, 5).drop(columns="exam_score").to_csv(index=False).encode()
+    return requests.post(
+        f"{live_server}/api/v1/predictions/exam-score/batch",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"},
+        data=body,
+        timeout=120,
+        **options,
+    )
+
+
+def test_batch_leaves_no_file_behind_read_or_abandoned(
+    live_server, make_user, login, active_models, tmp_path, monkeypatch
+):
+    # The live server runs in this process, so its temporary files land in tmp_path.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    token = login(make_user("admin"))["access_token"]
+    read = _batch_through_server(live_server, token, 200)
+    assert read.status_code == 200 and len(read.text.splitlines()) == 201
+    assert list(tmp_path.iterdir()) == []
+    abandoned = _batch_through_server(live_server, token, 20_000, stream=True)
+    assert abandoned.status_code == 200
+    next(abandoned.iter_content(1024))
+    abandoned.close()
+    assert list(tmp_path.iterdir()) == []
