@@ -114,6 +114,17 @@ def at_risk_records(viewer: User, query: AtRiskQuery):
     return records.order_by(*order, Record.id.desc())
 
 
+def unreferenced_count(viewer: User, threshold: float) -> int:
+    """Dropout records at or above `threshold` that name no student: the list cannot tell whose
+    they are (nor whether a newer prediction replaced them), so it leaves them out and says how many."""
+    _require_admin(viewer)
+    return (
+        Record.select()
+        .where((Record.task == TASK) & Record.student_ref.is_null() & (Record.value >= threshold))
+        .count()
+    )
+
+
 def _row(record: Record) -> dict[str, Any]:
     outputs = record.outputs or {}
     return {

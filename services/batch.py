@@ -92,11 +92,12 @@ def score_upload(
         raise ModelUnavailable(str(exc)) from exc
     value_column, level_column = ("probability", "risk_level") if task == "dropout" else ("score", "level")
 
-    def save_block(inputs: pd.DataFrame, predictions: pd.DataFrame) -> None:
+    def save_block(inputs: pd.DataFrame, predictions: pd.DataFrame, refs: list | None) -> None:
         now = utcnow()
         clean_inputs = inputs.astype(object).where(inputs.notna(), None).to_dict("records")
+        refs = refs or [None] * len(clean_inputs)
         rows = []
-        for values, prediction in zip(clean_inputs, predictions.to_dict("records"), strict=True):
+        for values, prediction, ref in zip(clean_inputs, predictions.to_dict("records"), refs, strict=True):
             outputs = _outputs(task, prediction)
             rows.append(
                 {
@@ -105,6 +106,7 @@ def score_upload(
                     "inputs": values,
                     "outputs": outputs,
                     "model_version": predictor.version,
+                    "student_ref": ref,
                     "value": float(prediction[value_column]),
                     "level": prediction[level_column],
                     "created_at": now,

@@ -9,8 +9,10 @@ import tempfile
 import pytest
 import requests
 
+from db.models import Record, User
 from modelling.cells import neutralise
-from modelling.synthetic import generate_exam
+from modelling.synthetic import generate_dropout, generate_exam
+from services import at_risk
 from tests.helpers import assert_error
 
 
@@ -118,3 +120,28 @@ def test_batch_leaves_no_file_behind_read_or_abandoned(
     next(abandoned.iter_content(1024))
     abandoned.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_saved_batch_rows_keep_their_student_reference_and_reach_the_at_risk_list(
+    client, make_user, bearer, active_models, app
+):
+    account = make_user("admin")
+    admin = bearer(account)
+    frame = generate_dropout(6, 8).drop(columns="dropout").astype(object)
+    frame.insert(0, "Student_Ref", [" S-1 ", "S-2", "", "x" * 65, "bad\x01ref", "S-6"])
+    response = client.post(
+        "/api/v1/predictions/dropout/batch?save=true",
+        headers={**admin, "Content-Type": "text/csv"},
+        data=frame.to_csv(index=False).encode(),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
+    assert "student_ref: at most 64 characters" in rows[3]["error"] and rows[3]["probability"] == ""
+    assert "student_ref: control character" in rows[4]["error"]
+    with app.app_context():
+        saved = [r.student_ref for r in Record.select().order_by(Record.id)]
+        assert saved == ["S-1", "S-2", None, "S-6"]
+        viewer = User.get_by_id(account.id)
+        listed, total = at_risk.at_risk_rows(viewer, at_risk.AtRiskQuery(threshold=0.0), 0, 50)
+        assert sorted(row["student_ref"] for row in listed) == ["S-1", "S-2", "S-6"] and total == 3
+        assert at_risk.unreferenced_count(viewer, 0.0) == 1
