@@ -59,10 +59,9 @@ def batch_score(task: str, query: BatchQuery):
     finally:
         source.unlink(missing_ok=True)
     response = send_file(
-        result.path, mimetype="text/csv", as_attachment=True, download_name=f"{task}-scored.csv"
+        batch.open_result(result), mimetype="text/csv", as_attachment=True, download_name=f"{task}-scored.csv"
     )
     response.headers["X-Rows-Scored"] = str(result.summary.scored)
     response.headers["X-Rows-Rejected"] = str(result.summary.rejected)
     response.headers["X-Model-Version"] = str(result.version)
-    response.call_on_close(lambda: result.path.unlink(missing_ok=True))
     return response

@@ -94,6 +94,12 @@ def _record_inputs_jsonb(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE records ALTER COLUMN inputs TYPE jsonb USING inputs::jsonb")
 
 
+def _job_owner(db: peewee.Database) -> None:
+    """Jobs name the process that runs them."""
+    if "owner" not in {column.name for column in db.get_columns("jobs")}:
+        db.execute_sql("ALTER TABLE jobs ADD COLUMN owner VARCHAR(255)")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
@@ -104,6 +110,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (7, "exam intervals in columns", _record_intervals),
     (8, "record outputs in their own table", _record_outputs_table),
     (9, "record inputs as jsonb on PostgreSQL", _record_inputs_jsonb),
+    (10, "job owners", _job_owner),
 ]
 
 

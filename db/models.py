@@ -424,6 +424,8 @@ class Job(BaseModel):
     started_at = peewee.DateTimeField(null=True)
     updated_at = peewee.DateTimeField(default=utcnow)
     finished_at = peewee.DateTimeField(null=True)
+    # "host:pid:start" of the process running it, so a job whose process died can be failed.
+    owner = peewee.CharField(max_length=255, null=True)
 
     class Meta:
         table_name = "jobs"

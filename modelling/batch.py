@@ -22,15 +22,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from modelling.cells import neutralise_column
 from modelling.levels import Bands
 from modelling.predict import Predictor
-from modelling.schemas import NumericField, TaskSchema
+from modelling.schemas import DuplicateColumn, NumericField, TaskSchema
 
 PREDICTION_COLUMNS = {
     "exam-score": ["score", "level", "interval_low", "interval_high"],
     "dropout": ["probability", "risk_level"],
 }
 DEFAULT_BLOCK_BYTES = 4 << 20
+REFERENCE_HEADER = "student_ref"
+REFERENCE_MAX_LENGTH = 64  # the single prediction's limit
 T = TypeVar("T")
 
 
@@ -148,21 +151,50 @@ def _with_fields(
 ) -> Iterator[tuple[pa.RecordBatch, pd.DataFrame]]:
     """Each block with its fields as a frame (the file must hold every field's column)."""
     for block in blocks:
-        columns = schema.rename_columns(list(block.schema.names))
+        try:
+            columns = schema.rename_columns(list(block.schema.names))
+        except DuplicateColumn as exc:
+            raise BatchInputError(str(exc)) from exc
         missing = [name for name in schema.names if name not in columns.values()]
         if missing:
             raise BatchInputError(f"The file lacks the column(s): {', '.join(missing)}.")
         yield block, _as_frame(block, schema, columns)
 
 
+def _references(block: pa.RecordBatch) -> tuple[np.ndarray | None, np.ndarray]:
+    """The block's student references (trimmed, empty as None) when the file has a `student_ref`
+    column, and each row's reason a reference is refused ("" when none)."""
+    headers = [h for h in block.schema.names if h.strip().lower() == REFERENCE_HEADER]
+    problems = np.full(block.num_rows, "", dtype=object)
+    if not headers:
+        return None, problems
+    text = block.column(headers[0]).to_pandas().fillna("").str.strip()
+    refs = np.array([ref or None for ref in text], dtype=object)
+    problems[(text.str.len() > REFERENCE_MAX_LENGTH).to_numpy()] = (
+        f"student_ref: at most {REFERENCE_MAX_LENGTH} characters"
+    )
+    # PostgreSQL text cannot hold NUL, and no reference needs control characters.
+    problems[text.str.contains(r"[\x00-\x1f\x7f]", regex=True).to_numpy()] = "student_ref: control character"
+    return refs, problems
+
+
+def _with_reason(errors: np.ndarray, reasons: np.ndarray) -> np.ndarray:
+    """Each row's errors with the extra reason appended (rows without one unchanged)."""
+    return np.array(
+        [f"{e}; {r}" if e and r else (e or r) for e, r in zip(errors, reasons, strict=True)], dtype=object
+    )
+
+
 def _output_block(block: pa.RecordBatch, predictions: pd.DataFrame, errors: np.ndarray) -> pa.RecordBatch:
-    arrays = list(block.columns)
+    """The block's inputs (formula-like text neutralised, as the records export does), the
+    predictions and the error column."""
+    arrays = [neutralise_column(column) for column in block.columns]
     names = list(block.schema.names)
     for column in predictions.columns:
         values = predictions[column]
         arrays.append(pa.array(values.to_numpy(), from_pandas=True))
         names.append(column)
-    arrays.append(pa.array(errors, type=pa.string()))
+    arrays.append(neutralise_column(pa.array(errors, type=pa.string())))
     names.append("error")
     return pa.RecordBatch.from_arrays(arrays, names=names)
 
@@ -175,11 +207,12 @@ def score_csv(
     *,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
     on_block: Callable[[BatchSummary], None] | None = None,
-    on_scored: Callable[[pd.DataFrame, pd.DataFrame], None] | None = None,
+    on_scored: Callable[[pd.DataFrame, pd.DataFrame, list | None], None] | None = None,
 ) -> BatchSummary:
     """Stream `source` through the predictor into `sink`; return counts and a few error examples.
 
-    `on_scored(inputs, predictions)` is called with each block's good rows (e.g. to save them).
+    `on_scored(inputs, predictions, refs)` is called with each block's good rows (e.g. to save
+    them); `refs` are their student references, or None when the file has no `student_ref`.
     Reading the next block and writing the previous one overlap with scoring, on two threads."""
     schema = predictor.schema
     outputs = PREDICTION_COLUMNS[predictor.task]
@@ -190,18 +223,19 @@ def score_csv(
     try:
         for block, frame in read_ahead(_with_fields(read_blocks(source, block_bytes), schema)):
             clean, error_series = schema.validate_frame(frame)
-            errors = error_series.to_numpy(dtype=object)
+            refs, ref_problems = _references(block)
+            errors = _with_reason(error_series.to_numpy(dtype=object), ref_problems)
             good = errors == ""
             predictions = pd.DataFrame(index=clean.index, columns=outputs, dtype=object)
             if good.all():
                 predictions = scored = predictor.predict_frame(clean, bands)
                 if on_scored:
-                    on_scored(clean, scored)
+                    on_scored(clean, scored, None if refs is None else refs.tolist())
             elif good.any():
                 scored = predictor.predict_frame(clean[good], bands)
                 predictions = scored.reindex(clean.index)
                 if on_scored:
-                    on_scored(clean[good], scored)
+                    on_scored(clean[good], scored, None if refs is None else refs[good].tolist())
             result = _output_block(block, predictions, errors.astype(str))
             if writer is None:
                 writer = pacsv.CSVWriter(sink, result.schema)

@@ -23,6 +23,16 @@ TASKS = ("exam-score", "dropout")
 DECIMALS = 6
 
 
+class DuplicateColumn(ValueError):
+    """Two headers of a file name the same field (also after normalising, e.g. `Hours_Studied`)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"The column {name} appears more than once (headers are matched ignoring case and spaces)."
+        )
+        self.name = name
+
+
 @dataclass(frozen=True)
 class NumericField:
     """A number with an allowed range and the narrower range the training data covers."""
@@ -136,9 +146,18 @@ class TaskSchema:
         return mapping
 
     def rename_columns(self, columns: list[str], with_target: bool = False) -> dict[str, str]:
-        """Map a CSV's own headers to field names (headers that match nothing are left out)."""
+        """Map a CSV's own headers to field names (headers that match nothing are left out);
+        DuplicateColumn when two headers name the same field."""
         mapping = self.header_map(with_target)
-        return {c: mapping[_normalise_header(c)] for c in columns if _normalise_header(c) in mapping}
+        renamed: dict[str, str] = {}
+        for column in columns:
+            name = mapping.get(_normalise_header(column))
+            if name is None:
+                continue
+            if column in renamed or name in renamed.values():
+                raise DuplicateColumn(name)
+            renamed[column] = name
+        return renamed
 
     def validate_record(self, data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """One input row -> (clean values, {field: reason}); clean only when no reason."""

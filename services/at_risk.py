@@ -10,8 +10,8 @@ from typing import Any
 import peewee
 
 from db.models import Record, User
+from modelling.cells import neutralise
 from services.errors import Forbidden, InvalidInput
-from services.records import neutralise
 
 TASK = "dropout"
 HISTORY_LIMIT = 500
@@ -112,6 +112,17 @@ def at_risk_records(viewer: User, query: AtRiskQuery):
             raise InvalidInput("Unknown column.", {"sort": f"Cannot sort on {name!r}."})
         order.append(COLUMNS[name].desc() if descending else COLUMNS[name].asc())
     return records.order_by(*order, Record.id.desc())
+
+
+def unreferenced_count(viewer: User, threshold: float) -> int:
+    """Dropout records at or above `threshold` that name no student: the list cannot tell whose
+    they are (nor whether a newer prediction replaced them), so it leaves them out and says how many."""
+    _require_admin(viewer)
+    return (
+        Record.select()
+        .where((Record.task == TASK) & Record.student_ref.is_null() & (Record.value >= threshold))
+        .count()
+    )
 
 
 def _row(record: Record) -> dict[str, Any]:

@@ -43,6 +43,16 @@ def spool(stream: IO[bytes]) -> Path:
     return Path(name)
 
 
+def open_result(result: BatchResult) -> IO[bytes]:
+    """The scored file opened for reading and already removed from its folder.
+
+    Every server closes the response's file when it ends, read to the end or abandoned by the
+    client; the open handle keeps the data readable until then, and closing it frees the disk."""
+    handle = result.path.open("rb")
+    result.path.unlink()
+    return handle
+
+
 def _outputs(task: str, row: dict) -> dict:
     if task == "dropout":
         return {"probability": row["probability"], "risk_level": row["risk_level"]}
@@ -82,11 +92,12 @@ def score_upload(
         raise ModelUnavailable(str(exc)) from exc
     value_column, level_column = ("probability", "risk_level") if task == "dropout" else ("score", "level")
 
-    def save_block(inputs: pd.DataFrame, predictions: pd.DataFrame) -> None:
+    def save_block(inputs: pd.DataFrame, predictions: pd.DataFrame, refs: list | None) -> None:
         now = utcnow()
         clean_inputs = inputs.astype(object).where(inputs.notna(), None).to_dict("records")
+        refs = refs or [None] * len(clean_inputs)
         rows = []
-        for values, prediction in zip(clean_inputs, predictions.to_dict("records"), strict=True):
+        for values, prediction, ref in zip(clean_inputs, predictions.to_dict("records"), refs, strict=True):
             outputs = _outputs(task, prediction)
             rows.append(
                 {
@@ -95,6 +106,7 @@ def score_upload(
                     "inputs": values,
                     "outputs": outputs,
                     "model_version": predictor.version,
+                    "student_ref": ref,
                     "value": float(prediction[value_column]),
                     "level": prediction[level_column],
                     "created_at": now,

@@ -2,7 +2,8 @@
 
 A job that raises ends as `failed` with its error; it is never left `running`. A job whose worker
 stopped without a word (process killed) is reported as failed once it has been silent for
-JOB_STALE_MINUTES.
+JOB_STALE_MINUTES; one whose owner process on this host has died is failed at once, when the
+in-process worker starts and whenever a job is read.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+import peewee
 from flask import Flask, current_app
 
 from db.connection import database
 from db.models import Job, User, utcnow
+from services import job_owner
 from services.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -47,12 +50,37 @@ def create(kind: str, params: dict[str, Any], user: User | None) -> Job:
     return job
 
 
+ORPHAN_ERROR = "The process running this job stopped (it was killed or crashed) before finishing."
+
+
+def claim(job_id: int) -> Job:
+    """Mark a job running, owned by this process."""
+    Job.update(
+        status="running",
+        started_at=utcnow(),
+        updated_at=utcnow(),
+        message="Started",
+        owner=job_owner.identity(),
+    ).where(Job.id == job_id).execute()
+    return Job.get_by_id(job_id)
+
+
+def fail_orphans() -> int:
+    """Fail every unfinished job whose owner was a process of this host that is gone; how many."""
+    unfinished = Job.select(Job.id, Job.owner).where(
+        Job.status.in_(("queued", "running")) & Job.owner.is_null(False)
+    )
+    orphans = [job.id for job in unfinished if job_owner.is_dead_here(job.owner)]
+    if orphans:
+        Job.update(
+            status="failed", error=ORPHAN_ERROR, message="Failed", finished_at=utcnow(), updated_at=utcnow()
+        ).where(Job.id.in_(orphans)).execute()
+    return len(orphans)
+
+
 def run(job_id: int) -> None:
     """Carry out one job, recording progress, result or error (call inside an app context)."""
-    job = Job.get_by_id(job_id)
-    Job.update(status="running", started_at=utcnow(), updated_at=utcnow(), message="Started").where(
-        Job.id == job_id
-    ).execute()
+    job = claim(job_id)
     last = {"percent": -1}
 
     def progress(fraction: float, message: str) -> None:
@@ -86,7 +114,8 @@ def run(job_id: int) -> None:
 
 
 def get(job_id: int) -> Job:
-    """A job's current state (a silent `running` job past the stale limit is marked failed)."""
+    """A job's current state (one whose process died, or silent past the stale limit, is failed)."""
+    fail_orphans()
     job = Job.get_or_none(Job.id == job_id)
     if job is None:
         raise NotFound("No such job.")
@@ -115,3 +144,15 @@ def init_app(app: Flask) -> None:
         _executor.submit(target)
 
     app.extensions["job_dispatch"] = run_in_thread
+    _fail_orphans_at_start(app)
+
+
+def _fail_orphans_at_start(app: Flask) -> None:
+    with app.app_context():
+        try:
+            with database.connection_context():
+                failed = fail_orphans()
+        except peewee.DatabaseError:
+            return  # no jobs table yet (the schema is upgraded after start-up): nothing to fail
+    if failed:
+        log.warning("marked %d job(s) failed whose process had stopped", failed)

@@ -15,7 +15,7 @@ from db.models import Activity, Job, ModelVersion, User
 from modelling import registry
 from modelling.data import LoadedData, fingerprint, load_bundled, load_labelled
 from modelling.predict import Predictor, predictor_for
-from modelling.schemas import TASKS, schema_for
+from modelling.schemas import TASKS, DuplicateColumn, schema_for
 from services import jobs
 from services.errors import InvalidInput, NotFound
 
@@ -116,7 +116,11 @@ def save_training_upload(task: str, stream: IO[bytes]) -> Path:
             out.write(chunk)
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
         header = next(csv.reader(io.StringIO(handle.readline())), [])
-    found = set(schema.rename_columns(header, with_target=True).values())
+    try:
+        found = set(schema.rename_columns(header, with_target=True).values())
+    except DuplicateColumn as exc:
+        path.unlink(missing_ok=True)
+        raise InvalidInput(str(exc), {"file": str(exc)}) from exc
     missing = [name for name in [*schema.names, schema.target] if name not in found]
     if missing:
         path.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,11 +15,16 @@ from db.connection import database
 from db.models import Activity, Record, User
 from db.queries import csv_line, csv_text, csv_timestamp, is_postgres, json_members_csv
 from db.statements import Condition
+from modelling.cells import FORMULA_PREFIXES
 from modelling.schemas import DROPOUT, EXAM, schema_for
 from services.accounts import Page
 from services.errors import NotFound
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+log = logging.getLogger(__name__)
+# The export's last line when the database fails mid-stream: the status (200) is sent by then,
+# so the file itself says it is incomplete.
+EXPORT_FAILED = "# ERROR: export incomplete: the database stopped answering; this file lacks rows.\r\n"
+
 OUTPUT_COLUMNS = ["score", "probability", "level", "interval_low", "interval_high"]
 
 
@@ -88,15 +94,6 @@ def delete_record(viewer: User, record_id: int, ip: str | None = None) -> None:
     with database.atomic():
         record.delete_instance()
         Activity.record("record_delete", viewer, ip, record=record_id, task=record.task)
-
-
-def neutralise(value: object) -> object:
-    """A cell that a spreadsheet will not run as a formula (text only: numbers cannot be)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def export_columns(task: str | None) -> list[str]:
@@ -205,13 +202,25 @@ FORMULA_FIRST = "".join(FORMULA_PREFIXES)
 
 
 def export_csv(viewer: User, filters: RecordFilters, ip: str | None = None) -> Iterator[str]:
-    """The filtered records as CSV text, produced a page at a time (newest first)."""
+    """The filtered records as CSV text, a page at a time (newest first). The first page is read
+    here, before anything is sent, so a database that is down fails the request; a failure after
+    that ends the text with the EXPORT_FAILED line."""
     columns = export_columns(filters.task)
     visible = visible_records(viewer, filters)
     lines = visible.select(_export_line(columns[6 : -len(OUTPUT_COLUMNS)])).join(User)
     Activity.record("records_export", viewer, ip, task=filters.task, level=filters.level)
-    yield ",".join(columns) + "\r\n"
-    yield from _export_pages(lines, visible.select(Record.created_at, Record.id))
+    pages = _export_pages(lines, visible.select(Record.created_at, Record.id))
+    first = ",".join(columns) + "\r\n" + next(pages, "")
+    return _marked_stream(first, pages)
+
+
+def _marked_stream(first: str, pages: Iterator[str]) -> Iterator[str]:
+    yield first
+    try:
+        yield from pages
+    except peewee.PeeweeException:
+        log.exception("records export failed mid-stream")
+        yield EXPORT_FAILED
 
 
 SORTABLE_COLUMNS = {

@@ -70,7 +70,7 @@ def test_an_older_records_table_gets_interval_columns_and_its_outputs_moved_out(
                     (owner.id, task, json.dumps(outputs), datetime(2026, 1, 1)),
                 )
                 ids[task] = Record.select(peewee.fn.MAX(Record.id)).scalar()
-            assert migrations.upgrade() == [7, 8, 9]
+            assert migrations.upgrade() == list(range(7, migrations.latest_version() + 1))
             exam = Record.get_by_id(ids["exam-score"])
             assert (exam.interval_low, exam.interval_high) == (70.2, 72.8)
             assert Record.get_by_id(ids["dropout"]).interval_low is None
