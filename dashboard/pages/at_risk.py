@@ -177,7 +177,19 @@ def load_rows(request, threshold):
     except ServiceError as exc:
         return {"rowData": [], "rowCount": 0}, "", alert(exc.message)
     shown = f"{total:,} student{'s' if total != 1 else ''} at or above {probability:.0%}"
-    return {"rowData": rows, "rowCount": total}, shown, None
+    unnamed = at_risk.unreferenced_count(signed_in_user(), probability)
+    note = (
+        html.Div(
+            f"{unnamed:,} saved prediction{'s' if unnamed != 1 else ''} at or above the threshold "
+            "name no student and are not listed: give a student reference when saving "
+            "(a student_ref column in batch scoring).",
+            className="small text-muted",
+            id="at-risk-unreferenced",
+        )
+        if unnamed
+        else None
+    )
+    return {"rowData": rows, "rowCount": total}, shown, note
 
 
 @callback(Output("at-risk-threshold", "invalid"), Input("at-risk-threshold", "value"))
