@@ -53,6 +53,25 @@ def _email_taken(email: str, except_user: User | None = None) -> bool:
     return query.exists()
 
 
+def registration_problems(username: str, email: str, password: str, full_name: str = "") -> dict[str, str]:
+    """Every field of a registration that is wrong and why (all at once, so a form shows them together)."""
+    username = username.strip().lower()
+    problems: dict[str, str] = {}
+    if not USERNAME_PATTERN.match(username):
+        problems["username"] = (
+            "Use 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit."
+        )
+    for clean, value in ((_clean_email, email), (_clean_full_name, full_name)):
+        try:
+            clean(value)
+        except InvalidInput as exc:
+            problems.update(exc.fields)
+    policy = passwords.policy_problem(password, username, email, full_name)
+    if policy:
+        problems["password"] = policy
+    return problems
+
+
 def register(
     username: str,
     email: str,
@@ -64,23 +83,12 @@ def register(
 ) -> User:
     """Create an account (students sign themselves up; admins are made by the CLI or an admin)."""
     username = username.strip().lower()
-    problems: dict[str, str] = {}
-    if not USERNAME_PATTERN.match(username):
-        problems["username"] = (
-            "Use 3 to 32 letters, digits, dots, dashes or underscores, starting with a letter or digit."
-        )
-    try:
-        email = _clean_email(email)
-    except InvalidInput as exc:
-        problems.update(exc.fields)
-    policy = passwords.policy_problem(password, username, email, full_name)
-    if policy:
-        problems["password"] = policy
+    problems = registration_problems(username, email, password, full_name)
     if role not in ROLES:
         problems["role"] = f"Must be one of {', '.join(ROLES)}."
     if problems:
         raise InvalidInput("Please correct the highlighted fields.", problems)
-    full_name = _clean_full_name(full_name)
+    email, full_name = _clean_email(email), _clean_full_name(full_name)
     throttle.check_registration(ip)
     with database.atomic():
         taken = _taken_fields(username, email)

@@ -89,7 +89,7 @@ def layout(user=None, **_query):
     prevent_initial_call=True,
 )
 def create_account(_clicks, username, email, full_name, password, confirm):
-    problems: dict[str, str] = {}
+    problems = accounts.registration_problems(username or "", email or "", password or "", full_name or "")
     if (password or "") != (confirm or ""):
         problems["confirm"] = "The two passwords differ."
     if not problems:

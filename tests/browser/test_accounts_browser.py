@@ -155,3 +155,17 @@ def test_sign_in_never_leaves_the_app(page, make_user, encoded):
     page.driver.get(page.base_url + f"/login?next={encoded}")
     page.wait_for_path("/")
     assert page.driver.current_url.startswith(page.base_url)
+
+
+def test_registration_shows_every_field_error_at_once(page):
+    page.open("/register")
+    page.fill("#register-username", "x")
+    page.fill("#register-email", "nope")
+    page.fill("#register-password", "password")
+    page.fill("#register-confirm", "different")
+    page.click("#register-submit")
+    page.wait_for_text("#register-confirm-feedback", "differ")
+    for field in ("username", "email", "password", "confirm"):
+        element = page.browser.wait_for_element(f"#register-{field}")
+        assert "is-invalid" in element.get_attribute("class"), field
+        assert page.text(f"#register-{field}-feedback"), field
