@@ -1,0 +1,48 @@
+"""Open database handles stay flat under a thread-per-request server (issue 16 point 25)."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_DATABASE_URL
+
+REQUESTS = 2000
+CLIENTS = 16
+
+
+def _open_handles(db_file: Path) -> int:
+    """File descriptors of this process open on the SQLite file or its -wal/-shm companions."""
+    names = {str(db_file), f"{db_file}-wal", f"{db_file}-shm"}
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") in names:
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+def _get(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        response.read()
+        return response.status
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="counts handles on the SQLite file")
+def test_sqlite_handles_stay_flat_across_request_threads(app, live_server):
+    db_file = Path(app.config["DATABASE_URL"].split(":///", 1)[1]).resolve()
+    _get(f"{live_server}/health")
+    before = _open_handles(db_file)
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        statuses = list(pool.map(_get, [f"{live_server}/health"] * REQUESTS))
+    assert set(statuses) == {200}
+    # Werkzeug's threaded server starts a thread per request: at most one connection per
+    # concurrent request (plus the log's -wal/-shm handles) may stay open, never one per thread.
+    assert _open_handles(db_file) - before <= 3 * CLIENTS
+
