@@ -11,7 +11,7 @@ import api
 import dashboard
 from api import errors
 from db import connection, migrations
-from server import cli, security
+from server import cli, request_guards, security
 from server.config import Config, load_config
 from services import jobs, passwords
 
@@ -32,6 +32,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
     connection.init_app(app)
     errors.init_app(app)
+    request_guards.init_app(app)
     security.init_app(app)
     api.init_app(app)
     cli.init_app(app)
