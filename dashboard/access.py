@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
 import dash
 from dash import dcc
@@ -50,22 +50,17 @@ def login_url(next_path: str) -> str:
 
 
 def safe_next(next_path: str | None) -> str:
-    """`next_path` if it is a path on this site, else the home page."""
-    if next_path and _is_local_path(next_path) and _is_local_path(unquote(next_path)):
-        return next_path
-    return "/"
-
-
-def _is_local_path(path: str) -> bool:
-    # Browsers read a backslash as "/" and drop tabs and newlines, so "/<backslash>evil",
-    # "/<tab>/evil" and "/<newline>/evil" all become "//evil": another host. The check runs on the
-    # value and on its percent-decoded form, so an encoded bypass is refused too.
-    if not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return False
-    if any(ch.isspace() or not ch.isprintable() for ch in path):
-        return False
-    parts = urlsplit(path)
-    return not parts.scheme and not parts.netloc
+    """`next_path` if it can only be read as a path on this site, else the home page."""
+    if not next_path or not next_path.startswith("/"):
+        return "/"
+    # Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so "/\\evil",
+    # "/\t/evil" or "/%5Cevil" (once decoded) would lead to another host: refuse any of them.
+    if "\\" in next_path or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in next_path):
+        return "/"
+    parts = urlsplit(next_path)
+    if parts.scheme or parts.netloc or next_path.startswith("//"):
+        return "/"
+    return next_path
 
 
 def page(access: str, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -104,6 +104,16 @@ def init_app(app: Flask) -> None:
             database.close()
 
 
+def write_transaction():
+    """A transaction that holds the write lock from its start on SQLite (BEGIN IMMEDIATE), so that
+    a check and the write that depends on it cannot interleave with another writer's; on
+    PostgreSQL an ordinary one (lock the rows read with FOR UPDATE)."""
+    db = database.obj
+    if isinstance(db, peewee.SqliteDatabase):
+        return db.atomic(lock_type="IMMEDIATE")
+    return db.atomic()
+
+
 def is_database_up() -> bool:
     """True when a trivial query succeeds."""
     try:

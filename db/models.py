@@ -67,6 +67,20 @@ class User(BaseModel):
         return cls.get_or_none(field == login)
 
     @classmethod
+    def locked_for_update(cls, user_id: int) -> User | None:
+        """The user, its row locked until the transaction ends (PostgreSQL; SQLite locks the file)."""
+        query = cls.select().where(cls.id == user_id)
+        return (query.for_update() if database.obj.for_update else query).first()
+
+    @classmethod
+    def locked_active_admin_ids(cls) -> list[int]:
+        """Ids of the active administrators, their rows locked until the transaction ends."""
+        query = cls.select(cls.id).where((cls.role == "admin") & (cls.is_active == True)).order_by(cls.id)  # noqa: E712
+        if database.obj.for_update:
+            query = query.for_update()
+        return [row.id for row in query]
+
+    @classmethod
     def search(cls, text: str | None, role: str | None, page: int, per_page: int):
         """Users matching a name/email fragment and role, by username, with the total count."""
         query = cls.select()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 from modelling.levels import EXAM_LEVELS, RISK_LEVELS, Bands
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET = "development-only-secret-change-me-0123456789"
+SECRET_FILE_NAME = "secret_keys.json"
+# The development secret earlier versions shipped in this repository: anyone can sign with it.
+PUBLISHED_SECRETS = frozenset({"development-only-secret-change-me-0123456789"})
 SYNCHRONOUS_COMMIT_VALUES = ("on", "off", "local", "remote_write", "remote_apply")
 
 
@@ -23,6 +26,27 @@ def _env_bands(name: str, default: Bands) -> list[tuple[str, float]]:
     if not raw:
         return list(default)
     return [(str(label), float(lower)) for label, lower in json.loads(raw)]
+
+
+def instance_secrets(instance_dir: Path) -> dict[str, str]:
+    """This instance's random signing secrets, made once and kept in a file only its owner reads."""
+    path = instance_dir / SECRET_FILE_NAME
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        fresh = {name: secrets.token_urlsafe(48) for name in ("SECRET_KEY", "JWT_SECRET_KEY")}
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(fresh, handle)
+        # A hard link fails if another process made the file first: every process then reads
+        # the same secrets (two workers starting together must sign alike).
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    return json.loads(path.read_text())
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -46,8 +70,8 @@ class Config:
         # can lose the last fraction of a second of saves, never corrupt anything): the same
         # promise SQLite makes in WAL mode with synchronous=NORMAL. "on" waits for the disk.
         self.PG_SYNCHRONOUS_COMMIT = os.environ.get("PG_SYNCHRONOUS_COMMIT", "off")
-        self.SECRET_KEY = os.environ.get("SECRET_KEY") or self.default_secret()
-        self.JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or self.default_secret()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or self.default_secret("SECRET_KEY")
+        self.JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or self.default_secret("JWT_SECRET_KEY")
         self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_env_int("ACCESS_TOKEN_MINUTES", 30))
         self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_env_int("REFRESH_TOKEN_DAYS", 14))
         # Refresh the browser's access cookie when it has less than this left.
@@ -99,7 +123,7 @@ class Config:
     def default_database_url(self) -> str:
         return f"sqlite:///{self.INSTANCE_DIR / 'ssa.db'}"
 
-    def default_secret(self) -> str | None:
+    def default_secret(self, name: str) -> str | None:
         return None
 
     def default_cookie_secure(self) -> bool:
@@ -110,6 +134,11 @@ class Config:
 
     def validate(self) -> None:
         """Refuse to run with settings that are unsafe for this environment."""
+        published = [n for n in ("SECRET_KEY", "JWT_SECRET_KEY") if getattr(self, n) in PUBLISHED_SECRETS]
+        if published:
+            raise RuntimeError(
+                f"{' and '.join(published)} is a value published in this project's history; set a new one."
+            )
         if self.PG_SYNCHRONOUS_COMMIT not in SYNCHRONOUS_COMMIT_VALUES:
             raise RuntimeError(
                 f"PG_SYNCHRONOUS_COMMIT must be one of {', '.join(SYNCHRONOUS_COMMIT_VALUES)}."
@@ -117,13 +146,13 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    """Zero-configuration local use: SQLite under instance/, fixed development secrets."""
+    """Zero-configuration local use: SQLite under instance/, random secrets kept in instance/."""
 
     ENV_NAME = "development"
     DEBUG = True
 
-    def default_secret(self) -> str:
-        return DEV_SECRET
+    def default_secret(self, name: str) -> str:
+        return instance_secrets(self.INSTANCE_DIR)[name]
 
     def default_cookie_secure(self) -> bool:
         return False
@@ -155,7 +184,7 @@ class ProductionConfig(Config):
         missing = [
             name
             for name in ("SECRET_KEY", "JWT_SECRET_KEY")
-            if not getattr(self, name) or getattr(self, name) == DEV_SECRET
+            if not getattr(self, name)
         ]
         if missing:
             raise RuntimeError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -25,6 +26,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     app.config["ENV_NAME"] = config.ENV_NAME
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    warn_if_development_outside_cli(config)
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
@@ -48,3 +50,15 @@ def create_app(config: Config | str | None = None) -> Flask:
         with app.app_context():
             migrations.upgrade()
     return app
+
+
+def warn_if_development_outside_cli(config: Config) -> None:
+    """Log loudly when a server runs the development settings without being started for development."""
+    started_for_development = (
+        os.environ.get("FLASK_RUN_FROM_CLI") == "true" or os.environ.get("SSA_DEVELOPMENT_SERVER") == "1"
+    )
+    if config.ENV_NAME == "development" and not started_for_development:
+        logging.getLogger("ssa").warning(
+            "Running the DEVELOPMENT configuration (APP_ENV is not set): debug settings, cookies "
+            "without Secure, auto-migration. Set APP_ENV=production with real secrets for a deployment."
+        )

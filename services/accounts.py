@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import current_app
 
-from db.connection import database
+from db.connection import database, write_transaction
 from db.models import ROLES, Activity, User, utcnow
 from services import passwords
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
@@ -222,14 +222,37 @@ def update_user(
     is_active: bool | None = None,
     ip: str | None = None,
 ) -> User:
-    """An administrator changes another user's role or active flag."""
-    user = get_user(user_id)
+    """An administrator changes another user's role or active flag; the last active administrator
+    stays one, and a deactivated user's sessions end for good."""
     if role is not None and role not in ROLES:
         raise InvalidInput(
             "Please correct the highlighted field.", {"role": f"Must be one of {', '.join(ROLES)}."}
         )
-    if user.id == admin.id and (role == "student" or is_active is False):
+    if user_id == admin.id and (role == "student" or is_active is False):
         raise Conflict("You cannot remove your own administrator access or deactivate yourself.")
+    # One transaction with the administrators' rows locked: two admins removing each other at the
+    # same moment are serialised, and the second sees that it would leave none.
+    with write_transaction():
+        # Administrators' rows first, in id order, then the target: every such change takes its
+        # locks in the same order, so two of them wait for each other instead of deadlocking.
+        active_admins = User.locked_active_admin_ids()
+        user = User.locked_for_update(user_id)
+        if user is None:
+            raise NotFound("No such user.")
+        was_active_admin = user.is_admin and user.is_active
+        changes = _apply_user_changes(user, role, is_active)
+        if not changes:
+            return user
+        if was_active_admin and not (user.is_admin and user.is_active):
+            _keep_an_active_admin(active_admins, user.id)
+        user.save()
+        Activity.record("user_update", admin, ip, target=user.username, **changes)
+        Activity.record("account_changed_by_admin", user, ip, by=admin.username, **changes)
+    return user
+
+
+def _apply_user_changes(user: User, role: str | None, is_active: bool | None) -> dict[str, Any]:
+    """Set the changed fields on `user` (not saved) and return them."""
     changes: dict[str, Any] = {}
     if role is not None and role != user.role:
         user.role = role
@@ -237,12 +260,17 @@ def update_user(
     if is_active is not None and is_active != user.is_active:
         user.is_active = is_active
         changes["is_active"] = is_active
-    if changes:
-        with database.atomic():
-            user.save()
-            Activity.record("user_update", admin, ip, target=user.username, **changes)
-            Activity.record("account_changed_by_admin", user, ip, by=admin.username, **changes)
-    return user
+        if not is_active:
+            # Every token carries the epoch it was issued in: reactivation does not revive them.
+            user.token_epoch += 1
+    return changes
+
+
+def _keep_an_active_admin(active_admins: list[int], removed_id: int) -> None:
+    """Refuse a change that would leave no active administrator."""
+    remaining = [i for i in active_admins if i != removed_id]
+    if not remaining:
+        raise Conflict("This is the last active administrator; make another user an administrator first.")
 
 
 def user_activity_page(admin: User, user_id: int, page: int = 1, per_page: int = 20) -> Page:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import stat
+import time
+
+import jwt
 import pytest
 
-from server.config import DEV_SECRET, load_config
+from server.config import PUBLISHED_SECRETS, load_config
+
+OLD_DEVELOPMENT_SECRET = next(iter(PUBLISHED_SECRETS))
 
 
 @pytest.fixture
@@ -26,9 +33,9 @@ def test_development_needs_no_configuration(clean_env, tmp_path):
 def test_production_refuses_to_start_without_secrets(clean_env):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         load_config("production")
-    clean_env.setenv("SECRET_KEY", DEV_SECRET)
-    clean_env.setenv("JWT_SECRET_KEY", DEV_SECRET)
-    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+    clean_env.setenv("SECRET_KEY", OLD_DEVELOPMENT_SECRET)
+    clean_env.setenv("JWT_SECRET_KEY", OLD_DEVELOPMENT_SECRET)
+    with pytest.raises(RuntimeError, match="published"):
         load_config("production")
     clean_env.setenv("SECRET_KEY", "too-short")
     clean_env.setenv("JWT_SECRET_KEY", "x" * 40)
@@ -60,3 +67,48 @@ def test_an_unknown_synchronous_commit_setting_is_refused(clean_env):
     clean_env.setenv("PG_SYNCHRONOUS_COMMIT", "sometimes")
     with pytest.raises(RuntimeError, match="PG_SYNCHRONOUS_COMMIT"):
         load_config("development")
+
+
+def test_development_secrets_are_random_kept_private_and_stable(clean_env, tmp_path):
+    clean_env.setenv("INSTANCE_DIR", str(tmp_path / "one"))
+    first, again = load_config("development"), load_config("development")
+    clean_env.setenv("INSTANCE_DIR", str(tmp_path / "two"))
+    other = load_config("development")
+    secret_file = tmp_path / "one" / "secret_keys.json"
+    assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+    assert json.loads(secret_file.read_text())["JWT_SECRET_KEY"] == first.JWT_SECRET_KEY
+    assert (first.SECRET_KEY, first.JWT_SECRET_KEY) == (again.SECRET_KEY, again.JWT_SECRET_KEY)
+    assert first.JWT_SECRET_KEY != other.JWT_SECRET_KEY and first.SECRET_KEY != first.JWT_SECRET_KEY
+    assert len(first.JWT_SECRET_KEY) >= 32 and first.JWT_SECRET_KEY not in PUBLISHED_SECRETS
+
+
+def test_the_published_development_secret_is_refused_in_every_environment(clean_env):
+    clean_env.setenv("JWT_SECRET_KEY", OLD_DEVELOPMENT_SECRET)
+    for name in ("development", "testing"):
+        with pytest.raises(RuntimeError, match="published"):
+            load_config(name)
+
+
+def test_a_token_signed_with_the_old_repository_secret_is_refused(client, make_user):
+    admin = make_user("admin")
+    now = int(time.time())
+    claims = {"sub": str(admin.id), "type": "access", "jti": "x", "iat": now, "nbf": now,
+              "exp": now + 600, "epoch": 0}
+    forged = jwt.encode(claims, OLD_DEVELOPMENT_SECRET, "HS256")
+    response = client.get("/api/v1/users", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+
+
+def test_the_development_configuration_warns_when_not_started_for_development(clean_env, tmp_path, caplog):
+    from server.factory import warn_if_development_outside_cli
+
+    clean_env.setenv("INSTANCE_DIR", str(tmp_path))
+    clean_env.delenv("FLASK_RUN_FROM_CLI", raising=False)
+    clean_env.delenv("SSA_DEVELOPMENT_SERVER", raising=False)
+    config = load_config("development")
+    warn_if_development_outside_cli(config)
+    assert "DEVELOPMENT configuration" in caplog.text
+    caplog.clear()
+    clean_env.setenv("FLASK_RUN_FROM_CLI", "true")
+    warn_if_development_outside_cli(config)
+    assert "DEVELOPMENT" not in caplog.text

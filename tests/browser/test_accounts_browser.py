@@ -121,3 +121,15 @@ def test_pages_load_nothing_from_other_hosts(page, make_user, live_server):
         page.browser.wait_for_element("body")
         seen |= page.resource_hosts()
     assert seen == {live_server}, seen
+
+
+@pytest.mark.parametrize("encoded", ["/%5Cevil.example", "/%09/evil.example", "/%0A/evil.example"])
+def test_sign_in_never_leaves_the_app(page, make_user, encoded):
+    account = make_user()
+    page.open(f"/login?next={encoded}")
+    page.sign_in(account.username, PASSWORD)
+    page.wait_for_path("/")
+    # Already signed in: the login page sends the user on, still to this app only.
+    page.driver.get(page.base_url + f"/login?next={encoded}")
+    page.wait_for_path("/")
+    assert page.driver.current_url.startswith(page.base_url)
