@@ -85,7 +85,8 @@ class Config:
         self.JWT_CSRF_IN_COOKIES = True
         self.JWT_ACCESS_COOKIE_PATH = "/"
         self.JWT_REFRESH_COOKIE_PATH = "/api/v1/auth/"
-        self.JWT_SESSION_COOKIE = False
+        # Session cookies: without this flask-jwt-extended gives each cookie a one-year Max-Age.
+        self.JWT_SESSION_COOKIE = True
         self.SESSION_COOKIE_SECURE = self.JWT_COOKIE_SECURE
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,7 +12,7 @@ import api
 import dashboard
 from api import errors
 from db import connection, migrations
-from server import cli, request_guards, security
+from server import cli, headers, request_guards, security
 from server.config import Config, load_config
 from services import jobs, passwords
 
@@ -44,7 +44,8 @@ def create_app(config: Config | str | None = None) -> Flask:
         init_celery(app)
     else:
         jobs.init_app(app)
-    dashboard.init_app(app)
+    dash_app = dashboard.init_app(app)
+    headers.init_app(app, dash_app.csp_hashes)
 
     if app.config["AUTO_MIGRATE"]:
         with app.app_context():
