@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
 import pytest
 
 EXPECTED = {
@@ -44,3 +52,36 @@ def test_access_cookie_has_no_long_max_age(client, make_user):
     cookies = response.headers.getlist("Set-Cookie")
     access = next(c for c in cookies if c.startswith("access_token_cookie="))
     assert "Max-Age" not in access and "Expires" not in access, access
+
+
+def test_gunicorn_serves_the_headers_without_naming_itself(app):
+    """The production server: security headers present, no `Server: gunicorn`."""
+    root = Path(__file__).resolve().parents[1]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "APP_ENV": "testing", "AUTO_MIGRATE": "0", "PYTHONPATH": str(root)}
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    server = subprocess.Popen(
+        [gunicorn, "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as response:
+                    headers = response.headers
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "gunicorn" not in headers.get("Server", "").lower()
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
