@@ -78,7 +78,13 @@ def accepts_upload() -> bool:
     operation = getattr(view, "openapi_operation", None)
     if operation is not None and operation.raw_body:
         return True
-    if request.path in DASH_CALLBACK_PATHS:
+    small = (
+        request.content_length is not None
+        and request.content_length <= current_app.config["MAX_CONTENT_LENGTH"]
+    )
+    if request.path in DASH_CALLBACK_PATHS and not small:
+        # Only a large callback body costs the cookie check here (the dashboard's guard checks
+        # every callback's cookie anyway).
         from dashboard.access import signed_in_user
 
         return signed_in_user() is not None

@@ -163,3 +163,23 @@ def test_upload_endpoints_keep_the_upload_limit(app, client, make_user, bearer):
     )
     # No active model here: 503 is the answer once the body has been accepted.
     assert response.status_code not in (413, 500), response.get_data(as_text=True)[:300]
+
+
+def test_dash_callbacks_get_the_upload_limit_only_when_signed_in(app, client, make_user):
+    padding = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1000)  # as a dcc.Upload file would be
+    body = {
+        "output": "shell-navbar.children",
+        "outputs": {"id": "shell-navbar", "property": "children"},
+        "inputs": [
+            {"id": "shell-url", "property": "pathname", "value": "/about"},
+            {"id": "shell-refresh", "property": "data", "value": 0},
+        ],
+        "changedPropIds": ["shell-url.pathname"],
+        "state": [],
+        "padding": padding,
+    }
+    assert_error(client.post("/_dash-update-component", json=body), 413)
+    client.post("/api/v1/auth/login", json=make_user().login_json())
+    csrf = client.get_cookie("csrf_access_token").value
+    response = client.post("/_dash-update-component", json=body, headers={"X-CSRF-TOKEN": csrf})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
