@@ -29,7 +29,9 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 @bp.post("/register")
-@operation(auth="public", body=RegisterIn, response=RegisterOut, status=201, errors=(409,), tags=("auth",))
+@operation(
+    auth="public", body=RegisterIn, response=RegisterOut, status=201, errors=(409, 429), tags=("auth",)
+)
 def register(body: RegisterIn):
     """Create a student account."""
     user = accounts.register(body.username, body.email, body.password, body.full_name, ip=client_ip())

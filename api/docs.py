@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, send_from_directory
-from swagger_ui_bundle import swagger_ui_path
 
 from api.contract import operation
 from api.openapi import build_openapi
 
 bp = Blueprint("docs", __name__)
+# Swagger UI 5 (it reads OpenAPI 3.1; the 4.x of the swagger-ui-bundle package does not), vendored
+# from the npm package swagger-ui-dist: see docs_assets/README.md.
+ASSETS = Path(__file__).parent / "docs_assets"
 
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Student Success Analytics API</title>
@@ -47,5 +49,5 @@ def docs_init() -> Response:
 
 @bp.get("/api/docs/assets/<path:filename>")
 def docs_assets(filename: str) -> Response:
-    """Swagger UI's own files, from the installed swagger-ui-bundle package."""
-    return send_from_directory(Path(swagger_ui_path), filename)
+    """Swagger UI's own files, served from this package."""
+    return send_from_directory(ASSETS, filename)

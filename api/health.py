@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, jsonify
 
 from api.contract import operation
 from api.schemas.health import HealthOut
-from db.connection import is_database_up
-from services.health import model_status
+from server.security import caller_is_admin
+from services.health import report
 
 bp = Blueprint("health", __name__, url_prefix="/health")
 
@@ -15,11 +15,9 @@ bp = Blueprint("health", __name__, url_prefix="/health")
 @bp.get("")
 @operation(auth="public", response=HealthOut, errors=(503,), tags=("health",))
 def health():
-    """Whether the database answers and which model version serves each task."""
-    database_up = is_database_up()
-    payload = {
-        "status": "ok" if database_up else "degraded",
-        "database": "up" if database_up else "down",
-        "models": model_status() if database_up else {},
-    }
-    return payload, 200 if database_up else 503
+    """Whether the database answers; for administrators also which model version serves each task."""
+    payload, database_up = report(caller_is_admin())
+    # A Response of its own: the public answer leaves `models` out rather than sending null.
+    response = jsonify(payload)
+    response.status_code = 200 if database_up else 503
+    return response

@@ -21,7 +21,7 @@ jobs_bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 @operation(response=ModelsOut, tags=("models",))
 def list_models():
     """Every version per task with its cross-validated metrics, and which one serves."""
-    rows = models.versions()
+    rows = models.versions_shown_to(current_user.is_admin)
     return {
         "versions": {task: [row for row in rows if row.task == task] for task in TASKS},
         "active": {

@@ -85,8 +85,10 @@ class User(BaseModel):
         """Users matching a name/email fragment and role, by username, with the total count."""
         query = cls.select()
         if text:
-            pattern = f"%{text.strip().lower()}%"
-            query = query.where((cls.username**pattern) | (cls.email**pattern) | (cls.full_name**pattern))
+            # contains() escapes % and _ so they match only themselves, on both stores.
+            fragment = text.strip().lower()
+            matches = [field.contains(fragment) for field in (cls.username, cls.email, cls.full_name)]
+            query = query.where(matches[0] | matches[1] | matches[2])
         if role:
             query = query.where(cls.role == role)
         total = query.count()
@@ -146,11 +148,30 @@ class Activity(BaseModel):
         return query.count()
 
     @classmethod
-    def last_success(cls, user: User) -> datetime | None:
-        """When the user last signed in successfully."""
+    def unknown_logins_failed_since(cls, since: datetime, ip: str) -> list[str]:
+        """The names tried from `ip` since `since` that matched no account."""
+        query = cls.select(cls.detail).where(
+            (cls.action == "login_failed")
+            & (cls.created_at >= since)
+            & (cls.ip_address == ip)
+            & cls.user.is_null()
+        )
+        return [str(row.detail.get("login", "")) for row in query]
+
+    @classmethod
+    def count_since(cls, actions: list[str], since: datetime, ip: str) -> int:
+        """Entries with one of `actions` from `ip` since `since`."""
+        query = cls.select().where(
+            cls.action.in_(actions) & (cls.created_at >= since) & (cls.ip_address == ip)
+        )
+        return query.count()
+
+    @classmethod
+    def last_success(cls, user: User, ip: str) -> datetime | None:
+        """When the user last signed in successfully from `ip`."""
         row = (
             cls.select(cls.created_at)
-            .where((cls.user == user) & (cls.action == "login"))
+            .where((cls.user == user) & (cls.action == "login") & (cls.ip_address == ip))
             .order_by(cls.created_at.desc())
             .first()
         )
@@ -407,6 +428,12 @@ class Job(BaseModel):
     class Meta:
         table_name = "jobs"
         indexes = ((("status", "created_at"), False),)
+
+    @classmethod
+    def newest_unfinished(cls, kind: str) -> Job | None:
+        """The newest job of this kind still queued or running, or None."""
+        query = cls.select().where((cls.kind == kind) & cls.status.in_(("queued", "running")))
+        return query.order_by(cls.created_at.desc(), cls.id.desc()).first()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -197,11 +197,11 @@ class TaskSchema:
                 continue
             raw = frame[f.name]
             if isinstance(f, NumericField):
-                if pd.api.types.is_numeric_dtype(raw):
+                if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
                     numbers = raw.to_numpy(dtype=float)
                     missing = np.isnan(numbers)
                 else:
-                    numbers = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+                    numbers = _column_numbers(raw)
                     missing = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
                 flag(missing, f"{f.name}: required")
                 flag(~missing & np.isnan(numbers), f"{f.name}: not a number")
@@ -248,16 +248,36 @@ def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
+# A number as a person writes it: ASCII digits with an optional sign, decimal point and exponent.
+# Python's float() also reads "1_0" as 10, "nan", "infinity" and non-ASCII digits.
+NUMBER_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def parse_number(value: Any) -> float | None:
+    """`value` as a finite number, or None when it is not one (a boolean or "1_0" is not)."""
+    numeric = isinstance(value, int | float | np.integer | np.floating)
+    plain_text = isinstance(value, str) and NUMBER_TEXT.fullmatch(value.strip()) is not None
+    if isinstance(value, bool | np.bool_) or not (numeric or plain_text):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _column_numbers(raw: pd.Series) -> np.ndarray:
+    """A text column as numbers, NaN where a cell is not a number by `parse_number`'s rule."""
+    if pd.api.types.is_bool_dtype(raw):
+        return np.full(len(raw), np.nan)
+    text = raw.astype("string").str.strip()
+    plain = text.str.fullmatch(NUMBER_TEXT.pattern).fillna(False).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(text.where(plain), errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isfinite(numbers), numbers, np.nan)
+
+
 def _check_number(f: NumericField, value: Any) -> tuple[str | None, float | None]:
     if _is_missing(value):
         return "Required.", None
-    if isinstance(value, bool):
-        return "Must be a number.", None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "Must be a number.", None
-    if math.isnan(number) or math.isinf(number):
+    number = parse_number(value)
+    if number is None:
         return "Must be a number.", None
     if not f.minimum <= number <= f.maximum:
         return (

@@ -13,14 +13,14 @@ from db import migrations
 from db.models import ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
-from modelling.predict import predictor_for_version
+from modelling.predict import NoActiveModel, predictor_for_version
 from modelling.registry import RegistryError
-from services import accounts, models
+from services import accounts, demo, models
 from services.errors import ServiceError
 
 DEMO_USERS = [
-    ("demo-admin", "admin@demo.local", "demo-admin-pass", "Demo Administrator", "admin"),
-    ("demo-student", "student@demo.local", "demo-student-pass", "Demo Student", "student"),
+    ("demo-admin", "admin@demo.local", "violet-harbour-71", "Demo Administrator", "admin"),
+    ("demo-student", "student@demo.local", "amber-lantern-52", "Demo Student", "student"),
 ]
 
 
@@ -72,7 +72,7 @@ def create_user(username: str, email: str, password: str, role: str, full_name: 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Create a demo admin and a demo student (development only) and print their credentials."""
+    """Create a demo admin, a demo student and the demo cohort (development only); print the logins."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("seed-demo is for development only; use create-user.")
     migrations.upgrade()
@@ -83,6 +83,24 @@ def seed_demo() -> None:
         else:
             state = "exists"
         click.echo(f"  {role:<8} username: {username:<13} password: {password}   ({state})")
+    try:
+        added = demo.seed_cohort()
+    except NoActiveModel as exc:
+        click.echo(f"  No demo cohort: {exc} (run ensure-models first).")
+        return
+    if added:
+        click.echo(f"  demo cohort: {added} saved predictions of {demo.COHORT_SIZE} students (created)")
+    else:
+        click.echo("  demo cohort: exists")
+    click.echo("  Remove the demo cohort with: flask --app wsgi remove-demo")
+
+
+@click.command("remove-demo")
+@with_appcontext
+def remove_demo() -> None:
+    """Delete the demo cohort (the demo-cohort account and its saved predictions), nothing else."""
+    removed = demo.remove_cohort()
+    click.echo(f"Removed the demo cohort: {removed} saved predictions.")
 
 
 TASK = click.Choice(["exam-score", "dropout"])
@@ -239,6 +257,7 @@ def init_app(app: Flask) -> None:
         db_upgrade,
         create_user,
         seed_demo,
+        remove_demo,
         make_data,
         train,
         ensure_models,

@@ -96,10 +96,16 @@ class Config:
         self.MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_MB", 200) * 1024 * 1024
         # Batch scoring reads uploads in blocks of this size (memory stays flat for any file size).
         self.BATCH_BLOCK_KB = _env_int("BATCH_BLOCK_KB", 4096)
-        # Sign-in throttling: failures allowed in the window, per account and per address.
+        # Sign-in throttling: failures allowed in the window for one name from one address, and for
+        # one address overall; the owner signing in from another address is never held back.
         self.LOGIN_WINDOW = timedelta(minutes=_env_int("LOGIN_WINDOW_MINUTES", 15))
-        self.LOGIN_MAX_FAILURES_PER_ACCOUNT = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        self.LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS", 5)
         self.LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+        # Registration throttling per address: attempts that reach the store, and of those the ones
+        # answered "taken" (which tell whether an account exists, so they are limited harder).
+        self.REGISTER_WINDOW = timedelta(minutes=_env_int("REGISTER_WINDOW_MINUTES", 60))
+        self.REGISTER_MAX_PER_ADDRESS = _env_int("REGISTER_MAX_PER_ADDRESS", 20)
+        self.REGISTER_MAX_TAKEN_PER_ADDRESS = _env_int("REGISTER_MAX_TAKEN_PER_ADDRESS", 5)
         # argon2id cost; lowered only for the test suite.
         self.ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_KIB", 65536)
@@ -120,6 +126,8 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.JOB_WORKERS = _env_int("JOB_WORKERS", 1)
         self.JOB_STALE_MINUTES = _env_int("JOB_STALE_MINUTES", 30)
+        # Every serving process deletes expired token revocations this often.
+        self.PURGE_INTERVAL_SECONDS = _env_int("PURGE_INTERVAL_SECONDS", 3600)
 
     def default_database_url(self) -> str:
         return f"sqlite:///{self.INSTANCE_DIR / 'ssa.db'}"

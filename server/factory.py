@@ -12,7 +12,7 @@ import api
 import dashboard
 from api import errors
 from db import connection, migrations
-from server import cli, headers, request_guards, security
+from server import cli, headers, housekeeping, request_guards, security
 from server.config import Config, load_config
 from services import jobs, passwords
 
@@ -36,6 +36,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     errors.init_app(app)
     request_guards.init_app(app)
     security.init_app(app)
+    housekeeping.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     if app.config["REDIS_URL"]:

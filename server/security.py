@@ -9,12 +9,15 @@ from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
+    get_current_user,
     get_jwt,
     set_access_cookies,
     set_refresh_cookies,
     unset_jwt_cookies,
+    verify_jwt_in_request,
 )
-from flask_jwt_extended.exceptions import CSRFError
+from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
+from jwt import PyJWTError
 
 from api.errors import error_response
 from db.models import RevokedToken, User, utcnow
@@ -66,13 +69,14 @@ def load_user(_header: dict, payload: dict) -> User | None:
 
 
 @jwt.unauthorized_loader
-def missing_token(reason: str) -> Response:
-    return error_response(401, "unauthenticated", f"Sign in first ({reason}).")
+def missing_token(_reason: str) -> Response:
+    # Fixed messages: the library's reason (or a decoder's) tells an attacker how a token is read.
+    return error_response(401, "unauthenticated", "Sign in first: no session token was sent.")
 
 
 @jwt.invalid_token_loader
-def invalid_token(reason: str) -> Response:
-    return error_response(401, "invalid_token", f"The token is not valid ({reason}).")
+def invalid_token(_reason: str) -> Response:
+    return error_response(401, "invalid_token", "The token is not valid. Sign in again.")
 
 
 @jwt.expired_token_loader
@@ -154,6 +158,17 @@ def refresh_expiring_access_cookie(response: Response) -> Response:
     if expires - datetime.now(UTC) < window:
         set_access_cookies(response, issue_access_token(user))
     return response
+
+
+def caller_is_admin() -> bool:
+    """True when the request carries a valid token (header or cookie) of an active administrator;
+    any missing or bad token just means "not an administrator" on public endpoints."""
+    try:
+        verify_jwt_in_request(optional=True)
+    except (JWTExtendedException, PyJWTError):
+        return False
+    user = get_current_user()
+    return user is not None and user.is_admin
 
 
 def client_ip() -> str | None:

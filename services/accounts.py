@@ -7,12 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-
 from db.connection import database, write_transaction
 from db.models import ROLES, Activity, User, utcnow
-from services import passwords
-from services.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
+from services import passwords, throttle
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -75,7 +73,7 @@ def register(
         email = _clean_email(email)
     except InvalidInput as exc:
         problems.update(exc.fields)
-    policy = passwords.policy_problem(password, username)
+    policy = passwords.policy_problem(password, username, email, full_name)
     if policy:
         problems["password"] = policy
     if role not in ROLES:
@@ -83,47 +81,46 @@ def register(
     if problems:
         raise InvalidInput("Please correct the highlighted fields.", problems)
     full_name = _clean_full_name(full_name)
+    throttle.check_registration(ip)
     with database.atomic():
-        taken = {}
-        if User.select().where(User.username == username).exists():
-            taken["username"] = "This username is taken."
-        if _email_taken(email):
-            taken["email"] = "An account with this email exists."
-        if taken:
-            raise Conflict("An account with these details already exists.", taken)
-        user = User.create(
-            username=username,
-            email=email,
-            full_name=full_name,
-            role=role,
-            password_hash=passwords.hash_password(password),
-        )
-        Activity.record("register", user, ip)
+        taken = _taken_fields(username, email)
+        if not taken:
+            user = _create_user(username, email, password, full_name, role, ip)
+    if taken:
+        # Logged so that probing for existing accounts is throttled (services/throttle.py).
+        Activity.record("register_taken", None, ip, fields=sorted(taken))
+        raise Conflict("An account with these details already exists.", taken)
     return user
 
 
-def _check_throttle(user: User | None, ip: str | None) -> None:
-    config = current_app.config
-    window = config["LOGIN_WINDOW"]
-    since = utcnow() - window
-    retry_after = int(window.total_seconds())
-    if ip and Activity.failures_since(since, ip=ip) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
-        raise RateLimited("Too many failed sign-ins from this address. Try again later.", retry_after)
-    if user is not None:
-        last_ok = Activity.last_success(user)
-        account_since = max(since, last_ok) if last_ok else since
-        failures = Activity.failures_since(account_since, user=user)
-        if failures >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
-            raise RateLimited("Too many failed sign-ins for this account. Try again later.", retry_after)
+def _taken_fields(username: str, email: str) -> dict[str, str]:
+    taken = {}
+    if User.select().where(User.username == username).exists():
+        taken["username"] = "This username is taken."
+    if _email_taken(email):
+        taken["email"] = "An account with this email exists."
+    return taken
+
+
+def _create_user(username: str, email: str, password: str, full_name: str, role: str, ip) -> User:
+    user = User.create(
+        username=username,
+        email=email,
+        full_name=full_name,
+        role=role,
+        password_hash=passwords.hash_password(password),
+    )
+    Activity.record("register", user, ip)
+    return user
 
 
 def authenticate(login: str, password: str, *, ip: str | None = None) -> User:
     """The active user with these credentials; failures are logged and throttled."""
     user = User.by_login(login or "")
-    _check_throttle(user, ip)
+    throttle.check_sign_in(user, login or "", ip)
     if user is None:
         passwords.burn_time(password)
-        Activity.record("login_failed", None, ip, login=(login or "")[:64], reason="unknown")
+        Activity.record("login_failed", None, ip, login=throttle.login_key(login or ""), reason="unknown")
         raise Unauthenticated("Wrong username or password.", code="invalid_credentials")
     if not passwords.verify_password(user.password_hash, password):
         Activity.record("login_failed", user, ip, reason="password")
@@ -178,7 +175,7 @@ def change_password(user: User, current_password: str, new_password: str, *, ip:
         raise InvalidInput(
             "The current password is wrong.", {"current_password": "This is not your current password."}
         )
-    problem = passwords.policy_problem(new_password, user.username)
+    problem = passwords.policy_problem(new_password, user.username, user.email, user.full_name)
     if problem:
         raise InvalidInput("Please choose another password.", {"new_password": problem})
     if current_password == new_password:

@@ -88,6 +88,18 @@ def versions(task: str | None = None) -> list[ModelVersion]:
     return list(ModelVersion.for_task(task))
 
 
+def versions_shown_to(is_admin: bool) -> list[ModelVersion]:
+    """Every version for the models listing; non-administrators see no server paths (only the
+    data file's name) and no library versions, which would point an attacker at known flaws."""
+    rows = versions()
+    if not is_admin:
+        for row in rows:
+            # Fresh rows of this query only, never saved: the stored values stay whole.
+            row.data_source = Path(row.data_source).name
+            row.library_versions = None
+    return rows
+
+
 def active_predictor(task: str) -> Predictor:
     """The predictor of the task's active version."""
     return predictor_for(check_task(task), artifacts_root())
@@ -144,6 +156,11 @@ def start_training(
         "ip": ip,
     }
     return jobs.create("train", params, user)
+
+
+def training_in_progress() -> Job | None:
+    """The newest training job still queued or running (a page opened later shows its progress)."""
+    return Job.newest_unfinished("train")
 
 
 @jobs.handler("train")

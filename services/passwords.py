@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+# zxcvbn's 0-4 scale; 3 means "safely unguessable" against an online attack on a slow hash.
+MIN_SCORE = 3
 
 _hasher = PasswordHasher()
 
@@ -35,17 +38,26 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def policy_problem(password: str, username: str) -> str | None:
-    """Why `password` is not acceptable for `username`, or None."""
+def policy_problem(password: str, username: str, *others: str) -> str | None:
+    """Why `password` is not acceptable for `username` (and its email or name), or None."""
     if len(password) < MIN_LENGTH:
         return f"Use at least {MIN_LENGTH} characters."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
     if password.strip().lower() == username.strip().lower():
         return "The password must not be the username."
-    if len(set(password)) < 3:
-        return "Use a password with more than two different characters."
-    return None
+    return strength_problem(password, [username, *others])
+
+
+def strength_problem(password: str, personal: list[str]) -> str | None:
+    """zxcvbn's reason when `password` is too easy to guess (words from `personal` count as known)."""
+    result = zxcvbn(password, user_inputs=[word for word in personal if word])
+    if result["score"] >= MIN_SCORE:
+        return None
+    feedback = result["feedback"]
+    reasons = [feedback["warning"], *feedback["suggestions"]]
+    advice = " ".join(reason for reason in reasons if reason)
+    return f"This password is too easy to guess. {advice}".strip()
 
 
 _dummy_hash: str | None = None

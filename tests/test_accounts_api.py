@@ -104,33 +104,73 @@ def test_wrong_password_and_unknown_user_look_the_same(client, make_user, app):
     assert "login_failed" in _actions(app, account.username)
 
 
-def test_login_is_throttled_per_account(client, make_user, app):
+ATTACKER = {"REMOTE_ADDR": "203.0.113.9"}
+OWNER = {"REMOTE_ADDR": "198.51.100.4"}
+
+
+def _sign_in(client, username: str, password: str, address: dict):
+    return client.post(
+        "/api/v1/auth/login", json={"username": username, "password": password}, environ_base=address
+    )
+
+
+def test_guessing_from_one_address_does_not_lock_the_owner_out(client, make_user, app):
     account = make_user()
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS"]
     for _ in range(limit):
-        assert (
-            client.post(
-                "/api/v1/auth/login", json={"username": account.username, "password": "bad-guess-1"}
-            ).status_code
-            == 401
-        )
-    blocked = client.post("/api/v1/auth/login", json=account.login_json())
+        assert _sign_in(client, account.username, "bad-guess-1", ATTACKER).status_code == 401
+    blocked = _sign_in(client, account.username, PASSWORD, ATTACKER)
     assert_error(blocked, 429, "rate_limited")
     assert int(blocked.headers["Retry-After"]) > 0
-    other = make_user()
-    assert client.post("/api/v1/auth/login", json=other.login_json()).status_code == 200
+    assert _sign_in(client, account.username, PASSWORD, OWNER).status_code == 200
+    assert _sign_in(client, account.username, "bad-guess-2", OWNER).status_code == 401
+    assert _sign_in(client, account.username, PASSWORD, ATTACKER).status_code == 429
+
+
+def test_known_and_unknown_names_get_the_same_answers_also_once_throttled(client, make_user, app):
+    account = make_user()
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS"]
+    for _ in range(limit + 2):
+        known = _sign_in(client, account.username, "bad-guess-1", ATTACKER)
+        unknown = _sign_in(client, "ghost-of-nobody", "bad-guess-1", ATTACKER)
+        assert known.status_code == unknown.status_code
+        assert known.get_json() == unknown.get_json()
+        assert known.headers.get("Retry-After") == unknown.headers.get("Retry-After")
+    assert known.status_code == 429
 
 
 def test_login_is_throttled_per_address(client, make_user, app):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     for i in range(limit):
-        client.post("/api/v1/auth/login", json={"username": f"nobody{i}", "password": "guess-guess"})
+        _sign_in(client, f"nobody{i}", "guess-guess", ATTACKER)
     account = make_user()
-    assert_error(client.post("/api/v1/auth/login", json=account.login_json()), 429)
-    elsewhere = client.post(
-        "/api/v1/auth/login", json=account.login_json(), environ_base={"REMOTE_ADDR": "10.9.8.7"}
-    )
-    assert elsewhere.status_code == 200
+    assert_error(_sign_in(client, account.username, PASSWORD, ATTACKER), 429)
+    assert _sign_in(client, account.username, PASSWORD, OWNER).status_code == 200
+
+
+def test_registration_probes_are_throttled_per_address(client, make_user, app):
+    existing = make_user()
+    limit = app.config["REGISTER_MAX_TAKEN_PER_ADDRESS"]
+    for i in range(limit):
+        probe = {"username": f"prober{i}", "email": existing.email, "password": PASSWORD}
+        response = client.post("/api/v1/auth/register", json=probe, environ_base=ATTACKER)
+        assert_error(response, 409, "conflict")
+    probe = {"username": "prober-last", "email": existing.email, "password": PASSWORD}
+    blocked = client.post("/api/v1/auth/register", json=probe, environ_base=ATTACKER)
+    assert_error(blocked, 429, "rate_limited")
+    assert "email" not in blocked.get_data(as_text=True).lower().replace("registrations", "")
+    fresh = {"username": "newcomer", "email": "newcomer@example.org", "password": PASSWORD}
+    assert client.post("/api/v1/auth/register", json=fresh, environ_base=OWNER).status_code == 201
+
+
+def test_registrations_are_limited_per_address(client, app):
+    limit = app.config["REGISTER_MAX_PER_ADDRESS"]
+    for i in range(limit):
+        body = {"username": f"signup{i}", "email": f"signup{i}@example.org", "password": PASSWORD}
+        assert client.post("/api/v1/auth/register", json=body, environ_base=ATTACKER).status_code == 201
+    body = {"username": "signup-extra", "email": "extra@example.org", "password": PASSWORD}
+    assert_error(client.post("/api/v1/auth/register", json=body, environ_base=ATTACKER), 429)
+    assert client.post("/api/v1/auth/register", json=body, environ_base=OWNER).status_code == 201
 
 
 def test_refresh_gives_a_working_access_token(client, make_user, login):
@@ -273,6 +313,24 @@ def test_admin_lists_and_searches_users(client, make_user, bearer):
         u["username"] for u in client.get("/api/v1/users?role=student", headers=headers).json["items"]
     } == {"zoe", "yann"}
     assert_error(client.get("/api/v1/users?role=wizard", headers=headers), 422)
+
+
+def test_user_search_treats_like_wildcards_as_plain_characters(client, make_user, bearer):
+    admin = make_user("admin")
+    make_user(username="under_score")
+    make_user(username="plain")
+    headers = bearer(admin)
+
+    def found(q: str) -> list[str]:
+        response = client.get("/api/v1/users", query_string={"q": q}, headers=headers)
+        assert response.status_code == 200, response.json
+        return [u["username"] for u in response.json["items"]]
+
+    assert found("%") == []
+    assert found("_") == ["under_score"]
+    assert found("r_s") == ["under_score"]
+    assert found("p_ain") == []
+    assert found("\\") == []
 
 
 def test_admin_changes_role_and_deactivation_is_immediate(client, make_user, bearer, login, app):

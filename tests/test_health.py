@@ -13,8 +13,8 @@ UNREACHABLE = {
 }
 
 
-def test_health_ok(client):
-    response = client.get("/api/v1/health")
+def test_health_ok(client, make_user, bearer):
+    response = client.get("/api/v1/health", headers=bearer(make_user("admin")))
     assert response.status_code == 200
     assert response.json["status"] == "ok"
     assert response.json["database"] == "up"

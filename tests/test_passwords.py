@@ -7,6 +7,7 @@ import logging
 from db.connection import database
 from db.models import User
 from services import passwords
+from tests.helpers import assert_error
 
 SECRET = "Unmistakable-Secret-9731"
 NEW_SECRET = "Another-Unmistakable-8642"
@@ -49,3 +50,27 @@ def test_verify_and_policy():
     assert passwords.policy_problem("bobbybobby", "BobbyBobby")
     assert passwords.policy_problem("aaaaaaaaaa", "bob")
     assert passwords.policy_problem("good-password-1", "bob") is None
+
+
+def test_guessable_passwords_are_refused_with_the_reason():
+    for weak in ("password", "12345678", " " * 8, "qwertyuiop", "aaaaaaaaaa"):
+        problem = passwords.policy_problem(weak, "bob")
+        assert problem and problem.startswith("This password is too easy to guess."), (weak, problem)
+    assert "common password" in passwords.policy_problem("password", "bob")
+    # The account's own name and email count as known words.
+    assert passwords.policy_problem("ada-lovelace", "ada", "ada@example.org", "Ada Lovelace")
+
+
+def test_register_and_password_change_refuse_a_weak_password(client, make_user, bearer):
+    response = client.post(
+        "/api/v1/auth/register",
+        json={"username": "weakling", "email": "w@example.org", "password": "12345678"},
+    )
+    assert "too easy to guess" in assert_error(response, 422, "invalid")["fields"]["password"]
+    account = make_user()
+    response = client.post(
+        "/api/v1/me/password",
+        headers=bearer(account),
+        json={"current_password": account.password, "new_password": "password"},
+    )
+    assert "common password" in assert_error(response, 422)["fields"]["new_password"]

@@ -60,6 +60,23 @@ def test_every_wrong_field_is_named(client, make_user, bearer, active_models):
     )
 
 
+def test_true_and_underscored_digits_are_not_numbers(client, make_user, bearer, active_models):
+    headers = bearer(make_user())
+    for field, value in (("tutoring_sessions", True), ("hours_studied", "1_0"), ("attendance", "nan")):
+        response = client.post(
+            "/api/v1/predictions/exam-score", headers=headers, json={**GOOD_EXAM, field: value}
+        )
+        assert assert_error(response, 422, "invalid")["fields"] == {field: "Must be a number."}, field
+    response = client.post(
+        "/api/v1/predictions/dropout", headers=headers, json={**GOOD_DROPOUT, "video": True}
+    )
+    assert assert_error(response, 422)["fields"] == {"video": "Must be a number."}
+    plain = client.post(
+        "/api/v1/predictions/exam-score", headers=headers, json={**GOOD_EXAM, "attendance": "85"}
+    )
+    assert plain.status_code == 200, plain.json
+
+
 def test_malformed_and_wrong_type(client, make_user, bearer, active_models):
     headers = bearer(make_user())
     assert_error(

@@ -186,3 +186,34 @@ def test_categories_are_safe_as_bare_csv_cells():
                 assert not any(mark in category for mark in (",", '"', "\n", "\r")), category
                 assert not category.startswith(("=", "+", "-", "@", "\t")), category
                 assert "null" not in category.lower(), category
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("10", 10.0),
+        (" 10 ", 10.0),
+        ("1e1", 10.0),
+        ("+.5", 0.5),
+        ("1_0", None),
+        ("true", None),
+        ("nan", None),
+        ("infinity", None),
+        ("1e999", None),
+        ("\u0661\u0660", None),
+        ("0x10", None),
+    ],
+)
+def test_form_and_csv_agree_on_what_a_number_is(text, number):
+    _, problems = EXAM.validate_record({**GOOD_EXAM, "attendance": text})
+    clean, errors = EXAM.validate_frame(pd.DataFrame([{**GOOD_EXAM, "attendance": text}]).astype(str))
+    if number is None:
+        assert "number" in problems["attendance"]
+        assert "attendance: not a number" in errors[0]
+    else:
+        assert problems == {} and errors[0] == "" and clean.loc[0, "attendance"] == number
+
+
+def test_booleans_are_not_numbers_in_a_frame():
+    frame = pd.DataFrame([GOOD_DROPOUT]).assign(video=[True])
+    assert "video: not a number" in DROPOUT.validate_frame(frame)[1][0]

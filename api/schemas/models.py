@@ -21,9 +21,9 @@ class ModelVersionOut(BaseModel):
     metrics: dict[str, float]
     candidates: list[CandidateOut]
     rows: int
-    data_source: str
+    data_source: str = Field(description="For non-administrators only the data file's name.")
     data_fingerprint: str
-    library_versions: dict[str, str]
+    library_versions: dict[str, str] | None = Field(description="Administrators only (null for others).")
     is_active: bool
     created_at: UtcDateTime
     activated_at: UtcDateTime | None

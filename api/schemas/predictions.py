@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic_core import PydanticCustomError
 
 from api.schemas.common import StrictModel
-from modelling.schemas import DROPOUT, EXAM, CategoryField, TaskSchema
+from modelling.schemas import DROPOUT, EXAM, CategoryField, TaskSchema, parse_number
+
+
+def _plain_number(value: Any) -> Any:
+    """The number by the rule the form and batch CSV use; pydantic's own would take true or "1_0"."""
+    if value is None:
+        return value
+    number = parse_number(value)
+    if number is None:
+        raise PydanticCustomError("number", "Must be a number.")
+    return number
+
+
+PlainNumber = BeforeValidator(_plain_number)
 
 
 def _input_fields(schema: TaskSchema) -> dict[str, Any]:
@@ -24,7 +38,7 @@ def _input_fields(schema: TaskSchema) -> dict[str, Any]:
             number = int if f.integer else float
             unit = f" ({f.unit})" if f.unit else ""
             fields[f.name] = (
-                number,
+                Annotated[number, PlainNumber],
                 Field(
                     ge=f.minimum,
                     le=f.maximum,

@@ -214,9 +214,14 @@ def group_title(profile: dict[str, Any]) -> str:
     return "Predicted risk level" if profile["task"] == "dropout" else "Predicted level"
 
 
+NO_ROWS = "No rows in this cohort yet: saved predictions appear here (widen the filters, or save some)."
+
+
 def level_figure(profile: dict[str, Any]) -> Figure:
     """Rows per group (click a bar to filter every chart to it)."""
     groups = profile["groups"]
+    if not any(g["count"] for g in groups):
+        return empty_figure(f"{group_title(profile)} distribution", NO_ROWS)
     fig = Figure(
         trace(
             "bar",
@@ -336,6 +341,9 @@ def correlation_figure(profile: dict[str, Any]) -> Figure:
     """Pearson correlations of the numeric fields; click a cell to see that pair."""
     corr = profile["correlation"]
     labels = corr["labels"]
+    if (profile["analysed"] or 0) < 2:
+        # A correlation needs at least two rows; with fewer, any number drawn would be made up.
+        return empty_figure("Correlations (Pearson r)", "Correlations need at least two rows in this cohort.")
     fig = Figure(
         trace(
             "heatmap",

@@ -10,8 +10,9 @@ from dash import dcc, html
 POLL_MS = 700
 
 
-def job_progress(prefix: str) -> html.Div:
-    """Progress bar, status line, the polling interval and the job id store (ids start with `prefix`)."""
+def job_progress(prefix: str, job_id: int | None = None) -> html.Div:
+    """Progress bar, status line, the polling interval and the job id store (ids start with `prefix`);
+    given a `job_id` (a job already under way), it shows and polls that job from the start."""
     return html.Div(
         [
             dbc.Progress(
@@ -24,11 +25,11 @@ def job_progress(prefix: str) -> html.Div:
                 style={"height": "1.4rem"},
             ),
             html.Div(id=f"{prefix}-status", className="small text-muted mb-2", role="status"),
-            dcc.Interval(id=f"{prefix}-poll", interval=POLL_MS, disabled=True),
-            dcc.Store(id=f"{prefix}-job"),
+            dcc.Interval(id=f"{prefix}-poll", interval=POLL_MS, disabled=job_id is None),
+            dcc.Store(id=f"{prefix}-job", data=job_id),
         ],
         id=f"{prefix}-box",
-        hidden=True,
+        hidden=job_id is None,
     )
 
 

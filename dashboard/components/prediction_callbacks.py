@@ -45,11 +45,31 @@ def register(prefix: str, schema: TaskSchema) -> None:
         return [pf.NOT_GIVEN if values[name] is None else values[name] for name in schema.names]
 
     @callback(
+        Output(f"{prefix}-stale", "children"),
+        Output(f"{prefix}-result-area", "className"),
+        Output(f"{prefix}-save", "disabled", allow_duplicate=True),
+        *pf.field_inputs(prefix, schema),
+        State(f"{prefix}-last", "data"),
+        prevent_initial_call=True,
+    )
+    def mark_out_of_date(*raw_and_last):
+        *raw, last = raw_and_last
+        if not last:
+            raise PreventUpdate
+        clean, problems = schema.validate_record(pf.read_values(schema, raw))
+        if not problems and clean == last["values"]:
+            return None, "", no_update
+        # The shown result no longer matches the form: saving it now would store other inputs.
+        return pf.out_of_date_notice(), "result-stale", True
+
+    @callback(
         Output(f"{prefix}-result", "children"),
         Output(f"{prefix}-whatif", "children"),
         Output(f"{prefix}-last", "data"),
         Output(f"{prefix}-save", "disabled"),
         Output(f"{prefix}-save-status", "children"),
+        Output(f"{prefix}-stale", "children", allow_duplicate=True),
+        Output(f"{prefix}-result-area", "className", allow_duplicate=True),
         Input(f"{prefix}-submit", "n_clicks"),
         *pf.field_inputs(prefix, schema, State),
         prevent_initial_call=True,
@@ -61,10 +81,10 @@ def register(prefix: str, schema: TaskSchema) -> None:
             result = predictions.predict(task, values, user=signed_in_user(), ip=client_ip())
         except InvalidInput as exc:
             pf.notify(prefix, "Check the form", pf.problems_text(schema, exc.fields))
-            return (no_update,) * 5
+            return (no_update,) * 7
         except ServiceError as exc:
             pf.notify(prefix, "Prediction not available", exc.message)
-            return (no_update,) * 5
+            return (no_update,) * 7
         clean = schema.validate_record(values)[0]
         bands = predictions.bands_for(task)
         return (
@@ -73,6 +93,8 @@ def register(prefix: str, schema: TaskSchema) -> None:
             {"values": clean, "result": result},
             False,
             None,
+            None,
+            "",
         )
 
     @callback(

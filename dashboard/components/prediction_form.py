@@ -201,6 +201,15 @@ def check_outputs(prefix: str, schema: TaskSchema) -> list[Output]:
     return outputs
 
 
+def out_of_date_notice() -> dbc.Alert:
+    """What a result says once the form no longer holds the inputs it was predicted from."""
+    return dbc.Alert(
+        "The inputs changed since this prediction: press Predict to update it before saving.",
+        color="warning",
+        className="py-2 small mb-2",
+    )
+
+
 def read_values(schema: TaskSchema, raw: Sequence[Any]) -> dict[str, Any]:
     """Form values by field name ("Not given" as None)."""
     return {
@@ -608,7 +617,15 @@ def prediction_layout(
     result = dbc.Card(
         [
             dbc.CardHeader(html.H3(f"Predicted {task_name}", className="h6 mb-0")),
-            dbc.CardBody(dcc.Loading(html.Div(placeholder, id=f"{prefix}-result"), type="circle")),
+            dbc.CardBody(
+                [
+                    html.Div(id=f"{prefix}-stale", **{"aria-live": "polite"}),
+                    html.Div(
+                        dcc.Loading(html.Div(placeholder, id=f"{prefix}-result"), type="circle"),
+                        id=f"{prefix}-result-area",
+                    ),
+                ]
+            ),
         ],
         className="mb-3",
     )

@@ -271,7 +271,8 @@ def load_profile(task, source, groups, date_from, date_to, category_values, rang
     elif profile["rows"] == 0:
         message = alert(
             "No stored predictions of this task yet: choose the training data as the source, or save "
-            "predictions (or batch-score a file with saving on) first.",
+            "predictions (or batch-score a file with saving on) first; for a demo cohort run "
+            "flask --app wsgi seed-demo.",
             "info",
         )
     return profile, raw, message

@@ -65,16 +65,17 @@ def layout(user, **_query):
         [
             dbc.Col(
                 [
-                    dbc.Label("Probability threshold (0–1)", html_for="at-risk-threshold"),
+                    dbc.Label("Risk threshold (%)", html_for="at-risk-threshold"),
                     dbc.Input(
                         id="at-risk-threshold",
                         type="number",
                         min=0,
-                        max=1,
-                        step=0.05,
-                        value=_high_threshold(),
+                        max=100,
+                        step=5,
+                        value=round(_high_threshold() * 100),
                         debounce=True,
                     ),
+                    dbc.FormFeedback(THRESHOLD_HELP, type="invalid"),
                 ],
                 xs=6,
                 md=3,
@@ -102,6 +103,11 @@ def layout(user, **_query):
             "infiniteInitialRowCount": 1,
             "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True},
             "tooltipShowDelay": 300,
+            "localeText": {
+                "noRowsToShow": "No students yet: the list groups saved dropout predictions by "
+                "student reference. Save a dropout prediction with a student reference, batch-score "
+                "a CSV with a student_ref column, or run flask --app wsgi seed-demo for a demo cohort."
+            },
         },
         style={"height": "560px"},
     )
@@ -131,11 +137,21 @@ def layout(user, **_query):
     )
 
 
-def _query(threshold: Any, request: dict[str, Any] | None) -> at_risk.AtRiskQuery:
+THRESHOLD_HELP = "Enter a percentage from 0 to 100, e.g. 70 for a 70% risk of dropping out."
+
+
+def _probability(percent: Any) -> float | None:
+    """The box's percentage as a probability, or None when it is empty or outside 0..100."""
+    if isinstance(percent, bool) or not isinstance(percent, int | float) or not 0 <= percent <= 100:
+        return None
+    return percent / 100
+
+
+def _query(probability: float, request: dict[str, Any] | None) -> at_risk.AtRiskQuery:
     request = request or {}
     sort = tuple((s["colId"], s["sort"] == "desc") for s in request.get("sortModel") or [])
     return at_risk.AtRiskQuery(
-        threshold=float(threshold if threshold is not None else 0),
+        threshold=probability,
         sort=sort or (("probability", True),),
         filters=request.get("filterModel") or {},
     )
@@ -151,15 +167,22 @@ def _query(threshold: Any, request: dict[str, Any] | None) -> at_risk.AtRiskQuer
 def load_rows(request, threshold):
     if not request:
         return no_update, no_update, no_update
+    probability = _probability(threshold)
+    if probability is None:
+        return {"rowData": [], "rowCount": 0}, "", alert(THRESHOLD_HELP)
     try:
         rows, total = at_risk.at_risk_rows(
-            signed_in_user(), _query(threshold, request), request["startRow"], request["endRow"]
+            signed_in_user(), _query(probability, request), request["startRow"], request["endRow"]
         )
-    except (ServiceError, ValueError, TypeError) as exc:
-        message = exc.message if isinstance(exc, ServiceError) else "The threshold must be a number."
-        return {"rowData": [], "rowCount": 0}, "", alert(message)
-    shown = f"{total:,} student{'s' if total != 1 else ''} at or above {float(threshold):.0%}"
+    except ServiceError as exc:
+        return {"rowData": [], "rowCount": 0}, "", alert(exc.message)
+    shown = f"{total:,} student{'s' if total != 1 else ''} at or above {probability:.0%}"
     return {"rowData": rows, "rowCount": total}, shown, None
+
+
+@callback(Output("at-risk-threshold", "invalid"), Input("at-risk-threshold", "value"))
+def flag_threshold(threshold):
+    return _probability(threshold) is None
 
 
 clientside_callback(
@@ -237,8 +260,11 @@ def open_student(cell):
 def export(clicks, threshold, request):
     if not clicks:
         return no_update, no_update
+    probability = _probability(threshold)
+    if probability is None:
+        return no_update, alert(THRESHOLD_HELP)
     try:
-        text = at_risk.export_csv(signed_in_user(), _query(threshold, request))
-    except (ServiceError, ValueError, TypeError) as exc:
-        return no_update, alert(exc.message if isinstance(exc, ServiceError) else "Invalid threshold.")
+        text = at_risk.export_csv(signed_in_user(), _query(probability, request))
+    except ServiceError as exc:
+        return no_update, alert(exc.message)
     return dcc.send_string(text, "at-risk.csv"), None

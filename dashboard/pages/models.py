@@ -66,7 +66,7 @@ def _figure(graph_id: str, filename: str) -> dbc.Col:
     )
 
 
-def _retrain_card() -> dbc.Card:
+def _retrain_card(running_job_id: int | None) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
@@ -117,7 +117,7 @@ def _retrain_card() -> dbc.Card:
                     className="mb-2",
                 ),
                 dbc.Button("Start training", id="models-train", color="primary", className="mb-2"),
-                job_progress("models"),
+                job_progress("models", running_job_id),
                 html.Div(id="models-compare"),
             ]
         ),
@@ -127,6 +127,9 @@ def _retrain_card() -> dbc.Card:
 
 @page("admin", PATH)
 def layout(user, **_query):
+    # A retrain started earlier (on this page or elsewhere) is shown as if one had stayed here.
+    running = models.training_in_progress()
+    task = running.params.get("task", "exam-score") if running else "exam-score"
     confirm = dbc.Modal(
         [
             dbc.ModalHeader(dbc.ModalTitle("Change the serving model?")),
@@ -148,7 +151,7 @@ def layout(user, **_query):
                 dbc.Col(
                     [
                         dbc.Label("Task", html_for="models-task"),
-                        dbc.RadioItems(id="models-task", options=TASKS, value="exam-score", inline=True),
+                        dbc.RadioItems(id="models-task", options=TASKS, value=task, inline=True),
                     ]
                 ),
                 className="mb-2",
@@ -156,7 +159,7 @@ def layout(user, **_query):
             html.Div(id="models-message"),
             html.H3("Versions", className="h5"),
             dcc.Loading(html.Div(id="models-versions")),
-            _retrain_card(),
+            _retrain_card(running.id if running else None),
             html.H3("A version in detail", className="h5"),
             dbc.Row(
                 dbc.Col(

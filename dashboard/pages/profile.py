@@ -64,7 +64,7 @@ def layout(user, **_query):
                     "New password",
                     input_type="password",
                     autocomplete="new-password",
-                    help_text="At least 8 characters, not your username.",
+                    help_text="8 or more characters, hard to guess (no names, no common passwords).",
                 ),
                 text_field(
                     "profile-confirm-password",

@@ -168,6 +168,13 @@ def _modal() -> dbc.Modal:
     )
 
 
+NO_RECORDS = (
+    "No saved predictions yet. Predict on the Exam score or Dropout page and press Save, "
+    "batch-score a CSV with saving on, or (administrators) run flask --app wsgi seed-demo "
+    "for a demo cohort."
+)
+
+
 @page("user", PATH)
 def layout(user, record: str | None = None, **_query):
     grid = dag.AgGrid(
@@ -182,6 +189,7 @@ def layout(user, record: str | None = None, **_query):
             "cacheBlockSize": PAGE_SIZE,
             "maxBlocksInCache": 10,
             "rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": False},
+            "localeText": {"noRowsToShow": NO_RECORDS},
         },
         getRowId="params.data.key",
         columnSize="responsiveSizeToFit",

@@ -44,7 +44,7 @@ def layout(user=None, **_query):
                             "Password",
                             input_type="password",
                             autocomplete="new-password",
-                            help_text="At least 8 characters, not your username.",
+                            help_text="8 or more characters, hard to guess (no names, no common passwords).",
                         ),
                         text_field(
                             "register-confirm",

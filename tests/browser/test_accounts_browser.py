@@ -66,6 +66,28 @@ def test_invalid_registration_highlights_fields(page):
     page.wait_for_path("/register")
 
 
+def test_weak_passwords_are_refused_with_the_reason_on_register_and_profile(page, make_user):
+    page.open("/register")
+    page.fill("#register-username", "weakling")
+    page.fill("#register-email", "weak@example.org")
+    page.fill("#register-password", "password")
+    page.fill("#register-confirm", "password")
+    page.click("#register-submit")
+    assert "common password" in page.wait_for_text("#register-password-feedback", "too easy to guess")
+    page.wait_for_path("/register")
+
+    account = make_user()
+    page.open("/login")
+    page.sign_in(account.username, PASSWORD)
+    page.wait_for_path("/")
+    page.open("/profile")
+    page.fill("#profile-current-password", PASSWORD)
+    page.fill("#profile-new-password", "12345678")
+    page.fill("#profile-confirm-password", "12345678")
+    page.click("#profile-password-submit")
+    assert "common password" in page.wait_for_text("#profile-new-password-feedback", "too easy to guess")
+
+
 def test_private_page_redirects_and_returns_after_sign_in(page, make_user):
     account = make_user()
     page.open("/profile")

@@ -19,7 +19,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from db.models import Record, User, utcnow
 from modelling.schemas import EXAM
-from modelling.synthetic import generate_exam
+from modelling.synthetic import generate_dropout, generate_exam
 from tests.conftest import PASSWORD
 from tests.helpers import assert_error
 from tests.test_schemas import GOOD_EXAM
@@ -246,6 +246,16 @@ def test_at_risk_list_filters_exports_and_opens_a_students_trend(page, app, make
     _wait(page, lambda: len(_grid_students(page)) == 5, "threshold 0 should list everyone")
     page.fill("#at-risk-grid .ag-floating-filter input", "B")
     _wait(page, lambda: _grid_students(page) == ["B2"], "the student filter did not apply")
+    page.fill("#at-risk-grid .ag-floating-filter input", "")
+
+    # A person types a percentage: 70 means 70%.
+    page.fill("#at-risk-threshold", "70\n")
+    page.wait_for_text("#at-risk-count", "3 students at or above 70%")
+    for nonsense in ("170\n", "\n"):
+        page.fill("#at-risk-threshold", nonsense)
+        page.wait_for_text("#at-risk-message", "percentage from 0 to 100")
+        assert "is-invalid" in page.browser.wait_for_element("#at-risk-threshold").get_attribute("class")
+        assert "NaN" not in page.text("#at-risk-count") and page.text("#at-risk-count") == ""
 
 
 def _exam_csv(path: Path, frame) -> Path:
@@ -423,3 +433,62 @@ def test_student_is_refused_by_every_admin_callback(app, client, make_user):
     users["inputs"][2]["value"] = 1
     response = client.post("/_dash-update-component", json=users, headers={"X-CSRF-TOKEN": csrf})
     assert response.status_code == 200 and student.username in response.get_data(as_text=True)
+
+
+def test_analytics_with_no_stored_predictions_draws_no_made_up_figures(page, make_user, active_models):
+    admin = make_user("admin")
+    _sign_in(page, admin)
+    page.open("/analytics")
+    page.wait_for_text("#analytics-graph-correlation", "at least two rows", timeout=20)
+    levels = page.wait_for_text("#analytics-graph-levels", "No rows in this cohort yet")
+    assert "save some" in levels
+    # No heatmap cells (no 1.00 diagonal) and no bars with a -1..1 count axis.
+    assert _figure_data(page, "#analytics-graph-correlation") == "[]"
+    assert _figure_data(page, "#analytics-graph-levels") == "[]"
+
+
+@browser
+def test_a_retrain_under_way_is_shown_when_the_models_page_opens(page, app, make_user, active_models):
+    from db.models import Job, User, utcnow
+    from modelling.data import LoadedData
+    from services import models
+
+    admin = make_user("admin")
+    with app.app_context():
+        trained = models.train_version(
+            "dropout",
+            LoadedData(generate_dropout(600, 9), [], "test"),
+            folds=3,
+            candidates=["logistic_regression"],
+        )
+        # The job as the database holds it while a worker (here: none of this process) trains.
+        job = Job.create(
+            kind="train",
+            params={"task": "dropout", "folds": 3},
+            created_by=User.get_by_id(admin.id),
+            status="running",
+            progress=40,
+            message="Cross-validating logistic_regression",
+            started_at=utcnow(),
+        )
+    _sign_in(page, admin)
+    page.open("/models")
+    page.wait_for_text("#models-progress", "40 %")
+    assert "Cross-validating logistic_regression" in page.text("#models-status")
+    assert page.browser.wait_for_element("#models-task input[value='dropout']").is_selected()
+
+    result = {
+        "task": "dropout",
+        "version": trained.version,
+        "algorithm": trained.algorithm,
+        "metrics": trained.metrics,
+        "active": False,
+        "rows": trained.rows,
+        "rejected_rows": 0,
+    }
+    with app.app_context():
+        Job.update(status="succeeded", progress=100, result=result, finished_at=utcnow()).where(
+            Job.id == job.id
+        ).execute()
+    page.wait_for_text("#models-status", "Finished")
+    page.wait_for_text("#models-compare-table", f"Challenger (v{trained.version})")

@@ -342,3 +342,29 @@ def test_prediction_without_an_active_model_explains_itself(page, app, make_user
     page.wait_for_text("#predict-exam-toast", "No exam-score model is active yet")
     assert "Press Predict" in page.text("#predict-exam-result")
     assert _records(app) == []
+
+
+def test_a_result_is_marked_out_of_date_when_an_input_changes(page, app, make_user, active_models):
+    student = make_user("student")
+    _sign_in(page, student)
+    page.open("/predict/exam-score")
+    page.wait_for_text("#predict-exam-check", "All values are valid")
+    page.fill("#predict-exam-hours-studied", "12")
+    page.click("#predict-exam-submit")
+    page.wait_for_text("#predict-exam-value", ".")
+    save = page.browser.wait_for_element("#predict-exam-save")
+    _wait(page, lambda: save.is_enabled(), "Save was not enabled after predicting")
+
+    page.fill("#predict-exam-hours-studied", "30")
+    assert "press Predict" in page.wait_for_text("#predict-exam-stale", "inputs changed")
+    _wait(page, lambda: not save.is_enabled(), "Save stayed enabled for an out-of-date result")
+    area = page.browser.wait_for_element("#predict-exam-result-area")
+    assert "result-stale" in area.get_attribute("class")
+
+    page.click("#predict-exam-submit")
+    _wait(page, lambda: page.text("#predict-exam-stale") == "", "the out-of-date notice stayed")
+    _wait(page, lambda: save.is_enabled(), "Save was not enabled after predicting again")
+    page.click("#predict-exam-save")
+    page.wait_for_text("#predict-exam-saved-id", "Saved as record #")
+    (record,) = _records(app)
+    assert record.inputs["hours_studied"] == 30

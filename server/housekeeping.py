@@ -1,0 +1,60 @@
+"""Housekeeping in a background thread of every serving process: forget expired revocations.
+
+A revoked token's row only matters until the token would have expired anyway; without a purge
+the table (read on every authenticated request) grows with every sign-out forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+import peewee
+from flask import Flask
+
+from db.models import RevokedToken, utcnow
+
+log = logging.getLogger(__name__)
+_started_in: dict[str, int] = {}
+_lock = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    """Start the purge thread with the first request of each process (a forked worker starts its
+    own: threads do not survive a fork)."""
+
+    @app.before_request
+    def start_housekeeping() -> None:
+        start(app)
+
+
+def start(app: Flask) -> None:
+    """Start the purge thread for `app`, once per process."""
+    if _started_in.get(app.name) == os.getpid():
+        return
+    with _lock:
+        if _started_in.get(app.name) == os.getpid():
+            return
+        _started_in[app.name] = os.getpid()
+        threading.Thread(target=_purge_forever, args=(app,), name="ssa-housekeeping", daemon=True).start()
+
+
+def purge_once(app: Flask) -> int:
+    """Delete the revocations of tokens that have expired; how many rows went."""
+    with app.app_context():
+        return RevokedToken.purge_expired(utcnow())
+
+
+def _purge_forever(app: Flask) -> None:
+    interval = float(app.config["PURGE_INTERVAL_SECONDS"])
+    while True:
+        try:
+            purged = purge_once(app)
+            if purged:
+                log.info("Purged %d expired token revocations", purged)
+        except peewee.DatabaseError as exc:
+            # The database may be down for a while; the next round tries again.
+            log.warning("Purging expired token revocations failed: %s", exc)
+        time.sleep(interval)
