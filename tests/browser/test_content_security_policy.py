@@ -39,3 +39,11 @@ def test_pages_render_without_csp_violations(page, make_user, active_models):
             message=f"{path}: {selector}",
         )
         assert _violations(page) == [], path
+
+
+def test_api_docs_render_without_csp_violations(page):
+    page.driver.get(page.base_url + "/api/docs")
+    WebDriverWait(page.driver, 20).until(
+        lambda d: d.find_elements("css selector", ".opblock"), message="Swagger UI listed no operation"
+    )
+    assert _violations(page) == []
