@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up and run Student Success Analytics on its defaults:
-# SQLite under instance/, demo admin and student, at http://127.0.0.1:${PORT:-8050}/
+# SQLite under instance/, demo admin and student, at http://127.0.0.1:${PORT:-8050}/, served by
+# gunicorn (DEV_RELOAD=1: flask's reloading development server instead).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/venv.sh
@@ -16,4 +17,9 @@ flask --app wsgi seed-demo
 port="${PORT:-8050}"
 echo
 echo "==> Student Success Analytics: http://127.0.0.1:${port}/   API docs: http://127.0.0.1:${port}/api/docs"
-exec flask --app wsgi run --host "${HOST:-127.0.0.1}" --port "$port"
+if [[ "${DEV_RELOAD:-0}" == "1" ]]; then
+    # Development only: restarts on code changes (a thread per request).
+    exec flask --app wsgi run --reload --host "${HOST:-127.0.0.1}" --port "$port"
+fi
+# The production server the README documents: a fixed set of worker processes.
+exec gunicorn -w "${WORKERS:-2}" -b "${HOST:-127.0.0.1}:${port}" wsgi:app

@@ -50,9 +50,8 @@ def parse_json_body(model: type[BaseModel]) -> BaseModel:
     """The request's JSON body validated by `model` (415, 400 or 422 otherwise)."""
     if not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("The request body is not valid JSON.")
+    # Not silent: a body that is too large (413), too deep or holds a NUL (400) says so.
+    data = request.get_json()
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
     try:

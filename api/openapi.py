@@ -65,7 +65,7 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 
 def _error_statuses(op: Operation, has_path_args: bool) -> list[int]:
-    statuses = {422, 503, *op.errors}
+    statuses = {400, 422, 503, *op.errors}  # 400: a NUL in the path or query, on any endpoint
     if op.auth != "public":
         statuses |= {401, 403}
     if op.body is not None:

@@ -67,9 +67,20 @@ def open_database(url: str, synchronous_commit: str = "on") -> peewee.Database:
     `synchronous_commit` is PostgreSQL's setting of that name for these connections."""
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return connect(url, pragmas=SQLITE_PRAGMAS, field_types=SQLITE_FIELD_TYPES)
+        if not path or path == ":memory:":
+            return connect(url, pragmas=SQLITE_PRAGMAS, field_types=SQLITE_FIELD_TYPES)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Pooled: a request hands its connection back when it ends, and the next request, on any
+        # thread, takes it again. A per-thread connection instead outlives a finished request
+        # thread until the garbage collector finds it (hundreds of open handles under flask run).
+        return connect(
+            url.replace("sqlite://", "sqlite+pool://", 1),
+            pragmas=SQLITE_PRAGMAS,
+            field_types=SQLITE_FIELD_TYPES,
+            max_connections=None,
+            stale_timeout=None,
+            check_same_thread=False,
+        )
     if url.startswith(("postgres://", "postgresql://")):
         url = "postgresql+pool://" + url.split("://", 1)[1]
     options = f"-c synchronous_commit={synchronous_commit}"
@@ -86,21 +97,22 @@ def bind_database(url: str, synchronous_commit: str = "on") -> peewee.Database:
 
 
 def init_app(app: Flask) -> None:
-    """Bind the store to the app: lazy connect on first query; after each request a pooled
-    PostgreSQL connection goes back to its pool, while SQLite keeps its per-thread connection
-    (reopening either costs more than the request) and each serving process checkpoints the
-    SQLite log in the background."""
+    """Bind the store to the app: lazy connect on first query; after each request the connection
+    goes back to its pool (SQLite and PostgreSQL alike: reopening costs more than the request),
+    and each serving process checkpoints the SQLite log in the background."""
     db = bind_database(app.config["DATABASE_URL"], app.config["PG_SYNCHRONOUS_COMMIT"])
-    keep_open = isinstance(db, peewee.SqliteDatabase)
-    if keep_open and db.database != ":memory:":
+    if isinstance(db, peewee.SqliteDatabase) and db.database != ":memory:":
 
         @app.before_request
         def start_checkpoints() -> None:
             checkpoints.start(db.database)
 
+    in_memory = isinstance(db, peewee.SqliteDatabase) and db.database == ":memory:"
+
     @app.teardown_appcontext
     def close_connection(_exc: BaseException | None) -> None:
-        if not keep_open and not database.is_closed():
+        # An in-memory database lives only as long as its one connection.
+        if not in_memory and not database.is_closed():
             database.close()
 
 

@@ -85,11 +85,15 @@ class Config:
         self.JWT_CSRF_IN_COOKIES = True
         self.JWT_ACCESS_COOKIE_PATH = "/"
         self.JWT_REFRESH_COOKIE_PATH = "/api/v1/auth/"
-        self.JWT_SESSION_COOKIE = False
+        # Session cookies: without this flask-jwt-extended gives each cookie a one-year Max-Age.
+        self.JWT_SESSION_COOKIE = True
         self.SESSION_COOKIE_SECURE = self.JWT_COOKIE_SECURE
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 200) * 1024 * 1024
+        # Every body is capped at the small JSON limit; only the CSV upload endpoints (and a
+        # signed-in user's Dash callbacks, which carry dcc.Upload files) accept MAX_UPLOAD_MB.
+        self.MAX_CONTENT_LENGTH = _env_int("MAX_JSON_KB", 1024) * 1024
+        self.MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_MB", 200) * 1024 * 1024
         # Batch scoring reads uploads in blocks of this size (memory stays flat for any file size).
         self.BATCH_BLOCK_KB = _env_int("BATCH_BLOCK_KB", 4096)
         # Sign-in throttling: failures allowed in the window for one name from one address, and for

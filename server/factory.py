@@ -12,7 +12,7 @@ import api
 import dashboard
 from api import errors
 from db import connection, migrations
-from server import cli, housekeeping, security
+from server import cli, headers, housekeeping, request_guards, security
 from server.config import Config, load_config
 from services import jobs, passwords
 
@@ -34,6 +34,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST"])
     connection.init_app(app)
     errors.init_app(app)
+    request_guards.init_app(app)
     security.init_app(app)
     housekeeping.init_app(app)
     api.init_app(app)
@@ -44,7 +45,8 @@ def create_app(config: Config | str | None = None) -> Flask:
         init_celery(app)
     else:
         jobs.init_app(app)
-    dashboard.init_app(app)
+    dash_app = dashboard.init_app(app)
+    headers.init_app(app, dash_app.csp_hashes)
 
     if app.config["AUTO_MIGRATE"]:
         with app.app_context():

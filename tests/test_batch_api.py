@@ -116,8 +116,8 @@ def test_batch_refuses_what_it_cannot_read(client, make_user, bearer, active_mod
         ),
         404,
     )
-    limit = app.config["MAX_CONTENT_LENGTH"]
-    app.config["MAX_CONTENT_LENGTH"] = 1000
+    limit = app.config["MAX_UPLOAD_BYTES"]
+    app.config["MAX_UPLOAD_BYTES"] = 1000
     try:
         big = generate_dropout(200, 1).drop(columns="dropout").to_csv(index=False).encode()
         assert_error(
@@ -127,7 +127,7 @@ def test_batch_refuses_what_it_cannot_read(client, make_user, bearer, active_mod
             413,
         )
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = limit
+        app.config["MAX_UPLOAD_BYTES"] = limit
 
 
 def test_batch_without_an_active_model_is_503(client, make_user, bearer):

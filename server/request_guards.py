@@ -1,0 +1,115 @@
+"""Checks on what any client sends, applied before a view or Dash reads it: body size limits,
+JSON nesting depth, NUL characters, and unknown Dash asset paths."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dash.exceptions import DependencyException
+from flask import Flask, Request, Response, current_app, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from api.errors import BadRequest, error_response
+
+MAX_JSON_DEPTH = 64
+DASH_CALLBACK_PATHS = ("/_dash-update-component",)
+
+
+class RejectedJSON(ValueError):
+    """A JSON body that parses but that the app refuses to read."""
+
+
+class GuardedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider, except that parsing refuses deep nesting and NUL characters."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse `s`; raise RejectedJSON when it is too deep or holds a NUL character."""
+        try:
+            data = json.loads(s, **kwargs)
+        except RecursionError:
+            raise RejectedJSON(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.") from None
+        check_json_value(data)
+        return data
+
+
+class GuardedRequest(Request):
+    """Flask's request whose JSON errors speak the API's error shape (SPEC section 3)."""
+
+    def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False) -> Any:
+        """The body; 413 when a body without Content-Length (chunked) reaches the limit."""
+        data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+        limit = self.max_content_length
+        # Werkzeug stops reading a chunked body at the limit and returns the truncated bytes.
+        if limit is not None and self.content_length is None and len(data) >= limit:
+            raise RequestEntityTooLarge()
+        return data.decode(errors="replace") if as_text else data
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        """Answer 400 with why the body was refused."""
+        if isinstance(e, RejectedJSON):
+            raise BadRequest(str(e))
+        raise BadRequest("The request body is not valid JSON.")
+
+
+def check_json_value(data: Any) -> None:
+    """Raise RejectedJSON if `data` nests deeper than MAX_JSON_DEPTH or any string holds a NUL
+    (PostgreSQL cannot store one, and no field of this app needs it)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise RejectedJSON("Text may not contain the NUL character (\\u0000).")
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise RejectedJSON(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.")
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        stack.extend((item, depth + 1) for item in items)
+
+
+def accepts_upload() -> bool:
+    """True for the CSV upload endpoints and for a signed-in user's Dash callbacks (dcc.Upload
+    sends its file inside the callback's JSON); every other body gets the small JSON limit."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    operation = getattr(view, "openapi_operation", None)
+    if operation is not None and operation.raw_body:
+        return True
+    small = (
+        request.content_length is not None
+        and request.content_length <= current_app.config["MAX_CONTENT_LENGTH"]
+    )
+    if request.path in DASH_CALLBACK_PATHS and not small:
+        # Only a large callback body costs the cookie check here (the dashboard's guard checks
+        # every callback's cookie anyway).
+        from dashboard.access import signed_in_user
+
+        return signed_in_user() is not None
+    return False
+
+
+def refuse_nul_in_url() -> None:
+    """400 for a NUL character in the path or in any query parameter's name or value."""
+    if "\x00" in request.path or any(
+        "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)
+    ):
+        raise BadRequest("The address may not contain the NUL character (%00).")
+
+
+def init_app(app: Flask) -> None:
+    """Install the guarded JSON parsing and the per-request checks."""
+    app.json = GuardedJSONProvider(app)
+    app.request_class = GuardedRequest
+
+    @app.before_request
+    def guard_request() -> None:
+        refuse_nul_in_url()
+        if accepts_upload():
+            request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"]
+
+    @app.errorhandler(DependencyException)
+    def unknown_asset(_exc: DependencyException) -> Response:
+        return error_response(404, "not_found", "No such resource.")
