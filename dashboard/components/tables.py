@@ -8,29 +8,12 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
-ACTION_LABELS = {
-    "register": "Account created",
-    "login": "Signed in",
-    "login_failed": "Failed sign-in",
-    "logout": "Signed out",
-    "profile_update": "Profile updated",
-    "password_change": "Password changed",
-    "password_change_failed": "Wrong current password",
-    "user_update": "Changed a user",
-    "account_changed_by_admin": "Account changed by an administrator",
-}
+from services.activity_text import action_label, describe
 
 
 def when(value: datetime | None) -> str:
     """A stored UTC time as text."""
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
-
-
-def describe(detail: dict[str, Any]) -> str:
-    """An activity detail as short text."""
-    return ", ".join(
-        f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in detail.items()
-    )
 
 
 def activity_table(items: list[dict[str, Any]], table_id: str) -> html.Div:
@@ -41,7 +24,7 @@ def activity_table(items: list[dict[str, Any]], table_id: str) -> html.Div:
         html.Tr(
             [
                 html.Td(when(item["created_at"])),
-                html.Td(ACTION_LABELS.get(item["action"], item["action"])),
+                html.Td(action_label(item["action"])),
                 html.Td(item["ip_address"] or ""),
                 html.Td(describe(item["detail"])),
             ]

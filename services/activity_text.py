@@ -1,0 +1,63 @@
+"""The activity log in words: one label per action and per detail, for every page that shows it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACTION_LABELS = {
+    "register": "Account created",
+    "register_taken": "Registration refused: details already used",
+    "login": "Signed in",
+    "login_failed": "Failed sign-in",
+    "logout": "Signed out",
+    "profile_update": "Profile updated",
+    "password_change": "Password changed",
+    "password_change_failed": "Wrong current password",
+    "user_update": "Changed a user",
+    "account_changed_by_admin": "Account changed by an administrator",
+    "predict": "Made a prediction",
+    "batch_score": "Scored a CSV file",
+    "record_delete": "Deleted a saved prediction",
+    "records_export": "Exported saved predictions",
+    "train": "Trained a model",
+    "activate": "Changed the serving model",
+}
+
+DETAIL_LABELS = {
+    "task": "task",
+    "version": "model version",
+    "record": "record",
+    "level": "level",
+    "saved": "saved",
+    "target": "user",
+    "by": "by",
+    "role": "role",
+    "is_active": "active",
+    "rows": "rows",
+    "scored": "scored",
+    "fields": "fields",
+    "algorithm": "algorithm",
+}
+
+
+def action_label(action: str) -> str:
+    """What an action means to a person (its code, spaced out, when it has no label yet)."""
+    return ACTION_LABELS.get(action, action.replace("_", " ").capitalize())
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def describe(detail: dict[str, Any]) -> str:
+    """An entry's details as short text; details that were not given are left out."""
+    parts = [
+        f"{DETAIL_LABELS.get(key, key.replace('_', ' '))}: {_value_text(value)}"
+        for key, value in detail.items()
+        if value is not None and value != ""
+    ]
+    return "; ".join(parts)
