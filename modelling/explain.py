@@ -128,7 +128,11 @@ def _shown(f: NumericField | CategoryField, value: Any) -> str:
         return "not given"
     if isinstance(f, NumericField):
         number = f"{value:g}"
-        return f"{number}{'%' if f.unit == '%' else ' ' + f.unit if f.unit else ''}"
+        if f.unit == "%":
+            return f"{number}%"
+        # "1 event", "1 day": a plural unit is read as singular for exactly one.
+        unit = f.unit[:-1] if value == 1 and f.unit.endswith("s") else f.unit
+        return f"{number} {unit}".rstrip()
     return str(value)
 
 

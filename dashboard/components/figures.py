@@ -180,7 +180,7 @@ def contributions_figure(task: str, contributions: Sequence[dict[str, Any]], top
     labels = [f"{c['label']} ({_value_text(c['value'])})" for c in shown]
     values = [c["contribution"] for c in shown]
     if rest:
-        labels.append(f"{len(rest)} other factors")
+        labels.append(f"{len(rest)} other factor{'s' if len(rest) != 1 else ''}")
         values.append(sum(c["contribution"] for c in rest))
     labels, values = labels[::-1], values[::-1]
     favourable = [(v < 0) if is_risk(task) else (v > 0) for v in values]
@@ -193,6 +193,8 @@ def contributions_figure(task: str, contributions: Sequence[dict[str, Any]], top
         "marker": {"color": [GOOD if good else BAD for good in favourable]},
         "text": [f"{v:+.2f}" for v in values],
         "textposition": "auto",
+        # A value written beside the longest bar may cross the plot's edge: draw it anyway.
+        "cliponaxis": False,
         "hovertemplate": "%{y}: %{x:+.3f} " + unit + "<extra></extra>",
     }
     if is_risk(task):
@@ -203,6 +205,7 @@ def contributions_figure(task: str, contributions: Sequence[dict[str, Any]], top
         [bars],
         title,
         90 + 28 * len(labels),
+        margin={"l": 10, "r": 48, "t": 48, "b": 40},
         xaxis=_axis(title={"text": axis}, zeroline=True, zerolinecolor="#adb5bd"),
         yaxis=_axis(),
     )
