@@ -32,9 +32,17 @@ PREDICTION_COLUMNS = {
     "dropout": ["probability", "risk_level"],
 }
 DEFAULT_BLOCK_BYTES = 4 << 20
+
 REFERENCE_HEADER = "student_ref"
 REFERENCE_MAX_LENGTH = 64  # the single prediction's limit
 T = TypeVar("T")
+
+
+def results_first(columns: list[str], task: str) -> list[str]:
+    """`columns` of a scored file with the student reference, predictions and error in front
+    (what a person looks for first), then the inputs as given."""
+    front = [c for c in (REFERENCE_HEADER, *PREDICTION_COLUMNS[task], "error") if c in columns]
+    return front + [c for c in columns if c not in front]
 
 
 class BatchInputError(ValueError):

@@ -18,7 +18,7 @@ from flask import current_app
 
 from db.connection import database
 from db.models import Activity, Job, Record, User, utcnow
-from modelling.batch import BatchInputError, BatchSummary, score_csv
+from modelling.batch import BatchInputError, BatchSummary, results_first, score_csv
 from modelling.predict import NoActiveModel
 from services import jobs, models
 from services.errors import InvalidInput, NotFound
@@ -243,5 +243,5 @@ def result_preview(job_id: int, limit: int = 20) -> dict:
     return {
         "head": head.to_dict("records"),
         "errors": errors.to_dict("records"),
-        "columns": list(head.columns),
+        "columns": results_first(list(head.columns), jobs.get(job_id).params["task"]),
     }

@@ -291,6 +291,12 @@ def test_batch_scoring_with_good_and_bad_rows_then_download(page, app, make_user
     page.wait_for_text("#batch-summary", "20 rows: 18 scored, 2 with errors")
     errors = page.wait_for_text("#batch-error-rows", "attendance")
     assert "gender" in errors.lower()
+    headers = page.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#batch-preview .ag-header-cell-text'))"
+        ".map(h => h.textContent)"
+    )
+    # The predictions are what a person came for: they lead, before the 19 inputs.
+    assert [h.lower() for h in headers[:5]] == ["score", "level", "interval_low", "interval_high", "error"]
     page.screenshot("batch")
 
     page.click("#batch-download-button")
