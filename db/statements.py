@@ -128,6 +128,14 @@ def select_one_and_exists(
 
 Condition = tuple[peewee.Field, str, Any]  # (column, one of "=", "<", "<=", ">", ">=", value)
 OPERATORS = frozenset(("=", "<", "<=", ">", ">="))
+# (column, CONTAINS, text): the column holds `text`, ignoring case, with % and _ taken literally.
+CONTAINS = "contains"
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (escape character backslash) matching any value that holds `text`, lowercased."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def where_clause(conditions: Sequence[Condition]) -> tuple[str, list[Any]]:
@@ -135,13 +143,30 @@ def where_clause(conditions: Sequence[Condition]) -> tuple[str, list[Any]]:
     converted as its column would."""
     if not conditions:
         return "", []
-    parts = []
-    for column, operator, _value in conditions:
+    parts, params = [], []
+    for column, operator, value in conditions:
+        if operator == CONTAINS:
+            parts.append(f"LOWER({_quoted(column.column_name)}) LIKE {database.param} ESCAPE '\\'")
+            params.append(like_pattern(value))
+            continue
         if operator not in OPERATORS:
             raise ValueError(f"unsupported operator {operator!r}")
         parts.append(f"{_quoted(column.column_name)} {operator} {database.param}")
-    params = [column.db_value(_key_of(value)) for column, _operator, value in conditions]
+        params.append(column.db_value(_key_of(value)))
     return " WHERE " + " AND ".join(parts), params
+
+
+def condition_expression(column: peewee.Field, operator: str, value: Any) -> peewee.Expression:
+    """One condition as a Peewee expression (the same meaning as its text in `where_clause`)."""
+    if operator == CONTAINS:
+        # Peewee's ILIKE is SQLite's LIKE (its LIKE would be GLOB); on a lowered column and pattern
+        # both stores match as the text in `where_clause` does.
+        return peewee.Expression(
+            peewee.fn.LOWER(column),
+            peewee.OP.ILIKE,
+            peewee.NodeList((like_pattern(value), peewee.SQL("ESCAPE '\\'"))),
+        )
+    return peewee.Expression(column, operator, value)
 
 
 def condition_shape(conditions: Sequence[Condition]) -> tuple:

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 
 import peewee
 
+from db import statements
 from db.connection import database
 from db.models import Activity, Record, User
 from db.queries import csv_line, csv_text, csv_timestamp, is_postgres, json_members_csv
@@ -53,7 +54,7 @@ def record_conditions(viewer: User, filters: RecordFilters) -> list[Condition]:
     if filters.level:
         conditions.append((Record.level, "=", filters.level))
     if filters.student_ref:
-        conditions.append((Record.student_ref, "=", filters.student_ref))
+        conditions.append((Record.student_ref, statements.CONTAINS, filters.student_ref))
     if filters.date_from:
         conditions.append((Record.created_at, ">=", datetime.combine(filters.date_from, time.min)))
     if filters.date_to:
@@ -65,7 +66,7 @@ def visible_records(viewer: User, filters: RecordFilters):
     """Records the viewer may see (their own; an admin sees all), filtered, as a query."""
     query = Record.select()
     for column, operator, value in record_conditions(viewer, filters):
-        query = query.where(peewee.Expression(column, operator, value))
+        query = query.where(statements.condition_expression(column, operator, value))
     return query
 
 

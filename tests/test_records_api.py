@@ -164,3 +164,20 @@ def test_repeated_and_abandoned_exports_give_back_their_connections_and_threads(
     response.close()
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("export")]
     assert len(_rows(client.get("/api/v1/records/export.csv", headers=headers))) == 9
+
+
+def test_student_ref_filter_finds_part_of_a_reference_ignoring_case(client, make_user, bearer, active_models):
+    headers = bearer(make_user("admin"))
+    for ref in ("S-001", "s-002", "T-100", "50%_off"):
+        _save(client, headers, "exam-score", GOOD_EXAM, ref)
+
+    def refs(query: str) -> set[str]:
+        listed = client.get(f"/api/v1/records?student_ref={query}&per_page=50", headers=headers).json
+        exported = _rows(client.get(f"/api/v1/records/export.csv?student_ref={query}", headers=headers))
+        assert {r["student_ref"] for r in exported} == {r["student_ref"] for r in listed["items"]}
+        return {r["student_ref"] for r in listed["items"]}
+
+    assert refs("s-00") == {"S-001", "s-002"}
+    assert refs("T-1") == {"T-100"}
+    # Wildcards are taken literally.
+    assert refs("%25") == {"50%_off"} and refs("_") == {"50%_off"}
