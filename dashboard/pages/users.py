@@ -68,6 +68,21 @@ def layout(user, **_query):
                 id="users-pages", max_value=1, active_page=1, first_last=True, previous_next=True, size="sm"
             ),
             dcc.Store(id="users-version", data=0),
+            dcc.Store(id="users-pending"),
+            dbc.Modal(
+                [
+                    dbc.ModalHeader(dbc.ModalTitle("Change this account?")),
+                    dbc.ModalBody(id="users-confirm-text"),
+                    dbc.ModalFooter(
+                        [
+                            dbc.Button("Cancel", id="users-confirm-no", color="secondary", outline=True),
+                            dbc.Button("Yes, change it", id="users-confirm-yes", color="danger"),
+                        ]
+                    ),
+                ],
+                id="users-confirm",
+                is_open=False,
+            ),
             dcc.Store(id="users-activity-user"),
             dbc.Modal(
                 [
@@ -161,30 +176,61 @@ def show_users(text, role, active_page, _version):
 
 
 @callback(
-    Output("users-message", "children"),
-    Output("users-version", "data"),
+    Output("users-confirm", "is_open"),
+    Output("users-confirm-text", "children"),
+    Output("users-pending", "data"),
     Input({"type": "users-role-toggle", "index": ALL}, "n_clicks"),
     Input({"type": "users-active-toggle", "index": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def ask_to_change(_role_clicks, _active_clicks):
+    trigger = ctx.triggered_id
+    if not trigger or not any(t["value"] for t in ctx.triggered):
+        return no_update, no_update, no_update
+    try:
+        target = accounts.get_user(trigger["index"])
+    except ServiceError:
+        return False, no_update, None
+    if trigger["type"] == "users-role-toggle":
+        change = {"role": "student" if target.is_admin else "admin"}
+        text = (
+            f"{target.username} will lose administrator access at once."
+            if target.is_admin
+            else f"{target.username} will become an administrator: every page and every user's data."
+        )
+    else:
+        change = {"is_active": not target.is_active}
+        text = (
+            f"{target.username} will be signed out everywhere and cannot sign in until reactivated."
+            if target.is_active
+            else f"{target.username} will be able to sign in again (old sessions stay ended)."
+        )
+    return True, text, {"user_id": target.id, **change}
+
+
+@callback(
+    Output("users-message", "children"),
+    Output("users-version", "data"),
+    Output("users-confirm", "is_open", allow_duplicate=True),
+    Input("users-confirm-yes", "n_clicks"),
+    Input("users-confirm-no", "n_clicks"),
+    State("users-pending", "data"),
     State("users-version", "data"),
     prevent_initial_call=True,
 )
-def change_user(_role_clicks, _active_clicks, version):
-    trigger = ctx.triggered_id
-    if not trigger or not any(t["value"] for t in ctx.triggered):
-        return no_update, no_update
-    admin = signed_in_user()
+def confirm_change(_yes, _no, pending, version):
+    if ctx.triggered_id != "users-confirm-yes" or not pending:
+        return no_update, no_update, False
+    change = {k: v for k, v in pending.items() if k != "user_id"}
     try:
-        target = accounts.get_user(trigger["index"])
-        if trigger["type"] == "users-role-toggle":
-            new_role = "student" if target.role == "admin" else "admin"
-            user = accounts.update_user(admin, target.id, role=new_role, ip=client_ip())
-            message = f"{user.username} is now {'an administrator' if user.is_admin else 'a student'}."
-        else:
-            user = accounts.update_user(admin, target.id, is_active=not target.is_active, ip=client_ip())
-            message = f"{user.username} is now {'active' if user.is_active else 'deactivated'}."
+        user = accounts.update_user(signed_in_user(), pending["user_id"], **change, ip=client_ip())
     except ServiceError as exc:
-        return alert(exc.message), no_update
-    return alert(message, "success"), (version or 0) + 1
+        return alert(exc.message), no_update, False
+    if "role" in change:
+        message = f"{user.username} is now {'an administrator' if user.is_admin else 'a student'}."
+    else:
+        message = f"{user.username} is now {'active' if user.is_active else 'deactivated'}."
+    return alert(message, "success"), (version or 0) + 1, False
 
 
 @callback(

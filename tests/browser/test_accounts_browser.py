@@ -121,7 +121,16 @@ def test_admin_deactivates_a_user_who_then_cannot_sign_in(page, make_user):
     page.click("#shell-nav-users")
     page.wait_for_text("#users-table", "leaving")
     page.screenshot("users")
-    page.browser.find_element('#users-row-leaving button[id*="users-active-toggle"]').click()
+    toggle = '#users-row-leaving button[id*="users-active-toggle"]'
+    page.browser.find_element(toggle).click()
+    # Nothing changes on one click: a dialog says what will happen; Cancel leaves the account as it was.
+    page.wait_for_text("#users-confirm-text", "signed out everywhere")
+    page.click("#users-confirm-no")
+    page.wait_for_text("#users-row-leaving", "active")
+    assert "inactive" not in page.text("#users-row-leaving") and page.text("#users-message") == ""
+    page.browser.find_element(toggle).click()
+    page.wait_for_text("#users-confirm-text", "signed out everywhere")
+    page.click("#users-confirm-yes")
     page.wait_for_text("#users-message", "leaving is now deactivated")
     page.wait_for_text("#users-row-leaving", "inactive")
     page.sign_out()

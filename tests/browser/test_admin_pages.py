@@ -375,6 +375,8 @@ def test_users_activity_log_then_deactivation_blocks_sign_in(page, make_user):
     page.open("/users")
     page.wait_for_text("#users-table", "leaving")
     page.browser.find_element('#users-row-leaving button[id*="users-active-toggle"]').click()
+    page.wait_for_text("#users-confirm-text", "leaving will be signed out")
+    page.click("#users-confirm-yes")
     page.wait_for_text("#users-message", "leaving is now deactivated")
     page.browser.find_element('#users-row-leaving button[id*="users-activity-open"]').click()
     page.wait_for_text("#users-activity-title", "Activity of leaving")
