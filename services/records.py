@@ -246,8 +246,12 @@ def records_window(
     ordering = []
     for item in sort or []:
         column = SORTABLE_COLUMNS.get(item.get("colId", ""))
-        if column is not None:
-            ordering.append(column.desc() if item.get("sort") == "desc" else column.asc())
+        if column is None:
+            continue
+        if column is Record.value and not filters.task:
+            # A score in points and a probability are not one scale: values sort within each task.
+            ordering.append(Record.task.asc())
+        ordering.append(column.desc() if item.get("sort") == "desc" else column.asc())
     ordering += [Record.created_at.desc(), Record.id.desc()]
     start = max(0, int(start))
     size = max(0, min(int(end) - start, 500))

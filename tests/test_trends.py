@@ -174,3 +174,23 @@ def test_records_window_pages_and_sorts_in_sql_within_what_the_viewer_may_see(ap
         "model_version",
         "username",
     }
+
+
+def test_sorting_by_value_keeps_points_and_probabilities_apart(app, make_user, store, user):
+    from services.records import RecordFilters, records_window
+
+    me = make_user()
+    for task, value in (("exam-score", 72.5), ("dropout", 0.9), ("exam-score", 40.0), ("dropout", 0.1)):
+        store(me.id, task, value)
+    with app.app_context():
+        rows, _ = records_window(user(me), RecordFilters(), 0, 10, [{"colId": "value", "sort": "desc"}])
+        dropout_only, _ = records_window(
+            user(me), RecordFilters(task="dropout"), 0, 10, [{"colId": "value", "sort": "desc"}]
+        )
+    assert [(r["task"], r["value"]) for r in rows] == [
+        ("dropout", 0.9),
+        ("dropout", 0.1),
+        ("exam-score", 72.5),
+        ("exam-score", 40.0),
+    ]
+    assert [r["value"] for r in dropout_only] == [0.9, 0.1]
