@@ -516,14 +516,17 @@ def show_ranges(ranges, options):
     Output("analytics-date-from", "value"),
     Output("analytics-date-to", "value"),
     Output({"type": "analytics-category", "field": ALL}, "value", allow_duplicate=True),
+    Output("analytics-range-field", "value"),
+    Output("analytics-range-low", "value"),
+    Output("analytics-range-high", "value"),
     Input("analytics-clear", "n_clicks"),
     State({"type": "analytics-category", "field": ALL}, "value"),
     prevent_initial_call=True,
 )
 def clear_filters(clicks, category_values):
     if not clicks:
-        return (no_update,) * 4 + ([no_update] * len(category_values),)
-    return {}, [], None, None, [[] for _ in category_values]
+        return (no_update,) * 4 + ([no_update] * len(category_values),) + (no_update,) * 3
+    return {}, [], None, None, [[] for _ in category_values], None, None, None
 
 
 @callback(

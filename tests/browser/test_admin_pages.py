@@ -178,6 +178,20 @@ def test_analytics_cohort_filter_changes_every_chart_and_a_heatmap_cell_opens_it
     _wait(page, lambda: page.text("#analytics-groups") not in ("", "Every group"), "no group was selected")
     _wait(page, lambda: _kpi_rows(page) not in (None, rows), "clicking a group did not filter")
 
+    # "Clear every filter" also empties the range boxes, so nothing filtered stays on screen.
+    _choose(page, "#analytics-range-field", "Hours studied")
+    page.fill("#analytics-range-low", "5")
+    page.fill("#analytics-range-high", "20")
+    page.click("#analytics-range-add")
+    page.wait_for_text("#analytics-range-badges", "Hours studied: 5 to 20")
+    page.click("#analytics-clear")
+    page.wait_for_text("#analytics-kpi-rows", "60")
+    _wait(page, lambda: page.text("#analytics-range-badges") == "", "the range filter stayed")
+    for box in ("#analytics-range-low", "#analytics-range-high"):
+        _wait(
+            page, lambda box=box: page.browser.find_element(box).get_attribute("value") == "", f"{box} kept"
+        )
+
 
 @browser
 def test_analytics_over_training_data(page, make_user, active_models):
@@ -235,6 +249,7 @@ def test_at_risk_list_filters_exports_and_opens_a_students_trend(page, app, make
     page.wait_for_text("#at-risk-modal-title", "Student D4")
     page.wait_for_text("#at-risk-history-table", "85.0%")
     assert "50.0%" in page.text("#at-risk-history-table")
+
     def ticks() -> list[str]:
         return page.driver.execute_script(
             "return Array.from(document.querySelectorAll('#at-risk-history .xtick text'))"
