@@ -14,6 +14,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
+from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert, csv_upload
 from dashboard.components.jobs import job_progress, job_view
 from dashboard.components.shell import page_header
@@ -132,20 +133,7 @@ def layout(user, **_query):
     # A retrain started earlier (on this page or elsewhere) is shown as if one had stayed here.
     running = models.training_in_progress()
     task = running.params.get("task", "exam-score") if running else "exam-score"
-    confirm = dbc.Modal(
-        [
-            dbc.ModalHeader(dbc.ModalTitle("Change the serving model?")),
-            dbc.ModalBody(id="models-confirm-text"),
-            dbc.ModalFooter(
-                [
-                    dbc.Button("Cancel", id="models-confirm-no", color="secondary", outline=True),
-                    dbc.Button("Yes, activate", id="models-confirm-yes", color="danger"),
-                ]
-            ),
-        ],
-        id="models-confirm",
-        is_open=False,
-    )
+    confirm = confirm_dialog("models", "Change the serving model?", "Yes, activate")
     return html.Div(
         [
             page_header("Models", "Compare versions, inspect one, retrain, and choose which version serves."),

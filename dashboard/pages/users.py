@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
+from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from dashboard.components.tables import activity_table, when
@@ -69,20 +70,7 @@ def layout(user, **_query):
             ),
             dcc.Store(id="users-version", data=0),
             dcc.Store(id="users-pending"),
-            dbc.Modal(
-                [
-                    dbc.ModalHeader(dbc.ModalTitle("Change this account?")),
-                    dbc.ModalBody(id="users-confirm-text"),
-                    dbc.ModalFooter(
-                        [
-                            dbc.Button("Cancel", id="users-confirm-no", color="secondary", outline=True),
-                            dbc.Button("Yes, change it", id="users-confirm-yes", color="danger"),
-                        ]
-                    ),
-                ],
-                id="users-confirm",
-                is_open=False,
-            ),
+            confirm_dialog("users", "Change this account?", "Yes, change it"),
             dcc.Store(id="users-activity-user"),
             dbc.Modal(
                 [
