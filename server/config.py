@@ -126,6 +126,8 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.JOB_WORKERS = _env_int("JOB_WORKERS", 1)
         self.JOB_STALE_MINUTES = _env_int("JOB_STALE_MINUTES", 30)
+        # A running job's worker stamps it this often; three missed beats mean the worker is gone.
+        self.JOB_HEARTBEAT_SECONDS = _env_int("JOB_HEARTBEAT_SECONDS", 15)
         # Every serving process deletes expired token revocations this often.
         self.PURGE_INTERVAL_SECONDS = _env_int("PURGE_INTERVAL_SECONDS", 3600)
 

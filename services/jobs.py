@@ -1,17 +1,21 @@
 """Background jobs: create, run (in-process worker threads, or Celery over Redis), report.
 
-A job that raises ends as `failed` with its error; it is never left `running`. A job whose worker
-stopped without a word (process killed) is reported as failed once it has been silent for
-JOB_STALE_MINUTES; one whose owner process on this host has died is failed at once, when the
-in-process worker starts and whenever a job is read.
+A job that raises ends as `failed` with its error; it is never left `running`. While a job runs,
+its worker writes a heartbeat (`updated_at`) every JOB_HEARTBEAT_SECONDS; a running job whose
+heartbeat stopped for three of those (its worker killed, on any host) is failed when it is next
+read, and one whose owner process on this host has died is failed at once, when the in-process
+worker starts and whenever a job is read. A queued job nobody picks up fails after
+JOB_STALE_MINUTES.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -50,6 +54,7 @@ def create(kind: str, params: dict[str, Any], user: User | None) -> Job:
     return job
 
 
+STOPPED_ERROR = "The worker running this job stopped sending its heartbeat (it was killed or lost)."
 ORPHAN_ERROR = "The process running this job stopped (it was killed or crashed) before finishing."
 
 
@@ -78,9 +83,42 @@ def fail_orphans() -> int:
     return len(orphans)
 
 
+@contextmanager
+def heartbeat(job_id: int):
+    """While the block runs, a thread stamps the job's `updated_at` every JOB_HEARTBEAT_SECONDS,
+    so that readers can tell a job that is working from one whose worker died."""
+    app = current_app._get_current_object()
+    interval = app.config["JOB_HEARTBEAT_SECONDS"]
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(interval):
+            try:
+                with app.app_context(), database.connection_context():
+                    Job.update(updated_at=utcnow()).where(
+                        (Job.id == job_id) & (Job.status == "running")
+                    ).execute()
+            except peewee.PeeweeException:
+                log.warning("job %s: heartbeat not written", job_id, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"ssa-job-{job_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 def run(job_id: int) -> None:
     """Carry out one job, recording progress, result or error (call inside an app context)."""
     job = claim(job_id)
+    with heartbeat(job_id):
+        _carry_out(job)
+
+
+def _carry_out(job: Job) -> None:
+    job_id = job.id
     last = {"percent": -1}
 
     def progress(fraction: float, message: str) -> None:
@@ -119,10 +157,15 @@ def get(job_id: int) -> Job:
     job = Job.get_or_none(Job.id == job_id)
     if job is None:
         raise NotFound("No such job.")
-    stale = timedelta(minutes=current_app.config["JOB_STALE_MINUTES"])
-    if job.status in ("queued", "running") and job.updated_at < utcnow() - stale:
+    silent = utcnow() - job.updated_at
+    beats = timedelta(seconds=3 * current_app.config["JOB_HEARTBEAT_SECONDS"])
+    waited = timedelta(minutes=current_app.config["JOB_STALE_MINUTES"])
+    if (job.status == "running" and silent > beats) or (job.status == "queued" and silent > waited):
         Job.update(
-            status="failed", error="The worker stopped without finishing.", finished_at=utcnow()
+            status="failed",
+            error=STOPPED_ERROR if job.status == "running" else "No worker picked up the job.",
+            message="Failed",
+            finished_at=utcnow(),
         ).where(Job.id == job_id).execute()
         job = Job.get_by_id(job_id)
     return job
