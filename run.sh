@@ -8,6 +8,8 @@ source scripts/venv.sh
 ensure_venv ""
 
 export APP_ENV="${APP_ENV:-development}"
+# Started for development on purpose: the server does not warn that it runs the development settings.
+export SSA_DEVELOPMENT_SERVER=1
 flask --app wsgi db-upgrade
 echo "==> Models (trained on the bundled data when none is active; about a minute the first time)"
 flask --app wsgi ensure-models
