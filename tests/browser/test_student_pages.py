@@ -286,14 +286,27 @@ def test_pages_with_demo_data_and_empty_states(page, app, make_user, active_mode
     page.open("/records")
     page.wait_for_text("#records-count", "16 records")
     page.screenshot("records")
-    # Sorting is done by the server, over every row: newest first by default (an exam score), then
-    # by value ascending (a dropout probability is below any exam score), then descending.
+    # Sorting is done by the server, over every row: newest first by default (an exam score). By
+    # value, points and probabilities are not mixed: each task's rows are sorted among themselves
+    # (the 8 dropout rows, then the 8 exam rows), ascending and then descending.
     first_task = '#records-grid .ag-row[row-index="0"] [col-id="task"]'
+    ninth_task = '#records-grid .ag-row[row-index="8"] [col-id="task"]'
     page.wait_for_text(first_task, "Exam score")
     page.click('#records-grid .ag-header-cell[col-id="value"] .ag-header-cell-label')
     page.wait_for_text(first_task, "Dropout risk")
+    page.wait_for_text(ninth_task, "Exam score")
+
+    def first_value() -> str:
+        return page.driver.execute_script(
+            'const c = document.querySelector(\'#records-grid .ag-row[row-index="0"] [col-id="value"]\');'
+            "return c ? c.textContent : '';"
+        )
+
+    ascending = _wait(page, first_value, "no value in the first row")
     page.click('#records-grid .ag-header-cell[col-id="value"] .ag-header-cell-label')
-    page.wait_for_text(first_task, "Exam score")
+    _wait(page, lambda: first_value() not in ("", ascending), "descending order did not apply")
+    page.wait_for_text(first_task, "Dropout risk")
+    page.wait_for_text(ninth_task, "Exam score")
 
     page.open("/about")
     page.wait_for_text("#about-model-examscore", "Mean absolute error")
