@@ -53,7 +53,7 @@ def _email_taken(email: str, except_user: User | None = None) -> bool:
     return query.exists()
 
 
-def registration_problems(username: str, email: str, password: str, full_name: str = "") -> dict[str, str]:
+def _registration_problems(username: str, email: str, password: str, full_name: str = "") -> dict[str, str]:
     """Every field of a registration that is wrong and why (all at once, so a form shows them together)."""
     username = username.strip().lower()
     problems: dict[str, str] = {}
@@ -80,10 +80,14 @@ def register(
     *,
     role: str = "student",
     ip: str | None = None,
+    confirmation: str | None = None,
 ) -> User:
-    """Create an account (students sign themselves up; admins are made by the CLI or an admin)."""
+    """Create an account (students sign themselves up; admins are made by the CLI or an admin);
+    a form passes the password typed twice as `confirmation`, checked with the other fields."""
     username = username.strip().lower()
-    problems = registration_problems(username, email, password, full_name)
+    problems = _registration_problems(username, email, password, full_name)
+    if confirmation is not None and confirmation != password:
+        problems["confirm"] = "The two passwords differ."
     if role not in ROLES:
         problems["role"] = f"Must be one of {', '.join(ROLES)}."
     if problems:

@@ -14,10 +14,10 @@ import numpy as np
 
 from db.connection import database
 from db.models import Record, User, utcnow
-from modelling.schemas import schema_for
+from modelling.schemas import TASKS, schema_for
 from modelling.synthetic import generate_dropout, generate_exam
 from services import accounts, models
-from services.predictions import bands_for
+from services.predictions import bands_for, stored_value_and_level
 
 DEMO_OWNER = "demo-cohort"
 DEMO_REF_PREFIX = "DEMO-"
@@ -44,8 +44,7 @@ def _rows(task: str, frame, owner: User, days_ago: np.ndarray, refs: list[str]) 
     for values, ref, days in zip(frame[schema.names].to_dict("records"), refs, days_ago, strict=True):
         clean, _ = schema.validate_record(values)
         result = predictor.analyse(clean, bands_for(task))
-        value = result["probability"] if task == "dropout" else result["score"]
-        level = result["risk_level"] if task == "dropout" else result["level"]
+        value, level = stored_value_and_level(task, result)
         rows.append(
             {
                 "user": owner.id,
@@ -66,7 +65,7 @@ def _rows(task: str, frame, owner: User, days_ago: np.ndarray, refs: list[str]) 
 def seed_cohort(size: int = COHORT_SIZE) -> int:
     """Create the demo cohort once (idempotent); how many records were added (0 if it exists).
     Raises NoActiveModel when a task has no serving model to predict with."""
-    for task in ("exam-score", "dropout"):
+    for task in TASKS:
         models.active_predictor(task)  # fail before writing anything
     owner = _owner()
     if Record.select().where(Record.user == owner.id).exists():

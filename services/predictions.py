@@ -24,6 +24,13 @@ def bands_for(task: str):
     return current_app.config["RISK_LEVELS" if task == "dropout" else "EXAM_LEVELS"]
 
 
+def stored_value_and_level(task: str, result: Mapping[str, Any]) -> tuple[float, str]:
+    """The prediction's headline value and level, as a record's columns keep them."""
+    if task == "dropout":
+        return result["probability"], result["risk_level"]
+    return result["score"], result["level"]
+
+
 def predict(
     task: str,
     values: Mapping[str, Any],
@@ -43,8 +50,7 @@ def predict(
     except NoActiveModel as exc:
         raise ModelUnavailable(str(exc)) from exc
     result = predictor.analyse(clean, bands_for(task))
-    value = result["probability"] if task == "dropout" else result["score"]
-    level = result["risk_level"] if task == "dropout" else result["level"]
+    value, level = stored_value_and_level(task, result)
     with database.atomic():
         if save:
             result["id"] = Record.add(

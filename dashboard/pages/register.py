@@ -89,20 +89,16 @@ def layout(user=None, **_query):
     prevent_initial_call=True,
 )
 def create_account(_clicks, username, email, full_name, password, confirm):
-    problems = accounts.registration_problems(username or "", email or "", password or "", full_name or "")
-    if (password or "") != (confirm or ""):
-        problems["confirm"] = "The two passwords differ."
-    if not problems:
-        try:
-            user = accounts.register(
-                username or "", email or "", password or "", full_name or "", ip=client_ip()
-            )
-        except ServiceError as exc:
-            return alert(exc.message), no_update, *field_states("register", FIELDS, exc.fields)
-        start_browser_session(user)
-        return None, "/", *field_states("register", FIELDS, {})
-    return (
-        alert("Please correct the highlighted fields."),
-        no_update,
-        *field_states("register", FIELDS, problems),
-    )
+    try:
+        user = accounts.register(
+            username or "",
+            email or "",
+            password or "",
+            full_name or "",
+            ip=client_ip(),
+            confirmation=confirm or "",
+        )
+    except ServiceError as exc:
+        return alert(exc.message), no_update, *field_states("register", FIELDS, exc.fields)
+    start_browser_session(user)
+    return None, "/", *field_states("register", FIELDS, {})
