@@ -9,7 +9,7 @@ from api.contract import operation
 from api.errors import UnsupportedMediaType
 from api.schemas.common import CSV_UPLOAD
 from api.schemas.models import JobOut, ModelsOut, ModelVersionOut, TrainQuery
-from modelling.schemas import TASKS
+from modelling.tasks import TASK_NAMES as TASKS
 from server.security import client_ip
 from services import jobs, models
 

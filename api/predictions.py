@@ -9,6 +9,7 @@ from api.contract import operation
 from api.errors import UnsupportedMediaType
 from api.schemas.common import CSV_UPLOAD
 from api.schemas.predictions import BatchQuery, DropoutIn, DropoutOut, ExamScoreIn, ExamScoreOut
+from modelling.tasks import DROPOUT, EXAM
 from server.security import client_ip
 from services import batch, models, predictions
 
@@ -26,14 +27,14 @@ def _predict(task: str, body) -> dict:
 @operation(body=ExamScoreIn, response=ExamScoreOut, errors=(503,), tags=("predictions",))
 def exam_score(body):
     """Predict an exam score with its level, 90% interval, explanation and recommendations."""
-    return _predict("exam-score", body)
+    return _predict(EXAM.name, body)
 
 
 @bp.post("/dropout")
 @operation(body=DropoutIn, response=DropoutOut, errors=(503,), tags=("predictions",))
 def dropout(body):
     """Predict the dropout probability with its risk level, explanation and recommendations."""
-    return _predict("dropout", body)
+    return _predict(DROPOUT.name, body)
 
 
 @bp.post("/<task>/batch")

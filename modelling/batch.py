@@ -26,11 +26,8 @@ from modelling.cells import neutralise_column
 from modelling.levels import Bands
 from modelling.predict import Predictor
 from modelling.schemas import DuplicateColumn, NumericField, TaskSchema
+from modelling.tasks import Task
 
-PREDICTION_COLUMNS = {
-    "exam-score": ["score", "level", "interval_low", "interval_high"],
-    "dropout": ["probability", "risk_level"],
-}
 DEFAULT_BLOCK_BYTES = 4 << 20
 
 REFERENCE_HEADER = "student_ref"
@@ -38,10 +35,10 @@ REFERENCE_MAX_LENGTH = 64  # the single prediction's limit
 T = TypeVar("T")
 
 
-def results_first(columns: list[str], task: str) -> list[str]:
+def results_first(columns: list[str], task: Task) -> list[str]:
     """`columns` of a scored file with the student reference, predictions and error in front
     (what a person looks for first), then the inputs as given."""
-    front = [c for c in (REFERENCE_HEADER, *PREDICTION_COLUMNS[task], "error") if c in columns]
+    front = [c for c in (REFERENCE_HEADER, *task.output_columns, "error") if c in columns]
     return front + [c for c in columns if c not in front]
 
 
@@ -223,7 +220,7 @@ def score_csv(
     them); `refs` are their student references, or None when the file has no `student_ref`.
     Reading the next block and writing the previous one overlap with scoring, on two threads."""
     schema = predictor.schema
-    outputs = PREDICTION_COLUMNS[predictor.task]
+    outputs = predictor.task.output_columns
     summary = BatchSummary()
     writer: pacsv.CSVWriter | None = None
     writing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csv-write")

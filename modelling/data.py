@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
-from modelling.schemas import TaskSchema, schema_for
+from modelling.schemas import NumericField, schema_for
+from modelling.tasks import TASKS, Task, task_for
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-BUNDLED_FILES = {"exam-score": "exam_scores.csv", "dropout": "dropout_enrollments.csv"}
-# Sizes of the real public data sets the generator is calibrated from.
-BUNDLED_ROWS = {"exam-score": 6607, "dropout": 24013}
 DEFAULT_SEED = 2015
 
 
@@ -30,35 +29,25 @@ class LoadedData:
 
 def bundled_path(task: str, data_dir: Path = DATA_DIR) -> Path:
     """Where the bundled training set of `task` lives."""
-    return data_dir / BUNDLED_FILES[task]
+    return data_dir / task_for(task).bundled_file
 
 
 def make_bundled_data(seed: int = DEFAULT_SEED, data_dir: Path = DATA_DIR) -> dict[str, Path]:
     """Write both bundled training sets with the project's generator (deterministic by seed)."""
-    from modelling.synthetic import generate_dropout, generate_exam  # SciPy only when generating
-
     data_dir.mkdir(parents=True, exist_ok=True)
-    frames = {
-        "exam-score": generate_exam(BUNDLED_ROWS["exam-score"], seed),
-        "dropout": generate_dropout(BUNDLED_ROWS["dropout"], seed),
-    }
     paths = {}
-    for task, frame in frames.items():
-        path = bundled_path(task, data_dir)
+    for task in TASKS.values():
+        frame = task.generate(task.bundled_rows, seed)
+        path = bundled_path(task.name, data_dir)
         frame.to_csv(path, index=False)
-        paths[task] = path
+        paths[task.name] = path
     return paths
 
 
-def _clean_target(schema: TaskSchema, raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _clean_target(task: Task, raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     values = pd.to_numeric(raw, errors="coerce")
-    if schema.task == "dropout":
-        valid = values.isin([0, 1]).to_numpy()
-        message = f"{schema.target}: must be 0 or 1"
-    else:
-        valid = values.between(0, 100).to_numpy()
-        message = f"{schema.target}: must be a number from 0 to 100"
-    errors = np.where(valid, "", message)
+    valid = task.outcome.valid_target(values)
+    errors = np.where(valid, "", f"{task.schema.target}: {task.outcome.target_text}")
     return values, errors
 
 
@@ -74,14 +63,14 @@ def load_labelled(task: str, source: str | Path | IO, name: str | None = None) -
     if missing:
         raise ValueError(f"The file lacks the column(s): {', '.join(missing)}.")
     clean, errors = schema.validate_frame(raw)
-    target, target_errors = _clean_target(schema, raw[schema.target])
+    target, target_errors = _clean_target(task_for(task), raw[schema.target])
     combined = [
         "; ".join(part for part in (a, b) if part)
         for a, b in zip(errors.to_numpy(), target_errors, strict=True)
     ]
     good = np.array([not text for text in combined])
     frame = clean[good].copy()
-    frame[schema.target] = target[good].astype(int if task == "dropout" else float).to_numpy()
+    frame[schema.target] = task_for(task).outcome.target_array(target[good].to_numpy())
     rejected = [(int(i) + 2, text) for i, text in enumerate(combined) if text]
     label = name or (str(source) if isinstance(source, str | Path) else "upload")
     return LoadedData(frame.reset_index(drop=True), rejected, label)
@@ -101,3 +90,33 @@ def fingerprint(frame: pd.DataFrame) -> str:
     digest.update(",".join(frame.columns).encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()
+
+
+def typical_row(task: str, data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """A real, typical row of the bundled data: the one nearest to every field's median or mode."""
+    return dict(_typical(task, data_dir))
+
+
+@lru_cache(maxsize=4)
+def _typical(task: str, data_dir: Path) -> tuple[tuple[str, Any], ...]:
+    schema = schema_for(task)
+    frame = load_bundled(task, data_dir).frame
+    distance = np.zeros(len(frame))
+    for f in schema.numeric:
+        column = frame[f.name].astype(float)
+        spread = float(column.quantile(0.75) - column.quantile(0.25)) or float(column.std()) or 1.0
+        distance += ((column - column.median()).abs() / spread).fillna(10).to_numpy()
+    for f in schema.categorical:
+        mode = frame[f.name].mode(dropna=True)
+        if len(mode):
+            distance += (frame[f.name] != mode.iloc[0]).to_numpy(dtype=float)
+    row = frame.iloc[int(np.argmin(distance))]
+    values = []
+    for f in schema.fields:
+        value = row[f.name]
+        if isinstance(f, NumericField):
+            number = float(value)
+            values.append((f.name, int(number) if number.is_integer() else number))
+        else:
+            values.append((f.name, None if value is None or value != value else str(value)))
+    return tuple(values)

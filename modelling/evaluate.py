@@ -6,7 +6,6 @@ import math
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 ArrayLike = Any
 CALIBRATION_BINS = 10
@@ -50,7 +49,7 @@ def interval_width(lower: ArrayLike, upper: ArrayLike) -> float:
     return float(np.mean(_floats(upper) - _floats(lower)))
 
 
-def conformal_halfwidth(abs_residuals: ArrayLike, level: float = 0.9) -> float:
+def conformal_halfwidth(abs_residuals: ArrayLike, level: float) -> float:
     """Split-conformal half-width: the ceil((n + 1) * level)-th smallest absolute residual."""
     scores = np.sort(np.abs(_floats(abs_residuals)))
     if scores.size == 0:
@@ -88,6 +87,8 @@ def roc_auc(y_true: ArrayLike, proba: ArrayLike) -> float:
     truth = _floats(y_true)
     if np.unique(truth).size < 2:
         return float("nan")
+    from sklearn.metrics import roc_auc_score  # serving (which imports this module) needs no scikit-learn
+
     return float(roc_auc_score(truth, _floats(proba)))
 
 

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-TASKS = ("exam-score", "dropout")
 # Numbers are kept to this many decimals (no input needs more; it also keeps sums in SQL finite).
 DECIMALS = 6
 
@@ -556,7 +555,7 @@ SCHEMAS: dict[str, TaskSchema] = {EXAM.task: EXAM, DROPOUT.task: DROPOUT}
 
 
 def schema_for(task: str) -> TaskSchema:
-    """The schema of `task` ("exam-score" or "dropout")."""
+    """The input schema of the task called `task`."""
     if task not in SCHEMAS:
-        raise KeyError(f"Unknown task {task!r}; use one of {', '.join(TASKS)}.")
+        raise KeyError(f"Unknown task {task!r}; use one of {', '.join(SCHEMAS)}.")
     return SCHEMAS[task]

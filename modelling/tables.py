@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from modelling.schemas import CategoryField, NumericField, TaskSchema
+from modelling.tasks import Task, task_for
 
 TABLES_FILE = "tables.npz"
 TOLERANCE = 1e-7
@@ -110,7 +111,7 @@ class AdditiveTables:
         values = self.scale_values(columns)
         if values is None:
             return None
-        return np.exp(-np.logaddexp(0.0, -values)) if self.task == "dropout" else np.clip(values, 0.0, 100.0)
+        return task_for(self.task).outcome.from_scale(values)
 
     def save(self, path: Path) -> None:
         """Write the tables to one .npz file."""
@@ -178,8 +179,7 @@ def _probe_rows(schema: TaskSchema, frame: pd.DataFrame, seed: int) -> pd.DataFr
 
 
 def compile_tables(
-    task: str,
-    schema: TaskSchema,
+    task: Task,
     score: Score,
     frame: pd.DataFrame,
     reference: Mapping[str, Any],
@@ -190,6 +190,7 @@ def compile_tables(
     `score(frame) -> array` should be additive over the schema's fields (the caller checks)."""
     if len(frame) == 0:
         return None
+    schema = task.schema
     names = schema.names
     grids = [_grid_for(f, frame, reference[f.name]) for f in schema.fields]
     blocks = [pd.DataFrame([dict(reference)], columns=names)]
@@ -204,12 +205,12 @@ def compile_tables(
         shares = evaluated[start : start + len(values)] - base
         start += len(values)
         fields.append(_field_table(f, values, shares, reference[f.name]))
-    compiled = AdditiveTables(task, list(names), base, fields)
+    compiled = AdditiveTables(task.name, list(names), base, fields)
     probes = _probe_rows(schema, frame, seed)
     expected = score(probes)
     got = compiled.scale_values(probes)
-    if got is not None and task != "dropout":
-        got = np.clip(got, 0.0, 100.0)
+    if got is not None:
+        got = task.outcome.bounded_scale(got)
     tolerance = TOLERANCE * max(1.0, float(np.abs(expected).max()))
     if got is None or not np.allclose(got, expected, rtol=0.0, atol=tolerance):
         return None

@@ -30,7 +30,7 @@ from sklearn.ensemble import (
 from sklearn.inspection import permutation_importance
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import HuberRegressor, LinearRegression, LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -44,19 +44,14 @@ from modelling.features import (
     exam_preprocessor,
 )
 from modelling.keras_model import KerasMLPRegressor
-from modelling.schemas import TaskSchema, schema_for
+from modelling.tasks import Task, task_for
 
 SCORE_RANGE = (0.0, 100.0)
-INTERVAL_LEVEL = 0.9
-CONFUSION_THRESHOLD = 0.5
 IMPORTANCE_ROWS = 2000
 IMPORTANCE_REPEATS = 3
 KERAS_MAX_EPOCHS = 100
-EXAM_CANDIDATES = ("linear_regression", "huber", "gradient_boosting", "keras_mlp")
-DROPOUT_CANDIDATES = ("logistic_regression", "random_forest", "gradient_boosting", "additive_ensemble")
 PREDICT_CHUNK = 16384
 ENSEMBLE_MEMBERS = ("logistic_regression", "gradient_boosting")
-PRIMARY_METRIC = {"exam-score": ("mae", False), "dropout": ("roc_auc", True)}
 
 Progress = Callable[[float, str], None]
 
@@ -340,7 +335,7 @@ def _calibrated(model: Any, seed: int) -> PlattCalibratedClassifier:
     return PlattCalibratedClassifier(model, method="sigmoid", cv=folds, ensemble=False)
 
 
-def _exam_candidate(name: str, seed: int) -> Any:
+def exam_candidate(name: str, seed: int) -> Any:
     """An unfitted exam-score candidate."""
     if name == "linear_regression":
         return ChunkedPipeline(
@@ -375,7 +370,7 @@ def _exam_candidate(name: str, seed: int) -> Any:
             clip=SCORE_RANGE,
             seed=seed,
         )
-    raise KeyError(f"Unknown exam-score candidate {name!r}; use one of {', '.join(EXAM_CANDIDATES)}.")
+    raise KeyError(f"Unknown exam-score candidate {name!r}.")
 
 
 def _spline_logistic(seed: int) -> Pipeline:
@@ -397,7 +392,7 @@ def _additive_boosting(seed: int) -> Pipeline:
     return ChunkedPipeline([("features", dropout_raw_selector()), ("model", _calibrated(model, seed))])
 
 
-def _dropout_candidate(name: str, seed: int) -> Any:
+def dropout_candidate(name: str, seed: int) -> Any:
     """An unfitted dropout candidate (every one returns calibrated probabilities)."""
     if name == "logistic_regression":
         return _spline_logistic(seed)
@@ -407,88 +402,52 @@ def _dropout_candidate(name: str, seed: int) -> Any:
     if name == "gradient_boosting":
         return _additive_boosting(seed)
     if name == "additive_ensemble":
-        members = [(member, _dropout_candidate(member, seed)) for member in ENSEMBLE_MEMBERS]
+        members = [(member, dropout_candidate(member, seed)) for member in ENSEMBLE_MEMBERS]
         return ChunkedPipeline([("model", LogitAverageClassifier(members))])
-    raise KeyError(f"Unknown dropout candidate {name!r}; use one of {', '.join(DROPOUT_CANDIDATES)}.")
+    raise KeyError(f"Unknown dropout candidate {name!r}.")
 
 
 def candidate_names(task: str) -> list[str]:
     """The candidate names of `task`, in the order they are trained."""
-    schema_for(task)
-    return list(EXAM_CANDIDATES if task == "exam-score" else DROPOUT_CANDIDATES)
+    return list(task_for(task).candidates)
 
 
 def build_candidate(task: str, name: str, seed: int = 0) -> Any:
     """An unfitted candidate estimator of `task`."""
-    if schema_for(task).task == "exam-score":
-        return _exam_candidate(name, seed)
-    return _dropout_candidate(name, seed)
+    return task_for(task).build(name, seed)
 
 
-def _split(task: str, frame: pd.DataFrame, schema: TaskSchema) -> tuple[pd.DataFrame, np.ndarray]:
+def _split(task: Task, frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Inputs (schema fields, numerics as float) and the target array."""
+    schema = task.schema
     missing = [name for name in [*schema.names, schema.target] if name not in frame.columns]
     if missing:
-        raise ValueError(f"The {task} training frame lacks columns: {', '.join(missing)}")
+        raise ValueError(f"The {task.name} training frame lacks columns: {', '.join(missing)}")
     X = frame[schema.names].copy()
     for f in schema.numeric:
         X[f.name] = X[f.name].astype(float)
     target = frame[schema.target].to_numpy(dtype=float)
     if np.isnan(target).any():
-        raise ValueError(f"The {task} target column {schema.target!r} has missing values")
-    if task == "dropout":
-        if not np.isin(target, (0.0, 1.0)).all():
-            raise ValueError("The dropout target must be 0 or 1")
-        return X.reset_index(drop=True), target.astype(int)
-    return X.reset_index(drop=True), target
-
-
-def _folds(
-    task: str, X: pd.DataFrame, y: np.ndarray, folds: int, seed: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Shuffled, seeded KFold (exam-score) or StratifiedKFold (dropout) splits."""
-    kind = StratifiedKFold if task == "dropout" else KFold
-    splitter = kind(n_splits=folds, shuffle=True, random_state=seed)
-    return list(splitter.split(X, y))
-
-
-def _predict(task: str, estimator: Any, X: pd.DataFrame) -> np.ndarray:
-    """Exam scores, or the dropout probability."""
-    return estimator.predict_proba(X)[:, 1] if task == "dropout" else np.asarray(estimator.predict(X), float)
-
-
-def _exam_fold_metrics(
-    y: np.ndarray, oof: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]]
-) -> list[dict[str, float]]:
-    """Per fold: errors, and the coverage of a conformal half-width taken from the other folds' residuals."""
-    residuals = np.abs(y - oof)
-    per_fold = []
-    for train, test in splits:
-        halfwidth = evaluate.conformal_halfwidth(residuals[train], INTERVAL_LEVEL)
-        metrics = evaluate.regression_metrics(y[test], oof[test], halfwidth)
-        metrics["mae_rounded"] = evaluate.mae(y[test], np.rint(oof[test]))
-        per_fold.append(metrics)
-    return per_fold
-
-
-def _dropout_fold_metrics(
-    y: np.ndarray, oof: np.ndarray, splits: list[tuple[np.ndarray, np.ndarray]]
-) -> list[dict[str, float]]:
-    """Per fold: ROC AUC, Brier score, ECE and log loss of the held-out probabilities."""
-    return [evaluate.classification_metrics(y[test], oof[test]) for _, test in splits]
+        raise ValueError(f"The {task.name} target column {schema.target!r} has missing values")
+    return X.reset_index(drop=True), task.outcome.training_target(target)
 
 
 def _field_importance(
-    task: str, estimator: Any, X: pd.DataFrame, y: np.ndarray, seed: int
+    task: Task, estimator: Any, X: pd.DataFrame, y: np.ndarray, seed: int
 ) -> dict[str, float]:
-    """Permutation importance per input field on up to IMPORTANCE_ROWS rows (MAE increase or AUC drop)."""
+    """Permutation importance per input field on up to IMPORTANCE_ROWS rows (by the task's scoring)."""
     rows = np.random.default_rng(seed).permutation(len(X))[:IMPORTANCE_ROWS]
     sample, target = X.iloc[rows], y[rows]
-    if task == "dropout" and np.unique(target).size < 2:
+    if np.unique(target).size < 2:
         return {}
-    scoring = "roc_auc" if task == "dropout" else "neg_mean_absolute_error"
     result = permutation_importance(
-        estimator, sample, target, scoring=scoring, n_repeats=IMPORTANCE_REPEATS, random_state=seed, n_jobs=1
+        estimator,
+        sample,
+        target,
+        scoring=task.outcome.scoring,
+        n_repeats=IMPORTANCE_REPEATS,
+        random_state=seed,
+        n_jobs=1,
     )
     pairs = sorted(zip(X.columns, result.importances_mean, strict=True), key=lambda pair: -pair[1])
     return {name: float(value) for name, value in pairs}
@@ -516,7 +475,7 @@ class _Reporter:
 
 
 def _cross_validate(
-    task: str,
+    task: Task,
     name: str,
     data: tuple[pd.DataFrame, np.ndarray],
     splits: list[tuple[np.ndarray, np.ndarray]],
@@ -528,33 +487,12 @@ def _cross_validate(
     X, y = data
     oof = np.empty(len(y))
     for index, (train, test) in enumerate(splits):
-        model = build_candidate(task, name, seed).fit(X.iloc[train], y[train])
-        oof[test] = _predict(task, model, X.iloc[test])
+        model = task.build(name, seed).fit(X.iloc[train], y[train])
+        oof[test] = task.outcome.values(model, X.iloc[test])
         if index == 0 and isinstance(model, KerasMLPRegressor):
             details["keras_history"] = {"source": f"{name}, fold 1", **(_keras_history(model) or {})}
-        report(f"{task}: {name} fold {index + 1}/{len(splits)}")
+        report(f"{task.name}: {name} fold {index + 1}/{len(splits)}")
     return oof
-
-
-def _task_details(task: str, y: np.ndarray, oof: np.ndarray) -> dict[str, Any]:
-    """Out-of-fold diagnostics of the winner: interval and residuals, or calibration and confusion."""
-    if task == "dropout":
-        return {
-            "calibration_curve": evaluate.calibration_curve(y, oof),
-            "oof_ece": evaluate.expected_calibration_error(y, oof),
-            "confusion_matrix": evaluate.confusion_at(y, oof, CONFUSION_THRESHOLD),
-            "base_rate": float(np.mean(y)),
-            "calibration": "inside the estimator: Platt scaling on shuffled 3-fold out-of-fold scores "
-            "(random forest: isotonic map of out-of-bag votes)",
-        }
-    residuals = y - oof
-    return {
-        "interval_level": INTERVAL_LEVEL,
-        "interval_halfwidth": evaluate.conformal_halfwidth(np.abs(residuals), INTERVAL_LEVEL),
-        "interval_method": "split-conformal: the ceil((n+1)*0.9)-th smallest out-of-fold absolute residual",
-        "residuals": evaluate.residual_summary(residuals),
-        "score_range": list(SCORE_RANGE),
-    }
 
 
 def train_task(
@@ -567,22 +505,22 @@ def train_task(
     progress: Progress | None = None,
 ) -> TrainingResult:
     """Cross-validate the candidates of `task` on `frame` (inputs plus target), refit the best on all rows."""
-    names = list(candidates) if candidates else candidate_names(task)
-    unknown = [name for name in names if name not in candidate_names(task)]
+    definition = task_for(task)
+    names = list(candidates) if candidates else list(definition.candidates)
+    unknown = [name for name in names if name not in definition.candidates]
     if unknown:
         raise KeyError(f"Unknown {task} candidates: {', '.join(unknown)}")
     with _threads().limit(limits=1):
-        return _train(task, frame, seed, folds, names, progress)
+        return _train(definition, frame, seed, folds, names, progress)
 
 
 def _train(
-    task: str, frame: pd.DataFrame, seed: int, folds: int, names: list[str], progress: Progress | None
+    task: Task, frame: pd.DataFrame, seed: int, folds: int, names: list[str], progress: Progress | None
 ) -> TrainingResult:
     """The body of `train_task` (run with single-threaded native thread pools)."""
-    X, y = _split(task, frame, schema_for(task))
-    splits = _folds(task, X, y, folds, seed)
+    X, y = _split(task, frame)
+    splits = list(task.outcome.splitter(folds, seed).split(X, y))
     report = _Reporter(len(names) * folds + 2, progress)
-    fold_metrics = _dropout_fold_metrics if task == "dropout" else _exam_fold_metrics
 
     results: list[CandidateResult] = []
     oof_by_name: dict[str, np.ndarray] = {}
@@ -592,31 +530,33 @@ def _train(
         if name == "additive_ensemble" and all(member in oof_by_name for member in ENSEMBLE_MEMBERS):
             oof = _average_log_odds([oof_by_name[member] for member in ENSEMBLE_MEMBERS])
             for index in range(folds):
-                report(f"{task}: {name} fold {index + 1}/{folds} (from its members' folds)")
+                report(f"{task.name}: {name} fold {index + 1}/{folds} (from its members' folds)")
         else:
             oof = _cross_validate(task, name, (X, y), splits, seed, report, details)
         details["candidate_seconds"][name] = round(time.perf_counter() - started, 3)
         oof_by_name[name] = oof
-        results.append(CandidateResult(name, evaluate.summarise_folds(fold_metrics(y, oof, splits))))
+        results.append(
+            CandidateResult(name, evaluate.summarise_folds(task.outcome.fold_metrics(y, oof, splits)))
+        )
 
-    metric, higher_is_better = PRIMARY_METRIC[task]
-    winner = min(results, key=lambda r: -r.metrics[metric] if higher_is_better else r.metrics[metric])
-    estimator = build_candidate(task, winner.name, seed).fit(X, y)
-    report(f"{task}: refitted {winner.name} on {len(y)} rows")
+    metric, sign = task.primary_metric, -1.0 if task.higher_is_better else 1.0
+    winner = min(results, key=lambda r: sign * r.metrics[metric])
+    estimator = task.build(winner.name, seed).fit(X, y)
+    report(f"{task.name}: refitted {winner.name} on {len(y)} rows")
     if isinstance(estimator, KerasMLPRegressor):
         history = _keras_history(estimator) or {}
         details["keras_history"] = {"source": f"{winner.name}, final refit", **history}
 
-    details.update(_task_details(task, y, oof_by_name[winner.name]))
+    details.update(task.outcome.details(y, oof_by_name[winner.name]))
     details["feature_importance"] = _field_importance(task, estimator, X, y, seed)
     details["feature_importance_method"] = (
         f"permutation importance on {min(len(X), IMPORTANCE_ROWS)} training rows, {IMPORTANCE_REPEATS} "
-        f"repeats; {'drop in ROC AUC' if task == 'dropout' else 'increase in MAE'}"
+        f"repeats; {task.outcome.importance_text}"
     )
     details.update({"primary_metric": metric, "folds": folds, "seed": seed})
-    report(f"{task}: done, {winner.name} wins")
+    report(f"{task.name}: done, {winner.name} wins")
     return TrainingResult(
-        task=task,
+        task=task.name,
         algorithm=winner.name,
         estimator=estimator,
         metrics=dict(winner.metrics),

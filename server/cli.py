@@ -13,8 +13,7 @@ from db import migrations
 from db.models import ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
-from modelling.predict import NoActiveModel, predictor_for_version
-from modelling.registry import RegistryError
+from modelling.tasks import TASK_NAMES, task_for
 from services import accounts, demo, models
 from services.errors import ServiceError
 
@@ -85,7 +84,7 @@ def seed_demo() -> None:
         click.echo(f"  {role:<8} username: {username:<13} password: {password}   ({state})")
     try:
         added = demo.seed_cohort()
-    except NoActiveModel as exc:
+    except models.ModelUnavailable as exc:
         click.echo(f"  No demo cohort: {exc} (run ensure-models first).")
         return
     if added:
@@ -103,7 +102,7 @@ def remove_demo() -> None:
     click.echo(f"Removed the demo cohort: {removed} saved predictions.")
 
 
-TASK = click.Choice(["exam-score", "dropout"])
+TASK = click.Choice(TASK_NAMES)
 
 
 @click.command("make-data")
@@ -176,7 +175,7 @@ def train(
 @with_appcontext
 def ensure_models() -> None:
     """Train and activate a model on the bundled data for every task that has no active one."""
-    for task in ("exam-score", "dropout"):
+    for task in TASK_NAMES:
         if ModelVersion.active(task) is not None:
             click.echo(f"{task}: v{ModelVersion.active(task).version} is active.")
             continue
@@ -221,10 +220,10 @@ def score(task: str, input_path: str, output_path: str, version: int | None, blo
         if version is None:
             predictor = models.active_predictor(task)
         else:
-            predictor = predictor_for_version(task, version, models.artifacts_root())
-    except RegistryError as exc:
+            predictor = models.version_predictor(task, version)
+    except ServiceError as exc:
         raise click.ClickException(str(exc)) from exc
-    bands = current_app.config["RISK_LEVELS" if task == "dropout" else "EXAM_LEVELS"]
+    bands = task_for(task).bands(current_app.config)
     try:
         with tqdm(unit=" rows", unit_scale=True) as bar:
             summary = score_csv(

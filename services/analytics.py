@@ -18,12 +18,12 @@ import peewee
 from db.connection import database
 from db.models import ModelVersion, Record, User, utcnow
 from db.queries import day_of, is_postgres, json_number, json_text
-from modelling import registry
 from modelling.data import load_bundled, load_labelled
-from modelling.levels import level_for, level_names
+from modelling.levels import level_names
 from modelling.schemas import NumericField, schema_for
+from modelling.tasks import DROPOUT, EXAM, TASK_NAMES, task_for
 from services import models
-from services.errors import Forbidden, InvalidInput, NotFound
+from services.errors import Forbidden, InvalidInput
 from services.predictions import bands_for
 from services.records import RecordFilters, visible_records
 
@@ -48,8 +48,8 @@ def summary(viewer: User, filters: RecordFilters) -> dict[str, Any]:
         .dicts()
         .get()
     )
-    exam = _records(viewer, "exam-score", filters).select(peewee.fn.AVG(Record.value)).scalar()
-    dropout = _records(viewer, "dropout", filters)
+    exam = _records(viewer, EXAM.name, filters).select(peewee.fn.AVG(Record.value)).scalar()
+    dropout = _records(viewer, DROPOUT.name, filters)
     dropout_total = dropout.count()
     high = dropout.where(Record.level == "High").count()
     return {
@@ -61,7 +61,7 @@ def summary(viewer: User, filters: RecordFilters) -> dict[str, Any]:
         "high_risk_share": round(high / dropout_total, 4) if dropout_total else None,
         "active_models": {
             task: ({"version": r.version, "algorithm": r.algorithm, "metrics": r.metrics} if r else None)
-            for task in ("exam-score", "dropout")
+            for task in TASK_NAMES
             for r in [ModelVersion.active(task)]
         },
     }
@@ -111,11 +111,8 @@ def _training_data(task: str) -> pd.DataFrame:
     if row is None:
         raise InvalidInput(f"No active {task} model, so no training data to describe.")
     frame = _training_frame(task, row.data_source).copy()
-    target = schema_for(task).target
-    if task == "dropout":
-        frame["level"] = np.where(frame[target] == 1, "Dropped out", "Stayed")
-    else:
-        frame["level"] = [level_for(v, bands_for(task)) for v in frame[target]]
+    definition = task_for(task)
+    frame["level"] = definition.actual_groups(frame[definition.schema.target].to_numpy(), bands_for(task))
     return frame
 
 
@@ -247,8 +244,8 @@ def value_field(task: str, source: str) -> str:
 
 def group_names(task: str, source: str) -> list[str]:
     """The groups rows fall into: predicted levels (records) or actual outcomes (training data)."""
-    if source == "training" and task == "dropout":
-        return ["Dropped out", "Stayed"]
+    if source == "training":
+        return task_for(task).actual_group_names(bands_for(task))
     return level_names(bands_for(task))
 
 
@@ -326,16 +323,13 @@ def _require_admin(viewer: User) -> None:
 
 
 def _labels(task: str, source: str) -> dict[str, dict[str, str]]:
-    schema = schema_for(task)
+    definition = task_for(task)
+    schema = definition.schema
     labels = {f.name: {"label": f.label, "unit": getattr(f, "unit", "")} for f in schema.fields}
     if source == "records":
-        unit = "probability" if task == "dropout" else "points"
-        name = "Predicted dropout probability" if task == "dropout" else "Predicted exam score"
-        labels[PREDICTION] = {"label": name, "unit": unit}
-    elif task == "dropout":
-        labels[schema.target] = {"label": "Dropped out (1 = yes)", "unit": ""}
+        labels[PREDICTION] = {"label": definition.value_label, "unit": definition.outcome.unit}
     else:
-        labels[schema.target] = {"label": "Actual exam score", "unit": "points"}
+        labels[schema.target] = {"label": definition.target_label, "unit": definition.target_unit}
     return labels
 
 
@@ -690,38 +684,3 @@ def _frame_density(x: pd.Series, y: pd.Series) -> list[dict[str, float]]:
     return [
         {"x": float(r.x), "y": float(r.y), "count": int(r.count)} for r in grouped.itertuples(index=False)
     ]
-
-
-def active_importance(viewer: User, task: str) -> dict[str, Any]:
-    """The active version's feature importance (as stored with it), or an empty mapping."""
-    _require_admin(viewer)
-    row = ModelVersion.active(models.check_task(task))
-    if row is None:
-        return {"version": None, "importance": {}, "method": ""}
-    details = version_diagnostics(viewer, task, row.version)["details"]
-    labels = _labels(task, "records")
-    return {
-        "version": row.version,
-        "algorithm": row.algorithm,
-        "importance": {
-            labels.get(k, {"label": k})["label"]: v
-            for k, v in (details.get("feature_importance") or {}).items()
-        },
-        "method": details.get("feature_importance_method", ""),
-    }
-
-
-def version_diagnostics(viewer: User, task: str, version: int) -> dict[str, Any]:
-    """A version's stored files: every candidate's metrics, diagnostics and its model card."""
-    _require_admin(viewer)
-    row = ModelVersion.find(models.check_task(task), version)
-    if row is None:
-        raise NotFound(f"There is no {task} version {version}.")
-    root = models.artifacts_root()
-    try:
-        metrics = registry.read_json(row, root, "metrics")
-        details = registry.read_json(row, root, "details")
-        card = (root / row.artifact_dir / "model_card.md").read_text()
-    except (OSError, ValueError):
-        metrics, details, card = {"candidates": row.candidates, "winner": row.algorithm}, {}, ""
-    return {"row": row, "metrics": metrics, "details": details, "card": card}

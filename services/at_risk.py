@@ -11,9 +11,10 @@ import peewee
 
 from db.models import Record, User
 from modelling.cells import neutralise
+from modelling.tasks import DROPOUT
 from services.errors import Forbidden, InvalidInput
 
-TASK = "dropout"
+TASK = DROPOUT.name  # the task whose risk levels the at-risk list follows
 HISTORY_LIMIT = 500
 COLUMNS = {
     "student_ref": Record.student_ref,

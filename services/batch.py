@@ -19,10 +19,10 @@ from flask import current_app
 from db.connection import database
 from db.models import Activity, Job, Record, User, utcnow
 from modelling.batch import BatchInputError, BatchSummary, results_first, score_csv
-from modelling.predict import NoActiveModel
+from modelling.tasks import Task, task_for
 from services import jobs, models
 from services.errors import InvalidInput, NotFound
-from services.predictions import ModelUnavailable, bands_for
+from services.predictions import bands_for
 
 SAVE_BATCH = 1000
 
@@ -53,14 +53,16 @@ def open_result(result: BatchResult) -> IO[bytes]:
     return handle
 
 
-def _outputs(task: str, row: dict) -> dict:
-    if task == "dropout":
-        return {"probability": row["probability"], "risk_level": row["risk_level"]}
-    return {
-        "score": row["score"],
-        "level": row["level"],
-        "interval": {"low": row["interval_low"], "high": row["interval_high"], "level": 0.9},
-    }
+def _outputs(task: Task, row: dict) -> dict:
+    """A batch row's predictions as a record's outputs (the shape of a single prediction's)."""
+    outputs = {task.value_name: row[task.value_name], task.level_name: row[task.level_name]}
+    if task.outcome.has_interval:
+        outputs["interval"] = {
+            "low": row["interval_low"],
+            "high": row["interval_high"],
+            "level": task.outcome.interval_level,
+        }
+    return outputs
 
 
 def _count_rows(source: Path) -> int:
@@ -85,12 +87,9 @@ def score_upload(
     """Score `source` into a temporary CSV; with `save`, store every good row as a record.
 
     `progress(fraction, message)` is called after each block when given."""
-    models.check_task(task)
-    try:
-        predictor = models.active_predictor(task)
-    except NoActiveModel as exc:
-        raise ModelUnavailable(str(exc)) from exc
-    value_column, level_column = ("probability", "risk_level") if task == "dropout" else ("score", "level")
+    definition = task_for(models.check_task(task))
+    predictor = models.active_predictor(task)
+    value_column, level_column = definition.value_name, definition.level_name
 
     def save_block(inputs: pd.DataFrame, predictions: pd.DataFrame, refs: list | None) -> None:
         now = utcnow()
@@ -98,7 +97,7 @@ def score_upload(
         refs = refs or [None] * len(clean_inputs)
         rows = []
         for values, prediction, ref in zip(clean_inputs, predictions.to_dict("records"), refs, strict=True):
-            outputs = _outputs(task, prediction)
+            outputs = _outputs(definition, prediction)
             rows.append(
                 {
                     "user": user.id,
@@ -243,5 +242,5 @@ def result_preview(job_id: int, limit: int = 20) -> dict:
     return {
         "head": head.to_dict("records"),
         "errors": errors.to_dict("records"),
-        "columns": results_first(list(head.columns), jobs.get(job_id).params["task"]),
+        "columns": results_first(list(head.columns), task_for(jobs.get(job_id).params["task"])),
     }

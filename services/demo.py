@@ -14,8 +14,10 @@ import numpy as np
 
 from db.connection import database
 from db.models import Record, User, utcnow
-from modelling.schemas import TASKS, schema_for
+from modelling.schemas import schema_for
 from modelling.synthetic import generate_dropout, generate_exam
+from modelling.tasks import DROPOUT, EXAM
+from modelling.tasks import TASK_NAMES as TASKS
 from services import accounts, models
 from services.predictions import bands_for, stored_value_and_level
 
@@ -72,12 +74,12 @@ def seed_cohort(size: int = COHORT_SIZE) -> int:
         return 0
     rng = np.random.default_rng(SEED)
     refs = [f"{DEMO_REF_PREFIX}{n:03d}" for n in range(1, size + 1)]
-    exam = _rows("exam-score", generate_exam(size, SEED), owner, rng.uniform(0, SPAN_DAYS, size), refs)
+    exam = _rows(EXAM.name, generate_exam(size, SEED), owner, rng.uniform(0, SPAN_DAYS, size), refs)
     checks = size * DROPOUT_CHECKS
     # Each student's checks fall in successive thirds of the span, so the history has a trend.
     thirds = np.repeat(np.arange(DROPOUT_CHECKS)[::-1], size) * SPAN_DAYS / DROPOUT_CHECKS
     days = thirds + rng.uniform(0, SPAN_DAYS / DROPOUT_CHECKS, checks)
-    dropout = _rows("dropout", generate_dropout(checks, SEED), owner, days, refs * DROPOUT_CHECKS)
+    dropout = _rows(DROPOUT.name, generate_dropout(checks, SEED), owner, days, refs * DROPOUT_CHECKS)
     with database.atomic():
         Record.add_many(exam + dropout)
     return len(exam) + len(dropout)
@@ -92,4 +94,3 @@ def remove_cohort() -> int:
         removed = Record.delete().where(Record.user == owner.id).execute()
         User.delete().where(User.id == owner.id).execute()
     return removed
-

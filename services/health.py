@@ -6,7 +6,7 @@ from typing import Any
 
 from db.connection import is_database_up
 from db.models import ModelVersion
-from modelling.schemas import TASKS
+from modelling.tasks import TASK_NAMES as TASKS
 
 
 def model_status() -> dict[str, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -11,13 +13,15 @@ from typing import IO, Any
 
 from flask import current_app
 
-from db.models import Activity, Job, ModelVersion, User
+from db.connection import database
+from db.models import Activity, Job, ModelVersion, User, utcnow
 from modelling import registry
 from modelling.data import LoadedData, fingerprint, load_bundled, load_labelled
-from modelling.predict import Predictor, predictor_for
-from modelling.schemas import TASKS, DuplicateColumn, schema_for
+from modelling.predict import Predictor
+from modelling.schemas import DuplicateColumn
+from modelling.tasks import TASK_NAMES, task_for
 from services import jobs
-from services.errors import InvalidInput, NotFound
+from services.errors import Forbidden, InvalidInput, NotFound, ServiceError
 
 Progress = Callable[[float, str], None]
 
@@ -27,11 +31,56 @@ def artifacts_root() -> Path:
     return Path(current_app.config["ARTIFACTS_DIR"])
 
 
+class ModelUnavailable(ServiceError):
+    """No version of the task has been activated yet."""
+
+    status, code = 503, "model_unavailable"
+
+
 def check_task(task: str) -> str:
     """`task` if it is a known task, else a 404."""
-    if task not in TASKS:
-        raise NotFound(f"Unknown task {task!r}; use one of {', '.join(TASKS)}.")
+    if task not in TASK_NAMES:
+        raise NotFound(f"Unknown task {task!r}; use one of {', '.join(TASK_NAMES)}.")
     return task
+
+
+def version_directory(row: ModelVersion) -> Path:
+    """Where a version's files are."""
+    return artifacts_root() / row.artifact_dir
+
+
+def load_version(row: ModelVersion, *, estimator: bool = True) -> registry.LoadedModel:
+    """A version's files, loaded."""
+    return registry.load(row.task, row.version, row.algorithm, version_directory(row), estimator=estimator)
+
+
+def register_version(result: Any, data: LoadedData, user: User | None) -> ModelVersion:
+    """Store a TrainingResult as the next version of its task (files and row), not yet active."""
+    with database.atomic():
+        number = ModelVersion.next_number(result.task)
+        relative = Path(result.task) / f"v{number}"
+        created_at = utcnow()
+        data_fingerprint = fingerprint(data.frame)
+        provenance = registry.Provenance(number, created_at, result.rows, data.source, data_fingerprint)
+        registry.save(result, data.frame, artifacts_root() / relative, provenance)
+        try:
+            return ModelVersion.create(
+                task=result.task,
+                version=number,
+                algorithm=result.algorithm,
+                metrics=result.metrics,
+                candidates=registry.candidate_metrics(result),
+                data_fingerprint=data_fingerprint,
+                data_source=data.source[:255],
+                rows=result.rows,
+                library_versions=registry.library_versions(registry.is_keras(result.estimator)),
+                artifact_dir=str(relative),
+                created_by=user,
+                created_at=created_at,
+            )
+        except BaseException:
+            shutil.rmtree(artifacts_root() / relative, ignore_errors=True)
+            raise
 
 
 def train_version(
@@ -54,14 +103,7 @@ def train_version(
     if len(data.frame) < minimum:
         raise InvalidInput(f"Training needs at least {minimum} valid rows; the data has {len(data.frame)}.")
     result = train_task(task, data.frame, seed=seed, folds=folds, candidates=candidates, progress=progress)
-    row = registry.register(
-        result,
-        data.frame,
-        root=artifacts_root(),
-        data_source=data.source,
-        data_fingerprint=fingerprint(data.frame),
-        created_by=user,
-    )
+    row = register_version(result, data, user)
     Activity.record("train", user, ip, task=task, version=row.version, algorithm=row.algorithm)
     if activate:
         row = activate_version(task, row.version, user=user, ip=ip)
@@ -73,14 +115,16 @@ def activate_version(
 ) -> ModelVersion:
     """Make a version serve; it must load and predict first."""
     check_task(task)
-    if ModelVersion.find(task, version) is None:
+    row = ModelVersion.find(task, version)
+    if row is None:
         raise NotFound(f"There is no {task} version {version}.")
     try:
-        row = registry.activate(task, version, artifacts_root())
+        registry.check_serves(load_version(row))
     except registry.RegistryError as exc:
         raise InvalidInput(str(exc), code="model_unusable") from exc
+    ModelVersion.make_active(row)
     Activity.record("activate", user, ip, task=task, version=version)
-    return row
+    return ModelVersion.get_by_id(row.id)
 
 
 def versions(task: str | None = None) -> list[ModelVersion]:
@@ -100,14 +144,46 @@ def versions_shown_to(is_admin: bool) -> list[ModelVersion]:
     return rows
 
 
+_served: dict[str, tuple[tuple, Predictor]] = {}
+_served_lock = threading.Lock()
+
+
 def active_predictor(task: str) -> Predictor:
-    """The predictor of the task's active version."""
-    return predictor_for(check_task(task), artifacts_root())
+    """The predictor of the task's active version, loaded at most once per process and version.
+
+    The active version's identity is read on every call (one indexed query), so a newly activated
+    version serves from the next prediction on in every process, without a restart."""
+    check_task(task)
+    identity = ModelVersion.active_identity(task)
+    cached = _served.get(task)
+    if cached is not None and identity is not None and cached[0] == identity:
+        return cached[1]
+    with _served_lock:
+        cached = _served.get(task)
+        if cached is None or cached[0] != identity:
+            row = ModelVersion.get_or_none(ModelVersion.id == identity[0]) if identity else None
+            if row is None:
+                raise ModelUnavailable(
+                    f"No {task} model is active yet. Train one with `flask --app wsgi train {task}`."
+                )
+            cached = _served[task] = (identity, Predictor(load_version(row, estimator=False)))
+    return cached[1]
+
+
+def version_predictor(task: str, version: int) -> Predictor:
+    """A predictor for one (possibly inactive) version, not kept."""
+    row = ModelVersion.find(check_task(task), version)
+    if row is None:
+        raise NotFound(f"There is no {task} version {version}.")
+    try:
+        return Predictor(load_version(row))
+    except registry.RegistryError as exc:
+        raise InvalidInput(str(exc), code="model_unusable") from exc
 
 
 def save_training_upload(task: str, stream: IO[bytes]) -> Path:
     """Keep an uploaded labelled CSV for a training job, after checking its header."""
-    schema = schema_for(check_task(task))
+    schema = task_for(check_task(task)).schema
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"train-{task}-{uuid.uuid4().hex}.csv"
@@ -144,9 +220,7 @@ def start_training(
     """Queue a training job on the bundled data or an uploaded labelled CSV."""
     check_task(task)
     if candidates:
-        from modelling.train import candidate_names
-
-        unknown = sorted(set(candidates) - set(candidate_names(task)))
+        unknown = sorted(set(candidates) - set(task_for(task).candidates))
         if unknown:
             raise InvalidInput(
                 "Unknown candidates.", {"candidates": f"Not candidates of {task}: {', '.join(unknown)}."}
@@ -193,3 +267,41 @@ def _run_training(job: Job, progress: Progress) -> dict[str, Any]:
         "rejected_rows": len(data.rejected),
         "rejected_examples": [f"line {line}: {reason}" for line, reason in data.rejected[:10]],
     }
+
+
+def version_diagnostics(viewer: User, task: str, version: int) -> dict[str, Any]:
+    """A version's stored files: every candidate's metrics, diagnostics and its model card."""
+    _require_admin(viewer)
+    row = ModelVersion.find(check_task(task), version)
+    if row is None:
+        raise NotFound(f"There is no {task} version {version}.")
+    directory = version_directory(row)
+    try:
+        metrics = registry.read_json(directory, "metrics")
+        details = registry.read_json(directory, "details")
+        card = (directory / "model_card.md").read_text()
+    except (OSError, ValueError):
+        metrics, details, card = {"candidates": row.candidates, "winner": row.algorithm}, {}, ""
+    return {"row": row, "metrics": metrics, "details": details, "card": card}
+
+
+def active_importance(viewer: User, task: str) -> dict[str, Any]:
+    """The active version's feature importance by field label (as stored with it), or an empty one."""
+    _require_admin(viewer)
+    row = ModelVersion.active(check_task(task))
+    if row is None:
+        return {"version": None, "importance": {}, "method": ""}
+    details = version_diagnostics(viewer, task, row.version)["details"]
+    schema = task_for(task).schema
+    labels = {f.name: f.label for f in schema.fields}
+    return {
+        "version": row.version,
+        "algorithm": row.algorithm,
+        "importance": {labels.get(k, k): v for k, v in (details.get("feature_importance") or {}).items()},
+        "method": details.get("feature_importance_method", ""),
+    }
+
+
+def _require_admin(viewer: User) -> None:
+    if not viewer.is_admin:
+        raise Forbidden("Model diagnostics are for administrators.")

@@ -9,26 +9,20 @@ from flask import current_app
 
 from db.connection import database
 from db.models import Activity, Record, User
-from modelling.predict import NoActiveModel
-from modelling.schemas import schema_for
+from modelling.tasks import task_for
 from services import models
-from services.errors import InvalidInput, ServiceError
-
-
-class ModelUnavailable(ServiceError):
-    status, code = 503, "model_unavailable"
+from services.errors import InvalidInput
+from services.models import ModelUnavailable  # noqa: F401 - the error callers catch
 
 
 def bands_for(task: str):
     """The configured level bands of a task."""
-    return current_app.config["RISK_LEVELS" if task == "dropout" else "EXAM_LEVELS"]
+    return task_for(task).bands(current_app.config)
 
 
 def stored_value_and_level(task: str, result: Mapping[str, Any]) -> tuple[float, str]:
     """The prediction's headline value and level, as a record's columns keep them."""
-    if task == "dropout":
-        return result["probability"], result["risk_level"]
-    return result["score"], result["level"]
+    return task_for(task).value_and_level(result)
 
 
 def predict(
@@ -41,14 +35,11 @@ def predict(
     ip: str | None = None,
 ) -> dict[str, Any]:
     """Validate, predict, explain and recommend; with `save`, store a record and return its id."""
-    schema = schema_for(models.check_task(task))
+    schema = task_for(models.check_task(task)).schema
     clean, problems = schema.validate_record(values)
     if problems:
         raise InvalidInput("Some fields are invalid.", problems)
-    try:
-        predictor = models.active_predictor(task)
-    except NoActiveModel as exc:
-        raise ModelUnavailable(str(exc)) from exc
+    predictor = models.active_predictor(task)
     result = predictor.analyse(clean, bands_for(task))
     value, level = stored_value_and_level(task, result)
     with database.atomic():

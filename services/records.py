@@ -17,7 +17,8 @@ from db.models import Activity, Record, User
 from db.queries import csv_line, csv_text, csv_timestamp, is_postgres, json_members_csv
 from db.statements import Condition
 from modelling.cells import FORMULA_PREFIXES
-from modelling.schemas import DROPOUT, EXAM, schema_for
+from modelling.schemas import schema_for
+from modelling.tasks import TASKS
 from services.accounts import Page
 from services.errors import NotFound
 
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 # so the file itself says it is incomplete.
 EXPORT_FAILED = "# ERROR: export incomplete: the database stopped answering; this file lacks rows.\r\n"
 
-OUTPUT_COLUMNS = ["score", "probability", "level", "interval_low", "interval_high"]
+# Each task's value has its own column; the level and the interval are shared.
+OUTPUT_COLUMNS = [*(task.value_name for task in TASKS.values()), "level", "interval_low", "interval_high"]
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def delete_record(viewer: User, record_id: int, ip: str | None = None) -> None:
 
 def export_columns(task: str | None) -> list[str]:
     """Header of the export: record columns, the task's inputs, then the outputs."""
-    schemas = [schema_for(task)] if task else [EXAM, DROPOUT]
+    schemas = [schema_for(task)] if task else [definition.schema for definition in TASKS.values()]
     inputs = [name for schema in schemas for name in schema.names]
     return ["id", "created_at", "username", "task", "student_ref", "model_version", *inputs, *OUTPUT_COLUMNS]
 
@@ -114,9 +116,7 @@ def _export_line(input_names: list[str]) -> peewee.Node:
     outputs table is never read. The inputs need no neutralising: they were validated (numbers,
     or categories from a fixed list)."""
     text = [csv_text(column, FORMULA_FIRST) for column in (User.username, Record.student_ref)]
-    by_task = [
-        peewee.Case(None, [(Record.task == task, Record.value)], None) for task in ("exam-score", "dropout")
-    ]
+    by_task = [peewee.Case(None, [(Record.task == task, Record.value)], None) for task in TASKS]
     return csv_line(
         [
             Record.id,

@@ -8,10 +8,9 @@ import pytest
 
 from db.models import ModelVersion
 from modelling.data import LoadedData
-from modelling.predict import predictor_for
-from modelling.registry import outcome
 from modelling.schemas import DROPOUT, EXAM, schema_for
 from modelling.synthetic import generate_dropout, generate_exam
+from modelling.tasks import task_for
 from services import models
 from services.errors import InvalidInput, NotFound
 from tests.helpers import imported_while_serving
@@ -52,10 +51,10 @@ def test_train_register_activate_and_serve(app, task):
         assert stored.is_active and stored.rows == len(small_data(task).frame)
         assert stored.algorithm in FAST[task] and len(stored.candidates) == 2
         assert len(stored.data_fingerprint) == 64 and "scikit-learn" in stored.library_versions
-        predictor = predictor_for(task, app.config["ARTIFACTS_DIR"])
+        predictor = models.active_predictor(task)
         frame = pd.DataFrame(records(task))
         values = predictor.outcomes(frame)
-        assert np.allclose(values, outcome(task, predictor.estimator, frame))
+        assert np.allclose(values, task_for(task).outcome.values(predictor.estimator, frame))
         assert ((values >= 0) & (values <= (100 if task == "exam-score" else 1))).all()
         answer = predictor.analyse(records(task)[0], app.config[BANDS[task]])
         assert answer["model_version"] == row.version
@@ -64,14 +63,13 @@ def test_train_register_activate_and_serve(app, task):
 def test_activation_rollback_and_no_restart_needed(app):
     first = train(app, "exam-score", seed=1)
     second = train(app, "exam-score", seed=2)
-    root = app.config["ARTIFACTS_DIR"]
     with app.app_context():
-        assert predictor_for("exam-score", root).version == second.version
+        assert models.active_predictor("exam-score").version == second.version
         models.activate_version("exam-score", first.version)
-        assert predictor_for("exam-score", root).version == first.version
+        assert models.active_predictor("exam-score").version == first.version
         assert ModelVersion.select().where(ModelVersion.is_active == True).count() == 1  # noqa: E712
         models.activate_version("exam-score", second.version)
-        assert predictor_for("exam-score", root).version == second.version
+        assert models.active_predictor("exam-score").version == second.version
         with pytest.raises(NotFound):
             models.activate_version("exam-score", 99)
 
@@ -90,14 +88,14 @@ def test_a_corrupt_version_never_activates(app, damage):
             models.activate_version("dropout", bad.version)
         assert raised.value.code == "model_unusable"
         assert ModelVersion.active("dropout").version == good.version
-        assert predictor_for("dropout", app.config["ARTIFACTS_DIR"]).version == good.version
+        assert models.active_predictor("dropout").version == good.version
 
 
 @pytest.mark.parametrize("task", ["exam-score", "dropout"])
 def test_explanations_add_up_to_the_prediction(app, task):
     train(app, task, candidates=[FAST[task][0]])
     with app.app_context():
-        predictor = predictor_for(task, app.config["ARTIFACTS_DIR"])
+        predictor = models.active_predictor(task)
         assert predictor.additive, "a linear model is additive in its fields"
         for record in records(task, 10):
             answer = predictor.analyse(record, app.config[BANDS[task]])
@@ -112,7 +110,7 @@ def test_explanations_add_up_to_the_prediction(app, task):
 def test_linear_contributions_match_the_coefficients(app):
     train(app, "exam-score", candidates=["linear_regression"])
     with app.app_context():
-        predictor = predictor_for("exam-score", app.config["ARTIFACTS_DIR"])
+        predictor = models.active_predictor("exam-score")
         record = records("exam-score", 1)[0]
         changed = {**record, "hours_studied": record["hours_studied"] + 1}
         answer = predictor.analyse(record, app.config["EXAM_LEVELS"])
@@ -132,7 +130,7 @@ def test_recommendations_are_actionable_and_really_help(app, task):
     actionable = {f.name for f in schema.actionable}
     seen = 0
     with app.app_context():
-        predictor = predictor_for(task, app.config["ARTIFACTS_DIR"])
+        predictor = models.active_predictor(task)
         for record in records(task, 25):
             answer = predictor.analyse(record, app.config[BANDS[task]])
             before = predictor.outcomes(pd.DataFrame([record]))[0]
@@ -158,7 +156,7 @@ def test_recommendations_are_actionable_and_really_help(app, task):
 def test_extrapolation_is_flagged_in_the_answer(app):
     train(app, "exam-score", candidates=["linear_regression"])
     with app.app_context():
-        predictor = predictor_for("exam-score", app.config["ARTIFACTS_DIR"])
+        predictor = models.active_predictor("exam-score")
         record = {**records("exam-score", 1)[0], "attendance": 30.0}
         assert predictor.analyse(record, app.config["EXAM_LEVELS"])["extrapolated"] == ["attendance"]
 

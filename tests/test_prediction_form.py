@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from modelling.recommend import what_if
 from modelling.schemas import DROPOUT, EXAM, SCHEMAS
+from modelling.tasks import DROPOUT as DROPOUT_TASK
+from modelling.tasks import EXAM as EXAM_TASK
 from tests.test_schemas import GOOD_DROPOUT, GOOD_EXAM
 
 
@@ -54,7 +57,7 @@ def test_form_values_map_not_given_to_missing(pf):
 
 
 def test_what_if_on_exam_fields_changes_only_those(pf):
-    row = pf.apply_what_if(EXAM, GOOD_EXAM, {"hours_studied": 25, "extracurricular_activities": "No"})
+    row = what_if(EXAM_TASK, GOOD_EXAM, {"hours_studied": 25, "extracurricular_activities": "No"})
     assert row == {**GOOD_EXAM, "hours_studied": 25, "extracurricular_activities": "No"}
     assert pf.changed_fields(EXAM, GOOD_EXAM, row) == [
         "Hours studied: 20 → 25",
@@ -74,26 +77,26 @@ def test_what_if_on_exam_fields_changes_only_those(pf):
     ],
 )
 def test_what_if_on_activity_keeps_every_cross_field_rule(pf, chosen):
-    row = pf.apply_what_if(DROPOUT, GOOD_DROPOUT, {**GOOD_DROPOUT, **chosen})
+    row = what_if(DROPOUT_TASK, GOOD_DROPOUT, {**GOOD_DROPOUT, **chosen})
     assert DROPOUT.validate_record(row)[1] == {}
     assert {name: row[name] for name in chosen} == chosen
 
 
 def test_what_if_more_study_days_stretch_the_span_and_add_visits(pf):
     sparse = {**GOOD_DROPOUT, "active_span_days": 4, "study_days": 3}
-    row = pf.apply_what_if(DROPOUT, sparse, {"study_days": 9})
-    assert row["active_span_days"] == 7 and DROPOUT.validate_record(row)[1] == {}
+    row = what_if(DROPOUT_TASK, sparse, {"study_days": 9})
+    assert row["active_span_days"] == 8 and DROPOUT.validate_record(row)[1] == {}
     few = {name: 0 for name in GOOD_DROPOUT} | {
         "access": 2,
         "server": 2,
         "study_days": 2,
         "active_span_days": 3,
     }
-    row = pf.apply_what_if(DROPOUT, few, {"study_days": 5})
+    row = what_if(DROPOUT_TASK, few, {"study_days": 5})
     assert row["access"] == 5 and row["server"] == 5 and DROPOUT.validate_record(row)[1] == {}
 
 
 def test_what_if_more_videos_are_logged_and_happen_late(pf):
-    row = pf.apply_what_if(DROPOUT, GOOD_DROPOUT, {"video": GOOD_DROPOUT["video"] + 10})
+    row = what_if(DROPOUT_TASK, GOOD_DROPOUT, {"video": GOOD_DROPOUT["video"] + 10})
     assert row["server"] + row["browser"] == GOOD_DROPOUT["server"] + GOOD_DROPOUT["browser"] + 10
     assert row["late_events"] == GOOD_DROPOUT["late_events"] + 10

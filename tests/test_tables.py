@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from modelling.predict import predictor_for
-from modelling.registry import outcome
 from modelling.schemas import DROPOUT, NumericField, schema_for
 from modelling.synthetic import generate_dropout, generate_exam
 from modelling.tables import TABLES_FILE, AdditiveTables, compile_tables
+from modelling.tasks import TASKS, task_for
+from services import models
 from services.errors import InvalidInput
 from tests.helpers import imported_while_serving
 from tests.test_models import train
@@ -40,10 +40,10 @@ def test_additive_versions_are_served_from_exact_tables(app, task, candidate):
     generate = generate_dropout if task == "dropout" else generate_exam
     frame = pd.concat([generate(3000, 99)[schema.names], _edge_rows(schema)], ignore_index=True)
     with app.app_context():
-        predictor = predictor_for(task, app.config["ARTIFACTS_DIR"])
+        predictor = models.active_predictor(task)
         assert predictor.model.tables is not None
         from_tables = predictor.outcomes(frame)
-        from_model = outcome(task, predictor.estimator, frame)
+        from_model = task_for(task).outcome.values(predictor.estimator, frame)
         assert np.abs(from_tables - from_model).max() < 1e-6
 
 
@@ -83,12 +83,12 @@ def test_compile_refuses_what_tables_cannot_reproduce():
     def interacting(batch: pd.DataFrame) -> np.ndarray:
         return additive(batch) + 1e-3 * batch["video"].to_numpy() * batch["problem"].to_numpy()
 
-    compiled = compile_tables("dropout", DROPOUT, additive, frame, reference)
+    compiled = compile_tables(TASKS["dropout"], additive, frame, reference)
     assert compiled is not None
     probe = frame[DROPOUT.names].head(50).astype(float)
     assert np.allclose(compiled.scale_values(probe), additive(probe))
-    assert compile_tables("dropout", DROPOUT, interacting, frame, reference) is None
-    assert compile_tables("dropout", DROPOUT, growing, frame, reference) is None
+    assert compile_tables(TASKS["dropout"], interacting, frame, reference) is None
+    assert compile_tables(TASKS["dropout"], growing, frame, reference) is None
 
 
 def test_serving_from_tables_does_not_load_scikit_learn(app, tmp_path):

@@ -20,6 +20,7 @@ from modelling.features import FieldSplines, OneHotLevels, OrdinalLevels, exam_p
 from modelling.keras_model import CONFIG_FILE, MODEL_FILE, PREPROCESSOR_FILE, KerasMLPRegressor
 from modelling.schemas import DROPOUT, EXAM
 from modelling.synthetic import generate_dropout, generate_exam
+from modelling.tasks import task_for
 
 ROWS = 1500
 FOLDS = 3
@@ -275,7 +276,7 @@ def test_exam_features_match_a_column_transformer(exam_frame: pd.DataFrame) -> N
         ],
         verbose_feature_names_out=False,
     )
-    X = train._split("exam-score", exam_frame, EXAM)[0]
+    X = train._split(task_for("exam-score"), exam_frame)[0]
     expected = reference.fit(X).transform(X)
     features = exam_preprocessor().fit(X)
     np.testing.assert_array_equal(features.transform(X), expected)
@@ -285,7 +286,7 @@ def test_exam_features_match_a_column_transformer(exam_frame: pd.DataFrame) -> N
 
 def test_boosting_step_tables_match_the_trees(dropout_frame: pd.DataFrame) -> None:
     """One-field trees predict from step tables as the trees do (missing values included)."""
-    X = train._split("dropout", dropout_frame, DROPOUT)[0].to_numpy()
+    X = train._split(task_for("dropout"), dropout_frame)[0].to_numpy()
     y = dropout_frame[DROPOUT.target].to_numpy()
     model = train.SerialHGBClassifier(max_iter=30, interaction_cst="no_interactions", random_state=0).fit(
         X, y

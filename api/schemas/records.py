@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import MAX_ID, PageMeta, StrictModel, UtcDateTime
+from modelling.tasks import TASK_NAMES
 from services.records import RecordFilters
 
 
@@ -33,7 +34,7 @@ class RecordFilterQuery(StrictModel):
 
 
 class ExportQuery(RecordFilterQuery):
-    task: Literal["exam-score", "dropout"] | None = None
+    task: Literal[TASK_NAMES] | None = None
 
 
 class RecordsQuery(ExportQuery):

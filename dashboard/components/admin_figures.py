@@ -10,6 +10,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc
 
+from modelling.tasks import EXAM, task_for
+
 GROUP_COLOURS = {
     "Excellent": "#1a7f37",
     "Very good": "#4caf50",
@@ -209,9 +211,8 @@ def sample_note(profile: dict[str, Any]) -> str:
 
 def group_title(profile: dict[str, Any]) -> str:
     """What the groups are: predicted (risk) levels, or actual outcomes of the training data."""
-    if profile["source"] == "training":
-        return "Actual outcome" if profile["task"] == "dropout" else "Actual exam level"
-    return "Predicted risk level" if profile["task"] == "dropout" else "Predicted level"
+    task = task_for(profile["task"])
+    return task.actual_label if profile["source"] == "training" else task.level_label
 
 
 IMPORTANCE_HEIGHT = 560
@@ -570,7 +571,7 @@ def residuals_figure(details: dict[str, Any], coverage: float | None) -> Figure:
         for x in (-half, half):
             fig.add_vline(x=x, line_dash="dot", line_color="#c62828")
     shown = f"{coverage:.1%}" if coverage is not None else "n/a"
-    level = details.get("interval_level", 0.9)
+    level = details.get("interval_level", EXAM.outcome.interval_level)
     title = (
         f"Out-of-fold residuals; dotted: ±{half or 0:.2f}-point interval, covers {shown} (target {level:.0%})"
     )

@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from modelling.levels import Bands, level_for, level_names
+from modelling.tasks import task_for
 
 GOOD, BAD = "#198754", "#dc3545"
 PALETTES = {
@@ -31,8 +32,8 @@ FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "s
 
 
 def is_risk(task: str) -> bool:
-    """True when higher values are worse (dropout probability)."""
-    return task == "dropout"
+    """True when higher values are worse for the student (a risk), as the task declares."""
+    return task_for(task).better < 0
 
 
 def band_colors(task: str, bands: Bands) -> dict[str, str]:
@@ -79,7 +80,7 @@ def bands_legend(task: str, bands: Bands) -> html.Div:
 
 def scale(task: str) -> tuple[float, float]:
     """Axis range of a task's value (exam: 0..100 points; dropout: 0..1, shown as %)."""
-    return (0.0, 1.0) if is_risk(task) else (0.0, 100.0)
+    return task_for(task).outcome.scale
 
 
 def _axis(**settings: Any) -> dict[str, Any]:
@@ -142,7 +143,7 @@ def outcome_figure(task: str, value: float, bands: Bands, interval: dict[str, fl
         "orientation": "h",
         "marker": {"color": colors.get(level, "#6c757d")},
         "width": 0.45,
-        "hovertemplate": (f"{value:.0%}" if is_risk(task) else f"{value:.1f}") + "<extra></extra>",
+        "hovertemplate": task_for(task).outcome.headline(value) + "<extra></extra>",
     }
     if interval:
         bar["error_x"] = {
@@ -184,7 +185,7 @@ def contributions_figure(task: str, contributions: Sequence[dict[str, Any]], top
         values.append(sum(c["contribution"] for c in rest))
     labels, values = labels[::-1], values[::-1]
     favourable = [(v < 0) if is_risk(task) else (v > 0) for v in values]
-    unit = "log-odds" if is_risk(task) else "points"
+    unit = task_for(task).outcome.contribution_unit
     bars = {
         "type": "bar",
         "x": values,

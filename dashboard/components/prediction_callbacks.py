@@ -11,7 +11,9 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import signed_in_user
 from dashboard.components import prediction_form as pf
+from modelling import recommend
 from modelling.schemas import TaskSchema
+from modelling.tasks import task_for
 from server.security import client_ip
 from services import predictions
 from services.errors import InvalidInput, ServiceError
@@ -108,7 +110,7 @@ def register(prefix: str, schema: TaskSchema) -> None:
         if not last:
             raise PreventUpdate
         names = [item["id"]["field"] for item in ctx.inputs_list[0]]
-        row = pf.apply_what_if(schema, last["values"], dict(zip(names, chosen, strict=True)))
+        row = recommend.what_if(task_for(schema.task), last["values"], dict(zip(names, chosen, strict=True)))
         changes = pf.changed_fields(schema, last["values"], row)
         if not changes:
             return html.P("Move a slider to compare with your prediction.", className="text-muted mb-0")

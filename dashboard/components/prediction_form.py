@@ -8,11 +8,9 @@ only decides how fields are grouped on screen (any field not placed in a group i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
 import dash_bootstrap_components as dbc
-import numpy as np
 from dash import Input, Output, dcc, html, set_props
 from flask import current_app
 
@@ -20,41 +18,14 @@ from dashboard.components.figures import (
     bands_legend,
     contributions_figure,
     graph,
-    is_risk,
     level_badge,
     outcome_figure,
 )
-from modelling.data import load_bundled
+from modelling.data import typical_row
 from modelling.levels import Bands
-from modelling.schemas import EVENT_TYPES, CategoryField, NumericField, TaskSchema, schema_for
+from modelling.schemas import CategoryField, NumericField, TaskSchema, schema_for
+from modelling.tasks import task_for
 
-GROUPS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
-    "exam-score": (
-        (
-            "Study habits",
-            ("hours_studied", "attendance", "previous_scores", "tutoring_sessions", "motivation_level"),
-        ),
-        ("Wellbeing and activities", ("sleep_hours", "physical_activity", "extracurricular_activities")),
-        (
-            "Home and family",
-            (
-                "parental_involvement",
-                "family_income",
-                "parental_education_level",
-                "access_to_resources",
-                "internet_access",
-                "distance_from_home",
-            ),
-        ),
-        ("School and peers", ("teacher_quality", "school_type", "peer_influence")),
-        ("About you", ("gender", "learning_disabilities")),
-    ),
-    "dropout": (
-        ("Activity by type (last 30 days)", EVENT_TYPES),
-        ("Where the events were logged", ("server", "browser")),
-        ("Timing", ("active_span_days", "study_days", "early_events", "mid_events", "late_events")),
-    ),
-}
 NOT_GIVEN = ""
 
 
@@ -67,7 +38,7 @@ def sections(schema: TaskSchema) -> list[tuple[str, list[NumericField | Category
     """The schema's fields in on-screen groups; fields no group names go to "Other factors"."""
     placed: set[str] = set()
     result = []
-    for title, names in GROUPS.get(schema.task, ()):
+    for title, names in task_for(schema.task).sections:
         fields = [schema.field(n) for n in names if n in schema.names]
         placed.update(f.name for f in fields)
         if fields:
@@ -88,33 +59,9 @@ def _range_text(f: NumericField) -> str:
     return f"Allowed {_number(f.minimum)}–{maximum}; the model learned {learned}."
 
 
-@lru_cache(maxsize=4)
-def _typical(task: str) -> tuple[tuple[str, Any], ...]:
-    schema = schema_for(task)
-    frame = load_bundled(task).frame
-    distance = np.zeros(len(frame))
-    for f in schema.numeric:
-        column = frame[f.name].astype(float)
-        spread = float(column.quantile(0.75) - column.quantile(0.25)) or float(column.std()) or 1.0
-        distance += ((column - column.median()).abs() / spread).fillna(10).to_numpy()
-    for f in schema.categorical:
-        mode = frame[f.name].mode(dropna=True)
-        if len(mode):
-            distance += (frame[f.name] != mode.iloc[0]).to_numpy(dtype=float)
-    row = frame.iloc[int(np.argmin(distance))]
-    values = []
-    for f in schema.fields:
-        value = row[f.name]
-        if isinstance(f, NumericField):
-            values.append((f.name, _number(float(value))))
-        else:
-            values.append((f.name, None if value is None or value != value else str(value)))
-    return tuple(values)
-
-
 def typical_values(task: str) -> dict[str, Any]:
     """A real, typical row of the bundled data (nearest to the medians and modes): the form's defaults."""
-    return dict(_typical(task))
+    return typical_row(task)
 
 
 def initial_values(task: str, saved: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -260,16 +207,17 @@ def check_summary(problems: Mapping[str, str], extrapolated: Sequence[str], sche
 
 
 def _headline(task: str, result: Mapping[str, Any]) -> str:
-    return f"{result['probability']:.0%}" if is_risk(task) else f"{result['score']:.1f}"
+    definition = task_for(task)
+    return definition.outcome.headline(result[definition.value_name])
 
 
 def result_view(prefix: str, task: str, result: Mapping[str, Any], bands: Bands) -> html.Div:
     """The prediction: headline value, level, interval, explanation and recommendations."""
     schema = schema_for(task)
-    level = result["risk_level"] if is_risk(task) else result["level"]
-    value = result["probability"] if is_risk(task) else result["score"]
-    if is_risk(task):
-        detail = html.P("Probability of dropping out of the course.", className="text-muted mb-1")
+    definition = task_for(task)
+    value, level = definition.value_and_level(result)
+    if not definition.outcome.has_interval:
+        detail = html.P(definition.value_text, className="text-muted mb-1")
     else:
         interval = result["interval"]
         detail = html.P(
@@ -310,17 +258,14 @@ def result_view(prefix: str, task: str, result: Mapping[str, Any], bands: Bands)
             warning,
             graph(
                 f"{prefix}-outcome-graph",
-                outcome_figure(task, value, bands, None if is_risk(task) else result["interval"]),
+                outcome_figure(task, value, bands, result.get("interval")),
                 "Prediction on the level bands",
             ),
             bands_legend(task, bands),
             html.H3("Why", className="h6 mt-3"),
             html.Ul([html.Li(text) for text in factors], className="small") if factors else None,
             html.P(
-                "Bars compare you with a typical student of the training data: green helped, red hurt."
-                if not is_risk(task)
-                else "Bars compare with a typical learner of the training data: red raised the risk, "
-                "green lowered it.",
+                task_for(task).explain_text,
                 className="small text-muted mb-0",
             ),
             graph(
@@ -336,7 +281,8 @@ def result_view(prefix: str, task: str, result: Mapping[str, Any], bands: Bands)
 def recommendations_view(prefix: str, task: str, result: Mapping[str, Any]) -> html.Div:
     """The changes the model expects to help most, with their predicted gain."""
     items = result.get("recommendations") or []
-    title = "Changes that would lower the risk" if is_risk(task) else "What would help most"
+    definition = task_for(task)
+    title = definition.recommend_title
     if not items:
         body = html.P(
             "No realistic change to the factors you control improves this prediction noticeably.",
@@ -345,10 +291,7 @@ def recommendations_view(prefix: str, task: str, result: Mapping[str, Any]) -> h
     else:
         rows = []
         for item in items:
-            if is_risk(task):
-                gain = f"−{item['gain'] * 100:.1f} points of risk → {item['predicted']:.0%}"
-            else:
-                gain = f"+{item['gain']:.1f} points → {item['predicted']:.1f}"
+            gain = definition.outcome.gain_text(item["gain"], item["predicted"])
             rows.append(
                 dbc.ListGroupItem(
                     [html.Span(item["change"]), dbc.Badge(gain, color="success", className="ms-2 text-wrap")],
@@ -420,46 +363,6 @@ def whatif_view(prefix: str, schema: TaskSchema, values: Mapping[str, Any]) -> h
     )
 
 
-def apply_what_if(
-    schema: TaskSchema, original: Mapping[str, Any], chosen: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The original row with the chosen values, and the fields that must move with them kept consistent.
-
-    Dropout: more (or fewer) events of a type are logged by the two sources in their current
-    proportion and happen from now on (late events); more study days stretch the active span and
-    need at least one visit each, as in the model's own recommendations."""
-    row = dict(original)
-    deltas = {
-        name: float(value) - float(original[name])
-        for name, value in chosen.items()
-        if isinstance(schema.field(name), NumericField)
-        and value is not None
-        and float(value) != float(original[name])
-    }
-    row.update({name: value for name, value in chosen.items() if value is not None})
-    if schema.task != "dropout":
-        return row
-    added = sum(delta for name, delta in deltas.items() if name in EVENT_TYPES)
-    if added:
-        server, browser = float(row["server"]), float(row["browser"])
-        share = server / (server + browser) if server + browser > 0 else 0.5
-        to_server = round(added * share)
-        server, browser = server + to_server, browser + (added - to_server)
-        if server < 0:
-            server, browser = 0.0, browser + server
-        if browser < 0:
-            server, browser = server + browser, 0.0
-        row["server"], row["browser"] = server, browser
-        row["late_events"] = max(0.0, float(row["late_events"]) + added)
-    if "study_days" in deltas and "active_span_days" not in deltas:
-        row["active_span_days"] = min(29.0, max(float(row["active_span_days"]), float(row["study_days"]) - 2))
-    missing = float(row["study_days"]) - float(row["server"]) - float(row["browser"])
-    if missing > 0:
-        row["access"] = float(row["access"]) + missing
-        row["server"] = float(row["server"]) + missing
-    return row
-
-
 def changed_fields(schema: TaskSchema, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     """'Label: a → b' for every field that differs."""
     lines = []
@@ -482,18 +385,12 @@ def whatif_result(
     changes: list[str],
 ) -> html.Div:
     """The what-if prediction and its difference from the original one."""
-    if is_risk(task):
-        before, after = original["probability"], result["probability"]
-        diff = after - before
-        delta = f"{diff * 100:+.1f} points of risk"
-        better = diff < 0
-        level = result["risk_level"]
-    else:
-        before, after = original["score"], result["score"]
-        diff = after - before
-        delta = f"{diff:+.1f} points"
-        better = diff > 0
-        level = result["level"]
+    definition = task_for(task)
+    before, _ = definition.value_and_level(original)
+    after, level = definition.value_and_level(result)
+    diff = after - before
+    delta = definition.outcome.difference(diff)
+    better = definition.is_better(before, after)
     color = "text-success" if better else ("text-danger" if abs(diff) > 1e-9 else "text-muted")
     return html.Div(
         [
@@ -580,7 +477,7 @@ def prediction_layout(
     from_saved: bool,
 ) -> html.Div:
     """The page: form on the left, result, what-if and save on the right (stacked on phones)."""
-    task_name = "dropout risk" if is_risk(schema.task) else "exam score"
+    task_name = task_for(schema.task).label.lower()
     notice = (
         dbc.Alert(
             f"No {task_name} model is active yet, so predictions are not available. "

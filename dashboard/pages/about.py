@@ -13,6 +13,7 @@ from dashboard.components.figures import bands_legend
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.schemas import schema_for
+from modelling.tasks import TASK_NAMES, task_for
 from services import models, predictions
 
 PATH = "/about"
@@ -27,7 +28,6 @@ dash.register_page(
     description="What the predictions mean and where they stop being reliable.",
 )
 
-TASKS = {"exam-score": "Exam score", "dropout": "Dropout risk"}
 # What each cross-validated figure means, in the order shown; figures not listed are shown by name.
 METRICS = {
     "mae": ("Mean absolute error", "points: the typical distance between predicted and real score"),
@@ -119,7 +119,7 @@ def _model_section(task: str) -> dbc.Card:
             bands_legend(task, predictions.bands_for(task)),
         ]
     return dbc.Card(
-        [dbc.CardHeader(html.H3(f"{TASKS[task]} model", className="h6 mb-0")), dbc.CardBody(body)],
+        [dbc.CardHeader(html.H3(f"{task_for(task).label} model", className="h6 mb-0")), dbc.CardBody(body)],
         className="mb-3",
         id=f"about-model-{key}",
     )
@@ -135,7 +135,7 @@ def layout(user=None, **_query):
             ),
             dcc.Markdown(INTRO, id="about-text"),
             html.H3("How good the models are", className="h5 mt-3"),
-            dbc.Row([dbc.Col(_model_section(task), xs=12, lg=6) for task in TASKS]),
+            dbc.Row([dbc.Col(_model_section(task), xs=12, lg=6) for task in TASK_NAMES]),
             dcc.Markdown(READING, id="about-reading"),
             html.H3("Contact", className="h5 mt-4"),
             html.P(

@@ -15,11 +15,11 @@ from dashboard.components import admin_figures as figures
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from modelling.schemas import schema_for
-from services import analytics
+from modelling.tasks import TASK_NAMES, task_for, task_options
+from services import analytics, models
 from services.errors import ServiceError
 
 PATH = "/analytics"
-TASKS = [{"label": "Exam score", "value": "exam-score"}, {"label": "Dropout", "value": "dropout"}]
 SOURCES = [
     {"label": "Stored predictions", "value": "records"},
     {"label": "Active model's training data", "value": "training"},
@@ -47,7 +47,7 @@ def _controls() -> dbc.Card:
             _labelled(
                 "Task",
                 "analytics-task",
-                dbc.RadioItems(id="analytics-task", options=TASKS, value="exam-score", inline=True),
+                dbc.RadioItems(id="analytics-task", options=task_options(), value=TASK_NAMES[0], inline=True),
                 md=3,
             ),
             _labelled(
@@ -300,9 +300,8 @@ def _kpi(title: str, value: str, kpi_id: str) -> dbc.Col:
 def _kpis(profile: dict[str, Any]) -> list[dbc.Col]:
     rows = profile["rows"]
     groups = profile["groups"]
-    worst = groups[0] if profile["task"] == "dropout" else groups[-1]
-    if profile["task"] == "exam-score":
-        worst = {"name": "Needs improvement or at risk", "count": sum(g["count"] for g in groups[-2:])}
+    task = task_for(profile["task"])
+    worst = task.concern_group(groups)
     value = next(i for i in profile["numeric"] if i["name"] == profile["value"])
     shown_rows = f"{rows:,}" if rows is not None else f"≥ {profile['analysed']:,}"
     kpis = [_kpi("Rows in cohort", shown_rows, "rows")]
@@ -314,7 +313,7 @@ def _kpis(profile: dict[str, Any]) -> list[dbc.Col]:
     share = f"{worst['count'] / counted:.1%}" if counted else "–"
     kpis.append(_kpi(f"Share {worst['name'].lower()}", share, "share"))
     mean = value["overall"]
-    shown = "–" if mean is None else (f"{mean:.3f}" if profile["task"] == "dropout" else f"{mean:.1f}")
+    shown = "–" if mean is None else f"{mean:.{task.outcome.summary_decimals}f}"
     kpis.append(_kpi(f"Average {value['label'].lower()} (analysed rows)", shown, "mean"))
     return kpis
 
@@ -391,7 +390,7 @@ def draw_profile(profile):
 )
 def draw_importance(task):
     try:
-        importance = analytics.active_importance(signed_in_user(), task)
+        importance = models.active_importance(signed_in_user(), task)
     except ServiceError as exc:
         return figures.empty_figure("Feature importance", exc.message), None
     return figures.importance_figure(importance), importance

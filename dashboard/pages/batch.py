@@ -18,6 +18,7 @@ from dashboard.access import page, signed_in_user
 from dashboard.components.forms import alert, csv_upload
 from dashboard.components.jobs import job_progress, job_view
 from dashboard.components.shell import page_header
+from modelling.tasks import TASK_NAMES, task_options
 from server.security import client_ip
 from services import batch, jobs
 from services.errors import ServiceError
@@ -33,7 +34,6 @@ dash.register_page(
     order=45,
     description="Score a whole CSV file, see rows with errors, download the result.",
 )
-TASKS = [{"label": "Exam score", "value": "exam-score"}, {"label": "Dropout", "value": "dropout"}]
 
 
 @page("admin", PATH)
@@ -47,7 +47,7 @@ def layout(user, **_query):
                             [
                                 dbc.Label("Task", html_for="batch-task"),
                                 dbc.RadioItems(
-                                    id="batch-task", options=TASKS, value="exam-score", inline=True
+                                    id="batch-task", options=task_options(), value=TASK_NAMES[0], inline=True
                                 ),
                             ],
                             md=4,

@@ -7,23 +7,14 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashboard.access import page
-from dashboard.components.figures import graph, is_risk, level_badge, sparkline
+from dashboard.components.figures import graph, level_badge, sparkline
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
+from modelling.tasks import TASK_NAMES, task_for
 from services import accounts, analytics, models, predictions, trends
 from services.records import RecordFilters
 
 PATH = "/"
-TASKS = {"exam-score": "Exam score", "dropout": "Dropout risk"}
-PREDICT_PATHS = {"exam-score": "/predict/exam-score", "dropout": "/predict/dropout"}
-HEADLINE_METRICS = {
-    "exam-score": (
-        ("mae", "MAE", "points"),
-        ("r2", "R²", ""),
-        ("interval_coverage", "90% interval coverage", ""),
-    ),
-    "dropout": (("roc_auc", "ROC AUC", ""), ("brier", "Brier score", ""), ("ece", "Calibration error", "")),
-}
 dash.register_page(__name__, path=PATH, title="Home", name="Home", access="user", nav=True, order=0)
 
 
@@ -61,7 +52,7 @@ def _pages_for(user) -> list[dbc.Col]:
 
 
 def _shown(task: str, value: float) -> str:
-    return f"{value:.0%}" if is_risk(task) else f"{value:.1f}"
+    return task_for(task).outcome.headline(value)
 
 
 def _latest_card(user, task: str) -> dbc.Col:
@@ -69,8 +60,8 @@ def _latest_card(user, task: str) -> dbc.Col:
     points = trends.recent_values(user, task)
     if not points:
         body = [
-            html.P(f"No saved {TASKS[task].lower()} prediction yet.", className="text-muted"),
-            dbc.Button("Predict now", href=PREDICT_PATHS[task], color="primary", size="sm"),
+            html.P(f"No saved {task_for(task).label.lower()} prediction yet.", className="text-muted"),
+            dbc.Button("Predict now", href=task_for(task).path, color="primary", size="sm"),
         ]
     else:
         latest = points[-1]
@@ -89,14 +80,14 @@ def _latest_card(user, task: str) -> dbc.Col:
             graph(
                 f"home-{key}-sparkline",
                 sparkline(task, points, bands),
-                f"Your last {len(points)} saved {TASKS[task].lower()} predictions",
+                f"Your last {len(points)} saved {task_for(task).label.lower()} predictions",
                 config={"displayModeBar": False, "responsive": True},
             ),
             html.Div(
                 [
                     dbc.Button(
                         "Predict again",
-                        href=PREDICT_PATHS[task],
+                        href=task_for(task).path,
                         color="primary",
                         size="sm",
                         className="me-2",
@@ -109,7 +100,7 @@ def _latest_card(user, task: str) -> dbc.Col:
     return dbc.Col(
         dbc.Card(
             [
-                dbc.CardHeader(html.H3(f"Your latest {TASKS[task].lower()}", className="h6 mb-0")),
+                dbc.CardHeader(html.H3(f"Your latest {task_for(task).label.lower()}", className="h6 mb-0")),
                 dbc.CardBody(body),
             ],
             className="h-100",
@@ -153,15 +144,18 @@ def _model_card(task: str, active: dict | None) -> dbc.Col:
             html.P(f"Version {active['version']} · {active['algorithm']}", className="fw-semibold mb-1"),
             html.Ul(
                 [
-                    html.Li(f"{label}: {_metric(active['metrics'], name, unit)}")
-                    for name, label, unit in HEADLINE_METRICS[task]
+                    html.Li(f"{metric.label}: {_metric(active['metrics'], metric.key, metric.unit)}")
+                    for metric in task_for(task).headline_metrics
                 ],
                 className="small mb-0",
             ),
         ]
     return dbc.Col(
         dbc.Card(
-            [dbc.CardHeader(html.H3(f"{TASKS[task]} model", className="h6 mb-0")), dbc.CardBody(body)],
+            [
+                dbc.CardHeader(html.H3(f"{task_for(task).label} model", className="h6 mb-0")),
+                dbc.CardBody(body),
+            ],
             className="h-100",
         ),
         xs=12,
@@ -199,7 +193,7 @@ def _admin_view(user) -> list:
         html.H3("Across all saved predictions", className="h5"),
         kpis,
         html.H3("Models serving now", className="h5 mt-2"),
-        dbc.Row([_model_card(task, active.get(task)) for task in TASKS], id="home-models"),
+        dbc.Row([_model_card(task, active.get(task)) for task in TASK_NAMES], id="home-models"),
     ]
 
 
@@ -209,8 +203,8 @@ def layout(user, **_query):
     if user.is_admin:
         summary = _admin_view(user)
     else:
-        summary = [dbc.Row([_latest_card(user, task) for task in TASKS], id="home-latest")]
-    ready = all(v for v in (any(m.is_active for m in models.versions(t)) for t in TASKS))
+        summary = [dbc.Row([_latest_card(user, task) for task in TASK_NAMES], id="home-latest")]
+    ready = all(v for v in (any(m.is_active for m in models.versions(t)) for t in TASK_NAMES))
     notice = (
         None
         if ready

@@ -20,8 +20,9 @@ from dashboard.components.jobs import job_progress, job_view
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.schemas import schema_for
+from modelling.tasks import TASK_NAMES, task_for, task_options
 from server.security import client_ip
-from services import analytics, jobs, models
+from services import jobs, models
 from services.errors import ServiceError
 
 PATH = "/models"
@@ -35,22 +36,11 @@ dash.register_page(
     order=50,
     description="Model versions, their diagnostics, retraining and activation.",
 )
-TASKS = [{"label": "Exam score", "value": "exam-score"}, {"label": "Dropout", "value": "dropout"}]
-METRICS = {
-    "exam-score": [
-        ("mae", "MAE (points)", False),
-        ("rmse", "RMSE (points)", False),
-        ("r2", "R²", True),
-        ("interval_coverage", "90% interval coverage", None),
-        ("interval_width", "Interval width (points)", False),
-    ],
-    "dropout": [
-        ("roc_auc", "ROC AUC", True),
-        ("brier", "Brier score", False),
-        ("ece", "Calibration error (ECE)", False),
-        ("log_loss", "Log loss", False),
-    ],
-}
+
+
+def _metrics(task: str) -> list[tuple[str, str, bool | None]]:
+    """(key, heading, higher is better) of every figure the task shows."""
+    return [(m.key, m.heading, m.higher_is_better) for m in task_for(task).metrics]
 
 
 def _figure(graph_id: str, filename: str, height: int = 360) -> dbc.Col:
@@ -132,7 +122,7 @@ def _retrain_card(running_job_id: int | None) -> dbc.Card:
 def layout(user, **_query):
     # A retrain started earlier (on this page or elsewhere) is shown as if one had stayed here.
     running = models.training_in_progress()
-    task = running.params.get("task", "exam-score") if running else "exam-score"
+    task = running.params.get("task", TASK_NAMES[0]) if running else TASK_NAMES[0]
     confirm = confirm_dialog("models", "Change the serving model?", "Yes, activate")
     return html.Div(
         [
@@ -141,7 +131,7 @@ def layout(user, **_query):
                 dbc.Col(
                     [
                         dbc.Label("Task", html_for="models-task"),
-                        dbc.RadioItems(id="models-task", options=TASKS, value=task, inline=True),
+                        dbc.RadioItems(id="models-task", options=task_options(), value=task, inline=True),
                     ]
                 ),
                 className="mb-2",
@@ -188,7 +178,7 @@ def _format(value: Any) -> str:
 def _versions_table(task: str, rows: list) -> Any:
     if not rows:
         return html.P("No version of this task yet. Train one below.", className="text-muted")
-    metrics = METRICS[task]
+    metrics = _metrics(task)
     head = ["Version", "Algorithm", "Trained", "Rows", *[label for _k, label, _h in metrics], ""]
     body = []
     for row in rows:
@@ -256,7 +246,7 @@ def show_candidates(task):
 
 
 def _candidates_table(task: str, metrics: dict[str, Any]) -> dbc.Table:
-    columns = METRICS[task]
+    columns = _metrics(task)
     rows = []
     for candidate in metrics.get("candidates") or []:
         values = candidate["metrics"]
@@ -301,7 +291,7 @@ def show_version(version, task):
         empty = figures.empty_figure("No version", "Train a version first.")
         return html.P("No version selected.", className="text-muted"), empty, empty, empty, empty, ""
     try:
-        found = analytics.version_diagnostics(signed_in_user(), task, int(version))
+        found = models.version_diagnostics(signed_in_user(), task, int(version))
     except ServiceError as exc:
         empty = figures.empty_figure("Unavailable", exc.message)
         return alert(exc.message), empty, empty, empty, empty, ""
@@ -311,13 +301,15 @@ def show_version(version, task):
         "mean ± std over folds:",
         className="small text-muted mb-1",
     )
-    if task == "dropout":
+    if not task_for(task).outcome.has_interval:
         first = figures.calibration_figure(details.get("calibration_curve") or [])
         second = figures.confusion_figure(details.get("confusion_matrix"))
     else:
         coverage = (found["row"].metrics or {}).get("interval_coverage")
         first = figures.residuals_figure(details, coverage)
-        second = figures.coverage_figure(metrics, details.get("interval_level", 0.9))
+        second = figures.coverage_figure(
+            metrics, details.get("interval_level", task_for(task).outcome.interval_level)
+        )
     schema = schema_for(task)
     importance = figures.importance_figure(
         {
@@ -385,7 +377,7 @@ def _comparison(task: str, result: dict[str, Any]) -> dbc.Card:
     champion = next((r for r in models.versions(task) if r.is_active), None)
     challenger = result["metrics"]
     rows = []
-    for key, label, higher in METRICS[task]:
+    for key, label, higher in _metrics(task):
         new, old = challenger.get(key), champion.metrics.get(key) if champion else None
         better = None
         if higher is not None and new is not None and old is not None and new != old:

@@ -19,6 +19,7 @@ from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.levels import level_names
 from modelling.schemas import NumericField, schema_for
+from modelling.tasks import TASKS, task_for
 from server.security import client_ip
 from services import accounts, predictions, records
 from services.errors import ServiceError
@@ -28,7 +29,7 @@ PREFIX = "records"
 PAGE_SIZE = 20
 EXPORT_URL = "/api/v1/records/export.csv"
 ANY = "any"
-TASK_LABELS = {"exam-score": "Exam score", "dropout": "Dropout risk"}
+TASK_LABELS = {name: task.label for name, task in TASKS.items()}
 dash.register_page(
     __name__,
     path=PATH,
@@ -298,7 +299,7 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
         "id": item["id"],
         "created_at": when(item["created_at"]).removesuffix(" UTC"),
         "task": TASK_LABELS.get(item["task"], item["task"]),
-        "value": f"{value:.0%}" if is_risk(item["task"]) else f"{value:.1f}",
+        "value": task_for(item["task"]).outcome.headline(value),
         "level": item["level"],
         "student_ref": item["student_ref"] or "",
         "model_version": item["model_version"],
@@ -369,7 +370,8 @@ def _record_view(record) -> html.Div:
     else:
         interval = outputs.get("interval") or {}
         headline = f"{outputs['score']:.1f} points"
-        detail = f"{interval.get('level', 0.9):.0%} interval {interval.get('low')} to {interval.get('high')}"
+        level = interval.get("level", task_for(task).outcome.interval_level)
+        detail = f"{level:.0%} interval {interval.get('low')} to {interval.get('high')}"
     factors = outputs.get("top_factors") or []
     recommendations = outputs.get("recommendations") or []
     return html.Div(

@@ -13,12 +13,11 @@ from dashboard.components import prediction_form as pf
 from dashboard.components.figures import graph, is_risk, level_badge, trend_figure
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
+from modelling.tasks import DROPOUT, EXAM, TASK_NAMES, task_for
 from services import predictions, trends
 
 PATH = "/trends"
 PREFIX = "trends"
-TASKS = {"exam-score": "Exam score", "dropout": "Dropout risk"}
-PREDICT_PATHS = {"exam-score": "/predict/exam-score", "dropout": "/predict/dropout"}
 dash.register_page(
     __name__,
     path=PATH,
@@ -49,7 +48,7 @@ def layout(user, **_query):
                     dbc.Select(
                         id=f"{PREFIX}-task",
                         options=[{"label": "Both", "value": "all"}]
-                        + [{"label": label, "value": task} for task, label in TASKS.items()],
+                        + [{"label": task_for(task).label, "value": task} for task in TASK_NAMES],
                         value="all",
                     ),
                 ],
@@ -69,7 +68,7 @@ def layout(user, **_query):
                 html.Div(
                     [
                         html.Div(id=f"{PREFIX}-empty-state"),
-                        *[_task_card(task) for task in TASKS],
+                        *[_task_card(task) for task in TASK_NAMES],
                     ],
                     **{"aria-live": "polite"},
                 ),
@@ -102,13 +101,13 @@ def _empty_state(filtered: bool) -> dbc.Card:
                 html.P(message, className="text-muted"),
                 dbc.Button(
                     "Predict exam score",
-                    href=PREDICT_PATHS["exam-score"],
+                    href=EXAM.path,
                     color="primary",
                     className="me-2 mb-2",
                 ),
                 dbc.Button(
                     "Predict dropout risk",
-                    href=PREDICT_PATHS["dropout"],
+                    href=DROPOUT.path,
                     color="primary",
                     outline=True,
                     className="mb-2",
@@ -120,7 +119,7 @@ def _empty_state(filtered: bool) -> dbc.Card:
 
 
 def _shown(task: str, value: float) -> str:
-    return f"{value:.0%}" if is_risk(task) else f"{value:.1f}"
+    return task_for(task).outcome.headline(value)
 
 
 def _cohort_text(task: str, standing: dict | None) -> str:
@@ -146,7 +145,7 @@ def _task_card(task: str) -> dbc.Card:
     key = _key(task)
     return dbc.Card(
         [
-            dbc.CardHeader(html.H3(TASKS[task], className="h6 mb-0")),
+            dbc.CardHeader(html.H3(task_for(task).label, className="h6 mb-0")),
             dbc.CardBody(
                 [
                     html.Div(id=f"{PREFIX}-{key}-stats"),
@@ -154,11 +153,11 @@ def _task_card(task: str) -> dbc.Card:
                     graph(
                         f"{PREFIX}-{key}-graph",
                         {"data": [], "layout": {"height": 340}},
-                        f"{TASKS[task]} over time",
+                        f"{task_for(task).label} over time",
                         responsive=True,
                     ),
                     dbc.Button(
-                        "Predict again", href=PREDICT_PATHS[task], color="primary", outline=True, size="sm"
+                        "Predict again", href=task_for(task).path, color="primary", outline=True, size="sm"
                     ),
                 ]
             ),
@@ -239,7 +238,7 @@ def _task_outputs(user, task: str, shown: bool, day_from: date | None, day_to: d
     Output(f"{PREFIX}-empty-state", "children"),
     *[
         Output(f"{PREFIX}-{_key(task)}{part}", prop)
-        for task in TASKS
+        for task in TASK_NAMES
         for part, prop in (
             ("", "style"),
             ("-stats", "children"),
@@ -264,7 +263,7 @@ def _trend_outputs(user, task: str | None, day_from: str | None, day_to: str | N
         )
         start = end = None
     outputs = []
-    for name in TASKS:
+    for name in TASK_NAMES:
         outputs += _task_outputs(user, name, task in (None, "all", name), start, end)
     shown_any = any(style == {} for style in outputs[::4])
     return [None if shown_any else _empty_state(filtered=bool(start or end)), *outputs]
