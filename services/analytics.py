@@ -221,7 +221,7 @@ def correlations(viewer: User, task: str, source: str, filters: RecordFilters) -
 
 ANALYSIS_ROWS = 5_000
 WINDOW_TABLE = "analytics_window"
-PROFILE_BINS = 20
+PROFILE_BINS = HISTOGRAM_BINS
 SCATTER_BINS = 25
 PREDICTION = "prediction"
 
@@ -496,6 +496,7 @@ def _window_sql(viewer: User, task: str, cohort: Cohort, numeric: list[str], cat
 
 
 COUNT_CACHE_SECONDS = 60
+COUNT_CACHE_ENTRIES = 256  # cohorts (task and date range) remembered; the oldest go first
 _group_count_cache: dict[tuple, tuple] = {}
 
 
@@ -515,6 +516,9 @@ def _indexed_group_counts(viewer: User, task: str, cohort: Cohort) -> dict[str, 
             viewer, RecordFilters(task=task, date_from=cohort.date_from, date_to=cohort.date_to)
         )
         counts = {name: base.where(Record.level == name).count() for name in group_names(task, "records")}
+        _group_count_cache.pop(key, None)
+        while len(_group_count_cache) >= COUNT_CACHE_ENTRIES:
+            _group_count_cache.pop(next(iter(_group_count_cache)))
         _group_count_cache[key] = (newest, time.monotonic(), counts)
     return {g: n for g, n in counts.items() if not cohort.groups or g in cohort.groups}
 
