@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modelling.schemas import DROPOUT, EXAM, SCHEMAS
-from tests.test_schemas import GOOD_DROPOUT, GOOD_EXAM
+from tests.helpers import GOOD_DROPOUT, GOOD_EXAM
 
 
 @pytest.fixture
