@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-PASSWORD = "correct-horse-battery"
+from tests.helpers import PASSWORD, TEST_DATABASE_URL
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,10 +1,64 @@
-"""Assertions shared by the tests."""
+"""Values, example rows and helper functions shared by the tests (fixtures live in conftest.py).
+
+conftest.py imports this module before the app is configured, so the app's own modules are
+imported inside the functions here, never at the top.
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from modelling.data import LoadedData
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct-horse-battery"
+
+GOOD_EXAM = {
+    "hours_studied": 20,
+    "attendance": 85,
+    "parental_involvement": "Medium",
+    "access_to_resources": "High",
+    "extracurricular_activities": "Yes",
+    "sleep_hours": 7,
+    "previous_scores": 75,
+    "motivation_level": "Medium",
+    "internet_access": "Yes",
+    "tutoring_sessions": 1,
+    "family_income": "Medium",
+    "teacher_quality": "High",
+    "school_type": "Public",
+    "peer_influence": "Positive",
+    "physical_activity": 3,
+    "learning_disabilities": "No",
+    "parental_education_level": "College",
+    "distance_from_home": "Near",
+    "gender": "Female",
+}
+GOOD_DROPOUT = {
+    "navigate": 10,
+    "access": 40,
+    "page_close": 8,
+    "problem": 12,
+    "video": 6,
+    "discussion": 3,
+    "wiki": 1,
+    "server": 50,
+    "browser": 30,
+    "active_span_days": 12,
+    "study_days": 6,
+    "early_events": 20,
+    "mid_events": 30,
+    "late_events": 30,
+}
+
+# Two quick candidates per task, for tests that train their own versions.
+FAST = {"exam-score": ["linear_regression", "huber"], "dropout": ["logistic_regression", "random_forest"]}
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -39,3 +93,41 @@ def imported_while_serving(app, instance_dir, serve: str, module: str) -> bool:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout.strip().splitlines()[-1] == "True"
+
+
+def small_data(task: str, seed: int = 1) -> LoadedData:
+    """A small generated training set for `task`."""
+    from modelling.data import LoadedData
+    from modelling.synthetic import generate_dropout, generate_exam
+
+    frame = generate_exam(1200, seed) if task == "exam-score" else generate_dropout(2400, seed)
+    return LoadedData(frame, [], f"test-seed-{seed}")
+
+
+def train(app, task: str, seed: int = 1, activate: bool = True, candidates: list[str] | None = None):
+    """Train (and by default activate) a version of `task` on `small_data`; returns its ModelVersion."""
+    from services import models
+
+    with app.app_context():
+        return models.train_version(
+            task, small_data(task, seed), folds=3, activate=activate, candidates=candidates or FAST[task]
+        )
+
+
+def wait_for_job(client, headers, job_id: int, timeout: float = 120) -> dict:
+    """Poll GET /jobs/{id} until the job ends; returns it with the progress values seen on the way."""
+    deadline = time.monotonic() + timeout
+    seen_progress = set()
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json
+        seen_progress.add(job["progress"])
+        if job["status"] in ("succeeded", "failed"):
+            job["seen_progress"] = seen_progress
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+def csv_bytes(frame) -> bytes:
+    """A data frame as the bytes of a CSV upload."""
+    return frame.to_csv(index=False).encode()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from db.models import Activity, User
-from tests.conftest import PASSWORD
-from tests.helpers import assert_error
+from tests.helpers import PASSWORD, assert_error
 
 
 def _actions(app, username: str) -> list[str]:

@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from db.connection import PostgresPool, open_database
-from tests.conftest import TEST_DATABASE_URL
+from tests.helpers import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
 

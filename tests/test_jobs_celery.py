@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from modelling.synthetic import generate_exam
-from tests.test_models_api import _csv, wait_for_job
+from tests.helpers import csv_bytes, wait_for_job
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -79,7 +79,7 @@ def test_training_job_runs_on_a_celery_worker(client, make_user, bearer, active_
     response = client.post(
         "/api/v1/models/exam-score/train?folds=3&candidates=linear_regression",
         headers={**admin, "Content-Type": "text/csv"},
-        data=_csv(generate_exam(500, 8)),
+        data=csv_bytes(generate_exam(500, 8)),
     )
     assert response.status_code == 202
     job = wait_for_job(client, admin, response.json["id"], timeout=180)

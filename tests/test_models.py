@@ -13,22 +13,9 @@ from modelling.synthetic import generate_dropout, generate_exam
 from modelling.tasks import task_for
 from services import models
 from services.errors import InvalidInput, NotFound
-from tests.helpers import imported_while_serving
+from tests.helpers import FAST, imported_while_serving, small_data, train
 
-FAST = {"exam-score": ["linear_regression", "huber"], "dropout": ["logistic_regression", "random_forest"]}
 BANDS = {"exam-score": "EXAM_LEVELS", "dropout": "RISK_LEVELS"}
-
-
-def small_data(task: str, seed: int = 1) -> LoadedData:
-    frame = generate_exam(1200, seed) if task == "exam-score" else generate_dropout(2400, seed)
-    return LoadedData(frame, [], f"test-seed-{seed}")
-
-
-def train(app, task: str, seed: int = 1, activate: bool = True, candidates: list[str] | None = None):
-    with app.app_context():
-        return models.train_version(
-            task, small_data(task, seed), folds=3, activate=activate, candidates=candidates or FAST[task]
-        )
 
 
 def records(task: str, count: int = 20, seed: int = 7) -> list[dict]:

@@ -3,29 +3,10 @@
 from __future__ import annotations
 
 import io
-import time
 
 from modelling.schemas import EXAM
 from modelling.synthetic import generate_exam
-from tests.helpers import assert_error
-from tests.test_schemas import GOOD_EXAM
-
-
-def wait_for_job(client, headers, job_id: int, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    seen_progress = set()
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/v1/jobs/{job_id}", headers=headers).json
-        seen_progress.add(job["progress"])
-        if job["status"] in ("succeeded", "failed"):
-            job["seen_progress"] = seen_progress
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"job {job_id} did not finish: {job}")
-
-
-def _csv(frame) -> bytes:
-    return frame.to_csv(index=False).encode()
+from tests.helpers import GOOD_EXAM, assert_error, csv_bytes, wait_for_job
 
 
 def test_models_lists_versions_and_the_active_one(client, make_user, bearer, active_models):
@@ -44,7 +25,7 @@ def test_train_on_an_upload_then_activate_switches_what_serves(client, make_user
     response = client.post(
         "/api/v1/models/exam-score/train?folds=3&candidates=linear_regression",
         headers=admin,
-        data={"file": (io.BytesIO(_csv(frame)), "students.csv")},
+        data={"file": (io.BytesIO(csv_bytes(frame)), "students.csv")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 202, response.json
@@ -73,7 +54,7 @@ def test_train_with_activate_on_a_text_csv_body(client, make_user, bearer, activ
     response = client.post(
         "/api/v1/models/exam-score/train?folds=3&candidates=huber&activate=true",
         headers={**admin, "Content-Type": "text/csv"},
-        data=_csv(generate_exam(600, 5)),
+        data=csv_bytes(generate_exam(600, 5)),
     )
     job = wait_for_job(client, admin, response.json["id"])
     assert job["status"] == "succeeded", job
@@ -92,7 +73,7 @@ def test_a_job_that_fails_reports_why_and_changes_nothing(client, make_user, bea
     response = client.post(
         "/api/v1/models/exam-score/train?activate=true",
         headers={**admin, "Content-Type": "text/csv"},
-        data=_csv(frame),
+        data=csv_bytes(frame),
     )
     job = wait_for_job(client, admin, response.json["id"])
     assert job["status"] == "failed" and "at least" in job["error"]
@@ -104,7 +85,7 @@ def test_a_job_that_fails_reports_why_and_changes_nothing(client, make_user, bea
 
 def test_bad_training_requests(client, make_user, bearer, active_models):
     admin = bearer(make_user("admin"))
-    no_target = _csv(generate_exam(30, 1).drop(columns="exam_score"))
+    no_target = csv_bytes(generate_exam(30, 1).drop(columns="exam_score"))
     error = assert_error(
         client.post(
             "/api/v1/models/exam-score/train", headers={**admin, "Content-Type": "text/csv"}, data=no_target

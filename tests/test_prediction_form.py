@@ -8,7 +8,7 @@ from modelling.recommend import what_if
 from modelling.schemas import DROPOUT, EXAM, SCHEMAS
 from modelling.tasks import DROPOUT as DROPOUT_TASK
 from modelling.tasks import EXAM as EXAM_TASK
-from tests.test_schemas import GOOD_DROPOUT, GOOD_EXAM
+from tests.helpers import GOOD_DROPOUT, GOOD_EXAM
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from db.models import Activity, Record
-from tests.helpers import assert_error
-from tests.test_schemas import GOOD_DROPOUT, GOOD_EXAM
+from tests.helpers import GOOD_DROPOUT, GOOD_EXAM, assert_error
 
 
 def test_exam_prediction_answer(client, make_user, bearer, active_models):

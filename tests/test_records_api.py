@@ -7,8 +7,7 @@ import io
 from datetime import timedelta
 
 from db.models import Record, utcnow
-from tests.helpers import assert_error
-from tests.test_schemas import GOOD_DROPOUT, GOOD_EXAM
+from tests.helpers import GOOD_DROPOUT, GOOD_EXAM, assert_error
 
 
 def _save(client, headers, task, payload, ref=None):

@@ -7,44 +7,7 @@ import pandas as pd
 import pytest
 
 from modelling.schemas import DROPOUT, EXAM, schema_for
-
-GOOD_EXAM = {
-    "hours_studied": 20,
-    "attendance": 85,
-    "parental_involvement": "Medium",
-    "access_to_resources": "High",
-    "extracurricular_activities": "Yes",
-    "sleep_hours": 7,
-    "previous_scores": 75,
-    "motivation_level": "Medium",
-    "internet_access": "Yes",
-    "tutoring_sessions": 1,
-    "family_income": "Medium",
-    "teacher_quality": "High",
-    "school_type": "Public",
-    "peer_influence": "Positive",
-    "physical_activity": 3,
-    "learning_disabilities": "No",
-    "parental_education_level": "College",
-    "distance_from_home": "Near",
-    "gender": "Female",
-}
-GOOD_DROPOUT = {
-    "navigate": 10,
-    "access": 40,
-    "page_close": 8,
-    "problem": 12,
-    "video": 6,
-    "discussion": 3,
-    "wiki": 1,
-    "server": 50,
-    "browser": 30,
-    "active_span_days": 12,
-    "study_days": 6,
-    "early_events": 20,
-    "mid_events": 30,
-    "late_events": 30,
-}
+from tests.helpers import GOOD_DROPOUT, GOOD_EXAM
 
 
 def test_good_rows_pass_and_are_canonical():

@@ -12,8 +12,7 @@ from modelling.tables import TABLES_FILE, AdditiveTables, compile_tables
 from modelling.tasks import TASKS, task_for
 from services import models
 from services.errors import InvalidInput
-from tests.helpers import imported_while_serving
-from tests.test_models import train
+from tests.helpers import imported_while_serving, train
 
 
 def _edge_rows(schema) -> pd.DataFrame:

@@ -8,8 +8,7 @@ from datetime import timedelta
 
 from flask_jwt_extended import create_access_token, decode_token
 
-from tests.conftest import PASSWORD
-from tests.helpers import assert_error
+from tests.helpers import PASSWORD, assert_error
 
 
 def _me(client, token: str):

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.test_schemas import GOOD_EXAM as EXAM
+from tests.helpers import GOOD_EXAM as EXAM
 
 ROOT = Path(__file__).resolve().parents[2]
 WRK_SCRIPT = """

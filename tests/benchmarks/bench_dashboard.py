@@ -87,7 +87,7 @@ def seed(records: int) -> None:
     from db.models import Record, utcnow
     from server.factory import create_app
     from services import accounts
-    from tests.test_schemas import GOOD_DROPOUT, GOOD_EXAM
+    from tests.helpers import GOOD_DROPOUT, GOOD_EXAM
 
     app = create_app()
     rng = random.Random(5)

@@ -21,9 +21,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from db.models import Record, User, utcnow
 from modelling.schemas import EXAM
 from modelling.synthetic import generate_dropout, generate_exam
-from tests.conftest import PASSWORD
-from tests.helpers import assert_error
-from tests.test_schemas import GOOD_EXAM
+from tests.helpers import GOOD_EXAM, PASSWORD, assert_error
 
 ADMIN_PATHS = ("/analytics", "/at-risk", "/batch", "/models", "/users")
 ADMIN_PREFIXES = ("analytics-", "at-risk-", "batch-", "models-", "users-")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 PAGES = [
     ("/", "#shell-navbar"),

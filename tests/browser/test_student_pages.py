@@ -9,8 +9,7 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.conftest import PASSWORD
-from tests.test_schemas import GOOD_DROPOUT, GOOD_EXAM
+from tests.helpers import GOOD_DROPOUT, GOOD_EXAM, PASSWORD
 
 pytestmark = pytest.mark.browser
 
