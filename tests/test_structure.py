@@ -86,3 +86,15 @@ def test_the_interval_level_is_declared_once():
         and path != TASK_DEFINITIONS
     ]
     assert written == []
+
+
+def test_test_modules_share_through_helpers_not_each_other():
+    importing = {
+        str(path.relative_to(ROOT)): sorted(
+            node.module
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.ImportFrom) and node.module and ".test_" in f".{node.module}"
+        )
+        for path in _sources("tests")
+    }
+    assert {path: names for path, names in importing.items() if names} == {}
