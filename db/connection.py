@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import peewee
 from flask import Flask
-from playhouse.db_url import connect, register_database
-from playhouse.pool import PooledPostgresqlDatabase
+from playhouse.db_url import connect
 
 from db import checkpoints
 from db.fields import SQLITE_FIELD_TYPES
@@ -26,39 +24,6 @@ SQLITE_PRAGMAS = {
     "cache_size": -32000,
     "wal_autocheckpoint": checkpoints.REQUEST_CHECKPOINT_PAGES,  # the background thread does it
 }
-
-
-class PostgresPool(PooledPostgresqlDatabase):
-    """Peewee's PostgreSQL pool, except that a connection handed back less than
-    `ALIVE_BYPASS_SECONDS` ago is handed out again without the `SELECT 1` round trip that checks it
-    is alive (HikariCP's rule, with its 0.5 s): it answered a moment ago, and that round trip was
-    an eighth of a saved prediction's statements. A connection idle for longer is still checked."""
-
-    ALIVE_BYPASS_SECONDS = 0.5
-
-    def __init__(self, *args, **kwargs) -> None:
-        self._returned_at: dict[int, float] = {}
-        super().__init__(*args, **kwargs)
-
-    def _is_closed(self, conn) -> bool:
-        returned_at = self._returned_at.pop(self.conn_key(conn), None)
-        if (
-            returned_at is not None
-            and time.monotonic() - returned_at < self.ALIVE_BYPASS_SECONDS
-            and not conn.closed
-            and self._adapter.txn_status(conn) == self._adapter.txn_idle
-        ):
-            return False
-        return super()._is_closed(conn)
-
-    def _can_reuse(self, conn) -> bool:
-        reusable = super()._can_reuse(conn)
-        if reusable:
-            self._returned_at[self.conn_key(conn)] = time.monotonic()
-        return reusable
-
-
-register_database(PostgresPool, "postgresql+pool", "postgres+pool")
 
 
 def open_database(url: str, synchronous_commit: str = "on") -> peewee.Database:

@@ -177,8 +177,8 @@ def condition_shape(conditions: Sequence[Condition]) -> tuple:
 def model_from_row(model: type[peewee.Model], description: Sequence, row: Sequence[Any]) -> peewee.Model:
     """A `model` instance from a `SELECT *` row, each value converted as its field would."""
     columns = model._meta.columns
-    instance = model(__no_default__=True)
+    values = {}
     for column, value in zip(description, row, strict=True):
         field = columns[column[0]]
-        instance.__data__[field.name] = field.python_value(value)
-    return instance
+        values[field.name] = field.python_value(value)
+    return model(**values)

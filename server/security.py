@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import (
+    JWTManager,
     create_access_token,
     create_refresh_token,
     get_current_user,
@@ -21,9 +22,8 @@ from jwt import PyJWTError
 
 from api.errors import error_response
 from db.models import RevokedToken, User, utcnow
-from server.tokens import RememberingJWTManager
 
-jwt = RememberingJWTManager()
+jwt = JWTManager()
 
 
 def init_app(app: Flask) -> None:

@@ -32,6 +32,8 @@ def test_schema_matches_the_models(app):
 
 
 def test_postgres_urls_are_always_pooled():
+    from playhouse.pool import PooledPostgresqlDatabase
+
     from db.connection import open_database
 
     for url in (
@@ -39,7 +41,7 @@ def test_postgres_urls_are_always_pooled():
         "postgresql://postgres@127.0.0.1:5432/test",
     ):
         db = open_database(url)
-        assert type(db).__name__ == "PostgresPool"
+        assert isinstance(db, PooledPostgresqlDatabase)
         assert db.database == "test"
 
 

@@ -1,5 +1,5 @@
-"""A bearer token that has been verified once is remembered, and still refused the moment it
-stops being valid: signed out, expired, altered, or its user changed the password."""
+"""A bearer token that has already been used is refused the moment it stops being valid: signed
+out, expired, altered, or its user changed the password."""
 
 from __future__ import annotations
 
