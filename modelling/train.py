@@ -32,7 +32,6 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import HuberRegressor, LinearRegression, LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
@@ -50,7 +49,6 @@ SCORE_RANGE = (0.0, 100.0)
 IMPORTANCE_ROWS = 2000
 IMPORTANCE_REPEATS = 3
 KERAS_MAX_EPOCHS = 100
-PREDICT_CHUNK = 16384
 ENSEMBLE_MEMBERS = ("logistic_regression", "gradient_boosting")
 
 Progress = Callable[[float, str], None]
@@ -83,86 +81,50 @@ def _threads() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _step_tables(model: Any) -> list[tuple[int, np.ndarray, np.ndarray]] | None:
-    """A fitted one-feature-per-tree boosting model as per-feature step tables, or None if it is not one.
-
-    Each (feature, thresholds, values) sums that feature's trees: a value `x` falls in slot
-    ``searchsorted(thresholds, x)`` (the trees send ``x <= threshold`` left), and the last slot is NaN.
-    """
-    if model.n_trees_per_iteration_ != 1 or (
-        model.is_categorical_ is not None and model.is_categorical_.any()
-    ):
-        return None
-    by_feature: dict[int, list[Any]] = {}
-    for predictors in model._predictors:
-        for predictor in predictors:
-            splits = predictor.nodes[predictor.nodes["is_leaf"] == 0]
-            features = np.unique(splits["feature_idx"])
-            if len(features) != 1:
-                return None
-            by_feature.setdefault(int(features[0]), []).append(predictor)
-    bitsets, index_map = model._bin_mapper.make_known_categories_bitsets()
-    tables = []
-    for feature, predictors in sorted(by_feature.items()):
-        nodes = np.concatenate([p.nodes for p in predictors])
-        thresholds = np.unique(nodes["num_threshold"][nodes["is_leaf"] == 0])
-        points = np.zeros((len(thresholds) + 2, model.n_features_in_))
-        points[:, feature] = np.concatenate([thresholds, [np.inf, np.nan]])
-        values = np.zeros(len(points))
-        for predictor in predictors:
-            values += predictor.predict(points, bitsets, index_map, 1)
-        tables.append((feature, thresholds, values))
-    return tables
-
-
-def _serial_raw_predict(model: Any, X: Any, fallback: Callable[..., np.ndarray]) -> np.ndarray:
-    """Raw boosting predictions on one thread, from the step tables when the model has them."""
-    tables = getattr(model, "_tables", None)
-    if tables is None or getattr(model, "_in_fit", False):
-        return fallback(X, n_threads=1)
-    check_is_fitted(model)
-    X = model._preprocess_X(X, reset=False)
-    raw = np.full((X.shape[0], 1), model._baseline_prediction.ravel()[0])
-    missing = np.isnan(X).any()
-    for feature, thresholds, values in tables:
-        column = X[:, feature]
-        slots = np.searchsorted(thresholds, column)
-        if missing:
-            slots[np.isnan(column)] = len(values) - 1
-        raw[:, 0] += values[slots]
-    return raw
+def _one_thread() -> Any:
+    """A context in which OpenMP (the boosting trees' thread pool) runs on one thread."""
+    return _threads().limit(limits=1, user_api="openmp")
 
 
 class SerialHGBClassifier(HistGradientBoostingClassifier):
-    """HistGradientBoostingClassifier on one thread; one-field trees predict from per-field step tables."""
+    """HistGradientBoostingClassifier fitting and predicting on one OpenMP thread.
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> SerialHGBClassifier:
-        """Fit on one OpenMP thread, then compile the step tables."""
-        self._tables = None
-        with _threads().limit(limits=1, user_api="openmp"):
-            super().fit(X, y, sample_weight=sample_weight)
-        self._tables = _step_tables(self)
-        return self
+    Serving processes share few cores: OpenMP threads waiting for each other there cost more than
+    they give (a single-row predict took 99 ms instead of 7 ms on a loaded 2-core machine)."""
 
-    def _raw_predict(self, X: Any, n_threads: int | None = None) -> np.ndarray:
-        """Sum of the trees' values (plus the baseline), on one thread."""
-        return _serial_raw_predict(self, X, super()._raw_predict)
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, **params: Any) -> SerialHGBClassifier:
+        """Fit on one thread."""
+        with _one_thread():
+            return super().fit(X, y, sample_weight=sample_weight, **params)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The most probable class, on one thread."""
+        with _one_thread():
+            return super().predict(X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, on one thread."""
+        with _one_thread():
+            return super().predict_proba(X)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Raw (log-odds) predictions, on one thread."""
+        with _one_thread():
+            return super().decision_function(X)
 
 
 class SerialHGBRegressor(HistGradientBoostingRegressor):
-    """HistGradientBoostingRegressor on one thread (see SerialHGBClassifier)."""
+    """HistGradientBoostingRegressor fitting and predicting on one OpenMP thread (see SerialHGBClassifier)."""
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> SerialHGBRegressor:
-        """Fit on one OpenMP thread, then compile the step tables."""
-        self._tables = None
-        with _threads().limit(limits=1, user_api="openmp"):
-            super().fit(X, y, sample_weight=sample_weight)
-        self._tables = _step_tables(self)
-        return self
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, **params: Any) -> SerialHGBRegressor:
+        """Fit on one thread."""
+        with _one_thread():
+            return super().fit(X, y, sample_weight=sample_weight, **params)
 
-    def _raw_predict(self, X: Any, n_threads: int | None = None) -> np.ndarray:
-        """Sum of the trees' values (plus the baseline), on one thread."""
-        return _serial_raw_predict(self, X, super()._raw_predict)
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions, on one thread."""
+        with _one_thread():
+            return super().predict(X)
 
 
 class ClippedRegressor(RegressorMixin, BaseEstimator):
@@ -271,79 +233,30 @@ class LogitAverageClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
-def _final_has(attribute: str) -> Callable[[Pipeline], bool]:
-    """Whether a pipeline's last step offers `attribute`."""
-    return lambda pipeline: hasattr(pipeline._final_estimator, attribute)
+# Versions registered before the pipelines and calibration were plain scikit-learn classes were
+# pickled under these names; they load as the plain classes.
+ChunkedPipeline = Pipeline
+PlattCalibratedClassifier = CalibratedClassifierCV
 
 
-class ChunkedPipeline(Pipeline):
-    """A Pipeline that predicts in row chunks (bounded memory) and skips the per-call routing overhead."""
-
-    def _run(self, method: str, X: Any) -> np.ndarray:
-        """Transform `X` chunk by chunk and apply the last step's `method`."""
-        if len(X) > PREDICT_CHUNK:
-            part = X.iloc if isinstance(X, pd.DataFrame) else X
-            return np.concatenate(
-                [
-                    self._run(method, part[start : start + PREDICT_CHUNK])
-                    for start in range(0, len(X), PREDICT_CHUNK)
-                ]
-            )
-        for _, _, transformer in self._iter(with_final=False):
-            X = transformer.transform(X)
-        return getattr(self._final_estimator, method)(X)
-
-    @available_if(_final_has("predict"))
-    def predict(self, X: Any, **params: Any) -> np.ndarray:
-        """Predictions of the last step."""
-        return self._run("predict", X) if not params else super().predict(X, **params)
-
-    @available_if(_final_has("predict_proba"))
-    def predict_proba(self, X: Any, **params: Any) -> np.ndarray:
-        """Probabilities of the last step."""
-        return self._run("predict_proba", X) if not params else super().predict_proba(X, **params)
-
-    @available_if(_final_has("decision_function"))
-    def decision_function(self, X: Any, **params: Any) -> np.ndarray:
-        """Decision values of the last step."""
-        return self._run("decision_function", X) if not params else super().decision_function(X, **params)
-
-
-class PlattCalibratedClassifier(CalibratedClassifierCV):
-    """CalibratedClassifierCV predicting its one sigmoid-calibrated binary model without per-call overhead."""
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Calibrated probabilities of [negative, positive] class (the same numbers as the parent's)."""
-        check_is_fitted(self, "calibrated_classifiers_")
-        calibrated = self.calibrated_classifiers_
-        if len(calibrated) != 1 or self.method != "sigmoid" or len(self.classes_) != 2:
-            return super().predict_proba(X)
-        estimator, calibrator = calibrated[0].estimator, calibrated[0].calibrators[0]
-        scores = estimator.decision_function(X)
-        proba = np.zeros((len(scores), 2))
-        proba[:, 1] = expit(-(calibrator.a_ * scores + calibrator.b_))
-        proba[:, 0] = 1.0 - proba[:, 1]
-        return proba
-
-
-def _calibrated(model: Any, seed: int) -> PlattCalibratedClassifier:
+def _calibrated(model: Any, seed: int) -> CalibratedClassifierCV:
     """Platt scaling fitted on shuffled 3-fold out-of-fold scores, applied to the model fitted on all rows."""
     # ensemble=False keeps one model followed by an affine map of its log-odds (additive stays additive).
     # The folds are shuffled because real data sets come in an order that drifts: unshuffled folds
     # taught the calibrator a shift that is not there (out-of-fold ECE 0.027 instead of 0.005).
     folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
-    return PlattCalibratedClassifier(model, method="sigmoid", cv=folds, ensemble=False)
+    return CalibratedClassifierCV(model, method="sigmoid", cv=folds, ensemble=False)
 
 
 def exam_candidate(name: str, seed: int) -> Any:
     """An unfitted exam-score candidate."""
     if name == "linear_regression":
-        return ChunkedPipeline(
+        return Pipeline(
             [("features", exam_preprocessor()), ("model", ClippedRegressor(LinearRegression()))]
         )
     if name == "huber":
         model = HuberRegressor(epsilon=1.35, alpha=1e-4, max_iter=1000)
-        return ChunkedPipeline([("features", exam_preprocessor()), ("model", ClippedRegressor(model))])
+        return Pipeline([("features", exam_preprocessor()), ("model", ClippedRegressor(model))])
     if name == "gradient_boosting":
         model = SerialHGBRegressor(
             loss="absolute_error",
@@ -354,7 +267,7 @@ def exam_candidate(name: str, seed: int) -> Any:
             interaction_cst="no_interactions",
             random_state=seed,
         )
-        return ChunkedPipeline(
+        return Pipeline(
             [("features", exam_preprocessor(scale=False)), ("model", ClippedRegressor(model))]
         )
     if name == "keras_mlp":
@@ -376,7 +289,7 @@ def exam_candidate(name: str, seed: int) -> Any:
 def _spline_logistic(seed: int) -> Pipeline:
     """Logistic regression on per-field splines of log1p counts (additive in the raw fields)."""
     model = LogisticRegression(C=10.0, solver="newton-cholesky", max_iter=500)
-    return ChunkedPipeline([("features", dropout_spline_preprocessor()), ("model", _calibrated(model, seed))])
+    return Pipeline([("features", dropout_spline_preprocessor()), ("model", _calibrated(model, seed))])
 
 
 def _additive_boosting(seed: int) -> Pipeline:
@@ -389,7 +302,7 @@ def _additive_boosting(seed: int) -> Pipeline:
         interaction_cst="no_interactions",
         random_state=seed,
     )
-    return ChunkedPipeline([("features", dropout_raw_selector()), ("model", _calibrated(model, seed))])
+    return Pipeline([("features", dropout_raw_selector()), ("model", _calibrated(model, seed))])
 
 
 def dropout_candidate(name: str, seed: int) -> Any:
@@ -398,12 +311,12 @@ def dropout_candidate(name: str, seed: int) -> Any:
         return _spline_logistic(seed)
     if name == "random_forest":
         forest = OOBCalibratedForest(n_estimators=100, min_samples_leaf=20, max_features=3, random_state=seed)
-        return ChunkedPipeline([("features", ActivityFeatures()), ("model", forest)])
+        return Pipeline([("features", ActivityFeatures()), ("model", forest)])
     if name == "gradient_boosting":
         return _additive_boosting(seed)
     if name == "additive_ensemble":
         members = [(member, dropout_candidate(member, seed)) for member in ENSEMBLE_MEMBERS]
-        return ChunkedPipeline([("model", LogitAverageClassifier(members))])
+        return Pipeline([("model", LogitAverageClassifier(members))])
     raise KeyError(f"Unknown dropout candidate {name!r}.")
 
 

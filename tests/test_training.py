@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from modelling import evaluate, train
@@ -284,30 +285,18 @@ def test_exam_features_match_a_column_transformer(exam_frame: pd.DataFrame) -> N
     assert list(features.get_feature_names_out()) == list(reference.get_feature_names_out())
 
 
-def test_boosting_step_tables_match_the_trees(dropout_frame: pd.DataFrame) -> None:
-    """One-field trees predict from step tables as the trees do (missing values included)."""
-    X = train._split(task_for("dropout"), dropout_frame)[0].to_numpy()
-    y = dropout_frame[DROPOUT.target].to_numpy()
-    model = train.SerialHGBClassifier(max_iter=30, interaction_cst="no_interactions", random_state=0).fit(
-        X, y
-    )
-    assert model._tables is not None
-    X[::7, 3] = np.nan
-    tables = model.decision_function(X)
-    model._tables = None
-    np.testing.assert_allclose(tables, model.decision_function(X), rtol=0, atol=1e-12)
-
-
-def test_serving_path_is_chunked_and_calibrated_once(
-    dropout_result: train.TrainingResult, dropout_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """One Platt-calibrated model per member; chunked prediction equals one-call prediction."""
+def test_serving_path_is_public_scikit_learn_and_calibrated_once(dropout_frame: pd.DataFrame) -> None:
+    """Plain scikit-learn Pipelines with one Platt-calibrated model per member; a row predicts the
+    same alone as in a batch."""
     estimator = train.build_candidate("dropout", "additive_ensemble", 0).fit(
         dropout_frame[DROPOUT.names].head(800), dropout_frame[DROPOUT.target].head(800)
     )
+    assert type(estimator) is Pipeline
     for _, member in estimator.named_steps["model"].members_:
-        assert len(member.named_steps["model"].calibrated_classifiers_) == 1
+        assert type(member) is Pipeline
+        calibrated = member.named_steps["model"]
+        assert type(calibrated) is CalibratedClassifierCV
+        assert len(calibrated.calibrated_classifiers_) == 1
     frame = dropout_frame[DROPOUT.names]
     whole = estimator.predict_proba(frame)
-    monkeypatch.setattr(train, "PREDICT_CHUNK", 100)
-    np.testing.assert_array_equal(estimator.predict_proba(frame), whole)
+    np.testing.assert_allclose(estimator.predict_proba(frame.iloc[[5]]), whole[[5]], rtol=0, atol=1e-12)
