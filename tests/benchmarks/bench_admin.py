@@ -180,7 +180,7 @@ def main() -> None:
 
         def first_render() -> None:
             render({})
-            figures.importance_figure(analytics.active_importance(admin, "exam-score"))
+            figures.importance_figure(models.active_importance(admin, "exam-score"))
 
         cases = {
             "first render (no filter; profile + importance + every figure)": first_render,

@@ -79,7 +79,7 @@ def main() -> None:
             predict = median_ms(lambda p=predictor, f=one_row: p.outcomes(f), 500)
             analyse = median_ms(lambda p=predictor, r=record, b=app.config[bands]: p.analyse(r, b), 500)
             print(
-                f"{task} v{predictor.version} {predictor.row.algorithm}: single-row predict median "
+                f"{task} v{predictor.version} {predictor.algorithm}: single-row predict median "
                 f"{predict:.2f} ms; predict + explanation + recommendations median {analyse:.2f} ms"
             )
 
