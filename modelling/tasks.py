@@ -63,7 +63,7 @@ class Score:
 
     def bounded_scale(self, values: np.ndarray) -> np.ndarray:
         """Explanation-scale values as the model can give them (on the scale)."""
-        return np.clip(values, self.low, self.high)
+        return self.from_scale(values)
 
     def valid_target(self, target: pd.Series) -> np.ndarray:
         """Which target values are on the scale."""

@@ -43,9 +43,9 @@ from modelling.features import (
     exam_preprocessor,
 )
 from modelling.keras_model import KerasMLPRegressor
-from modelling.tasks import Task, task_for
+from modelling.tasks import EXAM, Task, task_for
 
-SCORE_RANGE = (0.0, 100.0)
+SCORE_RANGE = EXAM.outcome.scale
 IMPORTANCE_ROWS = 2000
 IMPORTANCE_REPEATS = 3
 KERAS_MAX_EPOCHS = 100
@@ -90,7 +90,7 @@ class SerialHGBClassifier(HistGradientBoostingClassifier):
     """HistGradientBoostingClassifier fitting and predicting on one OpenMP thread.
 
     Serving processes share few cores: OpenMP threads waiting for each other there cost more than
-    they give (a single-row predict took 99 ms instead of 7 ms on a loaded 2-core machine)."""
+    they give (the README's performance section has the figures)."""
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, **params: Any) -> SerialHGBClassifier:
         """Fit on one thread."""

@@ -12,7 +12,6 @@ from db.models import Activity, Record, User
 from modelling.tasks import task_for
 from services import models
 from services.errors import InvalidInput
-from services.models import ModelUnavailable  # noqa: F401 - the error callers catch
 
 
 def bands_for(task: str):
