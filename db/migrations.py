@@ -13,6 +13,7 @@ from collections.abc import Callable
 import peewee
 
 from db.connection import database
+from db.courses import COURSE_MODELS
 from db.fields import JSONField
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 
@@ -100,6 +101,11 @@ def _job_owner(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE jobs ADD COLUMN owner VARCHAR(255)")
 
 
+def _courses_and_activity(db: peewee.Database) -> None:
+    """Courses, enrollments and activity per enrollment and day (SPEC.md section 6)."""
+    db.create_tables(COURSE_MODELS)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
@@ -111,6 +117,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (8, "record outputs in their own table", _record_outputs_table),
     (9, "record inputs as jsonb on PostgreSQL", _record_inputs_jsonb),
     (10, "job owners", _job_owner),
+    (11, "courses, enrollments, daily activity", _courses_and_activity),
 ]
 
 
