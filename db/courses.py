@@ -8,9 +8,8 @@ from typing import Any
 import peewee
 
 from db.models import BaseModel, User, utcnow
+from modelling.schemas import EVENT_TYPES  # the seven event types, declared once for every layer
 
-# The seven event types of SPEC.md 6, in the order every table, frame and feature uses.
-EVENT_TYPES = ("navigate", "access", "page_close", "problem", "video", "discussion", "wiki")
 SOURCES = ("server", "browser")
 DEFAULT_COURSE_DAYS = 30
 
@@ -96,3 +95,4 @@ class ActivityDay(BaseModel):
 
 
 COURSE_MODELS = [Course, Enrollment, ActivityDay]
+__all__ = ["EVENT_TYPES", "SOURCES", "Course", "Enrollment", "ActivityDay", "COURSE_MODELS"]
