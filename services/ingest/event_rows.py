@@ -70,7 +70,8 @@ class EventRows:
             Rejection(int(lines[i]), self.label.format(line=int(lines[i])) + why(i, problems))
             for i in np.flatnonzero(bad)
         ]
-        return Chunk("events", frame, [*(rejected or []), *found], lines_read)
+        found = sorted([*(rejected or []), *found], key=lambda rejection: rejection.line)
+        return Chunk("events", frame, found, lines_read)
 
     def _keys(self, key: np.ndarray, time_ns: np.ndarray, ids: np.ndarray | None) -> np.ndarray:
         """Own ids where given; otherwise the hashed key, numbered among identical copies."""
