@@ -142,3 +142,29 @@ class _Lines:
         if len(line):
             self.last = int(line[-1])
         return line
+
+
+def rows_chunk(items: list[Any], *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
+    """Events sent in one request (dicts with the CSV's columns); a rejection's `line` is the list index."""
+    columns: dict[str, list] = {name: [] for name in ("line", "learner", "course", "time", "name", "source",
+                                                      "object")}
+    rejected = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            rejected.append(Rejection(index, "not a JSON object (an event)"))
+            continue
+        columns["line"].append(index)
+        for name, field in (("learner", "enrollment_id"), ("course", "course_id"), ("time", "time"),
+                            ("name", "event"), ("source", "source"), ("object", "object")):
+            columns[name].append(_text(item.get(field)))
+    raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
+           for name, values in columns.items()}
+    return rows(event_map).chunk(raw, rejected=rejected, lines_read=len(items))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
