@@ -66,6 +66,7 @@ def test_events_csv_keeps_good_lines_and_rejects_bad_ones_with_their_line_number
         "6,2014-06-14T09:38:34,server,foo,o1,c1\n"            # 9 unknown event type
         "7,,server,video,o3,c1\n"                             # 10 missing time
         "8,2014-06-14T09:38:35,,wiki,o4,c2\n"                 # 11 good, source unknown
+        "9,1914-06-14T09:38:35,,wiki,o4,c2\n"                 # 12 a typing error in the year
     ))
     frame, rejected = _frame(events_csv.read(path))
     assert list(frame.columns) == list(EVENT_COLUMNS)
@@ -81,6 +82,7 @@ def test_events_csv_keeps_good_lines_and_rejects_bad_ones_with_their_line_number
         (8, "bad source 'phone' (expected server or browser)"),
         (9, "unknown event type 'foo'"),
         (10, "missing time"),
+        (12, "time '1914-06-14T09:38:35' out of range (1970 to 2199)"),
     ]
 
 

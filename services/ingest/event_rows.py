@@ -98,8 +98,7 @@ class _Why:
         if problems["learner"][i]:
             return f"missing learner ({self.learner_field})"
         if problems["time"][i]:
-            text = str(self.time_text[i]).strip()
-            return f"unparseable time {_quote(text)}" if text else "missing time"
+            return _time_problem(str(self.time_text[i]).strip())
         if problems["kind"][i]:
             return f"unknown event type {_quote(self.name.value(i))}"
         return f"bad source {_quote(self.source.value(i))} (expected server or browser)"
@@ -143,7 +142,7 @@ class _Distinct:
 
 def _times(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Times as naive UTC datetime64[ns] (NaT when unusable), and the text they came from."""
-    text = pd.Series(np.asarray(text, dtype=object))
+    text = pd.Series(np.asarray(text, dtype=object), dtype=object)
     parsed = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
     failed = parsed.isna().to_numpy()
     if failed.any():  # spaces around a time are harmless; stripping every row would cost a pass
@@ -151,6 +150,14 @@ def _times(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     parsed = parsed.dt.tz_localize(None)
     parsed = parsed.where((parsed >= EARLIEST) & (parsed < LATEST))
     return parsed.astype("datetime64[ns]").to_numpy(), text.to_numpy(dtype=object)
+
+
+def _time_problem(text: str) -> str:
+    if not text:
+        return "missing time"
+    if pd.isna(pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")):
+        return f"unparseable time {_quote(text)}"
+    return f"time {_quote(text)} out of range ({EARLIEST.year} to {LATEST.year - 1})"
 
 
 def _quote(value: str, limit: int = 60) -> str:
