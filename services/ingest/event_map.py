@@ -1,0 +1,146 @@
+"""Which event type a platform's event name counts as (SPEC.md section 6.1), and the setting that extends it.
+
+The defaults below are SPEC 6.1's maps. The setting `ACTIVITY_EVENT_MAP` (environment variable, or the
+same value passed to a parser as `event_map=`) extends them. It is a JSON object whose entries are either
+
+- `"name": "type"`: applies to every event format (events CSV, xAPI, Open edX), or
+- `"events" | "xapi" | "edx": {"name": "type", ...}`: applies to that format only,
+
+for example `{"completed": "problem", "edx": {"edx.video.closed_captions.shown": "video"}}`. A type is
+one of EVENT_TYPES. Names are compared without case and surrounding spaces. For xAPI a name is the last
+part of the verb id (`answered`) or the whole id (`http://adlnet.gov/expapi/verbs/answered`); for Open
+edX it is the `event_type`. Format entries win over global ones, and both win over the defaults. An
+invalid setting is refused with `EventMapError` naming the entry. A name no map knows is not dropped:
+the parser rejects its line as "unknown event type '...'".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from modelling.schemas import EVENT_TYPES
+
+SETTING = "ACTIVITY_EVENT_MAP"
+FORMATS = ("events", "xapi", "edx")
+
+
+def _names(**by_type: tuple[str, ...]) -> dict[str, str]:
+    return {name: kind for kind, names in by_type.items() for name in names}
+
+
+# The seven types name themselves; "nagivate" is how the KDD Cup 2015 raw log spells navigate.
+EVENTS_CSV_DEFAULTS = {**{kind: kind for kind in EVENT_TYPES}, "nagivate": "navigate"}
+
+XAPI_DEFAULTS = _names(
+    video=("played", "paused", "seeked", "watched"),
+    problem=("answered", "attempted", "submitted"),
+    discussion=("commented", "posted", "replied", "responded"),
+    access=("experienced", "viewed", "accessed", "launched", "initialized"),
+    navigate=("navigated",),
+    page_close=("terminated", "exited"),
+    wiki=("edited",),
+)
+
+EDX_DEFAULTS = _names(
+    video=("play_video", "pause_video", "seek_video", "stop_video", "load_video", "speed_change_video"),
+    problem=("problem_check", "problem_graded", "problem_save", "problem_show", "showanswer"),
+    page_close=("page_close",),
+    navigate=("seq_goto", "seq_next", "seq_prev"),
+)
+EDX_FORUM_PREFIX = "edx.forum."
+# Open edX logs a page view with the page's path as its event_type; course pages live under these.
+EDX_COURSE_PAGES = ("/courses/", "course-v1:")
+
+DEFAULTS = {"events": EVENTS_CSV_DEFAULTS, "xapi": XAPI_DEFAULTS, "edx": EDX_DEFAULTS}
+
+
+class EventMapError(ValueError):
+    """The event map setting is not usable; the message names the entry at fault."""
+
+
+def normal(name: str) -> str:
+    """An event name as maps compare it: without surrounding spaces, lower case."""
+    return name.strip().lower()
+
+
+@dataclass(frozen=True)
+class EventMap:
+    """One format's map from event names to event types."""
+
+    fmt: str
+    names: Mapping[str, str]
+
+    def type_of(self, name: str) -> str | None:
+        """The event type of a (normalised) event name, or None when no map knows it."""
+        known = self.names.get(name)
+        if known is not None:
+            return known
+        if self.fmt == "xapi":
+            return self.names.get(name.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1])
+        if self.fmt == "edx":
+            return _edx_pattern(name)
+        return None
+
+
+def _edx_pattern(name: str) -> str | None:
+    if name.startswith(EDX_FORUM_PREFIX):
+        return "discussion"
+    if "/wiki/" in name:
+        return "wiki"
+    if any(marker in name for marker in EDX_COURSE_PAGES):
+        return "access"
+    return None
+
+
+def for_format(fmt: str, setting: Mapping[str, Any] | str | None = None) -> EventMap:
+    """The map a parser of `fmt` uses: the defaults extended by `setting` (None: the environment's)."""
+    if fmt not in DEFAULTS:
+        raise EventMapError(f"no event map for the format {fmt!r} (one of {', '.join(FORMATS)})")
+    parsed = parse_setting(os.environ.get(SETTING) if setting is None else setting)
+    names = {**DEFAULTS[fmt], **parsed["*"], **parsed[fmt]}
+    return EventMap(fmt, names)
+
+
+def parse_setting(raw: Mapping[str, Any] | str | None) -> dict[str, dict[str, str]]:
+    """The setting's entries by format ("*": every format); EventMapError when it is not usable."""
+    entries: dict[str, dict[str, str]] = {"*": {}, **{fmt: {} for fmt in FORMATS}}
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return entries
+    value = _loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(value, Mapping):
+        raise EventMapError(f"{SETTING} must be a JSON object of event names to types, not {_kind(value)}")
+    for name, kind in value.items():
+        if name in FORMATS and isinstance(kind, Mapping):
+            entries[name].update(_entries(kind, f"{SETTING}[{name!r}]"))
+        else:
+            entries["*"].update(_entries({name: kind}, SETTING))
+    return entries
+
+
+def _loads(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise EventMapError(f"{SETTING} is not valid JSON: {error.msg} at character {error.pos}") from None
+
+
+def _entries(pairs: Mapping[str, Any], where: str) -> dict[str, str]:
+    checked = {}
+    for name, kind in pairs.items():
+        if not isinstance(name, str) or not name.strip():
+            raise EventMapError(f"{where}: an event name must be a non-empty string, not {name!r}")
+        if kind not in EVENT_TYPES:
+            raise EventMapError(
+                f"{where}: {name!r} maps to {kind!r}, which is not an event type "
+                f"(one of {', '.join(EVENT_TYPES)})"
+            )
+        checked[normal(name)] = kind
+    return checked
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number"}.get(type(value), "that")

@@ -1,0 +1,170 @@
+"""The events CSV: one row per event, the shape of the KDD Cup 2015 raw log (SPEC.md section 6.1).
+
+Columns: `enrollment_id`, `time` (ISO 8601; without an offset it is taken as UTC), `event` (a type or a
+name the event map knows), optional `source` (server or browser; empty: unknown), `object`, `course_id`.
+Header names are compared without case. Read with pandas in chunks, vectorised: no Python per row.
+Line numbers count the header as line 1 and assume no line break inside a quoted value.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from services.ingest.event_map import for_format
+from services.ingest.event_rows import EventRows
+from services.ingest.parsed import Chunk, Rejection
+from services.ingest.textfile import FormatError, head, is_gzip
+
+REQUIRED = ("enrollment_id", "time", "event")
+OPTIONAL = ("source", "object", "course_id")
+SOURCES = {"server": "server", "browser": "browser", "": None}
+_SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
+
+
+def rows(event_map: Mapping[str, Any] | str | None = None) -> EventRows:
+    """The events-CSV way of checking rows (also used for events pushed through the API)."""
+    return EventRows(for_format("events", event_map), "enrollment_id", SOURCES)
+
+
+def read(path: str | Path, *, chunk_rows: int = 200_000,
+         event_map: Mapping[str, Any] | str | None = None) -> Iterator[Chunk]:
+    """The file's events, chunk by chunk; bad lines come back as rejections with their line numbers."""
+    columns = _header(path)
+    builder = rows(event_map)
+    lines = _Lines()
+    reader = pd.read_csv(
+        path, chunksize=chunk_rows, dtype=object, na_filter=False, skip_blank_lines=False,
+        on_bad_lines="warn", encoding="utf-8-sig", encoding_errors="replace",
+        compression="gzip" if is_gzip(path) else None,
+    )
+    with reader:
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                try:
+                    frame = next(reader)
+                except StopIteration:
+                    frame = None
+                except (pd.errors.ParserError, UnicodeError) as error:
+                    raise FormatError(f"the CSV cannot be read past line {lines.last}: {error}") from None
+            rejected = lines.skipped([str(warning.message) for warning in caught])
+            if frame is None:
+                if rejected:
+                    yield builder.chunk(_empty(), rejected=rejected, lines_read=len(rejected))
+                return
+            yield _chunk(frame, columns, builder, lines, rejected)
+
+
+def _header(path: str | Path) -> list[str]:
+    first = head(path).splitlines()[:1]
+    if not first:
+        raise FormatError("the file is empty: an events CSV starts with a header line")
+    columns = [name.strip().lower() for name in next(csv.reader(first))]
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise FormatError(
+            f"an events CSV needs the columns {', '.join(REQUIRED)}; missing: {', '.join(missing)} "
+            f"(header: {', '.join(columns)})"
+        )
+    return columns
+
+
+def _chunk(frame: pd.DataFrame, columns: list[str], builder: EventRows, lines: _Lines,
+           rejected: list[Rejection]) -> Chunk:
+    frame.columns = columns
+    line = lines.of(frame.index.to_numpy())
+    keep = ~_blank(frame)
+    raw = {
+        "line": line[keep],
+        "learner": frame["enrollment_id"].to_numpy()[keep],
+        "course": _column(frame, "course_id", keep),
+        "time": frame["time"].to_numpy()[keep],
+        "name": frame["event"].to_numpy()[keep],
+        "source": _column(frame, "source", keep),
+        "object": _column(frame, "object", keep),
+    }
+    return builder.chunk(raw, rejected=rejected, lines_read=int(keep.sum()) + len(rejected))
+
+
+def _blank(frame: pd.DataFrame) -> np.ndarray:
+    """Empty lines (pandas gives them as rows of empty values): not events, so neither kept nor rejected."""
+    blank = frame["enrollment_id"].to_numpy() == ""
+    if blank.any():
+        blank[blank] = (frame[blank] == "").all(axis=1).to_numpy()
+    return blank
+
+
+def _column(frame: pd.DataFrame, name: str, keep: np.ndarray) -> np.ndarray:
+    if name not in frame.columns:
+        return np.full(int(keep.sum()), "", dtype=object)
+    return frame[name].to_numpy()[keep]
+
+
+def _empty() -> dict[str, np.ndarray]:
+    return {"line": np.array([], dtype=np.int64),
+            **{name: np.array([], dtype=object) for name in ("learner", "course", "time", "name", "source",
+                                                             "object")}}
+
+
+class _Lines:
+    """File line numbers of pandas' row numbers, given the lines it skipped (wrong field counts)."""
+
+    def __init__(self) -> None:
+        self._skipped: list[int] = []
+        self.last = 1
+
+    def skipped(self, messages: list[str]) -> list[Rejection]:
+        """Rejections for the lines pandas reported skipping, remembered for the numbering."""
+        found = []
+        for message in messages:
+            match = _SKIPPED.search(message)
+            if match:
+                line, why = int(match.group(1)), match.group(2).strip()
+                self._skipped.append(line)
+                found.append(Rejection(line, f"{why} (a value with a comma needs quotes)"))
+        self._skipped.sort()
+        return found
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """The line of each row: header is line 1, and each skipped line before a row pushes it down."""
+        skipped = np.asarray(self._skipped, dtype=np.int64)
+        # The i-th skipped line (0-based) has s_i - 2 - i data rows before it.
+        before = np.searchsorted(skipped - 2 - np.arange(len(skipped)), rows, side="right")
+        line = rows.astype(np.int64) + 2 + before
+        if len(line):
+            self.last = int(line[-1])
+        return line
+
+
+def rows_chunk(items: list[Any], *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
+    """Events sent in one request (dicts with the CSV's columns); a rejection's `line` is the list index."""
+    columns: dict[str, list] = {name: [] for name in ("line", "learner", "course", "time", "name", "source",
+                                                      "object")}
+    rejected = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            rejected.append(Rejection(index, "not a JSON object (an event)"))
+            continue
+        columns["line"].append(index)
+        for name, field in (("learner", "enrollment_id"), ("course", "course_id"), ("time", "time"),
+                            ("name", "event"), ("source", "source"), ("object", "object")):
+            columns[name].append(_text(item.get(field)))
+    raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
+           for name, values in columns.items()}
+    return rows(event_map).chunk(raw, rejected=rejected, lines_read=len(items))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""

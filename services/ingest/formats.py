@@ -1,0 +1,128 @@
+"""Activity file formats (SPEC.md section 6.1): detection from the content, and one parser per format.
+
+`read(path, fmt="auto", **options)` yields the file's `Chunk`s (options: `chunk_rows`, `event_map`);
+`detect(path)` names the format from the first bytes. `statements_chunk` and `event_rows_chunk` parse
+what the API receives in one request. Every failure to read a whole file is a `FormatError` whose
+message a person can act on; single bad lines are rejections inside the chunks.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from modelling.schemas import EVENT_TYPES
+from services.ingest import edx, events_csv, xapi
+from services.ingest.json_records import records
+from services.ingest.parsed import Chunk
+from services.ingest.textfile import FormatError, head
+
+FORMATS = ("daily", "events", "xapi", "edx")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+__all__ = ["FORMATS", "PARSERS", "FormatError", "detect", "event_rows_chunk", "read", "statements_chunk"]
+
+
+class _Parsers(Mapping):
+    """Format name -> `read(path, *, chunk_rows, event_map)`. The daily parser is imported when first
+    asked for, so that the event formats work (and are tested) without it."""
+
+    _modules = {"daily": "services.ingest.daily", "events": events_csv, "xapi": xapi, "edx": edx}
+
+    def __getitem__(self, fmt: str) -> Callable[..., Iterator[Chunk]]:
+        module = self._modules[fmt]
+        if isinstance(module, str):
+            try:
+                module = importlib.import_module(module)
+            except ImportError as error:
+                raise FormatError(f"the {fmt} format cannot be read here: {error}") from None
+        return module.read
+
+    def __contains__(self, fmt: object) -> bool:
+        return fmt in self._modules
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+PARSERS = _Parsers()
+
+
+def read(path: str | Path, fmt: str = "auto", **options: Any) -> Iterator[Chunk]:
+    """The file's chunks, parsed as `fmt` ("auto": as `detect` says)."""
+    if fmt == "auto":
+        fmt = detect(path)
+    if fmt not in PARSERS:
+        raise FormatError(f"unknown format {fmt!r}: one of auto, {', '.join(FORMATS)}")
+    return PARSERS[fmt](path, **options)
+
+
+def detect(path: str | Path) -> str:
+    """The format of a file, from its first bytes: "daily", "events", "xapi" or "edx"."""
+    text = head(path)
+    if not text.strip():
+        raise FormatError("the file is empty")
+    if text.lstrip()[:1] in "[{":
+        return _json_format(path)
+    return _csv_format(text)
+
+
+def _json_format(path: str | Path) -> str:
+    first = next(iter(records(path)), None)
+    if first is None:
+        raise FormatError("a JSON file without any record")
+    if first.error:
+        raise FormatError(f"JSON, but its first record cannot be read: {first.error}")
+    if isinstance(first.value, dict):
+        if "verb" in first.value or "actor" in first.value:
+            return "xapi"
+        if "event_type" in first.value:
+            return "edx"
+    raise FormatError(
+        "JSON, but its first record is neither an xAPI statement (with verb and actor) nor an Open edX "
+        "event (with event_type)"
+    )
+
+
+def _csv_format(text: str) -> str:
+    lines = text.splitlines()
+    columns = [name.strip().lower() for name in next(csv.reader(lines[:1]))]
+    if "label" in columns and "time" not in columns:
+        raise FormatError("an outcomes file (enrollment_id, label): import it with import-outcomes")
+    if "time" in columns and "event" in columns:
+        return "events"
+    if "time" in columns and any(name.startswith("event_") or name in EVENT_TYPES for name in columns):
+        when = _first_value(lines, columns.index("time"))
+        if when is None or _DATE.match(when):
+            return "daily"
+        raise FormatError(f"a CSV with event-count columns (daily), but its time {when!r} is not a date "
+                          "(YYYY-MM-DD); one row per event needs the columns time and event")
+    raise FormatError(
+        "cannot tell the format: expected a CSV whose header has time and event (events) or time and "
+        "event_<type> columns (daily), or JSON (xAPI statements, Open edX log); the first line is "
+        f"{lines[0][:80]!r}"
+    )
+
+
+def _first_value(lines: list[str], column: int) -> str | None:
+    for row in csv.reader(lines[1:]):
+        if row:
+            return row[column].strip() if column < len(row) else ""
+    return None
+
+
+def statements_chunk(statements: list[Any], *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
+    """The events of xAPI statements received in one request; `line` is the index in the list."""
+    return xapi.statements_chunk(statements, event_map=event_map)
+
+
+def event_rows_chunk(rows: list[Any], *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
+    """Events received in one request (enrollment_id, course_id, time, event, source?, object?)."""
+    return events_csv.rows_chunk(rows, event_map=event_map)
