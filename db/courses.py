@@ -60,6 +60,11 @@ class Enrollment(BaseModel):
         table_name = "enrollments"
         indexes = ((("course", "learner_ref"), True),)
 
+    @classmethod
+    def of_course(cls, course: Course) -> peewee.ModelSelect:
+        """The (id, learner_ref) of a course's enrollments, by id: a stable order."""
+        return cls.select(cls.id, cls.learner_ref).where(cls.course == course).order_by(cls.id)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -92,6 +97,13 @@ class ActivityDay(BaseModel):
     class Meta:
         table_name = "activity_days"
         primary_key = peewee.CompositeKey("course", "enrollment", "day")
+
+    @classmethod
+    def before_day(cls, course: Course, day: int) -> peewee.ModelSelect:
+        """Every row of a course's days 0..day-1 (one range of the primary key): enrollment, day,
+        the seven counts, server, browser."""
+        columns = [cls.enrollment, cls.day, *(getattr(cls, name) for name in (*EVENT_TYPES, *SOURCES))]
+        return cls.select(*columns).where((cls.course == course) & (cls.day >= 0) & (cls.day < day))
 
 
 COURSE_MODELS = [Course, Enrollment, ActivityDay]
