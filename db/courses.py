@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee
 
+from db.connection import database
 from db.models import BaseModel, User, utcnow
 from modelling.schemas import EVENT_TYPES  # the seven event types, declared once for every layer
 
@@ -61,9 +62,10 @@ class Enrollment(BaseModel):
         indexes = ((("course", "learner_ref"), True),)
 
     @classmethod
-    def of_course(cls, course: Course) -> peewee.ModelSelect:
+    def of_course(cls, course: Course) -> list[tuple[int, str]]:
         """The (id, learner_ref) of a course's enrollments, by id: a stable order."""
-        return cls.select(cls.id, cls.learner_ref).where(cls.course == course).order_by(cls.id)
+        query = cls.select(cls.id, cls.learner_ref).where(cls.course == course).order_by(cls.id)
+        return database.execute(query).fetchall()  # plain values: no per-row model conversion needed
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,11 +101,14 @@ class ActivityDay(BaseModel):
         primary_key = peewee.CompositeKey("course", "enrollment", "day")
 
     @classmethod
-    def before_day(cls, course: Course, day: int) -> peewee.ModelSelect:
-        """Every row of a course's days 0..day-1 (one range of the primary key): enrollment, day,
-        the seven counts, server, browser."""
+    def before_day(cls, course: Course, day: int) -> list[tuple]:
+        """Every row of a course's days 0..day-1 (one range of the primary key) as plain tuples:
+        enrollment id, day, the seven counts, server, browser (None where unknown)."""
         columns = [cls.enrollment, cls.day, *(getattr(cls, name) for name in (*EVENT_TYPES, *SOURCES))]
-        return cls.select(*columns).where((cls.course == course) & (cls.day >= 0) & (cls.day < day))
+        query = cls.select(*columns).where((cls.course == course) & (cls.day >= 0) & (cls.day < day))
+        # Straight from the driver: the values are plain integers, and Peewee's per-value conversion
+        # of a model query costs several times the query itself on a whole course.
+        return database.execute(query).fetchall()
 
 
 COURSE_MODELS = [Course, Enrollment, ActivityDay]

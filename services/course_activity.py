@@ -31,10 +31,10 @@ class CourseCube:
 def course_cube(course: Course, day: int) -> CourseCube:
     """The cube of `course` from its days 0..day-1 (the activity in one query; enrollments by id)."""
     _check_day(course, day)
-    enrollments = list(Enrollment.of_course(course).tuples())
+    enrollments = Enrollment.of_course(course)
     ids = np.array([row[0] for row in enrollments], dtype=np.int64)
     # None (source unknown) becomes NaN in a float array; counts are far below 2**53.
-    rows = np.array(list(ActivityDay.before_day(course, day).tuples()), dtype=float)
+    rows = np.array(ActivityDay.before_day(course, day), dtype=float)
     frame = pd.DataFrame(rows.reshape(-1, len(ROW_COLUMNS)), columns=ROW_COLUMNS)
     frame["enrollment"] = frame["enrollment"].astype(np.int64)
     _, counts, sources = cube_from_frame(frame, course.length_days, enrollments=ids)
