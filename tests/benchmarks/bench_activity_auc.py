@@ -48,6 +48,9 @@ def course_features(path: Path, days: tuple[int, ...]) -> dict[int, pd.DataFrame
 
 def grouped_auc(frame: pd.DataFrame, columns: list[str], folds: int, seed: int) -> tuple[float, float]:
     """(pooled out-of-fold ROC AUC, mean of the folds' AUC) with courses kept whole in each fold."""
+    # A column that is NaN throughout (server/browser: this data has no sources) breaks the binning of
+    # HistGradientBoosting in the installed scikit-learn, and carries nothing anyway.
+    columns = [name for name in columns if frame[name].notna().any()]
     x, y, groups = frame[columns].to_numpy(dtype=float), frame["label"].to_numpy(), frame["course"].to_numpy()
     scores = np.zeros(len(frame))
     per_fold = []
