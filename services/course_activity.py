@@ -29,7 +29,10 @@ class CourseCube:
 
 
 def course_cube(course: Course, day: int) -> CourseCube:
-    """The cube of `course` from its days 0..day-1 (the activity in one query; enrollments by id)."""
+    """The cube of `course` from its days 0..day-1 (the activity in one query; enrollments by id).
+
+    `sources` is None when no stored row of those days names a source; otherwise a row stored without
+    one is NaN there, so that enrollment's server/browser features are unknown rather than too low."""
     _check_day(course, day)
     enrollments = Enrollment.of_course(course)
     ids = np.array([row[0] for row in enrollments], dtype=np.int64)
