@@ -102,10 +102,13 @@ class ActivityDay(BaseModel):
 
     @classmethod
     def before_day(cls, course: Course, day: int) -> list[tuple]:
-        """Every row of a course's days 0..day-1 (one range of the primary key) as plain tuples:
+        """Every row with events of a course's days 0..day-1 (one range of the primary key), as tuples:
         enrollment id, day, the seven counts, server, browser (None where unknown)."""
         columns = [cls.enrollment, cls.day, *(getattr(cls, name) for name in (*EVENT_TYPES, *SOURCES))]
-        query = cls.select(*columns).where((cls.course == course) & (cls.day >= 0) & (cls.day < day))
+        # A stored day without events adds nothing (nor its source): left in the database.
+        events = sum((getattr(cls, name) for name in EVENT_TYPES[1:]), getattr(cls, EVENT_TYPES[0]))
+        window = (cls.course == course) & (cls.day >= 0) & (cls.day < day)
+        query = cls.select(*columns).where(window & (events > 0))
         # Straight from the driver: the values are plain integers, and Peewee's per-value conversion
         # of a model query costs several times the query itself on a whole course.
         return database.execute(query).fetchall()
