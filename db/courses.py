@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee
 
+from db.connection import database
 from db.models import BaseModel, User, utcnow
 from modelling.schemas import EVENT_TYPES  # the seven event types, declared once for every layer
 
@@ -60,6 +61,12 @@ class Enrollment(BaseModel):
         table_name = "enrollments"
         indexes = ((("course", "learner_ref"), True),)
 
+    @classmethod
+    def of_course(cls, course: Course) -> list[tuple[int, str]]:
+        """The (id, learner_ref) of a course's enrollments, by id: a stable order."""
+        query = cls.select(cls.id, cls.learner_ref).where(cls.course == course).order_by(cls.id)
+        return database.execute(query).fetchall()  # plain values: no per-row model conversion needed
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -92,6 +99,19 @@ class ActivityDay(BaseModel):
     class Meta:
         table_name = "activity_days"
         primary_key = peewee.CompositeKey("course", "enrollment", "day")
+
+    @classmethod
+    def before_day(cls, course: Course, day: int) -> list[tuple]:
+        """Every row with events of a course's days 0..day-1 (one range of the primary key), as tuples:
+        enrollment id, day, the seven counts, server, browser (None where unknown)."""
+        columns = [cls.enrollment, cls.day, *(getattr(cls, name) for name in (*EVENT_TYPES, *SOURCES))]
+        # A stored day without events adds nothing (nor its source): left in the database.
+        events = sum((getattr(cls, name) for name in EVENT_TYPES[1:]), getattr(cls, EVENT_TYPES[0]))
+        window = (cls.course == course) & (cls.day >= 0) & (cls.day < day)
+        query = cls.select(*columns).where(window & (events > 0))
+        # Straight from the driver: the values are plain integers, and Peewee's per-value conversion
+        # of a model query costs several times the query itself on a whole course.
+        return database.execute(query).fetchall()
 
 
 COURSE_MODELS = [Course, Enrollment, ActivityDay]

@@ -14,7 +14,7 @@ from db.models import ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import TASK_NAMES, task_for
-from services import accounts, demo, models
+from services import accounts, course_activity, demo, models
 from services.errors import ServiceError
 
 DEMO_USERS = [
@@ -249,6 +249,27 @@ def score(task: str, input_path: str, output_path: str, version: int | None, blo
         raise click.ClickException("No row could be scored.")
 
 
+@click.command("export-features")
+@click.option("--day", type=click.IntRange(min=0), required=True, help="Features from days 0..DAY-1.")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--course", "course_code", help="Only this course (default: every course).")
+@with_appcontext
+def export_features(day: int, out_path: str, course_code: str | None) -> None:
+    """Write one row per enrollment: course, enrollment_id, then its features as of day DAY."""
+    try:
+        summary = course_activity.export_features(day, out_path, course_code)
+    except ServiceError as exc:
+        Path(out_path).unlink(missing_ok=True)
+        _fail(exc)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for code in summary.skipped:
+        click.echo(f"  {code}: left out, the course is shorter than {day} days", err=True)
+    click.echo(
+        f"{summary.rows} enrollment(s) of {summary.courses} course(s), features as of day {day} -> {out_path}"
+    )
+
+
 def init_app(app: Flask) -> None:
     """Attach the commands to `flask --app wsgi`."""
     for command in (
@@ -263,5 +284,6 @@ def init_app(app: Flask) -> None:
         activate_command,
         list_models,
         score,
+        export_features,
     ):
         app.cli.add_command(command)
