@@ -158,6 +158,7 @@ class Enrollment(BaseModel):
             .join(totals, peewee.JOIN.LEFT_OUTER, on=(totals.c.enrollment_id == cls.id))
             .order_by(cls.learner_ref, cls.id)
             .paginate(page, per_page)
+            .objects()  # the totals as attributes of each Enrollment
         )
         return list(rows), total
 

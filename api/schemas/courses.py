@@ -21,11 +21,17 @@ EVENT_ITEM = {
 class ActivityPushIn(StrictModel):
     """Exactly one of `events` or `statements` (xAPI), each 1 to MAX_ITEMS items."""
 
-    events: list[dict[str, Any]] | None = Field(
+    # Items are checked one by one by the service, so one bad item is reported by its index and the
+    # others still count.
+    events: list[Any] | None = Field(
         None, min_length=1, max_length=MAX_ITEMS, json_schema_extra={"items": EVENT_ITEM}
     )
-    statements: list[dict[str, Any]] | None = Field(
-        None, min_length=1, max_length=MAX_ITEMS, description="xAPI statements."
+    statements: list[Any] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description="xAPI statements.",
+        json_schema_extra={"items": {"type": "object"}},
     )
 
     @model_validator(mode="after")
