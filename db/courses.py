@@ -103,7 +103,7 @@ class Enrollment(BaseModel):
     @classmethod
     def ensure(cls, course: Course, refs: set[str]) -> dict[str, int]:
         """Ids of the course's enrollments with these learner references, creating missing ones."""
-        rows = [{"course": course.id, "learner_ref": ref} for ref in refs]
+        rows = [{"course": course.id, "learner_ref": ref} for ref in sorted(refs)]
         for batch in peewee.chunked(rows, 400):
             cls.insert_many(batch).on_conflict_ignore().execute()
         found: dict[str, int] = {}

@@ -152,7 +152,7 @@ def _store(events: list[tuple[int, Event]]) -> list[dict[str, Any]]:
     outside: list[dict[str, Any]] = []
     counts: dict[tuple[int, str, int], dict[str, Any]] = {}
     with write_transaction():
-        courses = Course.ensure(starts)
+        courses = Course.ensure(dict(sorted(starts.items())))
         inside: dict[str, list[tuple[Event, int]]] = defaultdict(list)
         for index, event in events:
             course = courses[event.course]
@@ -161,11 +161,12 @@ def _store(events: list[tuple[int, Event]]) -> list[dict[str, Any]]:
                 inside[course.code].append((event, day))
             else:
                 outside.append({"index": index, "reason": _outside(course, day)})
-        for code, found in inside.items():
+        for code, found in sorted(inside.items()):
             ids = Enrollment.ensure(courses[code], {event.learner for event, _ in found})
             for event, day in found:
                 _count(counts, courses[code].id, ids[event.learner], day, event)
-        ActivityDay.add_counts(list(counts.values()))
+        # Rows in key order: concurrent pushes then lock the same rows in the same order (no deadlock).
+        ActivityDay.add_counts([counts[key] for key in sorted(counts)])
     return outside
 
 
