@@ -12,7 +12,6 @@ from services import courses
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 enrollments_bp = Blueprint("enrollments", __name__, url_prefix="/enrollments")
-
 # Course codes from platforms may hold slashes (old edX ids, xAPI activity IRIs): the path converter.
 
 
