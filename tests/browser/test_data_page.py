@@ -43,6 +43,8 @@ def test_admin_creates_sees_once_and_revokes_a_key(page, app, client, make_user)
     row = page.text("#data-key-row-moodle-nightly")
     assert "ingest" in row and secret not in row and secret.split("_")[1] in row
     page.screenshot("data-api-keys")
+    console = [entry["message"] for entry in page.driver.get_log("browser")]
+    assert not [message for message in console if "Content Security Policy" in message], console
     assert client.post(PUSH, json={"events": [EVENT]}, headers={"X-API-Key": secret}).status_code == 200
 
     page.open("/data")  # a fresh visit never shows the secret again, and the use is listed
