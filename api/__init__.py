@@ -6,7 +6,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter
 
-from api import analytics, auth, docs, health, me, models, predictions, records, users
+from api import activity, analytics, auth, courses, docs, health, me, models, predictions, records, users
 from api.errors import error_response
 
 RESOURCE_BLUEPRINTS = [
@@ -19,6 +19,9 @@ RESOURCE_BLUEPRINTS = [
     models.bp,
     models.jobs_bp,
     analytics.bp,
+    activity.bp,
+    courses.bp,
+    courses.enrollments_bp,
 ]
 API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

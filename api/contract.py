@@ -12,14 +12,20 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Literal
 
-from flask import Response, jsonify, request
-from flask_jwt_extended import current_user, verify_jwt_in_request
+from flask import Response, g, jsonify, request
+from flask_jwt_extended import current_user, get_current_user, verify_jwt_in_request
+from flask_jwt_extended.exceptions import NoAuthorizationError
 from pydantic import BaseModel, ValidationError
 
 from api.errors import BadRequest, UnsupportedMediaType
-from services.errors import Forbidden, InvalidInput
+from db.api_keys import ApiKey
+from db.models import User
+from services import api_keys
+from services.errors import Forbidden, InvalidInput, Unauthenticated
 
-Auth = Literal["public", "user", "admin", "refresh"]
+# "ingest": an API key with the ingest scope (X-API-Key), or a signed-in administrator. Every other
+# kind reads only the JWT: an API key sent to it counts for nothing.
+Auth = Literal["public", "user", "admin", "refresh", "ingest"]
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,29 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
 
 
 def authorize(auth: Auth) -> None:
-    """Check the caller's token and role for this endpoint."""
+    """Check the caller's key or token and role for this endpoint."""
     if auth == "public":
         return
-    verify_jwt_in_request(refresh=auth == "refresh")
-    if auth == "admin" and not current_user.is_admin:
+    key = request.headers.get(api_keys.HEADER)
+    if auth == "ingest" and key is not None:
+        g.api_key = api_keys.authenticate(key, "ingest")
+        return
+    try:
+        verify_jwt_in_request(refresh=auth == "refresh")
+    except NoAuthorizationError:
+        if key is not None:
+            raise Unauthenticated(
+                "An API key can only push activity (POST /api/v1/activity); sign in for this endpoint.",
+                code="api_key_not_accepted",
+            ) from None
+        raise
+    if auth in ("admin", "ingest") and not current_user.is_admin:
         raise Forbidden("Administrators only.")
+
+
+def current_actor() -> ApiKey | User:
+    """Who is calling an "ingest" endpoint: the API key, or the signed-in administrator."""
+    return g.get("api_key") or get_current_user()
 
 
 def render(op: Operation, result: Any) -> Response:

@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 from api.contract import Operation
 from api.schemas.common import ErrorResponse
+from services import api_keys
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-z]+):)?(?P<name>\w+)>")
@@ -32,7 +33,13 @@ ROLES_BY_AUTH = {
     "user": ["student", "admin"],
     "refresh": ["student", "admin"],
     "admin": ["admin"],
+    "ingest": ["admin"],  # or an API key with the ingest scope (see `x-api-key-scopes`)
 }
+SECURITY_BY_AUTH = {
+    "public": [],
+    "ingest": [{"apiKeyAuth": []}, {"bearerAuth": []}, {"cookieAuth": []}],
+}
+JWT_SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
 CONVERTER_SCHEMAS = {
     "int": {"type": "integer"},
     "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999},
@@ -84,8 +91,10 @@ def _operation_document(view: Any, op: Operation, path_args: list[dict]) -> dict
         "parameters": path_args + (_query_parameters(op.query) if op.query else []),
         "responses": {},
     }
-    document["security"] = [] if op.auth == "public" else [{"bearerAuth": []}, {"cookieAuth": []}]
+    document["security"] = SECURITY_BY_AUTH.get(op.auth, JWT_SECURITY)
     document["x-roles"] = ROLES_BY_AUTH[op.auth]
+    if op.auth == "ingest":
+        document["x-api-key-scopes"] = ["ingest"]
     if op.body is not None:
         document["requestBody"] = {
             "required": True,
@@ -139,6 +148,15 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             "type": "apiKey",
             "in": "cookie",
             "name": app.config.get("JWT_ACCESS_COOKIE_NAME", "access_token_cookie"),
+        },
+    )
+    spec.components.security_scheme(
+        "apiKeyAuth",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": api_keys.HEADER,
+            "description": "A platform's key (created by an administrator); only for pushing activity.",
         },
     )
     paths: dict[str, dict[str, Any]] = {}

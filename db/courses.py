@@ -32,6 +32,46 @@ class Course(BaseModel):
         """The course with this code, or None."""
         return cls.get_or_none(cls.code == code)
 
+    @classmethod
+    def ensure(cls, starts: dict[str, date]) -> dict[str, Course]:
+        """The courses with these codes, creating a missing one with its given start date (an existing
+        course keeps its own)."""
+        rows = [{"code": code, "start_date": start} for code, start in starts.items()]
+        for batch in peewee.chunked(rows, 400):
+            cls.insert_many(batch).on_conflict_ignore().execute()
+        found: dict[str, Course] = {}
+        for codes in peewee.chunked(list(starts), 400):
+            found.update({course.code: course for course in cls.select().where(cls.code.in_(codes))})
+        return found
+
+    @classmethod
+    def with_enrollment_counts(cls, query: peewee.ModelSelect) -> list[Course]:
+        """The courses of `query` by code, each with `enrollment_count`."""
+        counts = (
+            Enrollment.select(Enrollment.course, peewee.fn.COUNT(Enrollment.id).alias("n"))
+            .group_by(Enrollment.course)
+            .alias("counts")
+        )
+        return list(
+            query.select_extend(peewee.fn.COALESCE(counts.c.n, 0).alias("enrollment_count"))
+            .join(counts, peewee.JOIN.LEFT_OUTER, on=(counts.c.course_id == cls.id))
+            .order_by(cls.code)
+        )
+
+    def outcome_counts(self) -> dict[str, int]:
+        """How many of its enrollments dropped out, stayed, or have no outcome yet."""
+        rows = (
+            Enrollment.select(Enrollment.dropped_out, peewee.fn.COUNT(Enrollment.id).alias("n"))
+            .where(Enrollment.course == self)
+            .group_by(Enrollment.dropped_out)
+            .tuples()
+        )
+        named = {True: "dropped", False: "stayed", None: "unknown"}
+        counts = dict.fromkeys(named.values(), 0)
+        for dropped_out, n in rows:
+            counts[named[dropped_out]] = n
+        return counts
+
     def day_of(self, when: date) -> int:
         """The course day of a calendar date (negative before the start)."""
         return (when - self.start_date).days
@@ -67,6 +107,73 @@ class Enrollment(BaseModel):
         query = cls.select(cls.id, cls.learner_ref).where(cls.course == course).order_by(cls.id)
         return database.execute(query).fetchall()  # plain values: no per-row model conversion needed
 
+    @classmethod
+    def ensure(cls, course: Course, refs: set[str]) -> dict[str, int]:
+        """Ids of the course's enrollments with these learner references, creating missing ones."""
+        rows = [{"course": course.id, "learner_ref": ref} for ref in sorted(refs)]
+        for batch in peewee.chunked(rows, 400):
+            cls.insert_many(batch).on_conflict_ignore().execute()
+        found: dict[str, int] = {}
+        for batch in peewee.chunked(list(refs), 400):
+            query = cls.select(cls.id, cls.learner_ref).where(
+                (cls.course == course) & cls.learner_ref.in_(batch)
+            )
+            found.update({row.learner_ref: row.id for row in query})
+        return found
+
+    @classmethod
+    def search(
+        cls,
+        course: Course,
+        learner: str | None,
+        outcome: str | None,
+        active_since: int | None,
+        page: int,
+        per_page: int,
+    ) -> tuple[list[Enrollment], int]:
+        """A page of the course's enrollments by learner reference, with the total; `outcome` is
+        known, unknown, dropped or stayed; `active_since` keeps those active on that day or later.
+        Each row carries `active_days`, `events` and `last_day` (None without activity)."""
+        totals = (
+            ActivityDay.select(
+                ActivityDay.enrollment,
+                peewee.fn.COUNT(ActivityDay.day).alias("active_days"),
+                peewee.fn.SUM(sum(getattr(ActivityDay, name) for name in EVENT_TYPES)).alias("events"),
+                peewee.fn.MAX(ActivityDay.day).alias("last_day"),
+            )
+            .where(ActivityDay.course == course)
+            .group_by(ActivityDay.enrollment)
+            .alias("totals")
+        )
+        query = cls.select().where(cls.course == course)
+        if learner:
+            query = query.where(cls.learner_ref.contains(learner))
+        if outcome in OUTCOME_FILTERS:
+            query = query.where(OUTCOME_FILTERS[outcome](cls.dropped_out))
+        if active_since is not None:
+            recent = ActivityDay.select(ActivityDay.enrollment).where(
+                (ActivityDay.course == course) & (ActivityDay.day >= active_since)
+            )
+            query = query.where(cls.id.in_(recent))
+        total = query.count()
+        rows = (
+            query.select_extend(
+                peewee.fn.COALESCE(totals.c.active_days, 0).alias("active_days"),
+                peewee.fn.COALESCE(totals.c.events, 0).alias("events"),
+                totals.c.last_day.alias("last_day"),
+            )
+            .join(totals, peewee.JOIN.LEFT_OUTER, on=(totals.c.enrollment_id == cls.id))
+            .order_by(cls.learner_ref, cls.id)
+            .paginate(page, per_page)
+            .objects()  # the totals as attributes of each Enrollment
+        )
+        return list(rows), total
+
+    @property
+    def outcome(self) -> str | None:
+        """ "dropped", "stayed" or None (not known yet)."""
+        return None if self.dropped_out is None else ("dropped" if self.dropped_out else "stayed")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -76,6 +183,14 @@ class Enrollment(BaseModel):
             "dropped_out": self.dropped_out,
             "outcome_source": self.outcome_source,
         }
+
+
+OUTCOME_FILTERS = {
+    "known": lambda field: field.is_null(False),
+    "unknown": lambda field: field.is_null(),
+    "dropped": lambda field: field == True,  # noqa: E712 (a SQL comparison)
+    "stayed": lambda field: field == False,  # noqa: E712
+}
 
 
 class ActivityDay(BaseModel):
@@ -112,6 +227,29 @@ class ActivityDay(BaseModel):
         # Straight from the driver: the values are plain integers, and Peewee's per-value conversion
         # of a model query costs several times the query itself on a whole course.
         return database.execute(query).fetchall()
+
+    @classmethod
+    def add_counts(cls, rows: list[dict[str, Any]]) -> None:
+        """Add each row's counts to its (course, enrollment, day), creating the day if missing; a source
+        count that is None leaves the stored one as it is."""
+        excluded = peewee.EXCLUDED
+        update = {getattr(cls, name): getattr(cls, name) + getattr(excluded, name) for name in EVENT_TYPES}
+        for name in SOURCES:
+            field = getattr(cls, name)
+            update[field] = peewee.Case(
+                None,
+                [(getattr(excluded, name).is_null(), field)],
+                peewee.fn.COALESCE(field, 0) + getattr(excluded, name),
+            )
+        for batch in peewee.chunked(rows, 400):
+            cls.insert_many(batch).on_conflict(
+                conflict_target=[cls.course, cls.enrollment, cls.day], update=update
+            ).execute()
+
+    @classmethod
+    def of_enrollment(cls, enrollment: Enrollment) -> list[ActivityDay]:
+        """The enrollment's active days, in order."""
+        return list(cls.select().where(cls.enrollment == enrollment).order_by(cls.day))
 
 
 COURSE_MODELS = [Course, Enrollment, ActivityDay]

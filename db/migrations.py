@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import peewee
 
+from db.api_keys import ApiKey
 from db.connection import database
 from db.courses import COURSE_MODELS
 from db.fields import JSONField
@@ -106,6 +107,11 @@ def _courses_and_activity(db: peewee.Database) -> None:
     db.create_tables(COURSE_MODELS)
 
 
+def _api_keys(db: peewee.Database) -> None:
+    """Named, revocable keys for platforms' scripts (SPEC.md 6.3)."""
+    db.create_tables([ApiKey])
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
@@ -118,6 +124,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (9, "record inputs as jsonb on PostgreSQL", _record_inputs_jsonb),
     (10, "job owners", _job_owner),
     (11, "courses, enrollments, daily activity", _courses_and_activity),
+    (13, "API keys", _api_keys),
 ]
 
 

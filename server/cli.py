@@ -10,11 +10,12 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from db import migrations
+from db.api_keys import SCOPES as API_KEY_SCOPES
 from db.models import ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import TASK_NAMES, task_for
-from services import accounts, course_activity, demo, models
+from services import accounts, api_keys, course_activity, demo, models
 from services.errors import ServiceError
 
 DEMO_USERS = [
@@ -270,6 +271,45 @@ def export_features(day: int, out_path: str, course_code: str | None) -> None:
     )
 
 
+# API keys for platforms (SPEC.md 6.2).
+
+
+@click.command("create-api-key")
+@click.argument("name")
+@click.option("--scope", type=click.Choice(API_KEY_SCOPES), required=True, help="What the key may do.")
+@with_appcontext
+def create_api_key(name: str, scope: str) -> None:
+    """Create a platform's key and print it once (only its hash is kept)."""
+    migrations.upgrade()
+    try:
+        row, key = api_keys.create(name, scope)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"Created API key {row.name} (scope {row.scope}, prefix {row.prefix}).")
+    click.echo("The key, shown only now (keep it in the platform's secrets):")
+    click.echo(f"  {key}")
+    click.echo(f"Send it in the {api_keys.HEADER} header, e.g.:")
+    click.echo(
+        f"  curl -X POST -H 'Content-Type: application/json' -H '{api_keys.HEADER}: <the key>'"
+        """ -d '{"events": [...]}' <server>/api/v1/activity"""
+    )
+
+
+@click.command("revoke-api-key")
+@click.argument("name")
+@with_appcontext
+def revoke_api_key(name: str) -> None:
+    """Stop a platform's key working at once."""
+    try:
+        row = api_keys.revoke(name)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"API key {row.name} ({row.prefix}) revoked at {row.revoked_at:%Y-%m-%d %H:%M} UTC.")
+
+
+API_KEY_COMMANDS = (create_api_key, revoke_api_key)
+
+
 def init_app(app: Flask) -> None:
     """Attach the commands to `flask --app wsgi`."""
     for command in (
@@ -285,5 +325,6 @@ def init_app(app: Flask) -> None:
         list_models,
         score,
         export_features,
+        *API_KEY_COMMANDS,
     ):
         app.cli.add_command(command)

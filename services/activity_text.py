@@ -21,6 +21,8 @@ ACTION_LABELS = {
     "records_export": "Exported saved predictions",
     "train": "Trained a model",
     "activate": "Changed the serving model",
+    "api_key_create": "Created an API key",
+    "api_key_revoke": "Revoked an API key",
 }
 
 DETAIL_LABELS = {

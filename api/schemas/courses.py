@@ -1,0 +1,135 @@
+"""Models of the activity push and the courses and enrollments resources (SPEC.md 6.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from api.schemas.common import PageMeta, StrictModel
+from services.activity_push import MAX_ITEMS
+from services.courses import EnrollmentFilters
+
+EVENT_ITEM = {
+    "type": "object",
+    "description": "One event: `enrollment_id`, `course_id`, `time` (ISO 8601), `event` (one of the seven"
+    " types), optional `source` (server or browser).",
+}
+
+
+class ActivityPushIn(StrictModel):
+    """Exactly one of `events` or `statements` (xAPI), each 1 to MAX_ITEMS items."""
+
+    # Items are checked one by one by the service, so one bad item is reported by its index and the
+    # others still count.
+    events: list[Any] | None = Field(
+        None, min_length=1, max_length=MAX_ITEMS, json_schema_extra={"items": EVENT_ITEM}
+    )
+    statements: list[Any] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description="xAPI statements.",
+        json_schema_extra={"items": {"type": "object"}},
+    )
+
+    @model_validator(mode="after")
+    def exactly_one_form(self) -> ActivityPushIn:
+        if (self.events is None) == (self.statements is None):
+            raise ValueError("Send either `events` or `statements` (one of them, not both).")
+        return self
+
+    def payload(self) -> dict[str, Any]:
+        """The body as the service takes it: the one list that was sent."""
+        return {"events": self.events} if self.events is not None else {"statements": self.statements}
+
+
+class Rejected(BaseModel):
+    index: int = Field(description="Position of the item in the list sent (0 = first).")
+    reason: str
+
+
+class ActivityPushOut(BaseModel):
+    accepted: int
+    rejected: list[Rejected]
+
+
+class CourseSummary(BaseModel):
+    code: str
+    title: str
+    start_date: dt.date
+    end_date: dt.date = Field(description="The last day of the course window.")
+    length_days: int
+    status: Literal["upcoming", "running", "finished"]
+    current_day: int | None = Field(description="Today's course day while running, else null.")
+
+
+class CourseOut(CourseSummary):
+    enrollments: int
+
+
+class OutcomeCounts(BaseModel):
+    dropped: int
+    stayed: int
+    unknown: int
+
+
+class CourseDetailOut(CourseOut):
+    outcomes: OutcomeCounts
+
+
+class CoursesOut(BaseModel):
+    items: list[CourseOut]
+
+
+class EnrollmentsQuery(StrictModel):
+    learner: str | None = Field(None, max_length=128, description="Learner reference contains this.")
+    outcome: Literal["known", "unknown", "dropped", "stayed"] | None = None
+    active_since: int | None = Field(None, ge=0, le=32767, description="Active on this course day or later.")
+    page: int = Field(1, ge=1, le=1_000_000)
+    per_page: int = Field(20, ge=1, le=200)
+
+    def filters(self) -> EnrollmentFilters:
+        """The service-level filters these query parameters describe."""
+        return EnrollmentFilters(self.learner, self.outcome, self.active_since)
+
+
+class EnrollmentRow(BaseModel):
+    id: int
+    learner_ref: str
+    user: int | None
+    outcome: Literal["dropped", "stayed"] | None
+    active_days: int
+    events: int
+    last_active_day: int | None
+
+
+class EnrollmentsPage(BaseModel):
+    items: list[EnrollmentRow]
+    meta: PageMeta
+
+
+class ActivityDayOut(BaseModel):
+    day: int
+    date: dt.date
+    navigate: int
+    access: int
+    page_close: int
+    problem: int
+    video: int
+    discussion: int
+    wiki: int
+    server: int | None = Field(description="Events from the server, when the source is known.")
+    browser: int | None
+    total: int
+
+
+class EnrollmentOut(BaseModel):
+    id: int
+    course: CourseSummary
+    learner_ref: str
+    user: int | None
+    outcome: Literal["dropped", "stayed"] | None
+    outcome_source: str | None
+    days: list[ActivityDayOut]

@@ -1,0 +1,111 @@
+"""API keys for platforms' scripts: create (the secret shown once), list, revoke, authenticate."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import peewee
+
+from db.api_keys import SCOPES, ApiKey
+from db.connection import write_transaction
+from db.models import Activity, User, utcnow
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+
+HEADER = "X-API-Key"
+KEY_PREFIX = "ssa_"
+PREFIX_BYTES = 4  # 8 hex characters: enough to tell keys apart in a list, not a secret
+NAME_RULE = "Use 2 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit."
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
+KEY_PATTERN = re.compile(
+    rf"^{KEY_PREFIX}(?P<prefix>[0-9a-f]{{{PREFIX_BYTES * 2}}})_(?P<secret>[\w-]{{20,100}})$"
+)
+# last_used_at is written at most once per interval per key, so a platform pushing in a tight loop
+# does not turn every request into a write.
+LAST_USED_INTERVAL = timedelta(minutes=1)
+
+
+def _hash(key: str) -> str:
+    """SHA-256 of the whole key. A password needs a slow hash (argon2) because people choose guessable
+    ones; a key is 256 random bits from `secrets`, so no guess can be tested faster than brute force
+    over 2**256 values, and a fast hash keeps each authenticated request cheap."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not NAME_PATTERN.match(name):
+        raise InvalidInput(
+            "Please correct the highlighted field.",
+            {"name": NAME_RULE},
+        )
+    return name
+
+
+def _clean_scope(scope: str) -> str:
+    if scope not in SCOPES:
+        raise InvalidInput(
+            "Please correct the highlighted field.", {"scope": f"One of: {', '.join(SCOPES)}."}
+        )
+    return scope
+
+
+def create(
+    name: str, scope: str, created_by: User | None = None, ip: str | None = None
+) -> tuple[ApiKey, str]:
+    """A new key and its secret; the secret is returned only here (only its hash is stored)."""
+    name, scope = _clean_name(name), _clean_scope(scope)
+    prefix = secrets.token_hex(PREFIX_BYTES)
+    key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    try:
+        with write_transaction():
+            if ApiKey.by_name(name) is not None:
+                raise Conflict(
+                    f"A key named {name} exists (revoked keys keep their name).", {"name": "Already used."}
+                )
+            row = ApiKey.create(
+                name=name, scope=scope, prefix=prefix, secret_hash=_hash(key), created_by=created_by
+            )
+            Activity.record("api_key_create", created_by, ip, name=name, scope=scope, prefix=prefix)
+    except peewee.IntegrityError:
+        # Another request took the name (or, once in 4 billion, the prefix) between check and insert.
+        raise Conflict(f"A key named {name} exists.", {"name": "Already used."}) from None
+    return row, key
+
+
+def keys() -> list[dict[str, Any]]:
+    """Every key (never a secret): live ones first."""
+    return [row.to_dict() for row in ApiKey.listing()]
+
+
+def revoke(name: str, by: User | None = None, ip: str | None = None) -> ApiKey:
+    """Stop the key working at once; revoking a revoked key changes nothing."""
+    with write_transaction():
+        row = ApiKey.by_name((name or "").strip())
+        if row is None:
+            raise NotFound(f"No API key named {name}.")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            row.save()
+            Activity.record("api_key_revoke", by, ip, name=row.name, prefix=row.prefix)
+    return row
+
+
+def authenticate(key: str | None, scope: str) -> ApiKey:
+    """The live key `key` with `scope`, its last use noted (401 for a wrong or revoked key, 403 for
+    another scope)."""
+    match = KEY_PATTERN.match(key or "")
+    row = ApiKey.by_prefix(match.group("prefix")) if match else None
+    # Compare digests in constant time, so response times do not reveal how much of a hash matched.
+    if row is None or not hmac.compare_digest(row.secret_hash, _hash(key)) or row.is_revoked:
+        raise Unauthenticated("The API key is not valid or has been revoked.", code="invalid_api_key")
+    if row.scope != scope:
+        raise Forbidden(f"This API key has the scope {row.scope}, not {scope}.")
+    now = utcnow()
+    if row.last_used_at is None or row.last_used_at < now - LAST_USED_INTERVAL:
+        ApiKey.mark_used(row.id, now, now - LAST_USED_INTERVAL)
+    return row

@@ -1,0 +1,131 @@
+"""Courses, enrollments and their activity as the read API shows them, and who may see which."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import peewee
+
+from db.courses import EVENT_TYPES, SOURCES, ActivityDay, Course, Enrollment
+from db.models import User, utcnow
+from services.accounts import Page
+from services.errors import NotFound
+
+
+@dataclass(frozen=True)
+class EnrollmentFilters:
+    """Which enrollments of a course to list."""
+
+    learner: str | None = None
+    outcome: str | None = None  # known, unknown, dropped or stayed
+    active_since: int | None = None  # a course day: active on that day or later
+
+
+def visible_courses(viewer: User) -> peewee.ModelSelect:
+    """The courses `viewer` may see: every course for an administrator, none for anyone else yet.
+    The one visibility rule of section 6: tutors' assigned courses and linked students plug in here."""
+    query = Course.select()
+    return query if viewer.is_admin else query.where(False)
+
+
+def require_course(viewer: User, code: str) -> Course:
+    """The course `code` if `viewer` may see it; 404 otherwise (an invisible course does not exist)."""
+    course = visible_courses(viewer).where(Course.code == code).first()
+    if course is None:
+        raise NotFound(f"No course {code}.")
+    return course
+
+
+def require_enrollment(viewer: User, enrollment_id: int) -> Enrollment:
+    """The enrollment if `viewer` may see its course; 404 otherwise."""
+    enrollment = (
+        Enrollment.select(Enrollment, Course)
+        .join(Course)
+        .where((Enrollment.id == enrollment_id) & Course.id.in_(visible_courses(viewer).select(Course.id)))
+        .first()
+    )
+    if enrollment is None:
+        raise NotFound(f"No enrollment {enrollment_id}.")
+    return enrollment
+
+
+def _calendar(course: Course, today: date) -> dict[str, Any]:
+    """Where the course stands today: its current day, or whether it is upcoming or finished."""
+    day = course.day_of(today)
+    if day < 0:
+        status = "upcoming"
+    elif day >= course.length_days:
+        status = "finished"
+    else:
+        status = "running"
+    return {"status": status, "current_day": day if status == "running" else None}
+
+
+def _course_dict(course: Course, today: date) -> dict[str, Any]:
+    return {
+        **course.to_dict(),
+        "end_date": course.start_date + timedelta(days=course.length_days - 1),
+        "enrollments": getattr(course, "enrollment_count", None),
+        **_calendar(course, today),
+    }
+
+
+def courses(viewer: User) -> list[dict[str, Any]]:
+    """Every course `viewer` may see, by code, with its enrollment count and where it stands today."""
+    today = utcnow().date()
+    return [_course_dict(course, today) for course in Course.with_enrollment_counts(visible_courses(viewer))]
+
+
+def course(viewer: User, code: str) -> dict[str, Any]:
+    """One course with its enrollment count, where it stands today and its outcome counts."""
+    found = require_course(viewer, code)
+    (counted,) = Course.with_enrollment_counts(Course.select().where(Course.id == found.id))
+    return {**_course_dict(counted, utcnow().date()), "outcomes": found.outcome_counts()}
+
+
+def enrollments_page(viewer: User, code: str, filters: EnrollmentFilters, page: int, per_page: int) -> Page:
+    """A page of a visible course's enrollments, by learner reference, with activity totals."""
+    found = require_course(viewer, code)
+    rows, total = Enrollment.search(
+        found, filters.learner, filters.outcome, filters.active_since, page, per_page
+    )
+    items = [
+        {
+            "id": row.id,
+            "learner_ref": row.learner_ref,
+            "user": row.user_id,
+            "outcome": row.outcome,
+            "active_days": row.active_days,
+            "events": row.events,
+            "last_active_day": row.last_day,
+        }
+        for row in rows
+    ]
+    return Page(items, total, page, per_page)
+
+
+def _day_dict(course: Course, row: ActivityDay) -> dict[str, Any]:
+    counts = {name: getattr(row, name) for name in EVENT_TYPES}
+    return {
+        "day": row.day,
+        "date": course.start_date + timedelta(days=row.day),
+        **counts,
+        **{name: getattr(row, name) for name in SOURCES},
+        "total": sum(counts.values()),
+    }
+
+
+def enrollment(viewer: User, enrollment_id: int) -> dict[str, Any]:
+    """One visible enrollment: its course, learner, outcome and activity by day of the course."""
+    found = require_enrollment(viewer, enrollment_id)
+    return {
+        "id": found.id,
+        "course": _course_dict(found.course, utcnow().date()),
+        "learner_ref": found.learner_ref,
+        "user": found.user_id,
+        "outcome": found.outcome,
+        "outcome_source": found.outcome_source,
+        "days": [_day_dict(found.course, row) for row in ActivityDay.of_enrollment(found)],
+    }
