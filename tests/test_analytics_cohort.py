@@ -110,7 +110,7 @@ def test_missing_category_is_a_filter_value(app, exam_records, active_models):
 
 def test_field_figures_cover_the_newest_rows_only(app, exam_records, active_models, monkeypatch):
     admin, frame = exam_records
-    monkeypatch.setattr(analytics, "ANALYSIS_ROWS", 25)
+    monkeypatch.setattr(analytics.profile, "ANALYSIS_ROWS", 25)
     profile = _profile(app, admin, {})
     assert profile["rows"] == 60 and profile["analysed"] == 25
     newest = frame.tail(25)
@@ -123,7 +123,7 @@ def test_a_large_cohort_filtered_on_input_fields_reports_the_window(
     app, exam_records, active_models, monkeypatch
 ):
     admin, frame = exam_records
-    monkeypatch.setattr(analytics, "ANALYSIS_ROWS", 10)
+    monkeypatch.setattr(analytics.profile, "ANALYSIS_ROWS", 10)
     profile = _profile(app, admin, {"categories": {"gender": ["Male", "Female"]}})
     assert profile["rows"] is None and profile["analysed"] == 10
     assert sum(g["count"] for g in profile["groups"]) == 10
