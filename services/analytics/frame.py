@@ -12,7 +12,7 @@ from db.models import ModelVersion
 from modelling.data import load_bundled, load_labelled
 from modelling.tasks import task_for
 from services.analytics.cohort import Cohort, filter_frame
-from services.analytics.stats import Sums, bin_index, pairs
+from services.analytics.stats import Sums, bin_edges, bin_index, combine, pairs
 from services.errors import InvalidInput
 from services.predictions import bands_for
 
@@ -35,9 +35,10 @@ def training_data(task: str) -> pd.DataFrame:
 
 
 class FrameCohort:
-    """The training rows of a cohort, answering what a profile needs (as `StoredCohort` does in SQL)."""
+    """The training rows of a cohort, summed up as a profile needs (as `StoredCohort` does in SQL)."""
 
-    def __init__(self, task: str, cohort: Cohort):
+    def __init__(self, task: str, cohort: Cohort, fields: tuple[list, list] = ([], [])):
+        self.numeric, self.categorical = fields
         self.frame = filter_frame(training_data(task), cohort)
         self.groups = self.frame.groupby("level")
 
@@ -45,8 +46,8 @@ class FrameCohort:
         """Rows of the cohort, and per group: every row was analysed."""
         return sum(analysed.values()), analysed
 
-    def sums(self, numeric: list[str]) -> dict[str, Sums]:
-        """Per group, the sums of the numeric fields."""
+    def _sums(self) -> dict[str, Sums]:
+        numeric = self.numeric
         found = {}
         for group, part in self.groups:
             data = part[numeric].astype(float)
@@ -61,10 +62,14 @@ class FrameCohort:
             )
         return found
 
-    def distributions(self, edges: dict[str, list[float]], categorical: list[str]):
-        """Per numeric field and group, the rows in each bin of its `edges`; per category field and
-        group, the rows of each value; the students (None: training rows name none)."""
-        return self._bins(edges), self._categories(categorical), None
+    def summary(self) -> tuple:
+        """Per group, the sums of the numeric fields; per numeric field and group, the rows in each
+        histogram bin; per category field and group, the rows of each value; the students (None:
+        training rows name none)."""
+        by_group = self._sums()
+        everyone = combine(list(by_group.values()), self.numeric)
+        edges = {n: bin_edges(everyone.low[n], everyone.high[n]) for n in self.numeric}
+        return by_group, self._bins({n: e for n, e in edges.items() if e}), self._categories(), None
 
     def _bins(self, edges: dict[str, list[float]]) -> dict[str, dict[str, list[int]]]:
         counts: dict[str, dict[str, list[int]]] = {}
@@ -76,9 +81,9 @@ class FrameCohort:
                 counts[name][str(group)] = found.tolist()
         return counts
 
-    def _categories(self, names: list[str]) -> dict[str, dict[str, dict[str, int]]]:
+    def _categories(self) -> dict[str, dict[str, dict[str, int]]]:
         found: dict[str, dict[str, dict[str, int]]] = {}
-        for name in names:
+        for name in self.categorical:
             table = self.frame.assign(v=self.frame[name].fillna("missing")).groupby(["level", "v"]).size()
             found[name] = {}
             for (group, value), n in table.items():

@@ -55,13 +55,12 @@ def cohort_profile(
     numeric = numeric_fields(task, check_source(source))
     categorical = [f.name for f in schema.categorical]
     if source == "training":
-        rows = FrameCohort(task, cohort)
+        rows = FrameCohort(task, cohort, (numeric, categorical))
     else:
         rows = StoredCohort(viewer, task, cohort, (numeric, categorical), ANALYSIS_ROWS if newest else None)
-    by_group = rows.sums(numeric)
+    by_group, bins, categories, students = rows.summary()
     everyone = combine(list(by_group.values()), numeric)
     edges = {n: bin_edges(everyone.low[n], everyone.high[n]) for n in numeric}
-    bins, categories, students = rows.distributions({n: e for n, e in edges.items() if e}, categorical)
     cohort_rows, group_counts = rows.counts({g: s.rows for g, s in by_group.items()})
     names = group_names(task, source)
     described = labels(task, source)

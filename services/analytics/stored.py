@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+import time
+from dataclasses import replace
 from typing import Any
 
 import peewee
@@ -10,7 +14,7 @@ from db.connection import database
 from db.models import Record, User
 from db.queries import json_text
 from services.analytics.cohort import Cohort, cohort_records, indexed_records, record_column
-from services.analytics.stats import Sums, pairs
+from services.analytics.stats import BINS, Sums, pairs
 
 
 def cohort_window(
@@ -25,7 +29,7 @@ def cohort_window(
 
 
 class StoredCohort:
-    """The stored predictions of a cohort, answering what a profile needs (as `FrameCohort` does with
+    """The stored predictions of a cohort, summed up as a profile needs (as `FrameCohort` does with
     pandas). Fields are read under aliases n0.. (numbers) and c0.. (categories): only names the
     task's schema declares reach SQL, and as parameters."""
 
@@ -41,79 +45,62 @@ class StoredCohort:
         columns |= {alias: json_text(Record.inputs, name) for name, alias in self.categorical.items()}
         self.window = cohort_window(viewer, task, cohort, columns, newest)
 
-    def _column(self, alias: str) -> peewee.Column:
-        return getattr(self.window.c, alias)
-
-    def sums(self, numeric: list[str]) -> dict[str, Sums]:
-        """Per group, the sums of the numeric fields (one aggregate over the window)."""
-        value = {name: self._column(self.numeric[name]) for name in numeric}
-        selects = [self.window.c.g, peewee.fn.COUNT(peewee.SQL("*")).alias("rows")]
-        for name, column in value.items():
-            alias = self.numeric[name]
-            selects += [
-                peewee.fn.COUNT(column).alias(f"k_{alias}"),
-                peewee.fn.SUM(column).alias(f"s_{alias}"),
-                peewee.fn.SUM(column * column).alias(f"q_{alias}"),
-                peewee.fn.MIN(column).alias(f"lo_{alias}"),
-                peewee.fn.MAX(column).alias(f"hi_{alias}"),
-            ]
-        for a, b in pairs(numeric):
-            selects.append(peewee.fn.SUM(value[a] * value[b]).alias(f"p_{self.numeric[a]}_{self.numeric[b]}"))
-        rows = self.window.select_from(*selects).group_by(self.window.c.g).dicts()
-        return {row["g"]: self._sums(row, numeric) for row in rows}
-
-    def _sums(self, row: dict[str, Any], numeric: list[str]) -> Sums:
-        alias = self.numeric
-        return Sums(
-            rows=row["rows"],
-            count={n: row[f"k_{alias[n]}"] for n in numeric},
-            total={n: float(row[f"s_{alias[n]}"] or 0.0) for n in numeric},
-            square={n: float(row[f"q_{alias[n]}"] or 0.0) for n in numeric},
-            low={n: _number(row[f"lo_{alias[n]}"]) for n in numeric},
-            high={n: _number(row[f"hi_{alias[n]}"]) for n in numeric},
-            product={(a, b): float(row[f"p_{alias[a]}_{alias[b]}"] or 0.0) for a, b in pairs(numeric)},
-        )
-
-    def distributions(self, edges: dict[str, list[float]], categorical: list[str]):
-        """Per numeric field and group, the rows in each bin of its `edges`; per category field and
-        group, the rows of each value; the distinct students (one UNION ALL over the window)."""
-        count = peewee.fn.COUNT(peewee.SQL("*")).alias("n")
+    def summary(self) -> tuple:
+        """Per group, the sums of the numeric fields; per numeric field and group, the rows in each
+        histogram bin; per category field and group, the rows of each value; the distinct students.
+        One statement, so that the window is read once: its rows with f = "" hold each group's
+        sums, the others (f = a field's alias) one count each."""
+        w = self.window
+        value = {alias: getattr(w.c, alias) for alias in self.numeric.values()}
+        lowest = {a: peewee.fn.MIN(c) for a, c in value.items()}
+        highest = {a: peewee.fn.MAX(c) for a, c in value.items()}
+        bounds = peewee.Select(
+            [w],
+            [
+                *(n.alias(f"lo_{a}") for a, n in lowest.items()),
+                *(n.alias(f"hi_{a}") for a, n in highest.items()),
+            ],
+        ).cte("b")
+        sums: dict[str, peewee.Node] = {"f": peewee.Value(""), "g": w.c.g, "n": _count()}
+        for a, column in value.items():
+            sums |= {f"k_{a}": peewee.fn.COUNT(column), f"s_{a}": peewee.fn.SUM(column)}
+            sums |= {f"q_{a}": peewee.fn.SUM(column * column), f"lo_{a}": lowest[a], f"hi_{a}": highest[a]}
+        sums |= {f"p_{a}_{b}": peewee.fn.SUM(value[a] * value[b]) for a, b in pairs(list(value))}
+        columns = [*sums, "k"]
         parts = [
-            peewee.Select(
-                [self.window],
-                [
-                    peewee.Value("").alias("f"),
-                    peewee.SQL("NULL").alias("g"),
-                    peewee.SQL("NULL").alias("k"),
-                    peewee.fn.COUNT(self.window.c.s.distinct()).alias("n"),
-                ],
-            )
+            _part(columns, [w], sums, [w.c.g]),
+            _part(columns, [w], {"f": peewee.Value("s"), "n": peewee.fn.COUNT(w.c.s.distinct())}),
         ]
-        for name, bounds in edges.items():
-            bucket = peewee.Cast(_bucket(self._column(self.numeric[name]), bounds), "TEXT")
-            select = [peewee.Value(name).alias("f"), self.window.c.g, bucket.alias("k"), count]
-            parts.append(peewee.Select([self.window], select).group_by(self.window.c.g, bucket))
-        for name in categorical:
-            column = self._column(self.categorical[name])
-            select = [peewee.Value(name).alias("f"), self.window.c.g, column.alias("k"), count]
-            parts.append(peewee.Select([self.window], select).group_by(self.window.c.g, column))
-        query = parts[0]
-        for part in parts[1:]:
-            query = query + part  # UNION ALL
-        bins: dict[str, dict[str, list[int]]] = {name: {} for name in edges}
-        categories: dict[str, dict[str, dict[str, int]]] = {name: {} for name in categorical}
+        for a, column in value.items():
+            bucket = _bucket(column, getattr(bounds.c, f"lo_{a}"), getattr(bounds.c, f"hi_{a}"))
+            counts = {"f": peewee.Value(a), "g": w.c.g, "k": peewee.Cast(bucket, "TEXT"), "n": _count()}
+            parts.append(_part(columns, [w, bounds], counts, [w.c.g, bucket]))
+        for a in self.categorical.values():
+            column = getattr(w.c, a)
+            counts = {"f": peewee.Value(a), "g": w.c.g, "k": column, "n": _count()}
+            parts.append(_part(columns, [w], counts, [w.c.g, column]))
+        query = functools.reduce(operator.add, parts)  # UNION ALL
+        return self._read(query.with_cte(w, bounds).bind(database).dicts())
+
+    def _read(self, rows) -> tuple:
+        numeric = {a: n for n, a in self.numeric.items()}
+        categorical = {a: n for n, a in self.categorical.items()}
+        by_group: dict[str, Sums] = {}
+        bins: dict[str, dict[str, list[int]]] = {name: {} for name in self.numeric}
+        categories: dict[str, dict[str, dict[str, int]]] = {name: {} for name in self.categorical}
         students = None
-        for row in query.with_cte(self.window).bind(database).dicts():
-            name, group = row["f"], row["g"]
-            if name == "":
+        for row in rows:
+            alias, group, key = row["f"], row["g"], row["k"]
+            if alias == "":
+                by_group[group] = _sums(row, self.numeric)
+            elif alias == "s":
                 students = row["n"]
-            elif name in bins and row["k"] is not None:
-                counts = bins[name].setdefault(group, [0] * (len(edges[name]) - 1))
-                counts[int(float(row["k"]))] += row["n"]
-            elif name in categories:
-                found = categories[name].setdefault(group, {})
-                found[row["k"] or "missing"] = found.get(row["k"] or "missing", 0) + row["n"]
-        return bins, categories, students
+            elif alias in numeric and key is not None:
+                bins[numeric[alias]].setdefault(group, [0] * BINS)[int(float(key))] += row["n"]
+            elif alias in categorical:
+                found = categories[categorical[alias]].setdefault(group, {})
+                found[key or "missing"] = found.get(key or "missing", 0) + row["n"]
+        return by_group, bins, categories, students
 
     def counts(self, analysed: dict[str, int]) -> tuple[int | None, dict[str, int]]:
         """Rows of the cohort, and per group: those analysed when the window held the whole cohort;
@@ -123,17 +110,56 @@ class StoredCohort:
             return sum(analysed.values()), analysed
         if self.cohort.categories or self.cohort.ranges:
             return None, analysed
-        query = indexed_records(self.viewer, self.task, self.cohort)
-        rows = query.select(Record.level, peewee.fn.COUNT(Record.id)).group_by(Record.level).tuples()
-        counts = dict(rows)
+        newest = Record.select(peewee.fn.MAX(Record.id), peewee.fn.MAX(Record.created_at)).tuples().get()
+        everyone = replace(self.cohort, groups=())
+        counts = _counts(self.viewer, self.task, everyone, newest, int(time.monotonic() // COUNT_SECONDS))
+        counts = {g: n for g, n in counts.items() if not self.cohort.groups or g in self.cohort.groups}
         return sum(counts.values()), counts
 
 
-def _bucket(column: peewee.Node, edges: list[float]) -> peewee.Node:
-    """The histogram bin of a column's value, as SQL (the last bin holds the highest edge), as
-    `stats.bin_index` computes it in numpy."""
-    low, high, width = edges[0], edges[-1], edges[1] - edges[0]
-    return peewee.Case(None, [(column >= high, len(edges) - 2)], peewee.fn.FLOOR((column - low) / width))
+COUNT_SECONDS = 60
+
+
+# Counting a large cohort's rows per group takes longer than the rest of its profile; the counts are
+# kept while no prediction is added (`newest`: the highest id and time), for at most COUNT_SECONDS
+# (`minute`), so a deletion shows within a minute. Bounded: the least recently used cohorts go first.
+@functools.lru_cache(maxsize=256)
+def _counts(viewer: User, task: str, cohort: Cohort, newest: tuple, minute: int) -> dict[str, int]:
+    query = indexed_records(viewer, task, cohort)
+    # COUNT(*), not of a column: the (task, level, created_at) index alone answers it.
+    rows = query.select(Record.level, peewee.fn.COUNT(peewee.SQL("*"))).group_by(Record.level).tuples()
+    return dict(rows)
+
+
+def _count() -> peewee.Node:
+    return peewee.fn.COUNT(peewee.SQL("*"))
+
+
+def _part(columns: list[str], sources: list, values: dict[str, peewee.Node], group_by=()) -> peewee.Select:
+    """One SELECT of the union: `values` under their aliases, NULL for the other `columns`."""
+    selected = [values.get(alias, peewee.SQL("NULL")).alias(alias) for alias in columns]
+    return peewee.Select(sources, selected).group_by(*group_by)
+
+
+def _sums(row: dict[str, Any], aliases: dict[str, str]) -> Sums:
+    """A group's Sums from its row of the union (`aliases`: field name -> alias)."""
+    return Sums(
+        rows=row["n"],
+        count={n: row[f"k_{a}"] for n, a in aliases.items()},
+        total={n: float(row[f"s_{a}"] or 0.0) for n, a in aliases.items()},
+        square={n: float(row[f"q_{a}"] or 0.0) for n, a in aliases.items()},
+        low={n: _number(row[f"lo_{a}"]) for n, a in aliases.items()},
+        high={n: _number(row[f"hi_{a}"]) for n, a in aliases.items()},
+        product={(n, m): float(row[f"p_{aliases[n]}_{aliases[m]}"] or 0.0) for n, m in pairs(list(aliases))},
+    )
+
+
+def _bucket(column: peewee.Node, low: peewee.Node, high: peewee.Node) -> peewee.Node:
+    """The histogram bin of a column's value, as SQL: `stats.bin_index` over `stats.bin_edges`."""
+    width = peewee.Case(None, [(high > low, (high - low) / float(BINS))], 1.0 / BINS)
+    return peewee.Case(
+        None, [((high > low) & (column >= high), BINS - 1)], peewee.fn.FLOOR((column - low) / width)
+    )
 
 
 def _number(value: Any) -> float | None:
