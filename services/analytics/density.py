@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
 from db.models import User
-from modelling.schemas import schema_for
 from services import models
 from services.analytics import profile
 from services.analytics.cohort import Cohort, check_source, numeric_fields, record_column
@@ -23,18 +22,17 @@ def pair_density(viewer: User, task: str, source: str, cohort: Cohort, x: str, y
     """Counts and centres of the cohort on a grid over two numeric fields (the analysed rows: the
     newest ANALYSIS_ROWS stored predictions, or every training row)."""
     profile.require_admin(viewer)
-    schema_for(models.check_task(task))
-    numeric = numeric_fields(task, check_source(source))
+    numeric = numeric_fields(models.check_task(task), check_source(source))
     if x not in numeric or y not in numeric:
         raise InvalidInput("Pick two numeric fields.", {"pair": f"Use two of: {', '.join(numeric)}."})
     if source == "training":
-        frame = FrameCohort(task, cohort).frame
-        points = pd.DataFrame({"x": frame[x], "y": frame[y]}).astype(float)
+        points = FrameCohort(task, cohort).frame[[x, y]].to_numpy(dtype=float)
     else:
         columns = {"x": record_column(x), "y": record_column(y)}
         window = cohort_window(viewer, task, cohort, columns, profile.ANALYSIS_ROWS)
-        points = pd.DataFrame(list(window.select_from(window.c.x, window.c.y).tuples()), columns=["x", "y"])
-    points = points.dropna().astype(float)
+        points = np.array(list(window.select_from(window.c.x, window.c.y).tuples()), dtype=float)
+    points = points.reshape(-1, 2)
+    points = points[~np.isnan(points).any(axis=1)]
     described = profile.labels(task, source)
     return {
         "x": {"name": x, **described[x]},
@@ -44,13 +42,16 @@ def pair_density(viewer: User, task: str, source: str, cohort: Cohort, x: str, y
     }
 
 
-def _cells(points: pd.DataFrame) -> list[dict[str, float]]:
-    if points.empty:
+def _cells(points: np.ndarray) -> list[dict[str, float]]:
+    """The occupied cells of a GRID x GRID grid over the points: their count and centre of mass."""
+    if not len(points):
         return []
-    for axis in ("x", "y"):
-        edges = bin_edges(points[axis].min(), points[axis].max(), GRID)
-        points[f"b{axis}"] = bin_index(points[axis].to_numpy(), edges)
-    grouped = points.groupby(["bx", "by"]).agg(x=("x", "mean"), y=("y", "mean"), count=("x", "size"))
+    x, y = points[:, 0], points[:, 1]
+    across, up = (bin_index(v, bin_edges(v.min(), v.max(), GRID)) for v in (x, y))
+    cell = across * GRID + up
+    count = np.bincount(cell, minlength=GRID * GRID)
+    sum_x, sum_y = (np.bincount(cell, weights=v, minlength=GRID * GRID) for v in (x, y))
     return [
-        {"x": float(r.x), "y": float(r.y), "count": int(r.count)} for r in grouped.itertuples(index=False)
+        {"x": float(sum_x[c] / count[c]), "y": float(sum_y[c] / count[c]), "count": int(count[c])}
+        for c in np.flatnonzero(count)
     ]
