@@ -9,8 +9,8 @@ import numpy as np
 from db.models import User
 from services import models
 from services.analytics import profile
-from services.analytics.cohort import Cohort, check_source, numeric_fields, record_column
-from services.analytics.frame import FrameCohort
+from services.analytics.cohort import Cohort, check_source, filter_frame, numeric_fields, record_column
+from services.analytics.frame import training_data
 from services.analytics.stats import bin_edges, bin_index
 from services.analytics.stored import cohort_window
 from services.errors import InvalidInput
@@ -26,7 +26,7 @@ def pair_density(viewer: User, task: str, source: str, cohort: Cohort, x: str, y
     if x not in numeric or y not in numeric:
         raise InvalidInput("Pick two numeric fields.", {"pair": f"Use two of: {', '.join(numeric)}."})
     if source == "training":
-        points = FrameCohort(task, cohort).frame[[x, y]].to_numpy(dtype=float)
+        points = filter_frame(training_data(task), cohort)[[x, y]].to_numpy(dtype=float)
     else:
         columns = {"x": record_column(x), "y": record_column(y)}
         window = cohort_window(viewer, task, cohort, columns, profile.ANALYSIS_ROWS)

@@ -35,11 +35,12 @@ def training_data(task: str) -> pd.DataFrame:
 
 
 class FrameCohort:
-    """The training rows of a cohort, summed up as a profile needs (as `StoredCohort` does in SQL)."""
+    """The rows of a cohort in a frame with a `level` column (the training data), summed up as a profile
+    needs (as `StoredCohort` does in SQL)."""
 
-    def __init__(self, task: str, cohort: Cohort, fields: tuple[list, list] = ([], [])):
+    def __init__(self, frame: pd.DataFrame, cohort: Cohort, fields: tuple[list, list]):
         self.numeric, self.categorical = fields
-        self.frame = filter_frame(training_data(task), cohort)
+        self.frame = filter_frame(frame, cohort)
         self.groups = self.frame.groupby("level")
 
     def counts(self, analysed: dict[str, int]) -> tuple[int, dict[str, int]]:

@@ -17,7 +17,7 @@ from services.analytics.cohort import (
     numeric_fields,
     value_field,
 )
-from services.analytics.frame import FrameCohort
+from services.analytics.frame import FrameCohort, training_data
 from services.analytics.stats import bin_edges, combine, correlation
 from services.analytics.stored import StoredCohort
 from services.errors import Forbidden
@@ -55,7 +55,7 @@ def cohort_profile(
     numeric = numeric_fields(task, check_source(source))
     categorical = [f.name for f in schema.categorical]
     if source == "training":
-        rows = FrameCohort(task, cohort, (numeric, categorical))
+        rows = FrameCohort(training_data(task), cohort, (numeric, categorical))
     else:
         rows = StoredCohort(viewer, task, cohort, (numeric, categorical), ANALYSIS_ROWS if newest else None)
     by_group, bins, categories, students = rows.summary()
