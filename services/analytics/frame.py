@@ -43,6 +43,15 @@ class FrameCohort:
         self.frame = filter_frame(frame, cohort)
         self.groups = self.frame.groupby("level")
 
+    def summary(self) -> tuple:
+        """Per group, the sums of the numeric fields; per numeric field and group, the rows in each
+        histogram bin; per category field and group, the rows of each value; the students (None:
+        training rows name none)."""
+        by_group = self._sums()
+        everyone = combine(list(by_group.values()), self.numeric)
+        edges = {n: bin_edges(everyone.low[n], everyone.high[n]) for n in self.numeric}
+        return by_group, self._bins({n: e for n, e in edges.items() if e}), self._categories(), None
+
     def counts(self, analysed: dict[str, int]) -> tuple[int, dict[str, int]]:
         """Rows of the cohort, and per group: every row was analysed."""
         return sum(analysed.values()), analysed
@@ -62,15 +71,6 @@ class FrameCohort:
                 product={(a, b): float((data[a] * data[b]).sum()) for a, b in pairs(numeric)},
             )
         return found
-
-    def summary(self) -> tuple:
-        """Per group, the sums of the numeric fields; per numeric field and group, the rows in each
-        histogram bin; per category field and group, the rows of each value; the students (None:
-        training rows name none)."""
-        by_group = self._sums()
-        everyone = combine(list(by_group.values()), self.numeric)
-        edges = {n: bin_edges(everyone.low[n], everyone.high[n]) for n in self.numeric}
-        return by_group, self._bins({n: e for n, e in edges.items() if e}), self._categories(), None
 
     def _bins(self, edges: dict[str, list[float]]) -> dict[str, dict[str, list[int]]]:
         counts: dict[str, dict[str, list[int]]] = {}
