@@ -47,7 +47,7 @@ class FrameCohort:
         """Per group, the sums of the numeric fields; per numeric field and group, the rows in each
         histogram bin; per category field and group, the rows of each value; the students (None:
         training rows name none)."""
-        by_group = self._sums()
+        by_group = self.sums()
         everyone = combine(list(by_group.values()), self.numeric)
         edges = {n: bin_edges(everyone.low[n], everyone.high[n]) for n in self.numeric}
         return by_group, self._bins({n: e for n, e in edges.items() if e}), self._categories(), None
@@ -56,7 +56,8 @@ class FrameCohort:
         """Rows of the cohort, and per group: every row was analysed."""
         return sum(analysed.values()), analysed
 
-    def _sums(self) -> dict[str, Sums]:
+    def sums(self) -> dict[str, Sums]:
+        """Per group, the sums of the numeric fields."""
         numeric = self.numeric
         found = {}
         for group, part in self.groups:

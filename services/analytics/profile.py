@@ -43,6 +43,24 @@ def labels(task: str, source: str) -> dict[str, dict[str, str]]:
     return found
 
 
+def _rows(viewer: User, task: str, source: str, cohort: Cohort, newest: bool) -> StoredCohort | FrameCohort:
+    require_admin(viewer)
+    schema = schema_for(models.check_task(task))
+    fields = (numeric_fields(task, check_source(source)), [f.name for f in schema.categorical])
+    if source == "training":
+        return FrameCohort(training_data(task), cohort, fields)
+    return StoredCohort(viewer, task, cohort, fields, ANALYSIS_ROWS if newest else None)
+
+
+def cohort_correlation(viewer: User, task: str, source: str, cohort: Cohort, newest: bool = True) -> dict:
+    """The profile's correlations alone (`fields`, `matrix`) and the rows they cover, computed from
+    the numeric sums only."""
+    rows = _rows(viewer, task, source, cohort, newest)
+    numeric = list(rows.numeric)
+    everyone = combine(list(rows.sums().values()), numeric)
+    return {"fields": numeric, "matrix": correlation(everyone, numeric), "rows": everyone.rows}
+
+
 def cohort_profile(
     viewer: User, task: str, source: str, cohort: Cohort, newest: bool = True
 ) -> dict[str, Any]:
@@ -50,14 +68,9 @@ def cohort_profile(
     averages by group, and correlations. Over stored predictions the field figures cover the cohort's
     newest ANALYSIS_ROWS predictions (every one when `newest` is False) and the group counts the
     whole cohort whenever they can be counted on indexed columns."""
-    require_admin(viewer)
-    schema = schema_for(models.check_task(task))
-    numeric = numeric_fields(task, check_source(source))
-    categorical = [f.name for f in schema.categorical]
-    if source == "training":
-        rows = FrameCohort(training_data(task), cohort, (numeric, categorical))
-    else:
-        rows = StoredCohort(viewer, task, cohort, (numeric, categorical), ANALYSIS_ROWS if newest else None)
+    rows = _rows(viewer, task, source, cohort, newest)
+    schema = schema_for(task)
+    numeric, categorical = list(rows.numeric), list(rows.categorical)  # field names, in order
     by_group, bins, categories, students = rows.summary()
     everyone = combine(list(by_group.values()), numeric)
     edges = {n: bin_edges(everyone.low[n], everyone.high[n]) for n in numeric}

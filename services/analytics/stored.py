@@ -30,8 +30,9 @@ def cohort_window(
 
 class StoredCohort:
     """The stored predictions of a cohort, summed up as a profile needs (as `FrameCohort` does with
-    pandas). Fields are read under aliases n0.. (numbers) and c0.. (categories): only names the
-    task's schema declares reach SQL, and as parameters."""
+    pandas). Fields are read under aliases n0.. (numbers) and c0.. (categories); `numeric` and
+    `categorical` map each field name to its alias. Only names the task's schema declares reach
+    SQL, and as parameters."""
 
     def __init__(
         self, viewer: User, task: str, cohort: Cohort, fields: tuple[list, list], newest: int | None
@@ -45,6 +46,24 @@ class StoredCohort:
         columns |= {alias: json_text(Record.inputs, name) for name, alias in self.categorical.items()}
         self.window = cohort_window(viewer, task, cohort, columns, newest)
 
+    def _sums_columns(self) -> dict[str, peewee.Node]:
+        """The aggregates of a group's Sums over the window, by alias."""
+        w = self.window
+        value = {alias: getattr(w.c, alias) for alias in self.numeric.values()}
+        sums: dict[str, peewee.Node] = {"f": peewee.Value(""), "g": w.c.g, "n": _count()}
+        for a, column in value.items():
+            sums |= {f"k_{a}": peewee.fn.COUNT(column), f"s_{a}": peewee.fn.SUM(column)}
+            sums |= {f"q_{a}": peewee.fn.SUM(column * column)}
+            sums |= {f"lo_{a}": peewee.fn.MIN(column), f"hi_{a}": peewee.fn.MAX(column)}
+        sums |= {f"p_{a}_{b}": peewee.fn.SUM(value[a] * value[b]) for a, b in pairs(list(value))}
+        return sums
+
+    def sums(self) -> dict[str, Sums]:
+        """Per group, the sums of the numeric fields (one aggregate over the window)."""
+        w = self.window
+        query = peewee.Select([w], [n.alias(a) for a, n in self._sums_columns().items()]).group_by(w.c.g)
+        return {row["g"]: _sums(row, self.numeric) for row in query.with_cte(w).bind(database).dicts()}
+
     def summary(self) -> tuple:
         """Per group, the sums of the numeric fields; per numeric field and group, the rows in each
         histogram bin; per category field and group, the rows of each value; the distinct students.
@@ -52,20 +71,14 @@ class StoredCohort:
         sums, the others (f = a field's alias) one count each."""
         w = self.window
         value = {alias: getattr(w.c, alias) for alias in self.numeric.values()}
-        lowest = {a: peewee.fn.MIN(c) for a, c in value.items()}
-        highest = {a: peewee.fn.MAX(c) for a, c in value.items()}
         bounds = peewee.Select(
             [w],
             [
-                *(n.alias(f"lo_{a}") for a, n in lowest.items()),
-                *(n.alias(f"hi_{a}") for a, n in highest.items()),
+                *(peewee.fn.MIN(c).alias(f"lo_{a}") for a, c in value.items()),
+                *(peewee.fn.MAX(c).alias(f"hi_{a}") for a, c in value.items()),
             ],
         ).cte("b")
-        sums: dict[str, peewee.Node] = {"f": peewee.Value(""), "g": w.c.g, "n": _count()}
-        for a, column in value.items():
-            sums |= {f"k_{a}": peewee.fn.COUNT(column), f"s_{a}": peewee.fn.SUM(column)}
-            sums |= {f"q_{a}": peewee.fn.SUM(column * column), f"lo_{a}": lowest[a], f"hi_{a}": highest[a]}
-        sums |= {f"p_{a}_{b}": peewee.fn.SUM(value[a] * value[b]) for a, b in pairs(list(value))}
+        sums = self._sums_columns()
         columns = [*sums, "k"]
         parts = [
             _part(columns, [w], sums, [w.c.g]),

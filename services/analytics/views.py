@@ -14,7 +14,7 @@ from modelling.schemas import NumericField, schema_for
 from modelling.tasks import DROPOUT, EXAM, TASK_NAMES
 from services import models
 from services.analytics.cohort import api_cohort, check_source, group_names, indexed_records
-from services.analytics.profile import cohort_profile
+from services.analytics.profile import cohort_correlation, cohort_profile
 from services.records import RecordFilters, visible_records
 
 
@@ -109,6 +109,4 @@ def _category_view(item: dict[str, Any]) -> dict[str, Any]:
 
 def correlations(viewer: User, task: str, source: str, filters: RecordFilters) -> dict[str, Any]:
     """Pearson correlations between the numeric fields and the prediction (or the training target)."""
-    profile = cohort_profile(viewer, task, check_source(source), api_cohort(source, filters), newest=False)
-    corr = profile["correlation"]
-    return {"fields": corr["fields"], "matrix": corr["matrix"], "rows": profile["analysed"]}
+    return cohort_correlation(viewer, task, check_source(source), api_cohort(source, filters), newest=False)
