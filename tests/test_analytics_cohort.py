@@ -10,6 +10,7 @@ import pytest
 
 from db.models import Record, User, utcnow
 from modelling.levels import level_for
+from modelling.schemas import schema_for
 from modelling.synthetic import generate_exam
 from services import analytics, models
 from services.errors import Forbidden, InvalidInput
@@ -110,7 +111,7 @@ def test_missing_category_is_a_filter_value(app, exam_records, active_models):
 
 def test_field_figures_cover_the_newest_rows_only(app, exam_records, active_models, monkeypatch):
     admin, frame = exam_records
-    monkeypatch.setattr(analytics, "ANALYSIS_ROWS", 25)
+    monkeypatch.setattr(analytics.profile, "ANALYSIS_ROWS", 25)
     profile = _profile(app, admin, {})
     assert profile["rows"] == 60 and profile["analysed"] == 25
     newest = frame.tail(25)
@@ -123,7 +124,7 @@ def test_a_large_cohort_filtered_on_input_fields_reports_the_window(
     app, exam_records, active_models, monkeypatch
 ):
     admin, frame = exam_records
-    monkeypatch.setattr(analytics, "ANALYSIS_ROWS", 10)
+    monkeypatch.setattr(analytics.profile, "ANALYSIS_ROWS", 10)
     profile = _profile(app, admin, {"categories": {"gender": ["Male", "Female"]}})
     assert profile["rows"] is None and profile["analysed"] == 10
     assert sum(g["count"] for g in profile["groups"]) == 10
@@ -213,3 +214,74 @@ def test_profile_table_for_every_figure(app, exam_records, active_models):
     assert figure_table(profile, "value").iloc[:, 2:].to_numpy().sum() == 60
     corr = figure_table(profile, "correlation")
     assert isinstance(corr, pd.DataFrame) and corr.shape == (7, 8)
+
+
+def test_the_api_and_the_page_give_the_same_numbers(app, client, bearer, exam_records, active_models):
+    admin, frame = exam_records
+    group = frame["level"].value_counts().index[0]
+    for query, raw in (("", {}), (f"?level={group}", {"groups": [group]})):
+        profile = _profile(app, admin, raw)
+        headers = bearer(admin)
+        fields = client.get(f"/api/v1/analytics/exam-score/features{query}", headers=headers).json["fields"]
+        corr = client.get(f"/api/v1/analytics/exam-score/correlations{query}", headers=headers).json
+        assert corr["rows"] == profile["analysed"] == profile["rows"]
+        assert corr["fields"] == profile["correlation"]["fields"]
+        assert corr["matrix"] == profile["correlation"]["matrix"]
+        for item in profile["numeric"][:-1]:
+            bars = [
+                sum(counts[b] for counts in item["counts"].values()) for b in range(len(item["edges"]) - 1)
+            ]
+            api = fields[item["name"]]
+            assert [b["count"] for b in api["histogram"]] == [n for n in bars if n]
+            assert api["histogram"][0]["from"] == item["edges"][0]
+            assert api["mean_by_level"] == {g: m for g, m in item["mean"].items() if m is not None}
+        gender = next(i for i in profile["category"] if i["name"] == "gender")
+        for value in gender["values"]:
+            expected = {g: counts[value] for g, counts in gender["counts"].items() if counts[value]}
+            assert fields["gender"]["counts_by_level"][value] == expected
+
+
+def test_both_stores_sum_up_the_same_rows_alike_and_as_numpy(app, exam_records, active_models):
+    admin, frame = exam_records
+    numeric = analytics.cohort.numeric_fields("exam-score", "records")
+    fields = (numeric, [f.name for f in schema_for("exam-score").categorical])
+    with app.app_context():
+        viewer = User.get_by_id(admin.id)
+        stored = analytics.stored.StoredCohort(
+            viewer, "exam-score", analytics.Cohort(), fields, None
+        ).summary()
+    framed = analytics.frame.FrameCohort(frame, analytics.Cohort(), fields).summary()
+    assert stored[1:3] == framed[1:3]  # histogram bins and category counts, per group
+    assert stored[3] == 7 and framed[3] is None  # students: training rows name none
+    assert set(stored[0]) == set(framed[0]) == set(frame["level"])
+    for group, sums in stored[0].items():
+        expected = framed[0][group]
+        assert sums.rows == expected.rows and sums.count == expected.count
+        assert sums.low == pytest.approx(expected.low) and sums.high == pytest.approx(expected.high)
+        assert sums.product == pytest.approx(expected.product)
+    expected = np.corrcoef(frame[numeric].astype(float).to_numpy(), rowvar=False)
+    for by_group, bins in ((stored[0], stored[1]), (framed[0], framed[1])):
+        everyone = analytics.stats.combine(list(by_group.values()), numeric)
+        assert np.allclose(analytics.stats.correlation(everyone, numeric), expected, atol=1e-4)
+        edges = analytics.stats.bin_edges(everyone.low["hours_studied"], everyone.high["hours_studied"])
+        bars = [sum(counts[b] for counts in bins["hours_studied"].values()) for b in range(len(edges) - 1)]
+        assert bars == np.histogram(frame["hours_studied"].astype(float), edges)[0].tolist()
+
+
+def test_a_new_prediction_shows_in_the_counted_rows(app, exam_records, active_models, monkeypatch):
+    admin, frame = exam_records
+    monkeypatch.setattr(analytics.profile, "ANALYSIS_ROWS", 10)
+    assert _profile(app, admin, {})["rows"] == 60
+    with app.app_context():
+        Record.add(
+            user=admin.id,
+            task="exam-score",
+            student_ref="S-new",
+            inputs=frame.drop(columns=["prediction", "level"]).iloc[0].dropna().to_dict(),
+            outputs={"score": 50.0},
+            model_version=1,
+            value=50.0,
+            level=level_for(50.0, EXAM_BANDS),
+        )
+    profile = _profile(app, admin, {})
+    assert profile["rows"] == 61 and profile["analysed"] == 10

@@ -98,3 +98,18 @@ def test_test_modules_share_through_helpers_not_each_other():
         for path in _sources("tests")
     }
     assert {path: names for path, names in importing.items() if names} == {}
+
+
+def test_services_leave_the_planner_alone_and_analytics_builds_sql_with_peewee():
+    planner = re.compile(r"\bSET\s+(LOCAL\s+)?(enable_\w+|jit|max_parallel\w*)\b", re.IGNORECASE)
+    tuning = [
+        str(path.relative_to(ROOT)) for path in _sources("services") if planner.search(path.read_text())
+    ]
+    assert tuning == [], "planner settings belong to no service (an index or the query's shape instead)"
+    text_sql = re.compile(r"execute_sql|\bSQL\(\s*f[\"']")
+    raw = [
+        str(path.relative_to(ROOT))
+        for path in _sources("services/analytics")
+        if text_sql.search(path.read_text())
+    ]
+    assert raw == []

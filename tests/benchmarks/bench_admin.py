@@ -202,7 +202,8 @@ def main() -> None:
         print(
             f"# Analytics benchmark on {backend}, {stored:,} exam records, {os.cpu_count()} cores: {command}"
         )
-        print(f"# field figures: newest {analytics.ANALYSIS_ROWS:,} rows of the cohort; group counts: all")
+        window = analytics.profile.ANALYSIS_ROWS
+        print(f"# field figures: newest {window:,} rows of the cohort; group counts: all")
         for name, function in cases.items():
             first, median = _timed(function, args.runs)
             print(f"- {name}: first {first:.0f} ms, median of {args.runs} {median:.0f} ms")
