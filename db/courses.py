@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee
 
+from db import bulk
 from db.models import BaseModel, User, utcnow
 from modelling.schemas import EVENT_TYPES  # the seven event types, declared once for every layer
 
@@ -59,6 +60,21 @@ class Enrollment(BaseModel):
     class Meta:
         table_name = "enrollments"
         indexes = ((("course", "learner_ref"), True),)
+
+    @classmethod
+    def ids_for(cls, course_id: int, learner_refs: list[str]) -> dict[str, int]:
+        """The enrollment id of each learner reference of the course, creating the missing ones."""
+        def lookup(refs: list[str]) -> list[tuple]:
+            return bulk.select_in(cls, ["learner_ref", "id"], {"course": course_id}, "learner_ref", refs)
+
+        found = dict(lookup(learner_refs))
+        missing = [ref for ref in learner_refs if ref not in found]
+        if missing:
+            count, now = len(missing), utcnow()
+            rows = {"course": [course_id] * count, "learner_ref": missing, "created_at": [now] * count}
+            bulk.insert_new(cls, rows, ("course", "learner_ref"))
+            found.update(lookup(missing))
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
