@@ -108,9 +108,19 @@ def _sqlite_pages(model, names, columns, count: int, changed_only: bool) -> int:
     return changed
 
 
+_ARRAY_TYPES = {peewee.SmallIntegerField: "smallint", peewee.BigIntegerField: "bigint"}
+
+
+def _element_type(field: peewee.Field) -> str:
+    """The SQL type of a column's values in an array parameter (the narrowest parses fastest)."""
+    if isinstance(field, peewee.ForeignKeyField):
+        field = field.rel_field
+    return next((name for kind, name in _ARRAY_TYPES.items() if isinstance(field, kind)), "integer")
+
+
 @cache
 def _postgres_text(model: type[peewee.Model], names: tuple[str, ...], changed_only: bool) -> str:
-    arrays = ", ".join(["%s::bigint[]"] * len(names))
+    arrays = ", ".join(f"%s::{_element_type(model._meta.fields[name])}[]" for name in names)
     select = f"SELECT * FROM unnest({arrays})"
     return f"{_table_head(model, names)} {select} {_conflict_clause(model, names, changed_only, True)}"
 

@@ -42,7 +42,7 @@ def _state() -> tuple:
 
     totals = ", ".join(f"SUM({name})" for name in EVENT_TYPES)
     weighted = " + ".join(f"{i + 1} * {name}" for i, name in enumerate(EVENT_TYPES))
-    checksum = f"SUM((enrollment_id * 31 + day) * ({weighted}))"
+    checksum = f"SUM((CAST(enrollment_id AS BIGINT) * 31 + day) * ({weighted}))"
     row = database.execute_sql(f"SELECT COUNT(*), {totals}, {checksum} FROM activity_days").fetchone()
     return tuple(int(value or 0) for value in row)
 
