@@ -139,9 +139,14 @@ def _postgres_arrays(model, names, columns, count: int, changed_only: bool) -> i
     return cursor.rowcount
 
 
+def _python_values(values: Sequence) -> list:
+    """Values as Python objects (psycopg2 adapts no numpy scalar)."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
 def _postgres_values(model, names, columns, changed_only: bool) -> int:
     """Rows with binary columns: multi-row VALUES pages composed by psycopg2 (bytes become bytea)."""
-    rows = list(zip(*[list(values) for values in columns.values()], strict=True))
+    rows = list(zip(*[_python_values(values) for values in columns.values()], strict=True))
     text = f"{_table_head(model, names)} VALUES %s {_conflict_clause(model, names, changed_only, True)}"
     cursor = database.cursor()
     execute_values(cursor, text, rows, page_size=len(rows))  # one statement: rowcount counts all
@@ -155,7 +160,7 @@ def insert_new(model: type[peewee.Model], columns: dict[str, Sequence], unique: 
         return
     keys = ", ".join(f'"{column}"' for column in _column_names(model, unique))
     if is_postgres():
-        rows = list(zip(*[list(values) for values in columns.values()], strict=True))
+        rows = list(zip(*[_python_values(values) for values in columns.values()], strict=True))
         text = f"{_table_head(model, names)} VALUES %s ON CONFLICT ({keys}) DO NOTHING"
         execute_values(database.cursor(), text, rows, page_size=len(rows))
         return
