@@ -24,9 +24,7 @@ def _read_all(path, **options):
 def test_good_rows_with_both_column_namings_and_missing_types(tmp_path):
     path = _write(
         tmp_path,
-        "enrollment_id,time,event_video,problem,server\n"
-        " 17 ,2014-05-25,3,1,4\n"
-        "18,2014-05-26,0,2,\n",
+        "enrollment_id,time,event_video,problem,server\n 17 ,2014-05-25,3,1,4\n18,2014-05-26,0,2,\n",
     )
     chunks, frame, rejected = _read_all(path)
     assert rejected == [] and all(chunk.kind == "daily" for chunk in chunks)
@@ -93,7 +91,9 @@ def test_chunks_cover_the_file(tmp_path):
 
 def test_sniff_and_header_errors(tmp_path):
     good = _write(tmp_path, "enrollment_id,time,event_video\n1,2014-05-25,1\n", "good.csv")
-    events = _write(tmp_path, "enrollment_id,time,source,event\n1,2014-05-25T10:00:00,server,video\n", "e.csv")
+    events = _write(
+        tmp_path, "enrollment_id,time,source,event\n1,2014-05-25T10:00:00,server,video\n", "e.csv"
+    )
     assert daily.sniff(good) and not daily.sniff(events)
     no_learner = _write(tmp_path, "learner,time,event_video\n1,2014-05-25,1\n", "bad.csv")
     try:

@@ -88,7 +88,11 @@ def test_good_and_bad_lines_course_created_from_the_earliest_date(app, tmp_path)
         assert ("MATH1", "u2", 3, 2, 1, 1, 2, None, None) in stored  # 2014-05-28 is day 3
         assert len(stored) == 7
         run = ImportRun.get_by_id(report.run_id)
-        assert run.status == "done" and run.rejected == 2 and run.rejections[0] == [9, report.first_rejections[0].reason]
+        assert (
+            run.status == "done"
+            and run.rejected == 2
+            and run.rejections[0] == [9, report.first_rejections[0].reason]
+        )
         assert run.last_line == 10 and run.sha256 and run.finished_at is not None
 
 
@@ -362,7 +366,15 @@ def test_reads_for_the_pages(app, tmp_path):
         import_file(_daily_file(tmp_path, rows), course="PAGES")
         course = Course.by_code("PAGES")
         listed = {row["learner_ref"]: row for row in course.enrollments_with_counts()}
-        assert (listed["a"]["events"], listed["a"]["active_days"], listed["a"]["last_active_day"]) == (4, 2, 3)
-        assert (listed["b"]["events"], listed["b"]["active_days"], listed["b"]["last_active_day"]) == (0, 0, None)
+        assert (listed["a"]["events"], listed["a"]["active_days"], listed["a"]["last_active_day"]) == (
+            4,
+            2,
+            3,
+        )
+        assert (listed["b"]["events"], listed["b"]["active_days"], listed["b"]["last_active_day"]) == (
+            0,
+            0,
+            None,
+        )
         days = Enrollment.get(Enrollment.learner_ref == "a").days()
         assert [(day.day, day.navigate, day.access) for day in days] == [(0, 1, 1), (2, 0, 0), (3, 0, 2)]
