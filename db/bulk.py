@@ -95,12 +95,27 @@ def _as_table(columns: dict[str, Sequence]) -> np.ndarray:
     return table
 
 
+def _pages(count: int, width: int) -> list[tuple[int, int]]:
+    """(start, rows) of the statements for `count` rows of `width` values: full pages, then the rest in
+    powers of two, so that a few statement texts serve every count (SQLite keeps each text it prepared,
+    and a text per leftover size would fill its statement cache with large programs)."""
+    page = 1 << (SQLITE_MAX_PARAMS // width).bit_length() - 1
+    pages, start = [], 0
+    while count - start >= page:
+        pages.append((start, page))
+        start += page
+    for bit in reversed(range(page.bit_length())):
+        if (count - start) & (1 << bit):
+            pages.append((start, 1 << bit))
+            start += 1 << bit
+    return pages
+
+
 def _sqlite_pages(model, names, columns, count: int, changed_only: bool) -> int:
     table = _as_table(columns)
-    page = SQLITE_MAX_PARAMS // len(names)
     changed = 0
-    for start in range(0, count, page):
-        block = table[start : start + page]
+    for start, rows in _pages(count, len(names)):
+        block = table[start : start + rows]
         cursor = database.execute_sql(
             _sqlite_text(model, names, len(block), changed_only), block.ravel().tolist()
         )
@@ -165,10 +180,9 @@ def insert_new(model: type[peewee.Model], columns: dict[str, Sequence], unique: 
         execute_values(database.cursor(), text, rows, page_size=len(rows))
         return
     table = _as_table(columns)
-    page = SQLITE_MAX_PARAMS // len(names)
     row = "(" + ", ".join("?" * len(names)) + ")"
-    for start in range(0, len(table), page):
-        block = table[start : start + page]
+    for start, rows in _pages(len(table), len(names)):
+        block = table[start : start + rows]
         values = ", ".join([row] * len(block))
         text = f"{_table_head(model, names)} VALUES {values} ON CONFLICT ({keys}) DO NOTHING"
         database.execute_sql(text, block.ravel().tolist())
