@@ -378,3 +378,17 @@ def test_reads_for_the_pages(app, tmp_path):
         )
         days = Enrollment.get(Enrollment.learner_ref == "a").days()
         assert [(day.day, day.navigate, day.access) for day in days] == [(0, 1, 1), (2, 0, 0), (3, 0, 2)]
+
+
+def test_a_run_keeps_the_first_hundred_rejections_and_counts_them_all(app, tmp_path):
+    from db.ingest import ImportRun
+    from services.ingest import import_file
+
+    rows = [f"u{i},2014-05-25,-1,0,0,0" for i in range(150)] + ["ok,2014-05-25,1,0,0,0"]
+    with app.app_context():
+        report = import_file(_daily_file(tmp_path, rows), course="MANY", chunk_rows=40)
+        assert report.status == "done" and report.rows_imported == 1
+        assert report.rejected == 150 and report.reasons == {"negative count": 150}
+        assert [r.line for r in report.first_rejections] == list(range(2, 102))
+        run = ImportRun.get_by_id(report.run_id)
+        assert len(run.rejections) == 100 and run.rejected == 150 and run.lines_read == 151

@@ -6,6 +6,9 @@ blob with one code byte per key (type and source). A chunk reads only the days i
 numpy (one lexsort for the whole chunk, no loop per event) and writes those days back with their
 counts: 9 bytes per event, where a row per event with a unique index would cost several times that
 and an insert-or-ignore per event.
+
+A day is described by one kind of source at a time: a daily row replaces the day's counts (its event
+keys stay), and events arriving later for that day recompute its counts from the keys alone.
 """
 
 from __future__ import annotations
