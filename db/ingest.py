@@ -47,9 +47,10 @@ class ImportRun(BaseModel):
         indexes = ((("sha256", "started_at"), False),)
 
     @classmethod
-    def of_file(cls, sha256: str, fmt: str) -> list[ImportRun]:
-        """Earlier runs of the same file content and format, newest first."""
-        query = cls.select().where((cls.sha256 == sha256) & (cls.format == fmt))
+    def of_file(cls, sha256: str, fmt: str, course: str | None) -> list[ImportRun]:
+        """Earlier runs of the same file content, format and course option, newest first."""
+        same_course = cls.course_option.is_null() if course is None else cls.course_option == course
+        query = cls.select().where((cls.sha256 == sha256) & (cls.format == fmt) & same_course)
         return list(query.order_by(cls.started_at.desc(), cls.id.desc()))
 
     def to_dict(self) -> dict[str, Any]:

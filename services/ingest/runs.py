@@ -61,7 +61,7 @@ class RunLog:
         user: User | int | None = None,
         job_id: int | None = None,
     ) -> None:
-        self.resumes = _unfinished_run(sha256, fmt) if sha256 else None
+        self.resumes = _unfinished_run(sha256, fmt, course) if sha256 else None
         with database.atomic():
             self.run = ImportRun.create(
                 file_name=file_name[-255:],
@@ -193,10 +193,10 @@ def _reopen() -> None:
     database.connect(reuse_if_open=True)
 
 
-def _unfinished_run(sha256: str, fmt: str) -> ImportRun | None:
+def _unfinished_run(sha256: str, fmt: str, course: str | None) -> ImportRun | None:
     """The newest run of this file that failed (or whose process died while running) with no
     completed run after it: the run this import completes."""
-    for run in ImportRun.of_file(sha256, fmt):
+    for run in ImportRun.of_file(sha256, fmt, course):
         if run.status == "running" and job_owner.is_dead_here(run.owner):
             run.status, run.error, run.finished_at = (
                 "failed",
