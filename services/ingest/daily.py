@@ -9,6 +9,7 @@ read in chunks of `chunk_rows` lines, so memory stays flat whatever its size. A 
 
 from __future__ import annotations
 
+import csv
 import re
 import warnings
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from db.courses import EVENT_TYPES, SOURCES
 from services.ingest.parsed import DAILY_COLUMNS, Chunk, Rejection
@@ -31,8 +34,12 @@ class HeaderError(ValueError):
 
 
 def _header(path: str | Path) -> list[str]:
-    """The header's column names as written."""
-    return [str(name) for name in pd.read_csv(path, nrows=0, encoding_errors="strict").columns]
+    """The header's column names as written (the first line, read as CSV; a UTF-8 BOM is dropped)."""
+    with open(path, "rb") as handle:  # binary: decoding stops at the first line, whatever follows
+        first = handle.readline(1 << 16).decode("utf-8-sig")
+    if not first.strip():
+        raise HeaderError("not a daily activity CSV: the first line is empty")
+    return next(csv.reader([first]))
 
 
 def _lowered(name: str) -> str:
@@ -232,27 +239,36 @@ def _counts(column: pd.Series, reasons: _Reasons, label: str, *, required: bool)
     return usable
 
 
-def earliest(path: str | Path, course: str | None = None, *, chunk_rows: int = 500_000) -> dict[str, date]:
-    """The earliest valid date of each course in the file (rows without course_id count for `course`),
-    reading only the date and course columns: the start of a course the import creates."""
+def earliest(path: str | Path, course: str | None = None) -> dict[str, date]:
+    """The earliest valid date of each course in the file (rows without course_id count for `course`):
+    the start of a course the import creates. A streaming pass with pyarrow's CSV reader over the date
+    and course columns only (no per-row Python), memory bounded by its block size."""
     header = _header(path)
-    wanted = {name for name in header if _lowered(name) in (TIME, COURSE)}
-    firsts: dict[str, pd.Timestamp] = {}
-    reader = pd.read_csv(
+    wanted = [name for name in header if _lowered(name) in (TIME, COURSE)]
+    reader = pacsv.open_csv(
         path,
-        chunksize=chunk_rows,
-        usecols=sorted(wanted),
-        dtype=str,
-        keep_default_na=False,
-        na_values=[""],
-        on_bad_lines="skip",
+        memory_pool=pa.system_memory_pool(),  # the C library's allocator gives the blocks back after the pass
+        read_options=pacsv.ReadOptions(block_size=1 << 20),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=lambda _row: "skip"),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=wanted,
+            column_types={name: pa.string() for name in wanted},
+            strings_can_be_null=True,
+        ),
     )
-    with reader:
-        for raw in reader:
-            raw.columns = [_lowered(name) for name in raw.columns]
-            dates = pd.to_datetime(raw[TIME].str.strip(), format="%Y-%m-%d", errors="coerce")
-            codes = raw[COURSE].str.strip() if COURSE in raw.columns else pd.Series(None, index=raw.index)
-            codes = codes.where(codes.notna() & (codes != ""), course)
-            for code, first in dates.groupby(codes, dropna=True).min().dropna().items():
-                firsts[code] = min(first, firsts.get(code, first))
-    return {code: first.date() for code, first in firsts.items()}
+    pairs = []
+    for batch in reader:
+        frame = batch.to_pandas()
+        frame.columns = [_lowered(name) for name in frame.columns]
+        if COURSE not in frame.columns:
+            frame[COURSE] = None
+        pairs.append(frame[[COURSE, TIME]].drop_duplicates())  # a file repeats its few dates and courses
+    pa.default_memory_pool().release_unused()  # the batches' memory, not kept for the import that follows
+    if not pairs:
+        return {}
+    distinct = pd.concat(pairs).drop_duplicates()
+    codes = pd.Series(_stripped(distinct[COURSE]), index=distinct.index, dtype=object)
+    codes = codes.where(codes.notna(), course)
+    dates = pd.Series(_dates(distinct[TIME]), index=distinct.index)
+    firsts = dates.groupby(codes, dropna=True).min().dropna()
+    return {str(code): first.date() for code, first in firsts.items()}
