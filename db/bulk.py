@@ -52,7 +52,8 @@ def _conflict_clause(model: type[peewee.Model], names: tuple[str, ...], changed_
     keys = [model._meta.fields[name].column_name for name in key_fields]
     others = [model._meta.fields[name].column_name for name in names if name not in key_fields]
     assignments = ", ".join(f'"{column}" = excluded."{column}"' for column in others)
-    text = f"ON CONFLICT ({', '.join(f'{chr(34)}{k}{chr(34)}' for k in keys)}) DO UPDATE SET {assignments}"
+    target = ", ".join(f'"{column}"' for column in keys)
+    text = f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
     if changed_only:
         stored = ", ".join(f'"{table}"."{column}"' for column in others)
         incoming = ", ".join(f'excluded."{column}"' for column in others)

@@ -392,3 +392,15 @@ def test_a_run_keeps_the_first_hundred_rejections_and_counts_them_all(app, tmp_p
         assert [r.line for r in report.first_rejections] == list(range(2, 102))
         run = ImportRun.get_by_id(report.run_id)
         assert len(run.rejections) == 100 and run.rejected == 150 and run.lines_read == 151
+
+
+def test_a_date_column_that_is_not_text_fails_the_run_before_anything_is_stored(app, tmp_path):
+    from db.courses import ActivityDay
+    from services.ingest import import_file
+
+    path = tmp_path / "dates.csv"
+    path.write_bytes(HEADER.encode() + b"\nu1,2014-05-25,1,1,1,1\nu2,2014-\xff5-26,1,1,1,1\n")
+    with app.app_context():
+        report = import_file(path, course="NEW")  # a new course: its start is the file's earliest date
+        assert report.status == "failed" and "could not be read" in report.error
+        assert report.rows_imported == 0 and ActivityDay.select().count() == 0

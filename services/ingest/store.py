@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import peewee
+import pyarrow as pa
 
 from db.connection import database
 from db.models import User
@@ -29,7 +30,14 @@ Progress = Callable[[float, str], None]
 FORMATS = ("auto", *readers.READERS)
 MAX_DAYS = 3650
 # What a file that cannot be read raises (anything else is a fault of the store or of this code).
-READ_ERRORS = (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, HeaderError, OSError)
+READ_ERRORS = (
+    pa.ArrowInvalid,  # the earliest-date pass met text that is not UTF-8 or not CSV
+    UnicodeDecodeError,
+    pd.errors.ParserError,
+    pd.errors.EmptyDataError,
+    HeaderError,
+    OSError,
+)
 
 
 def import_file(
@@ -47,6 +55,7 @@ def import_file(
     """Import one activity file (format named or detected); returns what was read, stored and rejected.
     A file that cannot be read at all, or fails midway, ends as a failed run with its report."""
     path = Path(path)
+    course = course.strip() if course else None
     _check_options(fmt, course, days)
     try:
         sha256, lines = _fingerprint(path)
@@ -57,12 +66,9 @@ def import_file(
     if name is None:
         known = ", ".join(readers.READERS)
         return run.fail(f"not a known activity format (known: {known}); name one with --format")
-    try:
-        chunks = readers.READERS[name](path, chunk_rows=chunk_rows)
-        earliest = _earliest_of_file(name, path, course, chunk_rows)
-        return _write(chunks, run, Courses(start, days, earliest), course, progress, lines)
-    except READ_ERRORS as exc:  # raised before the first chunk (an unusable header)
-        return run.fail(f"the file could not be read: {exc}")
+    chunks = readers.READERS[name](path, chunk_rows=chunk_rows)  # lazy: read errors come up in _write
+    earliest = _earliest_of_file(name, path, course, chunk_rows)
+    return _write(chunks, run, Courses(start, days, earliest), course, progress, lines)
 
 
 def write_chunks(
