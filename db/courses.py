@@ -7,6 +7,7 @@ from typing import Any
 
 import peewee
 
+from db import bulk
 from db.connection import database
 from db.models import BaseModel, User, utcnow
 from modelling.schemas import EVENT_TYPES  # the seven event types, declared once for every layer
@@ -71,6 +72,30 @@ class Course(BaseModel):
         for dropped_out, n in rows:
             counts[named[dropped_out]] = n
         return counts
+
+    def enrollments_with_counts(self) -> list[dict[str, Any]]:
+        """Each enrollment of the course with its activity so far: total events, active days (days
+        with any event) and the last active day (None when never active), by learner reference."""
+        total = sum(
+            (getattr(ActivityDay, name) for name in EVENT_TYPES[1:]), getattr(ActivityDay, EVENT_TYPES[0])
+        )
+        active = peewee.Case(None, [(total > 0, 1)], 0)
+        last = peewee.Case(None, [(total > 0, ActivityDay.day)], None)
+        query = (
+            Enrollment.select(
+                Enrollment.id,
+                Enrollment.learner_ref,
+                Enrollment.dropped_out,
+                peewee.fn.COALESCE(peewee.fn.SUM(total), 0).alias("events"),
+                peewee.fn.COALESCE(peewee.fn.SUM(active), 0).alias("active_days"),
+                peewee.fn.MAX(last).alias("last_active_day"),
+            )
+            .join(ActivityDay, peewee.JOIN.LEFT_OUTER, on=(ActivityDay.enrollment == Enrollment.id))
+            .where(Enrollment.course == self.id)
+            .group_by(Enrollment.id, Enrollment.learner_ref, Enrollment.dropped_out)
+            .order_by(Enrollment.learner_ref)
+        )
+        return list(query.dicts())
 
     def day_of(self, when: date) -> int:
         """The course day of a calendar date (negative before the start)."""
@@ -173,6 +198,32 @@ class Enrollment(BaseModel):
     def outcome(self) -> str | None:
         """ "dropped", "stayed" or None (not known yet)."""
         return None if self.dropped_out is None else ("dropped" if self.dropped_out else "stayed")
+
+    @classmethod
+    def ids_for_existing(cls, course_id: int, learner_refs: list[str]) -> dict[str, int]:
+        """The enrollment id of each learner reference of the course that has one."""
+        return dict(
+            bulk.select_in(cls, ["learner_ref", "id"], {"course": course_id}, "learner_ref", learner_refs)
+        )
+
+    @classmethod
+    def ids_for(cls, course_id: int, learner_refs: list[str]) -> dict[str, int]:
+        """The enrollment id of each learner reference of the course, creating the missing ones."""
+        found = cls.ids_for_existing(course_id, learner_refs)
+        missing = [ref for ref in learner_refs if ref not in found]
+        if missing:
+            count, now = len(missing), utcnow()
+            rows = {"course": [course_id] * count, "learner_ref": missing, "created_at": [now] * count}
+            bulk.insert_new(cls, rows, ("course", "learner_ref"))
+            found.update(cls.ids_for_existing(course_id, missing))
+        return found
+
+    def days(self) -> list[ActivityDay]:
+        """The enrollment's activity, one row per day with any stored counts, oldest first."""
+        query = ActivityDay.select().where(
+            (ActivityDay.course == self.course_id) & (ActivityDay.enrollment == self.id)
+        )
+        return list(query.order_by(ActivityDay.day))
 
     def to_dict(self) -> dict[str, Any]:
         return {

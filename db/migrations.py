@@ -16,6 +16,7 @@ from db.api_keys import ApiKey
 from db.connection import database
 from db.courses import COURSE_MODELS
 from db.fields import JSONField
+from db.ingest import INGEST_MODELS
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 
 Migration = Callable[[peewee.Database], None]
@@ -112,6 +113,11 @@ def _api_keys(db: peewee.Database) -> None:
     db.create_tables([ApiKey])
 
 
+def _import_runs(db: peewee.Database) -> None:
+    """Import runs (committed per chunk, resumable) and the event keys counted per enrollment and day."""
+    db.create_tables(INGEST_MODELS)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
@@ -124,6 +130,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (9, "record inputs as jsonb on PostgreSQL", _record_inputs_jsonb),
     (10, "job owners", _job_owner),
     (11, "courses, enrollments, daily activity", _courses_and_activity),
+    (12, "activity import runs and event keys", _import_runs),
     (13, "API keys", _api_keys),
 ]
 

@@ -15,7 +15,7 @@ from db.models import ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import TASK_NAMES, task_for
-from services import accounts, api_keys, course_activity, demo, models
+from services import accounts, api_keys, course_activity, demo, ingest, models
 from services.errors import ServiceError
 
 DEMO_USERS = [
@@ -310,6 +310,71 @@ def revoke_api_key(name: str) -> None:
 API_KEY_COMMANDS = (create_api_key, revoke_api_key)
 
 
+def _print_import(report) -> None:
+    click.echo(
+        f"{report.file_name}: {report.format}, {report.lines_read:,} rows read,"
+        f" {report.rows_imported:,} imported"
+        f" ({report.rows_changed:,} new or changed), {report.rejected:,} rejected,"
+        f" {report.enrollments:,} enrollments in {', '.join(report.courses) or 'no course'} [{report.status}]"
+    )
+    if report.resumes:
+        click.echo(f"  completes the failed import run {report.resumes} of the same file")
+    if report.error:
+        click.echo(f"  failed: {report.error} (rows up to line {report.last_line} are stored)", err=True)
+    for kind, count in sorted(report.reasons.items(), key=lambda item: -item[1]):
+        click.echo(f"  {count:,} x {kind}", err=True)
+    for rejection in report.first_rejections[:10]:
+        click.echo(f"  line {rejection.line}: {rejection.reason}", err=True)
+
+
+@click.command("import-activity")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--course", help="Course code for rows without a course_id.")
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), help="Start date of a course created by the import."
+)
+@click.option("--days", type=int, help="Length in days of a course created by the import (default 30).")
+@click.option("--format", "fmt", type=click.Choice(ingest.FORMATS), default="auto", show_default=True)
+@with_appcontext
+def import_activity(paths: tuple[str, ...], course: str | None, start, days: int | None, fmt: str) -> None:
+    """Import learner activity files; exits non-zero only when nothing could be read."""
+    migrations.upgrade()
+    anything = False
+    for path in paths:
+        try:
+            report = ingest.import_file(path, fmt=fmt, course=course, start=start and start.date(), days=days)
+        except ServiceError as exc:
+            click.echo(f"{path}: {exc.message} {'; '.join(exc.fields.values())}".strip(), err=True)
+            continue
+        _print_import(report)
+        anything = anything or report.rows_imported > 0
+    if not anything:
+        raise click.ClickException("Nothing could be read.")
+
+
+@click.command("import-outcomes")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--course", help="Course code for rows without a course_id.")
+@with_appcontext
+def import_outcomes(path: str, course: str | None) -> None:
+    """Set enrollments' outcomes (label 1 dropped out, 0 stayed); unknown enrollments are reported."""
+    migrations.upgrade()
+    try:
+        report = ingest.import_outcomes(path, course=course)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(
+        f"{report.file_name}: {report.lines_read:,} rows read, {report.updated:,} outcomes set,"
+        f" {report.rejected:,} rejected"
+    )
+    for kind, count in sorted(report.reasons.items(), key=lambda item: -item[1]):
+        click.echo(f"  {count:,} x {kind}", err=True)
+    for rejection in report.first_rejections[:10]:
+        click.echo(f"  line {rejection.line}: {rejection.reason}", err=True)
+    if report.updated == 0:
+        raise click.ClickException("No outcome could be set.")
+
+
 def init_app(app: Flask) -> None:
     """Attach the commands to `flask --app wsgi`."""
     for command in (
@@ -326,5 +391,7 @@ def init_app(app: Flask) -> None:
         score,
         export_features,
         *API_KEY_COMMANDS,
+        import_activity,
+        import_outcomes,
     ):
         app.cli.add_command(command)

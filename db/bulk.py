@@ -1,0 +1,207 @@
+"""Multi-row upserts of column-wise data (numpy arrays), for imports of hundreds of thousands of rows.
+
+Peewee's `insert_many` composes its SQL in Python value by value, several times slower than the
+database takes to store the rows; here the statement text is made once per shape and the values go
+as flat parameters (SQLite: pages of multi-row VALUES) or as one array per column (PostgreSQL:
+`INSERT ... SELECT FROM unnest(...)`, one statement per call whatever the row count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+import peewee
+from psycopg2.extras import execute_values
+
+from db.connection import database
+from db.queries import is_postgres
+
+SQLITE_MAX_PARAMS = 32_766  # SQLite's default limit of bound parameters per statement (3.32 and later)
+
+
+def upsert(model: type[peewee.Model], columns: dict[str, Sequence], *, changed_only: bool = True) -> int:
+    """Insert the rows given column by column (model field names to equal-length arrays; None is NULL);
+    a row whose primary key exists replaces the stored values. Returns the rows inserted or changed
+    (with `changed_only`, a row already holding the same values is left untouched and not counted)."""
+    names = tuple(columns)
+    count = len(next(iter(columns.values()))) if columns else 0
+    if count == 0:
+        return 0
+    if is_postgres():
+        if any(_is_binary(values) for values in columns.values()):
+            return _postgres_values(model, names, columns, changed_only)
+        return _postgres_arrays(model, names, columns, count, changed_only)
+    return _sqlite_pages(model, names, columns, count, changed_only)
+
+
+def _is_binary(values: Sequence) -> bool:
+    return len(values) > 0 and isinstance(values[0], bytes | memoryview)
+
+
+def _column_names(model: type[peewee.Model], names: tuple[str, ...]) -> list[str]:
+    return [model._meta.fields[name].column_name for name in names]
+
+
+@cache
+def _conflict_clause(model: type[peewee.Model], names: tuple[str, ...], changed_only: bool, pg: bool) -> str:
+    """ON CONFLICT (primary key) DO UPDATE of the other columns (only where one differs)."""
+    table = model._meta.table_name
+    key_fields = model._meta.primary_key.field_names
+    keys = [model._meta.fields[name].column_name for name in key_fields]
+    others = [model._meta.fields[name].column_name for name in names if name not in key_fields]
+    assignments = ", ".join(f'"{column}" = excluded."{column}"' for column in others)
+    target = ", ".join(f'"{column}"' for column in keys)
+    text = f"ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+    if changed_only:
+        stored = ", ".join(f'"{table}"."{column}"' for column in others)
+        incoming = ", ".join(f'excluded."{column}"' for column in others)
+        differs = "IS DISTINCT FROM" if pg else "IS NOT"
+        text += f" WHERE ({stored}) {differs} ({incoming})"
+    return text
+
+
+def _table_head(model: type[peewee.Model], names: tuple[str, ...]) -> str:
+    columns = ", ".join(f'"{column}"' for column in _column_names(model, names))
+    return f'INSERT INTO "{model._meta.table_name}" ({columns})'
+
+
+@cache
+def _sqlite_text(model: type[peewee.Model], names: tuple[str, ...], rows: int, changed_only: bool) -> str:
+    row = "(" + ", ".join("?" * len(names)) + ")"
+    values = ", ".join([row] * rows)
+    return (
+        f"{_table_head(model, names)} VALUES {values} {_conflict_clause(model, names, changed_only, False)}"
+    )
+
+
+def _array(values: Sequence) -> np.ndarray:
+    """An array as given, or a list as an object array (np.asarray would cut bytes' trailing zeros)."""
+    if isinstance(values, np.ndarray):
+        return values
+    array = np.empty(len(values), dtype=object)
+    array[:] = list(values)
+    return array
+
+
+def _as_table(columns: dict[str, Sequence]) -> np.ndarray:
+    """The columns side by side as one 2-D array (integers stay integers; anything else as objects)."""
+    arrays = [_array(values) for values in columns.values()]
+    if all(array.dtype.kind in "iub" for array in arrays):
+        return np.column_stack(arrays).astype(np.int64)
+    table = np.empty((len(arrays[0]), len(arrays)), dtype=object)
+    for j, array in enumerate(arrays):
+        table[:, j] = array
+    return table
+
+
+def _pages(count: int, width: int) -> list[tuple[int, int]]:
+    """(start, rows) of the statements for `count` rows of `width` values: full pages, then the rest in
+    powers of two, so that a few statement texts serve every count (SQLite keeps each text it prepared,
+    and a text per leftover size would fill its statement cache with large programs)."""
+    page = 1 << (SQLITE_MAX_PARAMS // width).bit_length() - 1
+    pages, start = [], 0
+    while count - start >= page:
+        pages.append((start, page))
+        start += page
+    for bit in reversed(range(page.bit_length())):
+        if (count - start) & (1 << bit):
+            pages.append((start, 1 << bit))
+            start += 1 << bit
+    return pages
+
+
+def _sqlite_pages(model, names, columns, count: int, changed_only: bool) -> int:
+    table = _as_table(columns)
+    changed = 0
+    for start, rows in _pages(count, len(names)):
+        block = table[start : start + rows]
+        cursor = database.execute_sql(
+            _sqlite_text(model, names, len(block), changed_only), block.ravel().tolist()
+        )
+        changed += cursor.rowcount
+    return changed
+
+
+_ARRAY_TYPES = {peewee.SmallIntegerField: "smallint", peewee.BigIntegerField: "bigint"}
+
+
+def _element_type(field: peewee.Field) -> str:
+    """The SQL type of a column's values in an array parameter (the narrowest parses fastest)."""
+    if isinstance(field, peewee.ForeignKeyField):
+        field = field.rel_field
+    return next((name for kind, name in _ARRAY_TYPES.items() if isinstance(field, kind)), "integer")
+
+
+@cache
+def _postgres_text(model: type[peewee.Model], names: tuple[str, ...], changed_only: bool) -> str:
+    arrays = ", ".join(f"%s::{_element_type(model._meta.fields[name])}[]" for name in names)
+    select = f"SELECT * FROM unnest({arrays})"
+    return f"{_table_head(model, names)} {select} {_conflict_clause(model, names, changed_only, True)}"
+
+
+def _array_literal(values: Sequence) -> str:
+    """A PostgreSQL array literal of integers ("{1,2,NULL}")."""
+    array = _array(values)
+    if array.dtype.kind in "iub":
+        return "{" + ",".join(map(str, array.tolist())) + "}"
+    return "{" + ",".join("NULL" if value is None else str(int(value)) for value in array.tolist()) + "}"
+
+
+def _postgres_arrays(model, names, columns, count: int, changed_only: bool) -> int:
+    params = [_array_literal(values) for values in columns.values()]
+    cursor = database.execute_sql(_postgres_text(model, names, changed_only), params)
+    return cursor.rowcount
+
+
+def _python_values(values: Sequence) -> list:
+    """Values as Python objects (psycopg2 adapts no numpy scalar)."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
+def _postgres_values(model, names, columns, changed_only: bool) -> int:
+    """Rows with binary columns: multi-row VALUES pages composed by psycopg2 (bytes become bytea)."""
+    rows = list(zip(*[_python_values(values) for values in columns.values()], strict=True))
+    text = f"{_table_head(model, names)} VALUES %s {_conflict_clause(model, names, changed_only, True)}"
+    cursor = database.cursor()
+    execute_values(cursor, text, rows, page_size=len(rows))  # one statement: rowcount counts all
+    return cursor.rowcount
+
+
+def insert_new(model: type[peewee.Model], columns: dict[str, Sequence], unique: tuple[str, ...]) -> None:
+    """Insert the rows given column by column, skipping those that would repeat a `unique` key."""
+    names = tuple(columns)
+    if not len(next(iter(columns.values()))):
+        return
+    keys = ", ".join(f'"{column}"' for column in _column_names(model, unique))
+    if is_postgres():
+        rows = list(zip(*[_python_values(values) for values in columns.values()], strict=True))
+        text = f"{_table_head(model, names)} VALUES %s ON CONFLICT ({keys}) DO NOTHING"
+        execute_values(database.cursor(), text, rows, page_size=len(rows))
+        return
+    table = _as_table(columns)
+    row = "(" + ", ".join("?" * len(names)) + ")"
+    for start, rows in _pages(len(table), len(names)):
+        block = table[start : start + rows]
+        values = ", ".join([row] * len(block))
+        text = f"{_table_head(model, names)} VALUES {values} ON CONFLICT ({keys}) DO NOTHING"
+        database.execute_sql(text, block.ravel().tolist())
+
+
+def select_in(
+    model: type[peewee.Model], fields: Sequence[str], equal: dict[str, object], name: str, values: Sequence
+) -> list[tuple]:
+    """Rows (the `fields`) of `model` whose `equal` columns match and whose `name` column is one of
+    `values`, in pages of IN (...) lists written directly (Peewee composes each value in Python)."""
+    where = " AND ".join(f'"{model._meta.fields[key].column_name}" = {database.param}' for key in equal)
+    selected = ", ".join(f'"{column}"' for column in _column_names(model, tuple(fields)))
+    column = model._meta.fields[name].column_name
+    found: list[tuple] = []
+    page = SQLITE_MAX_PARAMS - len(equal) - 1
+    for start in range(0, len(values), page):
+        block = [value for value in values[start : start + page]]
+        marks = ", ".join([database.param] * len(block))
+        text = f'SELECT {selected} FROM "{model._meta.table_name}" WHERE {where} AND "{column}" IN ({marks})'
+        found.extend(database.execute_sql(text, [*equal.values(), *block]).fetchall())
+    return found

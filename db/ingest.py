@@ -1,0 +1,94 @@
+"""What imports of learner activity leave behind: each import's run, and the event keys seen per day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee
+
+from db.courses import Course, Enrollment
+from db.fields import JSONField
+from db.models import BaseModel, User, utcnow
+
+RUN_STATUSES = ("running", "done", "failed")
+
+
+class ImportRun(BaseModel):
+    """One import of one file (or of chunks pushed through the API): committed chunk by chunk, so
+    a failed run says up to which line the store holds its rows (`last_line`)."""
+
+    file_name = peewee.CharField(max_length=255)
+    sha256 = peewee.CharField(max_length=64, null=True)
+    format = peewee.CharField(max_length=16)
+    course_option = peewee.CharField(max_length=64, null=True)
+    status = peewee.CharField(max_length=16, default="running")
+    lines_read = peewee.IntegerField(default=0)
+    rows_imported = peewee.IntegerField(default=0)
+    rows_changed = peewee.IntegerField(default=0)
+    rejected = peewee.IntegerField(default=0)
+    # The first rejections as [line, reason] pairs, and the number of rejections per kind of reason.
+    rejections = JSONField(default=list)
+    reasons = JSONField(default=dict)
+    enrollments = peewee.IntegerField(default=0)
+    courses = JSONField(default=list)
+    last_line = peewee.IntegerField(default=0)
+    error = peewee.TextField(null=True)
+    # The failed run of the same file that this one completes.
+    resumes = peewee.IntegerField(null=True)
+    owner = peewee.CharField(max_length=255, null=True)
+    user = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    job_id = peewee.IntegerField(null=True)
+    started_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+    finished_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "import_runs"
+        indexes = ((("sha256", "started_at"), False),)
+
+    @classmethod
+    def of_file(cls, sha256: str, fmt: str, course: str | None) -> list[ImportRun]:
+        """Earlier runs of the same file content, format and course option, newest first."""
+        same_course = cls.course_option.is_null() if course is None else cls.course_option == course
+        query = cls.select().where((cls.sha256 == sha256) & (cls.format == fmt) & same_course)
+        return list(query.order_by(cls.started_at.desc(), cls.id.desc()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "file_name": self.file_name,
+            "format": self.format,
+            "status": self.status,
+            "lines_read": self.lines_read,
+            "rows_imported": self.rows_imported,
+            "rows_changed": self.rows_changed,
+            "rejected": self.rejected,
+            "rejections": self.rejections,
+            "reasons": self.reasons,
+            "enrollments": self.enrollments,
+            "courses": self.courses,
+            "last_line": self.last_line,
+            "error": self.error,
+            "resumes": self.resumes,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+
+class DayEvents(BaseModel):
+    """The identities of the events counted for one enrollment on one day: `keys` the sorted uint64
+    keys, `codes` one byte per key (type index * 3 + source: 0 unknown, 1 server, 2 browser). The day's
+    counts in ActivityDay are recomputed from these, so an event carried by two files counts once."""
+
+    course = peewee.ForeignKeyField(Course, on_delete="CASCADE", index=False)
+    enrollment = peewee.ForeignKeyField(Enrollment, on_delete="CASCADE", index=False)
+    day = peewee.SmallIntegerField()
+    keys = peewee.BlobField()
+    codes = peewee.BlobField()
+
+    class Meta:
+        table_name = "activity_event_keys"
+        primary_key = peewee.CompositeKey("course", "enrollment", "day")
+
+
+INGEST_MODELS = [ImportRun, DayEvents]

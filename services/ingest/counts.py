@@ -1,0 +1,155 @@
+"""Writing keyed rows as per-day counts: daily rows replace a day's counts; events are deduplicated by
+their keys against those already counted and each touched day's counts recomputed from its keys.
+
+Events design: one DayEvents row per enrollment and day holds the day's event keys as a sorted uint64
+blob with one code byte per key (type and source). A chunk reads only the days it touches, merges with
+numpy (one lexsort for the whole chunk, no loop per event) and writes those days back with their
+counts: 9 bytes per event, where a row per event with a unique index would cost several times that
+and an insert-or-ignore per event.
+
+A day is described by one kind of source at a time: a daily row replaces the day's counts (its event
+keys stay), and events arriving later for that day recompute its counts from the keys alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from db import bulk
+from db.courses import EVENT_TYPES, SOURCES, ActivityDay
+from db.ingest import DayEvents
+
+SOURCE_CODES = {"server": 1, "browser": 2}  # 0: source unknown
+CODES_PER_TYPE = 3
+LOOKUP_BATCH = 5_000
+
+
+def _nullable(values: pd.Series) -> np.ndarray:
+    """A nullable integer column as int64, or as objects with None where missing."""
+    missing = values.isna().to_numpy()
+    if not missing.any():
+        return values.to_numpy(dtype=np.int64)
+    out = np.full(len(values), None, dtype=object)
+    out[~missing] = values[~missing].to_numpy(dtype=np.int64)
+    return out
+
+
+def store_daily(keyed: pd.DataFrame) -> int:
+    """Replace the counts of each (enrollment, day) in `keyed` (the file's last row for a repeated day);
+    returns the rows new or changed."""
+    keyed = keyed.drop_duplicates(["enrollment_id", "day"], keep="last")
+    columns = {
+        "course": keyed["course_id"].to_numpy(dtype=np.int64),
+        "enrollment": keyed["enrollment_id"].to_numpy(dtype=np.int64),
+        "day": keyed["day"].to_numpy(dtype=np.int64),
+    }
+    for event_type in EVENT_TYPES:
+        columns[event_type] = keyed[event_type].to_numpy(dtype=np.int64)
+    for source in SOURCES:
+        columns[source] = _nullable(keyed[source])
+    return bulk.upsert(ActivityDay, columns)
+
+
+def store_events(keyed: pd.DataFrame) -> int:
+    """Count the events of `keyed` not counted before; returns how many were new."""
+    if keyed.empty:
+        return 0
+    pairs = keyed["enrollment_id"].to_numpy(dtype=np.int64) << 16 | keyed["day"].to_numpy(dtype=np.int64)
+    types = keyed["type"].map({name: i for i, name in enumerate(EVENT_TYPES)}).to_numpy(dtype=np.int64)
+    sources = keyed["source"].map(SOURCE_CODES).fillna(0).to_numpy(dtype=np.int64)
+    codes = (types * CODES_PER_TYPE + sources).astype(np.uint8)
+    keys = keyed["key"].to_numpy(dtype=np.uint64)
+    course_of = dict(zip(keyed["enrollment_id"].to_numpy(), keyed["course_id"].to_numpy(), strict=True))
+    old_pairs, old_keys, old_codes = _stored(course_of, np.unique(pairs))
+    merged = _merge(old_pairs, old_keys, old_codes, pairs, keys, codes)
+    if merged is None:
+        return 0
+    new_count, day_pairs, day_keys, day_codes, starts = merged
+    _write_days(course_of, day_pairs, day_keys, day_codes, starts)
+    return new_count
+
+
+def _stored(course_of: dict, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The keys already stored for these (enrollment << 16 | day) pairs, one element per key."""
+    enrollments = np.unique(pairs >> 16)
+    days = pairs & 0xFFFF
+    found_pairs, found_keys, found_codes = [], [], []
+    for start in range(0, len(enrollments), LOOKUP_BATCH):
+        batch = [int(e) for e in enrollments[start : start + LOOKUP_BATCH]]
+        query = DayEvents.select(DayEvents.enrollment, DayEvents.day, DayEvents.keys, DayEvents.codes).where(
+            DayEvents.course.in_(sorted({int(course_of[e]) for e in batch}))
+            & DayEvents.enrollment.in_(batch)
+            & DayEvents.day.between(int(days.min()), int(days.max()))
+        )
+        for enrollment, day, key_bytes, code_bytes in query.tuples():
+            stored_keys = np.frombuffer(bytes(key_bytes), dtype="<u8")
+            found_pairs.append(np.full(len(stored_keys), enrollment << 16 | day, dtype=np.int64))
+            found_keys.append(stored_keys.astype(np.uint64))
+            found_codes.append(np.frombuffer(bytes(code_bytes), dtype=np.uint8))
+    if not found_pairs:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty.astype(np.uint64), empty.astype(np.uint8)
+    stored_pairs = np.concatenate(found_pairs)
+    wanted = np.isin(stored_pairs, pairs)  # the day range may hold days this chunk does not touch
+    return stored_pairs[wanted], np.concatenate(found_keys)[wanted], np.concatenate(found_codes)[wanted]
+
+
+def _merge(old_pairs, old_keys, old_codes, pairs, keys, codes):
+    """Stored and incoming keys merged per day (a key seen before keeps its first code): the number
+    of new events and, for the days that gained any, their sorted keys, codes and group starts."""
+    all_pairs = np.concatenate([old_pairs, pairs])
+    all_keys = np.concatenate([old_keys, keys])
+    all_codes = np.concatenate([old_codes, codes])
+    incoming = np.concatenate([np.zeros(len(old_pairs), dtype=bool), np.ones(len(pairs), dtype=bool)])
+    order = np.lexsort((incoming, all_keys, all_pairs))  # by day, key, stored before incoming
+    all_pairs, all_keys, all_codes, incoming = (
+        all_pairs[order],
+        all_keys[order],
+        all_codes[order],
+        incoming[order],
+    )
+    repeat = np.zeros(len(all_pairs), dtype=bool)
+    repeat[1:] = (all_pairs[1:] == all_pairs[:-1]) & (all_keys[1:] == all_keys[:-1])
+    fresh = incoming & ~repeat
+    if not fresh.any():
+        return None
+    keep = ~repeat & np.isin(all_pairs, all_pairs[fresh])  # only days that gained an event are rewritten
+    all_pairs, all_keys, all_codes = all_pairs[keep], all_keys[keep], all_codes[keep]
+    day_pairs, starts = np.unique(all_pairs, return_index=True)
+    return int(fresh.sum()), day_pairs, all_keys, all_codes, starts
+
+
+def _write_days(course_of: dict, day_pairs, keys, codes, starts) -> None:
+    """Write each day's keys and the counts recomputed from them."""
+    groups = len(day_pairs)
+    group_of = np.repeat(np.arange(groups), np.diff(np.append(starts, len(keys))))
+    width = len(EVENT_TYPES) * CODES_PER_TYPE
+    tally = np.bincount(group_of * width + codes, minlength=groups * width).reshape(
+        groups, len(EVENT_TYPES), CODES_PER_TYPE
+    )
+    enrollments = day_pairs >> 16
+    courses = np.array([course_of[e] for e in enrollments.tolist()], dtype=np.int64)
+    ends = np.append(starts[1:], len(keys))
+    key_bytes = keys.astype("<u8").tobytes()
+    code_bytes = codes.tobytes()
+    bulk.upsert(
+        DayEvents,
+        {
+            "course": courses,
+            "enrollment": enrollments,
+            "day": day_pairs & 0xFFFF,
+            "keys": [key_bytes[s * 8 : e * 8] for s, e in zip(starts, ends, strict=True)],
+            "codes": [code_bytes[s:e] for s, e in zip(starts, ends, strict=True)],
+        },
+        changed_only=False,
+    )
+    columns = {"course": courses, "enrollment": enrollments, "day": day_pairs & 0xFFFF}
+    per_type = tally.sum(axis=2)
+    for i, event_type in enumerate(EVENT_TYPES):
+        columns[event_type] = per_type[:, i]
+    known = tally[:, :, 1:].sum(axis=(1, 2)) > 0
+    for source, code in SOURCE_CODES.items():
+        by_source = tally[:, :, code].sum(axis=1)
+        columns[source] = np.where(known, by_source, None) if not known.all() else by_source
+    bulk.upsert(ActivityDay, columns)

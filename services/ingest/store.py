@@ -1,0 +1,185 @@
+"""Importing learner activity into the store: `import_file` for a file of any known format and
+`write_chunks` for chunks made in memory (the API push). Each chunk is committed on its own with the
+run's counters, so a failed import leaves whole chunks up to its `last_line` and importing the same
+file again is safe: daily rows replace the same values and events already counted are skipped."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import peewee
+import pyarrow as pa
+
+from db.connection import database
+from db.models import User
+from services.errors import InvalidInput
+from services.ingest import counts, daily, formats
+from services.ingest.daily import HeaderError
+from services.ingest.parsed import Chunk, Rejection
+from services.ingest.resolve import CODE_MAX, Courses, keyed_rows
+from services.ingest.runs import ImportReport, RunLog
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+FORMATS = ("auto", *formats.FORMATS)
+# Formats with a cheap pass for the earliest date per course (the others read the file once more).
+EARLIEST = {"daily": daily.earliest}
+MAX_DAYS = 3650
+# What a file that cannot be read raises (anything else is a fault of the store or of this code).
+READ_ERRORS = (
+    pa.ArrowInvalid,  # the earliest-date pass met text that is not UTF-8 or not CSV
+    UnicodeDecodeError,
+    pd.errors.ParserError,
+    pd.errors.EmptyDataError,
+    HeaderError,
+    formats.FormatError,
+    OSError,
+)
+
+
+def import_file(
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    course: str | None = None,
+    start: date | None = None,
+    days: int | None = None,
+    user: User | int | None = None,
+    progress: Progress | None = None,
+    job_id: int | None = None,
+    chunk_rows: int = 200_000,
+) -> ImportReport:
+    """Import one activity file (format named or detected); returns what was read, stored and rejected.
+    A file that cannot be read at all, or fails midway, ends as a failed run with its report."""
+    path = Path(path)
+    course = course.strip() if course else None
+    _check_options(fmt, course, days)
+    try:
+        sha256, lines = _fingerprint(path)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {path.name}: {exc.strerror or exc}", {"path": str(path)}) from exc
+    try:
+        name = formats.detect(path) if fmt == "auto" else fmt
+    except formats.FormatError as exc:
+        run = RunLog(path.name, "unknown", sha256=sha256, course=course, user=user, job_id=job_id)
+        return run.fail(f"{exc}; name the format with --format")
+    run = RunLog(path.name, name, sha256=sha256, course=course, user=user, job_id=job_id)
+    chunks = formats.PARSERS[name](path, chunk_rows=chunk_rows)  # lazy: read errors come up in _write
+    earliest = _earliest_of_file(name, path, course, chunk_rows)
+    return _write(chunks, run, Courses(start, days, earliest), course, progress, lines)
+
+
+def write_chunks(
+    chunks: Iterable[Chunk],
+    *,
+    course: str | None = None,
+    start: date | None = None,
+    days: int | None = None,
+    source_name: str = "api",
+    user: User | int | None = None,
+) -> ImportReport:
+    """Store chunks made in memory (an API push): same rules and report as `import_file`."""
+    _check_options("auto", course, days)
+    chunks = list(chunks)
+    kinds = sorted({chunk.kind for chunk in chunks}) or ["events"]
+    run = RunLog(source_name, "+".join(kinds), course=course, user=user)
+    earliest = lambda: _earliest_of_chunks(chunks, course)  # noqa: E731
+    return _write(iter(chunks), run, Courses(start, days, earliest), course, None, 0)
+
+
+def _check_options(fmt: str, course: str | None, days: int | None) -> None:
+    fields = {}
+    if fmt not in FORMATS:
+        fields["format"] = f"one of {', '.join(FORMATS)}"
+    if course is not None and not (0 < len(course.strip()) <= CODE_MAX):
+        fields["course"] = f"a course code of 1 to {CODE_MAX} characters"
+    if days is not None and not (0 < days <= MAX_DAYS):
+        fields["days"] = f"a course length of 1 to {MAX_DAYS} days"
+    if fields:
+        raise InvalidInput("Invalid import options.", fields)
+
+
+def _fingerprint(path: Path) -> tuple[str, int]:
+    """The file's sha256 and its number of lines (for progress), in one pass."""
+    digest, lines = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            lines += block.count(b"\n")
+    return digest.hexdigest(), lines
+
+
+def _earliest_of_file(name: str, path: Path, course: str | None, chunk_rows: int):
+    """A function giving each course's earliest date in the file: the format's cheap pass, else a
+    full read with its reader (run only if the import creates a course without --start)."""
+    cheap = EARLIEST.get(name)
+    if cheap is not None:
+        return lambda: cheap(path, course)
+    return lambda: _earliest_of_chunks(formats.PARSERS[name](path, chunk_rows=chunk_rows), course)
+
+
+def _earliest_of_chunks(chunks: Iterable[Chunk], course: str | None) -> dict[str, date]:
+    firsts: dict[str, pd.Timestamp] = {}
+    for chunk in chunks:
+        frame = chunk.frame
+        when = frame["date"] if chunk.kind == "daily" else frame["time"]
+        codes = frame["course"].where(frame["course"].notna(), course)
+        for code, first in when.groupby(codes, dropna=True).min().dropna().items():
+            firsts[code] = min(first, firsts.get(code, first))
+    return {code: first.date() for code, first in firsts.items()}
+
+
+def _write(chunks, run: RunLog, courses: Courses, course: str | None, progress, total_lines: int):
+    """Store each chunk in its own transaction with the run's counters; a failure ends the run failed."""
+    try:
+        for chunk in chunks:
+            _store_chunk(chunk, run, courses, course)
+            if progress is not None:
+                done = min(1.0, run.run.lines_read / total_lines) if total_lines else 0.0
+                progress(done, f"{run.run.lines_read:,} lines read, {run.run.rows_imported:,} rows imported")
+    except READ_ERRORS as exc:
+        return run.fail(f"the file could not be read after line {run.run.last_line}: {exc}")
+    except peewee.PeeweeException as exc:
+        return run.fail(f"database error after line {run.run.last_line}: {str(exc).strip()}")
+    except Exception as exc:
+        log.exception("import run %s failed", run.run.id)
+        return run.fail(f"failed after line {run.run.last_line}: {type(exc).__name__}: {exc}")
+    return run.finish()
+
+
+def _store_chunk(chunk: Chunk, run: RunLog, courses: Courses, course: str | None) -> None:
+    frame = chunk.frame
+    when = frame["date"] if chunk.kind == "daily" else frame["time"]
+    with database.atomic():
+        keyed, outside = keyed_rows(frame, when, courses, course)
+        changed = counts.store_daily(keyed) if chunk.kind == "daily" else counts.store_events(keyed)
+        rejections = sorted(chunk.rejected + outside, key=lambda rejection: rejection.line)
+        pending = run.pending(
+            lines=chunk.lines_read or len(frame) + len(chunk.rejected),
+            rows=len(keyed),
+            changed=changed,
+            last_line=_last_line(frame, chunk.rejected),
+            rejections=rejections,
+            enrollments=keyed["enrollment_id"].unique() if len(keyed) else [],
+            courses=_codes(courses, keyed),
+        )
+        run.write(pending)
+    run.apply(pending)
+
+
+def _last_line(frame: pd.DataFrame, rejected: list[Rejection]) -> int:
+    lines = [int(frame["line"].max())] if len(frame) else []
+    lines += [rejection.line for rejection in rejected]
+    return max(lines, default=0)
+
+
+def _codes(courses: Courses, keyed: pd.DataFrame) -> set[str]:
+    """Codes of the courses the keyed rows belong to."""
+    ids = set(keyed["course_id"].unique().tolist()) if len(keyed) else set()
+    return {code for code, course in courses.known.items() if course.id in ids}
