@@ -205,3 +205,29 @@ def select_in(
         text = f'SELECT {selected} FROM "{model._meta.table_name}" WHERE {where} AND "{column}" IN ({marks})'
         found.extend(database.execute_sql(text, [*equal.values(), *block]).fetchall())
     return found
+
+
+def delete_keys(model: type[peewee.Model], columns: dict[str, Sequence]) -> int:
+    """Delete the rows whose primary key is one of those given column by column; returns how many."""
+    names = tuple(columns)
+    count = len(next(iter(columns.values()))) if columns else 0
+    if count == 0:
+        return 0
+    keys = _column_names(model, names)
+    table = model._meta.table_name
+    if is_postgres():
+        arrays = ", ".join(f"%s::{_element_type(model._meta.fields[name])}[]" for name in names)
+        match = " AND ".join(f't."{column}" = k.c{i}' for i, column in enumerate(keys))
+        aliases = ", ".join(f"c{i}" for i in range(len(keys)))
+        text = f'DELETE FROM "{table}" t USING unnest({arrays}) AS k({aliases}) WHERE {match}'
+        params = [_array_literal(values) for values in columns.values()]
+        return database.execute_sql(text, params).rowcount
+    rows_of = _as_table(columns)
+    row = "(" + ", ".join("?" * len(names)) + ")"
+    target = "(" + ", ".join(f'"{column}"' for column in keys) + ")"
+    deleted = 0
+    for start, rows in _pages(count, len(names)):
+        block = rows_of[start : start + rows]
+        text = f'DELETE FROM "{table}" WHERE {target} IN (VALUES {", ".join([row] * len(block))})'
+        deleted += database.execute_sql(text, block.ravel().tolist()).rowcount
+    return deleted

@@ -377,7 +377,25 @@ def test_reads_for_the_pages(app, tmp_path):
             None,
         )
         days = Enrollment.get(Enrollment.learner_ref == "a").days()
-        assert [(day.day, day.navigate, day.access) for day in days] == [(0, 1, 1), (2, 0, 0), (3, 0, 2)]
+        assert [(day.day, day.navigate, day.access) for day in days] == [(0, 1, 1), (3, 0, 2)]
+
+
+def test_days_without_events_take_no_row_and_a_later_empty_day_removes_one(app, tmp_path):
+    from db.courses import ActivityDay, Course
+    from services.ingest import import_file
+
+    first = _daily_file(tmp_path, ["a,2014-05-25,1,0,0,0", "a,2014-05-26,0,0,0,0", "b,2014-05-25,0,0,0,0"])
+    with app.app_context():
+        import_file(first, course="EMPTY")
+        course = Course.by_code("EMPTY")
+        stored = ActivityDay.select().where(ActivityDay.course == course)
+        assert [(row.enrollment.learner_ref, row.day) for row in stored] == [("a", 0)]
+        assert {row["learner_ref"] for row in course.enrollments_with_counts()} == {"a", "b"}
+        corrected = tmp_path / "corrected"
+        corrected.mkdir()
+        report = import_file(_daily_file(corrected, ["a,2014-05-25,0,0,0,0"]), course="EMPTY")
+        assert report.rows_changed == 1
+        assert ActivityDay.select().where(ActivityDay.course == course).count() == 0
 
 
 def test_a_run_keeps_the_first_hundred_rejections_and_counts_them_all(app, tmp_path):

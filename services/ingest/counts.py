@@ -37,18 +37,24 @@ def _nullable(values: pd.Series) -> np.ndarray:
 
 def store_daily(keyed: pd.DataFrame) -> int:
     """Replace the counts of each (enrollment, day) in `keyed` (the file's last row for a repeated day);
-    returns the rows new or changed."""
+    returns the rows new, changed or removed. A day without events is kept as no row at all (most days
+    of most learners: a row each would multiply the store and every read of it), so a day that the file
+    says was empty removes a row stored before."""
     keyed = keyed.drop_duplicates(["enrollment_id", "day"], keep="last")
-    columns = {
+    empty = (keyed[list(EVENT_TYPES)] == 0).all(axis=1).to_numpy()
+    key = {
         "course": keyed["course_id"].to_numpy(dtype=np.int64),
         "enrollment": keyed["enrollment_id"].to_numpy(dtype=np.int64),
         "day": keyed["day"].to_numpy(dtype=np.int64),
     }
+    removed = bulk.delete_keys(ActivityDay, {name: values[empty] for name, values in key.items()})
+    active = keyed[~empty]
+    columns = {name: values[~empty] for name, values in key.items()}
     for event_type in EVENT_TYPES:
-        columns[event_type] = keyed[event_type].to_numpy(dtype=np.int64)
+        columns[event_type] = active[event_type].to_numpy(dtype=np.int64)
     for source in SOURCES:
-        columns[source] = _nullable(keyed[source])
-    return bulk.upsert(ActivityDay, columns)
+        columns[source] = _nullable(active[source])
+    return removed + bulk.upsert(ActivityDay, columns)
 
 
 def store_events(keyed: pd.DataFrame) -> int:
