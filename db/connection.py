@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import peewee
@@ -89,6 +90,15 @@ def write_transaction():
     if isinstance(db, peewee.SqliteDatabase):
         return db.atomic(lock_type="IMMEDIATE")
     return db.atomic()
+
+
+def lock_for_transaction(namespace: int, keys: Iterable[int]) -> None:
+    """Hold a lock on each key until the transaction ends (PostgreSQL advisory locks, taken in key
+    order so two writers cannot deadlock); SQLite's write transaction already holds the whole file."""
+    if isinstance(database.obj, peewee.SqliteDatabase):
+        return
+    for key in sorted(set(keys)):
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (namespace, int(key)))
 
 
 def is_database_up() -> bool:

@@ -34,18 +34,6 @@ class Course(BaseModel):
         return cls.get_or_none(cls.code == code)
 
     @classmethod
-    def ensure(cls, starts: dict[str, date]) -> dict[str, Course]:
-        """The courses with these codes, creating a missing one with its given start date (an existing
-        course keeps its own)."""
-        rows = [{"code": code, "start_date": start} for code, start in starts.items()]
-        for batch in peewee.chunked(rows, 400):
-            cls.insert_many(batch).on_conflict_ignore().execute()
-        found: dict[str, Course] = {}
-        for codes in peewee.chunked(list(starts), 400):
-            found.update({course.code: course for course in cls.select().where(cls.code.in_(codes))})
-        return found
-
-    @classmethod
     def with_enrollment_counts(cls, query: peewee.ModelSelect) -> list[Course]:
         """The courses of `query` by code, each with `enrollment_count`."""
         counts = (
@@ -72,30 +60,6 @@ class Course(BaseModel):
         for dropped_out, n in rows:
             counts[named[dropped_out]] = n
         return counts
-
-    def enrollments_with_counts(self) -> list[dict[str, Any]]:
-        """Each enrollment of the course with its activity so far: total events, active days (days
-        with any event) and the last active day (None when never active), by learner reference."""
-        total = sum(
-            (getattr(ActivityDay, name) for name in EVENT_TYPES[1:]), getattr(ActivityDay, EVENT_TYPES[0])
-        )
-        active = peewee.Case(None, [(total > 0, 1)], 0)
-        last = peewee.Case(None, [(total > 0, ActivityDay.day)], None)
-        query = (
-            Enrollment.select(
-                Enrollment.id,
-                Enrollment.learner_ref,
-                Enrollment.dropped_out,
-                peewee.fn.COALESCE(peewee.fn.SUM(total), 0).alias("events"),
-                peewee.fn.COALESCE(peewee.fn.SUM(active), 0).alias("active_days"),
-                peewee.fn.MAX(last).alias("last_active_day"),
-            )
-            .join(ActivityDay, peewee.JOIN.LEFT_OUTER, on=(ActivityDay.enrollment == Enrollment.id))
-            .where(Enrollment.course == self.id)
-            .group_by(Enrollment.id, Enrollment.learner_ref, Enrollment.dropped_out)
-            .order_by(Enrollment.learner_ref)
-        )
-        return list(query.dicts())
 
     def day_of(self, when: date) -> int:
         """The course day of a calendar date (negative before the start)."""
@@ -131,20 +95,6 @@ class Enrollment(BaseModel):
         """The (id, learner_ref) of a course's enrollments, by id: a stable order."""
         query = cls.select(cls.id, cls.learner_ref).where(cls.course == course).order_by(cls.id)
         return database.execute(query).fetchall()  # plain values: no per-row model conversion needed
-
-    @classmethod
-    def ensure(cls, course: Course, refs: set[str]) -> dict[str, int]:
-        """Ids of the course's enrollments with these learner references, creating missing ones."""
-        rows = [{"course": course.id, "learner_ref": ref} for ref in sorted(refs)]
-        for batch in peewee.chunked(rows, 400):
-            cls.insert_many(batch).on_conflict_ignore().execute()
-        found: dict[str, int] = {}
-        for batch in peewee.chunked(list(refs), 400):
-            query = cls.select(cls.id, cls.learner_ref).where(
-                (cls.course == course) & cls.learner_ref.in_(batch)
-            )
-            found.update({row.learner_ref: row.id for row in query})
-        return found
 
     @classmethod
     def search(
@@ -218,13 +168,6 @@ class Enrollment(BaseModel):
             found.update(cls.ids_for_existing(course_id, missing))
         return found
 
-    def days(self) -> list[ActivityDay]:
-        """The enrollment's activity, one row per day with any stored counts, oldest first."""
-        query = ActivityDay.select().where(
-            (ActivityDay.course == self.course_id) & (ActivityDay.enrollment == self.id)
-        )
-        return list(query.order_by(ActivityDay.day))
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -278,24 +221,6 @@ class ActivityDay(BaseModel):
         # Straight from the driver: the values are plain integers, and Peewee's per-value conversion
         # of a model query costs several times the query itself on a whole course.
         return database.execute(query).fetchall()
-
-    @classmethod
-    def add_counts(cls, rows: list[dict[str, Any]]) -> None:
-        """Add each row's counts to its (course, enrollment, day), creating the day if missing; a source
-        count that is None leaves the stored one as it is."""
-        excluded = peewee.EXCLUDED
-        update = {getattr(cls, name): getattr(cls, name) + getattr(excluded, name) for name in EVENT_TYPES}
-        for name in SOURCES:
-            field = getattr(cls, name)
-            update[field] = peewee.Case(
-                None,
-                [(getattr(excluded, name).is_null(), field)],
-                peewee.fn.COALESCE(field, 0) + getattr(excluded, name),
-            )
-        for batch in peewee.chunked(rows, 400):
-            cls.insert_many(batch).on_conflict(
-                conflict_target=[cls.course, cls.enrollment, cls.day], update=update
-            ).execute()
 
     @classmethod
     def of_enrollment(cls, enrollment: Enrollment) -> list[ActivityDay]:

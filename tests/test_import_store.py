@@ -357,7 +357,7 @@ def test_outcomes_update_known_enrollments_and_report_the_rest(app, tmp_path):
 
 
 def test_reads_for_the_pages(app, tmp_path):
-    from db.courses import Course, Enrollment
+    from db.courses import ActivityDay, Course, Enrollment
 
     rows = ["a,2014-05-25,1,1,0,0", "a,2014-05-27,0,0,0,0", "a,2014-05-28,0,2,0,0", "b,2014-05-26,0,0,0,0"]
     with app.app_context():
@@ -365,23 +365,15 @@ def test_reads_for_the_pages(app, tmp_path):
 
         import_file(_daily_file(tmp_path, rows), course="PAGES")
         course = Course.by_code("PAGES")
-        listed = {row["learner_ref"]: row for row in course.enrollments_with_counts()}
-        assert (listed["a"]["events"], listed["a"]["active_days"], listed["a"]["last_active_day"]) == (
-            4,
-            2,
-            3,
-        )
-        assert (listed["b"]["events"], listed["b"]["active_days"], listed["b"]["last_active_day"]) == (
-            0,
-            0,
-            None,
-        )
-        days = Enrollment.get(Enrollment.learner_ref == "a").days()
+        found, total = Enrollment.search(course, None, None, None, 1, 10)
+        listed = {row.learner_ref: (row.events, row.active_days, row.last_day) for row in found}
+        assert total == 2 and listed == {"a": (4, 2, 3), "b": (0, 0, None)}
+        days = ActivityDay.of_enrollment(Enrollment.get(Enrollment.learner_ref == "a"))
         assert [(day.day, day.navigate, day.access) for day in days] == [(0, 1, 1), (3, 0, 2)]
 
 
 def test_days_without_events_take_no_row_and_a_later_empty_day_removes_one(app, tmp_path):
-    from db.courses import ActivityDay, Course
+    from db.courses import ActivityDay, Course, Enrollment
     from services.ingest import import_file
 
     first = _daily_file(tmp_path, ["a,2014-05-25,1,0,0,0", "a,2014-05-26,0,0,0,0", "b,2014-05-25,0,0,0,0"])
@@ -390,7 +382,8 @@ def test_days_without_events_take_no_row_and_a_later_empty_day_removes_one(app, 
         course = Course.by_code("EMPTY")
         stored = ActivityDay.select().where(ActivityDay.course == course)
         assert [(row.enrollment.learner_ref, row.day) for row in stored] == [("a", 0)]
-        assert {row["learner_ref"] for row in course.enrollments_with_counts()} == {"a", "b"}
+        enrolled, _ = Enrollment.search(course, None, None, None, 1, 10)
+        assert {row.learner_ref for row in enrolled} == {"a", "b"}
         corrected = tmp_path / "corrected"
         corrected.mkdir()
         report = import_file(_daily_file(corrected, ["a,2014-05-25,0,0,0,0"]), course="EMPTY")

@@ -51,7 +51,8 @@ class Rejected(BaseModel):
 
 
 class ActivityPushOut(BaseModel):
-    accepted: int
+    accepted: int = Field(description="Items stored (an event counted before is not counted again).")
+    new: int = Field(description="Of those, the events not counted before.")
     rejected: list[Rejected]
 
 

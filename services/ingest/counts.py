@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 
 from db import bulk
+from db.connection import lock_for_transaction
 from db.courses import EVENT_TYPES, SOURCES, ActivityDay
 from db.ingest import DayEvents
 
 SOURCE_CODES = {"server": 1, "browser": 2}  # 0: source unknown
 CODES_PER_TYPE = 3
 LOOKUP_BATCH = 5_000
+EVENT_KEYS_LOCK = 1  # advisory-lock namespace: one writer of a course's event keys at a time
 
 
 def _nullable(values: pd.Series) -> np.ndarray:
@@ -67,6 +69,9 @@ def store_events(keyed: pd.DataFrame) -> int:
     codes = (types * CODES_PER_TYPE + sources).astype(np.uint8)
     keys = keyed["key"].to_numpy(dtype=np.uint64)
     course_of = dict(zip(keyed["enrollment_id"].to_numpy(), keyed["course_id"].to_numpy(), strict=True))
+    # Read, merge and write the stored keys as one step: two writers of the same days would each merge
+    # with what the other has not written yet and one's events would be lost.
+    lock_for_transaction(EVENT_KEYS_LOCK, course_of.values())
     old_pairs, old_keys, old_codes = _stored(course_of, np.unique(pairs))
     merged = _merge(old_pairs, old_keys, old_codes, pairs, keys, codes)
     if merged is None:

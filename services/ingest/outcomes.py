@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from db.connection import database
+from db.connection import write_transaction
 from db.courses import Course, Enrollment
 from db.models import utcnow
 from services.errors import InvalidInput
@@ -124,7 +124,7 @@ def _apply(rows: pd.DataFrame, source: str, courses: set[str]) -> tuple[int, lis
         part = part[part["learner"].isin(known)]
         updated += len(part)
         courses.add(str(code))
-        with database.atomic():
+        with write_transaction():
             for dropped, group in part.groupby("dropped_out"):
                 refs = group["learner"].tolist()
                 for start in range(0, len(refs), UPDATE_BATCH):

@@ -60,7 +60,9 @@ class RunLog:
         course: str | None = None,
         user: User | int | None = None,
         job_id: int | None = None,
+        keep: int = FIRST_REJECTIONS,
     ) -> None:
+        self.keep = keep  # rejections kept with their line and reason
         self.resumes = _unfinished_run(sha256, fmt, course) if sha256 else None
         with database.atomic():
             self.run = ImportRun.create(
@@ -91,7 +93,7 @@ class RunLog:
     ) -> dict[str, Any]:
         """The run's counters with one more chunk (nothing changed yet: see `write` and `apply`)."""
         run = self.run
-        room = max(0, FIRST_REJECTIONS - len(self.first))
+        room = max(0, self.keep - len(self.first))
         return {
             "lines_read": run.lines_read + lines,
             "rows_imported": run.rows_imported + rows,

@@ -15,14 +15,14 @@ import pandas as pd
 import peewee
 import pyarrow as pa
 
-from db.connection import database
+from db.connection import write_transaction
 from db.models import User
 from services.errors import InvalidInput
 from services.ingest import counts, daily, formats
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.resolve import CODE_MAX, Courses, keyed_rows
-from services.ingest.runs import ImportReport, RunLog
+from services.ingest.runs import FIRST_REJECTIONS, ImportReport, RunLog
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,14 @@ def write_chunks(
     days: int | None = None,
     source_name: str = "api",
     user: User | int | None = None,
+    keep_rejections: int = FIRST_REJECTIONS,
 ) -> ImportReport:
-    """Store chunks made in memory (an API push): same rules and report as `import_file`."""
+    """Store chunks made in memory (an API push): same rules and report as `import_file`, keeping up to
+    `keep_rejections` rejections with their line and reason."""
     _check_options("auto", course, days)
     chunks = list(chunks)
     kinds = sorted({chunk.kind for chunk in chunks}) or ["events"]
-    run = RunLog(source_name, "+".join(kinds), course=course, user=user)
+    run = RunLog(source_name, "+".join(kinds), course=course, user=user, keep=keep_rejections)
     earliest = lambda: _earliest_of_chunks(chunks, course)  # noqa: E731
     return _write(iter(chunks), run, Courses(start, days, earliest), course, None, 0)
 
@@ -156,7 +158,7 @@ def _write(chunks, run: RunLog, courses: Courses, course: str | None, progress, 
 def _store_chunk(chunk: Chunk, run: RunLog, courses: Courses, course: str | None) -> None:
     frame = chunk.frame
     when = frame["date"] if chunk.kind == "daily" else frame["time"]
-    with database.atomic():
+    with write_transaction():
         keyed, outside = keyed_rows(frame, when, courses, course)
         changed = counts.store_daily(keyed) if chunk.kind == "daily" else counts.store_events(keyed)
         rejections = sorted(chunk.rejected + outside, key=lambda rejection: rejection.line)

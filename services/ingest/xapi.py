@@ -102,6 +102,8 @@ def fields_of(statement: Any) -> tuple[str, ...] | str:
 
 def _get(value: Any, *path: str | int) -> Any:
     for step in path:
+        if isinstance(step, int) and isinstance(value, dict):
+            continue  # xAPI 1.0 allows one activity object where a list of them is expected
         if isinstance(step, int):
             value = value[step] if isinstance(value, list) and len(value) > step else None
         else:
