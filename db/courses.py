@@ -33,6 +33,14 @@ class Course(BaseModel):
         return cls.get_or_none(cls.code == code)
 
     @classmethod
+    def finished_by(cls, today: date) -> list[Course]:
+        """The courses whose every day is before `today`, by code (few rows: filtered here, as date
+        arithmetic differs between SQLite and PostgreSQL)."""
+        return [
+            course for course in cls.select().order_by(cls.code) if course.day_of(today) >= course.length_days
+        ]
+
+    @classmethod
     def ensure(cls, starts: dict[str, date]) -> dict[str, Course]:
         """The courses with these codes, creating a missing one with its given start date (an existing
         course keeps its own)."""
@@ -106,6 +114,12 @@ class Enrollment(BaseModel):
         """The (id, learner_ref) of a course's enrollments, by id: a stable order."""
         query = cls.select(cls.id, cls.learner_ref).where(cls.course == course).order_by(cls.id)
         return database.execute(query).fetchall()  # plain values: no per-row model conversion needed
+
+    @classmethod
+    def outcomes_of(cls, course: Course) -> dict[int, bool | None]:
+        """Each enrollment id of the course -> dropped out (True/False), or None while not known."""
+        query = cls.select(cls.id, cls.dropped_out).where(cls.course == course)
+        return {row.id: row.dropped_out for row in query}
 
     @classmethod
     def ensure(cls, course: Course, refs: set[str]) -> dict[str, int]:
