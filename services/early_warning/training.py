@@ -8,6 +8,7 @@ left out (and counted in the version's metrics); a course with no outcome at all
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,8 +42,9 @@ def parse_checkpoints(text: str | None) -> tuple[int, ...] | None:
     if not text or not text.strip():
         return None
     parts = [part.strip() for part in text.split(",")]
-    bad = [part for part in parts if not part.isdigit()]
-    days = {int(part) for part in parts if part.isdigit()}
+    whole = [re.fullmatch(r"[0-9]{1,4}", part) is not None for part in parts]
+    bad = [part for part, ok in zip(parts, whole, strict=True) if not ok]
+    days = {int(part) for part, ok in zip(parts, whole, strict=True) if ok}
     unknown = sorted(days - set(TASK.checkpoints))
     if bad or unknown:
         shown = ", ".join(map(str, TASK.checkpoints))
