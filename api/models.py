@@ -5,13 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, request
 from flask_jwt_extended import current_user
 
-from api.contract import operation
+from api.contract import operation, parse_json_body
 from api.errors import UnsupportedMediaType
 from api.schemas.common import CSV_UPLOAD
-from api.schemas.models import JobOut, ModelsOut, ModelVersionOut, TrainQuery
+from api.schemas.models import (
+    ActivateIn,
+    EarlyWarningTrainQuery,
+    EarlyWarningVersionOut,
+    JobOut,
+    ModelsOut,
+    ModelVersionOut,
+    TrainQuery,
+)
+from modelling.tasks import COURSE_TASKS, EARLY_WARNING
 from modelling.tasks import TASK_NAMES as TASKS
 from server.security import client_ip
 from services import jobs, models
+from services.early_warning import training as early_warning_training
 
 bp = Blueprint("models", __name__, url_prefix="/models")
 jobs_bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -24,8 +34,10 @@ def list_models():
     rows = models.versions_shown_to(current_user.is_admin)
     return {
         "versions": {task: [row for row in rows if row.task == task] for task in TASKS},
+        "course_versions": {task: [row for row in rows if row.task == task] for task in COURSE_TASKS},
         "active": {
-            task: next((r.version for r in rows if r.task == task and r.is_active), None) for task in TASKS
+            task: next((r.version for r in rows if r.task == task and r.is_active), None)
+            for task in (*TASKS, *COURSE_TASKS)
         },
     }
 
@@ -38,6 +50,39 @@ def _uploaded_file(task: str):
     if request.content_length:
         raise UnsupportedMediaType("Upload the CSV as multipart field `file` or as a text/csv body.")
     return None
+
+
+# The course task's routes are declared before the form tasks' and win over `<task>` (a fixed part
+# of a path outranks a variable one): it trains on the store, and a refused version needs a confirmation.
+@bp.post(f"/{EARLY_WARNING.name}/train")
+@operation(auth="admin", query=EarlyWarningTrainQuery, response=JobOut, status=202, tags=("models",))
+def train_early_warning(query: EarlyWarningTrainQuery):
+    """Start training an early-warning version on every finished course with outcomes; returns the job."""
+    job = early_warning_training.start_training(
+        user=current_user,
+        activate=query.activate,
+        checkpoints=query.checkpoints,
+        candidates=query.candidates.split(",") if query.candidates else None,
+        ip=client_ip(),
+    )
+    return job.to_dict()
+
+
+@bp.post(f"/{EARLY_WARNING.name}/<id:version>/activate")
+@operation(
+    auth="admin",
+    response=EarlyWarningVersionOut,
+    errors=(404, 409),
+    tags=("models",),
+    raw_body={"application/json": ActivateIn.model_json_schema()},
+)
+def activate_early_warning(version: int):
+    """Make an early-warning version serve; one the evaluation gate refused needs `{"confirm": true}` (409
+    with the reasons otherwise)."""
+    body = parse_json_body(ActivateIn) if request.content_length else ActivateIn()
+    return models.activate_version(
+        EARLY_WARNING.name, version, user=current_user, ip=client_ip(), confirm=body.confirm
+    )
 
 
 @bp.post("/<task>/train")

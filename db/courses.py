@@ -34,6 +34,14 @@ class Course(BaseModel):
         return cls.get_or_none(cls.code == code)
 
     @classmethod
+    def finished_by(cls, today: date) -> list[Course]:
+        """The courses whose every day is before `today`, by code (few rows: filtered here, as date
+        arithmetic differs between SQLite and PostgreSQL)."""
+        return [
+            course for course in cls.select().order_by(cls.code) if course.day_of(today) >= course.length_days
+        ]
+
+    @classmethod
     def with_enrollment_counts(cls, query: peewee.ModelSelect) -> list[Course]:
         """The courses of `query` by code, each with `enrollment_count`."""
         counts = (
@@ -95,6 +103,12 @@ class Enrollment(BaseModel):
         """The (id, learner_ref) of a course's enrollments, by id: a stable order."""
         query = cls.select(cls.id, cls.learner_ref).where(cls.course == course).order_by(cls.id)
         return database.execute(query).fetchall()  # plain values: no per-row model conversion needed
+
+    @classmethod
+    def outcomes_of(cls, course: Course) -> dict[int, bool | None]:
+        """Each enrollment id of the course -> dropped out (True/False), or None while not known."""
+        query = cls.select(cls.id, cls.dropped_out).where(cls.course == course)
+        return {row.id: row.dropped_out for row in query}
 
     @classmethod
     def search(

@@ -6,8 +6,15 @@ come from, its primary metric, its candidates, its recommendation and what-if mo
 for people. Every layer reads these declarations; no other module compares task names (a test
 checks). Adding a task is one more `Task` with its schema and candidates.
 
-A task whose inputs are computed from a course's daily activity as of a day of the course (early
-warning) declares `checkpoints`: the days of the course it has one model for.
+Two kinds of task. The *form tasks* (`TASKS`: exam score, dropout) predict from one person's
+fields typed into a form or a batch file; the pages, records, analytics, batch scoring and the demo
+iterate `TASKS`/`TASK_NAMES`, so they list only these. The *course tasks* (`COURSE_TASKS`: early
+warning) predict from a course's daily activity as of a day of the course: they declare their
+`inputs` (the activity features), their `checkpoints` for a course of `course_days` days (a course
+of another length uses the same fractions of its length: `checkpoint_days`) and have no schema,
+what-if moves, synthetic generator or bundled file (those fields default to neutral values). They
+are trained and served by their own module (`modelling.early_warning`), never by the form tasks'
+services. `ALL_TASKS` holds both kinds and `task_for` finds any task by name.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from modelling import evaluate, moves
+from modelling.activity_features import FEATURE_NAMES
 from modelling.levels import EXAM_LEVELS, RISK_LEVELS, Bands, level_for, level_names, levels_for
 from modelling.schemas import DROPOUT as DROPOUT_SCHEMA
 from modelling.schemas import EVENT_TYPES, TaskSchema
@@ -225,6 +233,16 @@ class Probability:
 Outcome = Score | Probability
 
 
+def _no_moves(values: Mapping[str, Any]) -> list[moves.Change]:
+    """No what-if changes."""
+    return []
+
+
+def _unchanged(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """What-if values as given."""
+    return dict(after)
+
+
 @dataclass(frozen=True)
 class Metric:
     """A cross-validated figure as people see it."""
@@ -241,12 +259,12 @@ class Metric:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Task:
-    """One prediction task."""
+    """One prediction task (fields a course task does not use have neutral defaults)."""
 
     name: str
-    schema: TaskSchema
+    schema: TaskSchema | None = None  # a form task's input fields; None for a course task
     outcome: Outcome
     label: str  # "Exam score": the task in a list or a heading
     short_label: str  # "Exam score", "Dropout": a choice between tasks
@@ -261,25 +279,43 @@ class Task:
     metrics: tuple[Metric, ...]  # shown on Models (and the headline ones on Home), in order
     candidates: tuple[str, ...]
     build: Callable[[str, int], Any]  # (candidate name, seed) -> unfitted estimator
-    moves: Callable[[Mapping[str, Any]], list[moves.Change]]
-    consistent: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
-    better: float  # +1 when a higher value is good for the student, -1 when lower is
-    min_gain: float  # a recommendation helps at least this much
     outcome_word: str  # "score" / "risk": what the top factors raise or lower
     explain_text: str
     target_label: str  # the actual outcome in the training data
     actual_label: str  # what the training data's groups are
     concern: tuple[int | None, int | None]  # the slice of groups (highest level first) of concern
-    generate: Callable[[int, int], pd.DataFrame]  # (rows, seed) -> a labelled synthetic data set
-    bundled_file: str
-    bundled_rows: int  # the size of the real public data set the generator is calibrated from
+    better: float  # +1 when a higher value is good for the student, -1 when lower is
+    # What-if moves and synthetic data belong to the form tasks; a course task has none.
+    moves: Callable[[Mapping[str, Any]], list[moves.Change]] = _no_moves
+    consistent: Callable[[Mapping[str, Any], Mapping[str, Any]], dict[str, Any]] = _unchanged
+    min_gain: float = 0.0  # a recommendation helps at least this much
+    generate: Callable[[int, int], pd.DataFrame] | None = None  # (rows, seed) -> a labelled synthetic set
+    bundled_file: str = ""
+    bundled_rows: int = 0  # the size of the real public data set the generator is calibrated from
     target_unit: str = ""
     concern_label: str = ""  # their name together, when they are more than one
     value_text: str = ""  # what the value is, under it (a score shows its interval instead)
     recommend_title: str = "What would help most"
     event_groups: tuple[str, str] = ()  # (happened, did not) for a 0/1 target; else level bands
     sections: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the form's groups of fields, in order
+    # A course task: its inputs (features of the daily activity as of a day), the days of a course of
+    # `course_days` days it has one model for, and the setting of its evaluation gate.
+    inputs: tuple[str, ...] = ()
     checkpoints: tuple[int, ...] = ()
+    course_days: int = 0
+
+    def checkpoint_days(self, course_days: int) -> tuple[int, ...]:
+        """The checkpoint days of a course of `course_days` days: the same fractions of its length."""
+        if not self.checkpoints:
+            return ()
+        if course_days < 1:
+            raise ValueError(f"A course lasts at least one day, not {course_days}.")
+        return tuple(sorted(set(self.checkpoint_map(course_days).values())))
+
+    def checkpoint_map(self, course_days: int) -> dict[int, int]:
+        """Each checkpoint (a day of the nominal course) -> its day in a course of `course_days` days."""
+        scale = course_days / self.course_days
+        return {day: min(max(round(day * scale), 1), course_days) for day in self.checkpoints}
 
     @property
     def path(self) -> str:
@@ -473,8 +509,56 @@ DROPOUT = Task(
     bundled_rows=24013,
 )
 
+
+def _early_warning_candidate(name: str, seed: int) -> Any:
+    from modelling.early_warning import candidates  # scikit-learn (and Keras) only when training
+
+    return candidates.build(name, seed)
+
+
+EARLY_WARNING = Task(
+    name="early-warning",
+    outcome=Probability(),
+    label="Early warning",
+    short_label="Early warning",
+    value_label="Predicted dropout probability",
+    value_name="probability",
+    level_name="risk_level",
+    level_label="Risk level",
+    bands_setting="RISK_LEVELS",
+    default_bands=RISK_LEVELS,
+    primary_metric="roc_auc",
+    higher_is_better=True,
+    metrics=(
+        Metric("roc_auc", "ROC AUC", True, headline=True),
+        Metric("pr_auc", "PR AUC", True),
+        Metric("brier", "Brier score", False, headline=True),
+        Metric("ece", "Calibration error (ECE)", False, headline=True),
+        Metric("high_precision", "Precision of High", True),
+        Metric("high_recall", "Recall of High", True),
+    ),
+    candidates=("spline_logistic", "gradient_boosting", "keras_sequence", "ensemble"),
+    build=_early_warning_candidate,
+    better=-1.0,
+    outcome_word="risk",
+    explain_text="Reasons compare the learner with the course's typical learner on the same day.",
+    target_label="Dropped out (1 = yes)",
+    actual_label="Actual outcome",
+    concern=(0, 1),
+    event_groups=("Dropped out", "Stayed"),
+    value_text="Probability of dropping out of the course, from the activity so far.",
+    inputs=FEATURE_NAMES,
+    checkpoints=(7, 14, 21, 30),
+    course_days=30,
+)
+
+# The form tasks (a form, records, analytics, batch files): the pages and services iterate these.
 TASKS: dict[str, Task] = {task.name: task for task in (EXAM, DROPOUT)}
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)
+# The course tasks: predicted from a course's daily activity at checkpoints, by their own services.
+COURSE_TASKS: dict[str, Task] = {task.name: task for task in (EARLY_WARNING,)}
+ALL_TASKS: dict[str, Task] = {**TASKS, **COURSE_TASKS}
+ALL_TASK_NAMES: tuple[str, ...] = tuple(ALL_TASKS)
 
 
 def task_options() -> list[dict[str, str]]:
@@ -483,7 +567,7 @@ def task_options() -> list[dict[str, str]]:
 
 
 def task_for(name: str) -> Task:
-    """The task called `name`; KeyError naming the known tasks for any other."""
-    if name not in TASKS:
-        raise KeyError(f"Unknown task {name!r}; use one of {', '.join(TASK_NAMES)}.")
-    return TASKS[name]
+    """The task called `name` (a form or a course task); KeyError naming the known tasks for any other."""
+    if name not in ALL_TASKS:
+        raise KeyError(f"Unknown task {name!r}; use one of {', '.join(ALL_TASK_NAMES)}.")
+    return ALL_TASKS[name]

@@ -21,6 +21,10 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def _env_bands(name: str, default: Bands) -> list[tuple[str, float]]:
     raw = os.environ.get(name)
     if not raw:
@@ -118,6 +122,10 @@ class Config:
         # as JSON lists of [name, lower bound].
         self.EXAM_LEVELS = _env_bands("EXAM_LEVELS", EXAM_LEVELS)
         self.RISK_LEVELS = _env_bands("RISK_LEVELS", RISK_LEVELS)
+        # The early-warning evaluation gate: every checkpoint's course-grouped ROC AUC must reach the
+        # floor and may not fall more than the margin below the active version's.
+        self.EARLY_WARNING_MIN_AUC = _env_float("EARLY_WARNING_MIN_AUC", 0.70)
+        self.EARLY_WARNING_MAX_AUC_DROP = _env_float("EARLY_WARNING_MAX_AUC_DROP", 0.02)
         self.ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / "artifacts"))
         self.UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
         # A scoring job's result file is kept this long for download, then removed.

@@ -44,6 +44,15 @@ def check_task(task: str) -> str:
     return task
 
 
+def is_course_task(task: str) -> bool:
+    """Whether `task` is a known course task: trained on finished courses, one model per checkpoint
+    (its versions are handled by `services.early_warning`)."""
+    try:
+        return bool(task_for(task).checkpoints)
+    except KeyError:
+        return False
+
+
 def version_directory(row: ModelVersion) -> Path:
     """Where a version's files are."""
     return artifacts_root() / row.artifact_dir
@@ -111,9 +120,14 @@ def train_version(
 
 
 def activate_version(
-    task: str, version: int, *, user: User | None = None, ip: str | None = None
+    task: str, version: int, *, user: User | None = None, ip: str | None = None, confirm: bool = False
 ) -> ModelVersion:
-    """Make a version serve; it must load and predict first."""
+    """Make a version serve; it must load and predict first (a course task's version refused by the
+    evaluation gate also needs `confirm`)."""
+    if is_course_task(task):
+        from services.early_warning import versions as course_versions  # it builds on this module
+
+        return course_versions.activate(version, user=user, ip=ip, confirm=confirm)
     check_task(task)
     row = ModelVersion.find(task, version)
     if row is None:

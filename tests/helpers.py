@@ -131,3 +131,74 @@ def wait_for_job(client, headers, job_id: int, timeout: float = 120) -> dict:
 def csv_bytes(frame) -> bytes:
     """A data frame as the bytes of a CSV upload."""
     return frame.to_csv(index=False).encode()
+
+
+def course_cube(enrollments: int, days: int, seed: int, signal: bool = True):
+    """(counts[e, day, type], labels) of a small generated course: with `signal`, a dropout stops being
+    active some day of the course; without it, the labels are drawn apart from the activity."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    labels = rng.random(enrollments) < 0.4
+    stop = rng.integers(2, max(days // 2, 3), enrollments)
+    day = np.arange(days)[None, :]
+    active_until = np.where(labels[:, None] & signal, day < stop[:, None], True)
+    rate = np.where(labels[:, None] & signal, 0.35, 0.6)
+    active = (rng.random((enrollments, days)) < rate) & active_until
+    counts = rng.poisson(3.0, (enrollments, days, 7)) * active[:, :, None]
+    if not signal:
+        labels = rng.random(enrollments) < 0.4
+    return counts.astype(int), labels.astype(int)
+
+
+def insert_course(code: str, counts, labels, *, start=None, unknown: int = 0):
+    """A finished course (by default started 2 lengths ago) with these counts and outcomes in the store;
+    the last `unknown` enrollments get no outcome. Returns the Course (call inside an app context)."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    from db.connection import database
+    from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
+    from db.models import utcnow
+
+    days = counts.shape[1]
+    with database.atomic():
+        course = Course.create(
+            code=code,
+            title=code,
+            start_date=start or utcnow().date() - timedelta(days=2 * days),
+            length_days=days,
+        )
+        known = len(labels) - unknown
+        Enrollment.insert_many(
+            [
+                {
+                    "course": course.id,
+                    "learner_ref": f"{code}-{e}",
+                    "dropped_out": bool(labels[e]) if e < known else None,
+                }
+                for e in range(len(labels))
+            ]
+        ).execute()
+        ids = {ref: i for i, ref in Enrollment.of_course(course)}
+        rows = [
+            {
+                "course": course.id,
+                "enrollment": ids[f"{code}-{e}"],
+                "day": d,
+                **dict(zip(EVENT_TYPES, map(int, counts[e, d]), strict=True)),
+            }
+            for e, d in zip(*np.nonzero(counts.sum(axis=2)), strict=True)
+        ]
+        for start_row in range(0, len(rows), 400):
+            ActivityDay.insert_many(rows[start_row : start_row + 400]).execute()
+    return course
+
+
+def insert_courses(prefix: str, number: int = 3, enrollments: int = 60, days: int = 30, signal: bool = True):
+    """`number` finished generated courses named `prefix`-1.. (call inside an app context)."""
+    return [
+        insert_course(f"{prefix}-{k}", *course_cube(enrollments, days, seed=k, signal=signal), unknown=2)
+        for k in range(1, number + 1)
+    ]

@@ -11,7 +11,12 @@ from tests.helpers import GOOD_EXAM, assert_error, csv_bytes, wait_for_job
 
 def test_models_lists_versions_and_the_active_one(client, make_user, bearer, active_models):
     body = client.get("/api/v1/models", headers=bearer(make_user())).json
-    assert body["active"] == {"exam-score": active_models["exam-score"], "dropout": active_models["dropout"]}
+    assert body["active"] == {
+        "exam-score": active_models["exam-score"],
+        "dropout": active_models["dropout"],
+        "early-warning": None,
+    }
+    assert body["course_versions"] == {"early-warning": []}
     exam = body["versions"]["exam-score"][0]
     assert exam["is_active"] and "mae" in exam["metrics"] and exam["candidates"]
 

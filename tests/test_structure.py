@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from modelling.tasks import TASK_NAMES
+from modelling.tasks import ALL_TASK_NAMES as TASK_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_FOLDERS = ("api", "dashboard", "db", "modelling", "server", "services")

@@ -1,0 +1,176 @@
+"""Why a learner is at risk, in words a tutor can read.
+
+A feature's contribution is how much it moves the learner's log-odds of dropping out away from the
+course's typical learner on the same day (the median of every feature over the course's enrollments):
+- the spline logistic (additive in log-odds, Platt-scaled by an affine map): exact. The contribution
+  of a feature is slope x (its term at the learner's value - its term at the course median), so the
+  contributions add up to the learner's log-odds minus the log-odds at the course median;
+- any other model that reads the features (gradient boosting, the ensemble): the change of the log-odds
+  when that one feature is replaced by the course median (one model call per feature for the whole
+  course). Correlated features share an effect this way (replacing one leaves its twins), so the sum
+  is not the total difference;
+- a model that reads only the daily counts (the sequence model): the checkpoint's spline logistic,
+  refitted on the same courses, gives the reasons (the probability still comes from the winner).
+
+The words come from the feature's value, the course median and the feature's description: a small
+table of phrasings keyed by the kind of feature, the generic one for the rest. By default only the
+factors that raise the risk are given; `lowering=True` adds those that lower it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from modelling.activity_features import FEATURE_DESCRIPTIONS, FEATURE_NAMES
+
+TOP_FACTORS = 3
+# Phrasings: {value} and {median} as counts, {day} the days observed, {ratio} a log ratio in words.
+GENERIC = "{description}: {value}; the course median is {median}"
+PHRASES: dict[str, str] = {
+    "days_since_last_active": "no activity in the last {value} days; the course median is {median}",
+    "active_days": "active on {value} of {day} days; the course median is {median}",
+    "last_week_active_days": "active on {value} of the last 7 days; the course median is {median}",
+    "previous_week_active_days": "active on {value} of the 7 days before the last 7; the course median is "
+    "{median}",
+    "current_active_streak": "{value} active days in a row up to yesterday; the course median is {median}",
+    "longest_idle_streak": "{value} days in a row without activity at most; the course median is {median}",
+    "first_active_day": "first active on day {value} of the course; the course median is day {median}",
+    "active_day_share": "active on {percent} of the days so far; the course median is {median_percent}",
+    "week_trend": "events in the last 7 days {ratio} the 7 days before",
+    "events_vs_course_median": "events so far {ratio} the course's typical learner",
+    "last_week_events_vs_course_median": "events in the last 7 days {ratio} the course's typical learner",
+    "active_days_vs_course_median": "{signed} active days compared with the course's typical learner",
+}
+# Duplicates of another feature under a second name: never a reason of their own.
+SILENT = ("study_days",)
+_RATIOS = (
+    (0.1, "a tenth of"),
+    (0.2, "a fifth of"),
+    (0.25, "a quarter of"),
+    (1 / 3, "a third of"),
+    (0.5, "half of"),
+    (2 / 3, "two thirds of"),
+    (1.0, "about the same as"),
+    (1.5, "one and a half times"),
+    (2.0, "twice"),
+    (3.0, "three times"),
+    (5.0, "five times"),
+    (10.0, "ten times"),
+)
+
+
+def reads_features(model: Any) -> bool:
+    """Whether a model reads the activity features (the sequence model reads only daily counts)."""
+    members = getattr(model, "members_", None)
+    if members is not None:
+        return any(reads_features(member) for _, member in members)
+    return getattr(model, "reads_features", True)
+
+
+def is_additive(model: Any) -> bool:
+    """Whether a model is the Platt-scaled spline logistic (exact contributions)."""
+    return hasattr(getattr(model, "estimator_", None), "terms")
+
+
+def course_medians(X: pd.DataFrame) -> pd.Series:
+    """The course's typical learner: the median of every feature over its enrollments."""
+    return X[list(FEATURE_NAMES)].median()
+
+
+def _at_median(X: pd.DataFrame, medians: pd.Series, names: list[str]) -> pd.DataFrame:
+    baseline = X.copy()
+    for name in names:
+        baseline[name] = medians[name]
+    return baseline
+
+
+def additive_contributions(model: Any, X: pd.DataFrame, medians: pd.Series) -> pd.DataFrame:
+    """Exact contributions of the Platt-scaled spline logistic (sum = log-odds - log-odds at the median)."""
+    spline = model.estimator_
+    baseline = _at_median(X.iloc[:1], medians, spline.features_)
+    terms = spline.terms(X) - spline.terms(baseline)
+    return pd.DataFrame(model.slope_ * terms, columns=spline.features_, index=X.index)
+
+
+def replacement_contributions(model: Any, X: pd.DataFrame, medians: pd.Series) -> pd.DataFrame:
+    """Per feature, log-odds(learner) - log-odds(learner with that feature at the course median)."""
+    own = _log_odds(model, X)
+    names = [name for name in FEATURE_NAMES if X[name].notna().any() or pd.notna(medians[name])]
+    columns = {name: own - _log_odds(model, _at_median(X, medians, [name])) for name in names}
+    return pd.DataFrame(columns, index=X.index)
+
+
+def _log_odds(model: Any, X: pd.DataFrame) -> np.ndarray:
+    p = np.clip(model.predict_proba(X)[:, 1], 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
+
+
+def contributions(model: Any, X: pd.DataFrame, explainer: Any = None) -> tuple[pd.DataFrame, str]:
+    """(contributions in log-odds, per row and feature; the method used) for one course's rows."""
+    medians = course_medians(X)
+    if is_additive(model):
+        return additive_contributions(model, X, medians), "exact (additive spline logistic)"
+    if reads_features(model):
+        return replacement_contributions(model, X, medians), "one feature replaced by the course median"
+    if explainer is None:
+        raise ValueError("A model that reads no features needs the checkpoint's additive explainer.")
+    return additive_contributions(explainer, X, medians), "the checkpoint's additive spline logistic"
+
+
+def _count(value: float) -> str:
+    return "unknown" if pd.isna(value) else f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def ratio_words(log_ratio: float) -> str:
+    """A ratio given as its natural log, in words ("a fifth of", "twice")."""
+    ratio = float(np.exp(log_ratio))
+    if ratio < 0.07:
+        return "less than a tenth of"
+    return min(_RATIOS, key=lambda pair: abs(np.log(pair[0]) - np.log(ratio)))[1]
+
+
+def phrase(name: str, value: float, median: float, day: int) -> str:
+    """One feature of one learner in words, against the course median."""
+    template = PHRASES.get(name, GENERIC)
+    return template.format(
+        description=FEATURE_DESCRIPTIONS[name][:1].upper() + FEATURE_DESCRIPTIONS[name][1:],
+        value=_count(value),
+        median=_count(median),
+        day=day,
+        ratio=ratio_words(value) if pd.notna(value) else "unknown against",
+        percent=f"{value:.0%}" if pd.notna(value) else "unknown",
+        median_percent=f"{median:.0%}" if pd.notna(median) else "unknown",
+        signed=f"{value:+.0f}" if pd.notna(value) else "unknown",
+    )
+
+
+def top_factors(
+    contrib: pd.DataFrame, X: pd.DataFrame, day: int, k: int = TOP_FACTORS, lowering: bool = False
+) -> list[list[dict[str, Any]]]:
+    """Per row, up to k factors (feature, contribution, direction, text), the strongest first."""
+    medians = course_medians(X)
+    spoken = contrib.drop(columns=[name for name in SILENT if name in contrib.columns])
+    values = spoken.to_numpy(dtype=float)
+    order = np.argsort(-np.abs(values) if lowering else -values, axis=1)[:, : k * 2]
+    names = spoken.columns.to_numpy()
+    out = []
+    for row, ranked in enumerate(order):
+        factors = []
+        for j in ranked:
+            amount = values[row, j]
+            if len(factors) == k or (not lowering and amount <= 0) or amount == 0:
+                break
+            name = names[j]
+            factors.append(
+                {
+                    "feature": name,
+                    "contribution": round(float(amount), 4),
+                    "direction": "raises" if amount > 0 else "lowers",
+                    "text": phrase(name, X[name].iloc[row], medians[name], day),
+                }
+            )
+        out.append(factors)
+    return out

@@ -1,0 +1,251 @@
+"""Train the early-warning models: per checkpoint, course-grouped cross-validation, selection, refit.
+
+Honest selection: the folds keep every course whole (GroupKFold by course, 5 folds when there are
+at least 5 courses, else leave-one-course-out), so every figure is a model scored on courses it was
+not trained on, as a new course meets the product. Per checkpoint every candidate's fold figures are
+kept (ROC AUC, PR AUC, Brier, ECE, precision and recall of the High band); the winner is the candidate
+with the best mean fold ROC AUC, refitted on every training course. The ensemble is scored from its
+members' out-of-fold log-odds (the mean of them, which is what it computes) instead of being trained
+again per fold, and it needs at least two members among the candidates run.
+
+A course enters as (code, course_days, enrollment ids, counts cube, sources or None, labels 0/1).
+A course of another length than the task's nominal one is read at the same fractions of its length.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
+
+from modelling import evaluate
+from modelling.early_warning import candidates as candidate_models
+from modelling.early_warning.inputs import model_frame
+from modelling.levels import RISK_LEVELS, Bands
+from modelling.tasks import EARLY_WARNING, Task
+
+FOLDS = 5
+Progress = Callable[[float, str], None]
+CourseData = tuple[str, int, Sequence, np.ndarray, "np.ndarray | None", np.ndarray]
+
+
+@dataclass
+class CheckpointResult:
+    """One checkpoint: the refitted winner and the evidence for it."""
+
+    checkpoint: int
+    algorithm: str
+    estimator: Any
+    metrics: dict[str, float]  # the winner's mean fold figures
+    candidates: dict[str, dict[str, Any]]  # name -> folds, mean, pooled, seconds
+    calibration_curve: list[dict[str, float]]  # the winner's out-of-fold curve
+    rows: int
+    explainer: Any = None  # the additive model giving the reasons when the winner reads no features
+
+
+@dataclass
+class EarlyWarningResult:
+    """Every checkpoint's model, the folds used and how early dropout can be told."""
+
+    task: str
+    course_days: int
+    checkpoints: dict[int, CheckpointResult]
+    folds: list[list[str]]  # the courses held out by each fold
+    bands: Bands = RISK_LEVELS
+    seconds: dict[str, float] = field(default_factory=dict)  # candidate -> CV and refit time, all checkpoints
+
+    @property
+    def auc_by_checkpoint(self) -> dict[int, float]:
+        """The chosen model's course-grouped ROC AUC at every checkpoint."""
+        return {day: result.metrics["roc_auc"] for day, result in self.checkpoints.items()}
+
+
+def high_threshold(bands: Bands) -> float:
+    """The lower bound of the highest band (High)."""
+    return max(lower for _, lower in bands)
+
+
+def figures(y: np.ndarray, p: np.ndarray, bands: Bands = RISK_LEVELS) -> dict[str, float]:
+    """ROC AUC, PR AUC, Brier, ECE and the High band's precision and recall of probabilities `p`."""
+    high = evaluate.confusion_at(y, p, high_threshold(bands))
+    two_classes = np.unique(y).size == 2
+    return {
+        "roc_auc": evaluate.roc_auc(y, p),
+        "pr_auc": float(average_precision_score(y, p)) if two_classes else float("nan"),
+        "brier": evaluate.brier(y, p),
+        "ece": evaluate.expected_calibration_error(y, p),
+        "high_precision": high["precision"],
+        "high_recall": high["recall"],
+        "high_share": float(np.mean(p >= high_threshold(bands))),
+    }
+
+
+def course_folds(groups: np.ndarray, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) row indices with every course whole in one test fold."""
+    courses = np.unique(groups)
+    if len(courses) < 2:
+        raise ValueError("Course-grouped cross-validation needs at least two courses.")
+    splitter = (
+        GroupKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+        if len(courses) >= FOLDS
+        else LeaveOneGroupOut()
+    )
+    return list(splitter.split(np.zeros(len(groups)), groups=groups))
+
+
+def checkpoint_data(
+    courses: Sequence[CourseData], checkpoint: int, task: Task = EARLY_WARNING
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(model frame, labels, course of each row) of every course at its day for `checkpoint`."""
+    frames, labels, groups = [], [], []
+    for code, course_days, ids, counts, sources, y in courses:
+        if len(ids) != len(counts) or len(y) != len(counts):
+            raise ValueError(f"Course {code}: enrollments, counts and labels differ in length.")
+        day = task.checkpoint_map(course_days)[checkpoint]
+        frames.append(model_frame(counts, day, course_days, sources, window=checkpoint))
+        labels.append(np.asarray(y, dtype=int))
+        groups.append(np.full(len(ids), str(code), dtype=object))
+    return pd.concat(frames, ignore_index=True), np.concatenate(labels), np.concatenate(groups)
+
+
+def _log_odds(p: np.ndarray) -> np.ndarray:
+    return logit(np.clip(p, 1e-9, 1 - 1e-9))
+
+
+def _out_of_fold(
+    name: str, X: pd.DataFrame, y: np.ndarray, splits: list, seed: int, step: Progress
+) -> np.ndarray:
+    """Out-of-fold probabilities of one candidate."""
+    oof = np.zeros(len(y))
+    for number, (train, test) in enumerate(splits, start=1):
+        model = candidate_models.build(name, seed).fit(X.iloc[train], y[train])
+        oof[test] = model.predict_proba(X.iloc[test])[:, 1]
+        step(f"{name}: fold {number} of {len(splits)}")
+    return oof
+
+
+def _evidence(y: np.ndarray, oof: np.ndarray, splits: list, bands: Bands, seconds: float) -> dict[str, Any]:
+    per_fold = [figures(y[test], oof[test], bands) for _, test in splits]
+    mean = {key: float(np.nanmean([fold[key] for fold in per_fold])) for key in per_fold[0]}
+    return {"folds": per_fold, "mean": mean, "pooled": figures(y, oof, bands), "seconds": seconds}
+
+
+def _members(names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(name for name in candidate_models.ENSEMBLE_MEMBERS if name in names)
+
+
+def _evaluate(
+    names: Sequence[str], data: tuple, splits: list, seed: int, bands: Bands, step: Progress
+) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
+    """Every candidate's evidence and out-of-fold probabilities at one checkpoint."""
+    X, y = data
+    evidence, oofs = {}, {}
+    for name in names:
+        if name == candidate_models.ENSEMBLE:
+            continue
+        start = time.perf_counter()
+        oofs[name] = _out_of_fold(name, X, y, splits, seed, step)
+        evidence[name] = _evidence(y, oofs[name], splits, bands, time.perf_counter() - start)
+    members = _members(names)
+    if candidate_models.ENSEMBLE in names and len(members) >= 2:
+        oofs[candidate_models.ENSEMBLE] = expit(np.mean([_log_odds(oofs[m]) for m in members], axis=0))
+        evidence[candidate_models.ENSEMBLE] = _evidence(
+            y, oofs[candidate_models.ENSEMBLE], splits, bands, 0.0
+        )
+    return evidence, oofs
+
+
+def _check_names(names: Sequence[str], task: Task) -> None:
+    unknown = sorted(set(names) - set(task.candidates))
+    if unknown or not names:
+        raise ValueError(
+            f"Unknown early-warning candidates {unknown}; use some of {', '.join(task.candidates)}."
+        )
+
+
+def _refit(name: str, names: Sequence[str], X: pd.DataFrame, y: np.ndarray, seed: int) -> Any:
+    """The winner fitted on every training row (an ensemble of the members run)."""
+    return candidate_models.build(name, seed, members=_members(names)).fit(X, y)
+
+
+def _needs_explainer(model: Any) -> bool:
+    from modelling.early_warning.reasons import reads_features
+
+    return not reads_features(model)
+
+
+def train_checkpoint(
+    courses: Sequence[CourseData],
+    checkpoint: int,
+    names: Sequence[str],
+    seed: int,
+    bands: Bands,
+    step: Progress,
+) -> CheckpointResult:
+    """Cross-validate every candidate at one checkpoint, then refit the winner on every course."""
+    X, y, groups = checkpoint_data(courses, checkpoint)
+    splits = course_folds(groups, seed)
+    evidence, oofs = _evaluate(names, (X, y), splits, seed, bands, step)
+    winner = max(evidence, key=lambda name: np.nan_to_num(evidence[name]["mean"]["roc_auc"], nan=-1.0))
+    start = time.perf_counter()
+    estimator = _refit(winner, names, X, y, seed)
+    explainer = (
+        candidate_models.build("spline_logistic", seed).fit(X, y) if _needs_explainer(estimator) else None
+    )
+    evidence[winner]["refit_seconds"] = time.perf_counter() - start
+    step(f"day {checkpoint}: {winner} refitted on {len(np.unique(groups))} courses")
+    return CheckpointResult(
+        checkpoint=checkpoint,
+        algorithm=winner,
+        estimator=estimator,
+        metrics=evidence[winner]["mean"],
+        candidates=evidence,
+        calibration_curve=evaluate.calibration_curve(y, oofs[winner]),
+        rows=len(y),
+        explainer=explainer,
+    )
+
+
+def train_early_warning(
+    courses: Sequence[CourseData],
+    checkpoints: Sequence[int] | None = None,
+    candidates: Sequence[str] | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+    bands: Bands = RISK_LEVELS,
+) -> EarlyWarningResult:
+    """One model per checkpoint on finished courses, chosen by course-grouped cross-validation."""
+    task = EARLY_WARNING
+    days = tuple(checkpoints or task.checkpoints)
+    names = tuple(candidates or task.candidates)
+    _check_names(names, task)
+    if unknown := sorted(set(days) - set(task.checkpoints)):
+        raise ValueError(f"Unknown checkpoints {unknown}; use some of {list(task.checkpoints)}.")
+    base = [name for name in names if name != candidate_models.ENSEMBLE]
+    total = len(days) * (len(base) * min(FOLDS, len(courses)) + 1)
+    done = [0]
+
+    def step(message: str) -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(min(done[0] / total, 1.0), message)
+
+    results = {day: train_checkpoint(courses, day, names, seed, bands, step) for day in sorted(days)}
+    groups = checkpoint_data(courses, min(days))[2]
+    folds = [sorted(set(groups[test])) for _, test in course_folds(groups, seed)]
+    seconds = {
+        name: sum(
+            r.candidates[name]["seconds"] + r.candidates[name].get("refit_seconds", 0.0)
+            for r in results.values()
+        )
+        for name in names
+        if all(name in r.candidates for r in results.values())
+    }
+    return EarlyWarningResult(task.name, task.course_days, results, folds, tuple(bands), seconds)
