@@ -80,10 +80,9 @@ def transition_counts(active: np.ndarray) -> np.ndarray:
     return out
 
 
-def _chain_log_likelihood(params: np.ndarray, cells: np.ndarray, weights: np.ndarray) -> float:
-    """Minus the log-likelihood of the transition counts, engagement integrated by Gauss-Hermite."""
+def _node_log_likelihood(params: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Log-likelihood [row, node] of each row of transition counts at each Gauss-Hermite engagement node."""
     nodes, node_weights = np.polynomial.hermite_e.hermegauss(QUADRATURE_NODES)
-    log_node_weights = np.log(node_weights / node_weights.sum())
     stay, become, scale_active, scale_idle = params[:WEEKS], params[WEEKS : 2 * WEEKS], params[-2], params[-1]
     # logits [node, week] of being active tomorrow, given active / idle today
     logit_active = stay[None, :] + scale_active * nodes[:, None]
@@ -97,12 +96,22 @@ def _chain_log_likelihood(params: np.ndarray, cells: np.ndarray, weights: np.nda
         axis=-2,
     )
     per_node = cells.reshape(len(cells), -1) @ log_p.reshape(len(nodes), -1).T
-    return -float(weights @ logsumexp(per_node + log_node_weights, axis=1))
+    return per_node + np.log(node_weights / node_weights.sum())
 
 
-def fit_chain(cells: np.ndarray) -> dict[str, Any]:
-    """Maximum-likelihood Markov chain by week with a learner engagement shift on both logits."""
-    unique, weights = np.unique(cells.reshape(len(cells), -1), axis=0, return_counts=True)
+def _chain_log_likelihood(params: np.ndarray, cells: np.ndarray, weights: np.ndarray) -> float:
+    """Minus the log-likelihood of the transition counts, engagement integrated out."""
+    return -float(weights @ logsumexp(_node_log_likelihood(params, cells), axis=1))
+
+
+def fit_chain(cells: np.ndarray) -> tuple[dict[str, Any], np.ndarray]:
+    """Maximum-likelihood Markov chain by week with a learner engagement shift on both logits.
+
+    Also returns each learner's posterior mean engagement (used to relate intensity to engagement).
+    """
+    unique, inverse, weights = np.unique(
+        cells.reshape(len(cells), -1), axis=0, return_inverse=True, return_counts=True
+    )
     totals = cells.sum(axis=0)
     raw_stay = np.log((totals[:, 1, 1] + 0.5) / (totals[:, 1, 0] + 0.5))
     raw_become = np.log((totals[:, 0, 1] + 0.5) / (totals[:, 0, 0] + 0.5))
@@ -112,7 +121,11 @@ def fit_chain(cells: np.ndarray) -> dict[str, Any]:
     )
     params = result.x
     sign = 1.0 if params[-1] >= 0 else -1.0  # engagement and its mirror image fit equally: idle scale >= 0
-    return {
+    log_post = _node_log_likelihood(params, unique.astype(float))
+    posterior = np.exp(log_post - logsumexp(log_post, axis=1, keepdims=True))
+    nodes = np.polynomial.hermite_e.hermegauss(QUADRATURE_NODES)[0]
+    engagement = sign * (posterior @ nodes)[inverse.ravel()]
+    figures = {
         "logit_active_given_active": _round(params[:WEEKS]),
         "logit_active_given_idle": _round(params[WEEKS : 2 * WEEKS]),
         "engagement_scale_given_active": _round(sign * params[-2]),
@@ -121,6 +134,7 @@ def fit_chain(cells: np.ndarray) -> dict[str, Any]:
         "observed_active_given_idle": _round(expit(raw_become)),
         "converged": bool(result.success),
     }
+    return figures, engagement
 
 
 def idle_streaks(active: np.ndarray) -> dict[str, Any]:
@@ -140,42 +154,72 @@ def idle_streaks(active: np.ndarray) -> dict[str, Any]:
     }
 
 
-def events_per_active_day(counts: np.ndarray, active: np.ndarray) -> dict[str, Any]:
-    """Log-normal events per active day: mean log by week, between- and within-learner spread."""
+def events_per_active_day(counts: np.ndarray, active: np.ndarray, engagement: np.ndarray) -> dict[str, Any]:
+    """Log-normal events per active day: week intercepts, engagement slope, learner and day spread.
+
+    log(events) = intercept[week] + slope * engagement + learner effect + day noise; the slope is
+    the regression on the posterior mean engagement (unbiased for a linear effect).
+    """
     log_total = np.log(np.where(active, counts.sum(axis=2), 1))
     weeks = np.arange(COURSE_DAYS) // WEEK_DAYS
-    mean_by_week = [log_total[:, weeks == w][active[:, weeks == w]].mean() for w in range(weeks.max() + 1)]
+    learner, day = np.nonzero(active)
+    design = np.column_stack([weeks[day][:, None] == np.arange(weeks.max() + 1), engagement[learner]])
+    coef = np.linalg.lstsq(design.astype(float), log_total[learner, day], rcond=None)[0]
+    residual = log_total[learner, day] - design @ coef
     learner_days = active.sum(axis=1)
-    learner_mean = (log_total * active).sum(axis=1) / learner_days
-    residual = (log_total - learner_mean[:, None])[active]
-    repeated = np.repeat(learner_days, learner_days)
-    within_var = (residual**2).sum() / max((repeated > 1).sum() - (learner_days > 1).sum(), 1)
+    learner_mean = np.bincount(learner, residual, minlength=len(active)) / np.maximum(learner_days, 1)
+    centred = residual - learner_mean[learner]
+    repeated = learner_days[learner]
+    within_var = (centred**2).sum() / max((repeated > 1).sum() - (learner_days > 1).sum(), 1)
     total_var = log_total[active].var()
     return {
-        "mean_log_by_week": _round(mean_by_week),
+        "intercept_log_by_week": _round(coef[:-1]),
+        "engagement_slope": _round(coef[-1]),
         "sd_log": _round(np.sqrt(total_var)),
-        "sd_log_between_learners": _round(np.sqrt(max(total_var - within_var, 0.0))),
+        "sd_log_between_learners": _round(np.sqrt(max(residual.var() - within_var, 0.0))),
         "sd_log_within_learner": _round(np.sqrt(within_var)),
         "median": _round(np.median(np.exp(log_total[active]))),
     }
 
 
-def event_mix(counts: np.ndarray, active: np.ndarray) -> dict[str, Any]:
-    """Share of each event type by week, and a Dirichlet concentration of one day's shares."""
+def event_mix(counts: np.ndarray) -> dict[str, Any]:
+    """Share of each event type by week."""
     weeks = np.arange(COURSE_DAYS) // WEEK_DAYS
-    by_week = []
-    for week in range(weeks.max() + 1):
-        totals = counts[:, weeks == week].sum(axis=(0, 1))
-        by_week.append(totals / totals.sum())
-    days = counts[active]
-    days = days[days.sum(axis=1) >= MIN_EVENTS_FOR_MIX]
-    shares = days / days.sum(axis=1, keepdims=True)
-    mean = shares.mean(axis=0)
-    concentration = (mean * (1 - mean)).sum() / shares.var(axis=0).sum() - 1
+    totals = np.stack([counts[:, weeks == week].sum(axis=(0, 1)) for week in range(weeks.max() + 1)])
+    return {"types": list(EVENT_TYPES), "shares_by_week": _round(totals / totals.sum(axis=1, keepdims=True))}
+
+
+def _concentration(shares: np.ndarray, parent: np.ndarray) -> float:
+    """Dirichlet concentration by moments: shares scattered around their parent's shares."""
+    spread = ((shares - parent) ** 2).sum(axis=1).mean()
+    return float((parent * (1 - parent)).sum(axis=1).mean() / spread - 1)
+
+
+def mix_spread(courses: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
+    """How the type mix varies: course around all, learner around course, day around learner.
+
+    Each level's shares are a Dirichlet draw around its parent's; only units with enough events
+    enter, so that multinomial noise does not pass for spread.
+    """
+    overall = counts.sum(axis=(0, 1)) / counts.sum()
+    codes, course_index = np.unique(courses, return_inverse=True)
+    course_totals = np.stack([counts[course_index == i].sum(axis=(0, 1)) for i in range(len(codes))])
+    course_shares = course_totals / course_totals.sum(axis=1, keepdims=True)
+    learner_totals = counts.sum(axis=1)
+    learner_sum = learner_totals.sum(axis=1)
+    learner_shares = learner_totals / np.maximum(learner_sum, 1)[:, None]
+    big = learner_sum >= MIN_EVENTS_FOR_MIX * 3
+    day_sum = counts.sum(axis=2)
+    learner, day = np.nonzero((day_sum >= MIN_EVENTS_FOR_MIX) & big[:, None])
+    day_shares = counts[learner, day] / day_sum[learner, day][:, None]
     return {
-        "types": list(EVENT_TYPES),
-        "shares_by_week": _round(by_week),
-        "dirichlet_concentration": _round(concentration),
+        "overall_shares": _round(overall),
+        "course_concentration": _round(_concentration(course_shares, overall[None, :])),
+        "learner_concentration": _round(
+            _concentration(learner_shares[big], course_shares[course_index[big]])
+        ),
+        "day_concentration": _round(_concentration(day_shares, learner_shares[learner])),
+        "min_events": {"learner": MIN_EVENTS_FOR_MIX * 3, "day": MIN_EVENTS_FOR_MIX},
     }
 
 
@@ -184,6 +228,7 @@ def measure_label(counts: np.ndarray) -> dict[str, Any]:
     active = counts.sum(axis=2) > 0
     first = active.argmax(axis=1)
     learner_days = active.sum(axis=1)
+    chain, engagement = fit_chain(transition_counts(active))
     return {
         "enrollments": len(counts),
         "active_rate_by_day": _round(active.mean(axis=0)),
@@ -192,9 +237,9 @@ def measure_label(counts: np.ndarray) -> dict[str, Any]:
             "mean": _round(learner_days.mean()),
             "share_one_day": _round((learner_days == 1).mean()),
         },
-        "chain": fit_chain(transition_counts(active)),
-        "events_per_active_day": events_per_active_day(counts, active),
-        "event_mix": event_mix(counts, active),
+        "chain": chain,
+        "events_per_active_day": events_per_active_day(counts, active, engagement),
+        "event_mix": event_mix(counts),
         "idle_streaks": idle_streaks(active),
     }
 
@@ -207,7 +252,7 @@ def measure_courses(enrollments: pd.DataFrame) -> dict[str, Any]:
     strength = mean * (1 - mean) / var - 1
     return {
         "courses": len(by_course),
-        "enrollments": _round(np.sort(by_course["size"].to_numpy())),
+        "enrollments": np.sort(by_course["size"].to_numpy()).tolist(),
         "dropout_rates": _round(np.sort(rates)),
         "dropout_rate_overall": _round(enrollments["label"].mean()),
         "dropout_rate_beta": {"a": _round(mean * strength), "b": _round((1 - mean) * strength)},
@@ -231,9 +276,12 @@ def calibrate(data_dir: Path) -> dict[str, Any]:
             "per learner: label from the course's dropout rate; first active day from its measured "
             "distribution; from then a two-state (active/idle) Markov chain whose logits depend on label "
             "and week and are shifted by the learner's engagement (standard normal, scaled); events per "
-            "active day log-normal (week mean, learner effect, day noise); types by a Dirichlet-multinomial"
+            "active day log-normal (week intercept, engagement slope, learner effect, day noise); "
+            "types by a "
+            "multinomial whose shares are tilted by course, learner and day (Dirichlet draws)"
         ),
         "courses": measure_courses(enrollments),
+        "event_mix_spread": mix_spread(enrollments["course"].to_numpy(), counts),
         "labels": {name: measure_label(counts[labels == value]) for name, value in LABELS.items()},
     }
 

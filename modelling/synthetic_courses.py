@@ -67,12 +67,24 @@ def _label_params(calibration: dict[str, Any]) -> dict[str, np.ndarray]:
         "logit_idle": np.array([c["logit_active_given_idle"] for c in chains]),
         "scale_active": np.array([c["engagement_scale_given_active"] for c in chains]),
         "scale_idle": np.array([c["engagement_scale_given_idle"] for c in chains]),
-        "mean_log": np.array([e["mean_log_by_week"] for e in events]),
+        "intercept_log": np.array([e["intercept_log_by_week"] for e in events]),
+        "engagement_slope": np.array([e["engagement_slope"] for e in events]),
         "sd_between": np.array([e["sd_log_between_learners"] for e in events]),
         "sd_within": np.array([e["sd_log_within_learner"] for e in events]),
         "shares": np.array([m["shares_by_week"] for m in mixes]),
-        "concentration": np.array([m["dirichlet_concentration"] for m in mixes]),
     }
+
+
+def _dirichlet(rng: np.random.Generator, alpha: np.ndarray) -> np.ndarray:
+    """Dirichlet draws along the last axis (alpha of any shape), via normalised gamma draws."""
+    draws = rng.gamma(np.maximum(alpha, 1e-3))
+    return draws / draws.sum(axis=-1, keepdims=True)
+
+
+def _tilt(rng: np.random.Generator, spread: dict[str, Any], level: str, n: int) -> np.ndarray:
+    """Multiplicative tilts [n, type] of the type mix, mean 1: Dirichlet shares over overall shares."""
+    overall = np.asarray(spread["overall_shares"])
+    return _dirichlet(rng, np.tile(spread[f"{level}_concentration"] * overall, (n, 1))) / overall
 
 
 def _draw_first_day(rng: np.random.Generator, table: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -84,11 +96,15 @@ def _draw_first_day(rng: np.random.Generator, table: np.ndarray, labels: np.ndar
 
 
 def simulate_active(
-    rng: np.random.Generator, params: dict[str, np.ndarray], labels: np.ndarray, days: int, week_days: int
+    rng: np.random.Generator,
+    params: dict[str, np.ndarray],
+    labels: np.ndarray,
+    engagement: np.ndarray,
+    days: int,
+    week_days: int,
 ) -> np.ndarray:
     """Active days [learner, day]: the Markov chain from each learner's first active day."""
     n = len(labels)
-    engagement = rng.standard_normal(n)
     first = _draw_first_day(rng, params["first_day"], labels)
     weeks = params["logit_active"].shape[1]
     logit_active = params["logit_active"][labels] + params["scale_active"][labels, None] * engagement[:, None]
@@ -108,24 +124,31 @@ def simulate_counts(
     rng: np.random.Generator,
     params: dict[str, np.ndarray],
     labels: np.ndarray,
+    engagement: np.ndarray,
     active: np.ndarray,
+    tilt: np.ndarray,
+    day_concentration: float,
     week_days: int,
 ) -> np.ndarray:
-    """Event counts [learner, day, type] on the active days: log-normal totals, Dirichlet-multinomial mix."""
+    """Event counts [learner, day, type] on the active days: log-normal totals, Dirichlet-multinomial mix.
+
+    `tilt` [learner, type] is the course's and learner's preference for each type (mean 1).
+    """
     n, days = active.shape
-    weeks = params["mean_log"].shape[1]
+    weeks = params["intercept_log"].shape[1]
     week_of_day = np.minimum(np.arange(days) // week_days, weeks - 1)
-    intensity = params["sd_between"][labels] * rng.standard_normal(n)
+    intensity = params["engagement_slope"][labels] * engagement + params["sd_between"][
+        labels
+    ] * rng.standard_normal(n)
     log_total = (
-        params["mean_log"][labels][:, week_of_day]
+        params["intercept_log"][labels][:, week_of_day]
         + intensity[:, None]
         + params["sd_within"][labels, None] * rng.standard_normal((n, days))
     )
     totals = np.where(active, np.maximum(np.rint(np.exp(log_total)), 1), 0).astype(np.int64)
-    alpha = params["shares"][labels][:, week_of_day] * params["concentration"][labels, None, None]
-    shares = rng.gamma(np.maximum(alpha, 1e-3))
-    shares /= shares.sum(axis=2, keepdims=True)
-    return rng.multinomial(totals, shares)
+    mix = params["shares"][labels][:, week_of_day] * tilt[:, None, :]
+    mix /= mix.sum(axis=2, keepdims=True)
+    return rng.multinomial(totals, _dirichlet(rng, day_concentration * mix))
 
 
 def _course_rate(rng: np.random.Generator, spec: CourseSpec, calibration: dict[str, Any]) -> float:
@@ -144,8 +167,13 @@ def _one_course(
     observed = days if spec.observed_days is None else min(spec.observed_days, days)
     rate = _course_rate(rng, spec, calibration)
     labels = (rng.random(spec.enrollments) < rate).astype(np.int64)
-    active = simulate_active(rng, params, labels, days, week_days)
-    counts = simulate_counts(rng, params, labels, active, week_days)[:, :observed]
+    engagement = rng.standard_normal(spec.enrollments)
+    active = simulate_active(rng, params, labels, engagement, days, week_days)
+    spread = calibration["event_mix_spread"]
+    tilt = _tilt(rng, spread, "course", 1) * _tilt(rng, spread, "learner", spec.enrollments)
+    counts = simulate_counts(
+        rng, params, labels, engagement, active, tilt, spread["day_concentration"], week_days
+    )[:, :observed]
     width = max(4, len(str(spec.enrollments)))
     ids = np.array([f"{spec.code.lower()}-{i:0{width}d}" for i in range(1, spec.enrollments + 1)])
     activity = pd.DataFrame(counts.reshape(-1, len(EVENT_TYPES)), columns=list(EVENT_TYPES))
