@@ -30,6 +30,7 @@ WEEKS = (COURSE_DAYS - 2) // WEEK_DAYS + 1  # weeks of the transitions day t -> 
 LABELS = {"stayer": 0, "dropout": 1}
 QUADRATURE_NODES = 24
 MIN_EVENTS_FOR_MIX = 20  # days with fewer events say more about multinomial noise than about the mix
+STREAK_QUANTILES = (0.25, 0.5, 0.75, 0.9)
 TYPE_COLUMNS = [f"event_{name}" for name in EVENT_TYPES]
 
 
@@ -145,7 +146,7 @@ def idle_streaks(active: np.ndarray) -> dict[str, Any]:
         gaps = np.diff(days) - 1
         lengths.append(gaps[gaps > 0])
     values = np.concatenate(lengths) if lengths else np.zeros(0)
-    levels = [0.25, 0.5, 0.75, 0.9]
+    levels = list(STREAK_QUANTILES)
     return {
         "streaks_per_enrollment": _round(len(values) / len(active)),
         "mean_length": _round(values.mean() if len(values) else 0.0),

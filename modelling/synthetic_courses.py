@@ -152,11 +152,12 @@ def simulate_counts(
 
 
 def _course_rate(rng: np.random.Generator, spec: CourseSpec, calibration: dict[str, Any]) -> float:
-    """The course's dropout rate: given, or drawn from the measured Beta distribution of course rates."""
+    """The course's dropout rate: given, or drawn from the measured Beta, kept within the measured range."""
     if spec.dropout_rate is not None:
         return float(spec.dropout_rate)
-    beta = calibration["courses"]["dropout_rate_beta"]
-    return float(rng.beta(beta["a"], beta["b"]))
+    courses = calibration["courses"]
+    beta, measured = courses["dropout_rate_beta"], courses["dropout_rates"]
+    return float(np.clip(rng.beta(beta["a"], beta["b"]), min(measured), max(measured)))
 
 
 def _one_course(
