@@ -251,9 +251,7 @@ def _calibrated(model: Any, seed: int) -> CalibratedClassifierCV:
 def exam_candidate(name: str, seed: int) -> Any:
     """An unfitted exam-score candidate."""
     if name == "linear_regression":
-        return Pipeline(
-            [("features", exam_preprocessor()), ("model", ClippedRegressor(LinearRegression()))]
-        )
+        return Pipeline([("features", exam_preprocessor()), ("model", ClippedRegressor(LinearRegression()))])
     if name == "huber":
         model = HuberRegressor(epsilon=1.35, alpha=1e-4, max_iter=1000)
         return Pipeline([("features", exam_preprocessor()), ("model", ClippedRegressor(model))])
@@ -267,9 +265,7 @@ def exam_candidate(name: str, seed: int) -> Any:
             interaction_cst="no_interactions",
             random_state=seed,
         )
-        return Pipeline(
-            [("features", exam_preprocessor(scale=False)), ("model", ClippedRegressor(model))]
-        )
+        return Pipeline([("features", exam_preprocessor(scale=False)), ("model", ClippedRegressor(model))])
     if name == "keras_mlp":
         return KerasMLPRegressor(
             preprocessor=exam_preprocessor(),
