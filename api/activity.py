@@ -75,10 +75,17 @@ def import_activity(query: ImportQuery):
     """Import an activity file (daily, events, xAPI or Open edX) as a job; its result is the import's
     report: rows read, imported, rejected (the first 100 with line numbers) and counts per reason."""
     given = _form_options(query)
-    options = uploads.import_options(given["format"], given["course"], given["start"], given["days"])
     stream, name = _upload(RAW_TYPES, query.filename)
-    source = uploads.spool(stream, name)
-    return uploads.start_import(source, file_name=name, options=options, user=current_user).to_dict()
+    job = uploads.upload_activity(
+        stream,
+        file_name=name,
+        fmt=given["format"],
+        course=given["course"],
+        start=given["start"],
+        days=given["days"],
+        user=current_user,
+    )
+    return job.to_dict()
 
 
 @bp.post("/outcomes")

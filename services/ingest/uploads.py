@@ -119,8 +119,24 @@ def _prune(directory: Path, max_age: timedelta) -> None:
             continue
 
 
+def upload_activity(
+    stream: IO[bytes],
+    *,
+    file_name: str,
+    fmt: str | None = None,
+    course: str | None = None,
+    start: date | str | None = None,
+    days: int | str | None = None,
+    user: User,
+) -> Job:
+    """Check the options, spool the upload and import it as a job (see `start_import`)."""
+    options = import_options(fmt, course, start, days)
+    return start_import(spool(stream, file_name), file_name=file_name, options=options, user=user)
+
+
 def start_import(source: Path, *, file_name: str, options: ImportOptions, user: User) -> Job:
-    """Import a spooled upload as a job; its result is the import's report (ImportReport.to_dict)."""
+    """Import a spooled upload as a job; its result is the import's report (ImportReport.to_dict),
+    whose status says whether the import finished (a failed run's error says what failed)."""
     params = {
         "source": str(source),
         "file_name": _shown_name(file_name),
@@ -192,4 +208,3 @@ def run_detail(run_id: int) -> dict[str, Any]:
     values = run_summary(row)
     values["rejections"] = [{"line": line, "reason": reason} for line, reason in row.rejections]
     return values
-
