@@ -68,9 +68,11 @@ def _outcome(prefix: str, report: dict[str, Any]) -> dbc.Alert:
     if report.get("format") == "unknown":
         advice = "Choose its format and upload it again."
     else:
+        held = report.get("last_line") or 0
         advice = (
-            f"The store holds the file up to line {report['last_line']:,}; importing the same file again "
-            "completes it (the lines already stored are not counted twice)."
+            (f"The store holds the file up to line {held:,}. " if held else "Nothing of it was stored. ")
+            + "Importing the same file again completes it (the lines already stored are not counted "
+            "twice); a file that cannot be read needs mending first."
         )
     return dbc.Alert(
         [html.Strong("The import failed: "), report.get("error") or "unknown error", html.Br(), advice],

@@ -367,6 +367,8 @@ def follow_import(_ticks, job_id, history_version):
     result = no_update
     if job["status"] == "succeeded":
         result = activity_report("data-import", job["result"])
+        if job["result"]["status"] == "failed":  # the job ran; the import it carried out did not finish
+            view.update(color="danger", status="The import failed: see below.")
     ended = (history_version or 0) + 1 if view["done"] else no_update
     return (
         view["value"],

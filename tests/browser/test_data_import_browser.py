@@ -105,3 +105,21 @@ def test_admin_uploads_outcomes_and_sees_the_unknown_enrollment(page, app, make_
     with app.app_context():
         outcomes_set = {row.learner_ref: row.dropped_out for row in Enrollment.select()}
     assert outcomes_set == {"b1": True, "b2": False, "b3": None}
+
+
+@browser
+def test_a_file_that_cannot_be_read_says_what_failed_and_what_to_do(page, make_user, tmp_path):
+    source = tmp_path / "broken.csv"
+    source.write_bytes(b"enrollment_id,time,event_video\nb1,2024-03-01,1\n\xff\xfe,2024-03-02,1\n")
+    admin = make_user("admin")
+    page.open("/login")
+    page.sign_in(admin.username, PASSWORD)
+    page.wait_for_path("/")
+    page.open("/data")
+    page.browser.wait_for_element("#data-import-upload input[type=file]").send_keys(str(source))
+    page.wait_for_text("#data-import-filename", "broken.csv")
+    page.click("#data-import-submit")
+    page.wait_for_text("#data-import-status", "The import failed", timeout=60)
+    outcome = page.wait_for_text("#data-import-outcome", "could not be read")
+    assert "Importing the same file again completes it" in outcome
+    page.wait_for_text("#data-history-list", "failed")
