@@ -71,7 +71,7 @@ def import_file(
         name = formats.detect(path) if fmt == "auto" else fmt
     except formats.FormatError as exc:
         run = RunLog(name_shown, "unknown", sha256=sha256, course=course, user=user, job_id=job_id)
-        return run.fail(f"{exc}; name the format with --format")
+        return run.fail(f"{exc}; name the format (--format, or the format of an upload)")
     run = RunLog(name_shown, name, sha256=sha256, course=course, user=user, job_id=job_id)
     chunks = formats.PARSERS[name](path, chunk_rows=chunk_rows)  # lazy: read errors come up in _write
     earliest = _earliest_of_file(name, path, course, chunk_rows)

@@ -83,6 +83,8 @@ def _days(value: int | str | None) -> tuple[int | None, str | None]:
         return None, None
     try:
         length = int(value)
+        if isinstance(value, float) and value != length:  # a number box can send 2.5
+            raise ValueError(value)
     except (TypeError, ValueError):
         return None, f"a whole number of days from 1 to {MAX_DAYS}"
     if not 0 < length <= MAX_DAYS:
