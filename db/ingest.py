@@ -53,6 +53,24 @@ class ImportRun(BaseModel):
         query = cls.select().where((cls.sha256 == sha256) & (cls.format == fmt) & same_course)
         return list(query.order_by(cls.started_at.desc(), cls.id.desc()))
 
+    @classmethod
+    def newest(cls, offset: int, limit: int) -> list[ImportRun]:
+        """A slice of the runs, newest first, with the user who started each."""
+        query = (
+            cls.select(cls, User)
+            .join(User, peewee.JOIN.LEFT_OUTER)
+            .order_by(cls.started_at.desc(), cls.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(query)
+
+    @classmethod
+    def with_user(cls, run_id: int) -> ImportRun | None:
+        """One run with the user who started it, or None."""
+        query = cls.select(cls, User).join(User, peewee.JOIN.LEFT_OUTER).where(cls.id == run_id)
+        return query.get_or_none()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,

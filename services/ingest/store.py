@@ -54,12 +54,15 @@ def import_file(
     progress: Progress | None = None,
     job_id: int | None = None,
     chunk_rows: int = 200_000,
+    source_name: str | None = None,
 ) -> ImportReport:
     """Import one activity file (format named or detected); returns what was read, stored and rejected.
-    A file that cannot be read at all, or fails midway, ends as a failed run with its report."""
+    A file that cannot be read at all, or fails midway, ends as a failed run with its report.
+    `source_name` names the file in the run when `path` is a spooled copy (an upload)."""
     path = Path(path)
+    name_shown = source_name or path.name
     course = course.strip() if course else None
-    _check_options(fmt, course, days)
+    check_options(fmt, course, days)
     try:
         sha256, lines = _fingerprint(path)
     except OSError as exc:
@@ -67,9 +70,9 @@ def import_file(
     try:
         name = formats.detect(path) if fmt == "auto" else fmt
     except formats.FormatError as exc:
-        run = RunLog(path.name, "unknown", sha256=sha256, course=course, user=user, job_id=job_id)
-        return run.fail(f"{exc}; name the format with --format")
-    run = RunLog(path.name, name, sha256=sha256, course=course, user=user, job_id=job_id)
+        run = RunLog(name_shown, "unknown", sha256=sha256, course=course, user=user, job_id=job_id)
+        return run.fail(f"{exc}; name the format (--format, or the format of an upload)")
+    run = RunLog(name_shown, name, sha256=sha256, course=course, user=user, job_id=job_id)
     chunks = formats.PARSERS[name](path, chunk_rows=chunk_rows)  # lazy: read errors come up in _write
     earliest = _earliest_of_file(name, path, course, chunk_rows)
     return _write(chunks, run, Courses(start, days, earliest), course, progress, lines)
@@ -87,7 +90,7 @@ def write_chunks(
 ) -> ImportReport:
     """Store chunks made in memory (an API push): same rules and report as `import_file`, keeping up to
     `keep_rejections` rejections with their line and reason."""
-    _check_options("auto", course, days)
+    check_options("auto", course, days)
     chunks = list(chunks)
     kinds = sorted({chunk.kind for chunk in chunks}) or ["events"]
     run = RunLog(source_name, "+".join(kinds), course=course, user=user, keep=keep_rejections)
@@ -95,7 +98,8 @@ def write_chunks(
     return _write(iter(chunks), run, Courses(start, days, earliest), course, None, 0)
 
 
-def _check_options(fmt: str, course: str | None, days: int | None) -> None:
+def check_options(fmt: str, course: str | None, days: int | None) -> None:
+    """Raise InvalidInput (with the fields at fault) for an unknown format, course code or length."""
     fields = {}
     if fmt not in FORMATS:
         fields["format"] = f"one of {', '.join(FORMATS)}"
