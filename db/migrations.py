@@ -15,6 +15,7 @@ import peewee
 from db.api_keys import ApiKey
 from db.connection import database
 from db.courses import COURSE_MODELS
+from db.early_warning import EARLY_WARNING_MODELS
 from db.fields import JSONField
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 
@@ -112,6 +113,11 @@ def _api_keys(db: peewee.Database) -> None:
     db.create_tables([ApiKey])
 
 
+def _early_warning_history(db: peewee.Database) -> None:
+    """Scoring runs, each enrollment's prediction per scored day, scheduler leases (SPEC.md 6)."""
+    db.create_tables(EARLY_WARNING_MODELS)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
@@ -125,6 +131,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (10, "job owners", _job_owner),
     (11, "courses, enrollments, daily activity", _courses_and_activity),
     (13, "API keys", _api_keys),
+    (15, "early-warning prediction history, scoring runs, scheduler leases", _early_warning_history),
 ]
 
 
