@@ -41,10 +41,11 @@ class ScoringRun(BaseModel):
 
     def finish(self, status: str, error: str | None = None) -> None:
         """Record how the run ended, with its counts."""
+        self.status, self.error, self.finished_at = status, error, utcnow()
         ScoringRun.update(
             status=status,
             error=error,
-            finished_at=utcnow(),
+            finished_at=self.finished_at,
             courses=self.courses,
             enrollments=self.enrollments,
             model_version=self.model_version_id,
@@ -77,8 +78,14 @@ class EnrollmentPrediction(BaseModel):
     def upsert_many(cls, rows: list[dict[str, Any]]) -> None:
         """Insert predictions; a stored (enrollment, day) is replaced by the new one."""
         replaced = [
-            cls.checkpoint, cls.probability, cls.risk_level, cls.top_factors, cls.model_version, cls.run,
-            cls.created_at, cls.course,
+            cls.checkpoint,
+            cls.probability,
+            cls.risk_level,
+            cls.top_factors,
+            cls.model_version,
+            cls.run,
+            cls.created_at,
+            cls.course,
         ]
         for batch in peewee.chunked(rows, 500):
             cls.insert_many(batch).on_conflict(
@@ -101,6 +108,14 @@ class EnrollmentPrediction(BaseModel):
         """The course's scored days, latest first."""
         query = cls.select(cls.day).where(cls.course == course).distinct().order_by(cls.day.desc())
         return [day for (day,) in query.tuples()]
+
+    @classmethod
+    def checkpoints_by_day(cls, course: Course) -> dict[int, int]:
+        """The checkpoint used at each scored day of the course."""
+        query = (
+            cls.select(cls.day, peewee.fn.MAX(cls.checkpoint)).where(cls.course == course).group_by(cls.day)
+        )
+        return dict(query.tuples())
 
     @classmethod
     def of_course_day(cls, course: Course, day: int) -> list[EnrollmentPrediction]:

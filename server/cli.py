@@ -15,6 +15,7 @@ from db.models import ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import TASK_NAMES, task_for
+from server.cli_scoring import COMMANDS as SCORING_COMMANDS
 from services import accounts, api_keys, course_activity, demo, models
 from services.errors import ServiceError
 
@@ -326,5 +327,6 @@ def init_app(app: Flask) -> None:
         score,
         export_features,
         *API_KEY_COMMANDS,
+        *SCORING_COMMANDS,
     ):
         app.cli.add_command(command)

@@ -202,12 +202,17 @@ def store_course(code: str, counts, start=None, days: int = 30, title: str = "")
     from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 
     with database.atomic():
-        course = Course.create(code=code, title=title or code, start_date=start or date(2024, 3, 4),
-                               length_days=days)
+        course = Course.create(
+            code=code, title=title or code, start_date=start or date(2024, 3, 4), length_days=days
+        )
         ids = Enrollment.ensure(course, {f"{code}-L{e}" for e in range(len(counts))})
         rows = [
-            {"course": course.id, "enrollment": ids[f"{code}-L{e}"], "day": int(t),
-             **{name: int(counts[e, t, k]) for k, name in enumerate(EVENT_TYPES)}}
+            {
+                "course": course.id,
+                "enrollment": ids[f"{code}-L{e}"],
+                "day": int(t),
+                **{name: int(counts[e, t, k]) for k, name in enumerate(EVENT_TYPES)},
+            }
             for e, t in zip(*np.nonzero(counts.sum(axis=2)), strict=True)
         ]
         for start_at in range(0, len(rows), 400):

@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 CSV_COLUMNS = ("course", "enrollment_id", "day", "probability", "risk_level", "top_factors", "model_version")
 JOB_KIND = "score-enrollments"
+NO_MODEL = (
+    "No early-warning model is active: train one with `flask --app wsgi train early-warning --activate`."
+)
 
 
 def _active_version() -> tuple[ModelVersion, EarlyWarningVersion]:
@@ -41,9 +44,7 @@ def _active_version() -> tuple[ModelVersion, EarlyWarningVersion]:
     TO BE REPLACED AT MERGE by `services.early_warning.versions.active_version()` (branch h-ewtrain)."""
     row = ModelVersion.active(EARLY_WARNING.name)
     if row is None:
-        raise ModelUnavailable(
-            "No early-warning model is active: train one with `flask --app wsgi train early-warning --activate`."
-        )
+        raise ModelUnavailable(NO_MODEL)
     return row, load_version(version_directory(row))
 
 
@@ -88,7 +89,8 @@ def check_day(course: Course, day: int) -> None:
     first = first_checkpoint(course)
     if day < first:
         raise InvalidInput(
-            f"Day {day} is before the first checkpoint of course {course.code} (day {first}): no prediction yet.",
+            f"Day {day} is before the first checkpoint of course {course.code} (day {first}): "
+            "no prediction yet.",
             {"day": f"at least {first}"},
         )
 
@@ -106,7 +108,9 @@ def due_days(course: Course, today: date, version: EarlyWarningVersion, every_da
     day = current_day(course, today)
     if day is None:
         return []
-    checkpoints = [at for cp, at in version.task.checkpoint_map(course.length_days).items() if cp in version.models]
+    checkpoints = [
+        at for cp, at in version.task.checkpoint_map(course.length_days).items() if cp in version.models
+    ]
     if not checkpoints:
         return []
     wanted = range(min(checkpoints), day + 1) if every_day else sorted(set(checkpoints))
@@ -138,7 +142,11 @@ def _rows(course: Course, scored: ScoredCourse, row: ModelVersion, run: ScoringR
 
 
 def _score_target(
-    target: Target, version: tuple[ModelVersion, EarlyWarningVersion], run: ScoringRun, keep: bool, outcome: Outcome
+    target: Target,
+    version: tuple[ModelVersion, EarlyWarningVersion],
+    run: ScoringRun,
+    keep: bool,
+    outcome: Outcome,
 ) -> int:
     """Score one course at its days and store the predictions in one transaction; how many rows."""
     row, model = version
@@ -259,9 +267,7 @@ def _load_active_row() -> ModelVersion:
     """The active version's row (a clear 503 before any run is recorded when there is none)."""
     row = ModelVersion.active(EARLY_WARNING.name)
     if row is None:
-        raise ModelUnavailable(
-            "No early-warning model is active: train one with `flask --app wsgi train early-warning --activate`."
-        )
+        raise ModelUnavailable(NO_MODEL)
     return row
 
 
@@ -304,5 +310,10 @@ def _run_scoring_job(job, progress: Progress) -> dict[str, Any]:
     params = job.params
     outcome = score_at_day("api", params["day"], params["course"], job_id=job.id, progress=progress)
     run = outcome.run
-    return {"run": run.id, "courses": run.courses, "enrollments": run.enrollments, "day": params["day"],
-            "notes": outcome.notes}
+    return {
+        "run": run.id,
+        "courses": run.courses,
+        "enrollments": run.enrollments,
+        "day": params["day"],
+        "notes": outcome.notes,
+    }
