@@ -108,9 +108,7 @@ def test_a_run_broken_midway_keeps_the_courses_it_finished(app):
         def kill_my_connection(fraction: float, message: str) -> None:
             if fraction < 1:
                 pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
-                other = psycopg2.connect(
-                    database.obj.database and database.obj.connect_params and _dsn(database.obj)
-                )
+                other = psycopg2.connect(dbname=database.obj.database, **database.obj.connect_params)
                 other.autocommit = True
                 other.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
                 other.close()
@@ -123,11 +121,6 @@ def test_a_run_broken_midway_keeps_the_courses_it_finished(app):
         assert predictions(second) == []
         run = ScoringRun.get(ScoringRun.trigger == "schedule")
         assert run.status == "failed" and run.courses == 1
-
-
-def _dsn(db) -> str:
-    params = {"dbname": db.database, **db.connect_params}
-    return " ".join(f"{key}={value}" for key, value in params.items() if key != "options")
 
 
 def test_cli_scores_a_course_at_a_day_into_a_file_and_the_history(app, tmp_path):
