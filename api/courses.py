@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_jwt_extended import current_user
 
-from api.contract import operation
+from api.contract import operation, parse_json_body
 from api.pagination import page_payload
 from api.schemas.courses import CourseDetailOut, CoursesOut, EnrollmentOut, EnrollmentsPage, EnrollmentsQuery
+from api.schemas.models import JobOut
+from api.schemas.scoring import AtRiskOut, AtRiskQuery, ScoreIn
 from services import courses
+from services.courses import require_course
+from services.early_warning import at_risk, scoring
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 enrollments_bp = Blueprint("enrollments", __name__, url_prefix="/enrollments")
@@ -42,3 +46,26 @@ def list_enrollments(code: str, query: EnrollmentsQuery):
 def get_enrollment(enrollment_id: int):
     """One enrollment: its course, outcome and activity by day."""
     return courses.enrollment(current_user, enrollment_id)
+
+
+@bp.get("/<path:code>/at-risk")
+@operation(auth="admin", query=AtRiskQuery, response=AtRiskOut, errors=(404,), tags=("courses",))
+def course_at_risk(code: str, query: AtRiskQuery):
+    """The course's enrollments by predicted dropout risk at its latest scored day (or `day`)."""
+    return at_risk.at_risk(current_user, code, query.day)
+
+
+@bp.post("/<path:code>/score")
+@operation(
+    auth="admin",
+    response=JobOut,
+    status=202,
+    errors=(404, 503),
+    tags=("courses",),
+    raw_body={"application/json": ScoreIn.model_json_schema()},
+)
+def score_course(code: str):
+    """Score the course's enrollments now (at `day`, default today's day of the course); returns the job."""
+    body = parse_json_body(ScoreIn) if request.get_data() else ScoreIn()
+    require_course(current_user, code)
+    return scoring.start_scoring(code, body.day, current_user).to_dict()

@@ -15,6 +15,7 @@ import peewee
 from db.api_keys import ApiKey
 from db.connection import database
 from db.courses import COURSE_MODELS
+from db.early_warning import EARLY_WARNING_MODELS
 from db.fields import JSONField
 from db.ingest import INGEST_MODELS
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
@@ -118,6 +119,11 @@ def _import_runs(db: peewee.Database) -> None:
     db.create_tables(INGEST_MODELS)
 
 
+def _early_warning_history(db: peewee.Database) -> None:
+    """Scoring runs, each enrollment's prediction per scored day, scheduler leases (SPEC.md 6)."""
+    db.create_tables(EARLY_WARNING_MODELS)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
@@ -132,6 +138,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (11, "courses, enrollments, daily activity", _courses_and_activity),
     (12, "activity import runs and event keys", _import_runs),
     (13, "API keys", _api_keys),
+    (15, "early-warning prediction history, scoring runs, scheduler leases", _early_warning_history),
 ]
 
 

@@ -6,12 +6,29 @@ Every app host sharing the same REDIS_URL and DATABASE_URL then shares one job q
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
+from db.connection import database
 from services import jobs
+from services.early_warning import schedule
 
 RUN_JOB = "ssa.run_job"
+SCORE_EARLY_WARNING = "ssa.score_early_warning"
+
+
+def beat_schedule(config: Any) -> dict[str, dict[str, Any]]:
+    """Celery beat's entries: the daily early-warning scoring at EARLY_WARNING_SCORE_HOUR (UTC).
+    Run beat with: celery -A server.worker beat (several beats may run: a Redis key lets one score)."""
+    return {
+        "early-warning-scoring": {
+            "task": SCORE_EARLY_WARNING,
+            "schedule": crontab(hour=int(config["EARLY_WARNING_SCORE_HOUR"]), minute=0),
+        }
+    }
 
 
 def init_celery(app: Flask) -> Celery:
@@ -23,11 +40,22 @@ def init_celery(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     celery = Celery(app.import_name, broker=app.config["REDIS_URL"], task_cls=AppContextTask)
-    celery.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, task_ignore_result=True)
+    celery.conf.update(
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        timezone="UTC",
+        beat_schedule=beat_schedule(app.config),
+    )
 
     @celery.task(name=RUN_JOB)
     def run_job(job_id: int) -> None:
         jobs.run(job_id)
+
+    @celery.task(name=SCORE_EARLY_WARNING)
+    def score_early_warning() -> None:
+        with database.connection_context():
+            schedule.run_with_redis_lock(app.config["REDIS_URL"])
 
     app.extensions["celery"] = celery
     app.extensions["job_dispatch"] = lambda job_id: celery.send_task(RUN_JOB, args=[job_id])

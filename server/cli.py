@@ -15,6 +15,7 @@ from db.models import ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, TASK_NAMES, task_for
+from server.cli_scoring import COMMANDS as SCORING_COMMANDS
 from services import accounts, api_keys, course_activity, demo, ingest, models
 from services.early_warning import training as course_training
 from services.early_warning import versions as course_versions
@@ -495,5 +496,6 @@ def init_app(app: Flask) -> None:
         *API_KEY_COMMANDS,
         import_activity,
         import_outcomes,
+        *SCORING_COMMANDS,
     ):
         app.cli.add_command(command)

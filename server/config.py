@@ -138,9 +138,19 @@ class Config:
         self.JOB_HEARTBEAT_SECONDS = _env_int("JOB_HEARTBEAT_SECONDS", 15)
         # Every serving process deletes expired token revocations this often.
         self.PURGE_INTERVAL_SECONDS = _env_int("PURGE_INTERVAL_SECONDS", 3600)
+        # Early warning: every running course is scored daily at this UTC hour at each checkpoint it
+        # reached (and at every day too when SCORE_DAILY is on), by Celery beat when REDIS_URL is set,
+        # else by the one serving process holding the scheduler lease (checked this often).
+        self.EARLY_WARNING_SCORE_HOUR = _env_int("EARLY_WARNING_SCORE_HOUR", 2)
+        self.EARLY_WARNING_SCORE_DAILY = _env_bool("EARLY_WARNING_SCORE_DAILY", False)
+        self.EARLY_WARNING_SCHEDULER = _env_bool("EARLY_WARNING_SCHEDULER", self.default_scheduler())
+        self.EARLY_WARNING_SCHEDULER_SECONDS = float(os.environ.get("EARLY_WARNING_SCHEDULER_SECONDS", 60))
 
     def default_database_url(self) -> str:
         return f"sqlite:///{self.INSTANCE_DIR / 'ssa.db'}"
+
+    def default_scheduler(self) -> bool:
+        return True
 
     def default_secret(self, name: str) -> str | None:
         return None
@@ -191,6 +201,9 @@ class TestingConfig(DevelopmentConfig):
         super().__init__()
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024
+
+    def default_scheduler(self) -> bool:
+        return False  # a test starts the scheduler itself
 
 
 class ProductionConfig(Config):

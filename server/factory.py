@@ -15,6 +15,7 @@ from db import connection, migrations
 from server import cli, headers, housekeeping, request_guards, security
 from server.config import Config, load_config
 from services import jobs, passwords
+from services.early_warning import schedule as early_warning_schedule
 
 
 def create_app(config: Config | str | None = None) -> Flask:
@@ -37,6 +38,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     request_guards.init_app(app)
     security.init_app(app)
     housekeeping.init_app(app)
+    early_warning_schedule.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     if app.config["REDIS_URL"]:

@@ -202,3 +202,90 @@ def insert_courses(prefix: str, number: int = 3, enrollments: int = 60, days: in
         insert_course(f"{prefix}-{k}", *course_cube(enrollments, days, seed=k, signal=signal), unknown=2)
         for k in range(1, number + 1)
     ]
+
+
+def dropout_counts(seed: int, enrollments: int, days: int = 30):
+    """A course's daily counts and dropout labels: droppers fade out after a random day."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    labels = (rng.random(enrollments) < 0.6).astype(int)
+    stop = np.where(labels == 1, rng.integers(2, days, enrollments), days)
+    on = (rng.random((enrollments, days)) < 0.5) & (np.arange(days)[None, :] < stop[:, None])
+    counts = rng.poisson(3.0, (enrollments, days, 7)) * on[:, :, None]
+    return counts, labels
+
+
+def early_warning_version(app, checkpoints=(7, 14)):
+    """A tiny real early-warning version (spline logistic on generated courses), its files saved and
+    an active row for it; returns the ModelVersion. The trained files are kept under the test instance
+    folder, keyed by the modelling code, so that a later session reuses them.
+
+    Stands in for h-ewtrain's training from the store until that branch is merged."""
+    import hashlib
+    import shutil
+    from pathlib import Path
+
+    from db.models import ModelVersion
+    from modelling.early_warning.serving import save_version
+    from modelling.early_warning.training import train_early_warning
+    from services.models import version_directory
+
+    code = hashlib.sha256()
+    for source in sorted(Path("modelling/early_warning").glob("*.py")):
+        code.update(source.read_bytes())
+    code.update(repr(checkpoints).encode())
+    cache = Path(os.environ["INSTANCE_DIR"]).parent / f"early-warning-{code.hexdigest()[:12]}"
+    if not cache.exists():
+        courses = []
+        for index in range(3):
+            counts, labels = dropout_counts(100 + index, 80)
+            courses.append((f"T{index}", 30, list(range(80)), counts, None, labels))
+        result = train_early_warning(courses, checkpoints=checkpoints, candidates=["spline_logistic"])
+        save_version(result, cache.with_suffix(".tmp"))
+        cache.with_suffix(".tmp").rename(cache)
+    with app.app_context():
+        number = ModelVersion.next_number("early-warning")
+        row = ModelVersion.create(
+            task="early-warning",
+            version=number,
+            algorithm="spline_logistic",
+            data_fingerprint="test",
+            data_source="generated courses",
+            rows=240,
+            artifact_dir=f"early-warning/v{number}",
+        )
+        target = version_directory(row)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(cache, target)
+        ModelVersion.make_active(row)
+        return ModelVersion.get_by_id(row.id)
+
+
+def store_course(code: str, counts, start=None, days: int = 30, title: str = ""):
+    """A course with one enrollment per row of `counts` (learner refs `<code>-L<i>`), its active days
+    stored; returns the Course (call inside an app context)."""
+    from datetime import date
+
+    import numpy as np
+
+    from db.connection import database
+    from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
+
+    with database.atomic():
+        course = Course.create(
+            code=code, title=title or code, start_date=start or date(2024, 3, 4), length_days=days
+        )
+        ids = Enrollment.ids_for(course.id, [f"{code}-L{e}" for e in range(len(counts))])
+        rows = [
+            {
+                "course": course.id,
+                "enrollment": ids[f"{code}-L{e}"],
+                "day": int(t),
+                **{name: int(counts[e, t, k]) for k, name in enumerate(EVENT_TYPES)},
+            }
+            for e, t in zip(*np.nonzero(counts.sum(axis=2)), strict=True)
+        ]
+        for start_at in range(0, len(rows), 400):
+            ActivityDay.insert_many(rows[start_at : start_at + 400]).execute()
+    return course

@@ -12,6 +12,7 @@ from db import migrations
 from db.api_keys import ApiKey
 from db.connection import database
 from db.courses import COURSE_MODELS
+from db.early_warning import EARLY_WARNING_MODELS
 from db.ingest import INGEST_MODELS
 from db.models import ALL_MODELS
 
@@ -24,7 +25,7 @@ def test_upgrade_reaches_the_latest_version_and_is_idempotent(app):
 
 def test_schema_matches_the_models(app):
     with app.app_context():
-        for model in ALL_MODELS + COURSE_MODELS + INGEST_MODELS + [ApiKey]:
+        for model in ALL_MODELS + COURSE_MODELS + INGEST_MODELS + [ApiKey] + EARLY_WARNING_MODELS:
             table = model._meta.table_name
             columns = {column.name for column in database.get_columns(table)}
             assert columns == {field.column_name for field in model._meta.sorted_fields}, table

@@ -156,6 +156,8 @@ def top_factors(
     values = spoken.to_numpy(dtype=float)
     order = np.argsort(-np.abs(values) if lowering else -values, axis=1)[:, : k * 2]
     names = spoken.columns.to_numpy()
+    # Plain arrays: indexing a frame's column per learner costs more than the phrasing.
+    columns = {name: X[name].to_numpy() for name in names if name in X.columns}
     out = []
     for row, ranked in enumerate(order):
         factors = []
@@ -169,7 +171,7 @@ def top_factors(
                     "feature": name,
                     "contribution": round(float(amount), 4),
                     "direction": "raises" if amount > 0 else "lowers",
-                    "text": phrase(name, X[name].iloc[row], medians[name], day),
+                    "text": phrase(name, columns[name][row], medians[name], day),
                 }
             )
         out.append(factors)

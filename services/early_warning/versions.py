@@ -138,5 +138,9 @@ def active_version() -> tuple[ModelVersion, EarlyWarningVersion]:
                     f"No {TASK.name} model is active yet. Train one with "
                     f"`flask --app wsgi train {TASK.name} --activate`."
                 )
-            cached = _served[TASK.name] = (identity, row, load_files(row))
+            try:
+                loaded = load_files(row)
+            except InvalidInput as exc:  # the active version's files are broken: nothing can serve
+                raise ModelUnavailable(exc.message) from exc
+            cached = _served[TASK.name] = (identity, row, loaded)
     return cached[1], cached[2]

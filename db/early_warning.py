@@ -1,0 +1,192 @@
+"""Early-warning history: scoring runs, each enrollment's prediction per scored day, scheduler leases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import peewee
+
+from db.courses import Course, Enrollment
+from db.fields import JSONField
+from db.models import BaseModel, Job, ModelVersion, utcnow
+
+RUN_TRIGGERS = ("schedule", "cli", "api")
+RUN_STATUSES = ("running", "succeeded", "failed")
+
+
+class ScoringRun(BaseModel):
+    """One pass of scoring: who started it, how it ended, what it scored, with which version."""
+
+    trigger = peewee.CharField(max_length=16)
+    status = peewee.CharField(max_length=16, default="running")
+    run_date = peewee.DateField()  # the UTC date it ran for: a scheduled day is scored once
+    started_at = peewee.DateTimeField(default=utcnow)
+    finished_at = peewee.DateTimeField(null=True)
+    courses = peewee.IntegerField(default=0)
+    enrollments = peewee.IntegerField(default=0)
+    error = peewee.TextField(null=True)
+    model_version = peewee.ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
+    job = peewee.ForeignKeyField(Job, null=True, on_delete="SET NULL")
+
+    class Meta:
+        table_name = "scoring_runs"
+        indexes = ((("trigger", "run_date", "status"), False),)
+
+    @classmethod
+    def already_done(cls, trigger: str, run_date: date, running_since: datetime) -> bool:
+        """Whether a run of `trigger` for `run_date` succeeded, or is running since `running_since`."""
+        done = (cls.status == "succeeded") | ((cls.status == "running") & (cls.started_at >= running_since))
+        return cls.select().where((cls.trigger == trigger) & (cls.run_date == run_date) & done).exists()
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        """Record how the run ended, with its counts."""
+        self.status, self.error, self.finished_at = status, error, utcnow()
+        ScoringRun.update(
+            status=status,
+            error=error,
+            finished_at=self.finished_at,
+            courses=self.courses,
+            enrollments=self.enrollments,
+            model_version=self.model_version_id,
+        ).where(ScoringRun.id == self.id).execute()
+
+
+class EnrollmentPrediction(BaseModel):
+    """An enrollment's predicted dropout risk at one day of its course (one row per enrollment and day:
+    scoring the day again replaces it)."""
+
+    enrollment = peewee.ForeignKeyField(Enrollment, on_delete="CASCADE", index=False)
+    course = peewee.ForeignKeyField(Course, on_delete="CASCADE", index=False)
+    day = peewee.SmallIntegerField()
+    checkpoint = peewee.SmallIntegerField()
+    probability = peewee.FloatField()
+    risk_level = peewee.CharField(max_length=32)
+    top_factors = JSONField(default=list)  # [{feature, contribution, direction, text}], strongest first
+    model_version = peewee.ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
+    run = peewee.ForeignKeyField(ScoringRun, null=True, on_delete="SET NULL")
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "enrollment_predictions"
+        indexes = (
+            (("enrollment", "day"), True),  # one enrollment's history
+            (("course", "day"), False),  # a course's latest scored day, and that day's rows
+        )
+
+    @classmethod
+    def upsert_many(cls, rows: list[dict[str, Any]]) -> None:
+        """Insert predictions; a stored (enrollment, day) is replaced by the new one. The statement is
+        written once per chunk size and run with plain parameters: Peewee's per-value SQL building
+        costs more than the database's work on a whole course."""
+        fields = [cls._meta.fields[name] for name in UPSERT_FIELDS]
+        columns = ", ".join(f'"{field.column_name}"' for field in fields)
+        param = cls._meta.database.param
+        replaced = ", ".join(
+            f'"{field.column_name}" = EXCLUDED."{field.column_name}"'
+            for field in fields
+            if field.name not in ("enrollment", "day")
+        )
+        one = "(" + ", ".join([param] * len(fields)) + ")"
+        for batch in peewee.chunked(rows, 500):
+            values = [field.db_value(row[field.name]) for row in batch for field in fields]
+            cls._meta.database.execute_sql(
+                f'INSERT INTO "{cls._meta.table_name}" ({columns}) VALUES {", ".join([one] * len(batch))}'
+                f' ON CONFLICT ("enrollment_id", "day") DO UPDATE SET {replaced}',
+                values,
+            )
+
+    @classmethod
+    def counts_by_day(cls, course: Course) -> dict[int, int]:
+        """How many predictions the course has per scored day."""
+        query = (
+            cls.select(cls.day, peewee.fn.COUNT(cls.id))
+            .where(cls.course == course)
+            .group_by(cls.day)
+            .tuples()
+        )
+        return dict(query)
+
+    @classmethod
+    def scored_days(cls, course: Course) -> list[int]:
+        """The course's scored days, latest first."""
+        query = cls.select(cls.day).where(cls.course == course).distinct().order_by(cls.day.desc())
+        return [day for (day,) in query.tuples()]
+
+    @classmethod
+    def checkpoints_by_day(cls, course: Course) -> dict[int, int]:
+        """The checkpoint used at each scored day of the course."""
+        query = (
+            cls.select(cls.day, peewee.fn.MAX(cls.checkpoint)).where(cls.course == course).group_by(cls.day)
+        )
+        return dict(query.tuples())
+
+    @classmethod
+    def of_course_day(cls, course: Course, day: int) -> list[EnrollmentPrediction]:
+        """The course's predictions at `day`, each with its enrollment, highest probability first."""
+        return list(
+            cls.select(cls, Enrollment)
+            .join(Enrollment)
+            .where((cls.course == course) & (cls.day == day))
+            .order_by(cls.probability.desc(), Enrollment.learner_ref)
+        )
+
+    @classmethod
+    def probabilities_at(cls, course: Course, day: int) -> dict[int, float]:
+        """Enrollment id -> probability at `day`."""
+        query = cls.select(cls.enrollment, cls.probability).where((cls.course == course) & (cls.day == day))
+        return dict(query.tuples())
+
+    @classmethod
+    def history(cls, enrollment: Enrollment) -> list[EnrollmentPrediction]:
+        """One enrollment's predictions by day."""
+        return list(cls.select().where(cls.enrollment == enrollment).order_by(cls.day))
+
+
+UPSERT_FIELDS = (
+    "enrollment",
+    "course",
+    "day",
+    "checkpoint",
+    "probability",
+    "risk_level",
+    "top_factors",
+    "model_version",
+    "run",
+    "created_at",
+)
+
+
+class SchedulerLease(BaseModel):
+    """Who runs a periodic task among the server's processes: the holder until `expires_at`."""
+
+    name = peewee.CharField(max_length=64, primary_key=True)
+    holder = peewee.CharField(max_length=255)
+    expires_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "scheduler_leases"
+
+    @classmethod
+    def acquire(cls, name: str, holder: str, seconds: float) -> bool:
+        """Take or renew the lease `name` for `holder`: true when it holds it for `seconds` more.
+        One conditional UPDATE decides, so two processes never both get an unexpired lease."""
+        now = utcnow()
+        cls.insert(name=name, holder="", expires_at=datetime(1970, 1, 1)).on_conflict_ignore().execute()
+        taken = (
+            cls.update(holder=holder, expires_at=now + timedelta(seconds=seconds))
+            .where((cls.name == name) & ((cls.holder == holder) | (cls.expires_at < now)))
+            .execute()
+        )
+        return taken == 1
+
+    @classmethod
+    def release(cls, name: str, holder: str) -> None:
+        """Give the lease up (another process may take it at once)."""
+        cls.update(expires_at=datetime(1970, 1, 1)).where(
+            (cls.name == name) & (cls.holder == holder)
+        ).execute()
+
+
+EARLY_WARNING_MODELS = [ScoringRun, EnrollmentPrediction, SchedulerLease]
+__all__ = ["ScoringRun", "EnrollmentPrediction", "SchedulerLease", "EARLY_WARNING_MODELS"]
