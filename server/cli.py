@@ -16,7 +16,8 @@ from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, TASK_NAMES, task_for
 from server.cli_scoring import COMMANDS as SCORING_COMMANDS
-from services import accounts, api_keys, course_activity, demo, ingest, models
+from services import accounts, api_keys, course_activity, demo, demo_courses, ingest, models
+from services.early_warning import scoring
 from services.early_warning import training as course_training
 from services.early_warning import versions as course_versions
 from services.errors import ServiceError
@@ -73,12 +74,17 @@ def create_user(username: str, email: str, password: str, role: str, full_name: 
 
 
 @click.command("seed-demo")
+@click.option("--courses-only", is_flag=True, help="Only the demo courses (before any model is trained).")
 @with_appcontext
-def seed_demo() -> None:
-    """Create a demo admin, a demo student and the demo cohort (development only); print the logins."""
+def seed_demo(courses_only: bool) -> None:
+    """Create a demo admin, a demo student, the demo courses and the demo cohort (development only),
+    score the running demo courses; print the logins."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("seed-demo is for development only; use create-user.")
     migrations.upgrade()
+    _seed_demo_courses()
+    if courses_only:
+        return
     for username, email, password, full_name, role in DEMO_USERS:
         if User.by_login(username) is None:
             accounts.register(username, email, password, full_name, role=role)
@@ -86,6 +92,22 @@ def seed_demo() -> None:
         else:
             state = "exists"
         click.echo(f"  {role:<8} username: {username:<13} password: {password}   ({state})")
+    _seed_demo_cohort()
+    _score_demo_courses()
+    click.echo("  Remove the demo cohort and courses with: flask --app wsgi remove-demo")
+
+
+def _seed_demo_courses() -> None:
+    seeded = demo_courses.seed_courses()
+    created = [course for course in seeded if course.created]
+    running = sum(course.running for course in seeded)
+    click.echo(
+        f"  demo courses: {len(seeded)} ({len(seeded) - running} finished with outcomes, {running} running),"
+        f" {'created ' + str(len(created)) if created else 'exist'}"
+    )
+
+
+def _seed_demo_cohort() -> None:
     try:
         added = demo.seed_cohort()
     except models.ModelUnavailable as exc:
@@ -95,15 +117,26 @@ def seed_demo() -> None:
         click.echo(f"  demo cohort: {added} saved predictions of {demo.COHORT_SIZE} students (created)")
     else:
         click.echo("  demo cohort: exists")
-    click.echo("  Remove the demo cohort with: flask --app wsgi remove-demo")
+
+
+def _score_demo_courses() -> None:
+    """Score the running courses now, so that a fresh install shows risks before the nightly run."""
+    try:
+        outcome = scoring.score_running_courses("cli")
+    except ServiceError as exc:
+        click.echo(f"  Running courses not scored: {exc.message}")
+        return
+    click.echo(f"  running courses scored: {outcome.predictions} predictions stored")
 
 
 @click.command("remove-demo")
 @with_appcontext
 def remove_demo() -> None:
-    """Delete the demo cohort (the demo-cohort account and its saved predictions), nothing else."""
+    """Delete the demo cohort (the demo-cohort account and its saved predictions) and the demo courses
+    (codes DEMO-...), nothing else."""
     removed = demo.remove_cohort()
-    click.echo(f"Removed the demo cohort: {removed} saved predictions.")
+    courses = demo_courses.remove_courses()
+    click.echo(f"Removed the demo cohort: {removed} saved predictions; {courses} demo courses.")
 
 
 TASK = click.Choice(TASK_NAMES)
