@@ -1,4 +1,4 @@
-"""Early warning on the real courses: every candidate at every checkpoint, judged on unseen courses. Not a test.
+"""Early warning on the real courses: every candidate at every checkpoint, on unseen courses. Not a test.
 
 Run:  python -m tests.benchmarks.bench_early_warning --data-dir /work/shared/data/kddcup2015_daily \
           [--candidates spline_logistic,gradient_boosting,keras_sequence,ensemble] [--checkpoints 7,14,21,30]
@@ -71,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     checkpoints = tuple(int(day) for day in args.checkpoints.split(","))
     rows = sum(len(course[2]) for course in courses)
     print(
-        f"{len(courses)} courses, {rows:,} enrollments; course-grouped 5-fold CV; candidates {', '.join(names)}"
+        f"{len(courses)} courses, {rows:,} enrollments; course-grouped 5-fold CV; "
+        f"candidates {', '.join(names)}"
     )
     start = time.perf_counter()
     with threadpool_limits(args.threads):
