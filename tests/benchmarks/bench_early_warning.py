@@ -50,6 +50,10 @@ def load_course(path: Path, truth: pd.Series) -> tuple:
     )
 
 
+def _progress(fraction: float, message: str) -> None:
+    print(f"  {fraction:4.0%} {message}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Load, train, print; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     start = time.perf_counter()
     with threadpool_limits(args.threads):
-        result = train_early_warning(courses, checkpoints, names, seed=args.seed)
+        result = train_early_warning(courses, checkpoints, names, seed=args.seed, progress=_progress)
     total = time.perf_counter() - start
     print(f"folds (held-out courses): {result.folds}\n")
     print(
