@@ -123,7 +123,7 @@ class SplineLogistic(ClassifierMixin, BaseEstimator):
         ]
         bases = self._basis(X)
         self.widths_ = [basis.shape[1] for basis in bases]
-        self.model_ = LogisticRegression(C=self.C, solver="lbfgs", max_iter=2000).fit(
+        self.model_ = LogisticRegression(C=self.C, solver="newton-cholesky", max_iter=200).fit(
             np.hstack(bases), target
         )
         self.classes_ = np.array([0, 1])

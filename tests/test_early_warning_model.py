@@ -1,0 +1,199 @@
+"""Early-warning models on small generated courses: no look-ahead, honest folds, the gate, files, reasons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import logit
+
+from modelling.early_warning import reasons
+from modelling.early_warning.gate import gate
+from modelling.early_warning.inputs import model_frame
+from modelling.early_warning.serving import load_version, save_version
+from modelling.early_warning.training import checkpoint_data, course_folds, train_early_warning
+from modelling.schemas import EVENT_TYPES
+from modelling.tasks import ALL_TASKS, EARLY_WARNING, TASKS, task_for
+
+DAYS = 30
+FAST = ("spline_logistic", "gradient_boosting", "ensemble")
+
+
+def make_course(code: str, learners: int, seed: int) -> tuple:
+    """A course where learners who stay are active more often, and dropouts fall silent at a random day."""
+    rng = np.random.default_rng(seed)
+    dropped = rng.random(learners) < 0.6
+    stop = np.where(dropped, rng.integers(2, 20, learners), DAYS)
+    keen = np.where(dropped, rng.uniform(0.1, 0.6, learners), rng.uniform(0.4, 0.95, learners))
+    days = np.arange(DAYS)
+    active = (rng.random((learners, DAYS)) < keen[:, None]) & (days[None, :] < stop[:, None])
+    counts = rng.poisson(2.0, (learners, DAYS, len(EVENT_TYPES))) * active[:, :, None]
+    ids = [f"{code}-{i}" for i in range(learners)]
+    return code, DAYS, ids, counts.astype(np.int64), None, dropped.astype(int)
+
+
+def courses(number: int, learners: int = 80, seed: int = 0) -> list[tuple]:
+    return [make_course(f"C{k}", learners, seed + k) for k in range(number)]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """Two checkpoints, three fast candidates, five courses."""
+    return train_early_warning(courses(5), checkpoints=(7, 14), candidates=FAST, seed=0)
+
+
+@pytest.fixture(scope="module")
+def version(trained, tmp_path_factory):
+    return load_version(save_version(trained, tmp_path_factory.mktemp("ew") / "v1"))
+
+
+def test_the_task_scales_its_checkpoints_and_stays_off_the_form_pages():
+    assert EARLY_WARNING.checkpoint_days(30) == (7, 14, 21, 30)
+    assert EARLY_WARNING.checkpoint_days(60) == (14, 28, 42, 60)
+    assert task_for("early-warning") is EARLY_WARNING
+    assert EARLY_WARNING.name not in TASKS and EARLY_WARNING.name in ALL_TASKS
+
+
+def test_a_checkpoint_prediction_ignores_later_days(version):
+    code, days, ids, counts, sources, _ = make_course("N", 60, seed=99)
+    before = version.score_course(ids, counts, 7, days)
+    changed = counts.copy()
+    changed[:, 7:] = np.random.default_rng(1).poisson(5.0, changed[:, 7:].shape)
+    after = version.score_course(ids, changed, 7, days)
+    np.testing.assert_array_equal(before.frame["probability"], after.frame["probability"])
+    assert before.frame["top_factors"].tolist() == after.frame["top_factors"].tolist()
+    # Between checkpoints the latest checkpoint's model scores the activity as of its own day.
+    between = version.score_course(ids, changed, 10, days)
+    assert (between.checkpoint, between.as_of_day) == (7, 7)
+    np.testing.assert_array_equal(between.frame["probability"], before.frame["probability"])
+
+
+def test_before_the_first_checkpoint_there_is_no_prediction_and_it_says_so(version):
+    _, days, ids, counts, _, _ = make_course("N", 20, seed=5)
+    scored = version.score_course(ids, counts, 5, days)
+    assert scored.frame.empty and scored.checkpoint is None
+    assert "before the first checkpoint (day 7)" in scored.message
+
+
+@pytest.mark.parametrize("number, folds", [(7, 5), (3, 3)])
+def test_course_grouped_folds_never_split_a_course(number, folds):
+    _, _, groups = checkpoint_data(courses(number, learners=30), 7)
+    splits = course_folds(groups, seed=3)
+    assert len(splits) == folds
+    held_out = [set(groups[test]) for _, test in splits]
+    for (train, test), codes in zip(splits, held_out, strict=True):
+        assert codes.isdisjoint(set(groups[train]))
+        # a held-out course is held out whole
+        assert all((groups[test] == code).sum() == (groups == code).sum() for code in codes)
+    assert sorted(code for codes in held_out for code in codes) == sorted(set(groups))
+
+
+def test_training_keeps_every_candidates_figures_per_checkpoint(trained):
+    assert sorted(trained.checkpoints) == [7, 14]
+    assert sorted(code for fold in trained.folds for code in fold) == [f"C{k}" for k in range(5)]
+    for result in trained.checkpoints.values():
+        assert set(result.candidates) == set(FAST)
+        for evidence in result.candidates.values():
+            assert len(evidence["folds"]) == 5
+            assert {"roc_auc", "pr_auc", "brier", "ece", "high_precision", "high_recall"} <= set(
+                evidence["mean"]
+            )
+        best = max(result.candidates.values(), key=lambda e: e["mean"]["roc_auc"])
+        assert result.metrics == best["mean"]
+        assert result.calibration_curve
+    # the generated courses tell dropouts apart, more so with more days seen
+    assert 0.7 < trained.auc_by_checkpoint[7] <= trained.auc_by_checkpoint[14]
+
+
+def test_the_gate_refuses_a_weak_version_and_passes_a_good_one():
+    active = {7: 0.78, 14: 0.84}
+    passed, why = gate({7: 0.68, 14: 0.85}, None, floor=0.70, margin=0.02)
+    assert not passed and why == ["day 7: ROC AUC 0.68 is below the floor 0.70"]
+    passed, why = gate({7: 0.68, 14: 0.85}, active, floor=0.70, margin=0.02)
+    assert not passed and len(why) == 2
+    passed, why = gate({7: 0.75, 14: 0.85}, active, floor=0.70, margin=0.02)
+    assert not passed and len(why) == 1 and why[0].startswith("day 7: ROC AUC 0.750 is 0.030 below")
+    assert gate({7: 0.77, 14: 0.86}, active, floor=0.70, margin=0.02) == (True, [])
+    assert gate({7: 0.71, 14: 0.72}, None, floor=0.70, margin=0.02) == (True, [])
+
+
+def test_a_saved_version_predicts_the_same_after_loading(trained, tmp_path):
+    folder = save_version(trained, tmp_path / "version")
+    assert {p.name for p in folder.iterdir()} >= {"checkpoint_7.joblib", "metrics.json", "MODEL_CARD.md"}
+    loaded = load_version(folder)
+    _, days, ids, counts, _, _ = make_course("N", 50, seed=7)
+    X = model_frame(counts, 14, days, None, window=14)
+    expected = trained.checkpoints[14].estimator.predict_proba(X)[:, 1]
+    scored = loaded.score_course(ids, counts, 14, days)
+    np.testing.assert_allclose(scored.frame["probability"], np.round(expected, 4))
+    assert loaded.auc_by_checkpoint == pytest.approx(trained.auc_by_checkpoint)
+    assert set(scored.frame["risk_level"]) <= {"High", "Medium", "Low"}
+
+
+def test_reasons_name_the_days_without_activity(version):
+    _, days, ids, counts, _, _ = make_course("N", 60, seed=11)
+    counts[0] = 0
+    counts[0, 0] = 3  # active on day 0 only: idle on days 1..6
+    counts[1, :7] = 4  # active every day
+    model = version.models[7]["estimator"]
+    X = model_frame(counts, 7, days, None, window=7)
+    contrib, _ = reasons.contributions(model, X, version.models[7]["explainer"])
+    factors = reasons.top_factors(contrib, X, 7, k=50)
+    idle_texts = [factor["text"] for factor in factors[0]]
+    assert any(text.startswith("no activity in the last 6 days") for text in idle_texts)
+    assert all(factor["direction"] == "raises" for factor in factors[0])
+    assert not any("no activity" in factor["text"] for factor in factors[1])
+    both = reasons.top_factors(contrib, X, 7, k=50, lowering=True)
+    assert any(factor["direction"] == "lowers" for factor in both[1])
+
+
+def test_the_spline_logistic_contributions_add_up_to_its_log_odds(trained):
+    model = (
+        trained.checkpoints[14].candidates
+        and train_early_warning(
+            courses(3, learners=60, seed=20), checkpoints=(14,), candidates=("spline_logistic",)
+        )
+        .checkpoints[14]
+        .estimator
+    )
+    _, days, ids, counts, _, _ = make_course("N", 40, seed=13)
+    X = model_frame(counts, 14, days, None, window=14)
+    contrib, method = reasons.contributions(model, X)
+    medians = reasons.course_medians(X)
+    baseline = X.iloc[:1].copy()
+    for name in medians.index:
+        baseline[name] = medians[name]
+    log_odds = model.decision_function(X)
+    np.testing.assert_allclose(
+        contrib.sum(axis=1), log_odds - model.decision_function(baseline)[0], atol=1e-9
+    )
+    assert method.startswith("exact")
+    np.testing.assert_allclose(logit(model.predict_proba(X)[:, 1]), log_odds, atol=1e-9)
+
+
+def test_the_phrases_read_as_words():
+    assert reasons.phrase("active_days", 3, 7, 14) == "active on 3 of 14 days; the course median is 7"
+    assert reasons.phrase("week_trend", np.log(1 / 5), np.nan, 14).startswith(
+        "events in the last 7 days a fifth"
+    )
+    assert reasons.phrase("video", 2, 40, 14) == "Video events so far: 2; the course median is 40"
+
+
+def test_the_keras_sequence_model_trains_scores_and_travels(tmp_path):
+    result = train_early_warning(
+        courses(3, learners=60, seed=30), checkpoints=(7,), candidates=("keras_sequence", "spline_logistic")
+    )
+    evidence = result.checkpoints[7].candidates["keras_sequence"]
+    assert len(evidence["folds"]) == 3 and 0.0 <= evidence["mean"]["brier"] <= 1.0
+    from modelling.early_warning.candidates import build
+
+    code, days, ids, counts, _, labels = make_course("K", 200, seed=31)
+    X = model_frame(counts, 7, days, None, window=7)
+    model = build("keras_sequence", seed=0).set_params(max_epochs=3).fit(X, labels)
+    assert not reasons.reads_features(model)
+    result.checkpoints[7].estimator, result.checkpoints[7].algorithm = model, "keras_sequence"
+    result.checkpoints[7].explainer = build("spline_logistic").fit(X, labels)
+    loaded = load_version(save_version(result, tmp_path / "keras"))
+    scored = loaded.score_course(ids, counts, 7, days)
+    np.testing.assert_allclose(scored.frame["probability"], np.round(model.predict_proba(X)[:, 1], 4))
+    assert scored.method == "the checkpoint's additive spline logistic"
+    assert scored.frame["probability"].min() > 0.0 and scored.frame["probability"].max() < 1.0
