@@ -11,9 +11,11 @@ export APP_ENV="${APP_ENV:-development}"
 # Started for development on purpose: the server does not warn that it runs the development settings.
 export SSA_DEVELOPMENT_SERVER=1
 flask --app wsgi db-upgrade
-echo "==> Models (trained on the bundled data when none is active; about a minute the first time)"
+echo "==> Demo courses (development only: generated, imported like a platform's files)"
+flask --app wsgi seed-demo --courses-only
+echo "==> Models (trained on the bundled data and the finished demo courses when none is active; a few minutes the first time)"
 flask --app wsgi ensure-models
-echo "==> Demo accounts (development only):"
+echo "==> Demo accounts, cohort and the running courses' risks (development only):"
 flask --app wsgi seed-demo
 
 port="${PORT:-8050}"

@@ -14,7 +14,7 @@ from db.api_keys import SCOPES as API_KEY_SCOPES
 from db.models import ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
-from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, TASK_NAMES, task_for
+from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, EARLY_WARNING, TASK_NAMES, task_for
 from server.cli_scoring import COMMANDS as SCORING_COMMANDS
 from services import accounts, api_keys, course_activity, demo, demo_courses, ingest, models
 from services.early_warning import scoring
@@ -121,12 +121,16 @@ def _seed_demo_cohort() -> None:
 
 def _score_demo_courses() -> None:
     """Score the running courses now, so that a fresh install shows risks before the nightly run."""
+    if ModelVersion.active(EARLY_WARNING.name) is None:
+        click.echo("  Running courses not scored: no early-warning model is active.")
+        return
     try:
         outcome = scoring.score_running_courses("cli")
     except ServiceError as exc:
         click.echo(f"  Running courses not scored: {exc.message}")
         return
-    click.echo(f"  running courses scored: {outcome.predictions} predictions stored")
+    run = outcome.run
+    click.echo(f"  running courses scored: {run.enrollments} enrollments of {run.courses} courses")
 
 
 @click.command("remove-demo")
@@ -301,9 +305,14 @@ def _ensure_course_model(task: str) -> None:
             f"{task}: no active model, and {len(courses)} finished course(s) with outcomes: nothing to train."
         )
         return
-    click.echo(f"{task}: no active model; training one on {len(courses)} finished courses.")
+    click.echo(
+        f"{task}: no active model; training one on {len(courses)} finished courses"
+        f" ({', '.join(course_training.FIRST_RUN_CANDIDATES)})."
+    )
     try:
-        row = course_training.train(activate=True, data=data)
+        row = course_training.train(
+            activate=True, data=data, candidates=course_training.FIRST_RUN_CANDIDATES
+        )
     except ServiceError as exc:
         click.echo(f"{task}: not trained: {exc.message}")
         return

@@ -124,7 +124,7 @@ class Config:
         self.RISK_LEVELS = _env_bands("RISK_LEVELS", RISK_LEVELS)
         # The early-warning evaluation gate: every checkpoint's course-grouped ROC AUC must reach the
         # floor and may not fall more than the margin below the active version's.
-        self.EARLY_WARNING_MIN_AUC = _env_float("EARLY_WARNING_MIN_AUC", 0.70)
+        self.EARLY_WARNING_MIN_AUC = _env_float("EARLY_WARNING_MIN_AUC", 0.65)
         self.EARLY_WARNING_MAX_AUC_DROP = _env_float("EARLY_WARNING_MAX_AUC_DROP", 0.02)
         self.ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / "artifacts"))
         self.UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))

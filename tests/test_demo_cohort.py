@@ -51,3 +51,46 @@ def test_seed_demo_makes_a_cohort_once_and_remove_demo_takes_exactly_it(
     with app.app_context():
         assert Record.select().count() == 1  # the student's own record stays
         assert {u.username for u in User.select()} >= {admin.username, student.username}
+
+
+def test_demo_courses_arrive_once_through_the_importer_and_remove_demo_takes_exactly_them(
+    app, client, make_user, bearer
+):
+    """Finished demo courses carry outcomes (to train on), running ones none and no day from today on;
+    a course of the user's own survives remove-demo."""
+    from datetime import date
+
+    from db.courses import Course, Enrollment
+    from db.ingest import ImportRun
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo", "--courses-only"])
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        Course.create(code="OWN-1", start_date=date(2024, 1, 1))
+        demo = list(Course.select().where(Course.code.startswith("DEMO-")))
+        runs = ImportRun.select().count()
+    admin = make_user("admin")
+    listed = {c["code"]: c for c in client.get("/api/v1/courses", headers=bearer(admin)).json["items"]}
+    finished = [c for c in listed.values() if c["code"].startswith("DEMO-") and c["status"] == "finished"]
+    running = [c for c in listed.values() if c["code"].startswith("DEMO-") and c["status"] == "running"]
+    assert len(demo) == len(finished) + len(running) and len(finished) >= 2 and len(running) >= 2
+    with app.app_context():
+        for course in demo:
+            outcomes = {e.dropped_out for e in Enrollment.select().where(Enrollment.course == course)}
+            if course.code in {c["code"] for c in finished}:
+                assert outcomes <= {True, False} and outcomes == {True, False}
+            else:
+                assert outcomes == {None}
+            assert course.title and not course.title.startswith("DEMO-")
+    for course in running:
+        days = client.get(f"/api/v1/courses/{course['code']}", headers=bearer(admin)).json
+        assert 0 < days["current_day"] < days["length_days"]
+
+    assert runner.invoke(args=["seed-demo", "--courses-only"]).exit_code == 0
+    with app.app_context():
+        assert ImportRun.select().count() == runs  # a second run imports nothing
+    removed = runner.invoke(args=["remove-demo"])
+    assert removed.exit_code == 0 and f"{len(demo)} demo courses" in removed.output
+    with app.app_context():
+        assert [c.code for c in Course.select()] == ["OWN-1"]

@@ -35,6 +35,9 @@ Progress = Callable[[float, str], None]
 JOB_KIND = "train-early-warning"
 MIN_COURSES = 2
 ALGORITHM_WIDTH = 40  # the registry's algorithm column
+# What a first start trains on the demo courses: the two candidates that train in seconds (the sequence
+# model and the ensemble are for a retrain an administrator starts on the Models page or the CLI).
+FIRST_RUN_CANDIDATES = ("spline_logistic", "gradient_boosting")
 
 
 def parse_checkpoints(text: str | None) -> tuple[int, ...] | None:
