@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from modelling.demo_courses import demo_courses, write_daily_csv, write_outcomes_csv
-
 from db.connection import database
 from db.courses import Course
+from modelling.demo_courses import demo_courses, write_daily_csv, write_outcomes_csv
 from services import ingest
 
 DEMO_COURSE_PREFIX = "DEMO-"
