@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html, no_update
+
+from services import jobs
+from services.errors import ServiceError
 
 POLL_MS = 700
 
@@ -54,3 +58,39 @@ def job_view(job: dict[str, Any] | None) -> dict[str, Any]:
         "done": status in ("succeeded", "failed"),
         "animated": status not in ("succeeded", "failed"),
     }
+
+
+def progress_callback_io(prefix: str, result_id: str, counter_id: str) -> list:
+    """The outputs, input and states of a callback following the job of `job_progress(prefix)`: the
+    bar, the status line, the poller, a result area (`result_id`'s children) and a counter (`counter_id`)
+    bumped when the job ends, so that lists on the page refresh."""
+    return [
+        Output(f"{prefix}-progress", "value"),
+        Output(f"{prefix}-progress", "label"),
+        Output(f"{prefix}-progress", "color"),
+        Output(f"{prefix}-progress", "animated"),
+        Output(f"{prefix}-status", "children"),
+        Output(f"{prefix}-poll", "disabled", allow_duplicate=True),
+        Output(result_id, "children", allow_duplicate=True),
+        Output(counter_id, "data", allow_duplicate=True),
+        Input(f"{prefix}-poll", "n_intervals"),
+        State(f"{prefix}-job", "data"),
+        State(counter_id, "data"),
+    ]
+
+
+def follow_job(job_id: int | None, counter: int | None, on_success: Callable[[dict, dict], Any]) -> tuple:
+    """The values for `progress_callback_io`: the job's progress and status; once it succeeded, the
+    result area from `on_success(job, view)` (which may also change the view); the counter bumped
+    when the job ended."""
+    if not job_id:
+        return (no_update,) * 5 + (True, no_update, no_update)
+    try:
+        job = jobs.get(job_id).to_dict()
+    except ServiceError as exc:
+        return 0, "", "danger", False, exc.message, True, no_update, no_update
+    view = job_view(job)
+    result = on_success(job, view) if job["status"] == "succeeded" else no_update
+    ended = (counter or 0) + 1 if view["done"] else no_update
+    shown = (view["value"], view["label"], view["color"], view["animated"], view["status"], view["done"])
+    return (*shown, result, ended)

@@ -16,12 +16,12 @@ from dashboard.access import page, signed_in_user
 from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert
 from dashboard.components.import_report import activity_report, outcomes_report
-from dashboard.components.jobs import job_progress, job_view
+from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from db.api_keys import SCOPES
 from server.security import client_ip
-from services import api_keys, jobs
+from services import api_keys
 from services.errors import ServiceError
 from services.ingest import uploads
 from services.ingest.store import FORMATS
@@ -343,43 +343,18 @@ def start_import(clicks, contents, filename, fmt, course, start, days):
 
 
 @callback(
-    Output("data-import-progress", "value"),
-    Output("data-import-progress", "label"),
-    Output("data-import-progress", "color"),
-    Output("data-import-progress", "animated"),
-    Output("data-import-status", "children"),
-    Output("data-import-poll", "disabled", allow_duplicate=True),
-    Output("data-import-result", "children", allow_duplicate=True),
-    Output("data-history-version", "data", allow_duplicate=True),
-    Input("data-import-poll", "n_intervals"),
-    State("data-import-job", "data"),
-    State("data-history-version", "data"),
+    *progress_callback_io("data-import", "data-import-result", "data-history-version"),
     prevent_initial_call=True,
 )
 def follow_import(_ticks, job_id, history_version):
-    if not job_id:
-        return (no_update,) * 5 + (True, no_update, no_update)
-    try:
-        job = jobs.get(job_id).to_dict()
-    except ServiceError as exc:
-        return 0, "", "danger", False, exc.message, True, no_update, no_update
-    view = job_view(job)
-    result = no_update
-    if job["status"] == "succeeded":
-        result = activity_report("data-import", job["result"])
-        if job["result"]["status"] == "failed":  # the job ran; the import it carried out did not finish
-            view.update(color="danger", status="The import failed: see below.")
-    ended = (history_version or 0) + 1 if view["done"] else no_update
-    return (
-        view["value"],
-        view["label"],
-        view["color"],
-        view["animated"],
-        view["status"],
-        view["done"],
-        result,
-        ended,
-    )
+    return follow_job(job_id, history_version, _import_finished)
+
+
+def _import_finished(job: dict, view: dict):
+    """The import's report; a run that failed inside a job that ran says so on the bar."""
+    if job["result"]["status"] == "failed":
+        view.update(color="danger", status="The import failed: see below.")
+    return activity_report("data-import", job["result"])
 
 
 # --- Upload outcomes -----------------------------------------------------------------------------------

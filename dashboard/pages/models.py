@@ -17,13 +17,13 @@ from dashboard.components import admin_figures as figures
 from dashboard.components import early_warning_figures as ew_figures
 from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert, csv_upload
-from dashboard.components.jobs import job_progress, job_view
+from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.schemas import schema_for
 from modelling.tasks import EARLY_WARNING, TASK_NAMES, task_for, task_options
 from server.security import client_ip
-from services import jobs, models
+from services import models
 from services.early_warning import training as ew_training
 from services.early_warning import versions as ew_versions
 from services.errors import ServiceError
@@ -431,41 +431,9 @@ def _comparison(task: str, result: dict[str, Any]) -> dbc.Card:
     )
 
 
-@callback(
-    Output("models-progress", "value"),
-    Output("models-progress", "label"),
-    Output("models-progress", "color"),
-    Output("models-progress", "animated"),
-    Output("models-status", "children"),
-    Output("models-poll", "disabled", allow_duplicate=True),
-    Output("models-compare", "children", allow_duplicate=True),
-    Output("models-refresh", "data", allow_duplicate=True),
-    Input("models-poll", "n_intervals"),
-    State("models-job", "data"),
-    State("models-refresh", "data"),
-    prevent_initial_call=True,
-)
+@callback(*progress_callback_io("models", "models-compare", "models-refresh"), prevent_initial_call=True)
 def poll(_ticks, job_id, refresh):
-    if not job_id:
-        return (no_update,) * 5 + (True, no_update, no_update)
-    try:
-        job = jobs.get(job_id).to_dict()
-    except ServiceError as exc:
-        return 0, "", "danger", False, exc.message, True, no_update, no_update
-    view = job_view(job)
-    compare, bump = no_update, no_update
-    if job["status"] == "succeeded":
-        compare, bump = _comparison(job["params"]["task"], job["result"]), (refresh or 0) + 1
-    return (
-        view["value"],
-        view["label"],
-        view["color"],
-        view["animated"],
-        view["status"],
-        view["done"],
-        compare,
-        bump,
-    )
+    return follow_job(job_id, refresh, lambda job, _view: _comparison(job["params"]["task"], job["result"]))
 
 
 @callback(
@@ -821,40 +789,10 @@ def _ew_outcome(result: dict[str, Any]) -> Any:
 
 
 @callback(
-    Output("models-ew-progress", "value"),
-    Output("models-ew-progress", "label"),
-    Output("models-ew-progress", "color"),
-    Output("models-ew-progress", "animated"),
-    Output("models-ew-status", "children"),
-    Output("models-ew-poll", "disabled", allow_duplicate=True),
-    Output("models-ew-message", "children", allow_duplicate=True),
-    Output("models-ew-refresh", "data", allow_duplicate=True),
-    Input("models-ew-poll", "n_intervals"),
-    State("models-ew-job", "data"),
-    State("models-ew-refresh", "data"),
-    prevent_initial_call=True,
+    *progress_callback_io("models-ew", "models-ew-message", "models-ew-refresh"), prevent_initial_call=True
 )
 def poll_ew(_ticks, job_id, refresh):
-    if not job_id:
-        return (no_update,) * 5 + (True, no_update, no_update)
-    try:
-        job = jobs.get(job_id).to_dict()
-    except ServiceError as exc:
-        return 0, "", "danger", False, exc.message, True, no_update, no_update
-    view = job_view(job)
-    message, bump = no_update, no_update
-    if job["status"] == "succeeded":
-        message, bump = _ew_outcome(job["result"]), (refresh or 0) + 1
-    return (
-        view["value"],
-        view["label"],
-        view["color"],
-        view["animated"],
-        view["status"],
-        view["done"],
-        message,
-        bump,
-    )
+    return follow_job(job_id, refresh, lambda job, _view: _ew_outcome(job["result"]))
 
 
 @callback(
