@@ -6,7 +6,9 @@ learners over 30 days, sorted by learner then time, the seven types in the KDD m
 folder in a child process, then parses it with `services.ingest.events_csv.read` in this process and
 counts each chunk's events per learner, day and type (what the store does before writing), printing events/s
 (wall clock and CPU time: the machine is shared) and this process's peak RSS. `--file` parses an
-existing events CSV instead of writing one.
+existing events CSV instead of writing one. `--store URL` (or `--store sqlite`) imports the file into
+an emptied database through the product's importer instead (parse, courses and enrollments, event-key
+dedupe, per-day counts, import run), end to end.
 """
 
 from __future__ import annotations
@@ -85,12 +87,45 @@ def parse(path: Path, aggregate: bool = True) -> dict:
     }
 
 
+def store(path: Path, url: str) -> dict:
+    """Import the file end to end into an emptied database; the figures."""
+    from tests.benchmarks.bench_import import _env
+
+    url = _env(None if url == "sqlite" else url)
+    from db.connection import bind_database
+    from tests.benchmarks.postgres import create_database_if_missing
+
+    if url.startswith("postgres"):
+        create_database_if_missing(url)
+    database = bind_database(url)
+    for table in database.get_tables():
+        database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+    from db.migrations import upgrade
+    from services.ingest.store import import_file
+
+    upgrade()
+    started, cpu = time.perf_counter(), time.process_time()
+    report = import_file(path, fmt="events")
+    if report.status != "done":
+        raise SystemExit(f"import {report.status}: {report.error}")
+    stored = database.execute_sql("SELECT COUNT(*) FROM activity_days").fetchone()[0]
+    return {
+        "events": report.rows_imported,
+        "rejected": report.rejected,
+        "wall_s": time.perf_counter() - started,
+        "cpu_s": time.process_time() - cpu,
+        "learner_days_types": stored,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--file", type=Path, help="parse this events CSV instead of writing one")
     parser.add_argument("--parse-only", action="store_true", help="do not count per learner, day and type")
     parser.add_argument("--keep", action="store_true", help="keep the written file (its path is printed)")
+    parser.add_argument("--store", help="import end to end into this database URL (or 'sqlite')")
     parser.add_argument("--write-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.write_only:
@@ -104,14 +139,15 @@ def main(argv: list[str] | None = None) -> None:
         subprocess.run([*command, "--write-only", str(path)], check=True)
         print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.0f} s")
     try:
-        figures = parse(path, aggregate=not args.parse_only)
+        figures = store(path, args.store) if args.store else parse(path, aggregate=not args.parse_only)
     finally:
         if not args.file and not args.keep:
             path.unlink()
             os.rmdir(folder)
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}, cores: {os.cpu_count()}")
-    print(f"events {figures['events']:,}, rejected {figures['rejected']:,}, "
-          f"learner-day-type counts written (summed over chunks) {figures['learner_days_types']:,}")
+    written = "enrollment days stored" if args.store else "learner-day-type counts (summed over chunks)"
+    print(f"events {figures['events']:,}, rejected {figures['rejected']:,},", written,
+          f"{figures['learner_days_types']:,}")
     print(f"{figures['events'] / figures['wall_s']:,.0f} events/s wall ({figures['wall_s']:.1f} s), "
           f"{figures['events'] / figures['cpu_s']:,.0f} events/s CPU ({figures['cpu_s']:.1f} s)")
     print(f"peak RSS {figures['peak_rss_mb']:.0f} MB")
