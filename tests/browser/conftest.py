@@ -106,9 +106,13 @@ class Page:
         )
         return {"/".join(url.split("/")[:3]) for url in urls}
 
-    def screenshot(self, name: str) -> None:
+    def screenshot(self, name: str, element_id: str | None = None) -> None:
+        """The window as a person sees it: from the top, or scrolled to the element `element_id`."""
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        self.driver.execute_script("window.scrollTo(0, 0)")
+        if element_id:
+            self.driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", element_id)
+        else:
+            self.driver.execute_script("window.scrollTo(0, 0)")
         self.driver.save_screenshot(str(SCREENSHOT_DIR / f"{name}.png"))
 
 

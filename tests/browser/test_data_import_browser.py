@@ -66,7 +66,7 @@ def test_admin_uploads_a_daily_csv_and_reads_its_error_report(page, app, make_us
     assert rows[1][1].startswith("unparseable date") and "2024-02-31" in rows[1][1]
     reasons = dict(_rejection_rows(page, "#data-import-reasons"))
     assert reasons == {"non-integer count": "1", "unparseable date": "1"}
-    page.screenshot("data-import-report")
+    page.screenshot("data-import-report", "data-import-result")
 
     row = page.wait_for_text("#data-history-list", "march-daily.csv")
     assert "daily" in row and admin.username in row and "done" in row

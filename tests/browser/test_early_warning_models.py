@@ -55,7 +55,7 @@ def test_the_models_page_shows_early_warning_and_activates_a_refused_version_aft
     assert chosen["x"] == [7, 14, 30]
     assert chosen["y"] == pytest.approx([good.metrics["auc_by_checkpoint"][d] for d in ("7", "14", "30")])
     assert "Calibration" in _figure(page, "#models-ew-calibration")["title"]
-    page.screenshot("models-early-warning")
+    page.screenshot("models-early-warning", "models-ew-section")
 
     page.click(f"button[id*='models-ew-activate'][id*='\"version\":{weak.version}']")
     reasons = page.wait_for_text("#models-ew-confirm-reasons", "below the floor")
