@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import numpy as np
@@ -25,9 +25,11 @@ import pandas as pd
 
 from modelling.early_warning import reasons
 from modelling.early_warning.inputs import model_frame
-from modelling.early_warning.training import EarlyWarningResult
 from modelling.levels import Bands, levels_for
 from modelling.tasks import EARLY_WARNING, task_for
+
+if TYPE_CHECKING:  # training needs scikit-learn; a process that only serves from tables does not
+    from modelling.early_warning.training import EarlyWarningResult
 
 METRICS_FILE = "metrics.json"
 CARD_FILE = "MODEL_CARD.md"

@@ -12,7 +12,7 @@ import re
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from flask import current_app
@@ -21,15 +21,16 @@ from db.connection import database
 from db.courses import Course, Enrollment
 from db.models import Activity, Job, ModelVersion, User, utcnow
 from modelling import registry
-from modelling.early_warning import candidates as candidate_models
 from modelling.early_warning import serving
-from modelling.early_warning.training import EarlyWarningResult, train_early_warning
 from services import jobs
 from services.course_activity import course_cube
 from services.early_warning import versions
 from services.early_warning.versions import TASK
 from services.errors import InvalidInput
 from services.models import version_directory
+
+if TYPE_CHECKING:
+    from modelling.early_warning.training import EarlyWarningResult
 
 Progress = Callable[[float, str], None]
 JOB_KIND = "train-early-warning"
@@ -73,6 +74,8 @@ def check_candidates(names: Sequence[str] | None) -> tuple[str, ...] | None:
                 f"{', '.join(TASK.candidates)}."
             },
         )
+    from modelling.early_warning import candidates as candidate_models  # scikit-learn only when training
+
     if candidate_models.ENSEMBLE in names and len(set(names) & set(candidate_models.ENSEMBLE_MEMBERS)) < 2:
         raise InvalidInput(
             "The ensemble needs at least two of its members among the candidates.",
@@ -208,6 +211,8 @@ def train(
         )
     bands = tuple(tuple(band) for band in current_app.config["RISK_LEVELS"])
     try:
+        from modelling.early_warning.training import train_early_warning  # scikit-learn only when training
+
         result = train_early_warning(courses, days, names, seed=seed, progress=progress, bands=bands)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
