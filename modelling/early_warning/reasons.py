@@ -140,7 +140,8 @@ def phrase(name: str, value: float, median: float, day: int) -> str:
         value=_count(value),
         median=_count(median),
         day=day,
-        ratio=ratio_words(value) if pd.notna(value) else "unknown against",
+        # Only a log-ratio feature's value is a log ratio (a count's exp would overflow).
+        ratio=ratio_words(value) if "{ratio}" in template and pd.notna(value) else "unknown against",
         percent=f"{value:.0%}" if pd.notna(value) else "unknown",
         median_percent=f"{median:.0%}" if pd.notna(median) else "unknown",
         signed=f"{value:+.0f}" if pd.notna(value) else "unknown",
