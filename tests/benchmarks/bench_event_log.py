@@ -92,14 +92,9 @@ def store(path: Path, url: str) -> dict:
     from tests.benchmarks.bench_import import _env
 
     url = _env(None if url == "sqlite" else url)
-    from db.connection import bind_database
-    from tests.benchmarks.postgres import create_database_if_missing
+    from tests.benchmarks.postgres import empty_database
 
-    if url.startswith("postgres"):
-        create_database_if_missing(url)
-    database = bind_database(url)
-    for table in database.get_tables():
-        database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+    database = empty_database(url)
     from db.migrations import upgrade
     from services.ingest.store import import_file
 

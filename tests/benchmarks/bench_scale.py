@@ -49,15 +49,10 @@ def _database_size() -> str:
 
 
 def _fresh_database(url: str) -> None:
-    from db.connection import bind_database
     from db.migrations import upgrade
-    from tests.benchmarks.postgres import create_database_if_missing
+    from tests.benchmarks.postgres import empty_database
 
-    if url.startswith("postgres"):
-        create_database_if_missing(url)
-    database = bind_database(url)
-    for table in database.get_tables():
-        database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+    empty_database(url)
     upgrade()
 
 

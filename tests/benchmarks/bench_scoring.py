@@ -73,14 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     _env(args.database_url)
     if args.database_url:
-        from db.connection import bind_database
-        from tests.benchmarks.postgres import create_database_if_missing
+        from tests.benchmarks.postgres import empty_database
 
-        create_database_if_missing(args.database_url)
-        database = bind_database(args.database_url)
-        for table in database.get_tables():
-            database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
-        database.close()
+        empty_database(args.database_url).close()
 
     from server.factory import create_app
 

@@ -21,3 +21,15 @@ def create_database_if_missing(url: str) -> None:
                 cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     finally:
         connection.close()
+
+
+def empty_database(url: str):
+    """The database at `url` bound as the app's, every table dropped (PostgreSQL: created if missing)."""
+    from db.connection import bind_database
+
+    if url.startswith("postgres"):
+        create_database_if_missing(url)
+    database = bind_database(url)
+    for table in database.get_tables():
+        database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+    return database
