@@ -25,7 +25,8 @@ from services.errors import Forbidden, InvalidInput, Unauthenticated
 
 # "ingest": an API key with the ingest scope (X-API-Key), or a signed-in administrator. Every other
 # kind reads only the JWT: an API key sent to it counts for nothing.
-Auth = Literal["public", "user", "admin", "refresh", "ingest"]
+# "staff": a tutor or an administrator; which courses a tutor reaches is the services' rule.
+Auth = Literal["public", "user", "staff", "admin", "refresh", "ingest"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def authorize(auth: Auth) -> None:
         raise
     if auth in ("admin", "ingest") and not current_user.is_admin:
         raise Forbidden("Administrators only.")
+    if auth == "staff" and not current_user.is_staff:
+        raise Forbidden("Tutors and administrators only.")
 
 
 def current_actor() -> ApiKey | User:

@@ -30,8 +30,9 @@ ERROR_DESCRIPTIONS = {
 }
 ROLES_BY_AUTH = {
     "public": [],
-    "user": ["student", "admin"],
-    "refresh": ["student", "admin"],
+    "user": ["student", "tutor", "admin"],
+    "staff": ["tutor", "admin"],
+    "refresh": ["student", "tutor", "admin"],
     "admin": ["admin"],
     "ingest": ["admin"],  # or an API key with the ingest scope (see `x-api-key-scopes`)
 }

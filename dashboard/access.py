@@ -1,10 +1,12 @@
 """Who is signed in to the dashboard, and what each page and callback lets them reach.
 
-Pages declare `access` ("public", "user" or "admin") in `register_page`. A private page
+Pages declare `access` ("public", "user", "staff" for tutors and administrators, or "admin") in
+`register_page`. A private page
 opened while signed out redirects to sign in (server-side for a full load, in the layout
-for in-app navigation); an admin page opened by a student renders "not allowed". Callbacks
+for in-app navigation); a page above the user's role renders "not allowed". Callbacks
 need a valid access cookie and the CSRF header unless every output belongs to a public page,
-and an administrator when any output or input belongs to an admin page. A page's component
+an administrator when any output or input belongs to an admin page, and staff for a staff page.
+Which courses a tutor sees is decided by the services (`services.courses.visible_courses`). A page's component
 ids start with its id prefix: the module name with "-" for "_" (e.g. `at-risk-`), or the
 `id_prefix` given to `register_page`.
 """
@@ -28,6 +30,7 @@ from db.models import User
 from services.errors import Forbidden
 
 CALLBACK_PATH = "/_dash-update-component"
+ACCESS_AUDIENCE = {"admin": "administrators", "staff": "tutors and administrators"}
 PUBLIC_ID_PREFIXES = ("login-", "register-", "about-", "shell-", "_pages_")
 
 
@@ -63,6 +66,15 @@ def safe_next(next_path: str | None) -> str:
     return next_path
 
 
+def allowed(access: str, user: User | None) -> bool:
+    """Whether `user` may open a page declaring `access`."""
+    if access == "public":
+        return True
+    if user is None:
+        return False
+    return {"user": True, "staff": user.is_staff, "admin": user.is_admin}.get(access, False)
+
+
 def page(access: str, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap a page's layout so it only renders for those allowed; it receives `user`."""
 
@@ -74,7 +86,7 @@ def page(access: str, path: str) -> Callable[[Callable[..., Any]], Callable[...,
                 return render(user=user, **kwargs)
             if user is None:
                 return dcc.Location(id="shell-redirect", href=login_url(path), refresh=True)
-            if access == "admin" and not user.is_admin:
+            if not allowed(access, user):
                 return not_allowed()
             return render(user=user, **kwargs)
 
@@ -107,9 +119,11 @@ def _is_public_callback(payload: dict[str, Any]) -> bool:
     return bool(ids) and all(str(i).startswith(PUBLIC_ID_PREFIXES) for i in ids)
 
 
-def _touches_admin_page(payload: dict[str, Any], admin_prefixes: tuple[str, ...]) -> bool:
-    ids = _output_ids(payload) + _input_ids(payload)
-    return any(str(i).startswith(admin_prefixes) for i in ids)
+def _highest_access(payload: dict[str, Any], prefixes: dict[str, str]) -> str:
+    """The most restricted access of the pages whose components the callback touches."""
+    ids = [str(i) for i in _output_ids(payload) + _input_ids(payload)]
+    touched = {access for prefix, access in prefixes.items() if any(i.startswith(prefix) for i in ids)}
+    return next((access for access in ("admin", "staff") if access in touched), "user")
 
 
 def id_prefix(entry: dict[str, Any]) -> str:
@@ -121,14 +135,16 @@ def _private_paths() -> set[str]:
     return {entry["path"] for entry in dash.page_registry.values() if entry.get("access", "user") != "public"}
 
 
-def _admin_prefixes() -> tuple[str, ...]:
-    return tuple(id_prefix(e) for e in dash.page_registry.values() if e.get("access") == "admin")
+def _restricted_prefixes() -> dict[str, str]:
+    """Id prefix -> access, for every page above "user"."""
+    restricted = ("staff", "admin")
+    return {id_prefix(e): e["access"] for e in dash.page_registry.values() if e.get("access") in restricted}
 
 
 def init_app(server: Flask) -> None:
     """Guard full page loads and callbacks on the Flask server."""
     private_paths: set[str] = set()
-    admin_prefixes: list[str] = []
+    restricted_prefixes: dict[str, str] = {}
 
     @server.before_request
     def guard_dashboard():
@@ -138,10 +154,11 @@ def init_app(server: Flask) -> None:
                 return None
             verify_jwt_in_request(locations=["cookies"])
             g.dashboard_user = get_current_user()
-            if not admin_prefixes:
-                admin_prefixes.extend(_admin_prefixes())
-            if _touches_admin_page(payload, tuple(admin_prefixes)) and not g.dashboard_user.is_admin:
-                raise Forbidden("This part of the dashboard is for administrators.")
+            if not restricted_prefixes:
+                restricted_prefixes.update(_restricted_prefixes())
+            access = _highest_access(payload, restricted_prefixes)
+            if not allowed(access, g.dashboard_user):
+                raise Forbidden(f"This part of the dashboard is for {ACCESS_AUDIENCE[access]}.")
             return None
         if request.method == "GET" and not request.path.startswith(("/api/", "/_dash", "/assets/")):
             if not private_paths:

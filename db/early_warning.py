@@ -138,6 +138,22 @@ class EnrollmentPrediction(BaseModel):
         return dict(query.tuples())
 
     @classmethod
+    def latest_of(cls, enrollment_ids: list[int]) -> dict[int, tuple[int, int | None]]:
+        """Enrollment id -> (id, model version id) of its prediction at its latest scored day."""
+        if not enrollment_ids:
+            return {}
+        latest = (
+            cls.select(cls.enrollment, peewee.fn.MAX(cls.day).alias("day"))
+            .where(cls.enrollment.in_(enrollment_ids))
+            .group_by(cls.enrollment)
+            .alias("latest")
+        )
+        query = cls.select(cls.enrollment, cls.id, cls.model_version).join(
+            latest, on=((latest.c.enrollment_id == cls.enrollment) & (latest.c.day == cls.day))
+        )
+        return {enrollment: (row_id, version) for enrollment, row_id, version in query.tuples()}
+
+    @classmethod
     def history(cls, enrollment: Enrollment) -> list[EnrollmentPrediction]:
         """One enrollment's predictions by day."""
         return list(cls.select().where(cls.enrollment == enrollment).order_by(cls.day))

@@ -19,6 +19,7 @@ from db.early_warning import EARLY_WARNING_MODELS
 from db.fields import JSONField
 from db.ingest import INGEST_MODELS
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
+from db.tutoring import TUTORING_MODELS
 
 Migration = Callable[[peewee.Database], None]
 
@@ -124,6 +125,20 @@ def _early_warning_history(db: peewee.Database) -> None:
     db.create_tables(EARLY_WARNING_MODELS)
 
 
+def _tutoring(db: peewee.Database) -> None:
+    """Tutors' courses, actions on flags, notifications; users' email choice and last visit."""
+    columns = {column.name for column in db.get_columns("users")}
+    if "email_notifications" not in columns:
+        db.execute_sql("ALTER TABLE users ADD COLUMN email_notifications BOOLEAN NOT NULL DEFAULT TRUE")
+    if "last_visit_at" not in columns:
+        db.execute_sql(f"ALTER TABLE users ADD COLUMN last_visit_at {_datetime_type(db)}")
+    db.create_tables(TUTORING_MODELS)
+
+
+def _datetime_type(db: peewee.Database) -> str:
+    return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "accounts, activity log, revoked tokens", _accounts),
     (2, "model registry", _model_registry),
@@ -139,6 +154,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (12, "activity import runs and event keys", _import_runs),
     (13, "API keys", _api_keys),
     (15, "early-warning prediction history, scoring runs, scheduler leases", _early_warning_history),
+    (16, "tutors, actions on flags, notifications", _tutoring),
 ]
 
 

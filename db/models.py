@@ -12,7 +12,8 @@ from db import statements
 from db.connection import database
 from db.fields import BinaryJSONField, JSONField
 
-ROLES = ("student", "admin")
+ROLES = ("student", "tutor", "admin")
+STAFF_ROLES = ("tutor", "admin")
 
 
 def utcnow() -> datetime:
@@ -38,6 +39,10 @@ class User(BaseModel):
     token_epoch = peewee.IntegerField(default=0)
     created_at = peewee.DateTimeField(default=utcnow)
     last_login_at = peewee.DateTimeField(null=True)
+    # Tutors' digests of newly flagged learners; each user can turn them off.
+    email_notifications = peewee.BooleanField(default=True)
+    # When the user last opened the home page: what is new is what came after it.
+    last_visit_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "users"
@@ -45,6 +50,11 @@ class User(BaseModel):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        """A tutor or an administrator: someone who acts on courses."""
+        return self.role in STAFF_ROLES
 
     @classmethod
     def by_id(cls, user_id: int) -> User | None:
@@ -104,6 +114,7 @@ class User(BaseModel):
             "is_active": self.is_active,
             "created_at": self.created_at,
             "last_login_at": self.last_login_at,
+            "email_notifications": self.email_notifications,
         }
 
 

@@ -10,6 +10,7 @@ import peewee
 
 from db.courses import EVENT_TYPES, SOURCES, ActivityDay, Course, Enrollment
 from db.models import User, utcnow
+from db.tutoring import CourseTutor
 from services.accounts import Page
 from services.errors import NotFound
 
@@ -24,10 +25,19 @@ class EnrollmentFilters:
 
 
 def visible_courses(viewer: User) -> peewee.ModelSelect:
-    """The courses `viewer` may see: every course for an administrator, none for anyone else yet.
-    The one visibility rule of section 6: tutors' assigned courses and linked students plug in here."""
+    """The courses `viewer` may see (SPEC.md 6.4): every course for an administrator, the assigned ones
+    for a tutor, none for a student (who sees only their own linked enrollments). The one rule."""
     query = Course.select()
-    return query if viewer.is_admin else query.where(False)
+    if viewer.is_admin:
+        return query
+    if viewer.is_staff:
+        return query.where(Course.id.in_(CourseTutor.course_ids_of(viewer)))
+    return query.where(False)
+
+
+def visible_enrollments(viewer: User) -> peewee.Expression:
+    """Which enrollments `viewer` may open: those of their visible courses, and a student's own."""
+    return Enrollment.course.in_(visible_courses(viewer).select(Course.id)) | (Enrollment.user == viewer.id)
 
 
 def require_course(viewer: User, code: str) -> Course:
@@ -43,7 +53,7 @@ def require_enrollment(viewer: User, enrollment_id: int) -> Enrollment:
     enrollment = (
         Enrollment.select(Enrollment, Course)
         .join(Course)
-        .where((Enrollment.id == enrollment_id) & Course.id.in_(visible_courses(viewer).select(Course.id)))
+        .where((Enrollment.id == enrollment_id) & visible_enrollments(viewer))
         .first()
     )
     if enrollment is None:

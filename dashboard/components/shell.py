@@ -8,7 +8,7 @@ from dash import html
 
 from db.models import User
 
-ROLE_LABELS = {"student": "Student", "admin": "Administrator"}
+ROLE_LABELS = {"student": "Student", "tutor": "Tutor", "admin": "Administrator"}
 
 
 def _visible(entry: dict, user: User | None) -> bool:
@@ -19,7 +19,7 @@ def _visible(entry: dict, user: User | None) -> bool:
         return entry.get("nav") != "guest" or user is None
     if user is None:
         return False
-    return access == "user" or user.is_admin
+    return access == "user" or (access == "staff" and user.is_staff) or user.is_admin
 
 
 def _link(entry: dict, pathname: str | None, item: bool = False):
@@ -94,7 +94,7 @@ def not_allowed() -> html.Div:
     return dbc.Alert(
         [
             html.H4("Not allowed", className="alert-heading"),
-            html.P("This page is for administrators. Your account cannot open it."),
+            html.P("Your account cannot open this page."),
             dbc.Button("Back to home", href="/", color="secondary"),
         ],
         color="danger",

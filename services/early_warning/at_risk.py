@@ -9,6 +9,7 @@ import peewee
 from db.courses import EVENT_TYPES, ActivityDay, Course
 from db.early_warning import EnrollmentPrediction
 from db.models import User
+from services.actions import last_actions
 from services.courses import require_course
 from services.errors import NotFound
 
@@ -56,6 +57,7 @@ def at_risk(viewer: User, code: str, day: int | None = None) -> dict[str, Any]:
     previous = _previous_day(days, day, checkpoints)
     before = EnrollmentPrediction.probabilities_at(course, previous) if previous is not None else {}
     last_active = _last_active_days(course, day)
+    actions = last_actions(course)
     items = []
     for row in rows:
         enrollment = row.enrollment
@@ -72,7 +74,7 @@ def at_risk(viewer: User, code: str, day: int | None = None) -> dict[str, Any]:
                 "days_since_last_activity": None if last is None else day - last,
                 "top_factors": [factor["text"] for factor in row.top_factors],
                 "factors": row.top_factors,
-                "last_action": None,
+                "last_action": actions.get(enrollment.id),
             }
         )
     return {

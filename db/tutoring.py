@@ -1,0 +1,111 @@
+"""Tutors' side of early warning: who tutors which course, what they did about a flag, what they were told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee
+
+from db.courses import Course, Enrollment
+from db.early_warning import EnrollmentPrediction
+from db.fields import JSONField
+from db.models import BaseModel, ModelVersion, User, utcnow
+
+ACTION_KINDS = ("contacted", "acknowledged", "useful", "not_useful", "incorrectly_flagged", "resolved")
+CONTACT_CHANNELS = ("email", "phone", "message", "meeting", "other")
+EMAIL_STATUSES = ("pending", "sent", "failed", "off")
+
+
+class CourseTutor(BaseModel):
+    """A staff member assigned to a course by an administrator."""
+
+    course = peewee.ForeignKeyField(Course, on_delete="CASCADE", index=False)
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    assigned_at = peewee.DateTimeField(default=utcnow)
+    assigned_by = peewee.ForeignKeyField(
+        User, null=True, on_delete="SET NULL", backref="tutor_assignments_made"
+    )
+
+    class Meta:
+        table_name = "course_tutors"
+        indexes = ((("course", "user"), True),)
+
+    @classmethod
+    def course_ids_of(cls, user: User) -> peewee.ModelSelect:
+        """The ids of the courses `user` tutors (a subquery)."""
+        return cls.select(cls.course).where(cls.user == user)
+
+    @classmethod
+    def tutors_of(cls, course: Course) -> list[User]:
+        """The course's tutors, by username."""
+        return list(
+            User.select()
+            .join(cls, on=(cls.user == User.id))
+            .where(cls.course == course)
+            .order_by(User.username)
+        )
+
+
+class EnrollmentAction(BaseModel):
+    """What someone did about an enrollment's flag: contacted the learner, marked the flag useful, ..."""
+
+    enrollment = peewee.ForeignKeyField(Enrollment, on_delete="CASCADE", index=False)
+    course = peewee.ForeignKeyField(Course, on_delete="CASCADE", index=False)
+    user = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    kind = peewee.CharField(max_length=32)
+    channel = peewee.CharField(max_length=16, null=True)
+    note = peewee.TextField(default="")
+    # The prediction the action answered (the enrollment's latest when it was taken), and its model.
+    prediction = peewee.ForeignKeyField(EnrollmentPrediction, null=True, on_delete="SET NULL")
+    model_version = peewee.ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "enrollment_actions"
+        indexes = (
+            (("enrollment", "created_at"), False),  # one enrollment's log
+            (("course", "created_at"), False),  # a course's latest action per enrollment
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "enrollment": self.enrollment_id,
+            "kind": self.kind,
+            "channel": self.channel,
+            "note": self.note,
+            "user": self.user_id,
+            "username": self.user.username if self.user_id else None,
+            "prediction": self.prediction_id,
+            "model_version": self.model_version_id,
+            "created_at": self.created_at,
+        }
+
+
+class Notification(BaseModel):
+    """An in-app notification (the bell), and the state of its email when one is sent."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE", index=False)
+    kind = peewee.CharField(max_length=32)
+    title = peewee.CharField(max_length=200)
+    body = peewee.TextField(default="")
+    link = peewee.CharField(max_length=255, default="")
+    payload = JSONField(default=dict)
+    created_at = peewee.DateTimeField(default=utcnow)
+    read_at = peewee.DateTimeField(null=True)
+    email_status = peewee.CharField(max_length=16, default="off")
+    email_attempts = peewee.SmallIntegerField(default=0)
+    email_error = peewee.TextField(null=True)
+    emailed_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = "notifications"
+        indexes = ((("user", "created_at"), False),)
+
+    @classmethod
+    def unread_count(cls, user: User) -> int:
+        """How many of the user's notifications are unread."""
+        return cls.select().where((cls.user == user) & cls.read_at.is_null()).count()
+
+
+TUTORING_MODELS = [CourseTutor, EnrollmentAction, Notification]

@@ -1,0 +1,113 @@
+"""What tutors do about flagged enrollments (SPEC.md 6.3, 6.4): record an action, read the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import peewee
+
+from db.connection import write_transaction
+from db.courses import Course
+from db.early_warning import EnrollmentPrediction
+from db.models import User
+from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS, EnrollmentAction
+from services.courses import require_course, require_enrollment
+from services.errors import Forbidden, InvalidInput
+
+NOTE_MAX_CHARS = 2000
+ACTION_LABELS = {
+    "contacted": "Contacted",
+    "acknowledged": "Acknowledged",
+    "useful": "Useful",
+    "not_useful": "Not useful",
+    "incorrectly_flagged": "Incorrectly flagged",
+    "resolved": "Resolved",
+}
+
+
+def _validate(kind: str, channel: str | None, note: str | None) -> dict[str, str]:
+    problems = {}
+    if kind not in ACTION_KINDS:
+        problems["kind"] = f"Must be one of {', '.join(ACTION_KINDS)}."
+    if channel is not None and channel not in CONTACT_CHANNELS:
+        problems["channel"] = f"Must be one of {', '.join(CONTACT_CHANNELS)}."
+    if channel is not None and kind != "contacted":
+        problems["channel"] = "A channel goes only with kind contacted."
+    if note is not None and len(note) > NOTE_MAX_CHARS:
+        problems["note"] = f"At most {NOTE_MAX_CHARS} characters."
+    return problems
+
+
+def _require_staff(viewer: User) -> None:
+    if not viewer.is_staff:
+        raise Forbidden("Only the course's tutors and administrators act on enrollments.")
+
+
+def record_actions(
+    viewer: User, enrollment_ids: list[int], kind: str, note: str | None = None, channel: str | None = None
+) -> list[dict[str, Any]]:
+    """Record one action on each enrollment (all or none): each must be in a course `viewer` tutors
+    (or any, for an administrator); the action remembers the enrollment's latest prediction."""
+    problems = _validate(kind, channel, note)
+    if problems:
+        raise InvalidInput("Please correct the highlighted fields.", problems)
+    _require_staff(viewer)
+    enrollments = [require_enrollment(viewer, one) for one in dict.fromkeys(enrollment_ids)]
+    latest = EnrollmentPrediction.latest_of([e.id for e in enrollments])
+    with write_transaction():
+        actions = [
+            EnrollmentAction.create(
+                enrollment=enrollment.id,
+                course=enrollment.course_id,
+                user=viewer.id,
+                kind=kind,
+                channel=channel,
+                note=(note or "").strip(),
+                prediction=latest.get(enrollment.id, (None, None))[0],
+                model_version=latest.get(enrollment.id, (None, None))[1],
+            )
+            for enrollment in enrollments
+        ]
+    for action in actions:
+        action.user = viewer
+    return [action.to_dict() for action in actions]
+
+
+def record_action(
+    viewer: User, enrollment_id: int, kind: str, note: str | None = None, channel: str | None = None
+) -> dict[str, Any]:
+    """Record one action on one enrollment (see `record_actions`)."""
+    return record_actions(viewer, [enrollment_id], kind, note, channel)[0]
+
+
+def actions_of(viewer: User, enrollment_id: int) -> list[dict[str, Any]]:
+    """An enrollment's action log, newest first (staff who may see its course)."""
+    _require_staff(viewer)
+    enrollment = require_enrollment(viewer, enrollment_id)
+    query = (
+        EnrollmentAction.select(EnrollmentAction, User)
+        .join(User, peewee.JOIN.LEFT_OUTER)
+        .where(EnrollmentAction.enrollment == enrollment)
+        .order_by(EnrollmentAction.created_at.desc(), EnrollmentAction.id.desc())
+    )
+    return [action.to_dict() for action in query]
+
+
+def last_actions(course: Course) -> dict[int, dict[str, Any]]:
+    """Enrollment id -> its latest action (kind, who, when) for every enrollment of the course with one."""
+    latest = (
+        EnrollmentAction.select(peewee.fn.MAX(EnrollmentAction.id))
+        .where(EnrollmentAction.course == course)
+        .group_by(EnrollmentAction.enrollment)
+    )
+    query = (
+        EnrollmentAction.select(EnrollmentAction, User)
+        .join(User, peewee.JOIN.LEFT_OUTER)
+        .where(EnrollmentAction.id.in_(latest))
+    )
+    return {action.enrollment_id: action.to_dict() for action in query}
+
+
+def last_actions_of_course(viewer: User, code: str) -> dict[int, dict[str, Any]]:
+    """`last_actions` of a course `viewer` may see."""
+    return last_actions(require_course(viewer, code))
