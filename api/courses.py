@@ -7,10 +7,18 @@ from flask_jwt_extended import current_user
 
 from api.contract import operation, parse_json_body
 from api.pagination import page_payload
-from api.schemas.courses import CourseDetailOut, CoursesOut, EnrollmentOut, EnrollmentsPage, EnrollmentsQuery
+from api.schemas.courses import CourseDetailOut, CoursesOut, EnrollmentsPage, EnrollmentsQuery
 from api.schemas.models import JobOut
 from api.schemas.scoring import AtRiskOut, AtRiskQuery, ScoreIn
-from services import courses
+from api.schemas.tutoring import (
+    ActionIn,
+    ActionOut,
+    ActionsOut,
+    CourseTutorsIn,
+    CourseTutorsOut,
+    EnrollmentDetailOut,
+)
+from services import actions, courses, enrollment_detail, tutors
 from services.courses import require_course
 from services.early_warning import at_risk, scoring
 
@@ -20,21 +28,21 @@ enrollments_bp = Blueprint("enrollments", __name__, url_prefix="/enrollments")
 
 
 @bp.get("")
-@operation(auth="admin", response=CoursesOut, tags=("courses",))
+@operation(auth="staff", response=CoursesOut, tags=("courses",))
 def list_courses():
     """Every course you may see, with its enrollment count and current day."""
     return {"items": courses.courses(current_user)}
 
 
 @bp.get("/<path:code>")
-@operation(auth="admin", response=CourseDetailOut, errors=(404,), tags=("courses",))
+@operation(auth="staff", response=CourseDetailOut, errors=(404,), tags=("courses",))
 def get_course(code: str):
     """One course, with its enrollment and outcome counts."""
     return courses.course(current_user, code)
 
 
 @bp.get("/<path:code>/enrollments")
-@operation(auth="admin", query=EnrollmentsQuery, response=EnrollmentsPage, errors=(404,), tags=("courses",))
+@operation(auth="staff", query=EnrollmentsQuery, response=EnrollmentsPage, errors=(404,), tags=("courses",))
 def list_enrollments(code: str, query: EnrollmentsQuery):
     """A course's enrollments by learner reference, filtered and paginated, with activity totals."""
     page = courses.enrollments_page(current_user, code, query.filters(), query.page, query.per_page)
@@ -42,14 +50,28 @@ def list_enrollments(code: str, query: EnrollmentsQuery):
 
 
 @enrollments_bp.get("/<id:enrollment_id>")
-@operation(auth="admin", response=EnrollmentOut, errors=(404,), tags=("courses",))
+@operation(auth="user", response=EnrollmentDetailOut, errors=(404,), tags=("courses",))
 def get_enrollment(enrollment_id: int):
-    """One enrollment: its course, outcome and activity by day."""
-    return courses.enrollment(current_user, enrollment_id)
+    """One enrollment: its course, outcome, activity by day, risk history and (staff) action log."""
+    return enrollment_detail.enrollment_detail(current_user, enrollment_id)
+
+
+@enrollments_bp.post("/<id:enrollment_id>/actions")
+@operation(auth="staff", body=ActionIn, response=ActionOut, status=201, errors=(404,), tags=("courses",))
+def post_action(enrollment_id: int, body: ActionIn):
+    """Record what was done about the enrollment (contacted, useful, resolved, ...)."""
+    return actions.record_action(current_user, enrollment_id, body.kind, body.note, body.channel)
+
+
+@enrollments_bp.get("/<id:enrollment_id>/actions")
+@operation(auth="staff", response=ActionsOut, errors=(404,), tags=("courses",))
+def list_actions(enrollment_id: int):
+    """The enrollment's action log, newest first."""
+    return {"items": actions.actions_of(current_user, enrollment_id)}
 
 
 @bp.get("/<path:code>/at-risk")
-@operation(auth="admin", query=AtRiskQuery, response=AtRiskOut, errors=(404,), tags=("courses",))
+@operation(auth="staff", query=AtRiskQuery, response=AtRiskOut, errors=(404,), tags=("courses",))
 def course_at_risk(code: str, query: AtRiskQuery):
     """The course's enrollments by predicted dropout risk at its latest scored day (or `day`)."""
     return at_risk.at_risk(current_user, code, query.day)
@@ -69,3 +91,17 @@ def score_course(code: str):
     body = parse_json_body(ScoreIn) if request.get_data() else ScoreIn()
     require_course(current_user, code)
     return scoring.start_scoring(code, body.day, current_user).to_dict()
+
+
+@bp.get("/<path:code>/tutors")
+@operation(auth="admin", response=CourseTutorsOut, errors=(404,), tags=("courses",))
+def get_tutors(code: str):
+    """The course's tutors by username."""
+    return tutors.course_tutors(current_user, code)
+
+
+@bp.put("/<path:code>/tutors")
+@operation(auth="admin", body=CourseTutorsIn, response=CourseTutorsOut, errors=(404,), tags=("courses",))
+def put_tutors(code: str, body: CourseTutorsIn):
+    """Make the course's tutors exactly these users (each a tutor or an administrator)."""
+    return {"course": code, "tutors": tutors.set_tutors(current_user, code, body.tutors)}

@@ -11,12 +11,13 @@ from tqdm import tqdm
 
 from db import migrations
 from db.api_keys import SCOPES as API_KEY_SCOPES
-from db.models import ModelVersion, User
+from db.courses import Course
+from db.models import ROLES, ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, EARLY_WARNING, TASK_NAMES, task_for
 from server.cli_scoring import COMMANDS as SCORING_COMMANDS
-from services import accounts, api_keys, course_activity, demo, demo_courses, ingest, models
+from services import accounts, api_keys, course_activity, demo, demo_courses, ingest, models, tutors
 from services.early_warning import scoring
 from services.early_warning import training as course_training
 from services.early_warning import versions as course_versions
@@ -25,7 +26,10 @@ from services.errors import ServiceError
 DEMO_USERS = [
     ("demo-admin", "admin@demo.local", "violet-harbour-71", "Demo Administrator", "admin"),
     ("demo-student", "student@demo.local", "amber-lantern-52", "Demo Student", "student"),
+    ("demo-tutor", "tutor@demo.local", "cedar-meadow-38", "Demo Tutor", "tutor"),
 ]
+
+DEMO_TUTOR = "demo-tutor"
 
 
 def _fail(exc: ServiceError) -> None:
@@ -61,7 +65,7 @@ def db_upgrade() -> None:
 @click.argument("username")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
-@click.option("--role", type=click.Choice(["student", "admin"]), default="student", show_default=True)
+@click.option("--role", type=click.Choice(ROLES), default="student", show_default=True)
 @click.option("--full-name", default="")
 def create_user(username: str, email: str, password: str, role: str, full_name: str) -> None:
     """Create an account non-interactively."""
@@ -92,6 +96,7 @@ def seed_demo(courses_only: bool) -> None:
         else:
             state = "exists"
         click.echo(f"  {role:<8} username: {username:<13} password: {password}   ({state})")
+    _assign_demo_tutor()
     _seed_demo_cohort()
     _score_demo_courses()
     click.echo("  Remove the demo cohort and courses with: flask --app wsgi remove-demo")
@@ -105,6 +110,15 @@ def _seed_demo_courses() -> None:
         f"  demo courses: {len(seeded)} ({len(seeded) - running} finished with outcomes, {running} running),"
         f" {'created ' + str(len(created)) if created else 'exist'}"
     )
+
+
+def _assign_demo_tutor() -> None:
+    """The demo tutor tutors every demo course (assigning again changes nothing)."""
+    codes = Course.select(Course.code).where(Course.code.startswith(demo_courses.DEMO_COURSE_PREFIX))
+    for (code,) in codes.order_by(Course.code).tuples():
+        tutors.assign_tutor(None, DEMO_TUTOR, code)
+    assigned = tutors.courses_of(User.by_login(DEMO_TUTOR))
+    click.echo(f"  {DEMO_TUTOR} tutors: {', '.join(assigned) or 'no course'}")
 
 
 def _seed_demo_cohort() -> None:
@@ -520,6 +534,40 @@ def import_outcomes(path: str, course: str | None) -> None:
         raise click.ClickException("No outcome could be set.")
 
 
+# A tutor's courses (SPEC.md 6.2).
+
+
+@click.command("assign-tutor")
+@click.argument("username")
+@click.argument("course")
+@with_appcontext
+def assign_tutor(username: str, course: str) -> None:
+    """Make USERNAME (a tutor or an administrator) a tutor of COURSE."""
+    try:
+        done = tutors.assign_tutor(None, username, course)
+    except ServiceError as exc:
+        _fail(exc)
+    state = "now tutors" if done.changed else "already tutors"
+    click.echo(f"{done.username} {state} {done.course}.")
+
+
+@click.command("unassign-tutor")
+@click.argument("username")
+@click.argument("course")
+@with_appcontext
+def unassign_tutor(username: str, course: str) -> None:
+    """Remove USERNAME from COURSE's tutors."""
+    try:
+        done = tutors.unassign_tutor(None, username, course)
+    except ServiceError as exc:
+        _fail(exc)
+    state = "no longer tutors" if done.changed else "was not a tutor of"
+    click.echo(f"{done.username} {state} {done.course}.")
+
+
+TUTOR_COMMANDS = (assign_tutor, unassign_tutor)
+
+
 def init_app(app: Flask) -> None:
     """Attach the commands to `flask --app wsgi`."""
     for command in (
@@ -539,5 +587,6 @@ def init_app(app: Flask) -> None:
         import_activity,
         import_outcomes,
         *SCORING_COMMANDS,
+        *TUTOR_COMMANDS,
     ):
         app.cli.add_command(command)

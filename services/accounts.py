@@ -237,7 +237,7 @@ def update_user(
         raise InvalidInput(
             "Please correct the highlighted field.", {"role": f"Must be one of {', '.join(ROLES)}."}
         )
-    if user_id == admin.id and (role == "student" or is_active is False):
+    if user_id == admin.id and ((role is not None and role != "admin") or is_active is False):
         raise Conflict("You cannot remove your own administrator access or deactivate yourself.")
     # One transaction with the administrators' rows locked: two admins removing each other at the
     # same moment are serialised, and the second sees that it would leave none.

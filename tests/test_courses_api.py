@@ -170,7 +170,6 @@ def test_students_and_anonymous_callers_are_refused(app, client, cohort, make_us
         "/api/v1/courses",
         "/api/v1/courses/RUN",
         "/api/v1/courses/RUN/enrollments",
-        f"/api/v1/enrollments/{enrollment_id}",
     )
     student = bearer(make_user("student"))
     anonymous = app.test_client()
@@ -178,6 +177,10 @@ def test_students_and_anonymous_callers_are_refused(app, client, cohort, make_us
         error = assert_error(client.get(path, headers=student), 403, "forbidden")
         assert "RUN" not in str(error)
         assert_error(anonymous.get(path), 401)
+    # Any signed-in user may ask for an enrollment; one not linked to them does not exist for them.
+    error = assert_error(client.get(f"/api/v1/enrollments/{enrollment_id}", headers=student), 404)
+    assert "RUN" not in str(error)
+    assert_error(anonymous.get(f"/api/v1/enrollments/{enrollment_id}"), 401)
 
 
 def test_the_visibility_rule_hides_every_course_from_a_non_administrator(app, cohort, make_user):

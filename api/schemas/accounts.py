@@ -14,7 +14,7 @@ class UserOut(BaseModel):
     username: str
     email: str
     full_name: str
-    role: Literal["student", "admin"]
+    role: Literal["student", "tutor", "admin"]
     is_active: bool
     created_at: UtcDateTime
     last_login_at: UtcDateTime | None
@@ -71,7 +71,7 @@ class ActivityPage(BaseModel):
 
 class UsersQuery(StrictModel):
     q: str | None = Field(None, max_length=100, description="Part of a username, email or name.")
-    role: Literal["student", "admin"] | None = None
+    role: Literal["student", "tutor", "admin"] | None = None
     page: int = Field(1, ge=1, le=1_000_000)
     per_page: int = Field(20, ge=1, le=200)
 
@@ -82,5 +82,5 @@ class UsersPage(BaseModel):
 
 
 class UserUpdateIn(StrictModel):
-    role: Literal["student", "admin"] | None = None
+    role: Literal["student", "tutor", "admin"] | None = None
     is_active: bool | None = None
