@@ -25,7 +25,7 @@ def sees_as_staff(viewer: User, enrollment: Enrollment) -> bool:
 def risk_history(enrollment: Enrollment) -> list[dict[str, Any]]:
     """The enrollment's predictions by day: checkpoint, probability, level, reasons and model version."""
     query = (
-        EnrollmentPrediction.select(EnrollmentPrediction, ModelVersion.version)
+        EnrollmentPrediction.select(EnrollmentPrediction, ModelVersion.id, ModelVersion.version)
         .join(ModelVersion, peewee.JOIN.LEFT_OUTER)
         .where(EnrollmentPrediction.enrollment == enrollment)
         .order_by(EnrollmentPrediction.day)
@@ -37,7 +37,7 @@ def risk_history(enrollment: Enrollment) -> list[dict[str, Any]]:
             "probability": row.probability,
             "risk_level": row.risk_level,
             "top_factors": row.top_factors,
-            "model_version": row.model_version.version if row.model_version_id else None,
+            "model_version": row.model_version.version if row.model_version else None,
             "scored_at": row.created_at,
         }
         for row in query

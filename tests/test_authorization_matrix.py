@@ -120,3 +120,26 @@ def test_wrong_role(app, call, make_user, bearer):
     for method, path in admin_paths:
         error = assert_error(call(method, path, headers), 403, "forbidden")
         assert "items" not in error
+
+
+def test_tutors_are_refused_administrator_endpoints_and_students_staff_ones(app, call, make_user, bearer):
+    """Read from the document's `x-roles`, so an endpoint added later is covered too."""
+    with app.test_client() as client:
+        document = client.get("/api/v1/openapi.json").json
+    by_roles: dict[tuple, list] = {}
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if op.get("security"):
+                by_roles.setdefault(tuple(op["x-roles"]), []).append(
+                    (method.upper(), re.sub(r"\{\w+\}", "1", path))
+                )
+    staff_paths = by_roles[("tutor", "admin")]
+    assert ("GET", "/api/v1/courses") in staff_paths and (
+        "POST",
+        "/api/v1/enrollments/1/actions",
+    ) in staff_paths
+    tutor, student = bearer(make_user("tutor")), bearer(make_user("student"))
+    for method, path in by_roles[("admin",)]:
+        assert "items" not in assert_error(call(method, path, tutor), 403, "forbidden")
+    for method, path in staff_paths:
+        assert "items" not in assert_error(call(method, path, student), 403, "forbidden")
