@@ -138,3 +138,24 @@ def course_tutors(admin: User | None, code: str) -> dict[str, object]:
     """A course's tutors as an administrator reads them: `{course, tutors}`."""
     _require_admin(admin)
     return {"course": _course(code).code, "tutors": tutors_of(code)}
+
+
+def assigned_courses(user_ids: list[int]) -> dict[int, list[str]]:
+    """User id -> the codes of the courses they tutor (in order), for the given users (one query)."""
+    query = (
+        CourseTutor.select(CourseTutor.user, Course.code)
+        .join(Course)
+        .where(CourseTutor.user.in_(list(user_ids)))
+        .order_by(Course.code)
+        .tuples()
+    )
+    found: dict[int, list[str]] = {}
+    for user_id, code in query:
+        found.setdefault(user_id, []).append(code)
+    return found
+
+
+def course_codes(admin: User) -> list[str]:
+    """Every course code, for an administrator choosing a tutor's courses."""
+    _require_admin(admin)
+    return [code for (code,) in Course.select(Course.code).order_by(Course.code).tuples()]

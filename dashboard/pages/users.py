@@ -1,4 +1,5 @@
-"""Users (administrators): search, change role, deactivate and reactivate, read each user's activity."""
+"""Users (administrators): search, change role (student, tutor, admin), choose a tutor's courses,
+deactivate and reactivate, read each user's activity."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from dashboard.components.tables import activity_table, when
 from server.security import client_ip
-from services import accounts
+from services import accounts, tutors
 from services.errors import ServiceError
 
 PATH = "/users"
@@ -26,7 +27,7 @@ dash.register_page(
     access="admin",
     nav=True,
     order=60,
-    description="Search accounts, change roles, deactivate and reactivate, read activity logs.",
+    description="Search accounts, change roles, assign tutors' courses, deactivate, read activity logs.",
 )
 
 
@@ -48,6 +49,7 @@ def layout(user, **_query):
                         id="users-role-filter",
                         options=[
                             {"label": "Students", "value": "student"},
+                            {"label": "Tutors", "value": "tutor"},
                             {"label": "Administrators", "value": "admin"},
                         ],
                         placeholder="All roles",
@@ -61,7 +63,10 @@ def layout(user, **_query):
     )
     return html.Div(
         [
-            page_header("Users", "Change a role or deactivate an account; the change applies at once."),
+            page_header(
+                "Users",
+                "Change a role, choose a tutor's courses or deactivate an account; changes apply at once.",
+            ),
             filters,
             html.Div(id="users-message"),
             dcc.Loading(html.Div(id="users-table")),
@@ -72,6 +77,7 @@ def layout(user, **_query):
             dcc.Store(id="users-pending"),
             confirm_dialog("users", "Change this account?", "Yes, change it"),
             dcc.Store(id="users-activity-user"),
+            _courses_modal(),
             dbc.Modal(
                 [
                     dbc.ModalHeader(dbc.ModalTitle(id="users-activity-title")),
@@ -97,17 +103,70 @@ def layout(user, **_query):
     )
 
 
-def _row(entry: dict, me_id: int) -> html.Tr:
-    is_me = entry["id"] == me_id
-    role_button = dbc.Button(
-        "Make student" if entry["role"] == "admin" else "Make admin",
-        id={"type": "users-role-toggle", "index": entry["id"]},
-        size="sm",
-        color="secondary",
-        outline=True,
-        disabled=is_me,
-        className="me-2",
+ROLE_NAMES = {"student": "a student", "tutor": "a tutor", "admin": "an administrator"}
+
+
+def _courses_modal() -> dbc.Modal:
+    """The dialog where an administrator chooses the courses a tutor tutors."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle(id="users-courses-title")),
+            dbc.ModalBody(
+                [
+                    dbc.Label("Courses", html_for="users-courses-select"),
+                    dcc.Dropdown(id="users-courses-select", multi=True, placeholder="No course"),
+                    html.Div(id="users-courses-error", className="mt-2"),
+                ]
+            ),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Cancel", id="users-courses-cancel", color="secondary", outline=True),
+                    dbc.Button("Save courses", id="users-courses-save", color="primary"),
+                ]
+            ),
+            dcc.Store(id="users-courses-user"),
+        ],
+        id="users-courses-modal",
+        is_open=False,
     )
+
+
+def _role_buttons(entry: dict, is_me: bool) -> list[dbc.Button]:
+    return [
+        dbc.Button(
+            f"Make {role}",
+            id={"type": "users-role-set", "index": entry["id"], "role": role},
+            size="sm",
+            color="secondary",
+            outline=True,
+            disabled=is_me,
+            className="me-2",
+        )
+        for role in ROLE_NAMES
+        if role != entry["role"]
+    ]
+
+
+def _courses_cell(entry: dict, codes: list[str]) -> html.Td:
+    """A tutor's courses, with the button to change them (an administrator's, when assigned any)."""
+    badges = [dbc.Badge(code, color="light", text_color="dark", className="me-1") for code in codes]
+    if entry["role"] != "tutor":
+        return html.Td(badges)
+    if not badges:
+        badges = [html.Span("none", className="text-muted me-1")]
+    button = dbc.Button(
+        "Courses",
+        id={"type": "users-courses-open", "index": entry["id"]},
+        size="sm",
+        color="primary",
+        outline=True,
+        className="ms-1",
+    )
+    return html.Td([*badges, button], id=f"users-courses-{entry['username']}")
+
+
+def _row(entry: dict, me_id: int, codes: list[str]) -> html.Tr:
+    is_me = entry["id"] == me_id
     active_button = dbc.Button(
         "Deactivate" if entry["is_active"] else "Reactivate",
         id={"type": "users-active-toggle", "index": entry["id"]},
@@ -135,9 +194,10 @@ def _row(entry: dict, me_id: int) -> html.Tr:
             html.Td(entry["full_name"]),
             html.Td(entry["email"]),
             html.Td(entry["role"]),
+            _courses_cell(entry, codes),
             html.Td(status),
             html.Td(when(entry["last_login_at"])),
-            html.Td([role_button, active_button, activity_button]),
+            html.Td([*_role_buttons(entry, is_me), active_button, activity_button]),
         ],
         id=f"users-row-{entry['username']}",
     )
@@ -157,9 +217,15 @@ def show_users(text, role, active_page, _version):
         return html.P("No user matches.", className="text-muted"), 1
     me = signed_in_user()
     head = html.Thead(
-        html.Tr([html.Th(h) for h in ("Username", "Name", "Email", "Role", "Status", "Last sign-in", "")])
+        html.Tr(
+            [
+                html.Th(h)
+                for h in ("Username", "Name", "Email", "Role", "Courses", "Status", "Last sign-in", "")
+            ]
+        )
     )
-    body = html.Tbody([_row(entry, me.id) for entry in result.items])
+    assigned = tutors.assigned_courses([entry["id"] for entry in result.items])
+    body = html.Tbody([_row(entry, me.id, assigned.get(entry["id"], [])) for entry in result.items])
     return dbc.Table([head, body], hover=True, responsive=True, size="sm"), result.pages
 
 
@@ -167,7 +233,7 @@ def show_users(text, role, active_page, _version):
     Output("users-confirm", "is_open"),
     Output("users-confirm-text", "children"),
     Output("users-pending", "data"),
-    Input({"type": "users-role-toggle", "index": ALL}, "n_clicks"),
+    Input({"type": "users-role-set", "index": ALL, "role": ALL}, "n_clicks"),
     Input({"type": "users-active-toggle", "index": ALL}, "n_clicks"),
     prevent_initial_call=True,
 )
@@ -179,13 +245,9 @@ def ask_to_change(_role_clicks, _active_clicks):
         target = accounts.get_user(trigger["index"])
     except ServiceError:
         return False, no_update, None
-    if trigger["type"] == "users-role-toggle":
-        change = {"role": "student" if target.is_admin else "admin"}
-        text = (
-            f"{target.username} will lose administrator access at once."
-            if target.is_admin
-            else f"{target.username} will become an administrator: every page and every user's data."
-        )
+    if trigger["type"] == "users-role-set":
+        change = {"role": trigger["role"]}
+        text = _role_change_text(target.username, target.role, trigger["role"])
     else:
         change = {"is_active": not target.is_active}
         text = (
@@ -194,6 +256,20 @@ def ask_to_change(_role_clicks, _active_clicks):
             else f"{target.username} will be able to sign in again (old sessions stay ended)."
         )
     return True, text, {"user_id": target.id, **change}
+
+
+def _role_change_text(username: str, before: str, after: str) -> str:
+    """What the confirmation says a role change does."""
+    if after == "admin":
+        return f"{username} will become an administrator: every page and every user's data."
+    lost = (
+        f"{username} will lose administrator access at once and "
+        if before == "admin"
+        else f"{username} will "
+    )
+    if after == "tutor":
+        return lost + "become a tutor: only the courses an administrator assigns, no admin page."
+    return lost + "become a student: no course pages, only their own records."
 
 
 @callback(
@@ -215,7 +291,7 @@ def confirm_change(_yes, _no, pending, version):
     except ServiceError as exc:
         return alert(exc.message), no_update, False
     if "role" in change:
-        message = f"{user.username} is now {'an administrator' if user.is_admin else 'a student'}."
+        message = f"{user.username} is now {ROLE_NAMES[user.role]}."
     else:
         message = f"{user.username} is now {'active' if user.is_active else 'deactivated'}."
     return alert(message, "success"), (version or 0) + 1, False
@@ -254,3 +330,49 @@ def show_activity(user_id, active_page):
         return True, "Activity", alert(exc.message), 1
     title = f"Activity of {target.username} ({result.total:,} entries, newest first)"
     return True, title, activity_table(result.items, "users-activity-table"), max(result.pages, 1)
+
+
+@callback(
+    Output("users-courses-modal", "is_open"),
+    Output("users-courses-title", "children"),
+    Output("users-courses-select", "options"),
+    Output("users-courses-select", "value"),
+    Output("users-courses-user", "data"),
+    Output("users-courses-error", "children"),
+    Input({"type": "users-courses-open", "index": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+def open_courses(_clicks):
+    trigger = ctx.triggered_id
+    if not trigger or not any(t["value"] for t in ctx.triggered):
+        return (no_update,) * 6
+    try:
+        target = accounts.get_user(trigger["index"])
+        codes = tutors.course_codes(signed_in_user())
+    except ServiceError as exc:
+        return True, "Courses", [], [], None, alert(exc.message)
+    title = f"Courses {target.username} tutors"
+    return True, title, codes, tutors.courses_of(target), target.username, None
+
+
+@callback(
+    Output("users-message", "children", allow_duplicate=True),
+    Output("users-version", "data", allow_duplicate=True),
+    Output("users-courses-modal", "is_open", allow_duplicate=True),
+    Output("users-courses-error", "children", allow_duplicate=True),
+    Input("users-courses-save", "n_clicks"),
+    Input("users-courses-cancel", "n_clicks"),
+    State("users-courses-user", "data"),
+    State("users-courses-select", "value"),
+    State("users-version", "data"),
+    prevent_initial_call=True,
+)
+def save_courses(_save, _cancel, username, codes, version):
+    if ctx.triggered_id != "users-courses-save" or not username:
+        return no_update, no_update, False, None
+    try:
+        assigned = tutors.set_courses(signed_in_user(), username, codes or [])
+    except ServiceError as exc:
+        return no_update, no_update, True, alert(exc.message)
+    listed = ", ".join(assigned) if assigned else "no course"
+    return alert(f"{username} now tutors {listed}.", "success"), (version or 0) + 1, False, None
