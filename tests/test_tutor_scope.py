@@ -354,3 +354,18 @@ def test_seed_demo_makes_a_tutor_of_every_demo_course(app, client):
 
     with app.app_context():
         assert len(codes) == Course.select().where(Course.code.startswith("DEMO-")).count()
+
+
+def test_an_administrator_makes_a_tutor_over_the_api_but_not_of_themself(client, scope):
+    headers, accounts = scope["headers"], scope["accounts"]
+    changed = client.patch(
+        f"/api/v1/users/{accounts['other'].id}", json={"role": "tutor"}, headers=headers["admin"]
+    )
+    assert changed.status_code == 200 and changed.json["role"] == "tutor"
+    listed = client.get("/api/v1/users", query_string={"role": "tutor"}, headers=headers["admin"]).json
+    assert [user["username"] for user in listed["items"]] == ["tutor-a", "tutor-b", "unlinked"]
+    me = client.patch(
+        f"/api/v1/users/{accounts['admin'].id}", json={"role": "tutor"}, headers=headers["admin"]
+    )
+    assert_error(me, 409)
+    assert client.get("/api/v1/me", headers=headers["tutor-a"]).json["role"] == "tutor"

@@ -149,6 +149,8 @@ def _role_buttons(entry: dict, is_me: bool) -> list[dbc.Button]:
 
 def _courses_cell(entry: dict, codes: list[str]) -> html.Td:
     """A tutor's courses, with the button to change them (an administrator's, when assigned any)."""
+    if entry["role"] == "student":
+        return html.Td()  # courses kept from an earlier tutor role give a student nothing
     badges = [dbc.Badge(code, color="light", text_color="dark", className="me-1") for code in codes]
     if entry["role"] != "tutor":
         return html.Td(badges)
