@@ -103,7 +103,9 @@ def set_tutors(admin: User | None, code: str, usernames: list[str]) -> list[str]
     _require_admin(admin)
     course = _course(code)
     problems, wanted = {}, {}
-    for index, name in enumerate(dict.fromkeys(usernames)):
+    for index, name in enumerate(usernames):
+        if name in wanted:
+            continue
         try:
             wanted[name] = _tutor(name)
         except (NotFound, InvalidInput) as exc:
