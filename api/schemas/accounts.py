@@ -14,7 +14,7 @@ class UserOut(BaseModel):
     username: str
     email: str
     full_name: str
-    role: Literal["student", "admin"]
+    role: Literal["student", "tutor", "admin"]
     is_active: bool
     created_at: UtcDateTime
     last_login_at: UtcDateTime | None
