@@ -76,3 +76,29 @@ def test_a_tutor_reads_only_their_courses_report(app, client, make_user, bearer)
     assert _report(client, headers, "OTHER-1").status_code == 200
     assert_error(_report(client, headers, "NO-SUCH"), 404, "not_found")
     assert_error(_report(client, bearer(make_user("student")), code), 403, "forbidden")
+
+
+def _page_text(app, account, code: str) -> str:
+    import dash
+    from flask_jwt_extended import create_access_token
+
+    entry = next(e for e in dash.page_registry.values() if e["path"] == "/course-outcomes")
+    with app.app_context():
+        token = create_access_token(identity=str(account.id), additional_claims={"epoch": 0, "sid": "t"})
+    headers = {"Cookie": f"access_token_cookie={token}"}
+    with app.test_request_context(f"/course-outcomes?code={code}", headers=headers):
+        return str(entry["layout"](code=code).to_plotly_json())
+
+
+def test_the_page_shows_a_tutor_only_their_courses_report(app, make_user):
+    from db.tutoring import CourseTutor
+
+    code, _ = outcomes_course(app)
+    tutor = make_user("tutor")
+    with app.app_context():
+        other = store_course("OTHER-2", np.zeros((2, 30, 7), dtype=int))
+        CourseTutor.create(course=other.id, user=tutor.id)
+    hidden = _page_text(app, tutor, code)
+    assert f"No course {code}." in hidden and "course-outcomes-checkpoints" not in hidden
+    assert "Outcomes report: OTHER-2" in _page_text(app, tutor, "OTHER-2")
+    assert "Not allowed" in _page_text(app, make_user("student"), code)
