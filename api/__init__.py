@@ -8,6 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 from api import activity, analytics, auth, courses, docs, health, me, models, predictions, records, users
 from api.errors import error_response
+from api.outcomes import bp as outcomes_bp
 
 RESOURCE_BLUEPRINTS = [
     auth.bp,
@@ -22,6 +23,7 @@ RESOURCE_BLUEPRINTS = [
     activity.bp,
     courses.bp,
     courses.enrollments_bp,
+    outcomes_bp,
 ]
 API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

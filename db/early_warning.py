@@ -158,6 +158,63 @@ class EnrollmentPrediction(BaseModel):
         """One enrollment's predictions by day."""
         return list(cls.select().where(cls.enrollment == enrollment).order_by(cls.day))
 
+    @classmethod
+    def latest_day_per_checkpoint(cls, course: Course) -> dict[int, int]:
+        """Each checkpoint the course was scored with -> its latest scored day."""
+        query = (
+            cls.select(cls.checkpoint, peewee.fn.MAX(cls.day))
+            .where(cls.course == course)
+            .group_by(cls.checkpoint)
+        )
+        return dict(query.tuples())
+
+    @classmethod
+    def level_outcome_counts(
+        cls, course: Course, days: list[int]
+    ) -> list[tuple[int, int, str, bool | None, int]]:
+        """(checkpoint, day, risk_level, dropped_out, count) of the course's predictions at `days`,
+        dropped_out None for enrollments whose outcome is not known."""
+        if not days:
+            return []
+        query = (
+            cls.select(
+                cls.checkpoint, cls.day, cls.risk_level, Enrollment.dropped_out, peewee.fn.COUNT(cls.id)
+            )
+            .join(Enrollment)
+            .where((cls.course == course) & cls.day.in_(days))
+            .group_by(cls.checkpoint, cls.day, cls.risk_level, Enrollment.dropped_out)
+            .tuples()
+        )
+        return list(query)
+
+    @classmethod
+    def first_flags(cls, course: Course, level: str) -> peewee.ModelSelect:
+        """Each enrollment of the course ever predicted at `level`, with when it first was
+        (`enrollment_id`, `flagged_at`): a subquery."""
+        return (
+            cls.select(cls.enrollment, peewee.fn.MIN(cls.created_at).alias("flagged_at"))
+            .where((cls.course == course) & (cls.risk_level == level))
+            .group_by(cls.enrollment)
+        )
+
+    @classmethod
+    def flags_by_version(cls, course: Course, level: str) -> list[tuple[int | None, int | None, int, int]]:
+        """(model version id, its number, predictions at `level`, enrollments flagged) per model version
+        of the course's predictions at `level`."""
+        query = (
+            cls.select(
+                cls.model_version,
+                ModelVersion.version,
+                peewee.fn.COUNT(cls.id),
+                peewee.fn.COUNT(cls.enrollment.distinct()),
+            )
+            .join(ModelVersion, peewee.JOIN.LEFT_OUTER)
+            .where((cls.course == course) & (cls.risk_level == level))
+            .group_by(cls.model_version, ModelVersion.version)
+            .tuples()
+        )
+        return list(query)
+
 
 UPSERT_FIELDS = (
     "enrollment",

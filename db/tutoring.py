@@ -67,6 +67,52 @@ class EnrollmentAction(BaseModel):
             (("course", "created_at"), False),  # a course's latest action per enrollment
         )
 
+    @classmethod
+    def contacts_after_flags(cls, course: Course, level: str) -> list[tuple[int, bool | None, bool]]:
+        """(enrollment id, dropped out, contacted) for each enrollment of the course ever predicted at
+        `level`: contacted when a "contacted" action was recorded at or after its first such prediction."""
+        flags = EnrollmentPrediction.first_flags(course, level).alias("flags")
+        contact = (
+            (cls.enrollment == flags.c.enrollment_id)
+            & (cls.kind == "contacted")
+            & (cls.created_at >= flags.c.flagged_at)
+        )
+        query = (
+            Enrollment.select(Enrollment.id, Enrollment.dropped_out, peewee.fn.COUNT(cls.id))
+            .join(flags, on=(flags.c.enrollment_id == Enrollment.id))
+            .join(cls, peewee.JOIN.LEFT_OUTER, on=contact)
+            .group_by(Enrollment.id, Enrollment.dropped_out)
+            .tuples()
+        )
+        return [(enrollment, dropped_out, contacts > 0) for enrollment, dropped_out, contacts in query]
+
+    @classmethod
+    def feedback_on_flags(
+        cls, course: Course, level: str, kinds: tuple[str, ...]
+    ) -> list[tuple[int, str, int]]:
+        """(model version id, kind, enrollment id), once each, for the actions of `kinds` on the course's
+        enrollments that the action's model version predicted at `level`."""
+        flagged = (
+            EnrollmentPrediction.select(EnrollmentPrediction.enrollment, EnrollmentPrediction.model_version)
+            .where((EnrollmentPrediction.course == course) & (EnrollmentPrediction.risk_level == level))
+            .distinct()
+            .alias("flagged")
+        )
+        query = (
+            cls.select(cls.model_version, cls.kind, cls.enrollment)
+            .join(
+                flagged,
+                on=(
+                    (flagged.c.enrollment_id == cls.enrollment)
+                    & (flagged.c.model_version_id == cls.model_version)
+                ),
+            )
+            .where((cls.course == course) & cls.kind.in_(kinds))
+            .distinct()
+            .tuples()
+        )
+        return list(query)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
