@@ -117,7 +117,7 @@ def course_table(summary: dict[str, Any]) -> html.Div:
     foot = html.Tfoot(
         html.Tr(
             [
-                html.Th(f"All {overall['courses']} course{'s' if overall['courses'] != 1 else ''}"),
+                html.Th(f"Overall ({overall['courses']} course{'s' if overall['courses'] != 1 else ''})"),
                 html.Th(""),
                 html.Th(f"{overall['scored_courses']} scored"),
                 html.Th(f"{overall['scored']:,}"),
