@@ -32,7 +32,7 @@ def test_pages_declare_their_access(app):
         assert entry.get("access") in {"public", "user", "staff", "admin"}, entry["module"]
 
 
-@pytest.mark.parametrize("role", ["student", "admin"])
+@pytest.mark.parametrize("role", ["student", "tutor", "admin"])
 def test_every_page_builds_for_each_role(app, make_user, role):
     account = make_user(role)
     for entry in dash.page_registry.values():
@@ -41,7 +41,7 @@ def test_every_page_builds_for_each_role(app, make_user, role):
 
 
 def test_signed_out_private_pages_redirect_to_sign_in(app):
-    for path in _paths("user") + _paths("admin"):
+    for path in _paths("user") + _paths("staff") + _paths("admin"):
         layout = _render(app, path)
         assert isinstance(layout, dcc.Location) and layout.href.startswith("/login?next="), path
 
@@ -50,5 +50,13 @@ def test_students_get_not_allowed_on_admin_pages(app, make_user):
     student = make_user("student")
     assert _paths("admin")
     for path in _paths("admin"):
+        text = _text(_render(app, path, student))
+        assert "Not allowed" in text and student.username not in text, path
+
+
+def test_students_get_not_allowed_on_staff_pages(app, make_user):
+    student = make_user("student")
+    assert _paths("staff")
+    for path in _paths("staff"):
         text = _text(_render(app, path, student))
         assert "Not allowed" in text and student.username not in text, path

@@ -1,5 +1,7 @@
-"""At-risk list (administrators): each student's latest dropout prediction at or above a threshold,
-a page of rows at a time (sorted and filtered in SQL); a row opens that student's trend."""
+"""At risk across courses (tutors and administrators): per visible course the scored enrollments at
+High at the latest checkpoint and the change since the previous one, and overall; then (administrators)
+each student's latest saved dropout prediction at or above a threshold, a page of rows at a time
+(sorted and filtered in SQL); a row opens that student's trend."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
-from services import at_risk
+from services import at_risk, course_risk
 from services.errors import ServiceError
 
 PATH = "/at-risk"
@@ -25,10 +27,10 @@ dash.register_page(
     path=PATH,
     title="At-risk list",
     name="At risk",
-    access="admin",
+    access="staff",
     nav=True,
     order=40,
-    description="Students whose latest dropout prediction is at or above a threshold.",
+    description="Learners at High risk per course and overall; saved predictions above a threshold.",
 )
 
 COLUMNS = [
@@ -59,8 +61,110 @@ def _high_threshold() -> float:
     return float(max(lower for _name, lower in bands))
 
 
-@page("admin", PATH)
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _change(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{'+' if value > 0 else '−' if value < 0 else '±'}{abs(value) * 100:.1f} pts"
+
+
+def _where(row: dict[str, Any]) -> str:
+    if row["status"] == "running":
+        return f"day {row['current_day']}"
+    return row["status"]
+
+
+def _course_row(row: dict[str, Any]) -> html.Tr:
+    scored = "not scored yet" if row["day"] is None else f"day {row['day']} (checkpoint {row['checkpoint']})"
+    return html.Tr(
+        [
+            html.Td(dcc.Link(row["code"], href=f"/course?code={row['code']}")),
+            html.Td(_where(row)),
+            html.Td(scored),
+            html.Td(f"{row['scored']:,}"),
+            html.Td(f"{row['high']:,}"),
+            html.Td(_percent(row["share"])),
+            html.Td(_change(row["change"])),
+        ]
+    )
+
+
+def course_table(summary: dict[str, Any]) -> html.Div:
+    """Per course and overall: scored enrollments and those at High at the latest checkpoint."""
+    if not summary["courses"]:
+        return html.P("No course to show: an administrator assigns tutors to courses.", id="at-risk-courses")
+    level = summary["level"]
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(h)
+                for h in (
+                    "Course",
+                    "Today",
+                    "Latest scored",
+                    "Enrollments scored",
+                    f"At {level}",
+                    "Share",
+                    "Change since previous checkpoint",
+                )
+            ]
+        )
+    )
+    overall = summary["overall"]
+    foot = html.Tfoot(
+        html.Tr(
+            [
+                html.Th(f"Overall ({overall['courses']} course{'s' if overall['courses'] != 1 else ''})"),
+                html.Th(""),
+                html.Th(f"{overall['scored_courses']} scored"),
+                html.Th(f"{overall['scored']:,}"),
+                html.Th(f"{overall['high']:,}"),
+                html.Th(_percent(overall["share"])),
+                html.Th(""),
+            ],
+            id="at-risk-overall",
+        )
+    )
+    return dbc.Table(
+        [head, html.Tbody([_course_row(row) for row in summary["courses"]]), foot],
+        size="sm",
+        striped=True,
+        responsive=True,
+        id="at-risk-courses",
+    )
+
+
+def _courses_section(user) -> html.Div:
+    return html.Div(
+        [
+            html.H3("Scored enrollments per course", className="h5"),
+            html.P(
+                "At each course's latest scored day; the change compares the share with the previous "
+                "checkpoint. A course opens its at-risk list.",
+                className="text-muted small",
+            ),
+            course_table(course_risk.course_risk(user)),
+        ],
+        className="mb-4",
+    )
+
+
+@page("staff", PATH)
 def layout(user, **_query):
+    header = page_header(
+        "At risk",
+        "Learners at High risk in each of your courses, from the early-warning scoring"
+        + ("; below, saved dropout predictions by student reference." if user.is_admin else "."),
+    )
+    if not user.is_admin:
+        return html.Div([header, _courses_section(user)])
+    return html.Div([header, _courses_section(user), _saved_predictions()])
+
+
+def _saved_predictions() -> html.Div:
     controls = dbc.Row(
         [
             dbc.Col(
@@ -122,10 +226,11 @@ def layout(user, **_query):
     )
     return html.Div(
         [
-            page_header(
-                "At-risk list",
+            html.H3("Saved dropout predictions", className="h5"),
+            html.P(
                 "Each student's latest dropout prediction at or above the threshold. Sort and filter in the "
                 "column headers; click a row to see that student's trend.",
+                className="text-muted small",
             ),
             controls,
             html.Div(id="at-risk-message"),

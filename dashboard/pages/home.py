@@ -1,17 +1,18 @@
-"""Home: a student's latest predictions and trend; an administrator's KPIs and serving models."""
+"""Home: a student's latest predictions and trend; an administrator's KPIs and serving models; a
+tutor's courses and what is new since their last visit."""
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from dashboard.access import page
 from dashboard.components.figures import graph, level_badge, sparkline
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.tasks import TASK_NAMES, task_for
-from services import accounts, analytics, models, predictions, trends
+from services import accounts, analytics, course_risk, models, predictions, trends
 from services.records import RecordFilters
 
 PATH = "/"
@@ -44,7 +45,11 @@ def _pages_for(user) -> list[dbc.Col]:
             for e in dash.page_registry.values()
             if e.get("nav") is True
             and e["path"] != PATH
-            and (e.get("access") in ("user", "public") or user.is_admin)
+            and (
+                e.get("access") in ("user", "public")
+                or user.is_admin
+                or (e.get("access") == "staff" and user.is_staff)
+            )
         ),
         key=lambda e: e.get("order", 100),
     )
@@ -197,11 +202,131 @@ def _admin_view(user) -> list:
     ]
 
 
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _tutor_courses(summary: dict) -> html.Div:
+    if not summary["courses"]:
+        return html.P(
+            "No course is assigned to you yet: an administrator assigns tutors to courses.",
+            className="text-muted",
+            id="home-courses",
+        )
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Course", "Today", f"Share at {summary['level']}")]))
+    rows = [
+        html.Tr(
+            [
+                html.Td(dcc.Link(row["code"], href=f"/course?code={row['code']}")),
+                html.Td(f"day {row['current_day']}" if row["status"] == "running" else row["status"]),
+                html.Td(_share(row["share"]) + ("" if row["day"] is None else f" (day {row['day']})")),
+            ]
+        )
+        for row in summary["courses"]
+    ]
+    return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, responsive=True, id="home-courses")
+
+
+def _news_list(items: list, total: int, render, empty: str, list_id: str) -> html.Div:
+    if not items:
+        return html.P(empty, className="text-muted small", id=list_id)
+    more = html.Li(f"… and {total - len(items)} more", className="text-muted") if total > len(items) else None
+    return html.Ul([*(html.Li(render(item)) for item in items), more], className="small", id=list_id)
+
+
+def _newly_high(item: dict) -> list:
+    reasons = "; ".join(item["reasons"][:2])
+    return [
+        dcc.Link(item["learner_ref"], href=f"/enrollment?id={item['enrollment']}"),
+        f" in {item['course']}: {item['probability']:.0%} at day {item['day']}",
+        html.Span(f" · {reasons}", className="text-muted") if reasons else None,
+    ]
+
+
+def _action(item: dict) -> list:
+    from services.actions import ACTION_LABELS
+
+    return [
+        f"{item['username'] or '(deleted user)'}: {ACTION_LABELS.get(item['kind'], item['kind'])} ",
+        dcc.Link(item["learner_ref"], href=f"/enrollment?id={item['enrollment']}"),
+        f" in {item['course']}, {when(item['created_at'])}",
+    ]
+
+
+def _run(item: dict) -> str:
+    return (
+        f"{when(item['started_at'])}: {item['status']}, {item['enrollments']:,} enrollments in "
+        f"{item['courses']} course{'s' if item['courses'] != 1 else ''} ({item['trigger']})"
+    )
+
+
+def _tutor_view(user) -> list:
+    home = course_risk.tutor_home(user)
+    news = home["news"]
+    since = "the last 7 days" if news["first_visit"] else f"your last visit ({when(news['since'])})"
+    level = home["level"]
+    return [
+        html.H3("Your courses", className="h5"),
+        _tutor_courses(home),
+        html.H3(f"New since {since}", className="h5 mt-3"),
+        dbc.Row(
+            [
+                dbc.Col(
+                    dbc.Card(
+                        [
+                            dbc.CardHeader(
+                                html.H4(f"Newly at {level} ({news['newly_high_total']})", className="h6 mb-0")
+                            ),
+                            dbc.CardBody(
+                                _news_list(
+                                    news["newly_high"],
+                                    news["newly_high_total"],
+                                    _newly_high,
+                                    f"No learner newly at {level}.",
+                                    "home-newly-high",
+                                )
+                            ),
+                        ],
+                        className="h-100",
+                    ),
+                    md=6,
+                    className="mb-3",
+                ),
+                dbc.Col(
+                    dbc.Card(
+                        [
+                            dbc.CardHeader(
+                                html.H4(f"Actions by others ({news['actions_total']})", className="h6 mb-0")
+                            ),
+                            dbc.CardBody(
+                                _news_list(
+                                    news["actions"],
+                                    news["actions_total"],
+                                    _action,
+                                    "No action by others.",
+                                    "home-others-actions",
+                                )
+                            ),
+                        ],
+                        className="h-100",
+                    ),
+                    md=6,
+                    className="mb-3",
+                ),
+            ]
+        ),
+        html.H4("Scoring runs", className="h6"),
+        _news_list(news["runs"], len(news["runs"]), _run, "No new scoring run.", "home-runs"),
+    ]
+
+
 @page("user", PATH)
 def layout(user, **_query):
-    role = "an administrator" if user.is_admin else "a student"
+    role = {"admin": "an administrator", "tutor": "a tutor"}.get(user.role, "a student")
     if user.is_admin:
         summary = _admin_view(user)
+    elif user.is_staff:
+        summary = _tutor_view(user)
     else:
         summary = [dbc.Row([_latest_card(user, task) for task in TASK_NAMES], id="home-latest")]
     ready = all(v for v in (any(m.is_active for m in models.versions(t)) for t in TASK_NAMES))

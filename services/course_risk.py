@@ -1,0 +1,243 @@
+"""Risk across courses from the scored enrollments: per visible course, how many were scored at its
+latest scored day and how many of them are at High, with the change since the previous checkpoint;
+and what is new for a tutor since their last visit (newly High learners, others' actions, scoring runs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import peewee
+from flask import current_app
+
+from db.courses import Course, Enrollment
+from db.early_warning import EnrollmentPrediction, ScoringRun
+from db.models import User, utcnow
+from db.tutoring import EnrollmentAction
+from modelling.levels import level_names
+from services.courses import visible_courses
+from services.errors import Forbidden
+
+FIRST_VISIT_DAYS = 7  # with no recorded visit, "new" means this many days back
+NEW_LIMIT = 20  # rows listed per kind of news (the totals are counted in full)
+
+
+def high_level() -> str:
+    """The name of the highest configured risk band ("High" by default)."""
+    return level_names(current_app.config["RISK_LEVELS"])[0]
+
+
+def _require_staff(viewer: User) -> None:
+    if not viewer.is_staff:
+        raise Forbidden("Risk across courses is for tutors and administrators.")
+
+
+def _per_day(course_ids: peewee.ModelSelect) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Course id -> [(day, checkpoint, scored, high)] for every scored day, latest first: one query."""
+    is_high = peewee.Case(None, [(EnrollmentPrediction.risk_level == high_level(), 1)], 0)
+    query = (
+        EnrollmentPrediction.select(
+            EnrollmentPrediction.course,
+            EnrollmentPrediction.day,
+            peewee.fn.MAX(EnrollmentPrediction.checkpoint),
+            peewee.fn.COUNT(EnrollmentPrediction.id),
+            peewee.fn.SUM(is_high),
+        )
+        .where(EnrollmentPrediction.course.in_(course_ids))
+        .group_by(EnrollmentPrediction.course, EnrollmentPrediction.day)
+        .order_by(EnrollmentPrediction.course, EnrollmentPrediction.day.desc())
+        .tuples()
+    )
+    days: dict[int, list[tuple[int, int, int, int]]] = {}
+    for course_id, day, checkpoint, scored, high in query:
+        days.setdefault(course_id, []).append((day, checkpoint, scored, int(high or 0)))
+    return days
+
+
+def _previous(days: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int] | None:
+    """The latest scored day before the latest made with an earlier checkpoint's model."""
+    latest_checkpoint = days[0][1]
+    return next((row for row in days[1:] if row[1] < latest_checkpoint), None)
+
+
+def _status(course: Course, today) -> tuple[str, int | None]:
+    day = course.day_of(today)
+    if day < 0:
+        return "upcoming", None
+    if day >= course.length_days:
+        return "finished", None
+    return "running", day
+
+
+def _course_row(course: Course, days: list[tuple[int, int, int, int]], today) -> dict[str, Any]:
+    status, current_day = _status(course, today)
+    row = {
+        "code": course.code,
+        "title": course.title,
+        "status": status,
+        "current_day": current_day,
+        "day": None,
+        "checkpoint": None,
+        "scored": 0,
+        "high": 0,
+        "share": None,
+        "previous_share": None,
+        "change": None,
+    }
+    if not days:
+        return row
+    day, checkpoint, scored, high = days[0]
+    share = high / scored if scored else None
+    row.update(day=day, checkpoint=checkpoint, scored=scored, high=high, share=share)
+    previous = _previous(days)
+    if previous is not None and previous[2] and share is not None:
+        row["previous_share"] = previous[3] / previous[2]
+        row["change"] = share - row["previous_share"]
+    return row
+
+
+def course_risk(viewer: User) -> dict[str, Any]:
+    """Per course `viewer` may see (by code): its scored enrollments and those at High at its latest
+    scored day, the share and its change since the previous checkpoint; and the same over all."""
+    _require_staff(viewer)
+    courses = list(visible_courses(viewer).order_by(Course.code))
+    per_day = _per_day(visible_courses(viewer).select(Course.id))
+    today = utcnow().date()
+    rows = [_course_row(course, per_day.get(course.id, []), today) for course in courses]
+    scored = sum(row["scored"] for row in rows)
+    high = sum(row["high"] for row in rows)
+    overall = {
+        "courses": len(rows),
+        "scored_courses": sum(1 for row in rows if row["day"] is not None),
+        "scored": scored,
+        "high": high,
+        "share": high / scored if scored else None,
+    }
+    return {"level": high_level(), "courses": rows, "overall": overall}
+
+
+def _newly_high(viewer: User, since: datetime) -> tuple[list[dict[str, Any]], int]:
+    """Enrollments at High at their latest scored day, scored since `since`, that were not at High as
+    of `since` (their latest prediction made by then was lower, or there was none): newest risk first."""
+    high = high_level()
+    candidates = EnrollmentPrediction.select(EnrollmentPrediction.enrollment).where(
+        EnrollmentPrediction.course.in_(visible_courses(viewer).select(Course.id))
+        & (EnrollmentPrediction.risk_level == high)
+        & (EnrollmentPrediction.created_at > since)
+    )
+    rows = (
+        EnrollmentPrediction.select(EnrollmentPrediction, Enrollment, Course)
+        .join(Enrollment)
+        .join(Course)
+        .where(EnrollmentPrediction.enrollment.in_(candidates))
+        .order_by(EnrollmentPrediction.enrollment, EnrollmentPrediction.day)
+    )
+    history: dict[int, list[EnrollmentPrediction]] = {}
+    for row in rows:
+        history.setdefault(row.enrollment_id, []).append(row)
+    found = []
+    for predictions in history.values():
+        latest = predictions[-1]
+        before = [p for p in predictions if p.created_at <= since]
+        if (
+            latest.risk_level == high
+            and latest.created_at > since
+            and (not before or before[-1].risk_level != high)
+        ):
+            found.append(latest)
+    found.sort(key=lambda p: (-p.probability, p.enrollment.learner_ref))
+    items = [
+        {
+            "enrollment": p.enrollment_id,
+            "learner_ref": p.enrollment.learner_ref,
+            "course": p.enrollment.course.code,
+            "day": p.day,
+            "probability": p.probability,
+            "reasons": [factor.get("text", "") for factor in p.top_factors or []],
+        }
+        for p in found[:NEW_LIMIT]
+    ]
+    return items, len(found)
+
+
+def _others_actions(viewer: User, since: datetime) -> tuple[list[dict[str, Any]], int]:
+    """Actions taken by others on the viewer's courses since `since`, newest first."""
+    query = (
+        EnrollmentAction.select(EnrollmentAction, User, Enrollment, Course)
+        .join(User, peewee.JOIN.LEFT_OUTER, on=(EnrollmentAction.user == User.id))
+        .switch(EnrollmentAction)
+        .join(Enrollment, on=(EnrollmentAction.enrollment == Enrollment.id))
+        .join(Course, on=(Enrollment.course == Course.id))
+        .where(
+            EnrollmentAction.course.in_(visible_courses(viewer).select(Course.id))
+            & (EnrollmentAction.created_at > since)
+            & ((EnrollmentAction.user != viewer.id) | EnrollmentAction.user.is_null())
+        )
+        .order_by(EnrollmentAction.created_at.desc(), EnrollmentAction.id.desc())
+    )
+    items = [
+        {
+            **action.to_dict(),
+            "learner_ref": action.enrollment.learner_ref,
+            "course": action.enrollment.course.code,
+        }
+        for action in query.limit(NEW_LIMIT)
+    ]
+    return items, query.count()
+
+
+def _new_runs(viewer: User, since: datetime) -> list[dict[str, Any]]:
+    """Scoring runs since `since` that scored any of the viewer's courses, newest first."""
+    scored = EnrollmentPrediction.select(EnrollmentPrediction.run).where(
+        EnrollmentPrediction.course.in_(visible_courses(viewer).select(Course.id))
+        & (EnrollmentPrediction.created_at > since)
+    )
+    query = (
+        ScoringRun.select()
+        .where(ScoringRun.id.in_(scored))
+        .order_by(ScoringRun.started_at.desc())
+        .limit(NEW_LIMIT)
+    )
+    return [
+        {
+            "id": run.id,
+            "trigger": run.trigger,
+            "status": run.status,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "courses": run.courses,
+            "enrollments": run.enrollments,
+        }
+        for run in query
+    ]
+
+
+def since_last_visit(viewer: User, now: datetime | None = None) -> dict[str, Any]:
+    """What is new on the viewer's courses since their last visit (or the last FIRST_VISIT_DAYS days
+    on a first visit): newly High enrollments, actions by others, scoring runs."""
+    _require_staff(viewer)
+    now = now or utcnow()
+    since = viewer.last_visit_at or now - timedelta(days=FIRST_VISIT_DAYS)
+    newly, newly_total = _newly_high(viewer, since)
+    actions, actions_total = _others_actions(viewer, since)
+    return {
+        "since": since,
+        "first_visit": viewer.last_visit_at is None,
+        "newly_high": newly,
+        "newly_high_total": newly_total,
+        "actions": actions,
+        "actions_total": actions_total,
+        "runs": _new_runs(viewer, since),
+    }
+
+
+def tutor_home(viewer: User) -> dict[str, Any]:
+    """A tutor's Home: their courses with the share at High, what is new since their last visit; then
+    records this visit (so the next one starts from now)."""
+    summary = course_risk(viewer)
+    news = since_last_visit(viewer)
+    visit = utcnow()
+    User.update(last_visit_at=visit).where(User.id == viewer.id).execute()
+    viewer.last_visit_at = visit
+    return {**summary, "news": news}

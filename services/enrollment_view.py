@@ -1,0 +1,120 @@
+"""One enrollment as its page shows it (SPEC.md 6.3, 6.4): activity by day and event type, its daily
+total against the course's median learner, its risk at each scored day with reasons, the action log.
+
+Who sees what: staff who see the course see everything; the linked student sees their activity, and
+their risk only when the setting STUDENT_SEES_OWN_RISK is on (never the action log)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from flask import current_app
+
+from db.connection import database
+from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
+from db.early_warning import EnrollmentPrediction
+from db.models import User, utcnow
+from services.actions import actions_of, record_action
+from services.courses import require_enrollment, visible_courses
+
+RISK_SETTING = "STUDENT_SEES_OWN_RISK"
+
+
+def shown_days(course: Course) -> int:
+    """How many days of the course have happened (all of a finished course, none of an upcoming one)."""
+    return max(0, min(course.length_days, course.day_of(utcnow().date()) + 1))
+
+
+def activity_matrix(enrollment: Enrollment, days: int) -> np.ndarray:
+    """The enrollment's counts as a days x event-types matrix (days without a row are zeros)."""
+    matrix = np.zeros((days, len(EVENT_TYPES)), dtype=np.int64)
+    for row in ActivityDay.of_enrollment(enrollment):
+        if 0 <= row.day < days:
+            matrix[row.day] = [getattr(row, name) for name in EVENT_TYPES]
+    return matrix
+
+
+def course_median_totals(course: Course, days: int) -> np.ndarray:
+    """Per day 0..days-1, the median daily total over every enrollment of the course, a learner with
+    no events that day counting 0 (the typical learner, not the typical active one): one query."""
+    enrollments = Enrollment.select().where(Enrollment.course == course).count()
+    if enrollments == 0 or days == 0:
+        return np.zeros(days)
+    total = sum(
+        (getattr(ActivityDay, name) for name in EVENT_TYPES[1:]), getattr(ActivityDay, EVENT_TYPES[0])
+    )
+    query = ActivityDay.select(ActivityDay.enrollment, ActivityDay.day, total).where(
+        (ActivityDay.course == course) & (ActivityDay.day >= 0) & (ActivityDay.day < days)
+    )
+    # Plain tuples from the driver: a whole course's rows, too many for per-row model objects.
+    rows = np.array(database.execute(query).fetchall(), dtype=np.int64).reshape(-1, 3)
+    dense = np.zeros((enrollments, days))
+    _, learner = np.unique(rows[:, 0], return_inverse=True)
+    dense[learner, rows[:, 1]] = rows[:, 2]
+    return np.median(dense, axis=0)
+
+
+def _as_staff(viewer: User, course: Course) -> bool:
+    """Whether `viewer` sees the enrollment as the course's staff (not merely as its linked learner)."""
+    return viewer.is_staff and visible_courses(viewer).where(Course.id == course.id).exists()
+
+
+def _risk_history(enrollment: Enrollment) -> list[dict[str, Any]]:
+    return [
+        {
+            "day": row.day,
+            "checkpoint": row.checkpoint,
+            "probability": row.probability,
+            "risk_level": row.risk_level,
+            "reasons": [factor.get("text", "") for factor in row.top_factors or []],
+            "model_version": row.model_version_id,
+            "scored_at": row.created_at,
+        }
+        for row in EnrollmentPrediction.history(enrollment)
+    ]
+
+
+def _header(enrollment: Enrollment) -> dict[str, Any]:
+    course = enrollment.course
+    return {
+        "id": enrollment.id,
+        "learner_ref": enrollment.learner_ref,
+        "user": enrollment.user_id,
+        "outcome": enrollment.outcome,
+        "course": {
+            "code": course.code,
+            "title": course.title,
+            "start_date": course.start_date,
+            "length_days": course.length_days,
+        },
+    }
+
+
+def enrollment_view(viewer: User, enrollment_id: int) -> dict[str, Any]:
+    """Everything the enrollment page shows to `viewer` (404 for an enrollment they may not open):
+    `risk` is None when they may not see it, `actions` None unless they are the course's staff."""
+    enrollment = require_enrollment(viewer, enrollment_id)
+    staff = _as_staff(viewer, enrollment.course)
+    days = shown_days(enrollment.course)
+    matrix = activity_matrix(enrollment, days)
+    sees_risk = staff or bool(current_app.config.get(RISK_SETTING, False))
+    return {
+        **_header(enrollment),
+        "staff": staff,
+        "event_types": list(EVENT_TYPES),
+        "days": list(range(days)),
+        "matrix": matrix.tolist(),
+        "daily_total": matrix.sum(axis=1).tolist(),
+        "course_median": course_median_totals(enrollment.course, days).tolist(),
+        "risk": _risk_history(enrollment) if sees_risk else None,
+        "actions": actions_of(viewer, enrollment.id) if staff else None,
+    }
+
+
+def record(
+    viewer: User, enrollment_id: int, kind: str, channel: str | None = None, note: str | None = None
+) -> list[dict[str, Any]]:
+    """Record an action on the enrollment (services.actions rules) and return its log, newest first."""
+    record_action(viewer, enrollment_id, kind, note or None, channel or None)
+    return actions_of(viewer, enrollment_id)

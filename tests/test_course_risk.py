@@ -1,0 +1,129 @@
+"""Risk across courses from the scored enrollments (the At-risk page's table) and a tutor's "new since
+your last visit" (Home): per course share at High and its change, tutor scoping, the visit recorded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from db.courses import EVENT_TYPES, Enrollment
+from db.early_warning import EnrollmentPrediction, ScoringRun
+from db.models import User, utcnow
+from db.tutoring import CourseTutor, EnrollmentAction
+from services import course_risk
+from services.errors import Forbidden
+from tests.helpers import store_course
+
+
+def _course(code: str, learners: int):
+    course = store_course(code, np.ones((learners, 30, len(EVENT_TYPES)), dtype=int))
+    return course, [row[0] for row in Enrollment.of_course(course)]
+
+
+def _score(course, ids, day, levels, when, run=None):
+    """Store one scored day: `levels` per enrollment (H, M or L), made at `when`."""
+    names = {"H": ("High", 0.9), "M": ("Medium", 0.5), "L": ("Low", 0.1)}
+    for enrollment, level in zip(ids, levels, strict=True):
+        name, probability = names[level]
+        EnrollmentPrediction.create(
+            enrollment=enrollment,
+            course=course.id,
+            day=day,
+            checkpoint=day,
+            probability=probability,
+            risk_level=name,
+            top_factors=[{"text": f"Reason for {name}."}],
+            run=run,
+            created_at=when,
+        )
+
+
+@pytest.fixture
+def scored(app, make_user):
+    tutor, other = make_user("tutor"), make_user("tutor")
+    now = utcnow()
+    with app.app_context():
+        first, first_ids = _course("CR-A", 4)
+        second, second_ids = _course("CR-B", 2)
+        _course("CR-C", 1)  # never scored
+        _score(first, first_ids, 7, "HLLL", now - timedelta(days=8))
+        _score(first, first_ids, 14, "HHHL", now - timedelta(days=1))
+        _score(second, second_ids, 7, "HH", now - timedelta(days=8))
+        for code in ("CR-A", "CR-C"):
+            CourseTutor.create(
+                course=Enrollment.get(Enrollment.learner_ref == f"{code}-L0").course_id, user=tutor.id
+            )
+        CourseTutor.create(course=second.id, user=other.id)
+    return tutor, other, first_ids
+
+
+def test_per_course_share_at_high_and_change_since_the_previous_checkpoint(app, make_user, scored):
+    admin = make_user("admin")
+    with app.app_context():
+        summary = course_risk.course_risk(User.get_by_id(admin.id))
+    rows = {row["code"]: row for row in summary["courses"]}
+    assert list(rows) == ["CR-A", "CR-B", "CR-C"]
+    a = rows["CR-A"]
+    assert (a["day"], a["checkpoint"], a["scored"], a["high"], a["share"]) == (14, 14, 4, 3, 0.75)
+    assert a["previous_share"] == 0.25 and a["change"] == pytest.approx(0.5)
+    assert (rows["CR-B"]["share"], rows["CR-B"]["change"]) == (1.0, None)
+    assert (rows["CR-C"]["day"], rows["CR-C"]["scored"], rows["CR-C"]["share"]) == (None, 0, None)
+    assert rows["CR-A"]["status"] == "finished"
+    assert summary["overall"] == {"courses": 3, "scored_courses": 2, "scored": 6, "high": 5, "share": 5 / 6}
+
+
+def test_a_tutor_sees_only_their_courses_and_a_student_none(app, make_user, scored):
+    tutor, other, _ = scored
+    student = make_user()
+    with app.app_context():
+        mine = course_risk.course_risk(User.get_by_id(tutor.id))
+        theirs = course_risk.course_risk(User.get_by_id(other.id))
+        with pytest.raises(Forbidden):
+            course_risk.course_risk(User.get_by_id(student.id))
+    assert [row["code"] for row in mine["courses"]] == ["CR-A", "CR-C"]
+    assert mine["overall"]["scored"] == 4 and mine["overall"]["high"] == 3
+    assert [row["code"] for row in theirs["courses"]] == ["CR-B"]
+
+
+def test_new_since_the_last_visit_then_the_visit_is_recorded(app, make_user, scored):
+    tutor, other, ids = scored
+    now = utcnow()
+    with app.app_context():
+        User.update(last_visit_at=now - timedelta(days=3)).where(User.id == tutor.id).execute()
+        run = ScoringRun.create(
+            trigger="cli", status="succeeded", run_date=now.date(), courses=1, enrollments=4
+        )
+        EnrollmentPrediction.update(run=run.id).where(EnrollmentPrediction.day == 14).execute()
+        EnrollmentAction.create(
+            enrollment=ids[1],
+            course=Enrollment.get_by_id(ids[1]).course_id,
+            user=other.id,
+            kind="contacted",
+            channel="email",
+        )
+        EnrollmentAction.create(
+            enrollment=ids[2], course=Enrollment.get_by_id(ids[2]).course_id, user=tutor.id, kind="useful"
+        )
+        home = course_risk.tutor_home(User.get_by_id(tutor.id))
+        news = home["news"]
+        # L0 was already High at the last visit; L1 and L2 became High since; L3 stays Low.
+        assert [item["learner_ref"] for item in news["newly_high"]] == ["CR-A-L1", "CR-A-L2"]
+        assert news["newly_high"][0]["reasons"] == ["Reason for High."] and news["newly_high_total"] == 2
+        assert [(a["username"], a["kind"]) for a in news["actions"]] == [(other.username, "contacted")]
+        assert [r["id"] for r in news["runs"]] == [run.id]
+        assert [row["code"] for row in home["courses"]] == ["CR-A", "CR-C"]
+        visited = User.get_by_id(tutor.id).last_visit_at
+        assert visited is not None and visited >= now - timedelta(seconds=5)
+        again = course_risk.tutor_home(User.get_by_id(tutor.id))["news"]
+        assert again["newly_high"] == [] and again["actions"] == [] and again["runs"] == []
+
+
+def test_a_first_visit_looks_back_a_week(app, scored):
+    tutor, _, _ = scored
+    with app.app_context():
+        news = course_risk.since_last_visit(User.get_by_id(tutor.id))
+    assert news["first_visit"] is True
+    # Day 7 was scored 8 days ago (outside the week); day 14 a day ago: L1 and L2 became High.
+    assert [item["learner_ref"] for item in news["newly_high"]] == ["CR-A-L1", "CR-A-L2"]
