@@ -29,7 +29,7 @@ def _paths(access: str) -> list[str]:
 
 def test_pages_declare_their_access(app):
     for entry in dash.page_registry.values():
-        assert entry.get("access") in {"public", "user", "admin"}, entry["module"]
+        assert entry.get("access") in {"public", "user", "staff", "admin"}, entry["module"]
 
 
 @pytest.mark.parametrize("role", ["student", "admin"])
