@@ -10,11 +10,8 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from db.courses import Enrollment
-from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import User, utcnow
 from db.tutoring import CourseTutor
-from modelling.levels import RISK_LEVELS, level_for
 from services import actions
 from services.course_overview import (
     AtRiskFilters,
@@ -24,6 +21,7 @@ from services.course_overview import (
     courses_overview,
 )
 from services.errors import InvalidInput, NotFound
+from tests import helpers
 from tests.helpers import store_course
 
 # Probabilities of learners L0..L3 at each scored day (day -> checkpoint, probabilities).
@@ -34,34 +32,7 @@ ACTIVE = {0: range(0, 16), 1: [3], 2: [], 3: [5, 18]}
 
 def scored_course(code: str, scores=SCORES, today: int = 20):
     """A running course (its day `today`) of four learners with ACTIVE days, scored as `scores` say."""
-    counts = np.zeros((4, 30, 7), dtype=int)
-    for learner, days in ACTIVE.items():
-        for day in days:
-            counts[learner, day, 0] = 2
-    course = store_course(code, counts, start=utcnow().date() - timedelta(days=today))
-    run = ScoringRun.create(trigger="cli", status="succeeded", run_date=utcnow().date(), finished_at=utcnow())
-    ids = dict(
-        Enrollment.select(Enrollment.learner_ref, Enrollment.id).where(Enrollment.course == course).tuples()
-    )
-    EnrollmentPrediction.upsert_many(
-        [
-            {
-                "enrollment": ids[f"{code}-L{learner}"],
-                "course": course.id,
-                "day": day,
-                "checkpoint": checkpoint,
-                "probability": probability,
-                "risk_level": level_for(probability, RISK_LEVELS),
-                "top_factors": [{"feature": "x", "text": f"reason {learner} at {day}"}],
-                "model_version": None,
-                "run": run.id,
-                "created_at": utcnow(),
-            }
-            for day, (checkpoint, probabilities) in scores.items()
-            for learner, probability in enumerate(probabilities)
-        ]
-    )
-    return course, ids
+    return helpers.scored_course(code, scores, ACTIVE, today)
 
 
 @pytest.fixture
