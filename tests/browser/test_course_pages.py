@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from db.models import User
 from db.tutoring import CourseTutor
-from tests.helpers import PASSWORD, scored_course
+from tests.helpers import PASSWORD, assert_error, scored_course
 
 browser = pytest.mark.browser
 # Learners L0..L3 at two checkpoints: at day 14, L1 and L2 are High, L0 and L3 Low.
@@ -88,7 +88,8 @@ def test_a_bulk_action_on_two_learners_shows_as_their_last_action(page, courses)
     _sign_in(page, tutor)
     page.open("/course?code=THEIRS")
     assert "No such course" in page.text("#course-missing")
-    page.open("/course?code=MINE")
+    page.open("/courses")
+    page.click("#courses-list a[href='/course?code=MINE']")
     page.wait_for_text("#course-count", "4 of 4 enrollments at day 14")
     first, second = ids["MINE-L1"], ids["MINE-L3"]
     _wait(page, lambda: _cell(page, first, "change").startswith("▲ +25.0 pp"), "no change shown")
@@ -135,3 +136,49 @@ def test_the_export_holds_exactly_the_filtered_rows_in_the_order_shown(page, cou
     assert rows[0] == headers
     assert [row[0] for row in rows[1:]] == _shown_learners(page) == ["MINE-L1", "MINE-L2"]
     assert rows[1][1:5] == ["75.0%", "High", "50% → 75%", "▲ +25.0 pp"]
+
+
+def _rows_call(code: str) -> dict:
+    """The grid's rows callback as Dash's renderer posts it."""
+    return {
+        "output": "..course-grid.getRowsResponse...course-count.children..",
+        "outputs": [
+            {"id": "course-grid", "property": "getRowsResponse"},
+            {"id": "course-count", "property": "children"},
+        ],
+        "inputs": [
+            {"id": "course-grid", "property": "getRowsRequest", "value": {"startRow": 0, "endRow": 100}}
+        ],
+        "state": [
+            {"id": "course-filters", "property": "data", "value": {}},
+            {"id": "course-code", "property": "data", "value": code},
+        ],
+        "changedPropIds": ["course-grid.getRowsRequest"],
+    }
+
+
+def _signed_in(app, client, account) -> dict[str, str]:
+    """Sign `account` in on `client` with the session cookies the sign-in sets (issued directly: the
+    API's login answer cannot describe a tutor yet); returns the CSRF header a callback sends."""
+    from flask_jwt_extended import get_csrf_token
+
+    from server.security import issue_tokens
+
+    with app.app_context():
+        token = issue_tokens(User.get_by_id(account.id))["access_token"]
+        csrf = get_csrf_token(token)
+    client.set_cookie("access_token_cookie", token)
+    return {"X-CSRF-TOKEN": csrf}
+
+
+def test_the_rows_callback_refuses_students_and_other_tutors_courses(app, client, courses, make_user):
+    tutor, _ = courses
+    headers = _signed_in(app, client, make_user("student"))
+    refused = client.post("/_dash-update-component", json=_rows_call("MINE"), headers=headers)
+    assert_error(refused, 403)
+    headers = _signed_in(app, client, tutor)
+    mine = client.post("/_dash-update-component", json=_rows_call("MINE"), headers=headers)
+    assert mine.status_code == 200 and "MINE-L1" in mine.get_data(as_text=True)
+    theirs = client.post("/_dash-update-component", json=_rows_call("THEIRS"), headers=headers)
+    text = theirs.get_data(as_text=True)
+    assert theirs.status_code == 200 and "THEIRS-L" not in text and "No course THEIRS" in text
