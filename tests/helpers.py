@@ -289,3 +289,45 @@ def store_course(code: str, counts, start=None, days: int = 30, title: str = "")
         for start_at in range(0, len(rows), 400):
             ActivityDay.insert_many(rows[start_at : start_at + 400]).execute()
     return course
+
+
+def scored_course(code: str, scores: dict, active: dict, today: int = 20):
+    """A running 30-day course (today its day `today`) with one enrollment per learner of `active`
+    (learner index -> active days; refs `<code>-L<i>`), scored as `scores` say (day -> (checkpoint,
+    probability per learner)) in one succeeded run; returns (Course, learner ref -> enrollment id)."""
+    from datetime import timedelta
+
+    import numpy as np
+
+    from db.courses import Enrollment
+    from db.early_warning import EnrollmentPrediction, ScoringRun
+    from db.models import utcnow
+    from modelling.levels import RISK_LEVELS, level_for
+
+    counts = np.zeros((len(active), 30, 7), dtype=int)
+    for learner, days in active.items():
+        for day in days:
+            counts[learner, day, 0] = 2
+    course = store_course(code, counts, start=utcnow().date() - timedelta(days=today))
+    run = ScoringRun.create(trigger="cli", status="succeeded", run_date=utcnow().date(), finished_at=utcnow())
+    query = Enrollment.select(Enrollment.learner_ref, Enrollment.id).where(Enrollment.course == course)
+    ids = dict(query.tuples())
+    EnrollmentPrediction.upsert_many(
+        [
+            {
+                "enrollment": ids[f"{code}-L{learner}"],
+                "course": course.id,
+                "day": day,
+                "checkpoint": checkpoint,
+                "probability": probability,
+                "risk_level": level_for(probability, RISK_LEVELS),
+                "top_factors": [{"feature": "x", "text": f"reason {learner} at {day}"}],
+                "model_version": None,
+                "run": run.id,
+                "created_at": utcnow(),
+            }
+            for day, (checkpoint, probabilities) in scores.items()
+            for learner, probability in enumerate(probabilities)
+        ]
+    )
+    return course, ids

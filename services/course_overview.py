@@ -1,0 +1,437 @@
+"""What the Courses and Course pages show (SPEC.md 6, issue 15 points 2 and 3): each visible course's
+risk at a glance, a course's risk across its checkpoints, and its at-risk list with the trajectory,
+change, inactivity, reasons and last action of every enrollment, filtered, sorted and exported.
+
+A course's *checkpoints* here are its scored days, one per checkpoint model: the latest day scored
+with each checkpoint's model (with daily scoring, days 7..13 all use checkpoint 7's model and the
+latest of them stands for it). The at-risk list's previous day follows the same rule."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+from flask import current_app
+
+from db.connection import database
+from db.courses import Course, Enrollment
+from db.early_warning import EnrollmentPrediction, ScoringRun
+from db.models import User
+from db.tutoring import CourseTutor
+from modelling.levels import level_names
+from modelling.tasks import EARLY_WARNING
+from services import courses as course_service
+from services.actions import ACTION_LABELS, last_actions
+from services.courses import require_course, visible_courses
+from services.early_warning.at_risk import _last_active_days  # the one rule for "last active"
+from services.errors import InvalidInput
+
+STATUSES = ("running", "finished", "upcoming")
+CHANGES = ("up", "down", "same", "new")
+# A move smaller than this (a probability) counts as no change: noise, not a trend.
+SAME_WITHIN = 0.01
+SEARCH_MAX_CHARS = 128
+INACTIVE_MAX_DAYS = 10_000
+SORT_COLUMNS = ("learner", "probability", "risk_level", "change", "inactive", "last_action")
+# The at-risk list's columns, as the page shows them and the export writes them (same order).
+EXPORT_COLUMNS = (
+    ("learner", "Learner"),
+    ("probability", "Probability"),
+    ("risk_level", "Risk level"),
+    ("trajectory", "Trajectory"),
+    ("change", "Change"),
+    ("inactive", "Days since last activity"),
+    ("reasons", "Top reasons"),
+    ("last_action", "Last action"),
+)
+ARROWS = {"up": "▲", "down": "▼", "same": "=", "new": ""}
+
+
+@dataclass(frozen=True)
+class AtRiskFilters:
+    """Which rows of a course's at-risk list to show, and in which order."""
+
+    risk_level: str | None = None
+    change: str | None = None  # up, down, same (within SAME_WITHIN) or new (no previous checkpoint)
+    inactive_days: int | None = None  # at least this many days since the last activity (never active too)
+    no_action: bool = False  # only enrollments nobody has acted on yet
+    learner: str | None = None  # part of the learner reference, any case
+    sort: tuple[tuple[str, bool], ...] = ()  # (column of SORT_COLUMNS, descending), first key first
+
+
+def risk_levels() -> list[str]:
+    """The configured risk levels, highest first."""
+    return level_names(EARLY_WARNING.bands(current_app.config))
+
+
+def _checkpoint_days(checkpoints: dict[int, int]) -> list[int]:
+    """The scored days standing for each checkpoint (the latest day of each), in order."""
+    latest: dict[int, int] = {}
+    for day, checkpoint in checkpoints.items():
+        latest[checkpoint] = max(day, latest.get(checkpoint, day))
+    return sorted(latest.values())
+
+
+def _shares(counts: dict[str, int]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {level: n / total for level, n in counts.items()} if total else {}
+
+
+# --- Courses page -------------------------------------------------------------------------------
+
+
+def _level_counts(course_ids: list[int]) -> dict[int, dict[int, tuple[int, dict[str, int]]]]:
+    """Course id -> day -> (checkpoint, risk level -> count), for every scored day (one query)."""
+    query = (
+        EnrollmentPrediction.select(
+            EnrollmentPrediction.course,
+            EnrollmentPrediction.day,
+            EnrollmentPrediction.risk_level,
+            peewee.fn.MAX(EnrollmentPrediction.checkpoint),
+            peewee.fn.COUNT(EnrollmentPrediction.id),
+        )
+        .where(EnrollmentPrediction.course.in_(course_ids))
+        .group_by(EnrollmentPrediction.course, EnrollmentPrediction.day, EnrollmentPrediction.risk_level)
+        .tuples()
+    )
+    found: dict[int, dict[int, tuple[int, dict[str, int]]]] = {}
+    for course_id, day, level, checkpoint, count in query:
+        days = found.setdefault(course_id, {})
+        previous, levels = days.get(day, (checkpoint, {}))
+        levels[level] = count
+        days[day] = (max(previous, checkpoint), levels)
+    return found
+
+
+def _last_runs(course_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Course id -> its latest scoring: when its newest prediction was stored and that run (two queries)."""
+    query = (
+        EnrollmentPrediction.select(
+            EnrollmentPrediction.course,
+            peewee.fn.MAX(EnrollmentPrediction.created_at),
+            peewee.fn.MAX(EnrollmentPrediction.run),
+        )
+        .where(EnrollmentPrediction.course.in_(course_ids))
+        .group_by(EnrollmentPrediction.course)
+        .tuples()
+    )
+    latest = {course_id: (scored_at, run_id) for course_id, scored_at, run_id in query}
+    run_ids = [run_id for _, run_id in latest.values() if run_id is not None]
+    runs = {run.id: run for run in ScoringRun.select().where(ScoringRun.id.in_(run_ids))} if run_ids else {}
+    out = {}
+    for course_id, (scored_at, run_id) in latest.items():
+        run = runs.get(run_id)
+        out[course_id] = {
+            "scored_at": scored_at,
+            "run": run_id,
+            "run_status": run.status if run else None,
+            "run_finished_at": run.finished_at if run else None,
+            "trigger": run.trigger if run else None,
+        }
+    return out
+
+
+def _high_at(days: dict[int, tuple[int, dict[str, int]]], high: str) -> dict[str, Any]:
+    """The share at `high` at the latest checkpoint and its change from the previous one."""
+    if not days:
+        return {"checkpoint_day": None, "checkpoint": None, "high_share": None, "high_change": None}
+    order = _checkpoint_days({day: checkpoint for day, (checkpoint, _) in days.items()})
+    now = _shares(days[order[-1]][1]).get(high, 0.0)
+    before = _shares(days[order[-2]][1]).get(high, 0.0) if len(order) > 1 else None
+    return {
+        "checkpoint_day": order[-1],
+        "checkpoint": days[order[-1]][0],
+        "high_share": now,
+        "high_change": None if before is None else now - before,
+    }
+
+
+def _matches(row: dict[str, Any], search: str | None, status: str | None) -> bool:
+    if status and row["status"] != status:
+        return False
+    text = f"{row['code']} {row['title']}".casefold()
+    return not search or search.casefold() in text
+
+
+def courses_overview(viewer: User, search: str | None = None, status: str | None = None) -> list[dict]:
+    """Every course `viewer` may see (matching `search` in its code or title, and `status`), by code:
+    enrollments, where it stands today, the share at the highest risk level at its latest checkpoint
+    and the change from the previous one, and its last scoring. A few queries for all courses."""
+    search = (search or "").strip() or None
+    if search and len(search) > SEARCH_MAX_CHARS:
+        raise InvalidInput("The search is too long.", {"search": f"At most {SEARCH_MAX_CHARS} characters."})
+    if status and status not in STATUSES:
+        raise InvalidInput("Unknown course status.", {"status": f"One of {', '.join(STATUSES)}."})
+    listed = [row for row in course_service.courses(viewer) if _matches(row, search, status)]
+    if not listed:
+        return []
+    ids = dict(
+        visible_courses(viewer)
+        .where(Course.code.in_([row["code"] for row in listed]))
+        .select(Course.code, Course.id)
+        .tuples()
+    )
+    counts = _level_counts(list(ids.values()))
+    runs = _last_runs(list(ids.values()))
+    high = risk_levels()[0]
+    return [
+        {
+            **row,
+            "high_level": high,
+            **_high_at(counts.get(ids[row["code"]], {}), high),
+            "last_scoring": runs.get(ids[row["code"]]),
+        }
+        for row in listed
+    ]
+
+
+# --- Course page --------------------------------------------------------------------------------
+
+
+def course_facts(viewer: User, code: str) -> dict[str, Any]:
+    """The header of a visible course's page: the course, its tutors and its last scoring."""
+    found = require_course(viewer, code)
+    facts = course_service.course(viewer, code)
+    return {
+        **facts,
+        "tutors": [user.full_name or user.username for user in CourseTutor.tutors_of(found)],
+        "last_scoring": _last_runs([found.id]).get(found.id),
+    }
+
+
+def course_risk_trend(viewer: User, code: str) -> dict[str, Any]:
+    """Per checkpoint of a visible course (its scored day standing for it), how many enrollments were
+    at each risk level and their share: how the cohort's risk moves."""
+    found = require_course(viewer, code)
+    days = _level_counts([found.id]).get(found.id, {})
+    levels = risk_levels()
+    stored = sorted({level for _, counts in days.values() for level in counts} - set(levels))
+    points = []
+    for day in _checkpoint_days({day: checkpoint for day, (checkpoint, _) in days.items()}):
+        checkpoint, counts = days[day]
+        shares = _shares(counts)
+        points.append(
+            {
+                "day": day,
+                "checkpoint": checkpoint,
+                "total": sum(counts.values()),
+                "counts": {level: counts.get(level, 0) for level in levels + stored},
+                "shares": {level: shares.get(level, 0.0) for level in levels + stored},
+            }
+        )
+    return {"course": found.code, "levels": levels + stored, "points": points}
+
+
+def _direction(change: float | None) -> str:
+    if change is None:
+        return "new"
+    if abs(change) < SAME_WITHIN:
+        return "same"
+    return "up" if change > 0 else "down"
+
+
+def _trajectories(course: Course, days: list[int]) -> dict[int, list[float | None]]:
+    """Enrollment id -> its probability at each of `days` (None where it was not scored); one query,
+    read straight from the driver (plain numbers: Peewee's per-value conversion would cost more)."""
+    query = EnrollmentPrediction.select(
+        EnrollmentPrediction.enrollment, EnrollmentPrediction.day, EnrollmentPrediction.probability
+    ).where((EnrollmentPrediction.course == course) & EnrollmentPrediction.day.in_(days))
+    position = {day: index for index, day in enumerate(days)}
+    out: dict[int, list[float | None]] = {}
+    for enrollment, day, probability in database.execute(query).fetchall():
+        out.setdefault(enrollment, [None] * len(days))[position[day]] = probability
+    return out
+
+
+def _rows_at(course: Course, day: int) -> list[tuple]:
+    """(enrollment id, learner ref, user id, probability, risk level, top factors) of the course's
+    predictions at `day`, highest probability first (the at-risk list's order), from the driver."""
+    query = (
+        EnrollmentPrediction.select(
+            EnrollmentPrediction.enrollment,
+            Enrollment.learner_ref,
+            Enrollment.user,
+            EnrollmentPrediction.probability,
+            EnrollmentPrediction.risk_level,
+            EnrollmentPrediction.top_factors,
+        )
+        .join(Enrollment)
+        .where((EnrollmentPrediction.course == course) & (EnrollmentPrediction.day == day))
+        .order_by(EnrollmentPrediction.probability.desc(), Enrollment.learner_ref)
+    )
+    return database.execute(query).fetchall()
+
+
+def _items(course: Course, day: int, days: list[int]) -> list[dict[str, Any]]:
+    """Every enrollment scored at `day` as the at-risk list's item (services.early_warning.at_risk's
+    fields), with its trajectory over `days` and the direction of its change; a handful of queries."""
+    trajectories = _trajectories(course, days)
+    last_active = _last_active_days(course, day)
+    last = last_actions(course)
+    factors = EnrollmentPrediction.top_factors.python_value
+    items = []
+    for enrollment, learner_ref, user, probability, level, top in _rows_at(course, day):
+        trajectory = trajectories.get(enrollment, [None] * len(days))
+        was = trajectory[-2] if len(days) > 1 else None
+        change = None if was is None else round(probability - was, 4)
+        active = last_active.get(enrollment)
+        top = factors(top) or []
+        items.append(
+            {
+                "enrollment": enrollment,
+                "learner_ref": learner_ref,
+                "user": user,
+                "probability": probability,
+                "risk_level": level,
+                "change": change,
+                "change_direction": _direction(change),
+                "days_since_last_activity": None if active is None else day - active,
+                "top_factors": [factor["text"] for factor in top],
+                "factors": top,
+                "last_action": last.get(enrollment),
+                "trajectory": trajectory,
+            }
+        )
+    return items
+
+
+def check_filters(filters: AtRiskFilters) -> None:
+    """Refuse filter values the list cannot apply (422 with the field named)."""
+    problems = {}
+    if filters.risk_level and filters.risk_level not in risk_levels():
+        problems["risk_level"] = f"One of {', '.join(risk_levels())}."
+    if filters.change and filters.change not in CHANGES:
+        problems["change"] = f"One of {', '.join(CHANGES)}."
+    days = filters.inactive_days
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
+        problems["inactive_days"] = "A whole number of days, 0 or more."
+    elif days is not None and days > INACTIVE_MAX_DAYS:
+        problems["inactive_days"] = f"At most {INACTIVE_MAX_DAYS}."
+    if filters.learner and len(filters.learner) > SEARCH_MAX_CHARS:
+        problems["learner"] = f"At most {SEARCH_MAX_CHARS} characters."
+    if any(column not in SORT_COLUMNS for column, _ in filters.sort):
+        problems["sort"] = f"Sort by {', '.join(SORT_COLUMNS)}."
+    if problems:
+        raise InvalidInput("Please correct the filters.", problems)
+
+
+def _inactive(item: dict[str, Any], day: int) -> int:
+    """Days since the last activity; a learner never active counts as inactive since before day 0."""
+    days = item["days_since_last_activity"]
+    return day + 1 if days is None else days
+
+
+def _keep(item: dict[str, Any], filters: AtRiskFilters, day: int) -> bool:
+    if filters.risk_level and item["risk_level"] != filters.risk_level:
+        return False
+    if filters.change and item["change_direction"] != filters.change:
+        return False
+    if filters.inactive_days is not None and _inactive(item, day) < filters.inactive_days:
+        return False
+    if filters.no_action and item["last_action"] is not None:
+        return False
+    learner = (filters.learner or "").strip().casefold()
+    return not learner or learner in item["learner_ref"].casefold()
+
+
+def _sort_keys(day: int, levels: list[str]) -> dict[str, Any]:
+    rank = {level: index for index, level in enumerate(reversed(levels))}  # higher risk, higher rank
+    return {
+        "learner": lambda item: item["learner_ref"].casefold(),
+        "probability": lambda item: item["probability"],
+        "risk_level": lambda item: (rank.get(item["risk_level"], -1), item["probability"]),
+        "change": lambda item: item["change"],
+        "inactive": lambda item: _inactive(item, day),
+        "last_action": lambda item: item["last_action"]["created_at"] if item["last_action"] else None,
+    }
+
+
+def _sorted(items: list[dict], sort: tuple[tuple[str, bool], ...], day: int) -> list[dict]:
+    """Sort by each key, the first one winning; rows without a value come last in either direction."""
+    keys = _sort_keys(day, risk_levels())
+    for column, descending in reversed(sort):
+        key = keys[column]
+        present = [item for item in items if key(item) is not None]
+        missing = [item for item in items if key(item) is None]
+        items = sorted(present, key=key, reverse=descending) + missing  # stable both ways
+    return items
+
+
+def course_at_risk_rows(viewer: User, code: str, filters: AtRiskFilters | None = None) -> dict[str, Any]:
+    """The visible course's at-risk list at its latest scored day: one row per enrollment with its
+    probability, level, trajectory over the checkpoints, change since the previous checkpoint (and its
+    direction), days since last activity, top reasons and last action; then `filters` applied (all
+    rows first: `total` counts them, `items` are those kept, in order). A handful of queries: the
+    rows are those of services.early_warning.at_risk, read without building a model per row."""
+    filters = filters or AtRiskFilters()
+    check_filters(filters)
+    found = require_course(viewer, code)
+    checkpoints = EnrollmentPrediction.checkpoints_by_day(found)
+    listing = {"course": found.code, "day": None, "checkpoint": None, "previous_day": None, "message": ""}
+    if not checkpoints:
+        message = "This course has not been scored yet."
+        return {**listing, "items": [], "message": message, "checkpoint_days": [], "total": 0}
+    day = max(checkpoints)
+    days = [d for d in _checkpoint_days(checkpoints) if d < day] + [day]
+    items = _items(found, day, days)
+    kept = [item for item in items if _keep(item, filters, day)]
+    return {
+        **listing,
+        "day": day,
+        "checkpoint": checkpoints[day],
+        "previous_day": days[-2] if len(days) > 1 else None,
+        "checkpoint_days": days,
+        "total": len(items),
+        "items": _sorted(kept, filters.sort, day),
+    }
+
+
+# --- How a row reads (the page and the export use the same words) -------------------------------
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def action_text(action: dict[str, Any] | None) -> str:
+    """A last action in words: what, by whom, when."""
+    if not action:
+        return ""
+    what = ACTION_LABELS.get(action["kind"], action["kind"])
+    if action.get("channel"):
+        what += f" ({action['channel']})"
+    who = action.get("username") or "a removed user"
+    when = action["created_at"].strftime("%Y-%m-%d %H:%M") if action.get("created_at") else ""
+    return f"{what} by {who}, {when} UTC" if when else f"{what} by {who}"
+
+
+def shown_row(item: dict[str, Any]) -> dict[str, str]:
+    """An at-risk row as the page shows it and the export writes it (EXPORT_COLUMNS' fields)."""
+    change, direction = item["change"], item["change_direction"]
+    days = item["days_since_last_activity"]
+    return {
+        "learner": item["learner_ref"],
+        "probability": f"{item['probability']:.1%}",
+        "risk_level": item["risk_level"],
+        "trajectory": " → ".join(_percent(p) for p in item["trajectory"]),
+        "change": "new" if change is None else f"{ARROWS[direction]} {change * 100:+.1f} pp".strip(),
+        "inactive": "never active" if days is None else str(days),
+        "reasons": "; ".join(item["top_factors"]),
+        "last_action": action_text(item["last_action"]),
+    }
+
+
+def at_risk_csv(viewer: User, code: str, filters: AtRiskFilters | None = None) -> str:
+    """The rows of the at-risk list that `filters` keep, in their order, with the columns the page
+    shows: exactly what is on the screen, as CSV."""
+    listing = course_at_risk_rows(viewer, code, filters)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([header for _, header in EXPORT_COLUMNS])
+    for item in listing["items"]:
+        shown = shown_row(item)
+        writer.writerow([shown[field] for field, _ in EXPORT_COLUMNS])
+    return out.getvalue()

@@ -1,0 +1,184 @@
+"""The Courses and Course pages as a tutor uses them (headless Chromium against the live server): only
+their courses listed, a bulk action shown as the learners' last action, the export of what is shown."""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from db.models import User
+from db.tutoring import CourseTutor
+from tests.helpers import PASSWORD, assert_error, scored_course
+
+browser = pytest.mark.browser
+# Learners L0..L3 at two checkpoints: at day 14, L1 and L2 are High, L0 and L3 Low.
+SCORES = {7: (7, [0.2, 0.5, 0.8, 0.3]), 14: (14, [0.1, 0.75, 0.9, 0.305])}
+ACTIVE = {0: range(0, 16), 1: [3], 2: [], 3: [5, 18]}
+
+
+@pytest.fixture
+def courses(app, make_user):
+    """A tutor of course MINE (with a slash-free code) and of nothing else; THEIRS is another course."""
+    admin = make_user("admin")
+    tutor = make_user("tutor")
+    with app.app_context():
+        mine, ids = scored_course("MINE", SCORES, ACTIVE)
+        scored_course("THEIRS", SCORES, ACTIVE)
+        CourseTutor.create(course=mine, user=User.get_by_id(tutor.id), assigned_by=admin.id)
+    return tutor, ids
+
+
+def _sign_in(page, account) -> None:
+    page.open("/login")
+    page.sign_in(account.username, PASSWORD)
+    page.wait_for_path("/")
+
+
+def _wait(page, condition, message: str, timeout: float = 20):
+    return WebDriverWait(page.driver, timeout).until(lambda d: condition(), message=message)
+
+
+def _cell(page, enrollment: int, column: str) -> str:
+    found = page.driver.find_elements(By.CSS_SELECTOR, f".ag-row[row-id='{enrollment}'] [col-id='{column}']")
+    try:
+        return found[0].text if found else ""
+    except Exception:  # re-rendered meanwhile: read again next time
+        return ""
+
+
+def _shown_learners(page) -> list[str]:
+    """The learner column's cells, top to bottom, as the grid draws them."""
+    return page.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#course-grid .ag-center-cols-container .ag-row'))"
+        ".sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')))"
+        ".map(r => r.querySelector('[col-id=\"learner\"]').innerText.trim())"
+    )
+
+
+@browser
+def test_a_tutor_sees_only_their_courses_and_a_student_is_not_allowed(page, courses, make_user):
+    tutor, _ = courses
+    _sign_in(page, tutor)
+    page.click("#shell-nav-courses")
+    page.wait_for_path("/courses")
+    listed = page.wait_for_text("#courses-list", "MINE")
+    assert "THEIRS" not in listed
+    assert "50%" in listed and "+25 pp" in listed  # share at High at day 14 and its change from day 7
+    page.screenshot("courses-page")
+    page.fill("#courses-search", "nothing like it\n")
+    page.wait_for_text("#courses-empty", "No course matches")
+    page.sign_out()
+    student = make_user("student")
+    _sign_in(page, student)
+    page.open("/courses")
+    assert "Not allowed" in page.text("#shell-not-allowed")
+    assert not page.driver.find_elements(By.ID, "courses-list")
+    page.open("/course?code=MINE")
+    assert "Not allowed" in page.text("#shell-not-allowed")
+
+
+@browser
+def test_a_bulk_action_on_two_learners_shows_as_their_last_action(page, courses):
+    tutor, ids = courses
+    _sign_in(page, tutor)
+    page.open("/course?code=THEIRS")
+    assert "No such course" in page.text("#course-missing")
+    page.open("/courses")
+    page.click("#courses-list a[href='/course?code=MINE']")
+    page.wait_for_text("#course-count", "4 of 4 enrollments at day 14")
+    first, second = ids["MINE-L1"], ids["MINE-L3"]
+    _wait(page, lambda: _cell(page, first, "change").startswith("▲ +25.0 pp"), "no change shown")
+    assert _cell(page, second, "inactive") == "9"
+    link = page.driver.find_element(By.CSS_SELECTOR, f".ag-row[row-id='{first}'] a.course-learner-link")
+    assert link.get_attribute("href").endswith(f"/enrollment?id={first}")
+    for enrollment in (first, second):
+        page.click(f".ag-row[row-id='{enrollment}'] input.ag-checkbox-input")
+    page.wait_for_text("#course-selected", "2 selected")
+    Select(page.browser.wait_for_element("#course-action-kind")).select_by_value("contacted")
+    Select(page.browser.wait_for_element("#course-action-channel")).select_by_value("phone")
+    page.fill("#course-action-note", "Called about week 2")
+    page.click("#course-action-record")
+    page.wait_for_text("#course-message", "Recorded “Contacted” for 2 learners")
+    expected = f"Contacted (phone) by {tutor.username}"
+    for enrollment in (first, second):
+        _wait(page, lambda e=enrollment: _cell(page, e, "last_action").startswith(expected), "no last action")
+    assert _cell(page, ids["MINE-L0"], "last_action") == ""
+    page.screenshot("course-page")
+    page.screenshot("course-at-risk-list", "course-count")
+
+
+@browser
+def test_the_export_holds_exactly_the_filtered_rows_in_the_order_shown(page, courses):
+    tutor, _ = courses
+    _sign_in(page, tutor)
+    page.open("/course?code=MINE")
+    page.wait_for_text("#course-count", "4 of 4")
+    Select(page.browser.wait_for_element("#course-risk-level")).select_by_value("High")
+    page.wait_for_text("#course-count", "2 of 4")
+    page.click(".ag-header-cell[col-id='probability'] .ag-header-cell-label")  # sort: highest first
+    page.click(".ag-header-cell[col-id='probability'] .ag-header-cell-label")  # then lowest first
+    _wait(page, lambda: _shown_learners(page) == ["MINE-L1", "MINE-L2"], "not sorted lowest first")
+    page.click("#course-export")
+    path = Path(page.browser.download_path) / "at-risk-MINE.csv"
+    _wait(page, lambda: path.is_file() and path.stat().st_size > 0, "the CSV was not downloaded")
+    time.sleep(0.3)
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    headers = [
+        h.text
+        for h in page.driver.find_elements(By.CSS_SELECTOR, "#course-grid .ag-header-cell-text")
+        if h.text
+    ]
+    assert rows[0] == headers
+    assert [row[0] for row in rows[1:]] == _shown_learners(page) == ["MINE-L1", "MINE-L2"]
+    assert rows[1][1:5] == ["75.0%", "High", "50% → 75%", "▲ +25.0 pp"]
+
+
+def _rows_call(code: str) -> dict:
+    """The grid's rows callback as Dash's renderer posts it."""
+    return {
+        "output": "..course-grid.getRowsResponse...course-count.children..",
+        "outputs": [
+            {"id": "course-grid", "property": "getRowsResponse"},
+            {"id": "course-count", "property": "children"},
+        ],
+        "inputs": [
+            {"id": "course-grid", "property": "getRowsRequest", "value": {"startRow": 0, "endRow": 100}}
+        ],
+        "state": [
+            {"id": "course-filters", "property": "data", "value": {}},
+            {"id": "course-code", "property": "data", "value": code},
+        ],
+        "changedPropIds": ["course-grid.getRowsRequest"],
+    }
+
+
+def _signed_in(app, client, account) -> dict[str, str]:
+    """Sign `account` in on `client` with the session cookies the sign-in sets (issued directly: the
+    API's login answer cannot describe a tutor yet); returns the CSRF header a callback sends."""
+    from flask_jwt_extended import get_csrf_token
+
+    from server.security import issue_tokens
+
+    with app.app_context():
+        token = issue_tokens(User.get_by_id(account.id))["access_token"]
+        csrf = get_csrf_token(token)
+    client.set_cookie("access_token_cookie", token)
+    return {"X-CSRF-TOKEN": csrf}
+
+
+def test_the_rows_callback_refuses_students_and_other_tutors_courses(app, client, courses, make_user):
+    tutor, _ = courses
+    headers = _signed_in(app, client, make_user("student"))
+    refused = client.post("/_dash-update-component", json=_rows_call("MINE"), headers=headers)
+    assert_error(refused, 403)
+    headers = _signed_in(app, client, tutor)
+    mine = client.post("/_dash-update-component", json=_rows_call("MINE"), headers=headers)
+    assert mine.status_code == 200 and "MINE-L1" in mine.get_data(as_text=True)
+    theirs = client.post("/_dash-update-component", json=_rows_call("THEIRS"), headers=headers)
+    text = theirs.get_data(as_text=True)
+    assert theirs.status_code == 200 and "THEIRS-L" not in text and "No course THEIRS" in text
