@@ -18,7 +18,7 @@ from api.schemas.tutoring import (
     CourseTutorsOut,
     EnrollmentDetailOut,
 )
-from services import actions, courses, enrollment_detail, tutors
+from services import actions, course_overview, courses, enrollment_detail, tutors
 from services.courses import require_course
 from services.early_warning import at_risk, scoring
 
@@ -30,8 +30,8 @@ enrollments_bp = Blueprint("enrollments", __name__, url_prefix="/enrollments")
 @bp.get("")
 @operation(auth="staff", response=CoursesOut, tags=("courses",))
 def list_courses():
-    """Every course you may see, with its enrollment count and current day."""
-    return {"items": courses.courses(current_user)}
+    """Every course you may see, with its enrollment count, current day and share at High."""
+    return {"items": course_overview.courses_overview(current_user)}
 
 
 @bp.get("/<path:code>")

@@ -113,7 +113,36 @@ class EnrollmentAction(BaseModel):
         )
         return list(query)
 
+    @classmethod
+    def _with_people(cls) -> peewee.ModelSelect:
+        """Actions with who took them and the model version they answered (left joins: both may be gone)."""
+        return (
+            cls.select(cls, User, ModelVersion)
+            .join(User, peewee.JOIN.LEFT_OUTER, on=(cls.user == User.id))
+            .switch(cls)
+            .join(ModelVersion, peewee.JOIN.LEFT_OUTER)
+        )
+
+    @classmethod
+    def by_ids(cls, ids: list[int]) -> list[EnrollmentAction]:
+        """These actions, in the given order."""
+        found = {action.id: action for action in cls._with_people().where(cls.id.in_(ids))}
+        return [found[i] for i in ids]
+
+    @classmethod
+    def log_of(cls, enrollment: Enrollment) -> list[EnrollmentAction]:
+        """One enrollment's actions, newest first."""
+        query = cls._with_people().where(cls.enrollment == enrollment)
+        return list(query.order_by(cls.created_at.desc(), cls.id.desc()))
+
+    @classmethod
+    def latest_per_enrollment(cls, course: Course) -> list[EnrollmentAction]:
+        """Each enrollment's latest action in the course (for those with any)."""
+        latest = cls.select(peewee.fn.MAX(cls.id)).where(cls.course == course).group_by(cls.enrollment)
+        return list(cls._with_people().where(cls.id.in_(latest)))
+
     def to_dict(self) -> dict[str, Any]:
+        """The action as the API and the pages show it; `model_version` is the version number."""
         return {
             "id": self.id,
             "enrollment": self.enrollment_id,
@@ -123,7 +152,7 @@ class EnrollmentAction(BaseModel):
             "user": self.user_id,
             "username": self.user.username if self.user_id else None,
             "prediction": self.prediction_id,
-            "model_version": self.model_version_id,
+            "model_version": self.model_version.version if self.model_version_id else None,
             "created_at": self.created_at,
         }
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import peewee
-
 from db.connection import write_transaction
 from db.courses import Course
 from db.early_warning import EnrollmentPrediction
@@ -68,9 +66,7 @@ def record_actions(
             )
             for enrollment in enrollments
         ]
-    for action in actions:
-        action.user = viewer
-    return [action.to_dict() for action in actions]
+    return [action.to_dict() for action in EnrollmentAction.by_ids([action.id for action in actions])]
 
 
 def record_action(
@@ -84,28 +80,13 @@ def actions_of(viewer: User, enrollment_id: int) -> list[dict[str, Any]]:
     """An enrollment's action log, newest first (staff who may see its course)."""
     _require_staff(viewer)
     enrollment = require_enrollment(viewer, enrollment_id)
-    query = (
-        EnrollmentAction.select(EnrollmentAction, User)
-        .join(User, peewee.JOIN.LEFT_OUTER)
-        .where(EnrollmentAction.enrollment == enrollment)
-        .order_by(EnrollmentAction.created_at.desc(), EnrollmentAction.id.desc())
-    )
-    return [action.to_dict() for action in query]
+    return [action.to_dict() for action in EnrollmentAction.log_of(enrollment)]
 
 
 def last_actions(course: Course) -> dict[int, dict[str, Any]]:
     """Enrollment id -> its latest action (kind, who, when) for every enrollment of the course with one."""
-    latest = (
-        EnrollmentAction.select(peewee.fn.MAX(EnrollmentAction.id))
-        .where(EnrollmentAction.course == course)
-        .group_by(EnrollmentAction.enrollment)
-    )
-    query = (
-        EnrollmentAction.select(EnrollmentAction, User)
-        .join(User, peewee.JOIN.LEFT_OUTER)
-        .where(EnrollmentAction.id.in_(latest))
-    )
-    return {action.enrollment_id: action.to_dict() for action in query}
+    latest = EnrollmentAction.latest_per_enrollment(course)
+    return {action.enrollment_id: action.to_dict() for action in latest}
 
 
 def last_actions_of_course(viewer: User, code: str) -> dict[int, dict[str, Any]]:

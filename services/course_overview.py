@@ -26,7 +26,7 @@ from modelling.tasks import EARLY_WARNING
 from services import courses as course_service
 from services.actions import ACTION_LABELS, last_actions
 from services.courses import require_course, visible_courses
-from services.early_warning.at_risk import _last_active_days  # the one rule for "last active"
+from services.early_warning.at_risk import last_active_days
 from services.errors import InvalidInput
 
 STATUSES = ("running", "finished", "upcoming")
@@ -63,8 +63,13 @@ class AtRiskFilters:
 
 
 def risk_levels() -> list[str]:
-    """The configured risk levels, highest first."""
+    """The configured early-warning risk levels, highest first."""
     return level_names(EARLY_WARNING.bands(current_app.config))
+
+
+def flag_level() -> str:
+    """The highest risk level ("High" by default): the one that flags a learner to their tutors."""
+    return risk_levels()[0]
 
 
 def _checkpoint_days(checkpoints: dict[int, int]) -> list[int]:
@@ -135,16 +140,28 @@ def _last_runs(course_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def _high_at(days: dict[int, tuple[int, dict[str, int]]], high: str) -> dict[str, Any]:
-    """The share at `high` at the latest checkpoint and its change from the previous one."""
+    """The share at `high` at the latest checkpoint (with its counts) and its change from the previous one."""
     if not days:
-        return {"checkpoint_day": None, "checkpoint": None, "high_share": None, "high_change": None}
+        return {
+            "checkpoint_day": None,
+            "checkpoint": None,
+            "scored": 0,
+            "high": 0,
+            "high_share": None,
+            "previous_high_share": None,
+            "high_change": None,
+        }
     order = _checkpoint_days({day: checkpoint for day, (checkpoint, _) in days.items()})
-    now = _shares(days[order[-1]][1]).get(high, 0.0)
+    counts = days[order[-1]][1]
+    now = _shares(counts).get(high, 0.0)
     before = _shares(days[order[-2]][1]).get(high, 0.0) if len(order) > 1 else None
     return {
         "checkpoint_day": order[-1],
         "checkpoint": days[order[-1]][0],
+        "scored": sum(counts.values()),
+        "high": counts.get(high, 0),
         "high_share": now,
+        "previous_high_share": before,
         "high_change": None if before is None else now - before,
     }
 
@@ -176,7 +193,7 @@ def courses_overview(viewer: User, search: str | None = None, status: str | None
     )
     counts = _level_counts(list(ids.values()))
     runs = _last_runs(list(ids.values()))
-    high = risk_levels()[0]
+    high = flag_level()
     return [
         {
             **row,
@@ -269,7 +286,7 @@ def _items(course: Course, day: int, days: list[int]) -> list[dict[str, Any]]:
     """Every enrollment scored at `day` as the at-risk list's item (services.early_warning.at_risk's
     fields), with its trajectory over `days` and the direction of its change; a handful of queries."""
     trajectories = _trajectories(course, days)
-    last_active = _last_active_days(course, day)
+    last_active = last_active_days(course, day)
     last = last_actions(course)
     factors = EnrollmentPrediction.top_factors.python_value
     items = []

@@ -9,13 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import peewee
-from flask import current_app
 
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import User, utcnow
 from db.tutoring import EnrollmentAction
-from modelling.levels import level_names
+from services.course_overview import courses_overview, flag_level
 from services.courses import visible_courses
 from services.errors import Forbidden
 
@@ -23,104 +22,32 @@ FIRST_VISIT_DAYS = 7  # with no recorded visit, "new" means this many days back
 NEW_LIMIT = 20  # rows listed per kind of news (the totals are counted in full)
 
 
-def high_level() -> str:
-    """The name of the highest configured risk band ("High" by default)."""
-    return level_names(current_app.config["RISK_LEVELS"])[0]
-
-
 def _require_staff(viewer: User) -> None:
     if not viewer.is_staff:
         raise Forbidden("Risk across courses is for tutors and administrators.")
 
 
-def _per_day(course_ids: peewee.ModelSelect) -> dict[int, list[tuple[int, int, int, int]]]:
-    """Course id -> [(day, checkpoint, scored, high)] for every scored day, latest first: one query."""
-    is_high = peewee.Case(None, [(EnrollmentPrediction.risk_level == high_level(), 1)], 0)
-    query = (
-        EnrollmentPrediction.select(
-            EnrollmentPrediction.course,
-            EnrollmentPrediction.day,
-            peewee.fn.MAX(EnrollmentPrediction.checkpoint),
-            peewee.fn.COUNT(EnrollmentPrediction.id),
-            peewee.fn.SUM(is_high),
-        )
-        .where(EnrollmentPrediction.course.in_(course_ids))
-        .group_by(EnrollmentPrediction.course, EnrollmentPrediction.day)
-        .order_by(EnrollmentPrediction.course, EnrollmentPrediction.day.desc())
-        .tuples()
-    )
-    days: dict[int, list[tuple[int, int, int, int]]] = {}
-    for course_id, day, checkpoint, scored, high in query:
-        days.setdefault(course_id, []).append((day, checkpoint, scored, int(high or 0)))
-    return days
-
-
-def _previous(days: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int] | None:
-    """The latest scored day before the latest made with an earlier checkpoint's model."""
-    latest_checkpoint = days[0][1]
-    return next((row for row in days[1:] if row[1] < latest_checkpoint), None)
-
-
-def _status(course: Course, today) -> tuple[str, int | None]:
-    day = course.day_of(today)
-    if day < 0:
-        return "upcoming", None
-    if day >= course.length_days:
-        return "finished", None
-    return "running", day
-
-
-def _course_row(course: Course, days: list[tuple[int, int, int, int]], today) -> dict[str, Any]:
-    status, current_day = _status(course, today)
-    row = {
-        "code": course.code,
-        "title": course.title,
-        "status": status,
-        "current_day": current_day,
-        "day": None,
-        "checkpoint": None,
-        "scored": 0,
-        "high": 0,
-        "share": None,
-        "previous_share": None,
-        "change": None,
-    }
-    if not days:
-        return row
-    day, checkpoint, scored, high = days[0]
-    share = high / scored if scored else None
-    row.update(day=day, checkpoint=checkpoint, scored=scored, high=high, share=share)
-    previous = _previous(days)
-    if previous is not None and previous[2] and share is not None:
-        row["previous_share"] = previous[3] / previous[2]
-        row["change"] = share - row["previous_share"]
-    return row
-
-
 def course_risk(viewer: User) -> dict[str, Any]:
-    """Per course `viewer` may see (by code): its scored enrollments and those at High at its latest
-    scored day, the share and its change since the previous checkpoint; and the same over all."""
+    """Per course `viewer` may see (by code, as the Courses page shows it): its scored enrollments and
+    those at the flag level at its latest checkpoint, the share and its change; and the same over all."""
     _require_staff(viewer)
-    courses = list(visible_courses(viewer).order_by(Course.code))
-    per_day = _per_day(visible_courses(viewer).select(Course.id))
-    today = utcnow().date()
-    rows = [_course_row(course, per_day.get(course.id, []), today) for course in courses]
+    rows = courses_overview(viewer)
     scored = sum(row["scored"] for row in rows)
     high = sum(row["high"] for row in rows)
     overall = {
         "courses": len(rows),
-        "scored_courses": sum(1 for row in rows if row["day"] is not None),
+        "scored_courses": sum(1 for row in rows if row["checkpoint_day"] is not None),
         "scored": scored,
         "high": high,
         "share": high / scored if scored else None,
     }
-    return {"level": high_level(), "courses": rows, "overall": overall}
+    return {"level": flag_level(), "courses": rows, "overall": overall}
 
 
 def _newly_high(viewer: User, since: datetime) -> tuple[list[dict[str, Any]], int]:
     """Enrollments at High at their latest scored day, scored since `since`, that were not at High as
     of `since` (their latest prediction made by then was lower, or there was none): newest risk first."""
-    high = high_level()
+    high = flag_level()
     candidates = EnrollmentPrediction.select(EnrollmentPrediction.enrollment).where(
         EnrollmentPrediction.course.in_(visible_courses(viewer).select(Course.id))
         & (EnrollmentPrediction.risk_level == high)

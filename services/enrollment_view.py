@@ -9,16 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from flask import current_app
 
 from db.connection import database
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
-from db.early_warning import EnrollmentPrediction
 from db.models import User, utcnow
 from services.actions import actions_of, record_action
-from services.courses import require_enrollment, visible_courses
-
-RISK_SETTING = "STUDENT_SEES_OWN_RISK"
+from services.courses import require_enrollment
+from services.enrollment_detail import risk_history, sees_as_staff, student_sees_risk
 
 
 def shown_days(course: Course) -> int:
@@ -55,24 +52,8 @@ def course_median_totals(course: Course, days: int) -> np.ndarray:
     return np.median(dense, axis=0)
 
 
-def _as_staff(viewer: User, course: Course) -> bool:
-    """Whether `viewer` sees the enrollment as the course's staff (not merely as its linked learner)."""
-    return viewer.is_staff and visible_courses(viewer).where(Course.id == course.id).exists()
-
-
-def _risk_history(enrollment: Enrollment) -> list[dict[str, Any]]:
-    return [
-        {
-            "day": row.day,
-            "checkpoint": row.checkpoint,
-            "probability": row.probability,
-            "risk_level": row.risk_level,
-            "reasons": [factor.get("text", "") for factor in row.top_factors or []],
-            "model_version": row.model_version_id,
-            "scored_at": row.created_at,
-        }
-        for row in EnrollmentPrediction.history(enrollment)
-    ]
+def _with_reasons(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "reasons": [factor.get("text", "") for factor in row["top_factors"] or []]}
 
 
 def _header(enrollment: Enrollment) -> dict[str, Any]:
@@ -95,10 +76,10 @@ def enrollment_view(viewer: User, enrollment_id: int) -> dict[str, Any]:
     """Everything the enrollment page shows to `viewer` (404 for an enrollment they may not open):
     `risk` is None when they may not see it, `actions` None unless they are the course's staff."""
     enrollment = require_enrollment(viewer, enrollment_id)
-    staff = _as_staff(viewer, enrollment.course)
+    staff = sees_as_staff(viewer, enrollment)
     days = shown_days(enrollment.course)
     matrix = activity_matrix(enrollment, days)
-    sees_risk = staff or bool(current_app.config.get(RISK_SETTING, False))
+    sees_risk = staff or student_sees_risk()
     return {
         **_header(enrollment),
         "staff": staff,
@@ -107,7 +88,7 @@ def enrollment_view(viewer: User, enrollment_id: int) -> dict[str, Any]:
         "matrix": matrix.tolist(),
         "daily_total": matrix.sum(axis=1).tolist(),
         "course_median": course_median_totals(enrollment.course, days).tolist(),
-        "risk": _risk_history(enrollment) if sees_risk else None,
+        "risk": [_with_reasons(row) for row in risk_history(enrollment)] if sees_risk else None,
         "actions": actions_of(viewer, enrollment.id) if staff else None,
     }
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
 from db.early_warning import EnrollmentPrediction
 from db.models import User
 from db.tutoring import EnrollmentAction
+from services.course_overview import flag_level
 from services.courses import require_course
 
 FEEDBACK_KINDS = ("not_useful", "incorrectly_flagged")
@@ -18,12 +17,6 @@ CONTACT_NOTE = (
     "An observation, not a causal effect: tutors chose whom to contact, so the two groups may differ in "
     "more than the contact."
 )
-
-
-def flag_level() -> str:
-    """The name of the highest risk band (the flag), "High" by default."""
-    bands = current_app.config["RISK_LEVELS"]
-    return max(bands, key=lambda band: band[1])[0]
 
 
 def _ratio(part: int, whole: int) -> float | None:

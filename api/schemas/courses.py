@@ -70,6 +70,16 @@ class CourseOut(CourseSummary):
     enrollments: int
 
 
+class CourseRiskOut(CourseOut):
+    high_level: str = Field(description="The flag level: the highest risk level.")
+    checkpoint: int | None = Field(description="The latest scored checkpoint's model (its day of 30).")
+    checkpoint_day: int | None = Field(description="The course day scored for that checkpoint.")
+    scored: int = Field(description="Enrollments scored at that day.")
+    high: int = Field(description="Of them, at the flag level.")
+    high_share: float | None
+    high_change: float | None = Field(description="Change of the share since the previous checkpoint.")
+
+
 class OutcomeCounts(BaseModel):
     dropped: int
     stayed: int
@@ -81,7 +91,7 @@ class CourseDetailOut(CourseOut):
 
 
 class CoursesOut(BaseModel):
-    items: list[CourseOut]
+    items: list[CourseRiskOut]
 
 
 class EnrollmentsQuery(StrictModel):

@@ -16,6 +16,7 @@ from flask import current_app
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components.forms import alert
+from dashboard.components.links import course_href
 from dashboard.components.shell import page_header
 from services import at_risk, course_risk
 from services.errors import ServiceError
@@ -78,16 +79,17 @@ def _where(row: dict[str, Any]) -> str:
 
 
 def _course_row(row: dict[str, Any]) -> html.Tr:
-    scored = "not scored yet" if row["day"] is None else f"day {row['day']} (checkpoint {row['checkpoint']})"
+    day = row["checkpoint_day"]
+    scored = "not scored yet" if day is None else f"day {day} (checkpoint {row['checkpoint']})"
     return html.Tr(
         [
-            html.Td(dcc.Link(row["code"], href=f"/course?code={row['code']}")),
+            html.Td(dcc.Link(row["code"], href=course_href(row["code"]))),
             html.Td(_where(row)),
             html.Td(scored),
             html.Td(f"{row['scored']:,}"),
             html.Td(f"{row['high']:,}"),
-            html.Td(_percent(row["share"])),
-            html.Td(_change(row["change"])),
+            html.Td(_percent(row["high_share"])),
+            html.Td(_change(row["high_change"])),
         ]
     )
 

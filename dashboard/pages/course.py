@@ -4,7 +4,6 @@ list to act on: filter, sort, export what is shown, record an action on the sele
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
@@ -16,6 +15,7 @@ from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components import prediction_form as pf
 from dashboard.components.forms import alert
+from dashboard.components.links import course_outcomes_href
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
@@ -174,7 +174,7 @@ def _header(facts: dict[str, Any]) -> html.Div:
             dcc.Link("All courses", href="/courses", className="me-3"),
             dcc.Link(
                 "Outcomes report",
-                href=f"/course-outcomes?{urlencode({'code': facts['code']})}",
+                href=course_outcomes_href(facts["code"]),
                 id=f"{PREFIX}-outcomes-link",
             ),
         ],

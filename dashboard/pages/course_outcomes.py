@@ -5,7 +5,6 @@ not, and how often tutors marked a model version's flags as wrong."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import dash
 import dash_bootstrap_components as dbc
@@ -14,6 +13,7 @@ from dash import dcc, html
 from dashboard.access import page
 from dashboard.components.admin_figures import FONT, Figure, colour, empty_figure, graph_config
 from dashboard.components.forms import alert
+from dashboard.components.links import course_href
 from dashboard.components.shell import page_header
 from services.errors import ServiceError
 from services.outcomes_report import outcomes_report
@@ -208,7 +208,7 @@ def layout(user, code: str | None = None, **_query):
     if not code:
         body: list[Any] = [alert("Open this report from a course: no course was named.", color="warning")]
         return html.Div([page_header("Outcomes report"), *body], id=f"{PREFIX}-page")
-    back = dcc.Link("← Back to the course", href=f"/course?code={quote(code, safe='')}", id=f"{PREFIX}-back")
+    back = dcc.Link("← Back to the course", href=course_href(code), id=f"{PREFIX}-back")
     try:
         report = outcomes_report(user, code)
     except ServiceError as exc:

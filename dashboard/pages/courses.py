@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
@@ -11,6 +10,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.access import page, signed_in_user
 from dashboard.components.forms import alert
+from dashboard.components.links import course_href
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from services import course_overview
@@ -131,7 +131,7 @@ def _table(user, search: str | None, status: str | None) -> Any:
         [
             html.Tr(
                 [
-                    html.Td(dcc.Link(row["code"], href=f"/course?{urlencode({'code': row['code']})}")),
+                    html.Td(dcc.Link(row["code"], href=course_href(row["code"]))),
                     html.Td(row["title"]),
                     html.Td(f"{row['enrollments']:,}", className="text-end"),
                     html.Td(_status(row)),

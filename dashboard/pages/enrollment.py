@@ -14,6 +14,7 @@ from dashboard.access import page, signed_in_user
 from dashboard.components.enrollment_figures import activity_heatmap, daily_total_figure
 from dashboard.components.figures import graph, level_badge
 from dashboard.components.forms import alert
+from dashboard.components.links import course_href
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
@@ -58,7 +59,7 @@ def _header(view: dict[str, Any]) -> html.Div:
             html.Div(
                 [
                     html.Span("Course "),
-                    dcc.Link(course_label, href=f"/course?code={course['code']}", id="enrollment-course"),
+                    dcc.Link(course_label, href=course_href(course["code"]), id="enrollment-course"),
                     html.Span(" · "),
                     html.Span(OUTCOMES.get(view["outcome"], view["outcome"]), id="enrollment-outcome"),
                     html.Span(" · ") if badge else None,

@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from dashboard.access import page
 from dashboard.components.figures import graph, level_badge, sparkline
+from dashboard.components.links import course_href, enrollment_href
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.tasks import TASK_NAMES, task_for
@@ -206,6 +207,10 @@ def _share(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
+def _scored_day(day: int | None) -> str:
+    return "" if day is None else f" (day {day})"
+
+
 def _tutor_courses(summary: dict) -> html.Div:
     if not summary["courses"]:
         return html.P(
@@ -217,9 +222,9 @@ def _tutor_courses(summary: dict) -> html.Div:
     rows = [
         html.Tr(
             [
-                html.Td(dcc.Link(row["code"], href=f"/course?code={row['code']}")),
+                html.Td(dcc.Link(row["code"], href=course_href(row["code"]))),
                 html.Td(f"day {row['current_day']}" if row["status"] == "running" else row["status"]),
-                html.Td(_share(row["share"]) + ("" if row["day"] is None else f" (day {row['day']})")),
+                html.Td(_share(row["high_share"]) + _scored_day(row["checkpoint_day"])),
             ]
         )
         for row in summary["courses"]
@@ -237,7 +242,7 @@ def _news_list(items: list, total: int, render, empty: str, list_id: str) -> htm
 def _newly_high(item: dict) -> list:
     reasons = "; ".join(item["reasons"][:2])
     return [
-        dcc.Link(item["learner_ref"], href=f"/enrollment?id={item['enrollment']}"),
+        dcc.Link(item["learner_ref"], href=enrollment_href(item["enrollment"])),
         f" in {item['course']}: {item['probability']:.0%} at day {item['day']}",
         html.Span(f" · {reasons}", className="text-muted") if reasons else None,
     ]
@@ -248,7 +253,7 @@ def _action(item: dict) -> list:
 
     return [
         f"{item['username'] or '(deleted user)'}: {ACTION_LABELS.get(item['kind'], item['kind'])} ",
-        dcc.Link(item["learner_ref"], href=f"/enrollment?id={item['enrollment']}"),
+        dcc.Link(item["learner_ref"], href=enrollment_href(item["enrollment"])),
         f" in {item['course']}, {when(item['created_at'])}",
     ]
 

@@ -14,7 +14,7 @@ from services.courses import require_course
 from services.errors import NotFound
 
 
-def _last_active_days(course: Course, day: int) -> dict[int, int]:
+def last_active_days(course: Course, day: int) -> dict[int, int]:
     """Enrollment id -> its last day with events before `day`."""
     events = sum(
         (getattr(ActivityDay, name) for name in EVENT_TYPES[1:]), getattr(ActivityDay, EVENT_TYPES[0])
@@ -56,7 +56,7 @@ def at_risk(viewer: User, code: str, day: int | None = None) -> dict[str, Any]:
     checkpoints = EnrollmentPrediction.checkpoints_by_day(course)
     previous = _previous_day(days, day, checkpoints)
     before = EnrollmentPrediction.probabilities_at(course, previous) if previous is not None else {}
-    last_active = _last_active_days(course, day)
+    last_active = last_active_days(course, day)
     actions = last_actions(course)
     items = []
     for row in rows:
