@@ -8,13 +8,14 @@ from typing import Any
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components import prediction_form as pf
 from dashboard.components.forms import alert
+from dashboard.components.grids import refetch_rows_on_change
 from dashboard.components.links import course_outcomes_href
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
@@ -347,19 +348,7 @@ def set_filters(level, change, inactive, no_action, learner):
     return {k: v for k, v in data.items() if v is not None}
 
 
-# A filter change or a recorded action empties the grid's cache, so it asks the server for rows again.
-clientside_callback(
-    """
-    function(_filters, _version) {
-        window.dash_ag_grid.getApiAsync("course-grid").then((api) => api.purgeInfiniteCache());
-        return Date.now();
-    }
-    """,
-    Output(f"{PREFIX}-refreshed", "data"),
-    Input(f"{PREFIX}-filters", "data"),
-    Input(f"{PREFIX}-version", "data"),
-    prevent_initial_call=True,
-)
+refetch_rows_on_change("course-grid", PREFIX)
 
 
 def grid_row(item: dict[str, Any]) -> dict[str, Any]:

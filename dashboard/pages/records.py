@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import prediction_form as pf
 from dashboard.components.figures import is_risk, level_badge
+from dashboard.components.grids import refetch_rows_on_change
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.levels import level_names
@@ -277,19 +278,7 @@ def set_filters(task, level, day_from, day_to, student_ref, user_id):
     return data, f"{EXPORT_URL}?{urlencode(data)}" if data else EXPORT_URL
 
 
-# A filter change or a deletion empties the grid's cache, so it asks the server for rows again.
-clientside_callback(
-    """
-    function(_filters, _version) {
-        window.dash_ag_grid.getApiAsync("records-grid").then((api) => api.purgeInfiniteCache());
-        return Date.now();
-    }
-    """,
-    Output(f"{PREFIX}-refreshed", "data"),
-    Input(f"{PREFIX}-filters", "data"),
-    Input(f"{PREFIX}-version", "data"),
-    prevent_initial_call=True,
-)
+refetch_rows_on_change("records-grid", PREFIX)
 
 
 def _row(item: dict[str, Any]) -> dict[str, Any]:

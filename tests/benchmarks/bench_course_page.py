@@ -17,10 +17,8 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import numpy as np
 
@@ -32,22 +30,6 @@ REASONS = (
     "{n} active days in the last two weeks; the course median is 6",
     "video events fell by half in the last week",
 )
-
-
-def _env(url: str | None) -> None:
-    workdir = Path(tempfile.gettempdir()) / "ssa-bench-course-page"
-    workdir.mkdir(exist_ok=True)
-    database = workdir / "bench.db"
-    if url is None and database.exists():
-        database.unlink()
-    os.environ.update(
-        {
-            "APP_ENV": "testing",
-            "INSTANCE_DIR": str(workdir),
-            "ARTIFACTS_DIR": str(workdir / "artifacts"),
-            "DATABASE_URL": url or f"sqlite:///{database}",
-        }
-    )
 
 
 def _activity(course, ids: list[int], rng) -> None:
@@ -154,25 +136,17 @@ def main() -> None:
     parser.add_argument("--enrollments", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    _env(args.database_url)
-    if args.database_url:
-        from tests.benchmarks.postgres import empty_database
+    from tests.benchmarks.postgres import fresh_app
 
-        empty_database(args.database_url).close()
-
-    from server.factory import create_app
-
-    app = create_app("testing")
+    app = fresh_app("course-page", args.database_url)
 
     from dash._utils import to_json
     from flask import g
 
     from dashboard.pages import course as page
     from db.connection import database
-    from db.migrations import upgrade
 
     with app.app_context():
-        upgrade()
         started = time.perf_counter()
         print(f"seeding {args.enrollments:,} enrollments…", file=sys.stderr)
         _, tutor = seed(args.enrollments)

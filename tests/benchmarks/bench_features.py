@@ -12,10 +12,8 @@ Without --database-url it uses SQLite in a temporary folder. Exits 0 when the da
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -24,22 +22,6 @@ import pandas as pd
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "kddcup2015_daily"
 CHUNK = 5000
-
-
-def _env(database_url: str | None) -> None:
-    workdir = Path(tempfile.gettempdir()) / "ssa-bench-features"
-    workdir.mkdir(exist_ok=True)
-    db_file = workdir / "bench.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    os.environ.update(
-        {
-            "APP_ENV": "testing",
-            "INSTANCE_DIR": str(workdir),
-            "ARTIFACTS_DIR": str(workdir / "artifacts"),
-            "DATABASE_URL": database_url or f"sqlite:///{db_file}",
-        }
-    )
 
 
 def read_course(path: Path) -> pd.DataFrame:
@@ -101,24 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print(f"No course files under {args.data_dir}; skipping the features benchmark.")
         return 0
-    _env(args.database_url)
-    if args.database_url:
-        from tests.benchmarks.postgres import empty_database
+    from tests.benchmarks.postgres import fresh_app
 
-        empty_database(args.database_url).close()
-
-    from server.factory import create_app
-
-    app = create_app("testing")
+    app = fresh_app("features", args.database_url)
 
     from db.connection import database
     from db.courses import Course
-    from db.migrations import upgrade
     from db.queries import is_postgres
     from services.course_activity import features_as_of
 
     with app.app_context():
-        upgrade()
         started = time.perf_counter()
         stored = sum(load_course(path, args.all_days) for path in files)
         database.execute_sql("VACUUM ANALYZE" if is_postgres() else "ANALYZE")

@@ -1,4 +1,4 @@
-"""A PostgreSQL database for a benchmark: created when the server does not have it yet."""
+"""Benchmarks' databases: a PostgreSQL one created when missing, any emptied, and an app on it."""
 
 from __future__ import annotations
 
@@ -33,3 +33,35 @@ def empty_database(url: str):
     for table in database.get_tables():
         database.execute_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
     return database
+
+
+def fresh_app(name: str, database_url: str | None = None):
+    """The app of benchmark `name` on an empty database: the named one emptied (PostgreSQL), or a new
+    SQLite file in a temporary folder of its own; migrated to the latest schema."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    workdir = Path(tempfile.gettempdir()) / f"ssa-bench-{name}"
+    workdir.mkdir(exist_ok=True)
+    db_file = workdir / "bench.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    os.environ.update(
+        {
+            "APP_ENV": "testing",
+            "INSTANCE_DIR": str(workdir),
+            "ARTIFACTS_DIR": str(workdir / "artifacts"),
+            "DATABASE_URL": database_url or f"sqlite:///{db_file}",
+        }
+    )
+    if database_url:
+        empty_database(database_url).close()
+
+    from db.migrations import upgrade
+    from server.factory import create_app
+
+    app = create_app("testing")
+    with app.app_context():
+        upgrade()
+    return app
