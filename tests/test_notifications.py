@@ -1,0 +1,160 @@
+"""Digests after a scoring run: the in-app notification per tutor and the email a real SMTP server
+(aiosmtpd, started here) receives; emails off; a refusing server; the profile setting over the API."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from db.early_warning import EnrollmentPrediction, ScoringRun
+from db.models import User, utcnow
+from db.tutoring import CourseTutor, Notification
+from services import notifications
+from services.early_warning import scoring
+from tests.helpers import dropout_counts, early_warning_version, store_course
+from tests.mailbox import SmtpServer, free_port
+
+DAY = 16
+
+
+def running_course(code: str, seed: int, enrollments: int = 40):
+    """A 30-day course at its day 16, with generated activity before today."""
+    counts, _ = dropout_counts(seed, enrollments)
+    counts[:, DAY:] = 0
+    return store_course(code, counts, start=utcnow().date() - timedelta(days=DAY), title=f"Course {code}")
+
+
+def levels(course, day: int) -> dict[int, str]:
+    p = EnrollmentPrediction
+    query = p.select(p.enrollment, p.risk_level).where((p.course == course) & (p.day == day))
+    return dict(query.tuples())
+
+
+def newly_high(course) -> set[int]:
+    """Enrollments High at day 14 and not High at day 7 (computed from the stored history)."""
+    before, now = levels(course, 7), levels(course, 14)
+    return {e for e, level in now.items() if level == "High" and before.get(e) != "High"}
+
+
+def refs(ids: set[int]) -> set[str]:
+    from db.courses import Enrollment
+
+    return {e.learner_ref for e in Enrollment.select().where(Enrollment.id.in_(list(ids)))}
+
+
+@pytest.fixture
+def mail_to(app, monkeypatch):
+    """Point the app's MAIL_* settings at a port, with short retry waits."""
+
+    def point(port: int) -> None:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        monkeypatch.setitem(app.config, "MAIL_RETRY_SECONDS", 0.05)
+        monkeypatch.setitem(app.config, "PUBLIC_URL", "http://ssa.example.org")
+
+    return point
+
+
+def scored_with_tutors(app, make_user, emails_off=()):
+    """Two running courses scored at day 7 (no tutors yet: no digest), some day-7 levels set High,
+    then tutors assigned (`a` to NA, `b` to NB) and one run scoring both at day 14."""
+    early_warning_version(app)
+    a, b = make_user("tutor", "tutor-a"), make_user("tutor", "tutor-b")
+    with app.app_context():
+        first, second = running_course("NA", 5), running_course("NB", 6)
+        scoring.score_at_day("cli", 7)
+        assert notifications.wait_for_deliveries()
+        # Make a few learners High already at day 7: the ones most likely to be High at 14 too.
+        for course in (first, second):
+            top = (
+                EnrollmentPrediction.select(EnrollmentPrediction.id)
+                .where((EnrollmentPrediction.course == course) & (EnrollmentPrediction.day == 7))
+                .order_by(EnrollmentPrediction.probability.desc())
+                .limit(5)
+            )
+            EnrollmentPrediction.update(risk_level="High").where(EnrollmentPrediction.id.in_(top)).execute()
+        CourseTutor.create(course=first, user=a.id)
+        CourseTutor.create(course=second, user=b.id)
+        User.update(email_notifications=False).where(User.username.in_(list(emails_off))).execute()
+        outcome = scoring.score_running_courses("cli")
+        assert notifications.wait_for_deliveries()
+        return outcome, (first, a), (second, b)
+
+
+def test_each_tutor_gets_one_digest_of_their_newly_high_learners(app, make_user, mail_to):
+    with SmtpServer() as smtp:
+        mail_to(smtp.port)
+        outcome, (first, a), (second, b) = scored_with_tutors(app, make_user, emails_off=["tutor-b"])
+        with app.app_context():
+            assert ScoringRun.get_by_id(outcome.run.id).status == "succeeded"
+            expected_a, expected_b = newly_high(first), newly_high(second)
+            assert expected_a and expected_b
+            still_high = {e for e, level in levels(first, 14).items() if level == "High"} - expected_a
+            assert still_high, "some learners were High before: they are not in the digest"
+
+            # Tutor a: one notification and one email, listing exactly NA's newly High learners.
+            (note_a,) = Notification.select().where(Notification.user == a.id)
+            assert (note_a.kind, note_a.email_status, note_a.email_attempts) == ("digest", "sent", 1)
+            (course,) = note_a.payload["courses"]
+            assert course["code"] == "NA" and course["total"] == len(expected_a)
+            assert {learner["enrollment"] for learner in course["learners"]} == expected_a
+            assert all(learner["reasons"] for learner in course["learners"])
+            assert note_a.link == "/course?code=NA"
+
+            (message,) = smtp.mailbox.to(a.email)
+            assert "newly at High risk" in message["Subject"]
+            text = message.get_body(("plain",)).get_content()
+            html = message.get_body(("html",)).get_content()
+            assert set(re.findall(r"^  - (\S+):", text, re.M)) == refs(expected_a)
+            assert set(map(int, re.findall(r"/enrollment\?id=(\d+)", html))) == expected_a
+            assert "http://ssa.example.org/course?code=NA" in html and "NB" not in text
+
+            # Tutor b turned emails off: the notification only.
+            (note_b,) = Notification.select().where(Notification.user == b.id)
+            assert note_b.email_status == "off" and note_b.email_attempts == 0
+            assert {x["enrollment"] for x in note_b.payload["courses"][0]["learners"]} == expected_b
+            assert smtp.mailbox.to(b.email) == [] and len(smtp.mailbox.messages) == 1
+
+
+def test_without_mail_server_the_digest_stays_in_the_app(app, make_user):
+    assert app.config["MAIL_SERVER"] is None
+    _, (first, a), _ = scored_with_tutors(app, make_user)
+    with app.app_context():
+        (note,) = Notification.select().where(Notification.user == a.id)
+        assert note.email_status == "off" and note.read_at is None
+        assert notifications.unread_count(User.get_by_id(a.id)) == 1
+
+
+def test_a_refusing_server_is_retried_then_recorded_as_failed_and_scoring_succeeds(app, make_user, mail_to):
+    with SmtpServer(refuse="451 4.3.0 Try again later") as smtp:
+        mail_to(smtp.port)
+        outcome, (_, a), _ = scored_with_tutors(app, make_user, emails_off=["tutor-b"])
+        assert smtp.mailbox.attempts == 3 and smtp.mailbox.messages == []
+    with app.app_context():
+        assert ScoringRun.get_by_id(outcome.run.id).status == "succeeded"
+        (note,) = Notification.select().where(Notification.user == a.id)
+        assert (note.email_status, note.email_attempts) == ("failed", 3)
+        assert "451" in note.email_error and note.emailed_at is None
+
+
+def test_a_server_nobody_answers_on_is_recorded_as_failed(app, make_user, mail_to):
+    mail_to(free_port())
+    outcome, (_, a), _ = scored_with_tutors(app, make_user)
+    with app.app_context():
+        assert ScoringRun.get_by_id(outcome.run.id).status == "succeeded"
+        (note,) = Notification.select().where(Notification.user == a.id)
+        assert (note.email_status, note.email_attempts) == ("failed", 3)
+        assert "Connection" in note.email_error or "refused" in note.email_error
+
+
+def test_a_user_turns_digest_emails_off_and_on_over_the_api(client, make_user, bearer):
+    tutor = make_user("tutor")
+    headers = bearer(tutor)
+    assert client.get("/api/v1/me", headers=headers).json["email_notifications"] is True
+    answer = client.patch("/api/v1/me", json={"email_notifications": False}, headers=headers)
+    assert answer.status_code == 200 and answer.json["email_notifications"] is False
+    assert client.get("/api/v1/me", headers=headers).json["email_notifications"] is False
+    bad = client.patch("/api/v1/me", json={"email_notifications": "maybe"}, headers=headers)
+    assert bad.status_code == 422
