@@ -4,26 +4,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import User, utcnow
-from db.tutoring import CourseTutor, Notification
+from db.models import User
+from db.tutoring import Notification
 from services import notifications
-from services.early_warning import scoring
-from tests.helpers import dropout_counts, early_warning_version, store_course
-from tests.mailbox import SmtpServer, free_port
-
-DAY = 16
-
-
-def running_course(code: str, seed: int, enrollments: int = 40):
-    """A 30-day course at its day 16, with generated activity before today."""
-    counts, _ = dropout_counts(seed, enrollments)
-    counts[:, DAY:] = 0
-    return store_course(code, counts, start=utcnow().date() - timedelta(days=DAY), title=f"Course {code}")
+from tests.digests import SmtpServer, free_port, scored_with_tutors
 
 
 def levels(course, day: int) -> dict[int, str]:
@@ -55,32 +43,6 @@ def mail_to(app, monkeypatch):
         monkeypatch.setitem(app.config, "PUBLIC_URL", "http://ssa.example.org")
 
     return point
-
-
-def scored_with_tutors(app, make_user, emails_off=()):
-    """Two running courses scored at day 7 (no tutors yet: no digest), some day-7 levels set High,
-    then tutors assigned (`a` to NA, `b` to NB) and one run scoring both at day 14."""
-    early_warning_version(app)
-    a, b = make_user("tutor", "tutor-a"), make_user("tutor", "tutor-b")
-    with app.app_context():
-        first, second = running_course("NA", 5), running_course("NB", 6)
-        scoring.score_at_day("cli", 7)
-        assert notifications.wait_for_deliveries()
-        # Make a few learners High already at day 7: the ones most likely to be High at 14 too.
-        for course in (first, second):
-            top = (
-                EnrollmentPrediction.select(EnrollmentPrediction.id)
-                .where((EnrollmentPrediction.course == course) & (EnrollmentPrediction.day == 7))
-                .order_by(EnrollmentPrediction.probability.desc())
-                .limit(5)
-            )
-            EnrollmentPrediction.update(risk_level="High").where(EnrollmentPrediction.id.in_(top)).execute()
-        CourseTutor.create(course=first, user=a.id)
-        CourseTutor.create(course=second, user=b.id)
-        User.update(email_notifications=False).where(User.username.in_(list(emails_off))).execute()
-        outcome = scoring.score_running_courses("cli")
-        assert notifications.wait_for_deliveries()
-        return outcome, (first, a), (second, b)
 
 
 def test_each_tutor_gets_one_digest_of_their_newly_high_learners(app, make_user, mail_to):

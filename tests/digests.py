@@ -1,4 +1,5 @@
-"""A real SMTP server for tests and benchmarks (aiosmtpd on a loopback port) that keeps what it receives."""
+"""Shared by the digest tests and benchmark: a real SMTP server (aiosmtpd on a loopback port) that keeps
+what it receives, and running courses scored with tutors assigned."""
 
 from __future__ import annotations
 
@@ -65,3 +66,46 @@ class SmtpServer:
 
     def __exit__(self, *_exc) -> None:
         self.controller.stop()
+
+
+DAY = 16
+
+
+def running_course(code: str, seed: int, enrollments: int = 40):
+    """A 30-day course at its day 16, with generated activity before today (inside an app context)."""
+    from datetime import timedelta
+
+    from db.models import utcnow
+    from tests.helpers import dropout_counts, store_course
+
+    counts, _ = dropout_counts(seed, enrollments)
+    counts[:, DAY:] = 0
+    return store_course(code, counts, start=utcnow().date() - timedelta(days=DAY), title=f"Course {code}")
+
+
+def scored_with_tutors(app, make_user, emails_off=()):
+    """Two running courses scored at day 7 (no tutors yet: no digest), the five riskiest learners of each
+    set High at day 7, then tutors assigned (`tutor-a` to NA, `tutor-b` to NB) and one run scoring both
+    at day 14; returns (outcome, (NA, tutor a), (NB, tutor b)) once the digests are delivered."""
+    from db.early_warning import EnrollmentPrediction as P
+    from db.models import User
+    from db.tutoring import CourseTutor
+    from services import notifications
+    from services.early_warning import scoring
+    from tests.helpers import early_warning_version
+
+    early_warning_version(app)
+    a, b = make_user("tutor", "tutor-a"), make_user("tutor", "tutor-b")
+    with app.app_context():
+        first, second = running_course("NA", 5), running_course("NB", 6)
+        scoring.score_at_day("cli", 7)
+        assert notifications.wait_for_deliveries()
+        for course in (first, second):
+            top = P.select(P.id).where((P.course == course) & (P.day == 7)).order_by(P.probability.desc())
+            P.update(risk_level="High").where(P.id.in_(top.limit(5))).execute()
+        CourseTutor.create(course=first, user=a.id)
+        CourseTutor.create(course=second, user=b.id)
+        User.update(email_notifications=False).where(User.username.in_(list(emails_off))).execute()
+        outcome = scoring.score_running_courses("cli")
+        assert notifications.wait_for_deliveries()
+        return outcome, (first, a), (second, b)
