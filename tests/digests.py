@@ -3,6 +3,7 @@ what it receives, and running courses scored with tutors assigned."""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -61,6 +62,7 @@ class SmtpServer:
         )
 
     def __enter__(self) -> SmtpServer:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
         self.controller.start()
         return self
 
