@@ -9,9 +9,11 @@ import pytest
 
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import User
-from db.tutoring import Notification
+from db.tutoring import CourseTutor, Notification
 from services import notifications
-from tests.digests import SmtpServer, free_port, scored_with_tutors
+from services.early_warning import scoring
+from tests.digests import SmtpServer, free_port, running_course, scored_with_tutors
+from tests.helpers import early_warning_version
 
 
 def levels(course, day: int) -> dict[int, str]:
@@ -78,6 +80,24 @@ def test_each_tutor_gets_one_digest_of_their_newly_high_learners(app, make_user,
             assert note_b.email_status == "off" and note_b.email_attempts == 0
             assert {x["enrollment"] for x in note_b.payload["courses"][0]["learners"]} == expected_b
             assert smtp.mailbox.to(b.email) == [] and len(smtp.mailbox.messages) == 1
+
+
+def test_a_run_catching_up_on_two_checkpoints_compares_with_what_came_before_it(app, make_user):
+    early_warning_version(app)
+    tutor, gone = make_user("tutor"), make_user("tutor")
+    with app.app_context():
+        course = running_course("CATCH", 7)
+        CourseTutor.create(course=course, user=tutor.id)
+        CourseTutor.create(course=course, user=gone.id)
+        User.update(is_active=False).where(User.id == gone.id).execute()
+        outcome = scoring.score_running_courses("cli")  # days 7 and 14 in one run
+        assert notifications.wait_for_deliveries()
+        assert sorted(EnrollmentPrediction.counts_by_day(course)) == [7, 14]
+        high_at_14 = {e for e, level in levels(course, 14).items() if level == "High"}
+        assert high_at_14
+        (note,) = Notification.select()  # the deactivated tutor gets none
+        assert note.user_id == tutor.id and note.payload["run"] == outcome.run.id
+        assert {x["enrollment"] for x in note.payload["courses"][0]["learners"]} == high_at_14
 
 
 def test_without_mail_server_the_digest_stays_in_the_app(app, make_user):
