@@ -11,6 +11,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -51,14 +52,29 @@ class Mailbox:
             time.sleep(0.01)
 
 
+class _Authenticator:
+    def __init__(self, username: str, password: str) -> None:
+        self.expected = (username.encode(), password.encode())
+
+    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == self.expected
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
+
+
 class SmtpServer:
     """An aiosmtpd server on 127.0.0.1 with a Mailbox, started and stopped by its user."""
 
-    def __init__(self, refuse: str | None = None, data_size_limit: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self, refuse: str | None = None, login: tuple[str, str] | None = None, data_size_limit: int = 64 << 20
+    ) -> None:
         self.mailbox = Mailbox(refuse)
         self.port = free_port()
+        options = {}
+        if login is not None:  # a server that takes mail only after AUTH with this name and password
+            options = {"authenticator": _Authenticator(*login), "auth_required": True}
+            options["auth_require_tls"] = False  # loopback only, in a test
         self.controller = Controller(
-            self.mailbox, hostname="127.0.0.1", port=self.port, data_size_limit=data_size_limit
+            self.mailbox, hostname="127.0.0.1", port=self.port, data_size_limit=data_size_limit, **options
         )
 
     def __enter__(self) -> SmtpServer:

@@ -140,3 +140,34 @@ def test_a_user_turns_digest_emails_off_and_on_over_the_api(client, make_user, b
     assert client.get("/api/v1/me", headers=headers).json["email_notifications"] is False
     bad = client.patch("/api/v1/me", json={"email_notifications": "maybe"}, headers=headers)
     assert bad.status_code == 422
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_mail_signs_in_when_a_username_is_set_and_sends_text_and_html():
+    from smtplib import SMTPAuthenticationError
+
+    from services import mail
+
+    with SmtpServer(login=("digest-bot", "s3cret-pass")) as smtp:
+        settings = mail.MailSettings("127.0.0.1", smtp.port, username="digest-bot", password="s3cret-pass")
+        mail.send(settings, "tutor@example.org", "Hello", "plain words", "<p>html words</p>")
+        (message,) = smtp.mailbox.messages
+        assert message["To"] == "tutor@example.org" and message["From"] == settings.sender
+        assert message.get_body(("plain",)).get_content().strip() == "plain words"
+        assert message.get_body(("html",)).get_content().strip() == "<p>html words</p>"
+        wrong = mail.MailSettings("127.0.0.1", smtp.port, username="digest-bot", password="guess")
+        with pytest.raises(SMTPAuthenticationError):
+            mail.send(wrong, "tutor@example.org", "Hello", "plain", "<p>html</p>")
+        assert len(smtp.mailbox.messages) == 1
+
+
+def test_mail_settings_refuse_starttls_and_ssl_together(monkeypatch):
+    from server.config import load_config
+
+    monkeypatch.setenv("MAIL_USE_TLS", "1")
+    monkeypatch.setenv("MAIL_USE_SSL", "1")
+    with pytest.raises(RuntimeError, match="MAIL_USE_TLS"):
+        load_config("testing")
+    monkeypatch.setenv("MAIL_USE_SSL", "0")
+    config = load_config("testing")
+    assert (config.MAIL_USE_TLS, config.MAIL_PORT, config.MAIL_SERVER) == (True, 25, None)
