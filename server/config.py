@@ -118,6 +118,24 @@ class Config:
         # Apply pending migrations at start-up (development); production runs db-upgrade.
         self.AUTO_MIGRATE = _env_bool("AUTO_MIGRATE", self.default_auto_migrate())
         self.CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "student-success@example.org")
+        # Outgoing email (digests of newly flagged learners), named as Flask-Mail names them. Without
+        # MAIL_SERVER no email is sent: notifications stay in the app (the bell).
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or self.CONTACT_EMAIL
+        self.MAIL_TIMEOUT_SECONDS = _env_float("MAIL_TIMEOUT_SECONDS", 10)
+        # A failed send is tried this many times in all, waiting MAIL_RETRY_SECONDS, then twice that, ...
+        self.MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 3)
+        self.MAIL_RETRY_SECONDS = _env_float("MAIL_RETRY_SECONDS", 5)
+        # Where people open the app: the links in emails start with it.
+        self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:8050").rstrip("/")
+        # A digest lists at most this many learners per course (the highest risk first); the rest are
+        # counted, with a link to the course page.
+        self.DIGEST_MAX_PER_COURSE = _env_int("DIGEST_MAX_PER_COURSE", 100)
         # Product settings: level bands of the exam score and risk bands of the dropout probability,
         # as JSON lists of [name, lower bound].
         self.EXAM_LEVELS = _env_bands("EXAM_LEVELS", EXAM_LEVELS)
@@ -174,6 +192,8 @@ class Config:
             raise RuntimeError(
                 f"PG_SYNCHRONOUS_COMMIT must be one of {', '.join(SYNCHRONOUS_COMMIT_VALUES)}."
             )
+        if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
+            raise RuntimeError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (SMTPS), not both.")
 
 
 class DevelopmentConfig(Config):

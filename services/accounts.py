@@ -155,10 +155,18 @@ def record_logout(user: User, ip: str | None) -> None:
 
 
 def update_profile(
-    user: User, *, full_name: str | None = None, email: str | None = None, ip: str | None = None
+    user: User,
+    *,
+    full_name: str | None = None,
+    email: str | None = None,
+    ip: str | None = None,
+    email_notifications: bool | None = None,
 ) -> User:
-    """Change the user's own name and/or email."""
-    changed: dict[str, str] = {}
+    """Change the user's own name, email and/or whether digests are emailed to them."""
+    changed: dict[str, object] = {}
+    if email_notifications is not None and bool(email_notifications) != user.email_notifications:
+        user.email_notifications = bool(email_notifications)
+        changed["email_notifications"] = user.email_notifications
     if full_name is not None:
         full_name = _clean_full_name(full_name)
         if full_name != user.full_name:

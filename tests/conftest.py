@@ -98,8 +98,10 @@ def _truncate(database) -> None:
 def clean_database(app) -> Iterator[None]:
     """Every test starts with empty tables (schema kept)."""
     from db.connection import database
+    from services import notifications
 
     yield
+    notifications.wait_for_deliveries()  # a scoring run's digests end before their tables are emptied
     with app.app_context():
         _truncate(database.obj)
         if not database.is_closed():

@@ -18,6 +18,7 @@ class UserOut(BaseModel):
     is_active: bool
     created_at: UtcDateTime
     last_login_at: UtcDateTime | None
+    email_notifications: bool = Field(True, description="Digests of newly flagged learners by email.")
 
 
 class RegisterIn(StrictModel):
@@ -49,6 +50,7 @@ class AccessTokenOut(BaseModel):
 class ProfileIn(StrictModel):
     full_name: str | None = Field(None, max_length=120)
     email: str | None = Field(None, min_length=3, max_length=254)
+    email_notifications: bool | None = Field(None, description="Email me digests of newly flagged learners.")
 
 
 class PasswordIn(StrictModel):

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from db.models import User
+from services import notifications
 
 ROLE_LABELS = {"student": "Student", "tutor": "Tutor", "admin": "Administrator"}
 
@@ -55,6 +56,7 @@ def navbar(user: User | None, pathname: str | None) -> dbc.Navbar:
         right = []
     else:
         right = [
+            bell(user),
             dbc.NavItem(
                 html.Span(
                     [
@@ -86,6 +88,26 @@ def navbar(user: User | None, pathname: str | None) -> dbc.Navbar:
         dark=True,
         expand="xl",
         className="mb-4",
+    )
+
+
+def bell(user: User) -> dbc.NavItem:
+    """The bell: a link to the notifications page with the number of unread ones (none shown at 0)."""
+    count = notifications.unread_count(user)
+    label = f"{count} unread notification{'s' if count != 1 else ''}" if count else "Notifications"
+    badge = dbc.Badge(str(count), color="danger", pill=True, className="ms-1", id="shell-bell-count")
+    return dbc.NavItem(
+        dbc.NavLink(
+            [
+                # A local image: the bell glyph needs a font a machine may lack, and no icon CDN is used.
+                html.Img(src="/assets/bell.svg", alt="", title=label, width=18, height=18),
+                html.Span(label, className="visually-hidden"),
+                badge if count else None,
+            ],
+            href="/notifications",
+            id="shell-bell",
+            className="me-2",
+        )
     )
 
 

@@ -1,4 +1,4 @@
-"""Profile: name and email, password, and the user's own activity log."""
+"""Profile: name and email, digest emails (staff), password, and the user's own activity log."""
 
 from __future__ import annotations
 
@@ -97,9 +97,47 @@ def layout(user, **_query):
     return html.Div(
         [
             page_header("Profile", "Keep your details current; every change is logged below."),
-            dbc.Row([dbc.Col([details, password], lg=5), dbc.Col(activity, lg=7)]),
+            dbc.Row([dbc.Col([details, emails(user), password], lg=5), dbc.Col(activity, lg=7)]),
         ]
     )
+
+
+def emails(user) -> dbc.Card | None:
+    """Staff only (they get digests): whether the digests of newly flagged learners are emailed."""
+    if not user.is_staff:
+        return None
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H3("Notifications", className="h5"),
+                html.Div(id="profile-notifications-message"),
+                dbc.Switch(
+                    id="profile-email-notifications",
+                    label="Email me digests of newly flagged learners",
+                    value=bool(user.email_notifications),
+                ),
+                html.P(
+                    "After each scoring run you see them under the bell either way.",
+                    className="text-muted small mb-0",
+                ),
+            ]
+        ),
+        className="mb-4",
+    )
+
+
+@callback(
+    Output("profile-notifications-message", "children"),
+    Input("profile-email-notifications", "value"),
+    prevent_initial_call=True,
+)
+def save_email_notifications(on):
+    user = signed_in_user()
+    if bool(on) == user.email_notifications:  # the switch was only rendered, not changed
+        raise dash.exceptions.PreventUpdate
+    user = accounts.update_profile(user, email_notifications=bool(on), ip=client_ip())
+    said = "will be emailed to you" if user.email_notifications else "will no longer be emailed to you"
+    return alert(f"Saved: digests {said}.", "success")
 
 
 @callback(

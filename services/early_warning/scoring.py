@@ -24,7 +24,7 @@ from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import ModelVersion, utcnow
 from modelling.early_warning.serving import EarlyWarningVersion, ScoredCourse
 from modelling.tasks import EARLY_WARNING
-from services import jobs
+from services import jobs, notifications
 from services.course_activity import course_cube
 from services.early_warning import versions
 from services.errors import InvalidInput, NotFound
@@ -185,6 +185,7 @@ def run_scoring(
         _record_failure(run, exc)
         raise
     run.finish("succeeded")
+    notifications.after_scoring_run(run)
     return outcome
 
 

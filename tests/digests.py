@@ -1,0 +1,129 @@
+"""Shared by the digest tests and benchmark: a real SMTP server (aiosmtpd on a loopback port) that keeps
+what it receives, and running courses scored with tutors assigned."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (at the moment of asking)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Mailbox:
+    """An aiosmtpd handler: keeps each message with the time it arrived, or refuses every message with
+    `refuse` (e.g. "451 4.3.0 Try again later")."""
+
+    def __init__(self, refuse: str | None = None) -> None:
+        self.refuse = refuse
+        self.messages: list[EmailMessage] = []
+        self.received_at: list[float] = []
+        self.attempts = 0
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        with self._lock:
+            self.attempts += 1
+            if self.refuse:
+                return self.refuse
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self.received_at.append(time.perf_counter())
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages addressed to `address`."""
+        return [m for m in self.messages if m["To"] == address]
+
+    def wait_for(self, count: int, timeout: float = 30) -> None:
+        """Wait until `count` messages arrived."""
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+class _Authenticator:
+    def __init__(self, username: str, password: str) -> None:
+        self.expected = (username.encode(), password.encode())
+
+    def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == self.expected
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
+
+
+class SmtpServer:
+    """An aiosmtpd server on 127.0.0.1 with a Mailbox, started and stopped by its user."""
+
+    def __init__(
+        self, refuse: str | None = None, login: tuple[str, str] | None = None, data_size_limit: int = 64 << 20
+    ) -> None:
+        self.mailbox = Mailbox(refuse)
+        self.port = free_port()
+        options = {}
+        if login is not None:  # a server that takes mail only after AUTH with this name and password
+            options = {"authenticator": _Authenticator(*login), "auth_required": True}
+            options["auth_require_tls"] = False  # loopback only, in a test
+        self.controller = Controller(
+            self.mailbox, hostname="127.0.0.1", port=self.port, data_size_limit=data_size_limit, **options
+        )
+
+    def __enter__(self) -> SmtpServer:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
+        self.controller.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.controller.stop()
+
+
+DAY = 16
+
+
+def running_course(code: str, seed: int, enrollments: int = 40):
+    """A 30-day course at its day 16, with generated activity before today (inside an app context)."""
+    from datetime import timedelta
+
+    from db.models import utcnow
+    from tests.helpers import dropout_counts, store_course
+
+    counts, _ = dropout_counts(seed, enrollments)
+    counts[:, DAY:] = 0
+    return store_course(code, counts, start=utcnow().date() - timedelta(days=DAY), title=f"Course {code}")
+
+
+def scored_with_tutors(app, make_user, emails_off=()):
+    """Two running courses scored at day 7 (no tutors yet: no digest), the five riskiest learners of each
+    set High at day 7, then tutors assigned (`tutor-a` to NA, `tutor-b` to NB) and one run scoring both
+    at day 14; returns (outcome, (NA, tutor a), (NB, tutor b)) once the digests are delivered."""
+    from db.early_warning import EnrollmentPrediction as P
+    from db.models import User
+    from db.tutoring import CourseTutor
+    from services import notifications
+    from services.early_warning import scoring
+    from tests.helpers import early_warning_version
+
+    early_warning_version(app)
+    a, b = make_user("tutor", "tutor-a"), make_user("tutor", "tutor-b")
+    with app.app_context():
+        first, second = running_course("NA", 5), running_course("NB", 6)
+        scoring.score_at_day("cli", 7)
+        assert notifications.wait_for_deliveries()
+        for course in (first, second):
+            top = P.select(P.id).where((P.course == course) & (P.day == 7)).order_by(P.probability.desc())
+            P.update(risk_level="High").where(P.id.in_(top.limit(5))).execute()
+        CourseTutor.create(course=first, user=a.id)
+        CourseTutor.create(course=second, user=b.id)
+        User.update(email_notifications=False).where(User.username.in_(list(emails_off))).execute()
+        outcome = scoring.score_running_courses("cli")
+        assert notifications.wait_for_deliveries()
+        return outcome, (first, a), (second, b)
