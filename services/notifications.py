@@ -19,7 +19,6 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from flask import current_app
 
@@ -30,6 +29,7 @@ from db.tutoring import CourseTutor, Notification
 from modelling.levels import level_names
 from modelling.tasks import EARLY_WARNING
 from services import mail
+from services.links import course_href, enrollment_href
 
 log = logging.getLogger(__name__)
 DIGEST = "digest"
@@ -179,7 +179,7 @@ def _create_digest(user: User, run_id: int, courses: list[dict[str, Any]], setti
         kind=DIGEST,
         title=f"{total} learner{'s' if total != 1 else ''} newly at {settings.high} risk",
         body="; ".join(f"{c['code']}: {c['total']}" for c in courses),
-        link=f"/course?code={quote(courses[0]['code'])}" if len(courses) == 1 else "/courses",
+        link=course_href(courses[0]["code"]) if len(courses) == 1 else "/courses",
         payload={"run": run_id, "level": settings.high, "total": total, "courses": courses},
         email_status="pending" if emailed else "off",
     )
@@ -224,11 +224,11 @@ def _try_send(notification: Notification, attempt: int, settings: DigestSettings
 
 
 def _course_url(public_url: str, code: str) -> str:
-    return f"{public_url}/course?code={quote(code)}"
+    return public_url + course_href(code)
 
 
 def _enrollment_url(public_url: str, enrollment_id: int) -> str:
-    return f"{public_url}/enrollment?id={enrollment_id}"
+    return public_url + enrollment_href(enrollment_id)
 
 
 def _course_name(course: dict[str, Any]) -> str:

@@ -16,10 +16,10 @@ from flask import current_app
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components.forms import alert
-from dashboard.components.links import course_href
 from dashboard.components.shell import page_header
 from services import at_risk, course_risk
 from services.errors import ServiceError
+from services.links import course_href
 
 PATH = "/at-risk"
 BLOCK = 50

@@ -16,12 +16,12 @@ from dashboard.components import admin_figures as figures
 from dashboard.components import prediction_form as pf
 from dashboard.components.forms import alert
 from dashboard.components.grids import refetch_rows_on_change
-from dashboard.components.links import course_outcomes_href
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
 from services import actions, course_overview
 from services.errors import NotFound, ServiceError
+from services.links import course_outcomes_href
 
 PATH = "/course"
 PREFIX = "course"

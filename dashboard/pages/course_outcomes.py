@@ -13,9 +13,9 @@ from dash import dcc, html
 from dashboard.access import page
 from dashboard.components.admin_figures import FONT, Figure, colour, empty_figure, graph_config
 from dashboard.components.forms import alert
-from dashboard.components.links import course_href
 from dashboard.components.shell import page_header
 from services.errors import ServiceError
+from services.links import course_href
 from services.outcomes_report import outcomes_report
 
 PATH = "/course-outcomes"

@@ -10,11 +10,11 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.access import page, signed_in_user
 from dashboard.components.forms import alert
-from dashboard.components.links import course_href
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from services import course_overview
 from services.errors import ServiceError
+from services.links import course_href
 
 PATH = "/courses"
 ANY = "any"

@@ -14,13 +14,13 @@ from dashboard.access import page, signed_in_user
 from dashboard.components.enrollment_figures import activity_heatmap, daily_total_figure
 from dashboard.components.figures import graph, level_badge
 from dashboard.components.forms import alert
-from dashboard.components.links import course_href
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
 from services import enrollment_view
 from services.actions import ACTION_LABELS
 from services.errors import NotFound, ServiceError
+from services.links import course_href
 
 PATH = "/enrollment"
 TASK = "early-warning"

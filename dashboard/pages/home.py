@@ -9,11 +9,11 @@ from dash import dcc, html
 
 from dashboard.access import page
 from dashboard.components.figures import graph, level_badge, sparkline
-from dashboard.components.links import course_href, enrollment_href
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.tasks import TASK_NAMES, task_for
 from services import accounts, analytics, course_risk, models, predictions, trends
+from services.links import course_href, enrollment_href
 from services.records import RecordFilters
 
 PATH = "/"
