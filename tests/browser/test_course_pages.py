@@ -83,7 +83,7 @@ def test_a_tutor_sees_only_their_courses_and_a_student_is_not_allowed(page, cour
 
 
 @browser
-def test_a_bulk_action_on_two_learners_shows_as_their_last_action(page, courses):
+def test_a_bulk_action_shows_as_last_action_in_the_list_the_export_and_the_enrollment_page(page, courses):
     tutor, ids = courses
     _sign_in(page, tutor)
     page.open("/course?code=THEIRS")
@@ -110,6 +110,22 @@ def test_a_bulk_action_on_two_learners_shows_as_their_last_action(page, courses)
     assert _cell(page, ids["MINE-L0"], "last_action") == ""
     page.screenshot("course-page")
     page.screenshot("course-at-risk-list", "course-count")
+    exported = {row[0]: row for row in _export(page, "MINE")[1:]}
+    assert exported["MINE-L1"][-1].startswith(expected) and exported["MINE-L3"][-1].startswith(expected)
+    assert exported["MINE-L0"][-1] == ""
+    page.click(f".ag-row[row-id='{first}'] a.course-learner-link")
+    log = page.wait_for_text("#enrollment-actions", "Called about week 2")
+    assert "Contacted" in log and tutor.username in log
+
+
+def _export(page, code: str) -> list[list[str]]:
+    """Click Export CSV and read the file the browser downloaded."""
+    path = Path(page.browser.download_path) / f"at-risk-{code}.csv"
+    path.unlink(missing_ok=True)
+    page.click("#course-export")
+    _wait(page, lambda: path.is_file() and path.stat().st_size > 0, "the CSV was not downloaded")
+    time.sleep(0.3)
+    return list(csv.reader(path.open(encoding="utf-8")))
 
 
 @browser
@@ -123,11 +139,7 @@ def test_the_export_holds_exactly_the_filtered_rows_in_the_order_shown(page, cou
     page.click(".ag-header-cell[col-id='probability'] .ag-header-cell-label")  # sort: highest first
     page.click(".ag-header-cell[col-id='probability'] .ag-header-cell-label")  # then lowest first
     _wait(page, lambda: _shown_learners(page) == ["MINE-L1", "MINE-L2"], "not sorted lowest first")
-    page.click("#course-export")
-    path = Path(page.browser.download_path) / "at-risk-MINE.csv"
-    _wait(page, lambda: path.is_file() and path.stat().st_size > 0, "the CSV was not downloaded")
-    time.sleep(0.3)
-    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows = _export(page, "MINE")
     headers = [
         h.text
         for h in page.driver.find_elements(By.CSS_SELECTOR, "#course-grid .ag-header-cell-text")
@@ -158,8 +170,8 @@ def _rows_call(code: str) -> dict:
 
 
 def _signed_in(app, client, account) -> dict[str, str]:
-    """Sign `account` in on `client` with the session cookies the sign-in sets (issued directly: the
-    API's login answer cannot describe a tutor yet); returns the CSRF header a callback sends."""
+    """Sign `account` in on `client` with the session cookies the sign-in sets (issued directly, without
+    the sign-in form); returns the CSRF header a callback sends."""
     from flask_jwt_extended import get_csrf_token
 
     from server.security import issue_tokens
