@@ -10,6 +10,7 @@ import peewee
 from db.courses import Course, Enrollment
 from db.fields import JSONField
 from db.models import BaseModel, Job, ModelVersion, utcnow
+from db.queries import is_postgres
 
 RUN_TRIGGERS = ("schedule", "cli", "api")
 RUN_STATUSES = ("running", "succeeded", "failed")
@@ -77,24 +78,44 @@ class EnrollmentPrediction(BaseModel):
     @classmethod
     def upsert_many(cls, rows: list[dict[str, Any]]) -> None:
         """Insert predictions; a stored (enrollment, day) is replaced by the new one. The statement is
-        written once per chunk size and run with plain parameters: Peewee's per-value SQL building
-        costs more than the database's work on a whole course."""
+        written directly with plain parameters: Peewee's per-value SQL building costs more than the
+        database's work on a whole course."""
+        if not rows:
+            return
+        if is_postgres():
+            cls._upsert_arrays(rows)
+            return
         fields = [cls._meta.fields[name] for name in UPSERT_FIELDS]
-        columns = ", ".join(f'"{field.column_name}"' for field in fields)
-        param = cls._meta.database.param
-        replaced = ", ".join(
-            f'"{field.column_name}" = EXCLUDED."{field.column_name}"'
-            for field in fields
-            if field.name not in ("enrollment", "day")
-        )
-        one = "(" + ", ".join([param] * len(fields)) + ")"
+        one = "(" + ", ".join([cls._meta.database.param] * len(fields)) + ")"
         for batch in peewee.chunked(rows, 500):
             values = [field.db_value(row[field.name]) for row in batch for field in fields]
             cls._meta.database.execute_sql(
-                f'INSERT INTO "{cls._meta.table_name}" ({columns}) VALUES {", ".join([one] * len(batch))}'
-                f' ON CONFLICT ("enrollment_id", "day") DO UPDATE SET {replaced}',
-                values,
+                f"{_UPSERT_HEAD} VALUES {', '.join([one] * len(batch))} {_UPSERT_TAIL}", values
             )
+
+    @classmethod
+    def _upsert_arrays(cls, rows: list[dict[str, Any]]) -> None:
+        """PostgreSQL: one statement for all the rows, a column that varies sent as one array
+        (`unnest`) and a column the same in every row (course, day, run, ...) as one value: a few
+        large parameters instead of ten per row, and no statement text per row. The rows hold plain
+        values (ids, numbers, text, datetimes): only the JSON column is converted value by value."""
+        selected, arrays, params = [], [], []
+        for name in UPSERT_FIELDS:
+            field = cls._meta.fields[name]
+            values = [row[name] for row in rows]
+            kind = _PG_TYPES[name]
+            if name != "enrollment" and all(value == values[0] for value in values):  # the key always varies
+                selected.append(f"%s::{kind}")
+                params.append(field.db_value(values[0]))
+            else:
+                selected.append(f"u.c{len(arrays)}")
+                encode = isinstance(field, JSONField)
+                arrays.append((f"%s::{kind}[]", [field.db_value(v) for v in values] if encode else values))
+        aliases = ", ".join(f"c{i}" for i in range(len(arrays)))
+        source = f"unnest({', '.join(cast for cast, _ in arrays)}) AS u({aliases})"
+        text = f"{_UPSERT_HEAD} SELECT {', '.join(selected)} FROM {source} {_UPSERT_TAIL}"
+        # The scalars come first in the text (SELECT list), then the arrays (FROM).
+        cls._meta.database.execute_sql(text, [*params, *(values for _, values in arrays)])
 
     @classmethod
     def counts_by_day(cls, course: Course) -> dict[int, int]:
@@ -228,6 +249,29 @@ UPSERT_FIELDS = (
     "run",
     "created_at",
 )
+
+
+# The PostgreSQL type of each upserted column's values (parameters are cast to it).
+_PG_TYPES = {
+    "enrollment": "integer",
+    "course": "integer",
+    "day": "smallint",
+    "checkpoint": "smallint",
+    "probability": "real",
+    "risk_level": "text",
+    "top_factors": "text",
+    "model_version": "integer",
+    "run": "integer",
+    "created_at": "timestamp",
+}
+_COLUMNS = ", ".join(f'"{EnrollmentPrediction._meta.fields[name].column_name}"' for name in UPSERT_FIELDS)
+_UPSERT_HEAD = f'INSERT INTO "{EnrollmentPrediction._meta.table_name}" ({_COLUMNS})'
+_REPLACED = ", ".join(
+    f'"{column}" = EXCLUDED."{column}"'
+    for column in (EnrollmentPrediction._meta.fields[name].column_name for name in UPSERT_FIELDS)
+    if column not in ("enrollment_id", "day")
+)
+_UPSERT_TAIL = f'ON CONFLICT ("enrollment_id", "day") DO UPDATE SET {_REPLACED}'
 
 
 class SchedulerLease(BaseModel):

@@ -8,13 +8,16 @@ from typing import Any
 import peewee
 from pydantic_core import from_json
 
+# One encoder for every write: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+
 
 class JSONField(peewee.TextField):
     """A JSON document stored as text, so SQLite and PostgreSQL behave the same (read with
     pydantic-core's parser, several times faster than the standard library's)."""
 
     def db_value(self, value: Any) -> str | None:
-        return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
+        return None if value is None else _ENCODER.encode(value)
 
     def python_value(self, value: str | Any | None) -> Any:
         if value is None or not isinstance(value, str | bytes):

@@ -19,10 +19,13 @@ factors that raise the risk are given; `lowering=True` adds those that lower it.
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from modelling.activity_features import FEATURE_DESCRIPTIONS, FEATURE_NAMES
 
@@ -87,12 +90,19 @@ def _at_median(X: pd.DataFrame, medians: pd.Series, names: list[str]) -> pd.Data
     return baseline
 
 
-def additive_contributions(model: Any, X: pd.DataFrame, medians: pd.Series) -> pd.DataFrame:
-    """Exact contributions of the Platt-scaled spline logistic (sum = log-odds - log-odds at the median)."""
+def _additive_terms(model: Any, X: pd.DataFrame, medians: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(the spline logistic's terms of every row, those of the course's typical learner): one pass over
+    the spline bases, the typical learner appended as a last row."""
     spline = model.estimator_
     baseline = _at_median(X.iloc[:1], medians, spline.features_)
-    terms = spline.terms(X) - spline.terms(baseline)
-    return pd.DataFrame(model.slope_ * terms, columns=spline.features_, index=X.index)
+    terms = spline.terms(pd.concat([X, baseline]))
+    return terms[:-1], terms[-1:]
+
+
+def additive_contributions(model: Any, X: pd.DataFrame, medians: pd.Series) -> pd.DataFrame:
+    """Exact contributions of the Platt-scaled spline logistic (sum = log-odds - log-odds at the median)."""
+    terms, typical = _additive_terms(model, X, medians)
+    return pd.DataFrame(model.slope_ * (terms - typical), columns=model.estimator_.features_, index=X.index)
 
 
 def replacement_contributions(model: Any, X: pd.DataFrame, medians: pd.Series) -> pd.DataFrame:
@@ -120,8 +130,23 @@ def contributions(model: Any, X: pd.DataFrame, explainer: Any = None) -> tuple[p
     return additive_contributions(explainer, X, medians), "the checkpoint's additive spline logistic"
 
 
+def scored_contributions(
+    model: Any, X: pd.DataFrame, explainer: Any = None
+) -> tuple[np.ndarray, pd.DataFrame, str]:
+    """(probabilities of dropping out, contributions, method) for one course's rows: `predict_proba`
+    and `contributions` together, the additive model's spline bases computed once for both."""
+    if not is_additive(model):
+        return model.predict_proba(X)[:, 1], *contributions(model, X, explainer)
+    terms, typical = _additive_terms(model, X, course_medians(X))
+    spline = model.estimator_
+    # PlattCalibrated.decision_function over SplineLogistic.decision_function, from the same terms.
+    log_odds = model.slope_ * (terms.sum(axis=1) + spline.intercept_) + model.intercept_
+    contrib = pd.DataFrame(model.slope_ * (terms - typical), columns=spline.features_, index=X.index)
+    return expit(log_odds), contrib, "exact (additive spline logistic)"
+
+
 def _count(value: float) -> str:
-    return "unknown" if pd.isna(value) else f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return "unknown" if math.isnan(value) else f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
 
 
 def ratio_words(log_ratio: float) -> str:
@@ -134,25 +159,33 @@ def ratio_words(log_ratio: float) -> str:
 
 def phrase(name: str, value: float, median: float, day: int) -> str:
     """One feature of one learner in words, against the course median."""
+    return _phrase(name, float(value), float(median), int(day))
+
+
+@lru_cache(maxsize=1 << 16)  # counts repeat: most learners of a course share their phrases
+def _phrase(name: str, value: float, median: float, day: int) -> str:
     template = PHRASES.get(name, GENERIC)
-    return template.format(
-        description=FEATURE_DESCRIPTIONS[name][:1].upper() + FEATURE_DESCRIPTIONS[name][1:],
-        value=_count(value),
-        median=_count(median),
-        day=day,
+    known, median_known = not math.isnan(value), not math.isnan(median)
+    fields = {
+        "description": lambda: FEATURE_DESCRIPTIONS[name][:1].upper() + FEATURE_DESCRIPTIONS[name][1:],
+        "value": lambda: _count(value),
+        "median": lambda: _count(median),
+        "day": lambda: day,
         # Only a log-ratio feature's value is a log ratio (a count's exp would overflow).
-        ratio=ratio_words(value) if "{ratio}" in template and pd.notna(value) else "unknown against",
-        percent=f"{value:.0%}" if pd.notna(value) else "unknown",
-        median_percent=f"{median:.0%}" if pd.notna(median) else "unknown",
-        signed=f"{value:+.0f}" if pd.notna(value) else "unknown",
-    )
+        "ratio": lambda: ratio_words(value) if known else "unknown against",
+        "percent": lambda: f"{value:.0%}" if known else "unknown",
+        "median_percent": lambda: f"{median:.0%}" if median_known else "unknown",
+        "signed": lambda: f"{value:+.0f}" if known else "unknown",
+    }
+    # Only the fields the template names are worked out.
+    return template.format(**{key: make() for key, make in fields.items() if "{" + key in template})
 
 
 def top_factors(
     contrib: pd.DataFrame, X: pd.DataFrame, day: int, k: int = TOP_FACTORS, lowering: bool = False
 ) -> list[list[dict[str, Any]]]:
     """Per row, up to k factors (feature, contribution, direction, text), the strongest first."""
-    medians = course_medians(X)
+    medians = course_medians(X).to_dict()  # a dict: a Series lookup per factor costs more than the words
     spoken = contrib.drop(columns=[name for name in SILENT if name in contrib.columns])
     values = spoken.to_numpy(dtype=float)
     order = np.argsort(-np.abs(values) if lowering else -values, axis=1)[:, : k * 2]

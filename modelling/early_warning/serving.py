@@ -148,8 +148,7 @@ class EarlyWarningVersion:
         checkpoint, as_of = found
         parts = self.models[checkpoint]
         X = model_frame(counts, as_of, course_days, sources, window=checkpoint)
-        probability = parts["estimator"].predict_proba(X)[:, 1]
-        contrib, method = reasons.contributions(parts["estimator"], X, parts["explainer"])
+        probability, contrib, method = reasons.scored_contributions(parts["estimator"], X, parts["explainer"])
         factors = reasons.top_factors(contrib, X, as_of, k=k, lowering=lowering)
         frame = pd.DataFrame(
             {

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 CSV_COLUMNS = ("course", "enrollment_id", "day", "probability", "risk_level", "top_factors", "model_version")
 JOB_KIND = "score-enrollments"
+# The scored frame's columns stored per row, as the plain Python types they are stored from.
+_ROW_KINDS = {"enrollment_id": "int64", "probability": "float64", "risk_level": "object", "factors": "object"}
 NO_MODEL = (
     "No early-warning model is active: train one with `flask --app wsgi train early-warning --activate`."
 )
@@ -112,23 +114,20 @@ def due_days(course: Course, today: date, version: EarlyWarningVersion, every_da
 
 def _rows(course: Course, scored: ScoredCourse, row: ModelVersion, run: ScoringRun) -> list[dict[str, Any]]:
     frame = scored.frame
-    now = utcnow()
+    shared = {
+        "course": course.id,
+        "day": scored.day,
+        "checkpoint": scored.checkpoint,
+        "model_version": row.id,
+        "run": run.id,
+        "created_at": utcnow(),
+    }
+    # tolist(): plain ints, floats and strings in one step (not a numpy scalar converted per row).
+    columns = (frame[name].astype(kind).tolist() for name, kind in _ROW_KINDS.items())
     return [
-        {
-            "enrollment": int(enrollment),
-            "course": course.id,
-            "day": scored.day,
-            "checkpoint": scored.checkpoint,
-            "probability": float(probability),
-            "risk_level": level,
-            "top_factors": factors,
-            "model_version": row.id,
-            "run": run.id,
-            "created_at": now,
-        }
-        for enrollment, probability, level, factors in zip(
-            frame["enrollment_id"], frame["probability"], frame["risk_level"], frame["factors"], strict=True
-        )
+        {"enrollment": enrollment, "probability": probability, "risk_level": level, "top_factors": factors}
+        | shared
+        for enrollment, probability, level, factors in zip(*columns, strict=True)
     ]
 
 
