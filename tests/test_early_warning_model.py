@@ -170,6 +170,25 @@ def test_the_spline_logistic_contributions_add_up_to_its_log_odds(trained):
     np.testing.assert_allclose(logit(model.predict_proba(X)[:, 1]), log_odds, atol=1e-9)
 
 
+@pytest.mark.parametrize("rows_per_call", [reasons.REPLACED_ROWS_PER_CALL, 25])
+def test_replacement_contributions_are_each_feature_replaced_in_turn(monkeypatch, rows_per_call):
+    """The stacked calls give what one model call per feature gives, however the rows are split."""
+    model = train_early_warning(
+        courses(3, learners=60, seed=30), checkpoints=(14,), candidates=("gradient_boosting",)
+    ).checkpoints[14].estimator
+    _, days, _, counts, _, _ = make_course("R", 50, seed=31)
+    X = model_frame(counts, 14, days, None, window=14)
+    medians = reasons.course_medians(X)
+    monkeypatch.setattr(reasons, "REPLACED_ROWS_PER_CALL", rows_per_call)
+    stacked = reasons.replacement_contributions(model, X, medians)
+    own = reasons._log_odds(model, X)
+    for name in stacked.columns:
+        one = X.copy()
+        one[name] = medians[name]
+        np.testing.assert_allclose(stacked[name], own - reasons._log_odds(model, one), atol=1e-9)
+    assert (stacked.abs().sum() > 0).any()
+
+
 def test_the_phrases_read_as_words():
     assert reasons.phrase("active_days", 3, 7, 14) == "active on 3 of 14 days; the course median is 7"
     assert reasons.phrase("week_trend", np.log(1 / 5), np.nan, 14).startswith(

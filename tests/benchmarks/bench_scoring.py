@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tests.benchmarks.bench_features import DEFAULT_DATA_DIR, _env, load_course
+from tests.benchmarks.bench_features import DEFAULT_DATA_DIR, load_course
+from tests.benchmarks.postgres import fresh_app
 
 TRAIN_COURSES = 4
 
 
-def train_and_activate(courses, truth: pd.DataFrame, checkpoint: int) -> None:
+def train_and_activate(courses, truth: pd.DataFrame, checkpoint: int, candidates: list[str]) -> None:
     """Train on the first courses' stored activity, save the files and activate the version."""
     from db.models import ModelVersion
     from modelling.early_warning.serving import save_version
@@ -40,10 +41,10 @@ def train_and_activate(courses, truth: pd.DataFrame, checkpoint: int) -> None:
         y = np.array([labels[ref] for ref in cube.learner_refs])
         data.append((course.code, course.length_days, cube.ids, cube.counts, cube.sources, y))
     started = time.perf_counter()
-    result = train_early_warning(
-        data, checkpoints=[checkpoint], candidates=["spline_logistic", "gradient_boosting"]
-    )
-    print(f"trained on {TRAIN_COURSES} courses in {time.perf_counter() - started:.1f} s")
+    result = train_early_warning(data, checkpoints=[checkpoint], candidates=candidates)
+    chosen = result.checkpoints[checkpoint].algorithm
+    elapsed = time.perf_counter() - started
+    print(f"trained on {TRAIN_COURSES} courses in {elapsed:.1f} s; scoring with {chosen}")
     row = ModelVersion.create(
         task="early-warning",
         version=1,
@@ -66,30 +67,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url")
     parser.add_argument("--day", type=int, default=14, help="a checkpoint day (7, 14, 21 or 30)")
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument(
+        "--candidates",
+        default="spline_logistic,gradient_boosting",
+        help="candidates to train (comma-separated; the best by grouped ROC AUC scores)",
+    )
     args = parser.parse_args(argv)
     files = sorted(args.data_dir.glob("course_*.csv"))
     if not files:
         print(f"No course files under {args.data_dir}; skipping the scoring benchmark.")
         return 0
-    _env(args.database_url)
-    if args.database_url:
-        from tests.benchmarks.postgres import empty_database
-
-        empty_database(args.database_url).close()
-
-    from server.factory import create_app
-
-    app = create_app("testing")
+    app = fresh_app("scoring", args.database_url)
 
     from db.connection import database
     from db.courses import Course
     from db.early_warning import EnrollmentPrediction
-    from db.migrations import upgrade
     from db.queries import is_postgres
     from services.early_warning import scoring
 
     with app.app_context():
-        upgrade()
         started = time.perf_counter()
         stored = sum(load_course(path, False) for path in files)
         database.execute_sql("VACUUM ANALYZE" if is_postgres() else "ANALYZE")
@@ -97,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             f"loaded {len(files)} courses, {stored:,} activity rows in {time.perf_counter() - started:.1f} s"
         )
         courses = list(Course.select().order_by(Course.code))
-        train_and_activate(courses, pd.read_csv(args.data_dir / "truth.csv"), args.day)
+        truth = pd.read_csv(args.data_dir / "truth.csv")
+        train_and_activate(courses, truth, args.day, args.candidates.split(","))
         times = []
         for _ in range(args.runs):
             started = time.perf_counter()
