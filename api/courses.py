@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, request
 from flask_jwt_extended import current_user
 
@@ -11,14 +13,16 @@ from api.schemas.courses import CourseDetailOut, CoursesOut, EnrollmentsPage, En
 from api.schemas.models import JobOut
 from api.schemas.scoring import AtRiskOut, AtRiskQuery, ScoreIn
 from api.schemas.tutoring import (
+    AccountIn,
     ActionIn,
     ActionOut,
     ActionsOut,
     CourseTutorsIn,
     CourseTutorsOut,
     EnrollmentDetailOut,
+    LinkOut,
 )
-from services import actions, course_overview, courses, enrollment_detail, tutors
+from services import actions, course_overview, courses, enrollment_detail, learner_links, tutors
 from services.courses import require_course
 from services.early_warning import at_risk, scoring
 
@@ -105,3 +109,10 @@ def get_tutors(code: str):
 def put_tutors(code: str, body: CourseTutorsIn):
     """Make the course's tutors exactly these users (each a tutor or an administrator)."""
     return {"course": code, "tutors": tutors.set_tutors(current_user, code, body.tutors)}
+
+
+@enrollments_bp.put("/<id:enrollment_id>/account")
+@operation(auth="admin", body=AccountIn, response=LinkOut, errors=(404, 409), tags=("courses",))
+def put_account(enrollment_id: int, body: AccountIn):
+    """Link a student's account to this enrollment (they then see their own activity), or unlink it."""
+    return asdict(learner_links.set_account(current_user, enrollment_id, body.username))

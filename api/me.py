@@ -1,4 +1,4 @@
-"""The me resource: the signed-in user's profile, password and activity."""
+"""The me resource: the signed-in user's profile, password, activity and the courses they take."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from api.contract import operation
 from api.pagination import page_payload
 from api.schemas.accounts import ActivityPage, PasswordIn, ProfileIn, TokensOut, UserOut
 from api.schemas.common import PageQuery
+from api.schemas.tutoring import MyEnrollmentsOut
 from server.security import client_ip, issue_tokens, set_session_cookies
-from services import accounts
+from services import accounts, learner_links
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -51,3 +52,10 @@ def change_password(body: PasswordIn):
 def activity(query: PageQuery):
     """The signed-in user's activity log, newest first."""
     return page_payload(accounts.activity_page(current_user, query.page, query.per_page))
+
+
+@bp.get("/enrollments")
+@operation(auth="user", response=MyEnrollmentsOut, tags=("me",))
+def my_enrollments():
+    """The courses you take: the enrollments an administrator linked to your account."""
+    return {"items": learner_links.my_enrollments(current_user)}

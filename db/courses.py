@@ -99,6 +99,17 @@ class Enrollment(BaseModel):
         indexes = ((("course", "learner_ref"), True),)
 
     @classmethod
+    def by_ref(cls, course: Course, learner_ref: str) -> Enrollment | None:
+        """The course's enrollment of this learner reference, or None."""
+        return cls.get_or_none((cls.course == course) & (cls.learner_ref == learner_ref))
+
+    @classmethod
+    def linked_to(cls, user: User) -> list[Enrollment]:
+        """The enrollments linked to the account, each with its course, by course code."""
+        query = cls.select(cls, Course).join(Course).where(cls.user == user)
+        return list(query.order_by(Course.code))
+
+    @classmethod
     def of_course(cls, course: Course) -> list[tuple[int, str]]:
         """The (id, learner_ref) of a course's enrollments, by id: a stable order."""
         query = cls.select(cls.id, cls.learner_ref).where(cls.course == course).order_by(cls.id)
@@ -235,6 +246,17 @@ class ActivityDay(BaseModel):
         # Straight from the driver: the values are plain integers, and Peewee's per-value conversion
         # of a model query costs several times the query itself on a whole course.
         return database.execute(query).fetchall()
+
+    @classmethod
+    def first_active_on(cls, course: Course, days: int) -> Enrollment | None:
+        """The course's first enrollment (by id) with events on at least `days` days, or None."""
+        active = (
+            cls.select(cls.enrollment)
+            .where(cls.course == course)
+            .group_by(cls.enrollment)
+            .having(peewee.fn.COUNT(cls.day) >= days)
+        )
+        return Enrollment.select().where(Enrollment.id.in_(active)).order_by(Enrollment.id).first()
 
     @classmethod
     def of_enrollment(cls, enrollment: Enrollment) -> list[ActivityDay]:

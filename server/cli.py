@@ -17,7 +17,17 @@ from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, EARLY_WARNING, TASK_NAMES, task_for
 from server.cli_scoring import COMMANDS as SCORING_COMMANDS
-from services import accounts, api_keys, course_activity, demo, demo_courses, ingest, models, tutors
+from services import (
+    accounts,
+    api_keys,
+    course_activity,
+    demo,
+    demo_courses,
+    ingest,
+    learner_links,
+    models,
+    tutors,
+)
 from services.early_warning import scoring
 from services.early_warning import training as course_training
 from services.early_warning import versions as course_versions
@@ -30,6 +40,7 @@ DEMO_USERS = [
 ]
 
 DEMO_TUTOR = "demo-tutor"
+DEMO_STUDENT = "demo-student"
 
 
 def _fail(exc: ServiceError) -> None:
@@ -97,6 +108,7 @@ def seed_demo(courses_only: bool) -> None:
             state = "exists"
         click.echo(f"  {role:<8} username: {username:<13} password: {password}   ({state})")
     _assign_demo_tutor()
+    _link_demo_student()
     _seed_demo_cohort()
     _score_demo_courses()
     click.echo("  Remove the demo cohort and courses with: flask --app wsgi remove-demo")
@@ -119,6 +131,12 @@ def _assign_demo_tutor() -> None:
         tutors.assign_tutor(None, DEMO_TUTOR, code)
     assigned = tutors.courses_of(User.by_login(DEMO_TUTOR))
     click.echo(f"  {DEMO_TUTOR} tutors: {', '.join(assigned) or 'no course'}")
+
+
+def _link_demo_student() -> None:
+    link = demo_courses.link_demo_student(DEMO_STUDENT)
+    if link is not None:
+        click.echo(f"  {DEMO_STUDENT} is the learner {link.learner_ref} of {link.course}")
 
 
 def _seed_demo_cohort() -> None:
@@ -565,7 +583,36 @@ def unassign_tutor(username: str, course: str) -> None:
     click.echo(f"{done.username} {state} {done.course}.")
 
 
-TUTOR_COMMANDS = (assign_tutor, unassign_tutor)
+@click.command("link-learner")
+@click.argument("username")
+@click.argument("course")
+@click.argument("learner_ref")
+@with_appcontext
+def link_learner(username: str, course: str, learner_ref: str) -> None:
+    """Link the account USERNAME to the learner LEARNER_REF of COURSE (they then see their activity)."""
+    try:
+        done = learner_links.link_learner(None, username, course, learner_ref)
+    except ServiceError as exc:
+        _fail(exc)
+    state = "now linked to" if done.changed else "already linked to"
+    click.echo(f"{done.username} {state} {done.learner_ref} in {done.course}.")
+
+
+@click.command("unlink-learner")
+@click.argument("course")
+@click.argument("learner_ref")
+@with_appcontext
+def unlink_learner(course: str, learner_ref: str) -> None:
+    """Remove the account link of the learner LEARNER_REF of COURSE."""
+    try:
+        done = learner_links.unlink_learner(None, course, learner_ref)
+    except ServiceError as exc:
+        _fail(exc)
+    state = "unlinked" if done.changed else "was not linked"
+    click.echo(f"{done.learner_ref} in {done.course} {state}.")
+
+
+COURSE_PEOPLE_COMMANDS = (assign_tutor, unassign_tutor, link_learner, unlink_learner)
 
 
 def init_app(app: Flask) -> None:
@@ -587,6 +634,6 @@ def init_app(app: Flask) -> None:
         import_activity,
         import_outcomes,
         *SCORING_COMMANDS,
-        *TUTOR_COMMANDS,
+        *COURSE_PEOPLE_COMMANDS,
     ):
         app.cli.add_command(command)

@@ -14,11 +14,13 @@ from datetime import date
 from pathlib import Path
 
 from db.connection import database
-from db.courses import Course
+from db.courses import ActivityDay, Course, Enrollment
+from db.models import User, utcnow
 from modelling.demo_courses import demo_courses, write_daily_csv, write_outcomes_csv
-from services import ingest
+from services import ingest, learner_links
 
 DEMO_COURSE_PREFIX = "DEMO-"
+DEMO_STUDENT_ACTIVE_DAYS = 3  # the demo student is a learner active on at least this many days
 SEED = 30
 
 
@@ -64,3 +66,19 @@ def remove_courses() -> int:
     """Delete every demo course (enrollments, activity and predictions go with it); how many."""
     with database.atomic():
         return Course.delete().where(Course.code.startswith(DEMO_COURSE_PREFIX)).execute()
+
+
+def link_demo_student(username: str) -> learner_links.Link | None:
+    """Make the account `username` a learner of the first running demo course, once: its first learner
+    active on a few days, so that the student's page shows something (None when it is linked already,
+    or there is no such account or running demo course)."""
+    student = User.by_login(username)
+    if student is None or Enrollment.linked_to(student):
+        return None
+    today = utcnow().date()
+    demo = Course.select().where(Course.code.startswith(DEMO_COURSE_PREFIX)).order_by(Course.code)
+    running = next((course for course in demo if 0 <= course.day_of(today) < course.length_days), None)
+    learner = ActivityDay.first_active_on(running, DEMO_STUDENT_ACTIVE_DAYS) if running else None
+    if learner is None:
+        return None
+    return learner_links.link_learner(None, username, running.code, learner.learner_ref)

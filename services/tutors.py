@@ -20,13 +20,14 @@ class Assignment:
     changed: bool
 
 
-def _require_admin(admin: User | None) -> None:
-    # None is the command line, run by whoever operates the server.
+def require_admin(admin: User | None, doing: str = "assign tutors to courses") -> None:
+    """Refuse anyone but an administrator (None: the command line, run by whoever operates the server)."""
     if admin is not None and not admin.is_admin:
-        raise Forbidden("Only administrators assign tutors to courses.")
+        raise Forbidden(f"Only administrators {doing}.")
 
 
-def _user(username: str) -> User:
+def user_named(username: str) -> User:
+    """The account `username` (or email); 404 naming the field otherwise."""
     user = User.by_login(username or "")
     if user is None:
         raise NotFound(f"No user {username}.", {"username": "no such user"})
@@ -35,7 +36,7 @@ def _user(username: str) -> User:
 
 def _tutor(username: str) -> User:
     """The account `username`, which must be staff (a tutor or an administrator)."""
-    user = _user(username)
+    user = user_named(username)
     if user.role not in STAFF_ROLES:
         raise InvalidInput(
             f"{user.username} is a {user.role}; only tutors and administrators tutor a course.",
@@ -44,7 +45,8 @@ def _tutor(username: str) -> User:
     return user
 
 
-def _course(code: str) -> Course:
+def course_coded(code: str) -> Course:
+    """The course `code`; 404 naming the field otherwise."""
     course = Course.by_code(code or "")
     if course is None:
         raise NotFound(f"No course {code}.", {"course": "no such course"})
@@ -60,8 +62,8 @@ def _insert(course: Course, user: User, admin: User | None) -> None:
 
 def assign_tutor(admin: User | None, username: str, code: str) -> Assignment:
     """Make `username` (a tutor or an administrator) a tutor of course `code`; assigning twice is a no-op."""
-    _require_admin(admin)
-    user, course = _tutor(username), _course(code)
+    require_admin(admin)
+    user, course = _tutor(username), course_coded(code)
     with write_transaction():
         exists = (
             CourseTutor.select().where((CourseTutor.course == course) & (CourseTutor.user == user)).exists()
@@ -73,8 +75,8 @@ def assign_tutor(admin: User | None, username: str, code: str) -> Assignment:
 
 def unassign_tutor(admin: User | None, username: str, code: str) -> Assignment:
     """Remove `username` from course `code`'s tutors; removing one who is not assigned is a no-op."""
-    _require_admin(admin)
-    user, course = _user(username), _course(code)
+    require_admin(admin)
+    user, course = user_named(username), course_coded(code)
     with write_transaction():
         removed = (
             CourseTutor.delete().where((CourseTutor.course == course) & (CourseTutor.user == user)).execute()
@@ -84,9 +86,9 @@ def unassign_tutor(admin: User | None, username: str, code: str) -> Assignment:
 
 def set_courses(admin: User | None, username: str, codes: list[str]) -> list[str]:
     """Make `username`'s assigned courses exactly `codes` (all or none); returns them by code."""
-    _require_admin(admin)
+    require_admin(admin)
     user = _tutor(username)
-    wanted = {code: _course(code) for code in dict.fromkeys(codes)}
+    wanted = {code: course_coded(code) for code in dict.fromkeys(codes)}
     with write_transaction():
         CourseTutor.delete().where(
             (CourseTutor.user == user) & CourseTutor.course.not_in([c.id for c in wanted.values()])
@@ -100,8 +102,8 @@ def set_courses(admin: User | None, username: str, codes: list[str]) -> list[str
 
 def set_tutors(admin: User | None, code: str, usernames: list[str]) -> list[str]:
     """Make course `code`'s tutors exactly `usernames` (all or none); returns them by username."""
-    _require_admin(admin)
-    course = _course(code)
+    require_admin(admin)
+    course = course_coded(code)
     problems, wanted = {}, {}
     for index, name in enumerate(usernames):
         if name in wanted:
@@ -132,14 +134,14 @@ def courses_of(user: User) -> list[str]:
 def tutors_of(course: Course | str) -> list[str]:
     """The usernames of a course's tutors (a Course or its code), in order."""
     if isinstance(course, str):
-        course = _course(course)
+        course = course_coded(course)
     return [user.username for user in CourseTutor.tutors_of(course)]
 
 
 def course_tutors(admin: User | None, code: str) -> dict[str, object]:
     """A course's tutors as an administrator reads them: `{course, tutors}`."""
-    _require_admin(admin)
-    return {"course": _course(code).code, "tutors": tutors_of(code)}
+    require_admin(admin)
+    return {"course": course_coded(code).code, "tutors": tutors_of(code)}
 
 
 def assigned_courses(user_ids: list[int]) -> dict[int, list[str]]:
@@ -159,5 +161,5 @@ def assigned_courses(user_ids: list[int]) -> dict[int, list[str]]:
 
 def course_codes(admin: User) -> list[str]:
     """Every course code, for an administrator choosing a tutor's courses."""
-    _require_admin(admin)
+    require_admin(admin)
     return [code for (code,) in Course.select(Course.code).order_by(Course.code).tuples()]

@@ -333,7 +333,7 @@ def test_create_user_makes_a_tutor(app, client):
     assert bad.exit_code != 0 and "tutor" in bad.output
 
 
-def test_seed_demo_makes_a_tutor_of_every_demo_course(app, client):
+def test_seed_demo_makes_a_tutor_of_every_demo_course_and_the_student_a_learner(app, client):
     from server.cli import DEMO_USERS
 
     runner = app.test_cli_runner()
@@ -354,6 +354,12 @@ def test_seed_demo_makes_a_tutor_of_every_demo_course(app, client):
 
     with app.app_context():
         assert len(codes) == Course.select().where(Course.code.startswith("DEMO-")).count()
+    (username, _, password, _, _) = next(user for user in DEMO_USERS if user[4] == "student")
+    student = client.post("/api/v1/auth/login", json={"username": username, "password": password}).json
+    headers = {"Authorization": f"Bearer {student['access_token']}"}
+    (taken,) = client.get("/api/v1/me/enrollments", headers=headers).json["items"]
+    assert taken["course"].startswith("DEMO-") and taken["current_day"] is not None
+    assert client.get(f"/api/v1/enrollments/{taken['enrollment']}", headers=headers).json["days"]
 
 
 def test_an_administrator_makes_a_tutor_over_the_api_but_not_of_themself(client, scope):

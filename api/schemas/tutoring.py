@@ -32,7 +32,7 @@ class ActionOut(BaseModel):
     prediction: int | None = Field(
         description="The enrollment's latest prediction when the action was taken."
     )
-    model_version: int | None = Field(description="Id of the model version of that prediction.")
+    model_version: int | None = Field(description="The version number of that prediction's model.")
     created_at: UtcDateTime
 
 
@@ -71,3 +71,30 @@ class CourseTutorsIn(StrictModel):
 class CourseTutorsOut(BaseModel):
     course: str
     tutors: list[str]
+
+
+class AccountIn(StrictModel):
+    username: str | None = Field(
+        ..., max_length=254, description="The account (username or email) to link; null unlinks."
+    )
+
+
+class LinkOut(BaseModel):
+    enrollment: int
+    course: str
+    learner_ref: str
+    username: str | None = Field(description="The linked account; null when unlinked.")
+    changed: bool
+
+
+class MyEnrollmentOut(BaseModel):
+    enrollment: int
+    learner_ref: str
+    course: str
+    title: str
+    current_day: int | None = Field(description="Today's course day while it runs, else null.")
+    finished: bool
+
+
+class MyEnrollmentsOut(BaseModel):
+    items: list[MyEnrollmentOut]

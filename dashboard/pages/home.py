@@ -12,7 +12,7 @@ from dashboard.components.figures import graph, level_badge, sparkline
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.tasks import TASK_NAMES, task_for
-from services import accounts, analytics, course_risk, models, predictions, trends
+from services import accounts, analytics, course_risk, learner_links, models, predictions, trends
 from services.links import course_href, enrollment_href
 from services.records import RecordFilters
 
@@ -325,6 +325,32 @@ def _tutor_view(user) -> list:
     ]
 
 
+def _my_courses(items: list[dict]) -> html.Div | None:
+    """The courses a student takes (linked by an administrator), each opening its activity page."""
+    if not items:
+        return None
+
+    def where(item: dict) -> str:
+        if item["finished"]:
+            return "finished"
+        return "not started" if item["current_day"] is None else f"day {item['current_day']}"
+
+    rows = [
+        html.Li(
+            [
+                dcc.Link(
+                    f"{item['course']} {item['title']}".strip(), href=enrollment_href(item["enrollment"])
+                ),
+                html.Span(f" · {where(item)}", className="text-muted"),
+            ]
+        )
+        for item in items
+    ]
+    return html.Div(
+        [html.H3("Your courses", className="h5"), html.Ul(rows)], id="home-my-courses", className="mb-3"
+    )
+
+
 @page("user", PATH)
 def layout(user, **_query):
     role = {"admin": "an administrator", "tutor": "a tutor"}.get(user.role, "a student")
@@ -333,7 +359,10 @@ def layout(user, **_query):
     elif user.is_staff:
         summary = _tutor_view(user)
     else:
-        summary = [dbc.Row([_latest_card(user, task) for task in TASK_NAMES], id="home-latest")]
+        summary = [
+            dbc.Row([_latest_card(user, task) for task in TASK_NAMES], id="home-latest"),
+            _my_courses(learner_links.my_enrollments(user)),
+        ]
     ready = all(v for v in (any(m.is_active for m in models.versions(t)) for t in TASK_NAMES))
     notice = (
         None

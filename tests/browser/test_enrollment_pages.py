@@ -80,12 +80,16 @@ def test_a_tutor_records_an_action_and_sees_it_in_the_log(page, app, make_user):
 
 
 @browser
-def test_a_student_sees_their_activity_but_not_someone_elses_enrollment(page, app, make_user):
+def test_a_linked_student_finds_their_course_on_home_and_sees_only_their_own_enrollment(page, app, make_user):
     student = make_user()
     with app.app_context():
         _, ids = _flagged_course("EP-2")
-        Enrollment.update(user=student.id).where(Enrollment.id == ids[1]).execute()
+    result = app.test_cli_runner().invoke(args=["link-learner", student.username, "EP-2", "EP-2-L1"])
+    assert result.exit_code == 0, result.output
     _sign_in(page, student)
+    page.wait_for_text("#home-my-courses", "EP-2")
+    page.click("#home-my-courses a")
+    page.wait_for_text("#_pages_content", "Learner EP-2-L1")
     page.open(f"/enrollment?id={ids[0]}")
     page.wait_for_text("#enrollment-missing", "No such enrollment")
     assert "EP-2-L0" not in page.text("#_pages_content")
