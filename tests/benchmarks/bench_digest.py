@@ -12,30 +12,11 @@ started here. Target: the last digest within 30 s of the run's finish.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 TARGET_SECONDS = 30
-
-
-def _env(database_url: str | None) -> None:
-    workdir = Path(tempfile.gettempdir()) / "ssa-bench-digest"
-    workdir.mkdir(exist_ok=True)
-    db_file = workdir / "bench.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    os.environ.update(
-        {
-            "APP_ENV": "testing",
-            "INSTANCE_DIR": str(workdir / "instance"),
-            "ARTIFACTS_DIR": str(workdir / "artifacts"),
-            "DATABASE_URL": database_url or f"sqlite:///{db_file}",
-        }
-    )
 
 
 def store_courses(number: int, enrollments: int) -> list:
@@ -80,18 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tutors", type=int, default=2, help="tutors per course")
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
-    _env(args.database_url)
-    if args.database_url:
-        from tests.benchmarks.postgres import empty_database
+    from tests.benchmarks.postgres import fresh_app
 
-        empty_database(args.database_url).close()
-
-    from server.factory import create_app
-
-    app = create_app("testing")
+    app = fresh_app("digest", args.database_url)
 
     from db.connection import database
-    from db.migrations import upgrade
     from db.queries import is_postgres
     from db.tutoring import Notification
     from services import notifications
@@ -99,8 +73,6 @@ def main(argv: list[str] | None = None) -> int:
     from tests.digests import SmtpServer
     from tests.helpers import early_warning_version
 
-    with app.app_context():
-        upgrade()
     early_warning_version(app)
     with app.app_context(), SmtpServer() as smtp:
         started = time.perf_counter()
