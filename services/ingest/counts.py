@@ -121,22 +121,28 @@ def _merge(old_pairs, old_keys, old_codes, pairs, keys, codes):
     all_keys = np.concatenate([old_keys, keys])
     all_codes = np.concatenate([old_codes, codes])
     incoming = np.concatenate([np.zeros(len(old_pairs), dtype=bool), np.ones(len(pairs), dtype=bool)])
-    order = np.lexsort((incoming, all_keys, all_pairs))  # by day, key, stored before incoming
+    # By day, key, stored before incoming (lexsort is stable: with nothing stored, day and key suffice).
+    order = np.lexsort((incoming, all_keys, all_pairs) if len(old_pairs) else (all_keys, all_pairs))
     all_pairs, all_keys, all_codes, incoming = (
         all_pairs[order],
         all_keys[order],
         all_codes[order],
         incoming[order],
     )
-    repeat = np.zeros(len(all_pairs), dtype=bool)
-    repeat[1:] = (all_pairs[1:] == all_pairs[:-1]) & (all_keys[1:] == all_keys[:-1])
+    new_day = np.ones(len(all_pairs), dtype=bool)
+    new_day[1:] = all_pairs[1:] != all_pairs[:-1]
+    repeat = ~new_day
+    repeat[1:] &= all_keys[1:] == all_keys[:-1]
     fresh = incoming & ~repeat
     if not fresh.any():
         return None
-    keep = ~repeat & np.isin(all_pairs, all_pairs[fresh])  # only days that gained an event are rewritten
+    day_of = np.cumsum(new_day) - 1
+    gained = np.zeros(int(day_of[-1]) + 1, dtype=bool)
+    gained[day_of[fresh]] = True
+    keep = ~repeat & gained[day_of]  # only days that gained an event are rewritten
     all_pairs, all_keys, all_codes = all_pairs[keep], all_keys[keep], all_codes[keep]
-    day_pairs, starts = np.unique(all_pairs, return_index=True)
-    return int(fresh.sum()), day_pairs, all_keys, all_codes, starts
+    starts = np.flatnonzero(new_day[keep])
+    return int(fresh.sum()), all_pairs[starts], all_keys, all_codes, starts
 
 
 def _write_days(courses: np.ndarray, day_pairs, keys, codes, starts) -> None:
