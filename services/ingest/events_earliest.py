@@ -157,9 +157,11 @@ def _first_times(firsts: dict[str, np.datetime64], codes: np.ndarray, times: np.
     code_of, distinct = pd.factorize(codes)
     if not len(distinct):
         return
-    kept = code_of >= 0
-    lowest = pd.Series(times[kept]).groupby(code_of[kept]).min()
-    for index, first in lowest.items():
-        code = distinct[index]
-        first = first.to_datetime64()
-        firsts[code] = min(first, firsts.get(code, first))
+    order = np.argsort(code_of, kind="stable")
+    ordered = code_of[order]
+    starts = np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))
+    lowest = np.minimum.reduceat(times[order], starts)
+    for index, first in zip(ordered[starts].tolist(), lowest, strict=True):
+        if index >= 0:
+            code = distinct[index]
+            firsts[code] = min(first, firsts.get(code, first))

@@ -75,11 +75,13 @@ def keyed_rows(
     inside, course_ids, enrollment_ids, days = [], [], [], []
     for index, code in enumerate(distinct):
         rows = slice(bounds[index], bounds[index + 1])
-        keys, outside = _in_course(lines[rows], learners[rows], when[rows], courses, str(code))
-        inside.append(keys[0])
-        course_ids.append(np.full(int(keys[0].sum()), keys[1], dtype=np.int64))
-        enrollment_ids.append(keys[2])
-        days.append(keys[3])
+        course, kept, enrollments, course_days, outside = _in_course(
+            lines[rows], learners[rows], when[rows], courses, str(code)
+        )
+        inside.append(kept)
+        course_ids.append(np.full(len(course_days), course.id, dtype=np.int64))
+        enrollment_ids.append(enrollments)
+        days.append(course_days)
         rejected.extend(outside)
     rejected.sort(key=lambda rejection: rejection.line)
     if not distinct.size:
@@ -107,8 +109,8 @@ def _key_problems(frame: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
 
 
 def _in_course(lines: np.ndarray, learners: np.ndarray, when: np.ndarray, courses: Courses, code: str):
-    """One course's rows: which are inside its window, the course id, and the enrollment and day of
-    each row inside; and the rows outside its window as rejections."""
+    """One course's rows: the course, which rows are inside its window, the enrollment and day of each
+    row inside, and the rows outside as rejections."""
     course = courses.get(code, pd.Timestamp(when.min()).date())
     start = np.datetime64(course.start_date, "D")
     days = (when.astype("datetime64[D]") - start).astype(np.int64)
@@ -120,4 +122,4 @@ def _in_course(lines: np.ndarray, learners: np.ndarray, when: np.ndarray, course
     learner_of, distinct = pd.factorize(learners[inside])
     ids = Enrollment.ids_for(course.id, [str(learner) for learner in distinct])
     enrollment_ids = np.array([ids[str(learner)] for learner in distinct], dtype=np.int64)
-    return (inside, course.id, enrollment_ids[learner_of], days[inside]), outside
+    return course, inside, enrollment_ids[learner_of], days[inside], outside
