@@ -28,7 +28,7 @@ REQUIRED = ("enrollment_id", "time", "event")
 OPTIONAL = ("source", "object", "course_id")
 SOURCES = {"server": "server", "browser": "browser", "": None}
 # The raw fields that decide whether an event is kept, and their columns.
-_CHECKED = {"learner": "enrollment_id", "course": "course_id", "time": "time", "name": "event",
+CHECKED_FIELDS = {"learner": "enrollment_id", "course": "course_id", "time": "time", "name": "event",
             "source": "source"}
 _SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
 
@@ -41,7 +41,7 @@ def rows(event_map: Mapping[str, Any] | str | None = None) -> EventRows:
 def read(path: str | Path, *, chunk_rows: int = 200_000,
          event_map: Mapping[str, Any] | str | None = None) -> Iterator[Chunk]:
     """The file's events, chunk by chunk; bad lines come back as rejections with their line numbers."""
-    columns = _header(path)
+    columns = header(path)
     builder = rows(event_map)
     lines = _Lines()
     for frame, rejected in _frames(path, chunk_rows, lines):
@@ -55,7 +55,7 @@ def earliest(path: str | Path, course: str | None = None, *, chunk_rows: int = 2
     """The earliest date of each course among the events `read` would keep (events without course_id
     count for `course`): the start of a course the import creates. Checks rows as `read` does but
     makes no keys, frames or reasons."""
-    columns = _header(path)
+    columns = header(path)
     builder = rows()
     firsts: dict[str, np.datetime64] = {}
     lines = _Lines()
@@ -65,7 +65,7 @@ def earliest(path: str | Path, course: str | None = None, *, chunk_rows: int = 2
         frame.columns = columns
         lines.of(frame.index.to_numpy())  # the line a read error names
         keep = ~_blank(frame)
-        raw = {name: _column(frame, field, keep) for name, field in _CHECKED.items()}
+        raw = {name: _column(frame, field, keep) for name, field in CHECKED_FIELDS.items()}
         codes, times = builder.courses_and_times(raw)
         codes[pd.isna(codes)] = course
         code_of, distinct = pd.factorize(codes)  # None (no course at all) gets -1: left out
@@ -101,7 +101,8 @@ def _frames(path: str | Path, chunk_rows: int, lines: _Lines) -> Iterator[tuple[
             yield frame, rejected
 
 
-def _header(path: str | Path) -> list[str]:
+def header(path: str | Path) -> list[str]:
+    """The lowercased column names of the file's header line (FormatError when a required one is missing)."""
     first = head(path).splitlines()[:1]
     if not first:
         raise FormatError("the file is empty: an events CSV starts with a header line")

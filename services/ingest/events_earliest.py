@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 
 from services.ingest import events_csv
 from services.ingest.event_map import normal
-from services.ingest.event_rows import EARLIEST, LATEST, EventRows, _times
+from services.ingest.event_rows import EARLIEST, LATEST, EventRows, parse_times
 from services.ingest.textfile import is_gzip
 
 CANONICAL = "%Y-%m-%dT%H:%M:%S"
@@ -38,7 +38,7 @@ def earliest(path: str | Path, course: str | None = None) -> dict[str, date]:
 
 
 def _with_arrow(path: str | Path, course: str | None) -> dict[str, np.datetime64]:
-    columns = events_csv._header(path)
+    columns = events_csv.header(path)
     builder = events_csv.rows()
     short: list[str] = []
 
@@ -111,7 +111,7 @@ def _arrow_times(text: pa.Array) -> np.ndarray:
     others[fixed[canonical]] = False
     others = np.flatnonzero(others)
     if len(others):
-        time[others] = _times(np.array(text.take(pa.array(others)).to_pylist(), dtype=object))[0]
+        time[others] = parse_times(np.array(text.take(pa.array(others)).to_pylist(), dtype=object))[0]
     return time
 
 
@@ -146,7 +146,7 @@ def _short_times(lines: list[str], columns: list[str], builder: EventRows, cours
     rows = [(fields + [""] * len(columns))[: len(columns)] for fields in csv.reader(lines)]
     table = {name: np.array([row[i] for row in rows], dtype=object) for i, name in enumerate(columns)}
     empty = np.full(len(rows), "", dtype=object)
-    raw = {name: table.get(column, empty) for name, column in events_csv._CHECKED.items()}
+    raw = {name: table.get(column, empty) for name, column in events_csv.CHECKED_FIELDS.items()}
     codes, times = builder.courses_and_times(raw)
     codes[pd.isna(codes)] = course
     return codes, times
