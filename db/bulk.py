@@ -30,8 +30,6 @@ def upsert(model: type[peewee.Model], columns: dict[str, Sequence], *, changed_o
     if count == 0:
         return 0
     if is_postgres():
-        if any(_is_binary(values) for values in columns.values()):
-            return _postgres_values(model, names, columns, changed_only)
         return _postgres_arrays(model, names, columns, count, changed_only)
     return _sqlite_pages(model, names, columns, count, changed_only)
 
@@ -135,9 +133,17 @@ def _element_type(field: peewee.Field) -> str:
 
 
 @cache
-def _postgres_text(model: type[peewee.Model], names: tuple[str, ...], changed_only: bool) -> str:
-    arrays = ", ".join(f"%s::{_element_type(model._meta.fields[name])}[]" for name in names)
-    select = f"SELECT * FROM unnest({arrays})"
+def _postgres_text(
+    model: type[peewee.Model], names: tuple[str, ...], changed_only: bool, binary: tuple[bool, ...]
+) -> str:
+    """INSERT ... SELECT FROM unnest(one array per column); binary columns come as hex text arrays."""
+    arrays = ", ".join(
+        "%s::text[]" if is_binary else f"%s::{_element_type(model._meta.fields[name])}[]"
+        for name, is_binary in zip(names, binary, strict=True)
+    )
+    aliases = ", ".join(f"c{i}" for i in range(len(names)))
+    values = ", ".join(f"decode(c{i}, 'hex')" if is_binary else f"c{i}" for i, is_binary in enumerate(binary))
+    select = f"SELECT {values} FROM unnest({arrays}) AS u({aliases})"
     return f"{_table_head(model, names)} {select} {_conflict_clause(model, names, changed_only, True)}"
 
 
@@ -149,24 +155,25 @@ def _array_literal(values: Sequence) -> str:
     return "{" + ",".join("NULL" if value is None else str(int(value)) for value in array.tolist()) + "}"
 
 
+def _hex_array_literal(values: Sequence) -> str:
+    """A PostgreSQL text array literal of the hex digits of each bytes value (one statement carries
+    hundreds of thousands of blobs: psycopg2 would quote each as its own bytea literal)."""
+    return "{" + ",".join("NULL" if value is None else f'"{value.hex()}"' for value in values) + "}"
+
+
 def _postgres_arrays(model, names, columns, count: int, changed_only: bool) -> int:
-    params = [_array_literal(values) for values in columns.values()]
-    cursor = database.execute_sql(_postgres_text(model, names, changed_only), params)
+    binary = tuple(_is_binary(values) for values in columns.values())
+    params = [
+        _hex_array_literal(values) if is_binary else _array_literal(values)
+        for values, is_binary in zip(columns.values(), binary, strict=True)
+    ]
+    cursor = database.execute_sql(_postgres_text(model, names, changed_only, binary), params)
     return cursor.rowcount
 
 
 def _python_values(values: Sequence) -> list:
     """Values as Python objects (psycopg2 adapts no numpy scalar)."""
     return values.tolist() if isinstance(values, np.ndarray) else list(values)
-
-
-def _postgres_values(model, names, columns, changed_only: bool) -> int:
-    """Rows with binary columns: multi-row VALUES pages composed by psycopg2 (bytes become bytea)."""
-    rows = list(zip(*[_python_values(values) for values in columns.values()], strict=True))
-    text = f"{_table_head(model, names)} VALUES %s {_conflict_clause(model, names, changed_only, True)}"
-    cursor = database.cursor()
-    execute_values(cursor, text, rows, page_size=len(rows))  # one statement: rowcount counts all
-    return cursor.rowcount
 
 
 def insert_new(model: type[peewee.Model], columns: dict[str, Sequence], unique: tuple[str, ...]) -> None:

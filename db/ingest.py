@@ -108,5 +108,24 @@ class DayEvents(BaseModel):
         table_name = "activity_event_keys"
         primary_key = peewee.CompositeKey("course", "enrollment", "day")
 
+    @classmethod
+    def stored(cls, course: int, enrollments: list[int], first_day: int, last_day: int) -> list[tuple]:
+        """(enrollment, day, keys, codes) of the stored days of a course's enrollments in the day range,
+        as bytes; one statement written directly (Peewee would compose each listed value in Python)."""
+        if not enrollments:
+            return []
+        mark = cls._meta.database.param
+        table, fields = cls._meta.table_name, cls._meta.fields
+        course_, enrollment, day, keys, codes = (
+            f'"{fields[name].column_name}"' for name in ("course", "enrollment", "day", "keys", "codes")
+        )
+        text = (
+            f'SELECT {enrollment}, {day}, {keys}, {codes} FROM "{table}" WHERE {course_} = {mark} '
+            f'AND {enrollment} IN ({", ".join([mark] * len(enrollments))}) '
+            f"AND {day} BETWEEN {mark} AND {mark}"
+        )
+        cursor = cls._meta.database.execute_sql(text, [course, *enrollments, first_day, last_day])
+        return [(row[0], row[1], bytes(row[2]), bytes(row[3])) for row in cursor]
+
 
 INGEST_MODELS = [ImportRun, DayEvents]

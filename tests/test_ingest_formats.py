@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from services.ingest import edx, event_map, events_csv, formats, json_records, xapi
+from services.ingest import edx, event_map, events_csv, events_earliest, formats, json_records, xapi
 from services.ingest.event_map import EventMapError
 from services.ingest.parsed import EVENT_COLUMNS
 from services.ingest.textfile import FormatError
@@ -380,3 +380,44 @@ def test_xapi_keys_come_from_statement_ids_whatever_carries_them(tmp_path):
     assert in_array["key"].iloc[0] != in_array["key"].iloc[1]
     twice = formats.statements_chunk([_statement("played"), _statement("played")]).frame["key"]
     assert twice.nunique() == 2  # no id: identical statements are numbered apart
+
+
+# Lines the earliest-date pass must judge as the import does: bad field counts (one short: padded),
+# blank lines, spaces, offsets, fractions, impossible dates, unknown names and sources, empty learners
+# and courses, years at both ends of the range.
+MESSY_EVENTS = """\ufeffEnrollment_ID,time,source,event,object,course_id
+1,2014-06-05T10:00:00,server,navigate,o1,c1
+2,2014-06-03T10:00:00,server,navigate,o1,c1,extra
+3,2014-06-02T10:00:00,server,navigate
+4,2014-02-30T10:00:00,server,navigate,o1,c1
+5, 2014-06-01T09:00:00 ,server,navigate,o1,c2
+6,2014-05-01T09:00:00+02:00,server,navigate,o1,c3
+6,2014-05-02T09:00:00.123,server,navigate,o1,c3
+
+ ,2014-04-01T09:00:00,server,navigate,o1,c3
+7,2014-04-02T09:00:00,weird,navigate,o1,c3
+8,2014-04-03T09:00:00,server,nonsense,o1,c3
+9,1969-12-31T23:59:59,server,navigate,o1,c4
+9,2014-6-1T00:00:00,server,navigate,o1,c4
+9,2014-07-01T24:00:00,server,navigate,o1,c4
+10,2014-07-09T10:00:00,server,access,o1, c5\x20
+11,2014-07-08,browser,problem,o1,
+12,"2014-07-07T10:00:00",,video,"o,1",c5
+13,2199-12-31T23:59:59,server,navigate,o1,c6
+13,2200-01-01T00:00:00,server,navigate,o1,c7
+"""
+
+
+@pytest.mark.parametrize("kind", ["plain", "gzip", "not utf-8"])
+@pytest.mark.parametrize("course", [None, "X"])
+def test_the_earliest_date_pass_keeps_exactly_the_events_the_import_keeps(tmp_path, kind, course):
+    data = MESSY_EVENTS.encode()
+    if kind == "not utf-8":  # read by the pandas pass instead
+        data += b"14,2014-01-01T00:00:00,server,navigate,o\xff,c1\n"
+    path = tmp_path / "events.csv"
+    path.write_bytes(gzip.compress(data) if kind == "gzip" else data)
+    frame, _ = _frame(events_csv.read(path, chunk_rows=4))
+    codes = frame["course"].where(frame["course"].notna(), course)
+    expected = {code: first.date() for code, first in frame["time"].groupby(codes).min().items()}
+    assert events_earliest.earliest(path, course) == expected
+    assert expected["c4"].isoformat() == "2014-06-01" and "c7" not in expected

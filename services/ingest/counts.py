@@ -64,46 +64,54 @@ def store_events(keyed: pd.DataFrame) -> int:
     if keyed.empty:
         return 0
     pairs = keyed["enrollment_id"].to_numpy(dtype=np.int64) << 16 | keyed["day"].to_numpy(dtype=np.int64)
-    types = keyed["type"].map({name: i for i, name in enumerate(EVENT_TYPES)}).to_numpy(dtype=np.int64)
-    sources = keyed["source"].map(SOURCE_CODES).fillna(0).to_numpy(dtype=np.int64)
-    codes = (types * CODES_PER_TYPE + sources).astype(np.uint8)
+    types = _lookup(keyed["type"], {name: i for i, name in enumerate(EVENT_TYPES)})
+    codes = (types * CODES_PER_TYPE + _lookup(keyed["source"], SOURCE_CODES)).astype(np.uint8)
     keys = keyed["key"].to_numpy(dtype=np.uint64)
-    course_of = dict(zip(keyed["enrollment_id"].to_numpy(), keyed["course_id"].to_numpy(), strict=True))
+    day_pairs, first = np.unique(pairs, return_index=True)
+    pair_courses = keyed["course_id"].to_numpy(dtype=np.int64)[first]
+    courses = np.unique(pair_courses)
     # Read, merge and write the stored keys as one step: two writers of the same days would each merge
     # with what the other has not written yet and one's events would be lost.
-    lock_for_transaction(EVENT_KEYS_LOCK, course_of.values())
-    old_pairs, old_keys, old_codes = _stored(course_of, np.unique(pairs))
+    lock_for_transaction(EVENT_KEYS_LOCK, courses.tolist())
+    old_pairs, old_keys, old_codes = _stored(pair_courses, day_pairs)
     merged = _merge(old_pairs, old_keys, old_codes, pairs, keys, codes)
     if merged is None:
         return 0
-    new_count, day_pairs, day_keys, day_codes, starts = merged
-    _write_days(course_of, day_pairs, day_keys, day_codes, starts)
+    new_count, written_pairs, day_keys, day_codes, starts = merged
+    # Every day written is a day of this chunk: its course is that of the chunk's rows.
+    written_courses = pair_courses[np.searchsorted(day_pairs, written_pairs)]
+    _write_days(written_courses, written_pairs, day_keys, day_codes, starts)
     return new_count
 
 
-def _stored(course_of: dict, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The keys already stored for these (enrollment << 16 | day) pairs, one element per key."""
-    enrollments = np.unique(pairs >> 16)
+def _lookup(values: pd.Series, table: dict) -> np.ndarray:
+    """Each value's number in `table` (0 when absent or None), looked up once per distinct value."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    found = np.array([table.get(value, 0) for value in uniques] + [0], dtype=np.int64)
+    return found[codes]
+
+
+def _stored(pair_courses: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The keys already stored for these sorted (enrollment << 16 | day) pairs (of these courses), one
+    element per key. Asked course by course: the stored rows are found by (course, enrollment, day)."""
     days = pairs & 0xFFFF
-    found_pairs, found_keys, found_codes = [], [], []
-    for start in range(0, len(enrollments), LOOKUP_BATCH):
-        batch = [int(e) for e in enrollments[start : start + LOOKUP_BATCH]]
-        query = DayEvents.select(DayEvents.enrollment, DayEvents.day, DayEvents.keys, DayEvents.codes).where(
-            DayEvents.course.in_(sorted({int(course_of[e]) for e in batch}))
-            & DayEvents.enrollment.in_(batch)
-            & DayEvents.day.between(int(days.min()), int(days.max()))
-        )
-        for enrollment, day, key_bytes, code_bytes in query.tuples():
-            stored_keys = np.frombuffer(bytes(key_bytes), dtype="<u8")
-            found_pairs.append(np.full(len(stored_keys), enrollment << 16 | day, dtype=np.int64))
-            found_keys.append(stored_keys.astype(np.uint64))
-            found_codes.append(np.frombuffer(bytes(code_bytes), dtype=np.uint8))
-    if not found_pairs:
+    first_day, last_day = int(days.min()), int(days.max())
+    rows = []
+    for course in np.unique(pair_courses).tolist():
+        enrollments = np.unique(pairs[pair_courses == course] >> 16).tolist()
+        for start in range(0, len(enrollments), LOOKUP_BATCH):
+            rows += DayEvents.stored(course, enrollments[start : start + LOOKUP_BATCH], first_day, last_day)
+    if not rows:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty.astype(np.uint64), empty.astype(np.uint8)
-    stored_pairs = np.concatenate(found_pairs)
+    enrollment, day, key_blobs, code_blobs = zip(*rows, strict=True)
+    sizes = np.fromiter((len(blob) for blob in code_blobs), dtype=np.int64, count=len(rows))
+    row_pairs = np.asarray(enrollment, dtype=np.int64) << 16 | np.asarray(day, dtype=np.int64)
+    stored_pairs = np.repeat(row_pairs, sizes)
+    stored_keys = np.frombuffer(b"".join(key_blobs), dtype="<u8").astype(np.uint64)
+    stored_codes = np.frombuffer(b"".join(code_blobs), dtype=np.uint8)
     wanted = np.isin(stored_pairs, pairs)  # the day range may hold days this chunk does not touch
-    return stored_pairs[wanted], np.concatenate(found_keys)[wanted], np.concatenate(found_codes)[wanted]
+    return stored_pairs[wanted], stored_keys[wanted], stored_codes[wanted]
 
 
 def _merge(old_pairs, old_keys, old_codes, pairs, keys, codes):
@@ -113,25 +121,31 @@ def _merge(old_pairs, old_keys, old_codes, pairs, keys, codes):
     all_keys = np.concatenate([old_keys, keys])
     all_codes = np.concatenate([old_codes, codes])
     incoming = np.concatenate([np.zeros(len(old_pairs), dtype=bool), np.ones(len(pairs), dtype=bool)])
-    order = np.lexsort((incoming, all_keys, all_pairs))  # by day, key, stored before incoming
+    # By day, key, stored before incoming (lexsort is stable: with nothing stored, day and key suffice).
+    order = np.lexsort((incoming, all_keys, all_pairs) if len(old_pairs) else (all_keys, all_pairs))
     all_pairs, all_keys, all_codes, incoming = (
         all_pairs[order],
         all_keys[order],
         all_codes[order],
         incoming[order],
     )
-    repeat = np.zeros(len(all_pairs), dtype=bool)
-    repeat[1:] = (all_pairs[1:] == all_pairs[:-1]) & (all_keys[1:] == all_keys[:-1])
+    new_day = np.ones(len(all_pairs), dtype=bool)
+    new_day[1:] = all_pairs[1:] != all_pairs[:-1]
+    repeat = ~new_day
+    repeat[1:] &= all_keys[1:] == all_keys[:-1]
     fresh = incoming & ~repeat
     if not fresh.any():
         return None
-    keep = ~repeat & np.isin(all_pairs, all_pairs[fresh])  # only days that gained an event are rewritten
+    day_of = np.cumsum(new_day) - 1
+    gained = np.zeros(int(day_of[-1]) + 1, dtype=bool)
+    gained[day_of[fresh]] = True
+    keep = ~repeat & gained[day_of]  # only days that gained an event are rewritten
     all_pairs, all_keys, all_codes = all_pairs[keep], all_keys[keep], all_codes[keep]
-    day_pairs, starts = np.unique(all_pairs, return_index=True)
-    return int(fresh.sum()), day_pairs, all_keys, all_codes, starts
+    starts = np.flatnonzero(new_day[keep])
+    return int(fresh.sum()), all_pairs[starts], all_keys, all_codes, starts
 
 
-def _write_days(course_of: dict, day_pairs, keys, codes, starts) -> None:
+def _write_days(courses: np.ndarray, day_pairs, keys, codes, starts) -> None:
     """Write each day's keys and the counts recomputed from them."""
     groups = len(day_pairs)
     group_of = np.repeat(np.arange(groups), np.diff(np.append(starts, len(keys))))
@@ -140,8 +154,7 @@ def _write_days(course_of: dict, day_pairs, keys, codes, starts) -> None:
         groups, len(EVENT_TYPES), CODES_PER_TYPE
     )
     enrollments = day_pairs >> 16
-    courses = np.array([course_of[e] for e in enrollments.tolist()], dtype=np.int64)
-    ends = np.append(starts[1:], len(keys))
+    bounds = np.append(starts, len(keys)).tolist()  # Python ints: slicing with numpy scalars is slower
     key_bytes = keys.astype("<u8").tobytes()
     code_bytes = codes.tobytes()
     bulk.upsert(
@@ -150,8 +163,8 @@ def _write_days(course_of: dict, day_pairs, keys, codes, starts) -> None:
             "course": courses,
             "enrollment": enrollments,
             "day": day_pairs & 0xFFFF,
-            "keys": [key_bytes[s * 8 : e * 8] for s, e in zip(starts, ends, strict=True)],
-            "codes": [code_bytes[s:e] for s, e in zip(starts, ends, strict=True)],
+            "keys": [key_bytes[s * 8 : e * 8] for s, e in zip(bounds, bounds[1:], strict=False)],
+            "codes": [code_bytes[s:e] for s, e in zip(bounds, bounds[1:], strict=False)],
         },
         changed_only=False,
     )

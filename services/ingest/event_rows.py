@@ -40,7 +40,7 @@ class EventRows:
         lines = np.asarray(raw["line"], dtype=np.int64)
         learner, course = _Distinct(raw["learner"], str.strip), _Distinct(raw["course"], str.strip)
         name, source_raw = _Distinct(raw["name"], normal), _Distinct(raw["source"], normal)
-        time, time_text = _times(raw["time"])
+        time, time_text = parse_times(raw["time"])
         kind = name.lookup(self.event_map.type_of)
         source = source_raw.lookup(lambda value: self.sources.get(value, _BAD))
         problems = {
@@ -72,6 +72,17 @@ class EventRows:
         ]
         found = sorted([*(rejected or []), *found], key=lambda rejection: rejection.line)
         return Chunk("events", frame, found, lines_read)
+
+    def courses_and_times(self, raw: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The course (None when empty) and time of each row `chunk` would keep, without making keys,
+        frame or reasons: the cheap pass for the earliest date of each course."""
+        learner, course = _Distinct(raw["learner"], str.strip), _Distinct(raw["course"], str.strip)
+        time, _ = parse_times(raw["time"])
+        kind = _Distinct(raw["name"], normal).lookup(self.event_map.type_of)
+        source = _Distinct(raw["source"], normal).lookup(lambda value: self.sources.get(value, _BAD))
+        good = ~(learner.empty() | np.isnat(time) | (kind == None) | (source == _BAD))  # noqa: E711
+        codes = course.values()[good]
+        return np.where(codes == "", None, codes), time[good]
 
     def _keys(self, key: np.ndarray, time_ns: np.ndarray, ids: np.ndarray | None) -> np.ndarray:
         """Own ids where given; otherwise the hashed key, numbered among identical copies."""
@@ -140,7 +151,7 @@ class _Distinct:
         return found[self.codes]
 
 
-def _times(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def parse_times(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Times as naive UTC datetime64[ns] (NaT when unusable), and the text they came from."""
     text = pd.Series(np.asarray(text, dtype=object), dtype=object)
     parsed = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")

@@ -12,6 +12,7 @@ import csv
 import re
 import warnings
 from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ from services.ingest.textfile import FormatError, head, is_gzip
 REQUIRED = ("enrollment_id", "time", "event")
 OPTIONAL = ("source", "object", "course_id")
 SOURCES = {"server": "server", "browser": "browser", "": None}
+# The raw fields that decide whether an event is kept, and their columns.
+CHECKED_FIELDS = {"learner": "enrollment_id", "course": "course_id", "time": "time", "name": "event",
+            "source": "source"}
 _SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
 
 
@@ -37,9 +41,43 @@ def rows(event_map: Mapping[str, Any] | str | None = None) -> EventRows:
 def read(path: str | Path, *, chunk_rows: int = 200_000,
          event_map: Mapping[str, Any] | str | None = None) -> Iterator[Chunk]:
     """The file's events, chunk by chunk; bad lines come back as rejections with their line numbers."""
-    columns = _header(path)
+    columns = header(path)
     builder = rows(event_map)
     lines = _Lines()
+    for frame, rejected in _frames(path, chunk_rows, lines):
+        if frame is None:
+            yield builder.chunk(_empty(), rejected=rejected, lines_read=len(rejected))
+        else:
+            yield _chunk(frame, columns, builder, lines, rejected)
+
+
+def earliest(path: str | Path, course: str | None = None, *, chunk_rows: int = 200_000) -> dict[str, date]:
+    """The earliest date of each course among the events `read` would keep (events without course_id
+    count for `course`): the start of a course the import creates. Checks rows as `read` does but
+    makes no keys, frames or reasons."""
+    columns = header(path)
+    builder = rows()
+    firsts: dict[str, np.datetime64] = {}
+    lines = _Lines()
+    for frame, _rejected in _frames(path, chunk_rows, lines):
+        if frame is None:
+            continue
+        frame.columns = columns
+        lines.of(frame.index.to_numpy())  # the line a read error names
+        keep = ~_blank(frame)
+        raw = {name: _column(frame, field, keep) for name, field in CHECKED_FIELDS.items()}
+        codes, times = builder.courses_and_times(raw)
+        codes[pd.isna(codes)] = course
+        code_of, distinct = pd.factorize(codes)  # None (no course at all) gets -1: left out
+        for index, code in enumerate(distinct):
+            first = times[code_of == index].min()
+            firsts[code] = min(first, firsts.get(code, first))
+    return {code: pd.Timestamp(first).date() for code, first in firsts.items()}
+
+
+def _frames(path: str | Path, chunk_rows: int, lines: _Lines) -> Iterator[tuple[pd.DataFrame | None, list]]:
+    """pandas' frames of the file with the rejections of the lines it skipped; a last (None, rejected)
+    when lines were skipped after the last frame."""
     reader = pd.read_csv(
         path, chunksize=chunk_rows, dtype=object, na_filter=False, skip_blank_lines=False,
         on_bad_lines="warn", encoding="utf-8-sig", encoding_errors="replace",
@@ -58,12 +96,13 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
             rejected = lines.skipped([str(warning.message) for warning in caught])
             if frame is None:
                 if rejected:
-                    yield builder.chunk(_empty(), rejected=rejected, lines_read=len(rejected))
+                    yield None, rejected
                 return
-            yield _chunk(frame, columns, builder, lines, rejected)
+            yield frame, rejected
 
 
-def _header(path: str | Path) -> list[str]:
+def header(path: str | Path) -> list[str]:
+    """The lowercased column names of the file's header line (FormatError when a required one is missing)."""
     first = head(path).splitlines()[:1]
     if not first:
         raise FormatError("the file is empty: an events CSV starts with a header line")

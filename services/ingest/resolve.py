@@ -60,23 +60,40 @@ def keyed_rows(
     returned: the caller keeps the first ones and counts the rest)."""
     codes = frame["course"].to_numpy(dtype=object).copy()
     codes[pd.isna(codes)] = default_course
-    problems = _key_problems(frame, codes)
+    # Learners numbered once for the chunk: checked and looked up per distinct learner.
+    learner_of, learner_refs = pd.factorize(frame["learner"].to_numpy(dtype=object))
+    problems = _key_problems(codes, learner_of, learner_refs)
     rejected = [Rejection(int(frame["line"].iat[i]), problems[i]) for i in np.flatnonzero(problems != None)]  # noqa: E711
     when = dates.to_numpy(dtype="datetime64[ns]")
-    parts = []
     code_of, distinct = pd.factorize(np.where(problems == None, codes, None))  # noqa: E711
+    # Rows grouped by course (in order of first sight, file order within a course): one copy of the
+    # frame for the whole chunk instead of a selection per course.
+    order = np.argsort(code_of, kind="stable")
+    order = order[code_of[order] >= 0]
+    bounds = np.searchsorted(code_of[order], np.arange(len(distinct) + 1))
+    lines = frame["line"].to_numpy()[order]
+    learners = learner_of[order]
+    when = when[order]
+    inside, course_ids, enrollment_ids, days = [], [], [], []
     for index, code in enumerate(distinct):
-        rows = code_of == index
-        part, outside = _in_course(frame[rows], when[rows], courses, str(code))
-        parts.append(part)
+        rows = slice(bounds[index], bounds[index + 1])
+        course, kept, enrollments, course_days, outside = _in_course(
+            lines[rows], learners[rows], learner_refs, when[rows], courses, str(code)
+        )
+        inside.append(kept)
+        course_ids.append(np.full(len(course_days), course.id, dtype=np.int64))
+        enrollment_ids.append(enrollments)
+        days.append(course_days)
         rejected.extend(outside)
     rejected.sort(key=lambda rejection: rejection.line)
-    if not parts:
+    if not distinct.size:
         return frame.iloc[:0].assign(course_id=0, enrollment_id=0, day=0), rejected
-    return (pd.concat(parts) if len(parts) > 1 else parts[0]), rejected
+    keyed = frame.iloc[order[np.concatenate(inside)]]
+    return keyed.assign(course_id=np.concatenate(course_ids), enrollment_id=np.concatenate(enrollment_ids),
+                        day=np.concatenate(days)), rejected
 
 
-def _key_problems(frame: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+def _key_problems(codes: np.ndarray, learners: np.ndarray, refs: np.ndarray) -> np.ndarray:
     """Per row, why its course or learner cannot be used (None when both can)."""
     problems = np.full(len(codes), None, dtype=object)
     missing = pd.isna(codes)
@@ -85,27 +102,27 @@ def _key_problems(frame: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
     long_code = np.array([len(str(code)) > CODE_MAX for code in distinct], dtype=bool)
     if long_code.any():
         problems[(code_of >= 0) & long_code[code_of]] = f"course code too long: over {CODE_MAX} characters"
-    learners, lengths = pd.factorize(frame["learner"].to_numpy(dtype=object))
-    too_long = np.array([len(str(learner)) > LEARNER_MAX for learner in lengths], dtype=bool)
+    too_long = np.array([len(str(learner)) > LEARNER_MAX for learner in refs], dtype=bool)
     if too_long.any():
         rows = too_long[learners] & (problems == None)  # noqa: E711
         problems[rows] = f"learner reference too long: over {LEARNER_MAX} characters"
     return problems
 
 
-def _in_course(frame: pd.DataFrame, when: np.ndarray, courses: Courses, code: str):
-    """One course's rows keyed by enrollment and day, and the rows outside its window."""
+def _in_course(lines: np.ndarray, learners: np.ndarray, refs: np.ndarray, when: np.ndarray, courses: Courses,
+               code: str):
+    """One course's rows (`learners`: numbers into `refs`): the course, which rows are inside its window,
+    the enrollment and day of each row inside, and the rows outside as rejections."""
     course = courses.get(code, pd.Timestamp(when.min()).date())
     start = np.datetime64(course.start_date, "D")
     days = (when.astype("datetime64[D]") - start).astype(np.int64)
     inside = (days >= 0) & (days < course.length_days)
     outside = [
         Rejection(int(line), course_window_reason(int(day), course))
-        for line, day in zip(frame["line"].to_numpy()[~inside], days[~inside], strict=True)
+        for line, day in zip(lines[~inside], days[~inside], strict=True)
     ]
-    frame = frame[inside]
-    learner_of, learners = pd.factorize(frame["learner"].to_numpy(dtype=object))
-    ids = Enrollment.ids_for(course.id, [str(learner) for learner in learners])
-    enrollment_ids = np.array([ids[str(learner)] for learner in learners], dtype=np.int64)
-    keyed = frame.assign(course_id=course.id, enrollment_id=enrollment_ids[learner_of], day=days[inside])
-    return keyed, outside
+    learner_of, numbers = pd.factorize(learners[inside])  # in order of first sight, as enrollments are made
+    distinct = refs[numbers]
+    ids = Enrollment.ids_for(course.id, [str(learner) for learner in distinct])
+    enrollment_ids = np.array([ids[str(learner)] for learner in distinct], dtype=np.int64)
+    return course, inside, enrollment_ids[learner_of], days[inside], outside

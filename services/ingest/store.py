@@ -18,7 +18,7 @@ import pyarrow as pa
 from db.connection import write_transaction
 from db.models import User
 from services.errors import InvalidInput
-from services.ingest import counts, daily, formats
+from services.ingest import counts, daily, events_earliest, formats
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.resolve import CODE_MAX, Courses, keyed_rows
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 FORMATS = ("auto", *formats.FORMATS)
 # Formats with a cheap pass for the earliest date per course (the others read the file once more).
-EARLIEST = {"daily": daily.earliest}
+EARLIEST = {"daily": daily.earliest, "events": events_earliest.earliest}
 MAX_DAYS = 3650
 # What a file that cannot be read raises (anything else is a fault of the store or of this code).
 READ_ERRORS = (
