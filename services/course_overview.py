@@ -16,23 +16,20 @@ from typing import Any
 import peewee
 from flask import current_app
 
-from db.connection import database
-from db.courses import Course, Enrollment
+from db.courses import Course
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import User
 from db.tutoring import CourseTutor
 from modelling.levels import level_names
 from modelling.tasks import EARLY_WARNING
 from services import courses as course_service
-from services.actions import ACTION_LABELS, last_actions
+from services.actions import ACTION_LABELS
 from services.courses import require_course, visible_courses
-from services.early_warning.at_risk import last_active_days
+from services.early_warning.at_risk import at_risk_items
 from services.errors import InvalidInput
 
 STATUSES = ("running", "finished", "upcoming")
 CHANGES = ("up", "down", "same", "new")
-# A move smaller than this (a probability) counts as no change: noise, not a trend.
-SAME_WITHIN = 0.01
 SEARCH_MAX_CHARS = 128
 INACTIVE_MAX_DAYS = 10_000
 SORT_COLUMNS = ("learner", "probability", "risk_level", "change", "inactive", "last_action")
@@ -242,79 +239,6 @@ def course_risk_trend(viewer: User, code: str) -> dict[str, Any]:
     return {"course": found.code, "levels": levels + stored, "points": points}
 
 
-def _direction(change: float | None) -> str:
-    if change is None:
-        return "new"
-    if abs(change) < SAME_WITHIN:
-        return "same"
-    return "up" if change > 0 else "down"
-
-
-def _trajectories(course: Course, days: list[int]) -> dict[int, list[float | None]]:
-    """Enrollment id -> its probability at each of `days` (None where it was not scored); one query,
-    read straight from the driver (plain numbers: Peewee's per-value conversion would cost more)."""
-    query = EnrollmentPrediction.select(
-        EnrollmentPrediction.enrollment, EnrollmentPrediction.day, EnrollmentPrediction.probability
-    ).where((EnrollmentPrediction.course == course) & EnrollmentPrediction.day.in_(days))
-    position = {day: index for index, day in enumerate(days)}
-    out: dict[int, list[float | None]] = {}
-    for enrollment, day, probability in database.execute(query).fetchall():
-        out.setdefault(enrollment, [None] * len(days))[position[day]] = probability
-    return out
-
-
-def _rows_at(course: Course, day: int) -> list[tuple]:
-    """(enrollment id, learner ref, user id, probability, risk level, top factors) of the course's
-    predictions at `day`, highest probability first (the at-risk list's order), from the driver."""
-    query = (
-        EnrollmentPrediction.select(
-            EnrollmentPrediction.enrollment,
-            Enrollment.learner_ref,
-            Enrollment.user,
-            EnrollmentPrediction.probability,
-            EnrollmentPrediction.risk_level,
-            EnrollmentPrediction.top_factors,
-        )
-        .join(Enrollment)
-        .where((EnrollmentPrediction.course == course) & (EnrollmentPrediction.day == day))
-        .order_by(EnrollmentPrediction.probability.desc(), Enrollment.learner_ref)
-    )
-    return database.execute(query).fetchall()
-
-
-def _items(course: Course, day: int, days: list[int]) -> list[dict[str, Any]]:
-    """Every enrollment scored at `day` as the at-risk list's item (services.early_warning.at_risk's
-    fields), with its trajectory over `days` and the direction of its change; a handful of queries."""
-    trajectories = _trajectories(course, days)
-    last_active = last_active_days(course, day)
-    last = last_actions(course)
-    factors = EnrollmentPrediction.top_factors.python_value
-    items = []
-    for enrollment, learner_ref, user, probability, level, top in _rows_at(course, day):
-        trajectory = trajectories.get(enrollment, [None] * len(days))
-        was = trajectory[-2] if len(days) > 1 else None
-        change = None if was is None else round(probability - was, 4)
-        active = last_active.get(enrollment)
-        top = factors(top) or []
-        items.append(
-            {
-                "enrollment": enrollment,
-                "learner_ref": learner_ref,
-                "user": user,
-                "probability": probability,
-                "risk_level": level,
-                "change": change,
-                "change_direction": _direction(change),
-                "days_since_last_activity": None if active is None else day - active,
-                "top_factors": [factor["text"] for factor in top],
-                "factors": top,
-                "last_action": last.get(enrollment),
-                "trajectory": trajectory,
-            }
-        )
-    return items
-
-
 def check_filters(filters: AtRiskFilters) -> None:
     """Refuse filter values the list cannot apply (422 with the field named)."""
     problems = {}
@@ -393,7 +317,7 @@ def course_at_risk_rows(viewer: User, code: str, filters: AtRiskFilters | None =
         return {**listing, "items": [], "message": message, "checkpoint_days": [], "total": 0}
     day = max(checkpoints)
     days = [d for d in _checkpoint_days(checkpoints) if d < day] + [day]
-    items = _items(found, day, days)
+    items = at_risk_items(found, day, days)
     kept = [item for item in items if _keep(item, filters, day)]
     return {
         **listing,

@@ -6,12 +6,16 @@ from typing import Any
 
 import peewee
 
-from db.courses import EVENT_TYPES, ActivityDay, Course
+from db.connection import database
+from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.models import User
 from services.actions import last_actions
 from services.courses import require_course
 from services.errors import NotFound
+
+# A move smaller than this (a probability) counts as no change: noise, not a trend.
+SAME_WITHIN = 0.01
 
 
 def last_active_days(course: Course, day: int) -> dict[int, int]:
@@ -34,6 +38,80 @@ def _previous_day(days: list[int], day: int, checkpoints: dict[int, int]) -> int
     return max(earlier) if earlier else None
 
 
+def _direction(change: float | None) -> str:
+    if change is None:
+        return "new"
+    if abs(change) < SAME_WITHIN:
+        return "same"
+    return "up" if change > 0 else "down"
+
+
+def _trajectories(course: Course, days: list[int]) -> dict[int, list[float | None]]:
+    """Enrollment id -> its probability at each of `days` (None where it was not scored); one query,
+    read straight from the driver (plain numbers: Peewee's per-value conversion would cost more)."""
+    query = EnrollmentPrediction.select(
+        EnrollmentPrediction.enrollment, EnrollmentPrediction.day, EnrollmentPrediction.probability
+    ).where((EnrollmentPrediction.course == course) & EnrollmentPrediction.day.in_(days))
+    position = {day: index for index, day in enumerate(days)}
+    out: dict[int, list[float | None]] = {}
+    for enrollment, day, probability in database.execute(query).fetchall():
+        out.setdefault(enrollment, [None] * len(days))[position[day]] = probability
+    return out
+
+
+def _rows_at(course: Course, day: int) -> list[tuple]:
+    """(enrollment id, learner ref, user id, probability, risk level, top factors) of the course's
+    predictions at `day`, highest probability first (the at-risk list's order), from the driver."""
+    query = (
+        EnrollmentPrediction.select(
+            EnrollmentPrediction.enrollment,
+            Enrollment.learner_ref,
+            Enrollment.user,
+            EnrollmentPrediction.probability,
+            EnrollmentPrediction.risk_level,
+            EnrollmentPrediction.top_factors,
+        )
+        .join(Enrollment)
+        .where((EnrollmentPrediction.course == course) & (EnrollmentPrediction.day == day))
+        .order_by(EnrollmentPrediction.probability.desc(), Enrollment.learner_ref)
+    )
+    return database.execute(query).fetchall()
+
+
+def at_risk_items(course: Course, day: int, days: list[int]) -> list[dict[str, Any]]:
+    """Every enrollment scored at `day` (the last of `days`, the one before it the previous checkpoint),
+    highest risk first: probability, level, change and its direction, days since the last activity,
+    reasons, last action and the trajectory over `days`; a handful of queries, rows from the driver."""
+    trajectories = _trajectories(course, days)
+    last_active = last_active_days(course, day)
+    last = last_actions(course)
+    factors = EnrollmentPrediction.top_factors.python_value
+    items = []
+    for enrollment, learner_ref, user, probability, level, top in _rows_at(course, day):
+        trajectory = trajectories.get(enrollment, [None] * len(days))
+        was = trajectory[-2] if len(days) > 1 else None
+        change = None if was is None else round(probability - was, 4)
+        active = last_active.get(enrollment)
+        top = factors(top) or []
+        items.append(
+            {
+                "enrollment": enrollment,
+                "learner_ref": learner_ref,
+                "user": user,
+                "probability": probability,
+                "risk_level": level,
+                "change": change,
+                "change_direction": _direction(change),
+                "days_since_last_activity": None if active is None else day - active,
+                "top_factors": [factor["text"] for factor in top],
+                "factors": top,
+                "last_action": last.get(enrollment),
+                "trajectory": trajectory,
+            }
+        )
+    return items
+
+
 def at_risk(viewer: User, code: str, day: int | None = None) -> dict[str, Any]:
     """The visible course's predictions at its latest scored day (or `day`), highest risk first, each
     with the change since the previous checkpoint and the days since the learner's last activity."""
@@ -52,31 +130,9 @@ def at_risk(viewer: User, code: str, day: int | None = None) -> dict[str, Any]:
         day = days[0]
     elif day not in days:
         raise NotFound(f"Day {day} of course {course.code} has not been scored.", {"day": "not scored"})
-    rows = EnrollmentPrediction.of_course_day(course, day)
     checkpoints = EnrollmentPrediction.checkpoints_by_day(course)
     previous = _previous_day(days, day, checkpoints)
-    before = EnrollmentPrediction.probabilities_at(course, previous) if previous is not None else {}
-    last_active = last_active_days(course, day)
-    actions = last_actions(course)
-    items = []
-    for row in rows:
-        enrollment = row.enrollment
-        was = before.get(enrollment.id)
-        last = last_active.get(enrollment.id)
-        items.append(
-            {
-                "enrollment": enrollment.id,
-                "learner_ref": enrollment.learner_ref,
-                "user": enrollment.user_id,
-                "probability": row.probability,
-                "risk_level": row.risk_level,
-                "change": None if was is None else round(row.probability - was, 4),
-                "days_since_last_activity": None if last is None else day - last,
-                "top_factors": [factor["text"] for factor in row.top_factors],
-                "factors": row.top_factors,
-                "last_action": actions.get(enrollment.id),
-            }
-        )
+    items = at_risk_items(course, day, [day] if previous is None else [previous, day])
     return {
         "course": course.code,
         "day": day,
