@@ -143,22 +143,6 @@ class EnrollmentPrediction(BaseModel):
         return dict(query.tuples())
 
     @classmethod
-    def of_course_day(cls, course: Course, day: int) -> list[EnrollmentPrediction]:
-        """The course's predictions at `day`, each with its enrollment, highest probability first."""
-        return list(
-            cls.select(cls, Enrollment)
-            .join(Enrollment)
-            .where((cls.course == course) & (cls.day == day))
-            .order_by(cls.probability.desc(), Enrollment.learner_ref)
-        )
-
-    @classmethod
-    def probabilities_at(cls, course: Course, day: int) -> dict[int, float]:
-        """Enrollment id -> probability at `day`."""
-        query = cls.select(cls.enrollment, cls.probability).where((cls.course == course) & (cls.day == day))
-        return dict(query.tuples())
-
-    @classmethod
     def latest_of(cls, enrollment_ids: list[int]) -> dict[int, tuple[int, int | None]]:
         """Enrollment id -> (id, model version id) of its prediction at its latest scored day."""
         if not enrollment_ids:

@@ -9,7 +9,7 @@ from db.courses import Course
 from db.early_warning import EnrollmentPrediction
 from db.models import User
 from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS, EnrollmentAction
-from services.courses import require_course, require_enrollment
+from services.courses import require_enrollment
 from services.errors import Forbidden, InvalidInput
 
 NOTE_MAX_CHARS = 2000
@@ -87,8 +87,3 @@ def last_actions(course: Course) -> dict[int, dict[str, Any]]:
     """Enrollment id -> its latest action (kind, who, when) for every enrollment of the course with one."""
     latest = EnrollmentAction.latest_per_enrollment(course)
     return {action.enrollment_id: action.to_dict() for action in latest}
-
-
-def last_actions_of_course(viewer: User, code: str) -> dict[int, dict[str, Any]]:
-    """`last_actions` of a course `viewer` may see."""
-    return last_actions(require_course(viewer, code))
