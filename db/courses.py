@@ -216,7 +216,9 @@ class ActivityDay(BaseModel):
     """One enrollment's event counts on one day of its course. The course is repeated in the key
     so that "every enrollment of a course as of day d" is one range of the primary key."""
 
-    course = peewee.ForeignKeyField(Course, on_delete="CASCADE", index=False)
+    # No foreign-key constraint on the course: the enrollment's (with its cascade) already ties the row
+    # to its course, and a second check per row was a large part of an import's time on PostgreSQL.
+    course = peewee.DeferredForeignKey("Course", index=False)
     enrollment = peewee.ForeignKeyField(Enrollment, on_delete="CASCADE", index=False)
     day = peewee.SmallIntegerField()
     navigate = peewee.IntegerField(default=0)
@@ -263,6 +265,10 @@ class ActivityDay(BaseModel):
         """The enrollment's active days, in order."""
         return list(cls.select().where(cls.enrollment == enrollment).order_by(cls.day))
 
+
+# Resolved at once: the course field behaves as a foreign key in queries, but create_table makes no
+# constraint for a deferred one (peewee's documented way to leave a reference unconstrained).
+peewee.DeferredForeignKey.resolve(Course)
 
 COURSE_MODELS = [Course, Enrollment, ActivityDay]
 __all__ = ["EVENT_TYPES", "SOURCES", "Course", "Enrollment", "ActivityDay", "COURSE_MODELS"]

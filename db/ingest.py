@@ -98,7 +98,7 @@ class DayEvents(BaseModel):
     keys, `codes` one byte per key (type index * 3 + source: 0 unknown, 1 server, 2 browser). The day's
     counts in ActivityDay are recomputed from these, so an event carried by two files counts once."""
 
-    course = peewee.ForeignKeyField(Course, on_delete="CASCADE", index=False)
+    course = peewee.DeferredForeignKey("Course", index=False)  # unconstrained, as ActivityDay.course
     enrollment = peewee.ForeignKeyField(Enrollment, on_delete="CASCADE", index=False)
     day = peewee.SmallIntegerField()
     keys = peewee.BlobField()
@@ -121,11 +121,13 @@ class DayEvents(BaseModel):
         )
         text = (
             f'SELECT {enrollment}, {day}, {keys}, {codes} FROM "{table}" WHERE {course_} = {mark} '
-            f'AND {enrollment} IN ({", ".join([mark] * len(enrollments))}) '
+            f"AND {enrollment} IN ({', '.join([mark] * len(enrollments))}) "
             f"AND {day} BETWEEN {mark} AND {mark}"
         )
         cursor = cls._meta.database.execute_sql(text, [course, *enrollments, first_day, last_day])
         return [(row[0], row[1], bytes(row[2]), bytes(row[3])) for row in cursor]
 
+
+peewee.DeferredForeignKey.resolve(Course)
 
 INGEST_MODELS = [ImportRun, DayEvents]

@@ -14,10 +14,10 @@ import peewee
 
 from db.api_keys import ApiKey
 from db.connection import database
-from db.courses import COURSE_MODELS
+from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EARLY_WARNING_MODELS
 from db.fields import JSONField
-from db.ingest import INGEST_MODELS
+from db.ingest import DayEvents, ImportRun
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.tutoring import TUTORING_MODELS
 
@@ -105,9 +105,27 @@ def _job_owner(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE jobs ADD COLUMN owner VARCHAR(255)")
 
 
+class _ActivityDayWithCourseKey(ActivityDay):
+    """activity_days as migration 11 made it: a foreign key on the course too (dropped by migration 17)."""
+
+    course = peewee.ForeignKeyField(Course, on_delete="CASCADE", index=False)
+
+    class Meta:
+        table_name = "activity_days"
+
+
+class _DayEventsWithCourseKey(DayEvents):
+    """activity_event_keys as migration 12 made it: a foreign key on the course too (dropped by 17)."""
+
+    course = peewee.ForeignKeyField(Course, on_delete="CASCADE", index=False)
+
+    class Meta:
+        table_name = "activity_event_keys"
+
+
 def _courses_and_activity(db: peewee.Database) -> None:
     """Courses, enrollments and activity per enrollment and day (SPEC.md section 6)."""
-    db.create_tables(COURSE_MODELS)
+    db.create_tables([Course, Enrollment, _ActivityDayWithCourseKey])
 
 
 def _api_keys(db: peewee.Database) -> None:
@@ -117,7 +135,7 @@ def _api_keys(db: peewee.Database) -> None:
 
 def _import_runs(db: peewee.Database) -> None:
     """Import runs (committed per chunk, resumable) and the event keys counted per enrollment and day."""
-    db.create_tables(INGEST_MODELS)
+    db.create_tables([ImportRun, _DayEventsWithCourseKey])
 
 
 def _early_warning_history(db: peewee.Database) -> None:
@@ -133,6 +151,31 @@ def _tutoring(db: peewee.Database) -> None:
     if "last_visit_at" not in columns:
         db.execute_sql(f"ALTER TABLE users ADD COLUMN last_visit_at {_datetime_type(db)}")
     db.create_tables(TUTORING_MODELS)
+
+
+def _activity_course_keys_unconstrained(db: peewee.Database) -> None:
+    """Activity rows keep one foreign key, their enrollment's (whose cascade also follows a course's
+    deletion): checking the course as well cost the import a second index probe per row."""
+    for model in (ActivityDay, DayEvents):
+        table = model._meta.table_name
+        if not any(key.column == "course_id" for key in db.get_foreign_keys(table)):
+            continue
+        if isinstance(db, peewee.PostgresqlDatabase):
+            # PostgreSQL's name for a constraint created without one, as Peewee creates them.
+            db.execute_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{table}_course_id_fkey"')
+        else:
+            _rebuild_sqlite_table(db, model)
+
+
+def _rebuild_sqlite_table(db: peewee.Database, model: type[peewee.Model]) -> None:
+    """Recreate a table in its model's shape with its rows (SQLite cannot drop a constraint); the
+    table must have no index but its primary key and no table may refer to it."""
+    table = model._meta.table_name
+    columns = ", ".join(f'"{field.column_name}"' for field in model._meta.sorted_fields)
+    db.execute_sql(f'ALTER TABLE "{table}" RENAME TO "{table}_before"')
+    db.create_tables([model])
+    db.execute_sql(f'INSERT INTO "{table}" ({columns}) SELECT {columns} FROM "{table}_before"')
+    db.execute_sql(f'DROP TABLE "{table}_before"')
 
 
 def _datetime_type(db: peewee.Database) -> str:
@@ -155,6 +198,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (13, "API keys", _api_keys),
     (15, "early-warning prediction history, scoring runs, scheduler leases", _early_warning_history),
     (16, "tutors, actions on flags, notifications", _tutoring),
+    (17, "activity rows without a foreign key on the course", _activity_course_keys_unconstrained),
 ]
 
 

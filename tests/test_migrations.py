@@ -71,7 +71,7 @@ def test_an_older_records_table_gets_interval_columns_and_its_outputs_moved_out(
             for task, outputs in (("exam-score", exam_outputs), ("dropout", {"probability": 0.3})):
                 database.execute_sql(
                     "INSERT INTO records (user_id, task, inputs, outputs, model_version, value, level,"
-                    f" created_at) VALUES ({database.param}, {database.param}, '{{\"gender\": \"Male\"}}',"
+                    f' created_at) VALUES ({database.param}, {database.param}, \'{{"gender": "Male"}}\','
                     f" {database.param}, 1, 0.5, 'Low', {database.param})",
                     (owner.id, task, json.dumps(outputs), datetime(2026, 1, 1)),
                 )
@@ -98,8 +98,13 @@ def test_a_record_and_its_outputs_are_deleted_together(app, make_user):
     with app.app_context():
         with database.atomic():
             record_id = Record.add(
-                outputs={"score": 50.0}, user=owner.id, task="exam-score", inputs={}, model_version=1,
-                value=50.0, level="Low",
+                outputs={"score": 50.0},
+                user=owner.id,
+                task="exam-score",
+                inputs={},
+                model_version=1,
+                value=50.0,
+                level="Low",
             )
         assert Record.with_outputs().where(Record.id == record_id).get().outputs == {"score": 50.0}
         Record.delete_by_id(record_id)
@@ -114,3 +119,39 @@ def test_postgres_connections_use_the_configured_synchronous_commit(app):
             pytest.skip("a PostgreSQL setting")
         setting = database.execute_sql("SHOW synchronous_commit").fetchone()[0]
     assert setting == app.config["PG_SYNCHRONOUS_COMMIT"] == "off"
+
+
+def test_activity_rows_lose_their_course_key_but_keep_their_data_and_follow_a_deleted_course(app):
+    """Tables of activity from before migration 17 (a foreign key on the course as well as on the
+    enrollment): the upgrade drops the course's, every stored row stays, and deleting the course
+    still removes its days and event keys through the enrollments."""
+    from db.courses import ActivityDay, Course, Enrollment
+    from db.ingest import DayEvents
+    from db.models import SchemaVersion
+
+    old_shapes = [migrations._ActivityDayWithCourseKey, migrations._DayEventsWithCourseKey]
+    with app.app_context():
+        database.drop_tables(old_shapes)
+        database.create_tables(old_shapes)
+        SchemaVersion.delete().where(SchemaVersion.version >= 17).execute()
+        try:
+            assert any(key.column == "course_id" for key in database.get_foreign_keys("activity_days"))
+            course = Course.create(code="MIG-17", title="Migration", start_date=datetime(2026, 1, 1).date())
+            enrollment = Enrollment.create(course=course, learner_ref="learner-1")
+            ActivityDay.insert(course=course, enrollment=enrollment, day=3, video=5).execute()
+            keys = {"keys": b"\x01" * 8, "codes": b"\x0c"}
+            DayEvents.insert(course=course, enrollment=enrollment, day=3, **keys).execute()
+
+            assert migrations.upgrade() == [17]
+
+            for table in ("activity_days", "activity_event_keys"):
+                keys = {key.column for key in database.get_foreign_keys(table)}
+                assert keys == {"enrollment_id"}, table
+            day = ActivityDay.get()
+            assert (day.course_id, day.enrollment_id, day.day, day.video) == (course.id, enrollment.id, 3, 5)
+            assert bytes(DayEvents.get().keys) == b"\x01" * 8
+            course.delete_instance()
+            assert ActivityDay.select().count() == DayEvents.select().count() == 0
+        finally:
+            if migrations.current_version() < migrations.latest_version():
+                migrations.upgrade()

@@ -21,6 +21,7 @@ from services.errors import InvalidInput
 from services.ingest import counts, daily, events_earliest, formats
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
+from services.ingest.prefetch import prefetched
 from services.ingest.resolve import CODE_MAX, Courses, keyed_rows
 from services.ingest.runs import FIRST_REJECTIONS, ImportReport, RunLog
 
@@ -73,7 +74,8 @@ def import_file(
         run = RunLog(name_shown, "unknown", sha256=sha256, course=course, user=user, job_id=job_id)
         return run.fail(f"{exc}; name the format (--format, or the format of an upload)")
     run = RunLog(name_shown, name, sha256=sha256, course=course, user=user, job_id=job_id)
-    chunks = formats.PARSERS[name](path, chunk_rows=chunk_rows)  # lazy: read errors come up in _write
+    # Lazy, so read errors come up in _write; parsed one chunk ahead while the previous one is stored.
+    chunks = prefetched(formats.PARSERS[name](path, chunk_rows=chunk_rows))
     earliest = _earliest_of_file(name, path, course, chunk_rows)
     return _write(chunks, run, Courses(start, days, earliest), course, progress, lines)
 
