@@ -21,6 +21,7 @@ from scipy.special import expit, log_expit, logsumexp
 
 from modelling.calibrate import DIGITS, to_json
 from modelling.schemas import EVENT_TYPES
+from modelling.synthetic_courses import type_tilt
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "kddcup2015_daily"
 DEFAULT_OUT = Path(__file__).resolve().with_name("course_calibration.json")
@@ -31,6 +32,10 @@ LABELS = {"stayer": 0, "dropout": 1}
 QUADRATURE_NODES = 24
 MIN_EVENTS_FOR_MIX = 20  # days with fewer events say more about multinomial noise than about the mix
 STREAK_QUANTILES = (0.25, 0.5, 0.75, 0.9)
+# lower bounds of the day-size bands (events that day): small days are mostly navigation, big ones problems
+DAY_SIZE_BANDS = (1, 2, 3, 5, 9, 17, 33, 65)
+TILT_DRAWS = 20_000  # simulated (course, learner) tilts when solving the untilted shares
+TILT_ROUNDS = 50
 TYPE_COLUMNS = [f"event_{name}" for name in EVENT_TYPES]
 
 
@@ -196,30 +201,83 @@ def _concentration(shares: np.ndarray, parent: np.ndarray) -> float:
     return float((parent * (1 - parent)).sum(axis=1).mean() / spread - 1)
 
 
-def mix_spread(courses: np.ndarray, counts: np.ndarray) -> dict[str, Any]:
-    """How the type mix varies: course around all, learner around course, day around learner.
+def _normalise(values: np.ndarray) -> np.ndarray:
+    """Rows scaled to sum to one (rows of zeros stay zero)."""
+    return values / np.maximum(values.sum(axis=-1, keepdims=True), 1e-12)
 
-    Each level's shares are a Dirichlet draw around its parent's; only units with enough events
-    enter, so that multinomial noise does not pass for spread.
+
+def day_size_band(totals: np.ndarray) -> np.ndarray:
+    """Band index of each day's event total (-1 for a day without events)."""
+    return np.searchsorted(DAY_SIZE_BANDS, totals, side="right") - 1
+
+
+def _first_day_mask(counts: np.ndarray) -> np.ndarray:
+    """True on each enrollment's first active day."""
+    active = counts.sum(axis=2) > 0
+    mask = np.zeros_like(active)
+    mask[np.arange(len(active)), active.argmax(axis=1)] = active.any(axis=1)
+    return mask
+
+
+def mix_by_day_size(counts: np.ndarray) -> dict[str, Any]:
+    """Type shares by day size, on the first active day and on later days (all enrollments pooled).
+
+    The mix follows the day's size far more than the label: a one-event day is a navigation, and
+    problems appear only on big days; an enrollment's first day always includes a navigation.
+    """
+    band, first = day_size_band(counts.sum(axis=2)), _first_day_mask(counts)
+    shares = np.zeros((2, len(DAY_SIZE_BANDS), len(EVENT_TYPES)))
+    for later, days in enumerate((first, ~first)):
+        for index in range(len(DAY_SIZE_BANDS)):
+            shares[later, index] = counts[days & (band == index)].sum(axis=0)
+    shares = _normalise(shares)
+    return {
+        "band_lower_bounds": list(DAY_SIZE_BANDS),
+        "first_active_day": _round(shares[0]),
+        "later_days": _round(shares[1]),
+    }
+
+
+def expected_counts(counts: np.ndarray, by_size: dict[str, Any]) -> np.ndarray:
+    """Counts [enrollment, day, type] that the day-size mix alone predicts, to measure tilts against."""
+    shares = np.stack([by_size["first_active_day"], by_size["later_days"]])
+    totals = counts.sum(axis=2)
+    base = shares[(~_first_day_mask(counts)).astype(int), np.maximum(day_size_band(totals), 0)]
+    return totals[:, :, None] * base
+
+
+def _ratio(counts: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Observed over expected events of each type, over all enrollments and days given."""
+    return counts.sum(axis=(0, 1)) / np.maximum(expected.sum(axis=(0, 1)), 1e-9)
+
+
+def mix_spread(courses: np.ndarray, counts: np.ndarray, by_size: dict[str, Any]) -> dict[str, Any]:
+    """How the type mix varies beyond the day size: course around all, learner around course, day
+    around learner.
+
+    Each level's tilt (observed over expected counts) is a Dirichlet draw around its parent's; only
+    units with enough events enter, so that multinomial noise does not pass for spread.
     """
     overall = counts.sum(axis=(0, 1)) / counts.sum()
+    expected = expected_counts(counts, by_size)
     codes, course_index = np.unique(courses, return_inverse=True)
-    course_totals = np.stack([counts[course_index == i].sum(axis=(0, 1)) for i in range(len(codes))])
-    course_shares = course_totals / course_totals.sum(axis=1, keepdims=True)
-    learner_totals = counts.sum(axis=1)
-    learner_sum = learner_totals.sum(axis=1)
-    learner_shares = learner_totals / np.maximum(learner_sum, 1)[:, None]
+    course_ratio = np.stack(
+        [_ratio(counts[course_index == i], expected[course_index == i]) for i in range(len(codes))]
+    )
+    course_shares = _normalise(overall * course_ratio)
+    learner_sum = counts.sum(axis=(1, 2))
     big = learner_sum >= MIN_EVENTS_FOR_MIX * 3
-    day_sum = counts.sum(axis=2)
-    learner, day = np.nonzero((day_sum >= MIN_EVENTS_FOR_MIX) & big[:, None])
-    day_shares = counts[learner, day] / day_sum[learner, day][:, None]
+    learner_ratio = counts[big].sum(axis=1) / np.maximum(expected[big].sum(axis=1), 1e-9)
+    learner_shares = _normalise(overall * learner_ratio)
+    day_sum = counts[big].sum(axis=2)
+    learner, day = np.nonzero(day_sum >= MIN_EVENTS_FOR_MIX)
+    day_shares = counts[big][learner, day] / day_sum[learner, day][:, None]
+    day_parent = _normalise(expected[big][learner, day] * learner_ratio[learner])
     return {
         "overall_shares": _round(overall),
         "course_concentration": _round(_concentration(course_shares, overall[None, :])),
-        "learner_concentration": _round(
-            _concentration(learner_shares[big], course_shares[course_index[big]])
-        ),
-        "day_concentration": _round(_concentration(day_shares, learner_shares[learner])),
+        "learner_concentration": _round(_concentration(learner_shares, course_shares[course_index[big]])),
+        "day_concentration": _round(_concentration(day_shares, day_parent)),
         "min_events": {"learner": MIN_EVENTS_FOR_MIX * 3, "day": MIN_EVENTS_FOR_MIX},
     }
 
@@ -260,10 +318,33 @@ def measure_courses(enrollments: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def untilted_shares(measured: np.ndarray, spread: dict[str, Any]) -> np.ndarray:
+    """Shares [..., type] that, tilted by course and learner as the generator tilts them, average to
+    `measured`.
+
+    Renormalising tilted shares pulls a dominant type down (a one-event day that is nearly always a
+    navigation would become one less often), so the generator starts from these instead; solved by
+    multiplicative fixed-point steps against simulated tilts.
+    """
+    rng = np.random.default_rng(0)
+    tilts = type_tilt(rng, spread, "course", TILT_DRAWS) * type_tilt(rng, spread, "learner", TILT_DRAWS)
+    base = np.asarray(measured, dtype=float)
+    for _ in range(TILT_ROUNDS):
+        mean = _normalise(base[..., None, :] * tilts).mean(axis=-2)
+        base = _normalise(base * measured / np.maximum(mean, 1e-12))
+    return base
+
+
 def calibrate(data_dir: Path) -> dict[str, Any]:
     """All figures, with a note on where they come from."""
     enrollments, counts = load_daily(data_dir)
     labels = enrollments["label"].to_numpy()
+    by_size = mix_by_day_size(counts)
+    spread = mix_spread(enrollments["course"].to_numpy(), counts, by_size)
+    by_size["untilted"] = {
+        part: _round(untilted_shares(np.asarray(by_size[part]), spread))
+        for part in ("first_active_day", "later_days")
+    }
     return {
         "source": (
             "Aggregate figures only (rates, shares, quantiles, fitted model parameters) measured by "
@@ -278,11 +359,12 @@ def calibrate(data_dir: Path) -> dict[str, Any]:
             "distribution; from then a two-state (active/idle) Markov chain whose logits depend on label "
             "and week and are shifted by the learner's engagement (standard normal, scaled); events per "
             "active day log-normal (week intercept, engagement slope, learner effect, day noise); "
-            "types by a "
-            "multinomial whose shares are tilted by course, learner and day (Dirichlet draws)"
+            "types by a multinomial whose shares follow the day's size band (first active day apart) "
+            "and are tilted by course, learner and day (Dirichlet draws)"
         ),
         "courses": measure_courses(enrollments),
-        "event_mix_spread": mix_spread(enrollments["course"].to_numpy(), counts),
+        "event_mix_by_day_size": by_size,
+        "event_mix_spread": spread,
         "labels": {name: measure_label(counts[labels == value]) for name, value in LABELS.items()},
     }
 

@@ -5,7 +5,8 @@ modelling.calibrate_courses); no real rows are needed or shipped. Each learner g
 the course's dropout rate, a first active day, an engagement level and an intensity level; from
 the first active day a two-state Markov chain (active / idle) by label and week, shifted by the
 engagement, decides which days are active; events per active day are log-normal and split into
-the seven event types by a Dirichlet-multinomial. Deterministic for a given seed.
+the seven event types by a Dirichlet-multinomial around the shares measured for days of that
+size (the first active day apart). Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ def _label_params(calibration: dict[str, Any]) -> dict[str, np.ndarray]:
     labels = [calibration["labels"][name] for name in LABEL_NAMES]
     chains = [label["chain"] for label in labels]
     events = [label["events_per_active_day"] for label in labels]
-    mixes = [label["event_mix"] for label in labels]
     return {
         "first_day": np.array([label["first_active_day"] for label in labels]),
         "logit_active": np.array([c["logit_active_given_active"] for c in chains]),
@@ -71,8 +71,15 @@ def _label_params(calibration: dict[str, Any]) -> dict[str, np.ndarray]:
         "engagement_slope": np.array([e["engagement_slope"] for e in events]),
         "sd_between": np.array([e["sd_log_between_learners"] for e in events]),
         "sd_within": np.array([e["sd_log_within_learner"] for e in events]),
-        "shares": np.array([m["shares_by_week"] for m in mixes]),
     }
+
+
+def _size_mix(calibration: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Day-size band lower bounds and type shares [later day?, band, type]."""
+    by_size = calibration["event_mix_by_day_size"]
+    untilted = by_size["untilted"]
+    shares = np.array([untilted["first_active_day"], untilted["later_days"]])
+    return np.asarray(by_size["band_lower_bounds"]), shares
 
 
 def _dirichlet(rng: np.random.Generator, alpha: np.ndarray) -> np.ndarray:
@@ -81,7 +88,7 @@ def _dirichlet(rng: np.random.Generator, alpha: np.ndarray) -> np.ndarray:
     return draws / draws.sum(axis=-1, keepdims=True)
 
 
-def _tilt(rng: np.random.Generator, spread: dict[str, Any], level: str, n: int) -> np.ndarray:
+def type_tilt(rng: np.random.Generator, spread: dict[str, Any], level: str, n: int) -> np.ndarray:
     """Multiplicative tilts [n, type] of the type mix, mean 1: Dirichlet shares over overall shares."""
     overall = np.asarray(spread["overall_shares"])
     return _dirichlet(rng, np.tile(spread[f"{level}_concentration"] * overall, (n, 1))) / overall
@@ -127,12 +134,14 @@ def simulate_counts(
     engagement: np.ndarray,
     active: np.ndarray,
     tilt: np.ndarray,
+    size_mix: tuple[np.ndarray, np.ndarray],
     day_concentration: float,
     week_days: int,
 ) -> np.ndarray:
     """Event counts [learner, day, type] on the active days: log-normal totals, Dirichlet-multinomial mix.
 
-    `tilt` [learner, type] is the course's and learner's preference for each type (mean 1).
+    The mix follows the day's size band (the first active day has its own), tilted by `tilt`
+    [learner, type], the course's and learner's preference for each type (mean 1).
     """
     n, days = active.shape
     weeks = params["intercept_log"].shape[1]
@@ -146,8 +155,11 @@ def simulate_counts(
         + params["sd_within"][labels, None] * rng.standard_normal((n, days))
     )
     totals = np.where(active, np.maximum(np.rint(np.exp(log_total)), 1), 0).astype(np.int64)
-    mix = params["shares"][labels][:, week_of_day] * tilt[:, None, :]
-    mix /= mix.sum(axis=2, keepdims=True)
+    bounds, shares = size_mix
+    band = np.maximum(np.searchsorted(bounds, totals, side="right") - 1, 0)
+    later = np.arange(days)[None, :] > active.argmax(axis=1)[:, None]
+    mix = shares[later.astype(int), band] * tilt[:, None, :]
+    mix /= np.maximum(mix.sum(axis=2, keepdims=True), 1e-12)
     return rng.multinomial(totals, _dirichlet(rng, day_concentration * mix))
 
 
@@ -171,9 +183,17 @@ def _one_course(
     engagement = rng.standard_normal(spec.enrollments)
     active = simulate_active(rng, params, labels, engagement, days, week_days)
     spread = calibration["event_mix_spread"]
-    tilt = _tilt(rng, spread, "course", 1) * _tilt(rng, spread, "learner", spec.enrollments)
+    tilt = type_tilt(rng, spread, "course", 1) * type_tilt(rng, spread, "learner", spec.enrollments)
     counts = simulate_counts(
-        rng, params, labels, engagement, active, tilt, spread["day_concentration"], week_days
+        rng,
+        params,
+        labels,
+        engagement,
+        active,
+        tilt,
+        _size_mix(calibration),
+        spread["day_concentration"],
+        week_days,
     )[:, :observed]
     width = max(4, len(str(spec.enrollments)))
     ids = np.array([f"{spec.code.lower()}-{i:0{width}d}" for i in range(1, spec.enrollments + 1)])

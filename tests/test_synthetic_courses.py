@@ -128,6 +128,18 @@ def test_events_per_active_day_and_type_mix_look_like_the_calibration(generated)
         assert np.abs(shares.to_numpy() - expected).max() < 0.06
 
 
+def test_type_mix_follows_the_day_size_and_the_first_active_day(generated) -> None:
+    counts = generated[1][TYPES].to_numpy().reshape(len(generated[2]), -1, len(TYPES))
+    measured = calibrate_courses.mix_by_day_size(counts)
+    shipped = CALIBRATION["event_mix_by_day_size"]
+    for part in ("first_active_day", "later_days"):
+        # the course, learner and day tilts scatter the shares around the shipped ones
+        assert np.abs(np.subtract(measured[part], shipped[part])).max() < 0.1
+    navigate, problem = TYPES.index("navigate"), TYPES.index("problem")
+    assert measured["first_active_day"][0][navigate] > 0.9  # a one-event first day is a navigation
+    assert measured["later_days"][-1][problem] > 5 * measured["later_days"][2][problem] + 0.1
+
+
 def test_invalid_specs_are_refused() -> None:
     with pytest.raises(ValueError, match="unique"):
         generate_courses([CourseSpec("A", "a", 10), CourseSpec("A", "b", 10)], seed=0)
