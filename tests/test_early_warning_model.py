@@ -10,7 +10,7 @@ from modelling.early_warning import reasons
 from modelling.early_warning.gate import gate
 from modelling.early_warning.inputs import model_frame
 from modelling.early_warning.serving import load_version, save_version
-from modelling.early_warning.training import checkpoint_data, course_folds, train_early_warning
+from modelling.early_warning.training import checkpoint_data, course_folds, figures, train_early_warning
 from modelling.schemas import EVENT_TYPES
 from modelling.tasks import ALL_TASKS, EARLY_WARNING, TASKS, task_for
 
@@ -173,9 +173,13 @@ def test_the_spline_logistic_contributions_add_up_to_its_log_odds(trained):
 @pytest.mark.parametrize("rows_per_call", [reasons.REPLACED_ROWS_PER_CALL, 25])
 def test_replacement_contributions_are_each_feature_replaced_in_turn(monkeypatch, rows_per_call):
     """The stacked calls give what one model call per feature gives, however the rows are split."""
-    model = train_early_warning(
-        courses(3, learners=60, seed=30), checkpoints=(14,), candidates=("gradient_boosting",)
-    ).checkpoints[14].estimator
+    model = (
+        train_early_warning(
+            courses(3, learners=60, seed=30), checkpoints=(14,), candidates=("gradient_boosting",)
+        )
+        .checkpoints[14]
+        .estimator
+    )
     _, days, _, counts, _, _ = make_course("R", 50, seed=31)
     X = model_frame(counts, 14, days, None, window=14)
     medians = reasons.course_medians(X)
@@ -187,6 +191,39 @@ def test_replacement_contributions_are_each_feature_replaced_in_turn(monkeypatch
         one[name] = medians[name]
         np.testing.assert_allclose(stacked[name], own - reasons._log_odds(model, one), atol=1e-9)
     assert (stacked.abs().sum() > 0).any()
+
+
+def test_the_ensemble_reasons_are_its_members_mean_and_match_replacing_in_the_whole_ensemble():
+    """Each member's own way (exact terms, nothing for the sequence model, replaced rows for boosting)
+    gives what replacing one feature in the whole ensemble gives."""
+    from modelling.early_warning.candidates import build
+    from modelling.train import LogitAverageClassifier
+
+    code, days, ids, counts, _, labels = make_course("E", 160, seed=41)
+    X = model_frame(counts, 14, days, None, window=14)
+    members = [
+        ("spline_logistic", build("spline_logistic")),
+        ("gradient_boosting", build("gradient_boosting")),
+        ("keras_sequence", build("keras_sequence").set_params(max_epochs=2)),
+    ]
+    model = LogitAverageClassifier(members).fit(X, labels)
+    _, days, _, counts, _, _ = make_course("F", 50, seed=42)
+    X = model_frame(counts, 14, days, None, window=14)
+    contrib, method = reasons.contributions(model, X)
+    replaced = reasons.replacement_contributions(model, X, reasons.course_medians(X))
+    assert method == reasons.ENSEMBLE_METHOD
+    assert list(contrib.columns) == list(replaced.columns)
+    np.testing.assert_allclose(contrib.to_numpy(), replaced.to_numpy(), atol=1e-7)
+    assert (contrib.abs().sum() > 0).sum() > 3
+
+
+def test_the_figures_give_the_calibration_offset_of_a_fold():
+    """Mean probability minus the observed dropout rate: what a course's own rate does to the ECE."""
+    y = np.array([1, 1, 1, 0])
+    shifted = figures(y, np.full(4, 0.55))
+    assert shifted["offset"] == pytest.approx(-0.2)
+    assert shifted["ece"] == pytest.approx(0.2)
+    assert figures(y, np.full(4, 0.75))["offset"] == pytest.approx(0.0)
 
 
 def test_the_phrases_read_as_words():

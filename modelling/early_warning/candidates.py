@@ -14,6 +14,9 @@ a logistic map of the model's log-odds fitted on the held-out scores, the model 
 row), as `modelling.train._calibrated` does for the dropout task. Platt rather than isotonic: an
 affine map of the log-odds keeps the additive model additive, so its reasons stay exact. The sequence
 model is Platt-scaled on its early-stopping validation split instead (one network fit, not four).
+Shuffled rather than course-grouped folds: on an unseen course most of the calibration error is that
+course's own dropout rate, which no map learned on other courses knows, and maps fitted on grouped
+folds were no better there (README, "Activity and early warning").
 """
 
 from __future__ import annotations

@@ -5,10 +5,15 @@ course's typical learner on the same day (the median of every feature over the c
 - the spline logistic (additive in log-odds, Platt-scaled by an affine map): exact. The contribution
   of a feature is slope x (its term at the learner's value - its term at the course median), so the
   contributions add up to the learner's log-odds minus the log-odds at the course median;
-- any other model that reads the features (gradient boosting, the ensemble): the change of the log-odds
-  when that one feature is replaced by the course median (one model call per feature for the whole
-  course). Correlated features share an effect this way (replacing one leaves its twins), so the sum
-  is not the total difference;
+- any other model that reads the features (gradient boosting): the change of the log-odds when that one
+  feature is replaced by the course median (the replaced rows of every feature stacked into a few model
+  calls). Correlated features share an effect this way (replacing one leaves its twins), so the sum is
+  not the total difference;
+- the ensemble: its log-odds are the mean of its members', so the change when one feature is replaced
+  is the mean of the members' changes, each found its own way (exact for the spline logistic,
+  where replacing a feature changes the log-odds by exactly its term's difference; zero for the
+  sequence model, which reads no features; replaced rows for boosting). The same figures as replacing
+  the feature in the whole ensemble, without calling every member on every replaced row;
 - a model that reads only the daily counts (the sequence model): the checkpoint's spline logistic,
   refitted on the same courses, gives the reasons (the probability still comes from the winner).
 
@@ -28,8 +33,11 @@ import pandas as pd
 from scipy.special import expit
 
 from modelling.activity_features import FEATURE_DESCRIPTIONS, FEATURE_NAMES
+from modelling.early_warning.inputs import feature_part
 
 TOP_FACTORS = 3
+REPLACEMENT_METHOD = "one feature replaced by the course median"
+ENSEMBLE_METHOD = f"{REPLACEMENT_METHOD}, the mean over the ensemble's members"
 # Rows per model call when features are replaced by the course median (bounds the stacked frame's memory).
 REPLACED_ROWS_PER_CALL = 200_000
 # Phrasings: {value} and {median} as counts, {day} the days observed, {ratio} a log ratio in words.
@@ -158,13 +166,34 @@ def _log_odds(model: Any, X: pd.DataFrame) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+def member_contributions(model: Any, X: pd.DataFrame, medians: pd.Series) -> pd.DataFrame:
+    """An ensemble's replacement contributions as the mean of its members' (its log-odds are the mean
+    of theirs): a member that reads no features adds nothing, an additive one its exact terms."""
+    parts = [_own_contributions(member, X, medians) for _, member in model.members_]
+    names = [name for name in FEATURE_NAMES if any(name in part.columns for part in parts)]
+    total = sum(part.reindex(columns=names, fill_value=0.0) for part in parts)
+    return total / len(parts)
+
+
+def _own_contributions(model: Any, X: pd.DataFrame, medians: pd.Series) -> pd.DataFrame:
+    if is_additive(model):
+        return additive_contributions(model, X, medians)
+    if not reads_features(model):
+        return pd.DataFrame(index=X.index)
+    # A member that reads features reads only them: the replaced rows need not carry the daily counts.
+    return replacement_contributions(model, feature_part(X), medians)
+
+
 def contributions(model: Any, X: pd.DataFrame, explainer: Any = None) -> tuple[pd.DataFrame, str]:
     """(contributions in log-odds, per row and feature; the method used) for one course's rows."""
     medians = course_medians(X)
     if is_additive(model):
         return additive_contributions(model, X, medians), "exact (additive spline logistic)"
+    if getattr(model, "members_", None) is not None and reads_features(model):
+        return member_contributions(model, X, medians), ENSEMBLE_METHOD
     if reads_features(model):
-        return replacement_contributions(model, X, medians), "one feature replaced by the course median"
+        # As for an ensemble's member: the features are all it reads.
+        return replacement_contributions(model, feature_part(X), medians), REPLACEMENT_METHOD
     if explainer is None:
         raise ValueError("A model that reads no features needs the checkpoint's additive explainer.")
     return additive_contributions(explainer, X, medians), "the checkpoint's additive spline logistic"

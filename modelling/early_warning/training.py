@@ -78,7 +78,8 @@ def high_threshold(bands: Bands) -> float:
 
 
 def figures(y: np.ndarray, p: np.ndarray, bands: Bands = RISK_LEVELS) -> dict[str, float]:
-    """ROC AUC, PR AUC, Brier, ECE and the High band's precision and recall of probabilities `p`."""
+    """ROC AUC, PR AUC, Brier, ECE, the High band's precision and recall and the calibration offset
+    (mean probability minus the observed dropout rate) of probabilities `p`."""
     high = evaluate.confusion_at(y, p, high_threshold(bands))
     two_classes = np.unique(y).size == 2
     return {
@@ -89,6 +90,8 @@ def figures(y: np.ndarray, p: np.ndarray, bands: Bands = RISK_LEVELS) -> dict[st
         "high_precision": high["precision"],
         "high_recall": high["recall"],
         "high_share": float(np.mean(p >= high_threshold(bands))),
+        # Per held-out fold, most of the ECE: a course's own dropout rate, which its activity does not tell.
+        "offset": float(np.mean(p) - np.mean(y)) if len(y) else float("nan"),
     }
 
 

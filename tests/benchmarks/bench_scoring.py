@@ -2,9 +2,11 @@
 
 Run:  python -m tests.benchmarks.bench_scoring --data-dir /work/shared/data/kddcup2015_daily
         [--database-url postgresql://postgres@127.0.0.1:5432/h_ewscore_bench] [--day 14] [--runs 2]
+        [--candidates spline_logistic,gradient_boosting,keras_sequence,ensemble] [--chosen ensemble]
 Loads the course files into the store (only days with events, plain bulk inserts as bench_features
 does), trains a small version on a few courses' stored cubes and labels (spline logistic and gradient
-boosting at the checkpoint of `--day` only: enough to time serving), activates it, then times
+boosting at the checkpoint of `--day` only: enough to time serving; `--chosen` makes one of the candidates
+the served model whatever its fold figures, e.g. the ensemble real training picks), activates it, then times
 `score_at_day` over every course: features read from the store, one model call per course, the
 predictions upserted into the history. The first run inserts, later runs replace. Exits 0 without data.
 """
@@ -26,11 +28,14 @@ from tests.benchmarks.postgres import fresh_app
 TRAIN_COURSES = 4
 
 
-def train_and_activate(courses, truth: pd.DataFrame, checkpoint: int, candidates: list[str]) -> None:
-    """Train on the first courses' stored activity, save the files and activate the version."""
+def train_and_activate(
+    courses, truth: pd.DataFrame, checkpoint: int, candidates: list[str], chosen: str | None = None
+) -> None:
+    """Train on the first courses' stored activity, save the files and activate the version (the
+    candidate `chosen`, when given, refitted as the winner)."""
     from db.models import ModelVersion
     from modelling.early_warning.serving import save_version
-    from modelling.early_warning.training import train_early_warning
+    from modelling.early_warning.training import checkpoint_data, train_early_warning
     from services.course_activity import course_cube
     from services.models import version_directory
 
@@ -42,6 +47,8 @@ def train_and_activate(courses, truth: pd.DataFrame, checkpoint: int, candidates
         data.append((course.code, course.length_days, cube.ids, cube.counts, cube.sources, y))
     started = time.perf_counter()
     result = train_early_warning(data, checkpoints=[checkpoint], candidates=candidates)
+    if chosen and chosen != result.checkpoints[checkpoint].algorithm:
+        force(result.checkpoints[checkpoint], chosen, candidates, checkpoint_data(data, checkpoint)[:2])
     chosen = result.checkpoints[checkpoint].algorithm
     elapsed = time.perf_counter() - started
     print(f"trained on {TRAIN_COURSES} courses in {elapsed:.1f} s; scoring with {chosen}")
@@ -58,6 +65,17 @@ def train_and_activate(courses, truth: pd.DataFrame, checkpoint: int, candidates
     ModelVersion.make_active(row)
 
 
+def force(result, name: str, candidates: list[str], data: tuple) -> None:
+    """Make candidate `name` the checkpoint's model: refitted on every training row, as a winner is."""
+    from modelling.early_warning import candidates as candidate_models
+    from modelling.early_warning.training import _needs_explainer, _refit
+
+    result.algorithm = name
+    result.estimator = _refit(name, candidates, *data, seed=0)
+    needs = _needs_explainer(result.estimator)
+    result.explainer = candidate_models.build("spline_logistic", 0).fit(*data) if needs else None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Load, train, then time; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -72,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         default="spline_logistic,gradient_boosting",
         help="candidates to train (comma-separated; the best by grouped ROC AUC scores)",
     )
+    parser.add_argument("--chosen", help="the candidate to score with, whatever its fold figures")
     args = parser.parse_args(argv)
     files = sorted(args.data_dir.glob("course_*.csv"))
     if not files:
@@ -94,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         courses = list(Course.select().order_by(Course.code))
         truth = pd.read_csv(args.data_dir / "truth.csv")
-        train_and_activate(courses, truth, args.day, args.candidates.split(","))
+        train_and_activate(courses, truth, args.day, args.candidates.split(","), args.chosen)
         times = []
         for _ in range(args.runs):
             started = time.perf_counter()
