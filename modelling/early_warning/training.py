@@ -199,12 +199,13 @@ def _check_names(names: Sequence[str], task: Task) -> None:
         )
 
 
-def _refit(name: str, names: Sequence[str], X: pd.DataFrame, y: np.ndarray, seed: int) -> Any:
+def refit(name: str, names: Sequence[str], X: pd.DataFrame, y: np.ndarray, seed: int) -> Any:
     """The winner fitted on every training row (an ensemble of the members run)."""
     return candidate_models.build(name, seed, members=_members(names)).fit(X, y)
 
 
-def _needs_explainer(model: Any) -> bool:
+def needs_explainer(model: Any) -> bool:
+    """Whether the model reads no features (a sequence model), so its reasons come from an explainer."""
     from modelling.early_warning.reasons import reads_features
 
     return not reads_features(model)
@@ -224,9 +225,9 @@ def train_checkpoint(
     evidence, oofs = _evaluate(names, (X, y), splits, seed, bands, step)
     winner = max(evidence, key=lambda name: np.nan_to_num(evidence[name]["mean"]["roc_auc"], nan=-1.0))
     start = time.perf_counter()
-    estimator = _refit(winner, names, X, y, seed)
+    estimator = refit(winner, names, X, y, seed)
     explainer = (
-        candidate_models.build("spline_logistic", seed).fit(X, y) if _needs_explainer(estimator) else None
+        candidate_models.build("spline_logistic", seed).fit(X, y) if needs_explainer(estimator) else None
     )
     evidence[winner]["refit_seconds"] = time.perf_counter() - start
     step(f"day {checkpoint}: {winner} refitted on {len(np.unique(groups))} courses")

@@ -68,11 +68,11 @@ def train_and_activate(
 def force(result, name: str, candidates: list[str], data: tuple) -> None:
     """Make candidate `name` the checkpoint's model: refitted on every training row, as a winner is."""
     from modelling.early_warning import candidates as candidate_models
-    from modelling.early_warning.training import _needs_explainer, _refit
+    from modelling.early_warning.training import needs_explainer, refit
 
     result.algorithm = name
-    result.estimator = _refit(name, candidates, *data, seed=0)
-    needs = _needs_explainer(result.estimator)
+    result.estimator = refit(name, candidates, *data, seed=0)
+    needs = needs_explainer(result.estimator)
     result.explainer = candidate_models.build("spline_logistic", 0).fit(*data) if needs else None
 
 
