@@ -199,18 +199,25 @@ def insert_new(model: type[peewee.Model], columns: dict[str, Sequence], unique: 
 def select_in(
     model: type[peewee.Model], fields: Sequence[str], equal: dict[str, object], name: str, values: Sequence
 ) -> list[tuple]:
-    """Rows (the `fields`) of `model` whose `equal` columns match and whose `name` column is one of
-    `values`, in pages of IN (...) lists written directly (Peewee composes each value in Python)."""
-    where = " AND ".join(f'"{model._meta.fields[key].column_name}" = {database.param}' for key in equal)
+    """Rows (the `fields`) of `model` whose `equal` columns match (a list: one of its values) and whose
+    `name` column is one of `values`, in pages of IN (...) lists written directly (Peewee composes
+    each value in Python)."""
+    conditions, fixed = [], []
+    for key, value in equal.items():
+        options = list(value) if isinstance(value, list | tuple) else [value]
+        marks = ", ".join([database.param] * len(options))
+        conditions.append(f'"{model._meta.fields[key].column_name}" IN ({marks})')
+        fixed += options
     selected = ", ".join(f'"{column}"' for column in _column_names(model, tuple(fields)))
     column = model._meta.fields[name].column_name
     found: list[tuple] = []
-    page = SQLITE_MAX_PARAMS - len(equal) - 1
+    page = SQLITE_MAX_PARAMS - len(fixed) - 1
     for start in range(0, len(values), page):
         block = [value for value in values[start : start + page]]
         marks = ", ".join([database.param] * len(block))
-        text = f'SELECT {selected} FROM "{model._meta.table_name}" WHERE {where} AND "{column}" IN ({marks})'
-        found.extend(database.execute_sql(text, [*equal.values(), *block]).fetchall())
+        where = " AND ".join([*conditions, f'"{column}" IN ({marks})'])
+        text = f'SELECT {selected} FROM "{model._meta.table_name}" WHERE {where}'
+        found.extend(database.execute_sql(text, [*fixed, *block]).fetchall())
     return found
 
 

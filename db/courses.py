@@ -184,13 +184,39 @@ class Enrollment(BaseModel):
     @classmethod
     def ids_for(cls, course_id: int, learner_refs: list[str]) -> dict[str, int]:
         """The enrollment id of each learner reference of the course, creating the missing ones."""
-        found = cls.ids_for_existing(course_id, learner_refs)
-        missing = [ref for ref in learner_refs if ref not in found]
+        return cls.ids_by_course({course_id: learner_refs})[course_id]
+
+    @classmethod
+    def ids_by_course(cls, refs_by_course: dict[int, list[str]]) -> dict[int, dict[str, int]]:
+        """For each course id, the enrollment id of each of its learner references, creating the
+        missing ones: the same few statements for any number of courses (a chunk of a mixed log
+        names dozens)."""
+        found = cls._ids_by_course(refs_by_course)
+        missing = {}
+        for course, refs in refs_by_course.items():
+            if new := [ref for ref in refs if ref not in found[course]]:
+                missing[course] = new
         if missing:
-            count, now = len(missing), utcnow()
-            rows = {"course": [course_id] * count, "learner_ref": missing, "created_at": [now] * count}
+            courses = [course for course, refs in missing.items() for _ in refs]
+            refs = [ref for refs in missing.values() for ref in refs]
+            rows = {"course": courses, "learner_ref": refs, "created_at": [utcnow()] * len(refs)}
             bulk.insert_new(cls, rows, ("course", "learner_ref"))
-            found.update(cls.ids_for_existing(course_id, missing))
+            for course, ids in cls._ids_by_course(missing).items():
+                found[course].update(ids)
+        return found
+
+    @classmethod
+    def _ids_by_course(cls, refs_by_course: dict[int, list[str]]) -> dict[int, dict[str, int]]:
+        found: dict[int, dict[str, int]] = {course: {} for course in refs_by_course}
+        if not refs_by_course:
+            return found
+        wanted = {course: set(refs) for course, refs in refs_by_course.items()}
+        refs = sorted(set().union(*wanted.values()))
+        fields = ["course", "learner_ref", "id"]
+        rows = bulk.select_in(cls, fields, {"course": list(wanted)}, "learner_ref", refs)
+        for course, ref, enrollment in rows:
+            if ref in wanted[course]:  # the lists cross: a reference may be wanted in another course only
+                found[course][ref] = enrollment
         return found
 
     def to_dict(self) -> dict[str, Any]:

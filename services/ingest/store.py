@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from services.ingest import counts, daily, events_earliest, formats
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
-from services.ingest.resolve import CODE_MAX, Courses, keyed_rows
+from services.ingest.resolve import CODE_MAX, Courses, Grouped, group_rows, keyed_rows
 from services.ingest.runs import FIRST_REJECTIONS, ImportReport, RunLog
 
 log = logging.getLogger(__name__)
@@ -74,10 +74,11 @@ def import_file(
         run = RunLog(name_shown, "unknown", sha256=sha256, course=course, user=user, job_id=job_id)
         return run.fail(f"{exc}; name the format (--format, or the format of an upload)")
     run = RunLog(name_shown, name, sha256=sha256, course=course, user=user, job_id=job_id)
-    # Lazy, so read errors come up in _write; parsed one chunk ahead while the previous one is stored.
-    chunks = prefetched(formats.PARSERS[name](path, chunk_rows=chunk_rows))
+    # Lazy, so read errors come up in _write; parsed and grouped one chunk ahead while the previous one
+    # is stored.
+    chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows), course))
     earliest = _earliest_of_file(name, path, course, chunk_rows)
-    return _write(chunks, run, Courses(start, days, earliest), course, progress, lines)
+    return _write(chunks, run, Courses(start, days, earliest), progress, lines)
 
 
 def write_chunks(
@@ -97,7 +98,7 @@ def write_chunks(
     kinds = sorted({chunk.kind for chunk in chunks}) or ["events"]
     run = RunLog(source_name, "+".join(kinds), course=course, user=user, keep=keep_rejections)
     earliest = lambda: _earliest_of_chunks(chunks, course)  # noqa: E731
-    return _write(iter(chunks), run, Courses(start, days, earliest), course, None, 0)
+    return _write(_grouped(chunks, course), run, Courses(start, days, earliest), None, 0)
 
 
 def check_options(fmt: str, course: str | None, days: int | None) -> None:
@@ -143,11 +144,18 @@ def _earliest_of_chunks(chunks: Iterable[Chunk], course: str | None) -> dict[str
     return {code: first.date() for code, first in firsts.items()}
 
 
-def _write(chunks, run: RunLog, courses: Courses, course: str | None, progress, total_lines: int):
+def _grouped(chunks: Iterable[Chunk], course: str | None) -> Iterator[tuple[Chunk, Grouped]]:
+    """Each chunk with its rows grouped by course (the work that needs no database)."""
+    for chunk in chunks:
+        when = chunk.frame["date"] if chunk.kind == "daily" else chunk.frame["time"]
+        yield chunk, group_rows(chunk.frame, when, course)
+
+
+def _write(chunks, run: RunLog, courses: Courses, progress, total_lines: int):
     """Store each chunk in its own transaction with the run's counters; a failure ends the run failed."""
     try:
-        for chunk in chunks:
-            _store_chunk(chunk, run, courses, course)
+        for chunk, grouped in chunks:
+            _store_chunk(chunk, grouped, run, courses)
             if progress is not None:
                 done = min(1.0, run.run.lines_read / total_lines) if total_lines else 0.0
                 progress(done, f"{run.run.lines_read:,} lines read, {run.run.rows_imported:,} rows imported")
@@ -161,11 +169,10 @@ def _write(chunks, run: RunLog, courses: Courses, course: str | None, progress, 
     return run.finish()
 
 
-def _store_chunk(chunk: Chunk, run: RunLog, courses: Courses, course: str | None) -> None:
+def _store_chunk(chunk: Chunk, grouped: Grouped, run: RunLog, courses: Courses) -> None:
     frame = chunk.frame
-    when = frame["date"] if chunk.kind == "daily" else frame["time"]
     with write_transaction():
-        keyed, outside = keyed_rows(frame, when, courses, course)
+        keyed, outside = keyed_rows(grouped, courses)
         changed = counts.store_daily(keyed) if chunk.kind == "daily" else counts.store_events(keyed)
         rejections = sorted(chunk.rejected + outside, key=lambda rejection: rejection.line)
         pending = run.pending(
