@@ -13,6 +13,7 @@ from functools import cache
 
 import numpy as np
 import peewee
+import psycopg2
 from psycopg2.extras import execute_values
 
 from db.connection import database
@@ -136,14 +137,23 @@ def _element_type(field: peewee.Field) -> str:
 def _postgres_text(
     model: type[peewee.Model], names: tuple[str, ...], changed_only: bool, binary: tuple[bool, ...]
 ) -> str:
-    """INSERT ... SELECT FROM unnest(one array per column); binary columns come as hex text arrays."""
-    arrays = ", ".join(
-        "%s::text[]" if is_binary else f"%s::{_element_type(model._meta.fields[name])}[]"
-        for name, is_binary in zip(names, binary, strict=True)
-    )
-    aliases = ", ".join(f"c{i}" for i in range(len(names)))
-    values = ", ".join(f"decode(c{i}, 'hex')" if is_binary else f"c{i}" for i, is_binary in enumerate(binary))
-    select = f"SELECT {values} FROM unnest({arrays}) AS u({aliases})"
+    """INSERT ... SELECT FROM unnest(one array per column). A binary column comes as one bytea of
+    every row's value end to end and two integer arrays, each value's start and length in it: one
+    bytea literal is parsed far faster than an array of a million of them."""
+    arrays, values, blobs = [], [], []
+    for i, (name, is_binary) in enumerate(zip(names, binary, strict=True)):
+        if is_binary:
+            arrays += ["%s::integer[]", "%s::integer[]"]
+            values.append(f"substring(b{i} FROM c{i} FOR l{i})")
+            blobs.append(f"%s::bytea AS b{i}")
+        else:
+            arrays.append(f"%s::{_element_type(model._meta.fields[name])}[]")
+            values.append(f"c{i}")
+    aliases = ", ".join(f"c{i}, l{i}" if is_binary else f"c{i}" for i, is_binary in enumerate(binary))
+    source = f"unnest({', '.join(arrays)}) AS u({aliases})"
+    if blobs:
+        source = f"(SELECT {', '.join(blobs)}) AS b, {source}"
+    select = f"SELECT {', '.join(values)} FROM {source}"
     return f"{_table_head(model, names)} {select} {_conflict_clause(model, names, changed_only, True)}"
 
 
@@ -155,19 +165,25 @@ def _array_literal(values: Sequence) -> str:
     return "{" + ",".join("NULL" if value is None else str(int(value)) for value in array.tolist()) + "}"
 
 
-def _hex_array_literal(values: Sequence) -> str:
-    """A PostgreSQL text array literal of the hex digits of each bytes value (one statement carries
-    hundreds of thousands of blobs: psycopg2 would quote each as its own bytea literal)."""
-    return "{" + ",".join("NULL" if value is None else f'"{value.hex()}"' for value in values) + "}"
+def _blob_params(values: Sequence[bytes]) -> tuple[list, list[str]]:
+    """A binary column as (the values end to end, as a bytea parameter) and the array literals of
+    each value's 1-based start and its length (a NULL value is not supported)."""
+    lengths = np.fromiter((len(value) for value in values), dtype=np.int64, count=len(values))
+    starts = np.cumsum(lengths) - lengths + 1
+    return [psycopg2.Binary(b"".join(values))], [_array_literal(starts), _array_literal(lengths)]
 
 
 def _postgres_arrays(model, names, columns, count: int, changed_only: bool) -> int:
     binary = tuple(_is_binary(values) for values in columns.values())
-    params = [
-        _hex_array_literal(values) if is_binary else _array_literal(values)
-        for values, is_binary in zip(columns.values(), binary, strict=True)
-    ]
-    cursor = database.execute_sql(_postgres_text(model, names, changed_only, binary), params)
+    blobs, arrays = [], []
+    for values, is_binary in zip(columns.values(), binary, strict=True):
+        if is_binary:
+            blob, bounds = _blob_params(values)
+            blobs += blob
+            arrays += bounds
+        else:
+            arrays.append(_array_literal(values))
+    cursor = database.execute_sql(_postgres_text(model, names, changed_only, binary), blobs + arrays)
     return cursor.rowcount
 
 

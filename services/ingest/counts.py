@@ -22,6 +22,7 @@ from db.courses import EVENT_TYPES, SOURCES, ActivityDay
 from db.ingest import DayEvents
 
 SOURCE_CODES = {"server": 1, "browser": 2}  # 0: source unknown
+TYPE_NUMBERS = {name: i for i, name in enumerate(EVENT_TYPES)}
 CODES_PER_TYPE = 3
 LOOKUP_BATCH = 5_000
 EVENT_KEYS_LOCK = 1  # advisory-lock namespace: one writer of a course's event keys at a time
@@ -59,13 +60,20 @@ def store_daily(keyed: pd.DataFrame) -> int:
     return removed + bulk.upsert(ActivityDay, columns)
 
 
+def add_event_codes(frame: pd.DataFrame) -> None:
+    """Give parsed events their `code` column (type * 3 + source), the byte kept with each event key:
+    done before the chunk is stored, on the reading thread."""
+    types = _lookup(frame["type"], TYPE_NUMBERS)
+    frame["code"] = (types * CODES_PER_TYPE + _lookup(frame["source"], SOURCE_CODES)).astype(np.uint8)
+
+
 def store_events(keyed: pd.DataFrame) -> int:
-    """Count the events of `keyed` not counted before; returns how many were new."""
+    """Count the events of `keyed` (with their `code`, see add_event_codes) not counted before; returns
+    how many were new."""
     if keyed.empty:
         return 0
     pairs = keyed["enrollment_id"].to_numpy(dtype=np.int64) << 16 | keyed["day"].to_numpy(dtype=np.int64)
-    types = _lookup(keyed["type"], {name: i for i, name in enumerate(EVENT_TYPES)})
-    codes = (types * CODES_PER_TYPE + _lookup(keyed["source"], SOURCE_CODES)).astype(np.uint8)
+    codes = keyed["code"].to_numpy(dtype=np.uint8)
     keys = keyed["key"].to_numpy(dtype=np.uint64)
     day_pairs, first = np.unique(pairs, return_index=True)
     pair_courses = keyed["course_id"].to_numpy(dtype=np.int64)[first]

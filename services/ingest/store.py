@@ -148,6 +148,8 @@ def _grouped(chunks: Iterable[Chunk], course: str | None) -> Iterator[tuple[Chun
     """Each chunk with its rows grouped by course (the work that needs no database)."""
     for chunk in chunks:
         when = chunk.frame["date"] if chunk.kind == "daily" else chunk.frame["time"]
+        if chunk.kind == "events":
+            counts.add_event_codes(chunk.frame)
         yield chunk, group_rows(chunk.frame, when, course)
 
 
