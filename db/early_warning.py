@@ -67,6 +67,9 @@ class EnrollmentPrediction(BaseModel):
     model_version = peewee.ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
     run = peewee.ForeignKeyField(ScoringRun, null=True, on_delete="SET NULL")
     created_at = peewee.DateTimeField(default=utcnow)
+    # When a digest announced this prediction as newly High; not among the upserted columns, so scoring
+    # the day again keeps it and the same learners are not announced twice.
+    notified_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "enrollment_predictions"
@@ -116,6 +119,15 @@ class EnrollmentPrediction(BaseModel):
         text = f"{_UPSERT_HEAD} SELECT {', '.join(selected)} FROM {source} {_UPSERT_TAIL}"
         # The scalars come first in the text (SELECT list), then the arrays (FROM).
         cls._meta.database.execute_sql(text, [*params, *(values for _, values in arrays)])
+
+    @classmethod
+    def mark_notified(cls, run_id: int, enrollment_ids: list[int]) -> None:
+        """Record that the run's predictions of these enrollments were announced (see notified_at)."""
+        now = utcnow()
+        for batch in peewee.chunked(enrollment_ids, 5_000):
+            cls.update(notified_at=now).where(
+                (cls.run == run_id) & cls.enrollment.in_(batch) & cls.notified_at.is_null()
+            ).execute()
 
     @classmethod
     def counts_by_day(cls, course: Course) -> dict[int, int]:

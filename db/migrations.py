@@ -178,6 +178,12 @@ def _rebuild_sqlite_table(db: peewee.Database, model: type[peewee.Model]) -> Non
     db.execute_sql(f'DROP TABLE "{table}_before"')
 
 
+def _prediction_notified_at(db: peewee.Database) -> None:
+    """When a digest announced a prediction as newly High, so that re-scoring a day announces no one twice."""
+    if "notified_at" not in {column.name for column in db.get_columns("enrollment_predictions")}:
+        db.execute_sql(f"ALTER TABLE enrollment_predictions ADD COLUMN notified_at {_datetime_type(db)}")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -199,6 +205,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (15, "early-warning prediction history, scoring runs, scheduler leases", _early_warning_history),
     (16, "tutors, actions on flags, notifications", _tutoring),
     (17, "activity rows without a foreign key on the course", _activity_course_keys_unconstrained),
+    (18, "predictions record when a digest announced them", _prediction_notified_at),
 ]
 
 

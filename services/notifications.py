@@ -3,7 +3,8 @@ and, when email is set up and the tutor wants it, one email.
 
 An enrollment is *newly High* in a run when its prediction at the run's latest scored day for it is at
 the top risk level and its prediction at the latest day before the run's first scored day for it is
-not (or there is none). One query finds them for the whole run; one more finds the tutors.
+not (or there is none), and no digest announced that prediction before (scoring a day again by hand
+keeps the mark). One query finds them for the whole run; one more finds the tutors.
 
 Everything happens on a background thread started once the run has committed, so a slow or failing
 mail server never slows or fails scoring: each send is tried MAIL_MAX_ATTEMPTS times with a growing
@@ -118,7 +119,7 @@ def newly_high(run_id: int, high: str) -> list[dict[str, Any]]:
         JOIN "{predictions}" pr ON pr.enrollment_id = r.enrollment_id AND pr.day = r.last_day
         JOIN enrollments e ON e.id = pr.enrollment_id
         JOIN courses c ON c.id = pr.course_id
-        WHERE pr.risk_level = {p}
+        WHERE pr.risk_level = {p} AND pr.notified_at IS NULL
           AND COALESCE((SELECT q.risk_level FROM "{predictions}" q
                         WHERE q.enrollment_id = pr.enrollment_id AND q.day < r.first_day
                         ORDER BY q.day DESC LIMIT 1), '') <> {p}
@@ -150,7 +151,8 @@ def _by_course(rows: list[dict[str, Any]], limit: int) -> dict[int, dict[str, An
 
 def create_digests(run_id: int, settings: DigestSettings) -> list[Notification]:
     """One notification per active tutor of a course with newly High enrollments in the run."""
-    courses = _by_course(newly_high(run_id, settings.high), settings.max_per_course)
+    rows = newly_high(run_id, settings.high)
+    courses = _by_course(rows, settings.max_per_course)
     if not courses:
         return []
     assignments = (
@@ -168,6 +170,7 @@ def create_digests(run_id: int, settings: DigestSettings) -> list[Notification]:
         for user_id, user in tutors.items():
             mine = sorted((courses[c] for c in courses_of[user_id]), key=lambda c: c["code"])
             created.append(_create_digest(user, run_id, mine, settings))
+        EnrollmentPrediction.mark_notified(run_id, [row["enrollment"] for row in rows])
     return created
 
 

@@ -142,7 +142,7 @@ def test_activity_rows_lose_their_course_key_but_keep_their_data_and_follow_a_de
             keys = {"keys": b"\x01" * 8, "codes": b"\x0c"}
             DayEvents.insert(course=course, enrollment=enrollment, day=3, **keys).execute()
 
-            assert migrations.upgrade() == [17]
+            assert migrations.upgrade() == [v for v, _, _ in migrations.MIGRATIONS if v >= 17]
 
             for table in ("activity_days", "activity_event_keys"):
                 keys = {key.column for key in database.get_foreign_keys(table)}

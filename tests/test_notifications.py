@@ -100,6 +100,26 @@ def test_a_run_catching_up_on_two_checkpoints_compares_with_what_came_before_it(
         assert {x["enrollment"] for x in note.payload["courses"][0]["learners"]} == high_at_14
 
 
+def test_scoring_the_same_day_again_by_hand_announces_nobody_twice(app, make_user):
+    """A re-run of a scored day (score-enrollments --day, or the API) replaces the predictions but does
+    not announce the same learners to their tutor again."""
+    early_warning_version(app)
+    tutor = make_user("tutor")
+    with app.app_context():
+        course = running_course("AGAIN", 7)
+        CourseTutor.create(course=course, user=tutor.id)
+        scoring.score_at_day("cli", 14, "AGAIN")
+        assert notifications.wait_for_deliveries()
+        (first,) = Notification.select()
+        announced = {x["enrollment"] for x in first.payload["courses"][0]["learners"]}
+        assert announced
+
+        again = scoring.score_at_day("cli", 14, "AGAIN")
+        assert notifications.wait_for_deliveries()
+        assert ScoringRun.get_by_id(again.run.id).status == "succeeded"
+        assert Notification.select().count() == 1
+
+
 def test_without_mail_server_the_digest_stays_in_the_app(app, make_user):
     assert app.config["MAIL_SERVER"] is None
     _, (first, a), _ = scored_with_tutors(app, make_user)
