@@ -177,9 +177,7 @@ class Enrollment(BaseModel):
     @classmethod
     def ids_for_existing(cls, course_id: int, learner_refs: list[str]) -> dict[str, int]:
         """The enrollment id of each learner reference of the course that has one."""
-        return dict(
-            bulk.select_in(cls, ["learner_ref", "id"], {"course": course_id}, "learner_ref", learner_refs)
-        )
+        return cls.existing_ids_by_course({course_id: learner_refs})[course_id]
 
     @classmethod
     def ids_for(cls, course_id: int, learner_refs: list[str]) -> dict[str, int]:
@@ -191,7 +189,7 @@ class Enrollment(BaseModel):
         """For each course id, the enrollment id of each of its learner references, creating the
         missing ones: the same few statements for any number of courses (a chunk of a mixed log
         names dozens)."""
-        found = cls._ids_by_course(refs_by_course)
+        found = cls.existing_ids_by_course(refs_by_course)
         missing = {}
         for course, refs in refs_by_course.items():
             if new := [ref for ref in refs if ref not in found[course]]:
@@ -201,12 +199,13 @@ class Enrollment(BaseModel):
             refs = [ref for refs in missing.values() for ref in refs]
             rows = {"course": courses, "learner_ref": refs, "created_at": [utcnow()] * len(refs)}
             bulk.insert_new(cls, rows, ("course", "learner_ref"))
-            for course, ids in cls._ids_by_course(missing).items():
+            for course, ids in cls.existing_ids_by_course(missing).items():
                 found[course].update(ids)
         return found
 
     @classmethod
-    def _ids_by_course(cls, refs_by_course: dict[int, list[str]]) -> dict[int, dict[str, int]]:
+    def existing_ids_by_course(cls, refs_by_course: dict[int, list[str]]) -> dict[int, dict[str, int]]:
+        """For each course id, the enrollment id of each of its learner references that has one."""
         found: dict[int, dict[str, int]] = {course: {} for course in refs_by_course}
         if not refs_by_course:
             return found
