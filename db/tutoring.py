@@ -114,7 +114,7 @@ class EnrollmentAction(BaseModel):
         return list(query)
 
     @classmethod
-    def _with_people(cls) -> peewee.ModelSelect:
+    def with_people(cls) -> peewee.ModelSelect:
         """Actions with who took them and the model version they answered (left joins: both may be gone)."""
         return (
             cls.select(cls, User, ModelVersion)
@@ -126,20 +126,20 @@ class EnrollmentAction(BaseModel):
     @classmethod
     def by_ids(cls, ids: list[int]) -> list[EnrollmentAction]:
         """These actions, in the given order."""
-        found = {action.id: action for action in cls._with_people().where(cls.id.in_(ids))}
+        found = {action.id: action for action in cls.with_people().where(cls.id.in_(ids))}
         return [found[i] for i in ids]
 
     @classmethod
     def log_of(cls, enrollment: Enrollment) -> list[EnrollmentAction]:
         """One enrollment's actions, newest first."""
-        query = cls._with_people().where(cls.enrollment == enrollment)
+        query = cls.with_people().where(cls.enrollment == enrollment)
         return list(query.order_by(cls.created_at.desc(), cls.id.desc()))
 
     @classmethod
     def latest_per_enrollment(cls, course: Course) -> list[EnrollmentAction]:
         """Each enrollment's latest action in the course (for those with any)."""
         latest = cls.select(peewee.fn.MAX(cls.id)).where(cls.course == course).group_by(cls.enrollment)
-        return list(cls._with_people().where(cls.id.in_(latest)))
+        return list(cls.with_people().where(cls.id.in_(latest)))
 
     def to_dict(self) -> dict[str, Any]:
         """The action as the API and the pages show it; `model_version` is the version number."""

@@ -59,14 +59,14 @@ class AtRiskFilters:
     sort: tuple[tuple[str, bool], ...] = ()  # (column of SORT_COLUMNS, descending), first key first
 
 
-def risk_levels() -> list[str]:
-    """The configured early-warning risk levels, highest first."""
-    return level_names(EARLY_WARNING.bands(current_app.config))
+def risk_levels(config=None) -> list[str]:
+    """The configured early-warning risk levels, highest first (`config`: the running app's by default)."""
+    return level_names(EARLY_WARNING.bands(current_app.config if config is None else config))
 
 
-def flag_level() -> str:
+def flag_level(config=None) -> str:
     """The highest risk level ("High" by default): the one that flags a learner to their tutors."""
-    return risk_levels()[0]
+    return risk_levels(config)[0]
 
 
 def _checkpoint_days(checkpoints: dict[int, int]) -> list[int]:
@@ -205,12 +205,16 @@ def courses_overview(viewer: User, search: str | None = None, status: str | None
 # --- Course page --------------------------------------------------------------------------------
 
 
-def course_facts(viewer: User, code: str) -> dict[str, Any]:
-    """The header of a visible course's page: the course, its tutors and its last scoring."""
+def course_page(viewer: User, code: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A visible course's page: its header facts and its risk trend (the course looked up once)."""
     found = require_course(viewer, code)
-    facts = course_service.course(viewer, code)
+    return _facts(found), _risk_trend(found)
+
+
+def _facts(found: Course) -> dict[str, Any]:
+    """The header of a course's page: the course, its tutors and its last scoring."""
     return {
-        **facts,
+        **course_service.course_summary(found),
         "tutors": [user.full_name or user.username for user in CourseTutor.tutors_of(found)],
         "last_scoring": _last_runs([found.id]).get(found.id),
     }
@@ -219,7 +223,10 @@ def course_facts(viewer: User, code: str) -> dict[str, Any]:
 def course_risk_trend(viewer: User, code: str) -> dict[str, Any]:
     """Per checkpoint of a visible course (its scored day standing for it), how many enrollments were
     at each risk level and their share: how the cohort's risk moves."""
-    found = require_course(viewer, code)
+    return _risk_trend(require_course(viewer, code))
+
+
+def _risk_trend(found: Course) -> dict[str, Any]:
     days = _level_counts([found.id]).get(found.id, {})
     levels = risk_levels()
     stored = sorted({level for _, counts in days.values() for level in counts} - set(levels))

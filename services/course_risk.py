@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-import peewee
-
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import User, utcnow
@@ -91,8 +89,8 @@ def _newly_high(viewer: User, since: datetime) -> tuple[list[dict[str, Any]], in
 def _others_actions(viewer: User, since: datetime) -> tuple[list[dict[str, Any]], int]:
     """Actions taken by others on the viewer's courses since `since`, newest first."""
     query = (
-        EnrollmentAction.select(EnrollmentAction, User, Enrollment, Course)
-        .join(User, peewee.JOIN.LEFT_OUTER, on=(EnrollmentAction.user == User.id))
+        EnrollmentAction.with_people()
+        .select_extend(Enrollment, Course)
         .switch(EnrollmentAction)
         .join(Enrollment, on=(EnrollmentAction.enrollment == Enrollment.id))
         .join(Course, on=(Enrollment.course == Course.id))

@@ -91,8 +91,13 @@ def courses(viewer: User) -> list[dict[str, Any]]:
 def course(viewer: User, code: str) -> dict[str, Any]:
     """One course with its enrollment count, where it stands today and its outcome counts."""
     found = require_course(viewer, code)
+    return {**course_summary(found), "outcomes": found.outcome_counts()}
+
+
+def course_summary(found: Course) -> dict[str, Any]:
+    """A course already found as the list shows it: with its enrollment count and where it stands."""
     (counted,) = Course.with_enrollment_counts(Course.select().where(Course.id == found.id))
-    return {**_course_dict(counted, utcnow().date()), "outcomes": found.outcome_counts()}
+    return _course_dict(counted, utcnow().date())
 
 
 def enrollments_page(viewer: User, code: str, filters: EnrollmentFilters, page: int, per_page: int) -> Page:

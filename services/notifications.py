@@ -27,9 +27,8 @@ from db.connection import database
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import User, utcnow
 from db.tutoring import CourseTutor, Notification
-from modelling.levels import level_names
-from modelling.tasks import EARLY_WARNING
 from services import mail
+from services.course_overview import flag_level
 from services.links import course_href, enrollment_href
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ class DigestSettings:
     def from_config(cls, config) -> DigestSettings:
         """The settings of the running app."""
         return cls(
-            high=level_names(EARLY_WARNING.bands(config))[0],
+            high=flag_level(config),
             public_url=str(config.get("PUBLIC_URL") or "").rstrip("/"),
             max_per_course=int(config.get("DIGEST_MAX_PER_COURSE") or 100),
             mail=mail.MailSettings.from_config(config),

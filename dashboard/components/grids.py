@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import Input, Output, clientside_callback
+
+
+def sort_of(request: dict[str, Any] | None) -> tuple[tuple[str, bool], ...]:
+    """The grid's sort request as (column, descending) pairs, in order of priority."""
+    return tuple((s["colId"], s["sort"] == "desc") for s in (request or {}).get("sortModel") or [])
 
 
 def refetch_rows_on_change(grid_id: str, prefix: str) -> None:

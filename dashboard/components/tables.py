@@ -16,6 +16,11 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
+def share_text(value: float | None) -> str:
+    """A share as a whole percentage, "–" when there is none."""
+    return "–" if value is None else f"{value:.0%}"
+
+
 def activity_table(items: list[dict[str, Any]], table_id: str) -> html.Div:
     """Activity entries, newest first, or an empty-state line."""
     if not items:

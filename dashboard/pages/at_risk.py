@@ -16,7 +16,9 @@ from flask import current_app
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components.forms import alert
+from dashboard.components.grids import sort_of
 from dashboard.components.shell import page_header
+from dashboard.components.tables import share_text
 from services import at_risk, course_risk
 from services.errors import ServiceError
 from services.links import course_href
@@ -62,10 +64,6 @@ def _high_threshold() -> float:
     return float(max(lower for _name, lower in bands))
 
 
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
 def _change(value: float | None) -> str:
     if value is None:
         return "–"
@@ -88,7 +86,7 @@ def _course_row(row: dict[str, Any]) -> html.Tr:
             html.Td(scored),
             html.Td(f"{row['scored']:,}"),
             html.Td(f"{row['high']:,}"),
-            html.Td(_percent(row["high_share"])),
+            html.Td(share_text(row["high_share"])),
             html.Td(_change(row["high_change"])),
         ]
     )
@@ -124,7 +122,7 @@ def course_table(summary: dict[str, Any]) -> html.Div:
                 html.Th(f"{overall['scored_courses']} scored"),
                 html.Th(f"{overall['scored']:,}"),
                 html.Th(f"{overall['high']:,}"),
-                html.Th(_percent(overall["share"])),
+                html.Th(share_text(overall["share"])),
                 html.Th(""),
             ],
             id="at-risk-overall",
@@ -256,7 +254,7 @@ def _probability(percent: Any) -> float | None:
 
 def _query(probability: float, request: dict[str, Any] | None) -> at_risk.AtRiskQuery:
     request = request or {}
-    sort = tuple((s["colId"], s["sort"] == "desc") for s in request.get("sortModel") or [])
+    sort = sort_of(request)
     return at_risk.AtRiskQuery(
         threshold=probability,
         sort=sort or (("probability", True),),

@@ -15,7 +15,7 @@ from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components import prediction_form as pf
 from dashboard.components.forms import alert
-from dashboard.components.grids import refetch_rows_on_change
+from dashboard.components.grids import refetch_rows_on_change, sort_of
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
@@ -251,8 +251,7 @@ def _missing(code: str | None) -> html.Div:
 @page("staff", PATH)
 def layout(user, code: str | None = None, **_query):
     try:
-        facts = course_overview.course_facts(user, code or "")
-        trend = course_overview.course_risk_trend(user, code or "")
+        facts, trend = course_overview.course_page(user, code or "")
     except NotFound:
         return _missing(code)
     grid = dag.AgGrid(
@@ -311,7 +310,7 @@ def _filters_of(
     data: dict[str, Any] | None, request: dict[str, Any] | None = None
 ) -> course_overview.AtRiskFilters:
     data = data or {}
-    sort = tuple((s["colId"], s["sort"] == "desc") for s in (request or {}).get("sortModel") or [])
+    sort = sort_of(request)
     return course_overview.AtRiskFilters(
         risk_level=data.get("risk_level"),
         change=data.get("change"),

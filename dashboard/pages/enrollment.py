@@ -17,6 +17,7 @@ from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
+from modelling.tasks import EARLY_WARNING
 from services import enrollment_view
 from services.actions import ACTION_LABELS
 from services.errors import NotFound, ServiceError
@@ -46,7 +47,7 @@ def _header(view: dict[str, Any]) -> html.Div:
     course = view["course"]
     risk = view["risk"]
     badge = (
-        level_badge(TASK, risk[-1]["risk_level"], current_app.config["RISK_LEVELS"], "enrollment-level")
+        level_badge(TASK, risk[-1]["risk_level"], EARLY_WARNING.bands(current_app.config), "enrollment-level")
         if risk
         else None
     )
@@ -81,7 +82,7 @@ def _risk_table(risk: list[dict[str, Any]]) -> html.Div:
         return html.P(
             "Not scored yet: risk appears once the course reaches a checkpoint.", id="enrollment-risk"
         )
-    bands = current_app.config["RISK_LEVELS"]
+    bands = EARLY_WARNING.bands(current_app.config)
     head = html.Thead(
         html.Tr([html.Th(h) for h in ("Day", "Checkpoint", "Risk", "Dropout probability", "Reasons")])
     )

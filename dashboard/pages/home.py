@@ -7,10 +7,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashboard.access import page
+from dashboard.access import allowed, page
 from dashboard.components.figures import graph, level_badge, sparkline
 from dashboard.components.shell import page_header
-from dashboard.components.tables import when
+from dashboard.components.tables import share_text, when
 from modelling.tasks import TASK_NAMES, task_for
 from services import accounts, analytics, course_risk, learner_links, models, predictions, trends
 from services.links import course_href, enrollment_href
@@ -44,13 +44,7 @@ def _pages_for(user) -> list[dbc.Col]:
         (
             e
             for e in dash.page_registry.values()
-            if e.get("nav") is True
-            and e["path"] != PATH
-            and (
-                e.get("access") in ("user", "public")
-                or user.is_admin
-                or (e.get("access") == "staff" and user.is_staff)
-            )
+            if e.get("nav") is True and e["path"] != PATH and allowed(e.get("access"), user)
         ),
         key=lambda e: e.get("order", 100),
     )
@@ -172,7 +166,6 @@ def _model_card(task: str, active: dict | None) -> dbc.Col:
 
 def _admin_view(user) -> list:
     summary = analytics.summary(user, RecordFilters())
-    share = summary["high_risk_share"]
     average = summary["average_exam_score"]
     students = accounts.users_page(None, "student", 1, 1).total
     kpis = dbc.Row(
@@ -183,7 +176,7 @@ def _admin_view(user) -> list:
             _kpi("Saved in the last 7 days", f"{summary['predictions_this_week']:,}", "home-kpi-week"),
             _kpi(
                 "Dropout predictions at high risk",
-                f"{share:.0%}" if share is not None else "–",
+                share_text(summary["high_risk_share"]),
                 "home-kpi-high",
             ),
             _kpi(
@@ -203,10 +196,6 @@ def _admin_view(user) -> list:
     ]
 
 
-def _share(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
 def _scored_day(day: int | None) -> str:
     return "" if day is None else f" (day {day})"
 
@@ -224,7 +213,7 @@ def _tutor_courses(summary: dict) -> html.Div:
             [
                 html.Td(dcc.Link(row["code"], href=course_href(row["code"]))),
                 html.Td(f"day {row['current_day']}" if row["status"] == "running" else row["status"]),
-                html.Td(_share(row["high_share"]) + _scored_day(row["checkpoint_day"])),
+                html.Td(share_text(row["high_share"]) + _scored_day(row["checkpoint_day"])),
             ]
         )
         for row in summary["courses"]
