@@ -11,7 +11,6 @@ from tqdm import tqdm
 
 from db import migrations
 from db.api_keys import SCOPES as API_KEY_SCOPES
-from db.courses import Course
 from db.models import ROLES, ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
@@ -126,10 +125,7 @@ def _seed_demo_courses() -> None:
 
 def _assign_demo_tutor() -> None:
     """The demo tutor tutors every demo course (assigning again changes nothing)."""
-    codes = Course.select(Course.code).where(Course.code.startswith(demo_courses.DEMO_COURSE_PREFIX))
-    for (code,) in codes.order_by(Course.code).tuples():
-        tutors.assign_tutor(None, DEMO_TUTOR, code)
-    assigned = tutors.courses_of(User.by_login(DEMO_TUTOR))
+    assigned = demo_courses.assign_demo_tutor(DEMO_TUTOR)
     click.echo(f"  {DEMO_TUTOR} tutors: {', '.join(assigned) or 'no course'}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.connection import write_transaction
-from db.courses import Course
+from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.models import User
 from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS, EnrollmentAction
@@ -79,7 +79,11 @@ def record_action(
 def actions_of(viewer: User, enrollment_id: int) -> list[dict[str, Any]]:
     """An enrollment's action log, newest first (staff who may see its course)."""
     _require_staff(viewer)
-    enrollment = require_enrollment(viewer, enrollment_id)
+    return action_log(require_enrollment(viewer, enrollment_id))
+
+
+def action_log(enrollment: Enrollment) -> list[dict[str, Any]]:
+    """An enrollment already found and shown to staff: its action log, newest first."""
     return [action.to_dict() for action in EnrollmentAction.log_of(enrollment)]
 
 

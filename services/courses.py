@@ -134,7 +134,11 @@ def _day_dict(course: Course, row: ActivityDay) -> dict[str, Any]:
 
 def enrollment(viewer: User, enrollment_id: int) -> dict[str, Any]:
     """One visible enrollment: its course, learner, outcome and activity by day of the course."""
-    found = require_enrollment(viewer, enrollment_id)
+    return enrollment_dict(require_enrollment(viewer, enrollment_id))
+
+
+def enrollment_dict(found: Enrollment) -> dict[str, Any]:
+    """An enrollment already found: its course, learner, outcome and activity by day of the course."""
     return {
         "id": found.id,
         "course": _course_dict(found.course, utcnow().date()),

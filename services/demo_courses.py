@@ -17,7 +17,7 @@ from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
 from db.models import User, utcnow
 from modelling.demo_courses import demo_courses, write_daily_csv, write_outcomes_csv
-from services import ingest, learner_links
+from services import ingest, learner_links, tutors
 
 DEMO_COURSE_PREFIX = "DEMO-"
 DEMO_STUDENT_ACTIVE_DAYS = 3  # the demo student is a learner active on at least this many days
@@ -62,10 +62,22 @@ def _import(course, folder: Path) -> None:
         ingest.import_outcomes(write_outcomes_csv(course, folder / f"{course.code}-outcomes.csv"))
 
 
+def _is_demo():
+    return Course.code.startswith(DEMO_COURSE_PREFIX)
+
+
 def remove_courses() -> int:
     """Delete every demo course (enrollments, activity and predictions go with it); how many."""
     with database.atomic():
-        return Course.delete().where(Course.code.startswith(DEMO_COURSE_PREFIX)).execute()
+        return Course.delete().where(_is_demo()).execute()
+
+
+def assign_demo_tutor(username: str) -> list[str]:
+    """Make the account `username` a tutor of every demo course (again: no change); the codes of the
+    courses it tutors."""
+    for course in Course.select(Course.code).where(_is_demo()).order_by(Course.code):
+        tutors.assign_tutor(None, username, course.code)
+    return tutors.courses_of(User.by_login(username))
 
 
 def link_demo_student(username: str) -> learner_links.Link | None:
@@ -76,7 +88,7 @@ def link_demo_student(username: str) -> learner_links.Link | None:
     if student is None or Enrollment.linked_to(student):
         return None
     today = utcnow().date()
-    demo = Course.select().where(Course.code.startswith(DEMO_COURSE_PREFIX)).order_by(Course.code)
+    demo = Course.select().where(_is_demo()).order_by(Course.code)
     running = next((course for course in demo if 0 <= course.day_of(today) < course.length_days), None)
     learner = ActivityDay.first_active_on(running, DEMO_STUDENT_ACTIVE_DAYS) if running else None
     if learner is None:

@@ -52,12 +52,11 @@ def student_sees_risk() -> bool:
 def enrollment_detail(viewer: User, enrollment_id: int) -> dict[str, Any]:
     """The enrollment with its activity by day, its `risk` history (null for a linked student unless
     the setting allows it) and its `actions` (null unless `viewer` is staff of its course)."""
-    detail = courses.enrollment(viewer, enrollment_id)  # 404 unless visible
-    enrollment = Enrollment.get_by_id(enrollment_id)
+    enrollment = courses.require_enrollment(viewer, enrollment_id)  # 404 unless visible
     staff = sees_as_staff(viewer, enrollment)
     shows_risk = staff or student_sees_risk()
     return {
-        **detail,
+        **courses.enrollment_dict(enrollment),
         "risk": risk_history(enrollment) if shows_risk else None,
-        "actions": actions.actions_of(viewer, enrollment_id) if staff else None,
+        "actions": actions.action_log(enrollment) if staff else None,
     }

@@ -13,7 +13,7 @@ import numpy as np
 from db.connection import database
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.models import User, utcnow
-from services.actions import actions_of, record_action
+from services.actions import action_log, actions_of, record_action
 from services.courses import require_enrollment
 from services.enrollment_detail import risk_history, sees_as_staff, student_sees_risk
 
@@ -89,7 +89,7 @@ def enrollment_view(viewer: User, enrollment_id: int) -> dict[str, Any]:
         "daily_total": matrix.sum(axis=1).tolist(),
         "course_median": course_median_totals(enrollment.course, days).tolist(),
         "risk": [_with_reasons(row) for row in risk_history(enrollment)] if sees_risk else None,
-        "actions": actions_of(viewer, enrollment.id) if staff else None,
+        "actions": action_log(enrollment) if staff else None,
     }
 
 
