@@ -7,6 +7,19 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
+from services.actions import ACTION_LABELS
+
+
+def action_kind_options() -> list[dict[str, str]]:
+    """The kinds of action on a flagged learner, for a dropdown."""
+    return [{"label": ACTION_LABELS[kind], "value": kind} for kind in ACTION_KINDS]
+
+
+def channel_options() -> list[dict[str, str]]:
+    """The channels of a contact, for a dropdown."""
+    return [{"label": channel.title(), "value": channel} for channel in CONTACT_CHANNELS]
+
 
 def text_field(
     field_id: str,

@@ -10,6 +10,7 @@ from db.models import User
 from services import notifications
 
 ROLE_LABELS = {"student": "Student", "tutor": "Tutor", "admin": "Administrator"}
+ROLE_NAMES = {"student": "a student", "tutor": "a tutor", "admin": "an administrator"}  # in a sentence
 
 
 def _visible(entry: dict, user: User | None) -> bool:

@@ -14,11 +14,11 @@ from dash.exceptions import PreventUpdate
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components import prediction_form as pf
-from dashboard.components.forms import alert
+from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.grids import refetch_rows_on_change, sort_of
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
-from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
+from db.tutoring import ACTION_KINDS
 from services import actions, course_overview
 from services.errors import NotFound, ServiceError
 from services.links import course_outcomes_href
@@ -125,10 +125,8 @@ def _filters() -> dbc.Row:
 
 
 def _action_bar() -> dbc.Row:
-    kinds = [{"label": actions.ACTION_LABELS[kind], "value": kind} for kind in ACTION_KINDS]
-    channels = [{"label": "No channel", "value": ""}] + [
-        {"label": c.title(), "value": c} for c in CONTACT_CHANNELS
-    ]
+    kinds = action_kind_options()
+    channels = [{"label": "No channel", "value": ""}, *channel_options()]
     return dbc.Row(
         [
             dbc.Col(

@@ -13,10 +13,9 @@ from flask import current_app
 from dashboard.access import page, signed_in_user
 from dashboard.components.enrollment_figures import activity_heatmap, daily_total_figure
 from dashboard.components.figures import graph, level_badge
-from dashboard.components.forms import alert
+from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
-from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
 from modelling.tasks import EARLY_WARNING
 from services import enrollment_view
 from services.actions import ACTION_LABELS
@@ -124,8 +123,8 @@ def action_log(actions: list[dict[str, Any]]) -> html.Div:
 
 
 def _action_form() -> dbc.Form:
-    kinds = [{"label": ACTION_LABELS[kind], "value": kind} for kind in ACTION_KINDS]
-    channels = [{"label": channel.title(), "value": channel} for channel in CONTACT_CHANNELS]
+    kinds = action_kind_options()
+    channels = channel_options()
     return dbc.Form(
         dbc.Row(
             [

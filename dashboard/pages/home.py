@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from dashboard.access import allowed, page
 from dashboard.components.figures import graph, level_badge, sparkline
-from dashboard.components.shell import page_header
+from dashboard.components.shell import ROLE_NAMES, page_header
 from dashboard.components.tables import share_text, when
 from modelling.tasks import TASK_NAMES, task_for
 from services import accounts, analytics, course_risk, learner_links, models, predictions, trends
@@ -342,7 +342,7 @@ def _my_courses(items: list[dict]) -> html.Div | None:
 
 @page("user", PATH)
 def layout(user, **_query):
-    role = {"admin": "an administrator", "tutor": "a tutor"}.get(user.role, "a student")
+    role = ROLE_NAMES.get(user.role, ROLE_NAMES["student"])
     if user.is_admin:
         summary = _admin_view(user)
     elif user.is_staff:

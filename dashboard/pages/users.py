@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard.access import page, signed_in_user
 from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert
-from dashboard.components.shell import page_header
+from dashboard.components.shell import ROLE_NAMES, page_header
 from dashboard.components.tables import activity_table, when
 from server.security import client_ip
 from services import accounts, tutors
@@ -101,9 +101,6 @@ def layout(user, **_query):
             ),
         ]
     )
-
-
-ROLE_NAMES = {"student": "a student", "tutor": "a tutor", "admin": "an administrator"}
 
 
 def _courses_modal() -> dbc.Modal:
