@@ -303,6 +303,10 @@ class Task:
     inputs: tuple[str, ...] = ()
     checkpoints: tuple[int, ...] = ()
     course_days: int = 0
+    # Selection among `candidates` (listed simplest first): the first whose grouped-CV primary metric
+    # is within this of the best. A smaller gain is within what the course folds alone move, and the
+    # simpler model explains itself exactly and scores faster.
+    selection_tolerance: float = 0.0
 
     def checkpoint_days(self, course_days: int) -> tuple[int, ...]:
         """The checkpoint days of a course of `course_days` days: the same fractions of its length."""
@@ -550,6 +554,7 @@ EARLY_WARNING = Task(
     inputs=FEATURE_NAMES,
     checkpoints=(7, 14, 21, 30),
     course_days=30,
+    selection_tolerance=0.005,
 )
 
 # The form tasks (a form, records, analytics, batch files): the pages and services iterate these.

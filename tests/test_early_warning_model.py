@@ -10,7 +10,13 @@ from modelling.early_warning import reasons
 from modelling.early_warning.gate import gate
 from modelling.early_warning.inputs import model_frame
 from modelling.early_warning.serving import load_version, save_version
-from modelling.early_warning.training import checkpoint_data, course_folds, figures, train_early_warning
+from modelling.early_warning.training import (
+    checkpoint_data,
+    choose,
+    course_folds,
+    figures,
+    train_early_warning,
+)
 from modelling.schemas import EVENT_TYPES
 from modelling.tasks import ALL_TASKS, EARLY_WARNING, TASKS, task_for
 
@@ -97,11 +103,31 @@ def test_training_keeps_every_candidates_figures_per_checkpoint(trained):
             assert {"roc_auc", "pr_auc", "brier", "ece", "high_precision", "high_recall"} <= set(
                 evidence["mean"]
             )
-        best = max(result.candidates.values(), key=lambda e: e["mean"]["roc_auc"])
-        assert result.metrics == best["mean"]
+        best = max(e["mean"]["roc_auc"] for e in result.candidates.values())
+        close = [n for n in EARLY_WARNING.candidates if n in FAST]
+        close = [n for n in close if result.candidates[n]["mean"]["roc_auc"] >= best - 0.005]
+        assert result.algorithm == close[0] and result.metrics == result.candidates[close[0]]["mean"]
         assert result.calibration_curve
     # the generated courses tell dropouts apart, more so with more days seen
     assert 0.7 < trained.auc_by_checkpoint[7] <= trained.auc_by_checkpoint[14]
+
+
+def _evidence(**auc: float) -> dict:
+    return {name: {"mean": {"roc_auc": value}} for name, value in auc.items()}
+
+
+def test_the_simplest_candidate_within_the_tolerance_of_the_best_is_chosen():
+    assert EARLY_WARNING.selection_tolerance == 0.005
+    # a gain of 0.002 does not buy the ensemble; whatever order the candidates were run in
+    run = _evidence(ensemble=0.760, gradient_boosting=0.750, spline_logistic=0.758)
+    assert choose(run) == "spline_logistic"
+    # a gain beyond the tolerance does
+    assert choose(_evidence(spline_logistic=0.750, ensemble=0.760)) == "ensemble"
+    assert choose(_evidence(spline_logistic=0.740, gradient_boosting=0.756, ensemble=0.758)) == (
+        "gradient_boosting"
+    )
+    # a candidate that could not be measured is never preferred
+    assert choose(_evidence(spline_logistic=float("nan"), ensemble=0.70)) == "ensemble"
 
 
 def test_the_gate_refuses_a_weak_version_and_passes_a_good_one():

@@ -510,7 +510,9 @@ def _early_warning_section() -> html.Div:
             html.H2(EW.label, className="h4"),
             html.P(
                 "One model per checkpoint day, chosen and judged by cross-validation that holds out whole "
-                "courses: every figure is measured on courses the model never saw.",
+                "courses: every figure is measured on courses the model never saw. The chosen one is the "
+                f"simplest candidate within {EW.selection_tolerance:g} ROC AUC of the best: a smaller gain "
+                "is within what the choice of held-out courses alone moves.",
                 className="text-muted small",
             ),
             html.Div(id="models-ew-message"),

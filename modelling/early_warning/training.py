@@ -3,8 +3,9 @@
 Honest selection: the folds keep every course whole (GroupKFold by course, 5 folds when there are
 at least 5 courses, else leave-one-course-out), so every figure is a model scored on courses it was
 not trained on, as a new course meets the product. Per checkpoint every candidate's fold figures are
-kept (ROC AUC, PR AUC, Brier, ECE, precision and recall of the High band); the winner is the candidate
-with the best mean fold ROC AUC, refitted on every training course. The ensemble is scored from its
+kept (ROC AUC, PR AUC, Brier, ECE, precision and recall of the High band); the winner is the simplest
+candidate (the task lists them simplest first) whose mean fold ROC AUC is within the task's
+`selection_tolerance` of the best, refitted on every training course. The ensemble is scored from its
 members' out-of-fold log-odds (the mean of them, which is what it computes) instead of being trained
 again per fold, and it needs at least two members among the candidates run.
 
@@ -211,6 +212,15 @@ def needs_explainer(model: Any) -> bool:
     return not reads_features(model)
 
 
+def choose(evidence: dict[str, dict[str, Any]], task: Task = EARLY_WARNING) -> str:
+    """The simplest candidate run (the first in the task's list) whose mean fold ROC AUC is within the
+    task's selection tolerance of the best one's."""
+    auc = {name: float(np.nan_to_num(found["mean"]["roc_auc"], nan=-1.0)) for name, found in evidence.items()}
+    best = max(auc.values())
+    ranked = [name for name in task.candidates if name in auc]  # the names run are the task's (_check_names)
+    return next(name for name in ranked if auc[name] >= best - task.selection_tolerance)
+
+
 def train_checkpoint(
     courses: Sequence[CourseData],
     checkpoint: int,
@@ -223,7 +233,7 @@ def train_checkpoint(
     X, y, groups = checkpoint_data(courses, checkpoint)
     splits = course_folds(groups, seed)
     evidence, oofs = _evaluate(names, (X, y), splits, seed, bands, step)
-    winner = max(evidence, key=lambda name: np.nan_to_num(evidence[name]["mean"]["roc_auc"], nan=-1.0))
+    winner = choose(evidence)
     start = time.perf_counter()
     estimator = refit(winner, names, X, y, seed)
     explainer = (

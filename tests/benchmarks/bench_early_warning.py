@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             mark = " (chosen)" if name == checkpoint.algorithm else ""
             print(
                 f"| {day} | {name}{mark} | {m['roc_auc']:.3f} | {m['pr_auc']:.3f} | {m['brier']:.4f} | "
-                f"{m['ece']:.3f} | {m['high_precision']:.3f} | {m['high_recall']:.3f} | "
+                f"{m['ece']:.4f} | {m['high_precision']:.3f} | {m['high_recall']:.3f} | "
                 f"{evidence['seconds']:.0f} | {TARGETS[day]:.2f} (ref. {REFERENCE[day]:.2f}) |"
             )
     print(
