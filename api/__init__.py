@@ -6,13 +6,27 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter
 
-from api import activity, analytics, auth, courses, docs, health, me, models, predictions, records, users
+from api import (
+    activity,
+    analytics,
+    auth,
+    courses,
+    docs,
+    health,
+    me,
+    models,
+    notifications,
+    predictions,
+    records,
+    users,
+)
 from api.errors import error_response
 from api.outcomes import bp as outcomes_bp
 
 RESOURCE_BLUEPRINTS = [
     auth.bp,
     me.bp,
+    notifications.bp,
     users.bp,
     health.bp,
     predictions.bp,

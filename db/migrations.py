@@ -184,6 +184,12 @@ def _prediction_notified_at(db: peewee.Database) -> None:
         db.execute_sql(f"ALTER TABLE enrollment_predictions ADD COLUMN notified_at {_datetime_type(db)}")
 
 
+def _notification_email_claims(db: peewee.Database) -> None:
+    """When a sender took a digest's email, so that after a crash exactly one process sends it."""
+    if "email_claimed_at" not in {column.name for column in db.get_columns("notifications")}:
+        db.execute_sql(f"ALTER TABLE notifications ADD COLUMN email_claimed_at {_datetime_type(db)}")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -206,6 +212,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (16, "tutors, actions on flags, notifications", _tutoring),
     (17, "activity rows without a foreign key on the course", _activity_course_keys_unconstrained),
     (18, "predictions record when a digest announced them", _prediction_notified_at),
+    (19, "notifications record who is sending their email", _notification_email_claims),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import peewee
@@ -172,6 +173,8 @@ class Notification(BaseModel):
     email_attempts = peewee.SmallIntegerField(default=0)
     email_error = peewee.TextField(null=True)
     emailed_at = peewee.DateTimeField(null=True)
+    # Set while a sender is trying the email (null otherwise): whoever sets it first, sends.
+    email_claimed_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "notifications"
@@ -181,6 +184,73 @@ class Notification(BaseModel):
     def unread_count(cls, user: User) -> int:
         """How many of the user's notifications are unread."""
         return cls.select().where((cls.user == user) & cls.read_at.is_null()).count()
+
+    @classmethod
+    def for_user(cls, user: User, unread: bool | None, page: int, per_page: int):
+        """A user's notifications (only the unread, only the read, or all), newest first, with the total."""
+        query = cls.select().where(cls.user == user)
+        if unread is not None:
+            query = query.where(cls.read_at.is_null(unread))
+        total = query.count()
+        rows = query.order_by(cls.created_at.desc(), cls.id.desc()).paginate(page, per_page)
+        return list(rows), total
+
+    @classmethod
+    def mark_read(cls, user: User, notification_id: int) -> Notification | None:
+        """Mark one of the user's notifications read (kept as it is if it already was); None if it is
+        not theirs."""
+        mine = (cls.id == notification_id) & (cls.user == user)
+        with cls._meta.database.atomic():
+            cls.update(read_at=utcnow()).where(mine & cls.read_at.is_null()).execute()
+            return cls.get_or_none(mine)
+
+    @classmethod
+    def claim_email(cls, notification_id: int, now: datetime, free_before: datetime) -> int | None:
+        """Take a pending email for one attempt (counted now): the attempt's number, or None when it is
+        not pending any more or another sender claimed it after `free_before`. One conditional UPDATE
+        decides, so of several processes asking at once exactly one gets it."""
+        with cls._meta.database.atomic():
+            claimed = (
+                cls.update(email_attempts=cls.email_attempts + 1, email_claimed_at=now)
+                .where(
+                    (cls.id == notification_id)
+                    & (cls.email_status == "pending")
+                    & (cls.email_claimed_at.is_null() | (cls.email_claimed_at < free_before))
+                )
+                .execute()
+            )
+            if not claimed:
+                return None
+            return cls.select(cls.email_attempts).where(cls.id == notification_id).scalar()
+
+    @classmethod
+    def left_pending(cls, created_before: datetime, free_before: datetime) -> list[Notification]:
+        """Emails still pending from before `created_before` that no sender holds since `free_before`
+        (their process died, or stopped before sending), oldest first, with their users."""
+        return list(
+            cls.select(cls, User)
+            .join(User, on=(cls.user == User.id))
+            .where(
+                (cls.email_status == "pending")
+                & (cls.created_at < created_before)
+                & (cls.email_claimed_at.is_null() | (cls.email_claimed_at < free_before))
+            )
+            .order_by(cls.created_at, cls.id)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "body": self.body,
+            "link": self.link,
+            "payload": self.payload,
+            "created_at": self.created_at,
+            "read_at": self.read_at,
+            "email_status": self.email_status,
+            "emailed_at": self.emailed_at,
+        }
 
 
 TUTORING_MODELS = [CourseTutor, EnrollmentAction, Notification]

@@ -13,21 +13,25 @@ from celery.schedules import crontab
 from flask import Flask
 
 from db.connection import database
-from services import jobs
+from services import digest_recovery, jobs
 from services.early_warning import schedule
 
 RUN_JOB = "ssa.run_job"
 SCORE_EARLY_WARNING = "ssa.score_early_warning"
+RESEND_DIGESTS = "ssa.resend_pending_digests"
 
 
 def beat_schedule(config: Any) -> dict[str, dict[str, Any]]:
-    """Celery beat's entries: the daily early-warning scoring at EARLY_WARNING_SCORE_HOUR (UTC).
-    Run beat with: celery -A server.worker beat (several beats may run: a Redis key lets one score)."""
+    """Celery beat's entries: the daily early-warning scoring at EARLY_WARNING_SCORE_HOUR (UTC), and
+    every five minutes the digest emails a stopped process left pending.
+    Run beat with: celery -A server.worker beat (several beats may run: a Redis key lets one score, and
+    each pending email is claimed in the database before it is sent)."""
     return {
         "early-warning-scoring": {
             "task": SCORE_EARLY_WARNING,
             "schedule": crontab(hour=int(config["EARLY_WARNING_SCORE_HOUR"]), minute=0),
-        }
+        },
+        "resend-pending-digests": {"task": RESEND_DIGESTS, "schedule": crontab(minute="*/5")},
     }
 
 
@@ -56,6 +60,11 @@ def init_celery(app: Flask) -> Celery:
     def score_early_warning() -> None:
         with database.connection_context():
             schedule.run_with_redis_lock(app.config["REDIS_URL"])
+
+    @celery.task(name=RESEND_DIGESTS)
+    def resend_pending_digests() -> None:
+        with database.connection_context():
+            digest_recovery.resend_pending_now()
 
     app.extensions["celery"] = celery
     app.extensions["job_dispatch"] = lambda job_id: celery.send_task(RUN_JOB, args=[job_id])

@@ -1,4 +1,5 @@
-"""`score-enrollments`: score every enrollment (of one course) at a day, by hand (SPEC.md 6.2)."""
+"""By hand: `score-enrollments` scores every enrollment (of one course) at a day (SPEC.md 6.2);
+`resend-digests` sends the digest emails a stopped process left pending (what the scheduler does)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from services import digest_recovery
 from services.early_warning import scoring
 from services.errors import ServiceError
 
@@ -36,4 +38,12 @@ def score_enrollments(day: int, out_path: str, course_code: str | None) -> None:
     )
 
 
-COMMANDS = (score_enrollments,)
+@click.command("resend-digests")
+@with_appcontext
+def resend_digests() -> None:
+    """Send the digest emails still pending DIGEST_RESEND_AFTER_MINUTES after they were stored."""
+    found = digest_recovery.resend_pending_now()
+    click.echo(f"{found} digest email(s) left pending found and tried (their notifications say how it went)")
+
+
+COMMANDS = (score_enrollments, resend_digests)

@@ -136,6 +136,9 @@ class Config:
         # A digest lists at most this many learners per course (the highest risk first); the rest are
         # counted, with a link to the course page.
         self.DIGEST_MAX_PER_COURSE = _env_int("DIGEST_MAX_PER_COURSE", 100)
+        # A digest email still pending this long after its notification (its process stopped) is sent
+        # by the scheduler; far above what the attempts and their waits take.
+        self.DIGEST_RESEND_AFTER_MINUTES = _env_float("DIGEST_RESEND_AFTER_MINUTES", 15)
         # Product settings: level bands of the exam score and risk bands of the dropout probability,
         # as JSON lists of [name, lower bound].
         self.EXAM_LEVELS = _env_bands("EXAM_LEVELS", EXAM_LEVELS)

@@ -8,7 +8,9 @@ keeps the mark). One query finds them for the whole run; one more finds the tuto
 
 Everything happens on a background thread started once the run has committed, so a slow or failing
 mail server never slows or fails scoring: each send is tried MAIL_MAX_ATTEMPTS times with a growing
-wait, every failure is logged and the last one is kept on the notification.
+wait, every failure is logged and the last one is kept on the notification. Each attempt first claims
+the notification's email in the database (services/digest_recovery resends what a dead process left
+pending), so two processes never send the same digest.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -28,7 +31,9 @@ from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import User, utcnow
 from db.tutoring import CourseTutor, Notification
 from services import mail
+from services.accounts import Page
 from services.course_overview import flag_level
+from services.errors import NotFound
 from services.links import course_href, enrollment_href
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,8 @@ class DigestSettings:
     mail: mail.MailSettings | None
     attempts: int
     retry_seconds: float
+    # A pending email older than this is taken for abandoned, and so is a claim on one.
+    resend_after: timedelta = timedelta(minutes=15)
 
     @classmethod
     def from_config(cls, config) -> DigestSettings:
@@ -60,6 +67,7 @@ class DigestSettings:
             mail=mail.MailSettings.from_config(config),
             attempts=max(1, int(config.get("MAIL_MAX_ATTEMPTS") or 1)),
             retry_seconds=float(config.get("MAIL_RETRY_SECONDS") or 0),
+            resend_after=timedelta(minutes=float(config.get("DIGEST_RESEND_AFTER_MINUTES") or 15)),
         )
 
 
@@ -191,22 +199,28 @@ def _create_digest(user: User, run_id: int, courses: list[dict[str, Any]], setti
 
 
 def send_emails(notifications: list[Notification], settings: DigestSettings) -> None:
-    """Email every pending digest, retrying the failed ones after a growing wait."""
+    """Email every pending digest, retrying the failed ones after a growing wait (the attempts a
+    notification already had count towards MAIL_MAX_ATTEMPTS)."""
     pending = [n for n in notifications if n.email_status == "pending"]
     if settings.mail is None:
         return
-    for attempt in range(1, settings.attempts + 1):
-        pending = [n for n in pending if not _try_send(n, attempt, settings)]
-        if not pending or attempt == settings.attempts:
+    for round_ in range(1, settings.attempts + 1):
+        pending = [n for n in pending if _try_send(n, settings)]
+        if not pending or round_ == settings.attempts:
             break
-        time.sleep(settings.retry_seconds * 2 ** (attempt - 1))
+        time.sleep(settings.retry_seconds * 2 ** (round_ - 1))
 
 
-def _try_send(notification: Notification, attempt: int, settings: DigestSettings) -> bool:
-    """One attempt at one digest, recorded on the notification; whether it was sent."""
+def _try_send(notification: Notification, settings: DigestSettings) -> bool:
+    """One attempt at one digest, claimed first and recorded on the notification; whether to try again
+    (false once sent, failed for good, or taken by another sender)."""
+    now = utcnow()
+    attempt = Notification.claim_email(notification.id, now, now - settings.resend_after)
+    if attempt is None:
+        return False
     user = notification.user
-    subject, text, body = render_digest(notification, settings.public_url)
     try:
+        subject, text, body = render_digest(notification, settings.public_url)
         mail.send(settings.mail, user.email, subject, text, body)
     except Exception as exc:  # any refusal or network error: recorded, tried again, never raised
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -216,13 +230,13 @@ def _try_send(notification: Notification, attempt: int, settings: DigestSettings
             notification.id, user.username, attempt, settings.attempts, error,
         )
         Notification.update(
-            email_attempts=attempt, email_error=error, email_status="failed" if final else "pending"
+            email_error=error, email_status="failed" if final else "pending", email_claimed_at=None
         ).where(Notification.id == notification.id).execute()
-        return False
-    Notification.update(email_attempts=attempt, email_status="sent", emailed_at=utcnow()).where(
+        return not final
+    Notification.update(email_status="sent", emailed_at=utcnow(), email_claimed_at=None).where(
         Notification.id == notification.id
     ).execute()
-    return True
+    return False
 
 
 def _course_url(public_url: str, code: str) -> str:
@@ -287,7 +301,15 @@ def _digest_html(title: str, courses: list[dict[str, Any]], public_url: str) -> 
     return "<html><body>" + "".join(parts) + "</body></html>"
 
 
-# --- the bell and the notifications page -----------------------------------------------------------
+# --- the bell, the notifications page and the API ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """One page of a user's notifications and how many of all of them are unread."""
+
+    page: Page
+    unread: int
 
 
 def unread_count(user: User) -> int:
@@ -312,3 +334,19 @@ def mark_all_read(user: User) -> int:
         .where((Notification.user == user) & Notification.read_at.is_null())
         .execute()
     )
+
+
+def inbox(user: User, unread: bool | None = None, page: int = 1, per_page: int = 20) -> Inbox:
+    """The user's own notifications, newest first (only the unread or only the read ones when
+    `unread` says so), a page of them, and the unread count."""
+    rows, total = Notification.for_user(user, unread, page, per_page)
+    return Inbox(Page([row.to_dict() for row in rows], total, page, per_page), unread_count(user))
+
+
+def mark_read(user: User, notification_id: int) -> dict[str, Any]:
+    """Mark one of the user's notifications read; another user's (or none) is not found."""
+    notification = Notification.mark_read(user, notification_id)
+    if notification is None:
+        raise NotFound("No such notification.")
+    return notification.to_dict()
+

@@ -98,7 +98,7 @@ def test_nothing_runs_before_the_hour_nor_twice_a_day(app):
 def test_celery_beat_declares_the_daily_scoring(app):
     from server.celery_app import SCORE_EARLY_WARNING, beat_schedule
 
-    (entry,) = beat_schedule({"EARLY_WARNING_SCORE_HOUR": 4}).values()
+    entry = beat_schedule({"EARLY_WARNING_SCORE_HOUR": 4})["early-warning-scoring"]
     assert entry["task"] == SCORE_EARLY_WARNING
     assert entry["schedule"].hour == {4} and entry["schedule"].minute == {0}
 

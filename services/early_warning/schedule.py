@@ -19,7 +19,7 @@ from flask import Flask, current_app
 from db.connection import database
 from db.early_warning import SchedulerLease, ScoringRun
 from db.models import utcnow
-from services import job_owner
+from services import digest_recovery, job_owner
 from services.early_warning import scoring
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,12 @@ def run_if_due(now: datetime | None = None) -> ScoringRun | None:
 
 
 def check(app: Flask, holder: str, lease_seconds: float) -> ScoringRun | None:
-    """One check of the in-process scheduler: take or renew the lease, and score when due."""
+    """One check of the in-process scheduler: take or renew the lease, send the digest emails a stopped
+    process left pending, and score when due."""
     with app.app_context(), database.connection_context():
         if not SchedulerLease.acquire(LEASE, holder, lease_seconds):
             return None
+        digest_recovery.resend_pending_now()
         return run_if_due()
 
 
