@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     app = fresh_app("digest", args.database_url)
 
     from db.connection import database
+    from db.early_warning import EnrollmentPrediction
     from db.queries import is_postgres
     from db.tutoring import Notification
     from services import notifications
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         delivered = time.perf_counter()
         last = max(smtp.mailbox.received_at, default=float("nan"))
 
+        # The digests marked what they announced; unmark it so the query is timed on what they saw.
+        EnrollmentPrediction.update(notified_at=None).where(EnrollmentPrediction.run == run.id).execute()
         query_started = time.perf_counter()
         newly = notifications.newly_high(run.id, "High")
         query_seconds = time.perf_counter() - query_started
