@@ -171,6 +171,51 @@ class EnrollmentPrediction(BaseModel):
         return {enrollment: (row_id, version) for enrollment, row_id, version in query.tuples()}
 
     @classmethod
+    def newly_at(
+        cls, level: str, since: datetime, courses: peewee.ModelSelect, limit: int
+    ) -> tuple[list[EnrollmentPrediction], int]:
+        """The first `limit` predictions (with their enrollment and course) of the enrollments of
+        `courses` newly at `level` since `since`, highest probability first, then by learner; and how
+        many there are. Newly: the prediction at the enrollment's latest scored day is at `level` and
+        was made after `since`, and its latest prediction (by day) made at or before `since` was not at
+        `level` (or there was none)."""
+        later = cls.alias("later")
+        before = cls.alias("before")
+        later_before = cls.alias("later_before")
+        # "Latest by day" as "no prediction of a later day": anti-joins, which both databases plan well.
+        scored_later = later.select(later.id).where(
+            (later.enrollment == cls.enrollment) & (later.day > cls.day)
+        )
+        made_later_before = later_before.select(later_before.id).where(
+            (later_before.enrollment == cls.enrollment)
+            & (later_before.created_at <= since)
+            & (later_before.day > before.day)
+        )
+        was_at_level = before.select(before.id).where(
+            (before.enrollment == cls.enrollment)
+            & (before.created_at <= since)
+            & (before.risk_level == level)
+            & ~peewee.fn.EXISTS(made_later_before)
+        )
+        query = (
+            # The total counted in the same pass as the rows listed.
+            cls.select(cls, Enrollment, Course, peewee.fn.COUNT(cls.id).over().alias("total"))
+            .join(Enrollment)
+            .join(Course)
+            .where(
+                cls.course.in_(courses)
+                & (cls.risk_level == level)
+                & (cls.created_at > since)
+                & ~peewee.fn.EXISTS(scored_later)
+                & ~peewee.fn.EXISTS(was_at_level)
+            )
+            .order_by(cls.probability.desc(), Enrollment.learner_ref, cls.enrollment)
+            .limit(limit)
+        )
+        rows = list(query)
+        return rows, rows[0].total if rows else 0
+
+    @classmethod
     def history(cls, enrollment: Enrollment) -> list[EnrollmentPrediction]:
         """One enrollment's predictions by day."""
         return list(cls.select().where(cls.enrollment == enrollment).order_by(cls.day))

@@ -44,34 +44,9 @@ def course_risk(viewer: User) -> dict[str, Any]:
 
 def _newly_high(viewer: User, since: datetime) -> tuple[list[dict[str, Any]], int]:
     """Enrollments at High at their latest scored day, scored since `since`, that were not at High as
-    of `since` (their latest prediction made by then was lower, or there was none): newest risk first."""
-    high = flag_level()
-    candidates = EnrollmentPrediction.select(EnrollmentPrediction.enrollment).where(
-        EnrollmentPrediction.course.in_(visible_courses(viewer).select(Course.id))
-        & (EnrollmentPrediction.risk_level == high)
-        & (EnrollmentPrediction.created_at > since)
-    )
-    rows = (
-        EnrollmentPrediction.select(EnrollmentPrediction, Enrollment, Course)
-        .join(Enrollment)
-        .join(Course)
-        .where(EnrollmentPrediction.enrollment.in_(candidates))
-        .order_by(EnrollmentPrediction.enrollment, EnrollmentPrediction.day)
-    )
-    history: dict[int, list[EnrollmentPrediction]] = {}
-    for row in rows:
-        history.setdefault(row.enrollment_id, []).append(row)
-    found = []
-    for predictions in history.values():
-        latest = predictions[-1]
-        before = [p for p in predictions if p.created_at <= since]
-        if (
-            latest.risk_level == high
-            and latest.created_at > since
-            and (not before or before[-1].risk_level != high)
-        ):
-            found.append(latest)
-    found.sort(key=lambda p: (-p.probability, p.enrollment.learner_ref))
+    of `since` (their latest prediction made by then was lower, or there was none): highest risk first."""
+    courses = visible_courses(viewer).select(Course.id)
+    found, total = EnrollmentPrediction.newly_at(flag_level(), since, courses, NEW_LIMIT)
     items = [
         {
             "enrollment": p.enrollment_id,
@@ -81,9 +56,9 @@ def _newly_high(viewer: User, since: datetime) -> tuple[list[dict[str, Any]], in
             "probability": p.probability,
             "reasons": [factor.get("text", "") for factor in p.top_factors or []],
         }
-        for p in found[:NEW_LIMIT]
+        for p in found
     ]
-    return items, len(found)
+    return items, total
 
 
 def _others_actions(viewer: User, since: datetime) -> tuple[list[dict[str, Any]], int]:

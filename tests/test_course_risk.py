@@ -129,3 +129,72 @@ def test_a_first_visit_looks_back_a_week(app, scored):
     assert news["first_visit"] is True
     # Day 7 was scored 8 days ago (outside the week); day 14 a day ago: L1 and L2 became High.
     assert [item["learner_ref"] for item in news["newly_high"]] == ["CR-A-L1", "CR-A-L2"]
+
+
+def _predict(enrollment, course, day, level, when, probability=None):
+    """One prediction of `enrollment` at `day` at `level` (H, M or L), made at `when`."""
+    names = {"H": ("High", 0.9), "M": ("Medium", 0.5), "L": ("Low", 0.1)}
+    name, default = names[level]
+    EnrollmentPrediction.create(
+        enrollment=enrollment,
+        course=course.id,
+        day=day,
+        checkpoint=day,
+        probability=default if probability is None else probability,
+        risk_level=name,
+        top_factors=[],
+        created_at=when,
+    )
+
+
+def _news_since(app, make_user, course, visit):
+    tutor = make_user("tutor")
+    with app.app_context():
+        CourseTutor.create(course=course.id, user=tutor.id)
+        User.update(last_visit_at=visit).where(User.id == tutor.id).execute()
+        return course_risk.since_last_visit(User.get_by_id(tutor.id))
+
+
+def test_newly_high_is_high_now_and_was_not_at_the_last_visit(app, make_user):
+    now = utcnow()
+    visit, old, new = now - timedelta(days=3), now - timedelta(days=5), now - timedelta(days=1)
+    histories = {
+        "was High before": [(7, "H", old), (14, "H", new)],
+        "was Medium before": [(7, "M", old), (14, "H", new)],
+        "no prediction before": [(14, "H", new)],
+        "High now but Medium at the latest day": [(14, "H", new), (21, "M", new)],
+        "High long ago, Low at the visit": [(7, "H", old), (10, "L", old), (14, "H", new)],
+        "High, made before the visit": [(7, "L", old), (14, "H", old)],
+        "High before, rescored High": [(7, "H", old), (14, "H", old), (21, "H", new)],
+        "Low": [(7, "H", old), (14, "L", new)],
+    }
+    with app.app_context():
+        course, ids = _course("CR-N", len(histories))
+        for enrollment, history in zip(ids, histories.values(), strict=True):
+            for day, level, when in history:
+                _predict(enrollment, course, day, level, when)
+        refs = dict(zip(histories, (Enrollment.get_by_id(i).learner_ref for i in ids), strict=True))
+    news = _news_since(app, make_user, course, visit)
+    listed = {item["learner_ref"] for item in news["newly_high"]}
+    newly = {history for history, ref in refs.items() if ref in listed}
+    assert newly == {"was Medium before", "no prediction before", "High long ago, Low at the visit"}
+    assert news["newly_high_total"] == 3
+    assert {item["day"] for item in news["newly_high"]} == {14}
+
+
+def test_newly_high_lists_the_highest_risk_first_and_counts_them_all(app, make_user):
+    now = utcnow()
+    learners = course_risk.NEW_LIMIT + 5
+    probabilities = [0.7 + (index % 4) * 0.05 for index in range(learners)]  # ties, broken by learner
+    with app.app_context():
+        course, ids = _course("CR-M", learners)
+        for enrollment, probability in zip(ids, probabilities, strict=True):
+            _predict(enrollment, course, 7, "M", now - timedelta(days=5))
+            _predict(enrollment, course, 14, "H", now - timedelta(days=1), probability)
+        refs = [Enrollment.get_by_id(i).learner_ref for i in ids]
+    news = _news_since(app, make_user, course, now - timedelta(days=3))
+    expected = sorted(zip(probabilities, refs, strict=True), key=lambda pair: (-pair[0], pair[1]))
+    listed = [(item["probability"], item["learner_ref"]) for item in news["newly_high"]]
+    assert [ref for _, ref in listed] == [ref for _, ref in expected[: course_risk.NEW_LIMIT]]
+    assert [p for p, _ in listed] == pytest.approx([p for p, _ in expected[: course_risk.NEW_LIMIT]])
+    assert news["newly_high_total"] == learners
