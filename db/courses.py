@@ -275,6 +275,19 @@ class ActivityDay(BaseModel):
         return database.execute(query).fetchall()
 
     @classmethod
+    def daily_total_counts(cls, course: Course, days: int) -> list[tuple[int, int, int]]:
+        """(day, total events, how many enrollments) of the course's stored days 0..days-1: each day's
+        distinct daily totals with how many stored rows have them (enrollments without a row that day
+        are not counted)."""
+        total = sum((getattr(cls, name) for name in EVENT_TYPES[1:]), getattr(cls, EVENT_TYPES[0]))
+        query = (
+            cls.select(cls.day, total, peewee.fn.COUNT(cls.enrollment))
+            .where((cls.course == course) & (cls.day >= 0) & (cls.day < days))
+            .group_by(cls.day, total)
+        )
+        return database.execute(query).fetchall()
+
+    @classmethod
     def first_active_on(cls, course: Course, days: int) -> Enrollment | None:
         """The course's first enrollment (by id) with events on at least `days` days, or None."""
         active = (

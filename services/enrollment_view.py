@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from db.connection import database
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.models import User, utcnow
 from services.actions import action_log, actions_of, record_action
@@ -34,22 +33,29 @@ def activity_matrix(enrollment: Enrollment, days: int) -> np.ndarray:
 
 def course_median_totals(course: Course, days: int) -> np.ndarray:
     """Per day 0..days-1, the median daily total over every enrollment of the course, a learner with
-    no events that day counting 0 (the typical learner, not the typical active one): one query."""
+    no events that day counting 0 (the typical learner, not the typical active one). Read as each day's
+    distinct totals with how many learners have them: a few rows per day, never a row per learner."""
     enrollments = Enrollment.select().where(Enrollment.course == course).count()
-    if enrollments == 0 or days == 0:
-        return np.zeros(days)
-    total = sum(
-        (getattr(ActivityDay, name) for name in EVENT_TYPES[1:]), getattr(ActivityDay, EVENT_TYPES[0])
-    )
-    query = ActivityDay.select(ActivityDay.enrollment, ActivityDay.day, total).where(
-        (ActivityDay.course == course) & (ActivityDay.day >= 0) & (ActivityDay.day < days)
-    )
-    # Plain tuples from the driver: a whole course's rows, too many for per-row model objects.
-    rows = np.array(database.execute(query).fetchall(), dtype=np.int64).reshape(-1, 3)
-    dense = np.zeros((enrollments, days))
-    _, learner = np.unique(rows[:, 0], return_inverse=True)
-    dense[learner, rows[:, 1]] = rows[:, 2]
-    return np.median(dense, axis=0)
+    medians = np.zeros(days)
+    if enrollments == 0:
+        return medians
+    per_day: dict[int, dict[int, int]] = {}
+    for day, total, count in ActivityDay.daily_total_counts(course, days):
+        per_day.setdefault(day, {})[total] = count
+    for day, counts in per_day.items():
+        medians[day] = _median_of_counts(counts, enrollments)
+    return medians
+
+
+def _median_of_counts(counts: dict[int, int], size: int) -> float:
+    """The median of `size` values given as value -> how many times, every value not given being 0."""
+    counts = {**counts, 0: counts.get(0, 0) + size - sum(counts.values())}
+    middle = ((size - 1) // 2, size // 2)  # the two middle positions (the same one for an odd size)
+    found, seen = [], 0
+    for value in sorted(counts):
+        seen += counts[value]
+        found.extend(value for position in middle if seen - counts[value] <= position < seen)
+    return (found[0] + found[1]) / 2
 
 
 def _with_reasons(row: dict[str, Any]) -> dict[str, Any]:

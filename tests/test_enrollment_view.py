@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from db.courses import EVENT_TYPES, Enrollment
+from db.courses import EVENT_TYPES, ActivityDay, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.models import User
 from db.tutoring import CourseTutor
@@ -122,3 +122,21 @@ def test_a_tutor_sees_only_the_enrollments_of_their_courses(app, make_user, cour
             enrollment_view.enrollment_view(User.get_by_id(stranger.id), course[1])
         with pytest.raises(NotFound):
             enrollment_view.record(User.get_by_id(stranger.id), course[1], "acknowledged")
+
+
+@pytest.mark.parametrize("learners", [41, 40])
+def test_course_median_is_the_median_over_every_learner_of_the_course(app, learners):
+    rng = np.random.default_rng(learners)
+    counts = rng.integers(0, 4, size=(learners, 30, len(EVENT_TYPES)))
+    counts[rng.random((learners, 30)) < 0.6] = 0  # most learners idle on most days
+    counts[: learners // 3, 20:] = 0  # a third gone quiet after day 20
+    with app.app_context():
+        course = store_course(f"EVM{learners}", counts)
+        store_course(f"EVM{learners}-OTHER", rng.integers(50, 60, size=(5, 30, len(EVENT_TYPES))))
+        idle = Enrollment.get((Enrollment.course == course) & (Enrollment.learner_ref == f"EVM{learners}-L0"))
+        ActivityDay.delete().where((ActivityDay.enrollment == idle) & (ActivityDay.day == 3)).execute()
+        ActivityDay.create(course=course.id, enrollment=idle.id, day=3)  # a stored day without events
+        counts[0, 3] = 0
+        for days in (30, 12, 0):
+            expected = np.median(counts.sum(axis=2)[:, :days], axis=0) if days else np.zeros(0)
+            assert enrollment_view.course_median_totals(course, days).tolist() == expected.tolist()
