@@ -61,8 +61,10 @@ def require_enrollment(viewer: User, enrollment_id: int) -> Enrollment:
     return enrollment
 
 
-def _calendar(course: Course, today: date) -> dict[str, Any]:
-    """Where the course stands today: its current day, or whether it is upcoming or finished."""
+def course_calendar(course: Course, today: date | None = None) -> dict[str, Any]:
+    """Where the course stands on `today` (UTC today by default): `status` upcoming, running or
+    finished, and `current_day` (its day while running, None otherwise). The one rule for it."""
+    today = today or utcnow().date()
     day = course.day_of(today)
     if day < 0:
         status = "upcoming"
@@ -78,7 +80,7 @@ def _course_dict(course: Course, today: date) -> dict[str, Any]:
         **course.to_dict(),
         "end_date": course.start_date + timedelta(days=course.length_days - 1),
         "enrollments": getattr(course, "enrollment_count", None),
-        **_calendar(course, today),
+        **course_calendar(course, today),
     }
 
 

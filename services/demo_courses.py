@@ -15,9 +15,10 @@ from pathlib import Path
 
 from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
-from db.models import User, utcnow
+from db.models import User
 from modelling.demo_courses import demo_courses, write_daily_csv, write_outcomes_csv
 from services import ingest, learner_links, tutors
+from services.courses import course_calendar
 
 DEMO_COURSE_PREFIX = "DEMO-"
 DEMO_STUDENT_ACTIVE_DAYS = 3  # the demo student is a learner active on at least this many days
@@ -87,9 +88,8 @@ def link_demo_student(username: str) -> learner_links.Link | None:
     student = User.by_login(username)
     if student is None or Enrollment.linked_to(student):
         return None
-    today = utcnow().date()
     demo = Course.select().where(_is_demo()).order_by(Course.code)
-    running = next((course for course in demo if 0 <= course.day_of(today) < course.length_days), None)
+    running = next((course for course in demo if course_calendar(course)["status"] == "running"), None)
     learner = ActivityDay.first_active_on(running, DEMO_STUDENT_ACTIVE_DAYS) if running else None
     if learner is None:
         return None

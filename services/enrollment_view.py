@@ -11,15 +11,18 @@ from typing import Any
 import numpy as np
 
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
-from db.models import User, utcnow
+from db.models import User
 from services.actions import action_log, actions_of, record_action
-from services.courses import require_enrollment
+from services.courses import course_calendar, require_enrollment
 from services.enrollment_detail import risk_history, sees_as_staff, student_sees_risk
 
 
 def shown_days(course: Course) -> int:
     """How many days of the course have happened (all of a finished course, none of an upcoming one)."""
-    return max(0, min(course.length_days, course.day_of(utcnow().date()) + 1))
+    calendar = course_calendar(course)
+    if calendar["status"] == "finished":
+        return course.length_days
+    return 0 if calendar["current_day"] is None else calendar["current_day"] + 1
 
 
 def activity_matrix(enrollment: Enrollment, days: int) -> np.ndarray:

@@ -11,7 +11,8 @@ from typing import Any
 
 from db.connection import write_transaction
 from db.courses import Course, Enrollment
-from db.models import User, utcnow
+from db.models import User
+from services.courses import course_calendar
 from services.errors import Conflict, NotFound
 from services.tutors import course_coded, require_admin, user_named
 
@@ -77,19 +78,18 @@ def set_account(admin: User | None, enrollment_id: int, username: str | None) ->
 
 def my_enrollments(viewer: User) -> list[dict[str, Any]]:
     """The courses `viewer` takes (the enrollments linked to their account): course, where it stands."""
-    today = utcnow().date()
     items = []
     for enrollment in Enrollment.linked_to(viewer):
         course = enrollment.course
-        day = course.day_of(today)
+        calendar = course_calendar(course)
         items.append(
             {
                 "enrollment": enrollment.id,
                 "learner_ref": enrollment.learner_ref,
                 "course": course.code,
                 "title": course.title,
-                "current_day": day if 0 <= day < course.length_days else None,
-                "finished": day >= course.length_days,
+                "current_day": calendar["current_day"],
+                "finished": calendar["status"] == "finished",
             }
         )
     return items
