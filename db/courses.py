@@ -8,7 +8,7 @@ from typing import Any
 import peewee
 
 from db import bulk
-from db.connection import database
+from db.connection import database, write_transaction
 from db.models import BaseModel, User, utcnow
 from modelling.schemas import EVENT_TYPES  # the seven event types, declared once for every layer
 
@@ -102,6 +102,17 @@ class Enrollment(BaseModel):
     def by_ref(cls, course: Course, learner_ref: str) -> Enrollment | None:
         """The course's enrollment of this learner reference, or None."""
         return cls.get_or_none((cls.course == course) & (cls.learner_ref == learner_ref))
+
+    @classmethod
+    def link_account(cls, enrollment_id: int, user_id: int) -> tuple[bool, int | None]:
+        """Link the enrollment to the account when no account is linked to it: (whether this linked
+        it, the account linked now). One conditional UPDATE claims it, so of two administrators
+        linking accounts to the same enrollment at once only one succeeds."""
+        with write_transaction():
+            claimed = cls.update(user=user_id).where((cls.id == enrollment_id) & cls.user.is_null()).execute()
+            if claimed:
+                return True, user_id
+            return False, cls.select(cls.user).where(cls.id == enrollment_id).scalar()
 
     @classmethod
     def linked_to(cls, user: User) -> list[Enrollment]:

@@ -41,15 +41,12 @@ def link_learner(admin: User | None, username: str, code: str, learner_ref: str)
     account is linked to it: unlink that first)."""
     require_admin(admin, "link accounts to learners")
     user, enrollment = user_named(username), _enrollment(code, learner_ref)
-    if enrollment.user_id not in (None, user.id):
+    changed, linked = Enrollment.link_account(enrollment.id, user.id)
+    if linked != user.id:
         raise Conflict(
             f"{learner_ref} in {code} is linked to another account; unlink it first.",
             {"learner_ref": "linked to another account"},
         )
-    changed = enrollment.user_id is None
-    if changed:
-        with write_transaction():
-            Enrollment.update(user=user.id).where(Enrollment.id == enrollment.id).execute()
     return Link(enrollment.id, enrollment.course.code, enrollment.learner_ref, user.username, changed)
 
 

@@ -3,11 +3,17 @@ command line or over the API; the linked student then finds the course and opens
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
 from db.courses import Enrollment
-from tests.helpers import assert_error, store_course
+from db.models import User
+from services import learner_links
+from services.errors import Conflict
+from tests.helpers import TEST_DATABASE_URL, assert_error, store_course
 
 LEARNERS = 3
 
@@ -88,3 +94,59 @@ def test_only_an_administrator_links_and_bad_bodies_say_why(app, client, make_us
     )
     client.put(url, json={"username": student.username}, headers=bearer(admin))
     assert_error(client.put(url, json={"username": tutor.username}, headers=bearer(admin)), 409)
+
+
+def _waiting_on_locks(cursor) -> int:
+    """How many sessions of this database wait for a lock."""
+    cursor.execute(
+        "SELECT COUNT(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="two sessions blocked on one row lock: PostgreSQL")
+def test_two_admins_linking_two_accounts_to_one_enrollment_at_once_only_one_wins(app, make_user, course):
+    import psycopg2
+
+    admin, students = make_user("admin"), (make_user(), make_user())
+    outcomes: dict[str, object] = {}
+
+    def link(username: str) -> None:
+        with app.app_context():
+            try:
+                outcomes[username] = learner_links.link_learner(
+                    User.get_by_id(admin.id), username, "LNK-1", "LNK-1-L0"
+                )
+            except Conflict as error:
+                outcomes[username] = error
+
+    # A third session holds the enrollment's row, so both admins read it unlinked and then wait to
+    # write: the moment the race needs, caused for real.
+    holder = psycopg2.connect(TEST_DATABASE_URL)
+    try:
+        cursor = holder.cursor()
+        cursor.execute("SELECT id FROM enrollments WHERE id = %s FOR UPDATE", (course["LNK-1-L0"],))
+        threads = [threading.Thread(target=link, args=(student.username,)) for student in students]
+        for thread in threads:
+            thread.start()
+        watcher = psycopg2.connect(TEST_DATABASE_URL)
+        watcher.autocommit = True
+        deadline = time.monotonic() + 30
+        while _waiting_on_locks(watcher.cursor()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        both_waited = _waiting_on_locks(watcher.cursor()) >= 2
+        watcher.close()
+        holder.commit()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        holder.close()
+    assert both_waited
+    winners = [name for name, outcome in outcomes.items() if isinstance(outcome, learner_links.Link)]
+    losers = [outcome for outcome in outcomes.values() if isinstance(outcome, Conflict)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert "linked to another account; unlink it first" in str(losers[0])
+    with app.app_context():
+        linked = Enrollment.get_by_id(course["LNK-1-L0"]).user_id
+        assert linked == User.get(User.username == winners[0]).id
