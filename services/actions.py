@@ -23,13 +23,18 @@ ACTION_LABELS = {
 }
 
 
+def takes_channel(kind: str) -> bool:
+    """Whether an action of `kind` records a channel: only a contact does (the forms offer it then)."""
+    return kind == "contacted"
+
+
 def _validate(kind: str, channel: str | None, note: str | None) -> dict[str, str]:
     problems = {}
     if kind not in ACTION_KINDS:
         problems["kind"] = f"Must be one of {', '.join(ACTION_KINDS)}."
     if channel is not None and channel not in CONTACT_CHANNELS:
         problems["channel"] = f"Must be one of {', '.join(CONTACT_CHANNELS)}."
-    if channel is not None and kind != "contacted":
+    if channel is not None and not takes_channel(kind):
         problems["channel"] = "A channel goes only with kind contacted."
     if note is not None and len(note) > NOTE_MAX_CHARS:
         problems["note"] = f"At most {NOTE_MAX_CHARS} characters."

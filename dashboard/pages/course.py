@@ -403,7 +403,7 @@ def count_selected(selected):
     Input(f"{PREFIX}-action-kind", "value"),
 )
 def channel_for_contacts_only(kind):
-    return kind != "contacted"
+    return not actions.takes_channel(kind)
 
 
 @callback(
@@ -414,12 +414,13 @@ def channel_for_contacts_only(kind):
     State(f"{PREFIX}-grid", "selectedRows"),
     State(f"{PREFIX}-action-kind", "value"),
     State(f"{PREFIX}-action-channel", "value"),
+    State(f"{PREFIX}-action-channel", "disabled"),
     State(f"{PREFIX}-action-note", "value"),
     State(f"{PREFIX}-version", "data"),
     prevent_initial_call=True,
     on_error=pf.error_handler(PREFIX),
 )
-def record(clicks, selected, kind, channel, note, version):
+def record(clicks, selected, kind, channel, channel_off, note, version):
     if not clicks:
         raise PreventUpdate
     ids = [row["enrollment"] for row in selected or [] if isinstance(row, dict) and "enrollment" in row]
@@ -434,8 +435,8 @@ def record(clicks, selected, kind, channel, note, version):
             signed_in_user(),
             ids,
             kind,
-            (note or "").strip() or None,
-            (channel or None) if kind == "contacted" else None,
+            note,
+            None if channel_off else channel or None,  # a disabled field is not sent, as in a form
         )
     except ServiceError as exc:
         return alert(" ".join([exc.message, *exc.fields.values()])), no_update, no_update

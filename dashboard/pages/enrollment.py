@@ -18,7 +18,7 @@ from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.tasks import EARLY_WARNING
 from services import enrollment_view
-from services.actions import ACTION_LABELS
+from services.actions import ACTION_LABELS, takes_channel
 from services.errors import NotFound, ServiceError
 from services.links import course_href
 
@@ -222,9 +222,14 @@ def layout(user, id=None, **_query):  # noqa: A002 (the query parameter's name)
     return render(view)
 
 
-@callback(Output("enrollment-channel-group", "style"), Input("enrollment-kind", "value"))
+@callback(
+    Output("enrollment-channel-group", "style"),
+    Output("enrollment-channel", "disabled"),
+    Input("enrollment-kind", "value"),
+)
 def show_channel(kind):
-    return None if kind == "contacted" else {"display": "none"}
+    shown = takes_channel(kind)
+    return None if shown else {"display": "none"}, not shown
 
 
 @callback(
@@ -235,15 +240,20 @@ def show_channel(kind):
     State("enrollment-id", "data"),
     State("enrollment-kind", "value"),
     State("enrollment-channel", "value"),
+    State("enrollment-channel", "disabled"),
     State("enrollment-note", "value"),
     prevent_initial_call=True,
 )
-def record(clicks, enrollment_id, kind, channel, note):
+def record(clicks, enrollment_id, kind, channel, channel_off, note):
     if not clicks or _enrollment_id(enrollment_id) is None:
         return no_update, no_update, no_update
     try:
         actions = enrollment_view.record(
-            signed_in_user(), int(enrollment_id), kind, channel if kind == "contacted" else None, note
+            signed_in_user(),
+            int(enrollment_id),
+            kind,
+            None if channel_off else channel,  # a hidden field is not sent, as in a form
+            note,
         )
     except ServiceError as exc:
         problems = "; ".join(f"{name}: {text}" for name, text in (exc.fields or {}).items())

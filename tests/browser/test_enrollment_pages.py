@@ -77,6 +77,11 @@ def test_a_tutor_records_an_action_and_sees_it_in_the_log(page, app, make_user):
     page.screenshot("enrollment-actions", "enrollment-actions")
     page.open(f"/enrollment?id={ids[0]}")  # kept: the log is read back from the store
     page.wait_for_text("#enrollment-actions", "Called about the week 2 quiz.")
+    # Another kind: the channel is hidden (still holding "phone") and not sent with it.
+    Select(page.browser.wait_for_element("#enrollment-kind")).select_by_value("acknowledged")
+    page.click("#enrollment-record")
+    page.wait_for_text("#enrollment-action-message", "Recorded: Acknowledged.")
+    assert "Acknowledged" in page.wait_for_text("#enrollment-actions", "Acknowledged")
 
 
 @browser
