@@ -11,6 +11,7 @@ from db.courses import Course, Enrollment
 from db.fields import JSONField
 from db.models import BaseModel, Job, ModelVersion, utcnow
 from db.queries import is_postgres
+from modelling.early_warning.scored_days import latest_day_per_checkpoint
 
 RUN_TRIGGERS = ("schedule", "cli", "api")
 RUN_STATUSES = ("running", "succeeded", "failed")
@@ -141,10 +142,11 @@ class EnrollmentPrediction(BaseModel):
         return dict(query)
 
     @classmethod
-    def scored_days(cls, course: Course) -> list[int]:
-        """The course's scored days, latest first."""
-        query = cls.select(cls.day).where(cls.course == course).distinct().order_by(cls.day.desc())
-        return [day for (day,) in query.tuples()]
+    def fingerprint(cls, course: Course) -> tuple:
+        """(count, newest id, newest stored time) of the course's predictions: scoring any day of the
+        course (new rows, or rows replaced with a new time) or removing an enrollment changes it."""
+        query = cls.select(peewee.fn.COUNT(cls.id), peewee.fn.MAX(cls.id), peewee.fn.MAX(cls.created_at))
+        return tuple(query.where(cls.course == course).tuples().get())
 
     @classmethod
     def checkpoints_by_day(cls, course: Course) -> dict[int, int]:
@@ -177,13 +179,8 @@ class EnrollmentPrediction(BaseModel):
 
     @classmethod
     def latest_day_per_checkpoint(cls, course: Course) -> dict[int, int]:
-        """Each checkpoint the course was scored with -> its latest scored day."""
-        query = (
-            cls.select(cls.checkpoint, peewee.fn.MAX(cls.day))
-            .where(cls.course == course)
-            .group_by(cls.checkpoint)
-        )
-        return dict(query.tuples())
+        """Each checkpoint the course was scored with -> the day standing for it (its latest)."""
+        return latest_day_per_checkpoint(cls.checkpoints_by_day(course))
 
     @classmethod
     def level_outcome_counts(
