@@ -77,6 +77,7 @@ class EnrollmentPrediction(BaseModel):
         indexes = (
             (("enrollment", "day"), True),  # one enrollment's history
             (("course", "day"), False),  # a course's latest scored day, and that day's rows
+            (("course", "created_at"), False),  # when a course's predictions last changed (fingerprint)
         )
 
     @classmethod
@@ -142,11 +143,10 @@ class EnrollmentPrediction(BaseModel):
         return dict(query)
 
     @classmethod
-    def fingerprint(cls, course: Course) -> tuple:
-        """(count, newest id, newest stored time) of the course's predictions: scoring any day of the
-        course (new rows, or rows replaced with a new time) or removing an enrollment changes it."""
-        query = cls.select(peewee.fn.COUNT(cls.id), peewee.fn.MAX(cls.id), peewee.fn.MAX(cls.created_at))
-        return tuple(query.where(cls.course == course).tuples().get())
+    def changed_at(cls, course: Course) -> datetime | None:
+        """When the course's predictions last changed: every prediction stored, new or replacing one, is
+        stamped (one index lookup, however many predictions the course has)."""
+        return cls.select(peewee.fn.MAX(cls.created_at)).where(cls.course == course).scalar()
 
     @classmethod
     def checkpoints_by_day(cls, course: Course) -> dict[int, int]:

@@ -324,7 +324,7 @@ def _at_risk_lists() -> BoundedCache:
 def _fingerprint(found: Course) -> tuple:
     """What a course's at-risk list is made of, in three small queries: its predictions (a scoring run
     adds or restamps them), its actions, and the activity stored (every import or push)."""
-    predictions, actions = EnrollmentPrediction.fingerprint(found), EnrollmentAction.fingerprint(found)
+    predictions, actions = EnrollmentPrediction.changed_at(found), EnrollmentAction.fingerprint(found)
     return predictions, actions, ImportRun.fingerprint()
 
 
