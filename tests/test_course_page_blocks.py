@@ -1,8 +1,11 @@
 """The Course page's at-risk grid asks for its rows a block at a time (the grid's rows callback over
 HTTP, signed in as the course's tutor): the blocks are consecutive slices of one order, and what
-changed between two blocks (a new action, a new scoring run) is in the next block, never old rows."""
+changed between two blocks (a new action, a new scoring run, activity stored) is in the next block,
+never old rows."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
@@ -30,14 +33,15 @@ def _ranked(probabilities: list[float]) -> list[str]:
 
 @pytest.fixture
 def tutor(app, client, make_user):
-    """A tutor of the course (scored at days 7 and 14), signed in on `client`; (user, enrollment ids)."""
+    """A tutor of the course (day 20; scored at days 7 and 14; every learner active on day 1 only),
+    signed in on `client`; (user, enrollment ids, the course's start date)."""
     admin, account = make_user("admin"), make_user("tutor")
     with app.app_context():
         scores = {7: (7, _probabilities(7)), 14: (14, _probabilities(37))}
         course, ids = scored_course(CODE, scores, {i: [1] for i in range(LEARNERS)})
         CourseTutor.create(course=course, user=account.id, assigned_by=admin.id)
     assert client.post("/api/v1/auth/login", json=account.login_json()).status_code == 200
-    return account, ids
+    return account, ids, course.start_date
 
 
 def _block(client, start: int, end: int, sort: list[dict] | None = None, filters: dict | None = None):
@@ -108,7 +112,7 @@ def test_two_blocks_are_consecutive_slices_of_the_same_order(app, client, tutor,
 
 
 def test_a_new_action_shows_in_the_next_block(app, client, tutor):
-    account, ids = tutor
+    account, ids, _ = tutor
     order = _ranked(_probabilities(37))
     later = order[120]  # in the second block
     _, _, count, _ = _block(client, 0, 100, filters={"no_action": True})
@@ -123,7 +127,7 @@ def test_a_new_action_shows_in_the_next_block(app, client, tutor):
 
 
 def test_a_new_scoring_run_shows_in_the_next_block(app, client, tutor):
-    _, ids = tutor
+    _, ids, _ = tutor
     first, _, _, text = _block(client, 0, 100)
     assert first == _ranked(_probabilities(37))[:100] and "at day 14; change since day 7" in text
     rescored = _probabilities(53)  # day 14 scored again: the same rows, replaced
@@ -135,3 +139,20 @@ def test_a_new_scoring_run_shows_in_the_next_block(app, client, tutor):
     _score(app, 21, newest, ids)
     second, _, _, text = _block(client, 100, 200)
     assert second == _ranked(newest)[100:] and "at day 21; change since day 14" in text
+
+
+def test_activity_stored_meanwhile_shows_in_the_next_block(app, client, tutor, make_user):
+    _, _, start = tutor
+    later = _ranked(_probabilities(37))[130]
+    _, rows, _, _ = _block(client, 100, 200)
+    assert rows[later]["inactive"] == "13"  # last active on day 1, listed at day 14
+    event = {"enrollment_id": later, "course_id": CODE, "event": "video"}
+    event["time"] = f"{(start + timedelta(days=10)).isoformat()}T12:00:00Z"
+    platform = app.test_client()  # an administrator pushing the platform's events, not the tutor's session
+    token = platform.post("/api/v1/auth/login", json=make_user("admin").login_json()).json["access_token"]
+    pushed = platform.post(
+        "/api/v1/activity", json={"events": [event]}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert pushed.status_code == 200 and pushed.json["accepted"] == 1, pushed.json
+    _, rows, _, _ = _block(client, 100, 200)
+    assert rows[later]["inactive"] == "4"
