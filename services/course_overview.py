@@ -52,7 +52,7 @@ ARROWS = {"up": "▲", "down": "▼", "same": "=", "new": ""}
 # At-risk lists kept per process: a tutor scrolling one list and switching sorts, and a few others. A
 # kept list is found again only while its course's fingerprint is unchanged; the age bounds how long
 # what the fingerprint cannot see (a renamed or removed user in a last action) stays as it was.
-AT_RISK_LISTS = 8
+AT_RISK_LISTS = 4  # a kept list of 5,000 rows holds about 9 MB
 AT_RISK_LIST_MAX_SECONDS = 300
 
 
