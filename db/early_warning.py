@@ -11,6 +11,7 @@ from db.courses import Course, Enrollment
 from db.fields import JSONField
 from db.models import BaseModel, Job, ModelVersion, utcnow
 from db.queries import is_postgres
+from modelling.early_warning.scored_days import latest_day_per_checkpoint
 
 RUN_TRIGGERS = ("schedule", "cli", "api")
 RUN_STATUSES = ("running", "succeeded", "failed")
@@ -76,6 +77,7 @@ class EnrollmentPrediction(BaseModel):
         indexes = (
             (("enrollment", "day"), True),  # one enrollment's history
             (("course", "day"), False),  # a course's latest scored day, and that day's rows
+            (("course", "created_at"), False),  # when a course's predictions last changed (fingerprint)
         )
 
     @classmethod
@@ -141,10 +143,10 @@ class EnrollmentPrediction(BaseModel):
         return dict(query)
 
     @classmethod
-    def scored_days(cls, course: Course) -> list[int]:
-        """The course's scored days, latest first."""
-        query = cls.select(cls.day).where(cls.course == course).distinct().order_by(cls.day.desc())
-        return [day for (day,) in query.tuples()]
+    def changed_at(cls, course: Course) -> datetime | None:
+        """When the course's predictions last changed: every prediction stored, new or replacing one, is
+        stamped (one index lookup, however many predictions the course has)."""
+        return cls.select(peewee.fn.MAX(cls.created_at)).where(cls.course == course).scalar()
 
     @classmethod
     def checkpoints_by_day(cls, course: Course) -> dict[int, int]:
@@ -222,13 +224,8 @@ class EnrollmentPrediction(BaseModel):
 
     @classmethod
     def latest_day_per_checkpoint(cls, course: Course) -> dict[int, int]:
-        """Each checkpoint the course was scored with -> its latest scored day."""
-        query = (
-            cls.select(cls.checkpoint, peewee.fn.MAX(cls.day))
-            .where(cls.course == course)
-            .group_by(cls.checkpoint)
-        )
-        return dict(query.tuples())
+        """Each checkpoint the course was scored with -> the day standing for it (its latest)."""
+        return latest_day_per_checkpoint(cls.checkpoints_by_day(course))
 
     @classmethod
     def level_outcome_counts(

@@ -54,6 +54,12 @@ class ImportRun(BaseModel):
         return list(query.order_by(cls.started_at.desc(), cls.id.desc()))
 
     @classmethod
+    def fingerprint(cls) -> tuple:
+        """(newest id, latest update) of the runs: every chunk of activity stored, from a file or pushed,
+        changes it (a run's counters are written with each chunk)."""
+        return tuple(cls.select(peewee.fn.MAX(cls.id), peewee.fn.MAX(cls.updated_at)).tuples().get())
+
+    @classmethod
     def newest(cls, offset: int, limit: int) -> list[ImportRun]:
         """A slice of the runs, newest first, with the user who started each."""
         query = (

@@ -15,7 +15,7 @@ import peewee
 from db.api_keys import ApiKey
 from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
-from db.early_warning import EARLY_WARNING_MODELS
+from db.early_warning import EARLY_WARNING_MODELS, EnrollmentPrediction
 from db.fields import JSONField
 from db.ingest import DayEvents, ImportRun
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
@@ -190,6 +190,12 @@ def _notification_email_claims(db: peewee.Database) -> None:
         db.execute_sql(f"ALTER TABLE notifications ADD COLUMN email_claimed_at {_datetime_type(db)}")
 
 
+def _prediction_change_index(db: peewee.Database) -> None:
+    """The index on a course's predictions by when they were stored (its at-risk list's fingerprint);
+    IF NOT EXISTS keeps it a no-op where migration 15 already made it."""
+    db.create_tables([EnrollmentPrediction], safe=True)
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -213,6 +219,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (17, "activity rows without a foreign key on the course", _activity_course_keys_unconstrained),
     (18, "predictions record when a digest announced them", _prediction_notified_at),
     (19, "notifications record who is sending their email", _notification_email_claims),
+    (20, "predictions indexed by course and time stored", _prediction_change_index),
 ]
 
 

@@ -137,6 +137,12 @@ class EnrollmentAction(BaseModel):
         return list(query.order_by(cls.created_at.desc(), cls.id.desc()))
 
     @classmethod
+    def fingerprint(cls, course: Course) -> tuple:
+        """(count, newest id) of the course's actions: a new action, or a removed enrollment, changes it."""
+        query = cls.select(peewee.fn.COUNT(cls.id), peewee.fn.MAX(cls.id)).where(cls.course == course)
+        return tuple(query.tuples().get())
+
+    @classmethod
     def latest_per_enrollment(cls, course: Course) -> list[EnrollmentAction]:
         """Each enrollment's latest action in the course (for those with any)."""
         latest = cls.select(peewee.fn.MAX(cls.id)).where(cls.course == course).group_by(cls.enrollment)

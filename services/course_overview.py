@@ -4,7 +4,8 @@ change, inactivity, reasons and last action of every enrollment, filtered, sorte
 
 A course's *checkpoints* here are its scored days, one per checkpoint model: the latest day scored
 with each checkpoint's model (with daily scoring, days 7..13 all use checkpoint 7's model and the
-latest of them stands for it). The at-risk list's previous day follows the same rule."""
+latest of them stands for it). The at-risk list's previous day follows the same rule, the one in
+modelling/early_warning/scored_days.py."""
 
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ from flask import current_app
 
 from db.courses import Course
 from db.early_warning import EnrollmentPrediction, ScoringRun
+from db.ingest import ImportRun
 from db.models import User
-from db.tutoring import CourseTutor
+from db.tutoring import CourseTutor, EnrollmentAction
+from modelling.early_warning.scored_days import checkpoint_days, days_up_to
 from modelling.levels import level_names
 from modelling.tasks import EARLY_WARNING
 from services import courses as course_service
 from services.actions import ACTION_LABELS
-from services.courses import require_course, visible_courses
+from services.bounded_cache import BoundedCache
+from services.courses import require_course
 from services.early_warning.at_risk import at_risk_items
 from services.errors import InvalidInput
 
@@ -45,6 +49,11 @@ EXPORT_COLUMNS = (
     ("last_action", "Last action"),
 )
 ARROWS = {"up": "▲", "down": "▼", "same": "=", "new": ""}
+# At-risk lists kept per process: a tutor scrolling one list and switching sorts, and a few others. A
+# kept list is found again only while its course's fingerprint is unchanged; the age bounds how long
+# what the fingerprint cannot see (a renamed or removed user in a last action) stays as it was.
+AT_RISK_LISTS = 4  # a kept list of 5,000 rows holds about 9 MB
+AT_RISK_LIST_MAX_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -69,14 +78,6 @@ def flag_level(config=None) -> str:
     return risk_levels(config)[0]
 
 
-def _checkpoint_days(checkpoints: dict[int, int]) -> list[int]:
-    """The scored days standing for each checkpoint (the latest day of each), in order."""
-    latest: dict[int, int] = {}
-    for day, checkpoint in checkpoints.items():
-        latest[checkpoint] = max(day, latest.get(checkpoint, day))
-    return sorted(latest.values())
-
-
 def _shares(counts: dict[str, int]) -> dict[str, float]:
     total = sum(counts.values())
     return {level: n / total for level, n in counts.items()} if total else {}
@@ -85,8 +86,12 @@ def _shares(counts: dict[str, int]) -> dict[str, float]:
 # --- Courses page -------------------------------------------------------------------------------
 
 
-def _level_counts(course_ids: list[int]) -> dict[int, dict[int, tuple[int, dict[str, int]]]]:
-    """Course id -> day -> (checkpoint, risk level -> count), for every scored day (one query)."""
+LevelCounts = dict[int, tuple[int, dict[str, int]]]  # day -> (checkpoint, risk level -> count)
+
+
+def _scores(course_ids: list[int]) -> tuple[dict[int, LevelCounts], dict[int, tuple[Any, int | None]]]:
+    """For each course: its level counts per scored day, and (when its newest prediction was stored,
+    the latest run that stored any): the predictions aggregated once, in one query."""
     query = (
         EnrollmentPrediction.select(
             EnrollmentPrediction.course,
@@ -94,33 +99,28 @@ def _level_counts(course_ids: list[int]) -> dict[int, dict[int, tuple[int, dict[
             EnrollmentPrediction.risk_level,
             peewee.fn.MAX(EnrollmentPrediction.checkpoint),
             peewee.fn.COUNT(EnrollmentPrediction.id),
+            peewee.fn.MAX(EnrollmentPrediction.created_at),
+            peewee.fn.MAX(EnrollmentPrediction.run),
         )
         .where(EnrollmentPrediction.course.in_(course_ids))
         .group_by(EnrollmentPrediction.course, EnrollmentPrediction.day, EnrollmentPrediction.risk_level)
         .tuples()
     )
-    found: dict[int, dict[int, tuple[int, dict[str, int]]]] = {}
-    for course_id, day, level, checkpoint, count in query:
-        days = found.setdefault(course_id, {})
+    counts: dict[int, LevelCounts] = {}
+    latest: dict[int, tuple[Any, int | None]] = {}
+    for course_id, day, level, checkpoint, count, scored_at, run_id in query:
+        days = counts.setdefault(course_id, {})
         previous, levels = days.get(day, (checkpoint, {}))
         levels[level] = count
         days[day] = (max(previous, checkpoint), levels)
-    return found
+        was_at, was_run = latest.get(course_id, (scored_at, run_id))
+        # A run id is missing where the run was removed: the newest of those present.
+        latest[course_id] = (max(was_at, scored_at), max(filter(None, (was_run, run_id)), default=None))
+    return counts, latest
 
 
-def _last_runs(course_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Course id -> its latest scoring: when its newest prediction was stored and that run (two queries)."""
-    query = (
-        EnrollmentPrediction.select(
-            EnrollmentPrediction.course,
-            peewee.fn.MAX(EnrollmentPrediction.created_at),
-            peewee.fn.MAX(EnrollmentPrediction.run),
-        )
-        .where(EnrollmentPrediction.course.in_(course_ids))
-        .group_by(EnrollmentPrediction.course)
-        .tuples()
-    )
-    latest = {course_id: (scored_at, run_id) for course_id, scored_at, run_id in query}
+def _last_runs(latest: dict[int, tuple[Any, int | None]]) -> dict[int, dict[str, Any]]:
+    """Course id -> its latest scoring: when its newest prediction was stored and that run (one query)."""
     run_ids = [run_id for _, run_id in latest.values() if run_id is not None]
     runs = {run.id: run for run in ScoringRun.select().where(ScoringRun.id.in_(run_ids))} if run_ids else {}
     out = {}
@@ -136,7 +136,7 @@ def _last_runs(course_ids: list[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _high_at(days: dict[int, tuple[int, dict[str, int]]], high: str) -> dict[str, Any]:
+def _high_at(days: LevelCounts, high: str) -> dict[str, Any]:
     """The share at `high` at the latest checkpoint (with its counts) and its change from the previous one."""
     if not days:
         return {
@@ -148,7 +148,7 @@ def _high_at(days: dict[int, tuple[int, dict[str, int]]], high: str) -> dict[str
             "previous_high_share": None,
             "high_change": None,
         }
-    order = _checkpoint_days({day: checkpoint for day, (checkpoint, _) in days.items()})
+    order = checkpoint_days({day: checkpoint for day, (checkpoint, _) in days.items()})
     counts = days[order[-1]][1]
     now = _shares(counts).get(high, 0.0)
     before = _shares(days[order[-2]][1]).get(high, 0.0) if len(order) > 1 else None
@@ -179,26 +179,15 @@ def courses_overview(viewer: User, search: str | None = None, status: str | None
         raise InvalidInput("The search is too long.", {"search": f"At most {SEARCH_MAX_CHARS} characters."})
     if status and status not in STATUSES:
         raise InvalidInput("Unknown course status.", {"status": f"One of {', '.join(STATUSES)}."})
-    listed = [row for row in course_service.courses(viewer) if _matches(row, search, status)]
+    listed = [pair for pair in course_service.courses_by_id(viewer) if _matches(pair[1], search, status)]
     if not listed:
         return []
-    ids = dict(
-        visible_courses(viewer)
-        .where(Course.code.in_([row["code"] for row in listed]))
-        .select(Course.code, Course.id)
-        .tuples()
-    )
-    counts = _level_counts(list(ids.values()))
-    runs = _last_runs(list(ids.values()))
+    counts, latest = _scores([key for key, _ in listed])
+    runs = _last_runs(latest)
     high = flag_level()
     return [
-        {
-            **row,
-            "high_level": high,
-            **_high_at(counts.get(ids[row["code"]], {}), high),
-            "last_scoring": runs.get(ids[row["code"]]),
-        }
-        for row in listed
+        {**row, "high_level": high, **_high_at(counts.get(key, {}), high), "last_scoring": runs.get(key)}
+        for key, row in listed
     ]
 
 
@@ -208,30 +197,32 @@ def courses_overview(viewer: User, search: str | None = None, status: str | None
 def course_page(viewer: User, code: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A visible course's page: its header facts and its risk trend (the course looked up once)."""
     found = require_course(viewer, code)
-    return _facts(found), _risk_trend(found)
+    counts, latest = _scores([found.id])
+    return _facts(found, _last_runs(latest).get(found.id)), _risk_trend(found, counts.get(found.id, {}))
 
 
-def _facts(found: Course) -> dict[str, Any]:
+def _facts(found: Course, last_scoring: dict[str, Any] | None) -> dict[str, Any]:
     """The header of a course's page: the course, its tutors and its last scoring."""
     return {
         **course_service.course_summary(found),
         "tutors": [user.full_name or user.username for user in CourseTutor.tutors_of(found)],
-        "last_scoring": _last_runs([found.id]).get(found.id),
+        "last_scoring": last_scoring,
     }
 
 
 def course_risk_trend(viewer: User, code: str) -> dict[str, Any]:
     """Per checkpoint of a visible course (its scored day standing for it), how many enrollments were
     at each risk level and their share: how the cohort's risk moves."""
-    return _risk_trend(require_course(viewer, code))
+    found = require_course(viewer, code)
+    counts, _ = _scores([found.id])
+    return _risk_trend(found, counts.get(found.id, {}))
 
 
-def _risk_trend(found: Course) -> dict[str, Any]:
-    days = _level_counts([found.id]).get(found.id, {})
+def _risk_trend(found: Course, days: LevelCounts) -> dict[str, Any]:
     levels = risk_levels()
     stored = sorted({level for _, counts in days.values() for level in counts} - set(levels))
     points = []
-    for day in _checkpoint_days({day: checkpoint for day, (checkpoint, _) in days.items()}):
+    for day in checkpoint_days({day: checkpoint for day, (checkpoint, _) in days.items()}):
         checkpoint, counts = days[day]
         shares = _shares(counts)
         points.append(
@@ -312,18 +303,41 @@ def course_at_risk_rows(viewer: User, code: str, filters: AtRiskFilters | None =
     """The visible course's at-risk list at its latest scored day: one row per enrollment with its
     probability, level, trajectory over the checkpoints, change since the previous checkpoint (and its
     direction), days since last activity, top reasons and last action; then `filters` applied (all
-    rows first: `total` counts them, `items` are those kept, in order). A handful of queries: the
-    rows are those of services.early_warning.at_risk, read without building a model per row."""
+    rows first: `total` counts them, `items` are those kept, in order; read them, never change them).
+    The grid asks for the list once per block of rows it shows: the list is kept (AT_RISK_LISTS of
+    them per process) under the course, its fingerprint, the filters and the levels, so the blocks
+    after the first cost the visibility check and the fingerprint's three small queries."""
     filters = filters or AtRiskFilters()
     check_filters(filters)
     found = require_course(viewer, code)
+    key = (found.id, found.code, _fingerprint(found), filters, tuple(risk_levels()))
+    return {**_at_risk_lists().get(key, lambda: _at_risk_listing(found, filters))}
+
+
+def _at_risk_lists() -> BoundedCache:
+    """The running app's kept at-risk lists (each process its own)."""
+    return current_app.extensions.setdefault(
+        "course_at_risk_lists", BoundedCache(AT_RISK_LISTS, AT_RISK_LIST_MAX_SECONDS)
+    )
+
+
+def _fingerprint(found: Course) -> tuple:
+    """What a course's at-risk list is made of, in three small queries: its predictions (a scoring run
+    adds or restamps them), its actions, and the activity stored (every import or push)."""
+    predictions, actions = EnrollmentPrediction.changed_at(found), EnrollmentAction.fingerprint(found)
+    return predictions, actions, ImportRun.fingerprint()
+
+
+def _at_risk_listing(found: Course, filters: AtRiskFilters) -> dict[str, Any]:
+    """The at-risk list of `course_at_risk_rows`, read from the store (a handful of queries: the rows
+    are those of services.early_warning.at_risk, read without building a model per row)."""
     checkpoints = EnrollmentPrediction.checkpoints_by_day(found)
     listing = {"course": found.code, "day": None, "checkpoint": None, "previous_day": None, "message": ""}
     if not checkpoints:
         message = "This course has not been scored yet."
         return {**listing, "items": [], "message": message, "checkpoint_days": [], "total": 0}
     day = max(checkpoints)
-    days = [d for d in _checkpoint_days(checkpoints) if d < day] + [day]
+    days = days_up_to(checkpoints, day)
     items = at_risk_items(found, day, days)
     kept = [item for item in items if _keep(item, filters, day)]
     return {

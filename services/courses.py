@@ -86,8 +86,14 @@ def _course_dict(course: Course, today: date) -> dict[str, Any]:
 
 def courses(viewer: User) -> list[dict[str, Any]]:
     """Every course `viewer` may see, by code, with its enrollment count and where it stands today."""
+    return [row for _, row in courses_by_id(viewer)]
+
+
+def courses_by_id(viewer: User) -> list[tuple[int, dict[str, Any]]]:
+    """(course id, the course as `courses` lists it) for every course `viewer` may see, by code."""
     today = utcnow().date()
-    return [_course_dict(course, today) for course in Course.with_enrollment_counts(visible_courses(viewer))]
+    counted = Course.with_enrollment_counts(visible_courses(viewer))
+    return [(course.id, _course_dict(course, today)) for course in counted]
 
 
 def course(viewer: User, code: str) -> dict[str, Any]:

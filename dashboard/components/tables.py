@@ -16,6 +16,15 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
+def last_scoring_text(scoring: dict[str, Any] | None) -> str:
+    """A course's last scoring (course_overview's `last_scoring`) as text: when it ran, and its status
+    unless it succeeded (a failed or still running run says so)."""
+    if not scoring:
+        return "never"
+    text = when(scoring["run_finished_at"] or scoring["scored_at"])
+    return text if scoring["run_status"] in (None, "succeeded") else f"{text} ({scoring['run_status']})"
+
+
 def share_text(value: float | None) -> str:
     """A share as a whole percentage, "–" when there is none."""
     return "–" if value is None else f"{value:.0%}"

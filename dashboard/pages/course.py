@@ -17,7 +17,7 @@ from dashboard.components import prediction_form as pf
 from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.grids import refetch_rows_on_change, sort_of
 from dashboard.components.shell import page_header
-from dashboard.components.tables import when
+from dashboard.components.tables import last_scoring_text
 from db.tutoring import ACTION_KINDS
 from services import actions, course_overview
 from services.errors import NotFound, ServiceError
@@ -167,7 +167,6 @@ def _header(facts: dict[str, Any]) -> html.Div:
         where = f"Day {facts['current_day']} of {facts['length_days']}"
     else:
         where = facts["status"].capitalize()
-    scoring = facts["last_scoring"]
     links = html.Div(
         [
             dcc.Link("All courses", href="/courses", className="me-3"),
@@ -193,10 +192,7 @@ def _header(facts: dict[str, Any]) -> html.Div:
                     _fact("Where it stands", where, f"{PREFIX}-where"),
                     _fact("Enrollments", f"{facts['enrollments']:,}", f"{PREFIX}-enrollments"),
                     _fact("Tutors", ", ".join(facts["tutors"]) or "none assigned"),
-                    _fact(
-                        "Last scoring",
-                        when(scoring["run_finished_at"] or scoring["scored_at"]) if scoring else "never",
-                    ),
+                    _fact("Last scoring", last_scoring_text(facts["last_scoring"]), f"{PREFIX}-last-scoring"),
                 ],
                 className="d-flex flex-wrap mb-2",
             ),

@@ -11,7 +11,7 @@ from dash import Input, Output, callback, dcc, html
 from dashboard.access import page, signed_in_user
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
-from dashboard.components.tables import when
+from dashboard.components.tables import last_scoring_text
 from services import course_overview
 from services.errors import ServiceError
 from services.links import course_href
@@ -90,14 +90,6 @@ def _high(row: dict[str, Any]) -> list[Any]:
     return parts
 
 
-def _scoring(row: dict[str, Any]) -> str:
-    scoring = row["last_scoring"]
-    if not scoring:
-        return "never"
-    text = when(scoring["run_finished_at"] or scoring["scored_at"])
-    return text if scoring["run_status"] in (None, "succeeded") else f"{text} ({scoring['run_status']})"
-
-
 def _table(user, search: str | None, status: str | None) -> Any:
     try:
         rows = course_overview.courses_overview(user, search, status)
@@ -136,7 +128,7 @@ def _table(user, search: str | None, status: str | None) -> Any:
                     html.Td(f"{row['enrollments']:,}", className="text-end"),
                     html.Td(_status(row)),
                     html.Td(_high(row)),
-                    html.Td(_scoring(row)),
+                    html.Td(last_scoring_text(row["last_scoring"])),
                 ],
                 className="courses-row",
             )

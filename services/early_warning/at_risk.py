@@ -10,6 +10,7 @@ from db.connection import database
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.models import User
+from modelling.early_warning.scored_days import previous_checkpoint_day
 from services.actions import last_actions
 from services.courses import require_course
 from services.errors import NotFound
@@ -30,12 +31,6 @@ def last_active_days(course: Course, day: int) -> dict[int, int]:
         .tuples()
     )
     return dict(query)
-
-
-def _previous_day(days: list[int], day: int, checkpoints: dict[int, int]) -> int | None:
-    """The latest scored day before `day` made with an earlier checkpoint's model."""
-    earlier = [d for d in days if d < day and checkpoints.get(d, -1) < checkpoints[day]]
-    return max(earlier) if earlier else None
 
 
 def _direction(change: float | None) -> str:
@@ -116,9 +111,9 @@ def at_risk(viewer: User, code: str, day: int | None = None) -> dict[str, Any]:
     """The visible course's predictions at its latest scored day (or `day`), highest risk first, each
     with the change since the previous checkpoint and the days since the learner's last activity."""
     course = require_course(viewer, code)
-    days = EnrollmentPrediction.scored_days(course)
+    checkpoints = EnrollmentPrediction.checkpoints_by_day(course)
     if day is None:
-        if not days:
+        if not checkpoints:
             return {
                 "course": course.code,
                 "day": None,
@@ -127,11 +122,10 @@ def at_risk(viewer: User, code: str, day: int | None = None) -> dict[str, Any]:
                 "items": [],
                 "message": "This course has not been scored yet.",
             }
-        day = days[0]
-    elif day not in days:
+        day = max(checkpoints)
+    elif day not in checkpoints:
         raise NotFound(f"Day {day} of course {course.code} has not been scored.", {"day": "not scored"})
-    checkpoints = EnrollmentPrediction.checkpoints_by_day(course)
-    previous = _previous_day(days, day, checkpoints)
+    previous = previous_checkpoint_day(checkpoints, day)
     items = at_risk_items(course, day, [day] if previous is None else [previous, day])
     return {
         "course": course.code,

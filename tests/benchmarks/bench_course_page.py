@@ -8,7 +8,10 @@ days 7, 14, 21 and 30 (three reasons each), an action on one learner in ten, and
 the server does for the page, signed in as that tutor, as Dash does it (the callbacks' functions and
 the JSON of what they return): the first render (layout with the header and the trend chart, then the
 grid's first block of rows) and a filter or sort change (the grid's first block again), first run and
-median of the next `--runs`. The browser's drawing is not included.
+median of the next `--runs`; then a scroll through the whole list, every block of 100 rows the grid
+asks for, in order. Each timed case starts with no at-risk list kept (a filter or sort change is a
+new list); the scroll's later blocks find the list the first block made. The browser's drawing is not
+included. Run from another tree (PYTHONPATH) to time its code with this script.
 """
 
 from __future__ import annotations
@@ -168,6 +171,22 @@ def main() -> None:
 
         return run
 
+    def cold(function):
+        """`function` with no at-risk list kept (each case times the list being made)."""
+
+        def run():
+            app.extensions.pop("course_at_risk_lists", None)
+            function()
+
+        return run
+
+    def scroll():
+        """Every block of the list sorted by change, in order, as the grid asks while one scrolls."""
+        sort = [{"colId": "change", "sort": "asc"}]
+        for start in range(0, args.enrollments, page.BLOCK):
+            blocks = {"startRow": start, "endRow": start + page.BLOCK, "sortModel": sort, "filterModel": {}}
+            request(lambda blocks=blocks: page.load_rows(blocks, {}, CODE))()
+
     def first_render():
         request(lambda: page.layout(code=CODE))()
         request(lambda: page.load_rows(block, {}, CODE))()
@@ -193,6 +212,9 @@ def main() -> None:
             lambda: page.course_overview.at_risk_csv(tutor, CODE, page.course_overview.AtRiskFilters())
         ),
     }
+    cases = {name: cold(function) for name, function in cases.items()}
+    blocks = -(-args.enrollments // page.BLOCK)
+    cases[f"scroll: all {blocks} blocks of {page.BLOCK} rows by change, in order"] = cold(scroll)
     backend = "PostgreSQL" if args.database_url else "SQLite"
     command = "python -m tests.benchmarks.bench_course_page" + (
         f" --database-url {args.database_url}" if args.database_url else ""
@@ -207,6 +229,7 @@ def main() -> None:
         for name, function in cases.items():
             first, median, cpu = _timed(function, args.runs)
             print(f"- {name}: first {first:.0f} ms, median of {args.runs} {median:.0f} ms (CPU {cpu:.0f} ms)")
+        print(f"# load average after: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
         if not database.is_closed():
             database.close()
 

@@ -11,6 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from db.early_warning import EnrollmentPrediction
 from db.models import User
 from db.tutoring import CourseTutor
 from tests.helpers import PASSWORD, assert_error, scored_course
@@ -194,3 +195,18 @@ def test_the_rows_callback_refuses_students_and_other_tutors_courses(app, client
     theirs = client.post("/_dash-update-component", json=_rows_call("THEIRS"), headers=headers)
     text = theirs.get_data(as_text=True)
     assert theirs.status_code == 200 and "THEIRS-L" not in text and "No course THEIRS" in text
+
+
+@browser
+def test_a_failed_last_scoring_says_so_on_the_course_page_as_on_the_courses_page(app, page, courses):
+    tutor, ids = courses
+    with app.app_context():
+        run = EnrollmentPrediction.get(EnrollmentPrediction.enrollment == ids["MINE-L0"]).run
+        run.finish("failed", "the early-warning model could not be loaded")
+    _sign_in(page, tutor)
+    page.open("/courses")
+    listed = page.wait_for_text("#courses-list", "MINE")
+    row = next(line for line in listed.splitlines() if line.startswith("MINE"))
+    page.open("/course?code=MINE")
+    shown = page.wait_for_text("#course-last-scoring", "(failed)")
+    assert shown.endswith("UTC (failed)") and row.endswith(shown)
