@@ -200,3 +200,18 @@ def active_models(app):
                 row = {k: v for k, v in _trained_rows[task].items() if k != "id"}
                 ModelVersion.insert(**row).execute()
         yield {task: row["version"] for task, row in _trained_rows.items()}
+
+
+@pytest.fixture
+def mail_to(app, monkeypatch):
+    """Point the app's MAIL_* settings at a port (short retry waits); the digest settings of that app."""
+    from services.notifications import DigestSettings
+
+    def point(port: int) -> DigestSettings:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        monkeypatch.setitem(app.config, "MAIL_RETRY_SECONDS", 0.05)
+        monkeypatch.setitem(app.config, "PUBLIC_URL", "http://ssa.example.org")
+        return DigestSettings.from_config(app.config)
+
+    return point

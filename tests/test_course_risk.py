@@ -22,22 +22,29 @@ def _course(code: str, learners: int):
     return course, [row[0] for row in Enrollment.of_course(course)]
 
 
+LEVELS = {"H": ("High", 0.9), "M": ("Medium", 0.5), "L": ("Low", 0.1)}
+
+
+def _predict(enrollment, course, day, level, when, probability=None, run=None):
+    """One prediction of `enrollment` at `day` at `level` (H, M or L), made at `when`."""
+    name, default = LEVELS[level]
+    EnrollmentPrediction.create(
+        enrollment=enrollment,
+        course=course.id,
+        day=day,
+        checkpoint=day,
+        probability=default if probability is None else probability,
+        risk_level=name,
+        top_factors=[{"text": f"Reason for {name}."}],
+        run=run,
+        created_at=when,
+    )
+
+
 def _score(course, ids, day, levels, when, run=None):
     """Store one scored day: `levels` per enrollment (H, M or L), made at `when`."""
-    names = {"H": ("High", 0.9), "M": ("Medium", 0.5), "L": ("Low", 0.1)}
     for enrollment, level in zip(ids, levels, strict=True):
-        name, probability = names[level]
-        EnrollmentPrediction.create(
-            enrollment=enrollment,
-            course=course.id,
-            day=day,
-            checkpoint=day,
-            probability=probability,
-            risk_level=name,
-            top_factors=[{"text": f"Reason for {name}."}],
-            run=run,
-            created_at=when,
-        )
+        _predict(enrollment, course, day, level, when, run=run)
 
 
 @pytest.fixture
@@ -129,22 +136,6 @@ def test_a_first_visit_looks_back_a_week(app, scored):
     assert news["first_visit"] is True
     # Day 7 was scored 8 days ago (outside the week); day 14 a day ago: L1 and L2 became High.
     assert [item["learner_ref"] for item in news["newly_high"]] == ["CR-A-L1", "CR-A-L2"]
-
-
-def _predict(enrollment, course, day, level, when, probability=None):
-    """One prediction of `enrollment` at `day` at `level` (H, M or L), made at `when`."""
-    names = {"H": ("High", 0.9), "M": ("Medium", 0.5), "L": ("Low", 0.1)}
-    name, default = names[level]
-    EnrollmentPrediction.create(
-        enrollment=enrollment,
-        course=course.id,
-        day=day,
-        checkpoint=day,
-        probability=default if probability is None else probability,
-        risk_level=name,
-        top_factors=[],
-        created_at=when,
-    )
 
 
 def _news_since(app, make_user, course, visit):

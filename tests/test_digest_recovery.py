@@ -10,30 +10,14 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
-
 from db.connection import database
 from db.models import utcnow
 from db.tutoring import Notification
 from services import digest_recovery
 from services.early_warning import schedule
-from services.notifications import DigestSettings
 from tests.digests import SmtpServer
 
 LONG_AGO = timedelta(hours=1)  # well past DIGEST_RESEND_AFTER_MINUTES (15)
-
-
-@pytest.fixture
-def mail_to(app, monkeypatch):
-    """Point the app's MAIL_* settings at a port (short retry waits); the digest settings of that app."""
-
-    def point(port: int) -> DigestSettings:
-        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-        monkeypatch.setitem(app.config, "MAIL_PORT", port)
-        monkeypatch.setitem(app.config, "MAIL_RETRY_SECONDS", 0.05)
-        return DigestSettings.from_config(app.config)
-
-    return point
 
 
 def left_pending(app, account, title: str, age=LONG_AGO, **state) -> int:

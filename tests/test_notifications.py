@@ -34,19 +34,6 @@ def refs(ids: set[int]) -> set[str]:
     return {e.learner_ref for e in Enrollment.select().where(Enrollment.id.in_(list(ids)))}
 
 
-@pytest.fixture
-def mail_to(app, monkeypatch):
-    """Point the app's MAIL_* settings at a port, with short retry waits."""
-
-    def point(port: int) -> None:
-        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-        monkeypatch.setitem(app.config, "MAIL_PORT", port)
-        monkeypatch.setitem(app.config, "MAIL_RETRY_SECONDS", 0.05)
-        monkeypatch.setitem(app.config, "PUBLIC_URL", "http://ssa.example.org")
-
-    return point
-
-
 def test_each_tutor_gets_one_digest_of_their_newly_high_learners(app, make_user, mail_to):
     with SmtpServer() as smtp:
         mail_to(smtp.port)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from tests.benchmarks.timing import report, timed_ms
 
 CHECKPOINTS = (7, 14, 21, 30)
 PASSWORD = "bench-password-1"
@@ -80,20 +81,6 @@ def _seed(enrollments: int) -> tuple[int, int]:
     return admin.id, target
 
 
-def _timed(function, runs: int) -> list[float]:
-    function()  # warm-up: imports, caches, the first connection
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def _report(name: str, times: list[float]) -> None:
-    print(f"{name:<44} median {statistics.median(times):7.1f} ms   worst {max(times):7.1f} ms")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
@@ -126,7 +113,7 @@ def main() -> None:
         )
         token = create_access_token(identity=str(admin_id), additional_claims={"epoch": 0, "sid": "bench"})
         admin = User.get_by_id(admin_id)
-        _report("service enrollment_view", _timed(lambda: enrollment_view(admin, target), args.runs))
+        report("service enrollment_view", timed_ms(lambda: enrollment_view(admin, target), args.runs))
 
     entry = next(e for e in dash.page_registry.values() if e["path"] == "/enrollment")
     cookie = {"Cookie": f"access_token_cookie={token}"}
@@ -135,7 +122,7 @@ def main() -> None:
         with app.test_request_context(f"/enrollment?id={target}", headers=cookie):
             json.dumps(entry["layout"](id=str(target)), cls=PlotlyJSONEncoder)
 
-    _report("layout built and encoded", _timed(layout, args.runs))
+    report("layout built and encoded", timed_ms(layout, args.runs))
 
     client = app.test_client()
     client.get("/_dash-dependencies")  # Dash registers the callbacks on its first request
@@ -159,7 +146,7 @@ def main() -> None:
         response = client.post("/_dash-update-component", json=body, headers=csrf)
         assert response.status_code == 200 and b"enrollment-heatmap" in response.data, response.data[:300]
 
-    _report("page over HTTP (Dash pages callback)", _timed(over_http, args.runs))
+    report("page over HTTP (Dash pages callback)", timed_ms(over_http, args.runs))
     print("target: enrollment page <= 500 ms")
 
 

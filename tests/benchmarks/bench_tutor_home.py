@@ -16,9 +16,10 @@ Without --database-url it uses SQLite in a temporary folder.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from datetime import timedelta
+
+from tests.benchmarks.timing import report, timed_ms
 
 
 def _seed(enrollments: int, days: int, visit_days_ago: int) -> int:
@@ -74,20 +75,6 @@ def _seed(enrollments: int, days: int, visit_days_ago: int) -> int:
     return tutor.id
 
 
-def _timed(function, runs: int) -> list[float]:
-    function()  # warm-up: imports, caches, the first connection
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def _report(name: str, times: list[float]) -> None:
-    print(f"{name:<44} median {statistics.median(times):7.1f} ms   worst {max(times):7.1f} ms")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url")
@@ -117,15 +104,15 @@ def main() -> None:
         items, total = course_risk._newly_high(tutor, visit)
         first = items[0]["learner_ref"] if items else "-"
         print(f"newly High since the last visit: {total:,} (first listed: {first})")
-        _report("newly High (_newly_high)", _timed(lambda: course_risk._newly_high(tutor, visit), args.runs))
-        _report("since_last_visit", _timed(lambda: course_risk.since_last_visit(tutor), args.runs))
+        report("newly High (_newly_high)", timed_ms(lambda: course_risk._newly_high(tutor, visit), args.runs))
+        report("since_last_visit", timed_ms(lambda: course_risk.since_last_visit(tutor), args.runs))
 
         def home() -> None:
             course_risk.tutor_home(tutor)
             User.update(last_visit_at=visit).where(User.id == tutor.id).execute()
             tutor.last_visit_at = visit
 
-        _report("tutor_home (courses and news)", _timed(home, args.runs))
+        report("tutor_home (courses and news)", timed_ms(home, args.runs))
 
 
 if __name__ == "__main__":
