@@ -257,7 +257,7 @@ def test_the_phrases_read_as_words():
     assert reasons.phrase("week_trend", np.log(1 / 5), np.nan, 14).startswith(
         "events in the last 7 days a fifth"
     )
-    assert reasons.phrase("video", 2, 40, 14) == "Video events so far: 2; the course median is 40"
+    assert reasons.phrase("video", 2, 40, 14) == "video events so far: 2; the course median is 40"
 
 
 def test_the_keras_sequence_model_trains_scores_and_travels(tmp_path):

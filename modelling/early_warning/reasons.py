@@ -236,7 +236,8 @@ def _phrase(name: str, value: float, median: float, day: int) -> str:
     template = PHRASES.get(name, GENERIC)
     known, median_known = not math.isnan(value), not math.isnan(median)
     fields = {
-        "description": lambda: FEATURE_DESCRIPTIONS[name][:1].upper() + FEATURE_DESCRIPTIONS[name][1:],
+        # Lower case like every other phrase: reasons are read joined ("…; …") in lists and digests.
+        "description": lambda: FEATURE_DESCRIPTIONS[name],
         "value": lambda: _count(value),
         "median": lambda: _count(median),
         "day": lambda: day,
