@@ -258,6 +258,22 @@ def test_the_phrases_read_as_words():
         "events in the last 7 days a fifth"
     )
     assert reasons.phrase("video", 2, 40, 14) == "video events so far: 2; the course median is 40"
+    idle = "days_since_last_active"
+    assert reasons.phrase(idle, 3, 5, 14) == "no activity in the last 3 days; the course median is 5"
+
+
+def test_the_phrases_say_who_has_not_started():
+    """A learner or a course median not active yet holds the day itself; the words say so instead."""
+    idle, first = "days_since_last_active", "first_active_day"
+    most = "most of the course has not been active yet"
+    assert reasons.phrase(idle, 2, 7, 7) == f"no activity in the last 2 days; {most}"
+    assert reasons.phrase(first, 2, 7, 7) == f"first active on day 2 of the course; {most}"
+    assert reasons.phrase(idle, 7, 2, 7) == (
+        "not active yet in 7 days; the course median is 2 days without activity"
+    )
+    assert reasons.phrase(first, 7, 1, 7) == (
+        "not active yet in 7 days; the course's typical learner was first active on day 1"
+    )
 
 
 def test_the_keras_sequence_model_trains_scores_and_travels(tmp_path):

@@ -57,6 +57,23 @@ PHRASES: dict[str, str] = {
     "last_week_events_vs_course_median": "events in the last 7 days {ratio} the course's typical learner",
     "active_days_vs_course_median": "{signed} active days compared with the course's typical learner",
 }
+# Where a learner or the course's median learner has not been active yet (the features then hold the
+# day itself), "no activity in the last 7 days; the course median is 7" would hide what a tutor needs:
+# who has not started, and that most of the course has not. Keyed by (feature, who has not started).
+NOT_STARTED_PHRASES: dict[tuple[str, str], str] = {
+    ("days_since_last_active", "learner"): (
+        "not active yet in {day} days; the course median is {median} days without activity"
+    ),
+    ("days_since_last_active", "course"): (
+        "no activity in the last {value} days; most of the course has not been active yet"
+    ),
+    ("first_active_day", "learner"): (
+        "not active yet in {day} days; the course's typical learner was first active on day {median}"
+    ),
+    ("first_active_day", "course"): (
+        "first active on day {value} of the course; most of the course has not been active yet"
+    ),
+}
 # Duplicates of another feature under a second name: never a reason of their own.
 SILENT = ("study_days",)
 _RATIOS = (
@@ -233,7 +250,7 @@ def phrase(name: str, value: float, median: float, day: int) -> str:
 
 @lru_cache(maxsize=1 << 16)  # counts repeat: most learners of a course share their phrases
 def _phrase(name: str, value: float, median: float, day: int) -> str:
-    template = PHRASES.get(name, GENERIC)
+    template = _template(name, value, median, day)
     known, median_known = not math.isnan(value), not math.isnan(median)
     fields = {
         # Lower case like every other phrase: reasons are read joined ("…; …") in lists and digests.
@@ -249,6 +266,13 @@ def _phrase(name: str, value: float, median: float, day: int) -> str:
     }
     # Only the fields the template names are worked out.
     return template.format(**{key: make() for key, make in fields.items() if "{" + key in template})
+
+
+def _template(name: str, value: float, median: float, day: int) -> str:
+    """The phrasing of a feature, the not-started one when the learner or the median learner has not
+    been active yet (only the features that hold the day for "never" have one)."""
+    not_started = "learner" if value >= day else "course" if median >= day else None
+    return NOT_STARTED_PHRASES.get((name, not_started), PHRASES.get(name, GENERIC))
 
 
 def top_factors(
