@@ -52,13 +52,8 @@ def course_median_totals(course: Course, days: int) -> np.ndarray:
 
 def _median_of_counts(counts: dict[int, int], size: int) -> float:
     """The median of `size` values given as value -> how many times, every value not given being 0."""
-    counts = {**counts, 0: counts.get(0, 0) + size - sum(counts.values())}
-    middle = ((size - 1) // 2, size // 2)  # the two middle positions (the same one for an odd size)
-    found, seen = [], 0
-    for value in sorted(counts):
-        seen += counts[value]
-        found.extend(value for position in middle if seen - counts[value] <= position < seen)
-    return (found[0] + found[1]) / 2
+    values = np.repeat(list(counts), list(counts.values()))  # one day's learners with events: small
+    return float(np.median(np.concatenate([values, np.zeros(size - len(values))])))
 
 
 def _with_reasons(row: dict[str, Any]) -> dict[str, Any]:
