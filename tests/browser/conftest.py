@@ -59,7 +59,14 @@ class Page:
         self._retry(selector, lambda element: element.click())
 
     def text(self, selector: str) -> str:
-        return self.browser.wait_for_element(selector).text
+        """The element's text, found again if Dash re-rendered it between finding and reading."""
+        return self.until(lambda: (self.browser.wait_for_element(selector).text,), f"no {selector}")[0]
+
+    def until(self, condition, message: str, timeout: float = 20):
+        """Wait until `condition()` is truthy; a stale element (a re-render) means look again."""
+        return WebDriverWait(
+            self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
+        ).until(lambda d: condition(), message=message)
 
     def wait_for_path(self, path: str, timeout: float = 10) -> None:
         WebDriverWait(self.driver, timeout).until(
@@ -76,7 +83,7 @@ class Page:
                 return ""
 
         try:
-            WebDriverWait(self.driver, timeout).until(lambda d: fragment in current(d))
+            self.until(lambda: fragment in current(self.driver), "", timeout)
         except TimeoutException:
             raise AssertionError(
                 f"{fragment!r} never appeared in {selector}; it shows {current(self.driver)!r}"
@@ -84,7 +91,10 @@ class Page:
         return current(self.driver)
 
     def value(self, selector: str) -> str:
-        return self.browser.wait_for_element(selector).get_attribute("value") or ""
+        return self.until(
+            lambda: (self.browser.wait_for_element(selector).get_attribute("value"),),
+            f"no value in {selector}",
+        )[0] or ""
 
     def sign_in(self, username: str, password: str) -> None:
         """Type the credentials and submit, re-typing if the form was re-rendered meanwhile."""

@@ -16,7 +16,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from db.models import Record, User, utcnow
 from modelling.schemas import EXAM
@@ -35,7 +35,7 @@ def _sign_in(page, account) -> None:
 
 
 def _wait(page, condition, message: str, timeout: float = 20):
-    return WebDriverWait(page.driver, timeout).until(lambda d: condition(), message=message)
+    return page.until(condition, message, timeout)
 
 
 def _figure_data(page, selector: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from db.early_warning import EnrollmentPrediction
 from db.models import User
@@ -41,7 +41,7 @@ def _sign_in(page, account) -> None:
 
 
 def _wait(page, condition, message: str, timeout: float = 20):
-    return WebDriverWait(page.driver, timeout).until(lambda d: condition(), message=message)
+    return page.until(condition, message, timeout)
 
 
 def _cell(page, enrollment: int, column: str) -> str:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from tests.helpers import GOOD_DROPOUT, GOOD_EXAM, PASSWORD
 
@@ -68,7 +68,7 @@ def _number(text: str) -> float:
 
 
 def _wait(page, condition, message: str, timeout: float = 10):
-    return WebDriverWait(page.driver, timeout).until(lambda d: condition(), message=message)
+    return page.until(condition, message, timeout)
 
 
 def _press_slider(page, group_label_id: str, key: str, times: int) -> None:
