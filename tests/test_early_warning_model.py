@@ -239,7 +239,8 @@ def test_the_ensemble_reasons_are_its_members_mean_and_match_replacing_in_the_wh
     replaced = reasons.replacement_contributions(model, X, reasons.course_medians(X))
     assert method == reasons.ENSEMBLE_METHOD
     assert list(contrib.columns) == list(replaced.columns)
-    np.testing.assert_allclose(contrib.to_numpy(), replaced.to_numpy(), atol=1e-7)
+    # The sequence member predicts in float32: the two ways agree to its precision, not to float64's.
+    np.testing.assert_allclose(contrib.to_numpy(), replaced.to_numpy(), atol=1e-5)
     assert (contrib.abs().sum() > 0).sum() > 3
 
 
