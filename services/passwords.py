@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -46,7 +48,38 @@ def policy_problem(password: str, username: str, *others: str) -> str | None:
         return f"Use at most {MAX_LENGTH} characters."
     if password.strip().lower() == username.strip().lower():
         return "The password must not be the username."
-    return strength_problem(password, [username, *others])
+    personal = [username, *others]
+    return personal_problem(password, personal) or strength_problem(password, personal)
+
+
+def personal_problem(password: str, personal: list[str]) -> str | None:
+    """Why `password` is only the account's own words (repeated, reversed, recased, with separators)."""
+    # zxcvbn knows the user inputs as words but scores "name-name" or "eman-eman" as strong enough;
+    # what is left once every personal word and its reversal is taken out must stand on its own.
+    words = _personal_words(personal)
+    rest = password.lower()
+    found = False
+    for word in words:
+        if word in rest:
+            rest = rest.replace(word, " ")
+            found = True
+    if not found:
+        return None
+    rest = re.sub(r"[\W_]+", "", rest)
+    if rest and zxcvbn(rest)["score"] >= MIN_SCORE:
+        return None
+    return "The password must not be built from your username, e-mail or name."
+
+
+def _personal_words(personal: list[str]) -> list[str]:
+    """Each personal word, its e-mail's local part and name parts, and their reversals, longest first."""
+    words: set[str] = set()
+    for text in personal:
+        text = (text or "").strip().lower()
+        parts = {text, text.split("@")[0], *text.split()}
+        words |= {part for part in parts if len(part) >= 3}
+    words |= {word[::-1] for word in words}
+    return sorted(words, key=len, reverse=True)
 
 
 def strength_problem(password: str, personal: list[str]) -> str | None:

@@ -22,7 +22,7 @@ def test_create_user(app):
             "--email",
             "boss@example.org",
             "--password",
-            "boss-password-1",
+            "boss-quartz-meadow-7",
             "--role",
             "admin",
         ]
@@ -33,7 +33,7 @@ def test_create_user(app):
     client = app.test_client()
     assert (
         client.post(
-            "/api/v1/auth/login", json={"username": "boss", "password": "boss-password-1"}
+            "/api/v1/auth/login", json={"username": "boss", "password": "boss-quartz-meadow-7"}
         ).status_code
         == 200
     )

@@ -61,6 +61,15 @@ def test_guessable_passwords_are_refused_with_the_reason():
     assert passwords.policy_problem("ada-lovelace", "ada", "ada@example.org", "Ada Lovelace")
 
 
+def test_passwords_built_from_the_username_are_refused():
+    for built in ("stud-b-stud-b", "Stud-B-Stud-B", "b-duts-b-duts", "stud-b.2026.stud-b", "stud-bstud-b"):
+        problem = passwords.policy_problem(built, "stud-b", "stud-b@example.org", "Stud Bee")
+        assert problem == "The password must not be built from your username, e-mail or name.", built
+    assert passwords.policy_problem("lovelace.lovelace", "ada", "ada@example.org", "Ada Lovelace")
+    # A strong password that merely contains the username is not refused for it.
+    assert passwords.policy_problem("stud-b Tundra-Quokka-Verdigris-91", "stud-b") is None
+
+
 def test_register_and_password_change_refuse_a_weak_password(client, make_user, bearer):
     response = client.post(
         "/api/v1/auth/register",

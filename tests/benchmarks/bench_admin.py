@@ -156,7 +156,7 @@ def main() -> None:
     with app.app_context():
         upgrade()
         admin = User.by_login("bench-admin") or accounts.register(
-            "bench-admin", "bench@example.org", "bench-password-1", "Bench", role="admin"
+            "bench-admin", "bench@example.org", "quartz-meadow-91", "Bench", role="admin"
         )
         if models.versions("exam-score") == []:
             data = LoadedData(generate_exam(1500, 3), [], "bench-exam")

@@ -228,7 +228,7 @@ def main() -> None:
             "--email",
             "b@example.org",
             "--password",
-            "bench-password-1",
+            "quartz-meadow-91",
             "--role",
             "admin",
         ],
@@ -248,7 +248,7 @@ def main() -> None:
         status, data = server.request(
             "POST",
             "/api/v1/auth/login",
-            json.dumps({"username": "bench-admin", "password": "bench-password-1"}).encode(),
+            json.dumps({"username": "bench-admin", "password": "quartz-meadow-91"}).encode(),
             {"Content-Type": "application/json"},
         )
         token = json.loads(data)["access_token"]

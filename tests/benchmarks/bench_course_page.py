@@ -104,8 +104,8 @@ def seed(enrollments: int):
     from services import accounts, actions
 
     rng = np.random.default_rng(15)
-    admin = accounts.register("bench-admin", "admin@example.org", "bench-password-1", "Admin", role="admin")
-    tutor = accounts.register("bench-tutor", "tutor@example.org", "bench-password-1", "Tutor", role="tutor")
+    admin = accounts.register("bench-admin", "admin@example.org", "quartz-meadow-91", "Admin", role="admin")
+    tutor = accounts.register("bench-tutor", "tutor@example.org", "quartz-meadow-91", "Tutor", role="tutor")
     course = Course.create(
         code=CODE, title="Benchmark course", start_date=utcnow().date() - timedelta(days=31)
     )

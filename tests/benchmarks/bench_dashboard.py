@@ -28,7 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "bench-password-1"
+PASSWORD = "quartz-meadow-91"
 OTHER_USERS = 200
 PER_OTHER = 20
 

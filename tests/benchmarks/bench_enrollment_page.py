@@ -24,7 +24,7 @@ from pathlib import Path
 from tests.benchmarks.timing import report, timed_ms
 
 CHECKPOINTS = (7, 14, 21, 30)
-PASSWORD = "bench-password-1"
+PASSWORD = "quartz-meadow-91"
 
 
 def _env(url: str | None, workdir: Path) -> None:
