@@ -1,4 +1,4 @@
-"""Keys that let a learning platform's scripts call the API without signing in (SPEC.md 6.3)."""
+"""Keys that let a learning platform's scripts call the API without signing in ."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ class ApiKey(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
     last_used_at = peewee.DateTimeField(null=True)
     revoked_at = peewee.DateTimeField(null=True)
+    # Which courses the key may push into: codes or patterns with * and ?, one per line; empty: any.
+    courses = peewee.TextField(default="")
+    may_create_courses = peewee.BooleanField(default=False)
+    may_push_finished = peewee.BooleanField(default=False)
 
     class Meta:
         table_name = "api_keys"
@@ -58,6 +62,11 @@ class ApiKey(BaseModel):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def course_patterns(self) -> list[str]:
+        """The course codes or patterns the key is limited to (none: every course)."""
+        return [line for line in (self.courses or "").splitlines() if line]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -67,4 +76,7 @@ class ApiKey(BaseModel):
             "created_at": self.created_at,
             "last_used_at": self.last_used_at,
             "revoked_at": self.revoked_at,
+            "courses": self.course_patterns,
+            "may_create_courses": self.may_create_courses,
+            "may_push_finished": self.may_push_finished,
         }

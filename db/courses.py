@@ -34,6 +34,15 @@ class Course(BaseModel):
         return cls.get_or_none(cls.code == code)
 
     @classmethod
+    def codes(cls) -> list[str]:
+        """Every course's code."""
+        return [code for (code,) in cls.select(cls.code).tuples()]
+
+    def has_finished(self, today: date) -> bool:
+        """True when every day of the course is before `today`."""
+        return self.day_of(today) >= self.length_days
+
+    @classmethod
     def finished_by(cls, today: date) -> list[Course]:
         """The courses whose every day is before `today`, by code (few rows: filtered here, as date
         arithmetic differs between SQLite and PostgreSQL)."""

@@ -196,6 +196,19 @@ def _prediction_change_index(db: peewee.Database) -> None:
     db.create_tables([EnrollmentPrediction], safe=True)
 
 
+def _api_key_course_scope(db: peewee.Database) -> None:
+    """Keys limited to some courses, allowed or not to create courses and to push into finished ones.
+    Keys made before keep creating courses as they did; pushing into finished courses is refused."""
+    present = {column.name for column in db.get_columns("api_keys")}
+    if "courses" not in present:
+        db.execute_sql("ALTER TABLE api_keys ADD COLUMN courses TEXT NOT NULL DEFAULT ''")
+    if "may_create_courses" not in present:
+        db.execute_sql("ALTER TABLE api_keys ADD COLUMN may_create_courses BOOLEAN NOT NULL DEFAULT FALSE")
+        db.execute_sql("UPDATE api_keys SET may_create_courses = TRUE")
+    if "may_push_finished" not in present:
+        db.execute_sql("ALTER TABLE api_keys ADD COLUMN may_push_finished BOOLEAN NOT NULL DEFAULT FALSE")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -220,6 +233,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (18, "predictions record when a digest announced them", _prediction_notified_at),
     (19, "notifications record who is sending their email", _notification_email_claims),
     (20, "predictions indexed by course and time stored", _prediction_change_index),
+    (24, "API keys scoped to courses", _api_key_course_scope),
 ]
 
 

@@ -450,15 +450,28 @@ def export_features(day: int, out_path: str, course_code: str | None) -> None:
 @click.command("create-api-key")
 @click.argument("name")
 @click.option("--scope", type=click.Choice(API_KEY_SCOPES), required=True, help="What the key may do.")
+@click.option("--courses", default="", help="Course codes or patterns (* ?), comma-separated; default: any.")
+@click.option("--may-create-courses", is_flag=True, help="Let the key create courses it names.")
+@click.option("--may-push-finished", is_flag=True, help="Let the key push into finished courses.")
 @with_appcontext
-def create_api_key(name: str, scope: str) -> None:
+def create_api_key(
+    name: str, scope: str, courses: str, may_create_courses: bool, may_push_finished: bool
+) -> None:
     """Create a platform's key and print it once (only its hash is kept)."""
     migrations.upgrade()
     try:
-        row, key = api_keys.create(name, scope)
+        row, key = api_keys.create(
+            name, scope, courses=courses, may_create_courses=may_create_courses,
+            may_push_finished=may_push_finished,
+        )
     except ServiceError as exc:
         _fail(exc)
-    click.echo(f"Created API key {row.name} (scope {row.scope}, prefix {row.prefix}).")
+    limits = ", ".join(row.course_patterns) or "any course"
+    click.echo(
+        f"Created API key {row.name} (scope {row.scope}, prefix {row.prefix}; courses: {limits};"
+        f" creates courses: {'yes' if row.may_create_courses else 'no'};"
+        f" pushes into finished courses: {'yes' if row.may_push_finished else 'no'})."
+    )
     click.echo("The key, shown only now (keep it in the platform's secrets):")
     click.echo(f"  {key}")
     click.echo(f"Send it in the {api_keys.HEADER} header, e.g.:")

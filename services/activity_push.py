@@ -1,4 +1,4 @@
-"""Activity pushed over the API (SPEC.md 6.3): `accept` parses the items with the same parsers as file
+"""Activity pushed over the API : `accept` parses the items with the same parsers as file
 imports and stores them through the same store, so an event pushed twice, or pushed and later imported
 from a file, is counted once; each bad item is reported by its index and the good ones still count."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from db.api_keys import ApiKey
-from db.models import User
-from services import ingest
+from db.models import User, utcnow
+from services import api_keys, ingest
 from services.errors import ServiceUnavailable
 from services.ingest import formats
 
@@ -22,8 +22,9 @@ def accept(payload: dict[str, Any], actor: ApiKey | User) -> dict[str, Any]:
     items = (payload.get("events", payload.get("statements")) or [])[:MAX_ITEMS]
     chunk = parse(items)
     user = actor if isinstance(actor, User) else None
+    policy = api_keys.course_policy(actor, utcnow().date()) if isinstance(actor, ApiKey) else None
     report = ingest.write_chunks(
-        [chunk], source_name=_source_name(actor), user=user, keep_rejections=len(items)
+        [chunk], source_name=_source_name(actor), user=user, keep_rejections=len(items), policy=policy
     )
     if report.status == "failed":
         raise ServiceUnavailable(f"The activity could not be stored: {report.error}")

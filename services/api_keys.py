@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import hmac
 import re
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import peewee
 
 from db.api_keys import SCOPES, ApiKey
 from db.connection import write_transaction
+from db.courses import Course
 from db.models import Activity, User, utcnow
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
@@ -46,6 +49,24 @@ def _clean_name(name: str) -> str:
     return name
 
 
+COURSE_PATTERN = re.compile(r"^[\w.:+/*?\[\]-]{1,64}$")
+COURSES_RULE = (
+    "Course codes or patterns (* and ? as wildcards), one per line or comma-separated,"
+    " up to 64 characters each."
+)
+MAX_PATTERNS = 200
+
+
+def _clean_courses(courses: str | list[str] | None) -> str:
+    """The key's course codes or patterns, one per line ('' for every course)."""
+    if isinstance(courses, str):
+        courses = re.split(r"[,\n]", courses)
+    patterns = [pattern.strip() for pattern in courses or [] if pattern and pattern.strip()]
+    if len(patterns) > MAX_PATTERNS or not all(COURSE_PATTERN.match(pattern) for pattern in patterns):
+        raise InvalidInput("Please correct the highlighted field.", {"courses": COURSES_RULE})
+    return "\n".join(dict.fromkeys(patterns))
+
+
 def _clean_scope(scope: str) -> str:
     if scope not in SCOPES:
         raise InvalidInput(
@@ -55,10 +76,21 @@ def _clean_scope(scope: str) -> str:
 
 
 def create(
-    name: str, scope: str, created_by: User | None = None, ip: str | None = None
+    name: str,
+    scope: str,
+    created_by: User | None = None,
+    ip: str | None = None,
+    *,
+    courses: str | list[str] | None = None,
+    may_create_courses: bool = False,
+    may_push_finished: bool = False,
 ) -> tuple[ApiKey, str]:
-    """A new key and its secret; the secret is returned only here (only its hash is stored)."""
-    name, scope = _clean_name(name), _clean_scope(scope)
+    """A new key and its secret; the secret is returned only here (only its hash is stored). The key
+    pushes into the courses `courses` names (codes or patterns; none: every course), creates courses
+    only if `may_create_courses`, and pushes into finished courses only if `may_push_finished`."""
+    name, scope, courses = _clean_name(name), _clean_scope(scope), _clean_courses(courses)
+    limits = {"courses": courses, "may_create_courses": bool(may_create_courses),
+              "may_push_finished": bool(may_push_finished)}
     prefix = secrets.token_hex(PREFIX_BYTES)
     key = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     try:
@@ -68,9 +100,9 @@ def create(
                     f"A key named {name} exists (revoked keys keep their name).", {"name": "Already used."}
                 )
             row = ApiKey.create(
-                name=name, scope=scope, prefix=prefix, secret_hash=_hash(key), created_by=created_by
+                name=name, scope=scope, prefix=prefix, secret_hash=_hash(key), created_by=created_by, **limits
             )
-            Activity.record("api_key_create", created_by, ip, name=name, scope=scope, prefix=prefix)
+            Activity.record("api_key_create", created_by, ip, name=name, scope=scope, prefix=prefix, **limits)
     except peewee.IntegrityError:
         # Another request took the name (or, once in 4 billion, the prefix) between check and insert.
         raise Conflict(f"A key named {name} exists.", {"name": "Already used."}) from None
@@ -109,3 +141,21 @@ def authenticate(key: str | None, scope: str) -> ApiKey:
     if row.last_used_at is None or row.last_used_at < now - LAST_USED_INTERVAL:
         ApiKey.mark_used(row.id, now, now - LAST_USED_INTERVAL)
     return row
+
+
+def course_policy(key: ApiKey, today: date) -> Callable[[str, Course | None], str | None]:
+    """The rule an import applies to each course a push from `key` names: why its rows are refused, or
+    None (outside the key's courses; new while the key may not create courses; finished while the key
+    may not push into finished courses, whose outcomes train the model)."""
+    patterns = key.course_patterns
+
+    def refusal(code: str, course: Course | None) -> str | None:
+        if patterns and not any(fnmatch.fnmatchcase(code, pattern) for pattern in patterns):
+            return f"the key {key.name} may not push into course {code}"
+        if course is None and not key.may_create_courses:
+            return f"no course {code}, and the key {key.name} may not create courses"
+        if course is not None and course.has_finished(today) and not key.may_push_finished:
+            return f"course {code} has finished; the key {key.name} may not push into finished courses"
+        return None
+
+    return refusal

@@ -30,9 +30,11 @@ def _event(learner="E1", course="C1", when="2024-03-01T10:00:00Z", event="video"
 def new_key(app):
     """Create a key through the service; returns (name, secret)."""
 
-    def make(name: str = "moodle", scope: str = "ingest") -> tuple[str, str]:
+    def make(name: str = "moodle", scope: str = "ingest", **limits) -> tuple[str, str]:
+        # Most tests push dated events into courses they create: such a key may do both.
+        limits = {"may_create_courses": True, "may_push_finished": True, **limits}
         with app.app_context():
-            row, secret = api_keys.create(name, scope)
+            row, secret = api_keys.create(name, scope, **limits)
         return row.name, secret
 
     return make
@@ -366,3 +368,91 @@ def test_revoking_is_logged_with_who_did_it(app, new_key, make_user):
         api_keys.revoke(name, by=User.get_by_id(admin.id))
         entry = Activity.select().where(Activity.action == "api_key_revoke").get()
     assert entry.user_id == admin.id and entry.detail["name"] == name
+
+
+def _running_course(app, code: str) -> str:
+    """Create a course that started five days ago; returns today's time for an event in it."""
+    with app.app_context():
+        Course.create(code=code, title=code, start_date=utcnow().date() - timedelta(days=5), length_days=30)
+    return utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_key_limited_to_courses_pushes_only_there_and_the_rest_still_counts(app, client, new_key):
+    now = _running_course(app, "MOOC-A1")
+    _running_course(app, "OTHER-9")
+    _, secret = new_key(courses="MOOC-*", may_create_courses=False, may_push_finished=False)
+    events = [_event(course="MOOC-A1", when=now), _event(course="OTHER-9", when=now)]
+    response = client.post(PUSH, json={"events": events}, headers=_key_headers(secret))
+    assert response.json["accepted"] == 1
+    assert response.json["rejected"] == [
+        {"index": 1, "reason": "the key moodle may not push into course OTHER-9"}
+    ]
+    with app.app_context():
+        assert Enrollment.select().join(Course).where(Course.code == "OTHER-9").count() == 0
+
+
+def test_a_key_creates_courses_and_pushes_into_finished_ones_only_when_allowed(app, client, new_key):
+    now = _running_course(app, "RUN-1")
+    with app.app_context():
+        Course.create(code="DONE-1", title="done", start_date=date(2024, 1, 1), length_days=30)
+    _, secret = new_key()
+    _, strict = new_key("strict", may_create_courses=False, may_push_finished=False)
+    events = [
+        _event(course="RUN-1", when=now),
+        _event(course="NEW-1", when=now),
+        _event(course="DONE-1", when="2024-01-05T10:00:00Z"),
+    ]
+    response = client.post(PUSH, json={"events": events}, headers=_key_headers(strict))
+    assert response.json["accepted"] == 1
+    reasons = [item["reason"] for item in response.json["rejected"]]
+    assert reasons == [
+        "no course NEW-1, and the key strict may not create courses",
+        "course DONE-1 has finished; the key strict may not push into finished courses",
+    ]
+    with app.app_context():
+        assert Course.by_code("NEW-1") is None
+    allowed = client.post(PUSH, json={"events": events}, headers=_key_headers(secret))
+    assert (allowed.json["accepted"], allowed.json["rejected"]) == (3, [])
+
+
+@pytest.mark.parametrize(
+    "code, reason",
+    [
+        ("DEMO-CS105\u200b", "course code has invisible or control characters: U+200B"),
+        ("\u202eDEMO-CS105", "course code has invisible or control characters: U+202E"),
+        ("DEMO..CS105", "course code contains '..'"),
+        ("demo_cs1O5", "course code 'demo_cs1O5' looks like the existing course 'DEMO-CS105'"),
+        ("ＤＥＭＯ-CS105", "course code 'ＤＥＭＯ-CS105' looks like the existing course 'DEMO-CS105'"),
+    ],
+)
+def test_lookalike_and_hidden_course_codes_are_refused(app, client, new_key, code, reason):
+    now = _running_course(app, "DEMO-CS105")
+    _, secret = new_key()
+    pushed = {"events": [_event(course=code, when=now)]}
+    response = client.post(PUSH, json=pushed, headers=_key_headers(secret))
+    assert response.json["rejected"] == [{"index": 0, "reason": reason}]
+    with app.app_context():
+        assert Course.codes() == ["DEMO-CS105"]
+
+
+def test_a_code_in_another_unicode_form_is_the_same_course(app, client, new_key):
+    decomposed = "CAFE\u0301-1"
+    _, secret = new_key()
+    client.post(PUSH, json={"events": [_event(course=decomposed)]}, headers=_key_headers(secret))
+    composed = {"events": [_event(course="CAF\u00c9-1", learner="E2")]}
+    client.post(PUSH, json=composed, headers=_key_headers(secret))
+    with app.app_context():
+        assert Course.codes() == ["CAF\u00c9-1"]
+        assert Enrollment.select().count() == 2
+
+
+def test_a_keys_limits_are_validated_and_listed(app):
+    with app.app_context():
+        with pytest.raises(InvalidInput) as error:
+            api_keys.create("bad", "ingest", courses="MOOC A; DROP")
+        assert "courses" in error.value.fields
+        api_keys.create("lms", "ingest", courses="MOOC-*, BIO-101\nMOOC-*", may_create_courses=True)
+        entries = api_keys.keys()
+    listed = next(entry for entry in entries if entry["name"] == "lms")
+    assert listed["courses"] == ["MOOC-*", "BIO-101"]
+    assert (listed["may_create_courses"], listed["may_push_finished"]) == (True, False)

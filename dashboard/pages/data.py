@@ -83,6 +83,25 @@ def _keys_card() -> dbc.Card:
             dbc.Col(
                 dbc.Button("Create key", id="data-key-create", color="primary"), md=3, className="mt-auto"
             ),
+            dbc.Col(
+                [
+                    dbc.Label("Courses (blank: every course)", html_for="data-key-courses"),
+                    dbc.Input(id="data-key-courses", placeholder="e.g. MOOC-*, BIO-101", maxLength=2000),
+                ],
+                md=5,
+            ),
+            dbc.Col(
+                dbc.Checklist(
+                    id="data-key-limits",
+                    options=[
+                        {"label": "may create courses", "value": "may_create_courses"},
+                        {"label": "may push into finished courses", "value": "may_push_finished"},
+                    ],
+                    value=[],
+                ),
+                md=7,
+                className="mt-auto",
+            ),
         ],
         className="mb-3 g-2",
     )
@@ -133,6 +152,17 @@ def _secret_shown_once(name: str, secret: str) -> dbc.Alert:
     )
 
 
+KEY_COLUMNS = ("Name", "Scope", "Courses", "Prefix", "Created", "Last used", "Status", "")
+
+
+def _limits(entry: dict) -> str:
+    """What the key may push into, in words."""
+    courses = ", ".join(entry["courses"]) or "any"
+    extra = [words for flag, words in (("may_create_courses", "creates courses"),
+                                       ("may_push_finished", "finished courses too")) if entry[flag]]
+    return "; ".join([courses, *extra])
+
+
 def _row(entry: dict) -> html.Tr:
     revoked = entry["revoked_at"] is not None
     status = dbc.Badge("revoked", color="secondary") if revoked else dbc.Badge("active", color="success")
@@ -151,6 +181,7 @@ def _row(entry: dict) -> html.Tr:
         [
             html.Td(entry["name"]),
             html.Td(entry["scope"]),
+            html.Td(_limits(entry)),
             html.Td(html.Code(entry["prefix"])),
             html.Td(when(entry["created_at"])),
             html.Td(when(entry["last_used_at"])),
@@ -167,7 +198,7 @@ def show_keys(_version):
     if not entries:
         return html.P("No API key yet.", className="text-muted", id="data-keys-empty")
     head = html.Thead(
-        html.Tr([html.Th(h) for h in ("Name", "Scope", "Prefix", "Created", "Last used", "Status", "")])
+        html.Tr([html.Th(h) for h in KEY_COLUMNS])
     )
     body = html.Tbody([_row(entry) for entry in entries])
     return dbc.Table([head, body], hover=True, responsive=True, size="sm", id="data-keys-list")
@@ -182,14 +213,19 @@ def show_keys(_version):
     Input("data-key-create", "n_clicks"),
     State("data-key-name", "value"),
     State("data-key-scope", "value"),
+    State("data-key-courses", "value"),
+    State("data-key-limits", "value"),
     State("data-keys-version", "data"),
     prevent_initial_call=True,
 )
-def create_key(_clicks, name, scope, version):
+def create_key(_clicks, name, scope, courses, limits, version):
+    allowed = {flag: flag in (limits or []) for flag in ("may_create_courses", "may_push_finished")}
     try:
-        row, secret = api_keys.create(name or "", scope or "", signed_in_user(), client_ip())
+        row, secret = api_keys.create(
+            name or "", scope or "", signed_in_user(), client_ip(), courses=courses or "", **allowed
+        )
     except ServiceError as exc:
-        reason = exc.fields.get("name") or exc.fields.get("scope") or exc.message
+        reason = exc.fields.get("name") or exc.fields.get("scope") or exc.fields.get("courses") or exc.message
         return None, True, reason, no_update, no_update
     return _secret_shown_once(row.name, secret), False, "", "", (version or 0) + 1
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from db.courses import DEFAULT_COURSE_DAYS, Course, Enrollment
+from services.ingest import course_codes
 from services.ingest.parsed import Rejection
 
 LEARNER_MAX = Enrollment.learner_ref.max_length
@@ -18,15 +19,50 @@ EPOCH = date(1970, 1, 1)
 CODE_MAX = Course.code.max_length
 
 
+CoursePolicy = Callable[[str, "Course | None"], "str | None"]
+
+
 class Courses:
     """The courses one import names. A course that does not exist is created with the import's
     `start`, else the earliest date the import holds for it (asked of `earliest` once, lazily: a
-    file whose courses all exist is not read twice), and a length of `days` or 30."""
+    file whose courses all exist is not read twice), and a length of `days` or 30. `policy` says why
+    a course's rows are refused (an API key's limits), given the code and the course if it exists."""
 
-    def __init__(self, start: date | None, days: int | None, earliest: Callable[[], dict[str, date]]):
-        self.start, self.days, self._earliest = start, days, earliest
+    def __init__(
+        self,
+        start: date | None,
+        days: int | None,
+        earliest: Callable[[], dict[str, date]],
+        policy: CoursePolicy | None = None,
+    ):
+        self.start, self.days, self._earliest, self.policy = start, days, earliest, policy
         self._first_dates: dict[str, date] | None = None
+        self._skeletons: dict[str, str] | None = None
         self.known: dict[str, Course] = {}
+        self.refused: dict[str, str | None] = {}
+
+    def refusal(self, code: str) -> str | None:
+        """Why rows of course `code` are not taken (the policy; a new code that looks like an existing
+        one), or None; decided once per code and import."""
+        if code not in self.refused:
+            existing = self.known.get(code) or Course.by_code(code)
+            if existing is not None:
+                self.known[code] = existing
+            reason = self.policy(code, existing) if self.policy else None
+            if reason is None and existing is None:
+                reason = self._lookalike(code)
+            self.refused[code] = reason
+        return self.refused[code]
+
+    def _lookalike(self, code: str) -> str | None:
+        if self._skeletons is None:
+            self._skeletons = {course_codes.skeleton(known): known for known in Course.codes()}
+        twin = self._skeletons.get(course_codes.skeleton(code))
+        # The code itself (made by a concurrent import since it was looked up) is no lookalike.
+        if twin is None or twin == code:
+            self._skeletons[course_codes.skeleton(code)] = code
+            return None
+        return f"course code {code!r} looks like the existing course {twin!r}"
 
     def get(self, code: str, fallback_start: date) -> Course:
         """The course with this code (created when new; `fallback_start` if the import has no date for it)."""
@@ -75,8 +111,7 @@ class Grouped:
 def group_rows(frame: pd.DataFrame, dates: pd.Series, default_course: str | None) -> Grouped:
     """The rows of `frame` grouped by course (its `course`, else `default_course`), their learners
     numbered and checked, their dates as days."""
-    codes = frame["course"].to_numpy(dtype=object).copy()
-    codes[pd.isna(codes)] = default_course
+    codes = _normal_codes(frame["course"].to_numpy(dtype=object), default_course)
     # Learners numbered once for the chunk: checked and looked up per distinct learner.
     learner_of, learner_refs = pd.factorize(frame["learner"].to_numpy(dtype=object))
     problems = _key_problems(codes, learner_of, learner_refs)
@@ -93,6 +128,18 @@ def group_rows(frame: pd.DataFrame, dates: pd.Series, default_course: str | None
     )
 
 
+def _normal_codes(codes: np.ndarray, default_course: str | None) -> np.ndarray:
+    """Each row's course code in NFC (the import's course where the row names none), normalised once
+    per distinct code."""
+    codes = codes.copy()
+    codes[pd.isna(codes)] = default_course
+    code_of, distinct = pd.factorize(codes)
+    if not len(distinct):
+        return codes
+    normal = np.array([course_codes.normalise(str(code)) for code in distinct] + [None], dtype=object)
+    return normal[code_of]
+
+
 def keyed_rows(grouped: Grouped, courses: Courses) -> tuple[pd.DataFrame, list[Rejection]]:
     """The grouped rows with `course_id`, `enrollment_id` and `day` added, those outside their course's
     window or with no usable course or learner taken out as rejections (every rejection is returned:
@@ -103,13 +150,14 @@ def keyed_rows(grouped: Grouped, courses: Courses) -> tuple[pd.DataFrame, list[R
         rows = slice(g.bounds[index], g.bounds[index + 1])
         parts.append(_in_course(g.lines[rows], g.learners[rows], g.refs, g.days[rows], courses, str(code)))
     # One lookup for every course of the chunk (a mixed log names dozens in each chunk).
-    ids = Enrollment.ids_by_course({part.course.id: part.refs for part in parts})
+    ids = Enrollment.ids_by_course({part.course.id: part.refs for part in parts if part.course is not None})
     rejected = list(g.rejected)
     inside, course_ids, enrollment_ids, days = [], [], [], []
     for part in parts:
-        numbers = np.array([ids[part.course.id][ref] for ref in part.refs], dtype=np.int64)
+        found = ids.get(part.course.id, {}) if part.course is not None else {}
+        numbers = np.array([found[ref] for ref in part.refs], dtype=np.int64)
         inside.append(part.inside)
-        course_ids.append(np.full(len(part.days), part.course.id, dtype=np.int64))
+        course_ids.append(np.full(len(part.days), part.course.id if part.course else 0, dtype=np.int64))
         enrollment_ids.append(numbers[part.learner_of])
         days.append(part.days)
         rejected.extend(part.outside)
@@ -130,6 +178,10 @@ def _key_problems(codes: np.ndarray, learners: np.ndarray, refs: np.ndarray) -> 
     long_code = np.array([len(str(code)) > CODE_MAX for code in distinct], dtype=bool)
     if long_code.any():
         problems[(code_of >= 0) & long_code[code_of]] = f"course code too long: over {CODE_MAX} characters"
+    for number, code in enumerate(distinct):
+        reason = course_codes.problem(str(code))
+        if reason is not None:
+            problems[(code_of == number) & (problems == None)] = reason  # noqa: E711
     too_long = np.array([len(str(learner)) > LEARNER_MAX for learner in refs], dtype=bool)
     if too_long.any():
         rows = too_long[learners] & (problems == None)  # noqa: E711
@@ -142,7 +194,7 @@ class _CourseRows:
     """One course's rows of a chunk: which are inside its window, their days and learners (numbers
     into `refs`, the learner references in order of first sight), and the rows outside as rejections."""
 
-    course: Course
+    course: Course | None  # None: the course is refused
     inside: np.ndarray
     days: np.ndarray
     learner_of: np.ndarray
@@ -152,7 +204,13 @@ class _CourseRows:
 
 def _in_course(lines: np.ndarray, learners: np.ndarray, refs: np.ndarray, dates: np.ndarray, courses: Courses,
                code: str) -> _CourseRows:
-    """One course's rows (`learners`: numbers into `refs`, `dates` as days since 1970) in its window."""
+    """One course's rows (`learners`: numbers into `refs`, `dates` as days since 1970) in its window;
+    every row refused when the course is (see `Courses.refusal`)."""
+    reason = courses.refusal(code)
+    if reason is not None:
+        none = np.zeros(0, dtype=np.int64)
+        refused = [Rejection(int(line), reason) for line in lines]
+        return _CourseRows(None, np.zeros(len(lines), dtype=bool), none, none, [], refused)
     course = courses.get(code, EPOCH + timedelta(days=int(dates.min())))
     days = dates - (course.start_date - EPOCH).days
     inside = (days >= 0) & (days < course.length_days)

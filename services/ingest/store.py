@@ -22,7 +22,7 @@ from services.ingest import counts, daily, events_earliest, formats
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
-from services.ingest.resolve import CODE_MAX, Courses, Grouped, group_rows, keyed_rows
+from services.ingest.resolve import CODE_MAX, CoursePolicy, Courses, Grouped, group_rows, keyed_rows
 from services.ingest.runs import FIRST_REJECTIONS, ImportReport, RunLog
 
 log = logging.getLogger(__name__)
@@ -90,15 +90,16 @@ def write_chunks(
     source_name: str = "api",
     user: User | int | None = None,
     keep_rejections: int = FIRST_REJECTIONS,
+    policy: CoursePolicy | None = None,
 ) -> ImportReport:
     """Store chunks made in memory (an API push): same rules and report as `import_file`, keeping up to
-    `keep_rejections` rejections with their line and reason."""
+    `keep_rejections` rejections with their line and reason; `policy` refuses courses (a key's limits)."""
     check_options("auto", course, days)
     chunks = list(chunks)
     kinds = sorted({chunk.kind for chunk in chunks}) or ["events"]
     run = RunLog(source_name, "+".join(kinds), course=course, user=user, keep=keep_rejections)
     earliest = lambda: _earliest_of_chunks(chunks, course)  # noqa: E731
-    return _write(_grouped(chunks, course), run, Courses(start, days, earliest), None, 0)
+    return _write(_grouped(chunks, course), run, Courses(start, days, earliest, policy), None, 0)
 
 
 def check_options(fmt: str, course: str | None, days: int | None) -> None:

@@ -15,7 +15,7 @@ from tests.helpers import PASSWORD, assert_error
 
 browser = pytest.mark.browser
 PUSH = "/api/v1/activity"
-EVENT = {"enrollment_id": "E1", "course_id": "C1", "time": "2024-03-01T10:00:00Z", "event": "video"}
+EVENT = {"enrollment_id": "E1", "course_id": "DEMO-C1", "time": "2024-03-01T10:00:00Z", "event": "video"}
 
 
 def _sign_in(page, account) -> None:
@@ -35,22 +35,26 @@ def test_admin_creates_sees_once_and_revokes_a_key(page, app, client, make_user)
     page.click("#data-key-create")
     page.wait_for_text("#data-key-name-feedback", "letters, digits")
     page.fill("#data-key-name", "moodle-nightly")
+    page.fill("#data-key-courses", "DEMO-*, BIO-101")
+    page.click('#data-key-limits input[value="may_create_courses"]')
     page.click("#data-key-create")
     shown = page.wait_for_text("#data-key-secret", "shown only once")
     (secret,) = re.findall(r"ssa_[0-9a-f]{8}_[\w-]+", shown)
     page.wait_for_text("#data-key-row-moodle-nightly", "active")
-    assert page.text("#data-key-row-moodle-nightly td:nth-child(5)") == "never"
+    assert page.text("#data-key-row-moodle-nightly td:nth-child(6)") == "never"
     row = page.text("#data-key-row-moodle-nightly")
     assert "ingest" in row and secret not in row and secret.split("_")[1] in row
+    assert "DEMO-*, BIO-101; creates courses" in row
     page.screenshot("data-api-keys")
     console = [entry["message"] for entry in page.driver.get_log("browser")]
     assert not [message for message in console if "Content Security Policy" in message], console
-    assert client.post(PUSH, json={"events": [EVENT]}, headers={"X-API-Key": secret}).status_code == 200
+    pushed = client.post(PUSH, json={"events": [EVENT]}, headers={"X-API-Key": secret})
+    assert (pushed.status_code, pushed.json["accepted"]) == (200, 1), pushed.json
 
     page.open("/data")  # a fresh visit never shows the secret again, and the use is listed
     page.wait_for_text("#data-key-row-moodle-nightly", "UTC")
     assert secret not in page.driver.page_source
-    assert page.text("#data-key-row-moodle-nightly td:nth-child(5)").endswith("UTC")  # last used
+    assert page.text("#data-key-row-moodle-nightly td:nth-child(6)").endswith("UTC")  # last used
 
     page.click('#data-key-row-moodle-nightly button[id*="data-key-revoke"]')
     page.wait_for_text("#data-keys-confirm-text", "moodle-nightly stops working")
