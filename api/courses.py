@@ -9,7 +9,15 @@ from flask_jwt_extended import current_user
 
 from api.contract import operation, parse_json_body
 from api.pagination import page_payload
-from api.schemas.courses import CourseDetailOut, CoursesOut, EnrollmentsPage, EnrollmentsQuery
+from api.schemas.courses import (
+    CourseDetailOut,
+    CourseRemovedOut,
+    CoursesOut,
+    CourseSummary,
+    CourseUpdateIn,
+    EnrollmentsPage,
+    EnrollmentsQuery,
+)
 from api.schemas.models import JobOut
 from api.schemas.scoring import AtRiskOut, AtRiskQuery, ScoreIn
 from api.schemas.tutoring import (
@@ -22,7 +30,8 @@ from api.schemas.tutoring import (
     EnrollmentDetailOut,
     LinkOut,
 )
-from services import actions, course_overview, courses, enrollment_detail, learner_links, tutors
+from server.security import client_ip
+from services import actions, course_admin, course_overview, courses, enrollment_detail, learner_links, tutors
 from services.courses import require_course
 from services.early_warning import at_risk, scoring
 
@@ -43,6 +52,23 @@ def list_courses():
 def get_course(code: str):
     """One course, with its enrollment and outcome counts."""
     return courses.course(current_user, code)
+
+
+@bp.patch("/<path:code>")
+@operation(auth="admin", body=CourseUpdateIn, response=CourseSummary, errors=(404,), tags=("courses",))
+def update_course(code: str, body: CourseUpdateIn):
+    """Change a course's title, start or length; stored activity keeps its dates (a window that would
+    leave some of it out is refused with 422)."""
+    changes = body.model_dump(exclude_none=True)
+    return course_admin.update_course(code, current_user, client_ip(), **changes)
+
+
+@bp.delete("/<path:code>")
+@operation(auth="admin", response=CourseRemovedOut, errors=(404,), tags=("courses",))
+def delete_course(code: str):
+    """Remove a course with its enrollments, activity, predictions, actions and tutor assignments;
+    the answer counts what was removed."""
+    return course_admin.delete_course(code, current_user, client_ip())
 
 
 @bp.get("/<path:code>/enrollments")

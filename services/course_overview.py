@@ -310,7 +310,9 @@ def course_at_risk_rows(viewer: User, code: str, filters: AtRiskFilters | None =
     filters = filters or AtRiskFilters()
     check_filters(filters)
     found = require_course(viewer, code)
-    key = (found.id, found.code, _fingerprint(found), filters, tuple(risk_levels()))
+    # The window is in the key: moving a course's start re-keys its days without restamping them.
+    key = (found.id, found.code, found.start_date, found.length_days, _fingerprint(found), filters,
+           tuple(risk_levels()))
     return {**_at_risk_lists().get(key, lambda: _at_risk_listing(found, filters))}
 
 

@@ -94,6 +94,30 @@ class CoursesOut(BaseModel):
     items: list[CourseRiskOut]
 
 
+class CourseUpdateIn(StrictModel):
+    """The fields to change (at least one); stored activity keeps its dates when the start moves."""
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    start_date: dt.date | None = None
+    length_days: int | None = Field(None, ge=1, le=3650)
+
+    @model_validator(mode="after")
+    def something_to_change(self) -> CourseUpdateIn:
+        if self.title is None and self.start_date is None and self.length_days is None:
+            raise ValueError("Send at least one of title, start_date, length_days.")
+        return self
+
+
+class CourseRemovedOut(BaseModel):
+    code: str
+    enrollments: int = Field(description="Enrollments removed, with their activity, predictions and actions.")
+    activity_days: int
+    predictions: int
+    actions: int
+    tutors: int = Field(description="Tutor assignments removed.")
+    linked_accounts: int = Field(description="Accounts that were linked to an enrollment (kept, unlinked).")
+
+
 class EnrollmentsQuery(StrictModel):
     learner: str | None = Field(None, max_length=128, description="Learner reference contains this.")
     outcome: Literal["known", "unknown", "dropped", "stayed"] | None = None
