@@ -31,6 +31,20 @@ def _course(code: str) -> Course:
     return found
 
 
+def course_codes() -> list[str]:
+    """Every course's code, for an administrator choosing one."""
+    return Course.codes()
+
+
+def settings_of(code: str) -> dict[str, Any] | None:
+    """A course's title, start (ISO date) and length, or None when there is no such course."""
+    found = Course.by_code(code or "")
+    if found is None:
+        return None
+    start = found.start_date.isoformat()
+    return {"title": found.title, "start_date": start, "length_days": found.length_days}
+
+
 def _clean(found: Course, title: Any, start: Any, length: Any) -> tuple[str, date, int]:
     """The course's new title, start and length (each unchanged when None), or InvalidInput."""
     fields = {}

@@ -16,6 +16,11 @@ def course_outcomes_href(code: str) -> str:
     return f"/course-outcomes?{urlencode({'code': code})}"
 
 
+def course_settings_href(code: str | None = None) -> str:
+    """The Course settings page (of `code` when given)."""
+    return f"/course-settings?{urlencode({'code': code})}" if code else "/course-settings"
+
+
 def enrollment_href(enrollment_id: int) -> str:
     """The Enrollment page of one enrollment."""
     return f"/enrollment?id={int(enrollment_id)}"

@@ -25,6 +25,7 @@ from services import api_keys
 from services.errors import ServiceError
 from services.ingest import uploads
 from services.ingest.store import FORMATS
+from services.links import course_settings_href
 
 PATH = "/data"
 dash.register_page(
@@ -53,6 +54,14 @@ def layout(user, **_query):
     return html.Div(
         [
             page_header("Data", "How learner activity comes in from learning platforms."),
+            html.P(
+                [
+                    "A course's title or window wrong, or a course to remove: ",
+                    dcc.Link("Course settings", href=course_settings_href(), id="data-course-settings-link"),
+                    ".",
+                ],
+                className="mb-3",
+            ),
             dbc.Row(cards, id="data-cards"),
         ]
     )
