@@ -113,6 +113,22 @@ class Enrollment(BaseModel):
         return cls.get_or_none((cls.course == course) & (cls.learner_ref == learner_ref))
 
     @classmethod
+    def course_codes_of(cls, learner_refs: list[str]) -> dict[str, list[str]]:
+        """For each learner reference, the codes of the courses it is enrolled in (by code)."""
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(learner_refs), 5_000):
+            query = (
+                cls.select(cls.learner_ref, Course.code)
+                .join(Course)
+                .where(cls.learner_ref.in_(learner_refs[start : start + 5_000]))
+                .order_by(Course.code)
+                .tuples()
+            )
+            for ref, code in query:
+                found.setdefault(ref, []).append(code)
+        return found
+
+    @classmethod
     def link_account(cls, enrollment_id: int, user_id: int) -> tuple[bool, int | None]:
         """Link the enrollment to the account when no account is linked to it: (whether this linked
         it, the account linked now). One conditional UPDATE claims it, so of two administrators

@@ -356,6 +356,28 @@ def test_outcomes_update_known_enrollments_and_report_the_rest(app, tmp_path):
         assert report.updated == 1 and report.first_rejections[0].reason == "unknown course: 'NOPE'"
 
 
+def test_outcomes_without_a_course_find_the_learners_one_course_and_report_ambiguous_ones(app, tmp_path):
+    from db.courses import Course
+    from services.ingest import import_file, import_outcomes
+
+    with app.app_context():
+        import_file(_daily_file(tmp_path, _week(learners=("u1", "both"))), course="FIRST")
+        import_file(_daily_file(tmp_path, _week(learners=("u2", "both"))), course="SECOND")
+        outcomes = tmp_path / "no_course.csv"
+        outcomes.write_text("enrollment_id,label\nu1,1\nu2,0\nboth,1\nghost,0\n")
+        report = import_outcomes(outcomes)
+        assert (report.updated, report.rejected, report.courses) == (2, 2, ["FIRST", "SECOND"])
+        assert [(r.line, r.reason) for r in report.first_rejections] == [
+            (4, "ambiguous learner: 'both' is enrolled in 2 courses (FIRST, SECOND); add a course_id"
+                " column or choose the course"),
+            (5, "unknown enrollment: 'ghost' is in no course (import its activity first)"),
+        ]
+        assert report.reasons == {"ambiguous learner": 1, "unknown enrollment": 1}
+        first, second = Course.by_code("FIRST"), Course.by_code("SECOND")
+        assert {e.learner_ref: e.dropped_out for e in first.enrollments} == {"u1": True, "both": None}
+        assert {e.learner_ref: e.dropped_out for e in second.enrollments} == {"u2": False, "both": None}
+
+
 def test_reads_for_the_pages(app, tmp_path):
     from db.courses import ActivityDay, Course, Enrollment
 

@@ -1,5 +1,7 @@
 """Enrollments' outcomes from a CSV (`enrollment_id, label`: 1 dropped out, 0 stayed; optional
-`course_id`). Only enrollments that exist are updated: an unknown one is reported, never created."""
+`course_id`). Only enrollments that exist are updated: an unknown one is reported, never created. A row
+without a course (no column, no course chosen for the import) takes the one course its learner is
+enrolled in; a learner in several courses is reported as ambiguous."""
 
 from __future__ import annotations
 
@@ -57,7 +59,9 @@ def import_outcomes(
         for raw in reader:
             raw.columns = [str(name).strip().lower() for name in raw.columns]
             rows, rejected = _valid_rows(raw, course)
+            rows, unresolved = _resolve_courses(rows)
             updated, unknown = _apply(rows, source, courses)
+            unknown += unresolved
             report.lines_read += len(raw)
             report.updated += updated
             rejected += unknown
@@ -81,15 +85,13 @@ def _valid_rows(raw: pd.DataFrame, course: str | None) -> tuple[pd.DataFrame, li
     codes = raw["course_id"].str.strip() if "course_id" in raw.columns else pd.Series(None, index=raw.index)
     codes = codes.where(codes.notna() & (codes != ""), course)
     rejected, keep = [], []
-    for i, (ref, value, code) in enumerate(zip(learner, label, codes, strict=True)):
+    for i, (ref, value) in enumerate(zip(learner, label, strict=True)):
         if not isinstance(ref, str) or not ref:
             reason = "missing learner: enrollment_id is empty"
         elif value not in LABELS:
             reason = (
                 f"invalid label: {value if isinstance(value, str) else 'empty'!r} is not 1 (dropped out) or 0"
             )
-        elif not isinstance(code, str) or not code:
-            reason = "no course: the row has no course_id and the import names no course"
         else:
             keep.append(i)
             continue
@@ -103,6 +105,30 @@ def _valid_rows(raw: pd.DataFrame, course: str | None) -> tuple[pd.DataFrame, li
         }
     )
     return rows, rejected
+
+
+def _resolve_courses(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Rejection]]:
+    """Rows without a course take the one course their learner reference is enrolled in; a reference
+    in several courses, or in none, is reported."""
+    missing = rows["course"].isna().to_numpy() if len(rows) else []
+    if not len(rows) or not missing.any():
+        return rows, []
+    enrolled = Enrollment.course_codes_of(sorted(set(rows.loc[missing, "learner"])))
+    rejected, codes = [], rows["course"].to_numpy(dtype=object).copy()
+    for i in missing.nonzero()[0]:
+        ref, line = rows["learner"].iat[i], int(rows["line"].iat[i])
+        found = enrolled.get(ref, [])
+        if len(found) == 1:
+            codes[i] = found[0]
+        elif found:
+            listed = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+            rejected.append(Rejection(line, f"ambiguous learner: {ref!r} is enrolled in {len(found)} courses"
+                                            f" ({listed}); add a course_id column or choose the course"))
+        else:
+            reason = f"unknown enrollment: {ref!r} is in no course (import its activity first)"
+            rejected.append(Rejection(line, reason))
+    rows = rows.assign(course=codes)
+    return rows[rows["course"].notna()], rejected
 
 
 def _apply(rows: pd.DataFrame, source: str, courses: set[str]) -> tuple[int, list[Rejection]]:
