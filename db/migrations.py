@@ -196,6 +196,15 @@ def _prediction_change_index(db: peewee.Database) -> None:
     db.create_tables([EnrollmentPrediction], safe=True)
 
 
+def _prediction_segments(db: peewee.Database) -> None:
+    """Each prediction's segment and its rank within the course and day (null on earlier rows)."""
+    columns = {column.name for column in db.get_columns("enrollment_predictions")}
+    if "segment" not in columns:
+        db.execute_sql("ALTER TABLE enrollment_predictions ADD COLUMN segment VARCHAR(32)")
+    if "rank_in_course" not in columns:
+        db.execute_sql("ALTER TABLE enrollment_predictions ADD COLUMN rank_in_course INTEGER")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -220,6 +229,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (18, "predictions record when a digest announced them", _prediction_notified_at),
     (19, "notifications record who is sending their email", _notification_email_claims),
     (20, "predictions indexed by course and time stored", _prediction_change_index),
+    (22, "predictions' segment and rank in their course", _prediction_segments),
 ]
 
 
