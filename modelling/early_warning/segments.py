@@ -72,7 +72,8 @@ SEGMENTS: tuple[Segment, ...] = (
     Segment(
         "steady",
         "Steady",
-        "Active recently, at about their usual pace or more.",
+        f"Active in the last {QUIET_DAYS} days, not far below their own earlier pace (or too new to "
+        "compare).",
         "No action: keep an eye on them.",
     ),
 )

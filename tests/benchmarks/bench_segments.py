@@ -2,7 +2,7 @@
 on the generated demo courses, and (given its folder) on a real daily-activity data set with one
 `course_<code>.csv` per course and a `truth.csv` of labels.
 
-    python -m tests.benchmarks.bench_segments [--daily DIR] [--seed 0]
+    python -m tests.benchmarks.bench_segments [--daily DIR] [--seed 30]
 
 Each course's enrollments are segmented at each checkpoint day it reached, from their activity before
 that day, as scoring does; the figures pool the courses.
@@ -23,6 +23,7 @@ from modelling.demo_courses import demo_courses
 from modelling.early_warning.segments import SEGMENTS, segments_for
 from modelling.schemas import EVENT_TYPES
 from modelling.tasks import EARLY_WARNING
+from services.demo_courses import SEED
 
 # (course days, counts, labels or None, days reached) per course.
 Course = tuple[int, np.ndarray, np.ndarray | None, int]
@@ -94,7 +95,7 @@ def markdown(figures: pd.DataFrame) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--daily", type=Path, help="a folder of course_<code>.csv files and truth.csv")
-    parser.add_argument("--seed", type=int, default=0, help="the demo courses' generator seed")
+    parser.add_argument("--seed", type=int, default=SEED, help="the demo courses' seed (seed-demo's)")
     args = parser.parse_args(argv)
     print(f"Generated demo courses (seed {args.seed}):\n{markdown(table(demo(args.seed)))}\n")
     if args.daily is None:
