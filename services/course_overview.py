@@ -379,11 +379,6 @@ def action_text(action: dict[str, Any] | None) -> str:
     return f"{what} by {who}, {when} UTC" if when else f"{what} by {who}"
 
 
-def segment_label(name: str | None) -> str:
-    """A stored segment as a tutor reads it ("" for a prediction stored without one)."""
-    return segments.BY_NAME[name].label if name in segments.BY_NAME else ""
-
-
 def shown_row(item: dict[str, Any]) -> dict[str, str]:
     """An at-risk row as the page shows it and the export writes it (EXPORT_COLUMNS' fields)."""
     change, direction = item["change"], item["change_direction"]
@@ -393,7 +388,7 @@ def shown_row(item: dict[str, Any]) -> dict[str, str]:
         "probability": f"{item['probability']:.1%}",
         "rank_in_course": "" if item["rank_in_course"] is None else str(item["rank_in_course"]),
         "risk_level": item["risk_level"],
-        "segment": segment_label(item["segment"]),
+        "segment": segments.label_of(item["segment"]),
         "trajectory": " → ".join(_percent(p) for p in item["trajectory"]),
         "change": "new" if change is None else f"{ARROWS[direction]} {change * 100:+.1f} pp".strip(),
         "inactive": "never active" if days is None else str(days),

@@ -1,5 +1,5 @@
 """The at-risk list's segments as a tutor reads them: the filter's options, the legend above the grid
-(what each segment means and what it suggests doing) and each row's suggested action."""
+(what each segment means and what it suggests doing)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,12 @@ from typing import Any
 
 from dash import html
 
-from modelling.early_warning.segments import BY_NAME, SEGMENTS
+from modelling.early_warning.segments import SEGMENTS
 
 
 def segment_options() -> list[dict[str, str]]:
     """One option per segment, in the rules' order."""
     return [{"label": segment.label, "value": segment.name} for segment in SEGMENTS]
-
-
-def suggested_action(name: str | None) -> str:
-    """What the segment suggests doing ("" for a prediction stored without a segment)."""
-    return BY_NAME[name].action if name in BY_NAME else ""
 
 
 def legend(prefix: str) -> html.Details:

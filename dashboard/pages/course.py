@@ -20,6 +20,7 @@ from dashboard.components.grids import refetch_rows_on_change, sort_of
 from dashboard.components.shell import page_header
 from dashboard.components.tables import last_scoring_text
 from db.tutoring import ACTION_KINDS
+from modelling.early_warning.segments import action_of
 from services import actions, course_overview
 from services.errors import NotFound, ServiceError
 from services.links import course_outcomes_href
@@ -365,7 +366,7 @@ def grid_row(item: dict[str, Any]) -> dict[str, Any]:
         **course_overview.shown_row(item),
         "trajectory_values": item["trajectory"],
         "change_direction": item["change_direction"],
-        "segment_action": segments.suggested_action(item["segment"]),
+        "segment_action": action_of(item["segment"]),
     }
 
 

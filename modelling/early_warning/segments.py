@@ -81,6 +81,16 @@ SEGMENT_NAMES = tuple(segment.name for segment in SEGMENTS)
 BY_NAME = {segment.name: segment for segment in SEGMENTS}
 
 
+def label_of(name: str | None) -> str:
+    """A stored segment name as a tutor reads it ("" for none, as on predictions stored before)."""
+    return BY_NAME[name].label if name in BY_NAME else ""
+
+
+def action_of(name: str | None) -> str:
+    """What a stored segment suggests doing ("" for none)."""
+    return BY_NAME[name].action if name in BY_NAME else ""
+
+
 def measures(counts: np.ndarray, day: int) -> pd.DataFrame:
     """Per learner (rows of `counts`: learners x course days x event types), from days 0..day-1:
     `active_days`; `quiet_days` (days since the last active one, not counting it; `day` when never
