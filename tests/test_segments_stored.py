@@ -107,3 +107,25 @@ def test_the_course_pages_export_has_segment_and_rank_columns_and_filters_by_seg
         assert row["Segment"] == labels.get(EXPECTED[learner], "Steady")
         assert int(row["Rank in course"]) == ranks[learner]
     assert [row["Learner"] for row in csv.DictReader(io.StringIO(slipping))] == ["SEGCSV-L2"]
+
+
+def test_an_older_predictions_table_gets_the_columns_and_keeps_its_rows_without_a_segment(app):
+    from db import migrations
+    from db.connection import database
+    from db.models import SchemaVersion
+    from tests.helpers import scored_course
+
+    with app.app_context():
+        course, _ = scored_course("OLD", {14: (14, [0.2, 0.9])}, {0: [1], 1: []})
+        database.execute_sql("ALTER TABLE enrollment_predictions DROP COLUMN segment")
+        database.execute_sql("ALTER TABLE enrollment_predictions DROP COLUMN rank_in_course")
+        SchemaVersion.delete().where(SchemaVersion.version >= 22).execute()
+        try:
+            assert migrations.upgrade() == [v for v, _, _ in migrations.MIGRATIONS if v >= 22]
+            assert {learner: (segment, rank) for learner, (segment, rank, _) in stored(course).items()} == {
+                "L0": (None, None),
+                "L1": (None, None),
+            }
+        finally:
+            if migrations.current_version() < migrations.latest_version():
+                migrations.upgrade()
