@@ -57,8 +57,8 @@ def _trajectories(course: Course, days: list[int]) -> dict[int, list[float | Non
 
 def _rows_at(course: Course, day: int) -> list[tuple]:
     """(enrollment id, learner ref, user id, probability, risk level, top factors, segment, rank in
-    course) of the course's
-    predictions at `day`, highest probability first (the at-risk list's order), from the driver."""
+    course) of the course's predictions at `day`, highest probability first (the at-risk list's
+    order), from the driver."""
     query = (
         EnrollmentPrediction.select(
             EnrollmentPrediction.enrollment,
