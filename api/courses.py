@@ -103,8 +103,9 @@ def list_actions(enrollment_id: int):
 @bp.get("/<path:code>/at-risk")
 @operation(auth="staff", query=AtRiskQuery, response=AtRiskOut, errors=(404,), tags=("courses",))
 def course_at_risk(code: str, query: AtRiskQuery):
-    """The course's enrollments by predicted dropout risk at its latest scored day (or `day`)."""
-    return at_risk.at_risk(current_user, code, query.day)
+    """The course's enrollments by predicted dropout risk at its latest scored day (or `day`), of one
+    `segment` when given."""
+    return at_risk.at_risk(current_user, code, query.day, query.segment)
 
 
 @bp.post("/<path:code>/score")

@@ -65,6 +65,11 @@ class EnrollmentPrediction(BaseModel):
     probability = peewee.FloatField()
     risk_level = peewee.CharField(max_length=32)
     top_factors = JSONField(default=list)  # [{feature, contribution, direction, text}], strongest first
+    # Where the learner stood by their own activity (modelling/early_warning/segments.py), and the
+    # enrollment's rank by probability within the course and day (1 the riskiest; ties share the
+    # smaller rank). Null on predictions stored before they existed.
+    segment = peewee.CharField(max_length=32, null=True)
+    rank_in_course = peewee.IntegerField(null=True)
     model_version = peewee.ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
     run = peewee.ForeignKeyField(ScoringRun, null=True, on_delete="SET NULL")
     created_at = peewee.DateTimeField(default=utcnow)
@@ -93,7 +98,7 @@ class EnrollmentPrediction(BaseModel):
         fields = [cls._meta.fields[name] for name in UPSERT_FIELDS]
         one = "(" + ", ".join([cls._meta.database.param] * len(fields)) + ")"
         for batch in peewee.chunked(rows, 500):
-            values = [field.db_value(row[field.name]) for row in batch for field in fields]
+            values = [field.db_value(row.get(field.name)) for row in batch for field in fields]
             cls._meta.database.execute_sql(
                 f"{_UPSERT_HEAD} VALUES {', '.join([one] * len(batch))} {_UPSERT_TAIL}", values
             )
@@ -107,7 +112,7 @@ class EnrollmentPrediction(BaseModel):
         selected, arrays, params = [], [], []
         for name in UPSERT_FIELDS:
             field = cls._meta.fields[name]
-            values = [row[name] for row in rows]
+            values = [row.get(name) for row in rows]  # a column added later may be left out
             kind = _PG_TYPES[name]
             if name != "enrollment" and all(value == values[0] for value in values):  # the key always varies
                 selected.append(f"%s::{kind}")
@@ -286,6 +291,8 @@ UPSERT_FIELDS = (
     "model_version",
     "run",
     "created_at",
+    "segment",
+    "rank_in_course",
 )
 
 
@@ -301,6 +308,8 @@ _PG_TYPES = {
     "model_version": "integer",
     "run": "integer",
     "created_at": "timestamp",
+    "segment": "text",
+    "rank_in_course": "integer",
 }
 _COLUMNS = ", ".join(f'"{EnrollmentPrediction._meta.fields[name].column_name}"' for name in UPSERT_FIELDS)
 _UPSERT_HEAD = f'INSERT INTO "{EnrollmentPrediction._meta.table_name}" ({_COLUMNS})'

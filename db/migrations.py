@@ -196,6 +196,15 @@ def _prediction_change_index(db: peewee.Database) -> None:
     db.create_tables([EnrollmentPrediction], safe=True)
 
 
+def _prediction_segments(db: peewee.Database) -> None:
+    """Each prediction's segment and its rank within the course and day (null on earlier rows)."""
+    columns = {column.name for column in db.get_columns("enrollment_predictions")}
+    if "segment" not in columns:
+        db.execute_sql("ALTER TABLE enrollment_predictions ADD COLUMN segment VARCHAR(32)")
+    if "rank_in_course" not in columns:
+        db.execute_sql("ALTER TABLE enrollment_predictions ADD COLUMN rank_in_course INTEGER")
+
+
 def _api_key_course_scope(db: peewee.Database) -> None:
     """Keys limited to some courses, allowed or not to create courses and to push into finished ones.
     Keys made before keep creating courses as they did; pushing into finished courses is refused."""
@@ -233,6 +242,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (18, "predictions record when a digest announced them", _prediction_notified_at),
     (19, "notifications record who is sending their email", _notification_email_claims),
     (20, "predictions indexed by course and time stored", _prediction_change_index),
+    (22, "predictions' segment and rank in their course", _prediction_segments),
     (24, "API keys scoped to courses", _api_key_course_scope),
 ]
 
@@ -249,9 +259,11 @@ def upgrade() -> list[int]:
     """Apply every pending migration, each in its own transaction; return the versions applied."""
     database.create_tables([SchemaVersion], safe=True)
     applied = []
-    start = current_version()
+    # Every migration not recorded yet, in order: one numbered below the newest applied (work merged
+    # from a branch that took an earlier number) is still applied.
+    done = {version for (version,) in SchemaVersion.select(SchemaVersion.version).tuples()}
     for version, name, migrate in MIGRATIONS:
-        if version <= start:
+        if version in done:
             continue
         with database.atomic():
             migrate(database.obj)

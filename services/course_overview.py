@@ -22,6 +22,8 @@ from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.ingest import ImportRun
 from db.models import User
 from db.tutoring import CourseTutor, EnrollmentAction
+from modelling.cells import neutralise
+from modelling.early_warning import segments
 from modelling.early_warning.scored_days import checkpoint_days, days_up_to
 from modelling.levels import level_names
 from modelling.tasks import EARLY_WARNING
@@ -41,7 +43,9 @@ SORT_COLUMNS = ("learner", "probability", "risk_level", "change", "inactive", "l
 EXPORT_COLUMNS = (
     ("learner", "Learner"),
     ("probability", "Probability"),
+    ("rank_in_course", "Rank in course"),
     ("risk_level", "Risk level"),
+    ("segment", "Segment"),
     ("trajectory", "Trajectory"),
     ("change", "Change"),
     ("inactive", "Days since last activity"),
@@ -65,6 +69,7 @@ class AtRiskFilters:
     inactive_days: int | None = None  # at least this many days since the last activity (never active too)
     no_action: bool = False  # only enrollments nobody has acted on yet
     learner: str | None = None  # part of the learner reference, any case
+    segment: str | None = None  # a name of SEGMENT_NAMES
     sort: tuple[tuple[str, bool], ...] = ()  # (column of SORT_COLUMNS, descending), first key first
 
 
@@ -242,6 +247,8 @@ def check_filters(filters: AtRiskFilters) -> None:
     problems = {}
     if filters.risk_level and filters.risk_level not in risk_levels():
         problems["risk_level"] = f"One of {', '.join(risk_levels())}."
+    if filters.segment and filters.segment not in segments.SEGMENT_NAMES:
+        problems["segment"] = f"One of {', '.join(segments.SEGMENT_NAMES)}."
     if filters.change and filters.change not in CHANGES:
         problems["change"] = f"One of {', '.join(CHANGES)}."
     days = filters.inactive_days
@@ -265,6 +272,8 @@ def _inactive(item: dict[str, Any], day: int) -> int:
 
 def _keep(item: dict[str, Any], filters: AtRiskFilters, day: int) -> bool:
     if filters.risk_level and item["risk_level"] != filters.risk_level:
+        return False
+    if filters.segment and item["segment"] != filters.segment:
         return False
     if filters.change and item["change_direction"] != filters.change:
         return False
@@ -379,7 +388,9 @@ def shown_row(item: dict[str, Any]) -> dict[str, str]:
     return {
         "learner": item["learner_ref"],
         "probability": f"{item['probability']:.1%}",
+        "rank_in_course": "" if item["rank_in_course"] is None else str(item["rank_in_course"]),
         "risk_level": item["risk_level"],
+        "segment": segments.label_of(item["segment"]),
         "trajectory": " → ".join(_percent(p) for p in item["trajectory"]),
         "change": "new" if change is None else f"{ARROWS[direction]} {change * 100:+.1f} pp".strip(),
         "inactive": "never active" if days is None else str(days),
@@ -397,5 +408,5 @@ def at_risk_csv(viewer: User, code: str, filters: AtRiskFilters | None = None) -
     writer.writerow([header for _, header in EXPORT_COLUMNS])
     for item in listing["items"]:
         shown = shown_row(item)
-        writer.writerow([shown[field] for field, _ in EXPORT_COLUMNS])
+        writer.writerow([neutralise(shown[field]) for field, _ in EXPORT_COLUMNS])
     return out.getvalue()

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from api.schemas.common import StrictModel
+from modelling.early_warning.segments import SEGMENT_NAMES, SEGMENTS
+
+SEGMENT_HELP = "; ".join(f"{s.name}: {s.description} {s.action}" for s in SEGMENTS)
+# Documented as one of the names; a plain string to pydantic, so that the service refuses an unknown
+# segment with a 400 naming the field.
+SegmentName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(SEGMENT_NAMES)})]
 
 
 class ScoreIn(StrictModel):
@@ -17,6 +23,9 @@ class ScoreIn(StrictModel):
 
 class AtRiskQuery(StrictModel):
     day: int | None = Field(None, ge=0, le=32767, description="A scored day (default: the latest).")
+    segment: SegmentName | None = Field(
+        None, description=f"Only the enrollments of this segment ({SEGMENT_HELP})"
+    )
 
 
 class AtRiskRow(BaseModel):
@@ -32,6 +41,14 @@ class AtRiskRow(BaseModel):
     top_factors: list[str]
     factors: list[dict[str, Any]]
     last_action: dict[str, Any] | None
+    segment: SegmentName | None = Field(
+        description="Where the learner stood by their own activity as of the scored day (null: scored "
+        f"before segments existed). {SEGMENT_HELP}"
+    )
+    rank_in_course: int | None = Field(
+        description="1 for the riskiest enrollment of the course at the day; equal probabilities share "
+        "the smaller rank (null: scored before ranks existed)."
+    )
 
 
 class AtRiskOut(BaseModel):

@@ -14,11 +14,13 @@ from dash.exceptions import PreventUpdate
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components import prediction_form as pf
+from dashboard.components import segments
 from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.grids import refetch_rows_on_change, sort_of
 from dashboard.components.shell import page_header
 from dashboard.components.tables import last_scoring_text
 from db.tutoring import ACTION_KINDS
+from modelling.early_warning.segments import action_of
 from services import actions, course_overview
 from services.errors import NotFound, ServiceError
 from services.links import course_outcomes_href
@@ -51,7 +53,14 @@ def _columns() -> list[dict[str, Any]]:
     special: dict[str, dict[str, Any]] = {
         "learner": {"cellRenderer": "CourseLearnerLink", "minWidth": 140},
         "probability": {"minWidth": 115, "maxWidth": 130, "sortingOrder": ["desc", "asc", None]},
+        "rank_in_course": {"minWidth": 80, "maxWidth": 100},
         "risk_level": {"minWidth": 95, "maxWidth": 120},
+        "segment": {
+            "minWidth": 110,
+            "maxWidth": 140,
+            "tooltipField": "segment_action",
+            "headerTooltip": "Where the learner stands by their own activity; hover a cell: what to do.",
+        },
         "trajectory": {"cellRenderer": "CourseSparkline", "minWidth": 110, "maxWidth": 130},
         "change": {"cellRenderer": "CourseChange", "minWidth": 120, "maxWidth": 140},
         "inactive": {"minWidth": 110, "maxWidth": 130},
@@ -87,6 +96,7 @@ def _filters() -> dbc.Row:
                 "Risk level",
                 any_option + [{"label": n, "value": n} for n in course_overview.risk_levels()],
             ),
+            _select(f"{PREFIX}-segment", "Segment", any_option + segments.segment_options()),
             _select(
                 f"{PREFIX}-change",
                 "Change",
@@ -111,7 +121,7 @@ def _filters() -> dbc.Row:
                     ),
                 ],
                 xs=6,
-                md=3,
+                md=2,
             ),
             dbc.Col(
                 dbc.Checkbox(id=f"{PREFIX}-no-action", label="No action yet", value=False),
@@ -286,6 +296,7 @@ def layout(user, code: str | None = None, **_query):
             ),
             html.H3("At-risk list", className="h5 mt-3"),
             html.P(id=f"{PREFIX}-count", className="text-muted small", **{"aria-live": "polite"}),
+            segments.legend(PREFIX),
             _filters(),
             _action_bar(),
             html.Div(id=f"{PREFIX}-message"),
@@ -311,6 +322,7 @@ def _filters_of(
         inactive_days=data.get("inactive_days"),
         no_action=bool(data.get("no_action")),
         learner=data.get("learner"),
+        segment=data.get("segment"),
         sort=sort,
     )
 
@@ -328,11 +340,13 @@ def _whole(value: Any) -> int | None:
     Input(f"{PREFIX}-inactive", "value"),
     Input(f"{PREFIX}-no-action", "value"),
     Input(f"{PREFIX}-learner", "value"),
+    Input(f"{PREFIX}-segment", "value"),
     prevent_initial_call=True,
 )
-def set_filters(level, change, inactive, no_action, learner):
+def set_filters(level, change, inactive, no_action, learner, segment):
     data = {
         "risk_level": None if level in (None, ANY) else level,
+        "segment": None if segment in (None, ANY) else segment,
         "change": None if change in (None, ANY) else change,
         "inactive_days": _whole(inactive),
         "no_action": bool(no_action) or None,
@@ -352,6 +366,7 @@ def grid_row(item: dict[str, Any]) -> dict[str, Any]:
         **course_overview.shown_row(item),
         "trajectory_values": item["trajectory"],
         "change_direction": item["change_direction"],
+        "segment_action": action_of(item["segment"]),
     }
 
 

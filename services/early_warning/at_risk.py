@@ -11,9 +11,10 @@ from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.models import User
 from modelling.early_warning.scored_days import previous_checkpoint_day
+from modelling.early_warning.segments import SEGMENT_NAMES
 from services.actions import last_actions
 from services.courses import require_course
-from services.errors import NotFound
+from services.errors import NotFound, ServiceError
 
 # A move smaller than this (a probability) counts as no change: noise, not a trend.
 SAME_WITHIN = 0.01
@@ -55,8 +56,9 @@ def _trajectories(course: Course, days: list[int]) -> dict[int, list[float | Non
 
 
 def _rows_at(course: Course, day: int) -> list[tuple]:
-    """(enrollment id, learner ref, user id, probability, risk level, top factors) of the course's
-    predictions at `day`, highest probability first (the at-risk list's order), from the driver."""
+    """(enrollment id, learner ref, user id, probability, risk level, top factors, segment, rank in
+    course) of the course's predictions at `day`, highest probability first (the at-risk list's
+    order), from the driver."""
     query = (
         EnrollmentPrediction.select(
             EnrollmentPrediction.enrollment,
@@ -65,6 +67,8 @@ def _rows_at(course: Course, day: int) -> list[tuple]:
             EnrollmentPrediction.probability,
             EnrollmentPrediction.risk_level,
             EnrollmentPrediction.top_factors,
+            EnrollmentPrediction.segment,
+            EnrollmentPrediction.rank_in_course,
         )
         .join(Enrollment)
         .where((EnrollmentPrediction.course == course) & (EnrollmentPrediction.day == day))
@@ -82,7 +86,7 @@ def at_risk_items(course: Course, day: int, days: list[int]) -> list[dict[str, A
     last = last_actions(course)
     factors = EnrollmentPrediction.top_factors.python_value
     items = []
-    for enrollment, learner_ref, user, probability, level, top in _rows_at(course, day):
+    for enrollment, learner_ref, user, probability, level, top, segment, rank in _rows_at(course, day):
         trajectory = trajectories.get(enrollment, [None] * len(days))
         was = trajectory[-2] if len(days) > 1 else None
         change = None if was is None else round(probability - was, 4)
@@ -102,14 +106,26 @@ def at_risk_items(course: Course, day: int, days: list[int]) -> list[dict[str, A
                 "factors": top,
                 "last_action": last.get(enrollment),
                 "trajectory": trajectory,
+                "segment": segment,
+                "rank_in_course": rank,
             }
         )
     return items
 
 
-def at_risk(viewer: User, code: str, day: int | None = None) -> dict[str, Any]:
+def check_segment(segment: str | None) -> None:
+    """Refuse a segment name that is none of SEGMENT_NAMES (400, the field named)."""
+    if segment is not None and segment not in SEGMENT_NAMES:
+        raise ServiceError(
+            f"Unknown segment {segment!r}.", {"segment": f"One of {', '.join(SEGMENT_NAMES)}."}
+        )
+
+
+def at_risk(viewer: User, code: str, day: int | None = None, segment: str | None = None) -> dict[str, Any]:
     """The visible course's predictions at its latest scored day (or `day`), highest risk first, each
-    with the change since the previous checkpoint and the days since the learner's last activity."""
+    with the change since the previous checkpoint and the days since the learner's last activity;
+    only those of `segment` when given."""
+    check_segment(segment)
     course = require_course(viewer, code)
     checkpoints = EnrollmentPrediction.checkpoints_by_day(course)
     if day is None:
@@ -127,6 +143,8 @@ def at_risk(viewer: User, code: str, day: int | None = None) -> dict[str, Any]:
         raise NotFound(f"Day {day} of course {course.code} has not been scored.", {"day": "not scored"})
     previous = previous_checkpoint_day(checkpoints, day)
     items = at_risk_items(course, day, [day] if previous is None else [previous, day])
+    if segment is not None:
+        items = [item for item in items if item["segment"] == segment]
     return {
         "course": course.code,
         "day": day,

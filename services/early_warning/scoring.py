@@ -22,6 +22,8 @@ from db.connection import database
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import ModelVersion, utcnow
+from modelling.cells import neutralise
+from modelling.early_warning.segments import with_segments
 from modelling.early_warning.serving import EarlyWarningVersion, ScoredCourse
 from modelling.tasks import EARLY_WARNING
 from services import jobs, notifications
@@ -32,7 +34,17 @@ from services.models import ModelUnavailable
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
-CSV_COLUMNS = ("course", "enrollment_id", "day", "probability", "risk_level", "top_factors", "model_version")
+CSV_COLUMNS = (
+    "course",
+    "enrollment_id",
+    "day",
+    "probability",
+    "risk_level",
+    "top_factors",
+    "model_version",
+    "segment",
+    "rank_in_course",
+)
 JOB_KIND = "score-enrollments"
 # The scored frame's columns stored per row, as the plain Python types they are stored from.
 _ROW_KINDS = {"enrollment_id": "int64", "probability": "float64", "risk_level": "object", "factors": "object"}
@@ -131,6 +143,14 @@ def _rows(course: Course, scored: ScoredCourse, row: ModelVersion, run: ScoringR
     ]
 
 
+def _with_segment_columns(rows: list[dict[str, Any]], frame: Any) -> list[dict[str, Any]]:
+    """The rows with each enrollment's segment and rank in the course (the frame's, row by row)."""
+    segments, ranks = frame["segment"].tolist(), frame["rank_in_course"].astype("int64").tolist()
+    for stored, segment, rank in zip(rows, segments, ranks, strict=True):
+        stored["segment"], stored["rank_in_course"] = segment, rank
+    return rows
+
+
 def _score_target(
     target: Target,
     version: tuple[ModelVersion, EarlyWarningVersion],
@@ -149,7 +169,8 @@ def _score_target(
         if scored.message and scored.frame.empty:
             outcome.notes.append(f"{course.code}: {scored.message}")
             continue
-        rows += _rows(course, scored, row, run)
+        scored.frame = with_segments(scored.frame, cube.counts, day)
+        rows += _with_segment_columns(_rows(course, scored, row, run), scored.frame)
         if keep:
             outcome.scored.append((course, cube.learner_refs, scored))
     with database.atomic():
@@ -263,8 +284,8 @@ def _load_active_row() -> ModelVersion:
 
 
 def write_csv(outcome: Outcome, out: str | Path) -> int:
-    """Write what a run scored as `course, enrollment_id, day, probability, risk_level, top_factors,
-    model_version` (the top factors joined by "; "); how many rows."""
+    """Write what a run scored as CSV_COLUMNS (the top factors joined by "; "), every cell through
+    modelling/cells.py; how many rows."""
     version = outcome.run.model_version.version if outcome.run.model_version else ""
     written = 0
     with open(out, "w", newline="", encoding="utf-8") as handle:
@@ -272,10 +293,12 @@ def write_csv(outcome: Outcome, out: str | Path) -> int:
         writer.writerow(CSV_COLUMNS)
         for course, refs, scored in outcome.scored:
             frame = scored.frame
-            for ref, probability, level, words in zip(
-                refs, frame["probability"], frame["risk_level"], frame["top_factors"], strict=True
+            columns = ("probability", "risk_level", "top_factors", "segment", "rank_in_course")
+            for ref, probability, level, words, segment, rank in zip(
+                refs, *(frame[name] for name in columns), strict=True
             ):
-                writer.writerow([course.code, ref, scored.day, probability, level, "; ".join(words), version])
+                cells = [course.code, ref, scored.day, probability, level, "; ".join(words), version]
+                writer.writerow([neutralise(cell) for cell in [*cells, segment, rank]])
                 written += 1
     return written
 

@@ -14,7 +14,8 @@ from selenium.webdriver.support.ui import Select
 from db.early_warning import EnrollmentPrediction
 from db.models import User
 from db.tutoring import CourseTutor
-from tests.helpers import PASSWORD, assert_error, scored_course
+from tests.helpers import PASSWORD, assert_error, early_warning_version, scored_course
+from tests.segments_data import segmented_course
 
 browser = pytest.mark.browser
 # Learners L0..L3 at two checkpoints: at day 14, L1 and L2 are High, L0 and L3 Low.
@@ -148,7 +149,8 @@ def test_the_export_holds_exactly_the_filtered_rows_in_the_order_shown(page, cou
     ]
     assert rows[0] == headers
     assert [row[0] for row in rows[1:]] == _shown_learners(page) == ["MINE-L1", "MINE-L2"]
-    assert rows[1][1:5] == ["75.0%", "High", "50% → 75%", "▲ +25.0 pp"]
+    # Stored without a segment or rank (written by hand here): their cells are empty.
+    assert rows[1][1:7] == ["75.0%", "", "High", "", "50% → 75%", "▲ +25.0 pp"]
 
 
 def _rows_call(code: str) -> dict:
@@ -210,3 +212,50 @@ def test_a_failed_last_scoring_says_so_on_the_course_page_as_on_the_courses_page
     page.open("/course?code=MINE")
     shown = page.wait_for_text("#course-last-scoring", "(failed)")
     assert shown.endswith("UTC (failed)") and row.endswith(shown)
+
+
+def _learners_and_segments(page) -> list[tuple[str, str]]:
+    """(learner, segment) of each row the grid draws, top to bottom; rows still being drawn left out."""
+    rows = page.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#course-grid .ag-center-cols-container .ag-row'))"
+        ".sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')))"
+        ".map(r => [r.querySelector('[col-id=\"learner\"]'), r.querySelector('[col-id=\"segment\"]')])"
+        ".filter(([l, s]) => l && s).map(([l, s]) => [l.innerText.trim(), s.innerText.trim()])"
+    )
+    return [tuple(row) for row in rows]
+
+
+@browser
+def test_the_segment_filter_shows_only_that_segments_learners_and_what_it_suggests(app, page, make_user):
+    early_warning_version(app)
+    admin = make_user("admin")
+    with app.app_context():
+        segmented_course("SEGS")
+    _sign_in(page, admin)
+    page.open("/course?code=SEGS")
+    page.wait_for_text("#course-count", "5 of 5 enrollments at day 14")
+    legend = page.wait_for_text("#course-segments-legend", "Gone quiet")
+    assert "Not started" in legend and "bulk nudge" in legend and "Contact personally" in legend
+    _wait(page, lambda: len(_learners_and_segments(page)) == 5, "the five learners are not listed")
+    assert sorted(_learners_and_segments(page)) == [
+        ("SEGS-L0", "Not started"),
+        ("SEGS-L1", "Gone quiet"),
+        ("SEGS-L2", "Slipping"),
+        ("SEGS-L3", "Steady"),
+        ("SEGS-L4", "Steady"),
+    ]
+    Select(page.browser.wait_for_element("#course-segment")).select_by_value("gone_quiet")
+    page.wait_for_text("#course-count", "1 of 5 enrollments")
+    _wait(
+        page,
+        lambda: _learners_and_segments(page) == [("SEGS-L1", "Gone quiet")],
+        "only the learner gone quiet should be listed",
+    )
+    Select(page.browser.wait_for_element("#course-segment")).select_by_value("steady")
+    page.wait_for_text("#course-count", "2 of 5 enrollments")
+    _wait(
+        page,
+        lambda: sorted(_learners_and_segments(page)) == [("SEGS-L3", "Steady"), ("SEGS-L4", "Steady")],
+        "only the steady learners should be listed",
+    )
+    page.screenshot("course-segment-filter", "course-segments-legend")
