@@ -378,6 +378,33 @@ def test_outcomes_without_a_course_find_the_learners_one_course_and_report_ambig
         assert {e.learner_ref: e.dropped_out for e in second.enrollments} == {"u2": False, "both": None}
 
 
+def test_a_file_that_stores_nothing_fails_says_why_and_creates_no_course(app, tmp_path):
+    from datetime import date
+
+    from db.courses import Course
+    from services.ingest import import_file
+
+    with app.app_context():
+        historical = _daily_file(tmp_path, _week(first="2013-12-17"))
+        report = import_file(historical, course="PILOT", start=date(2026, 11, 25))
+        assert (report.status, report.rows_imported, report.rejected) == ("failed", 0, 14)
+        assert report.error == (
+            "nothing was stored: the file covers 2013-12-17 to 2013-12-23, but course PILOT runs 2026-11-25"
+            " to 2026-12-24; set the course's start date (Course settings) to the file's dates, or import"
+            " into a new course without a start date"
+        )
+        assert Course.by_code("PILOT") is None
+        garbage = _daily_file(tmp_path, ["a,not-a-date,1,1,0,0", "b,also-not,1,1,0,0"], name="bad.csv")
+        report = import_file(garbage, fmt="daily", course="JUNK")
+        assert report.status == "failed"
+        assert report.error.startswith("nothing was stored: all 2 lines were rejected, most for")
+        assert Course.by_code("JUNK") is None
+        # An existing course is kept, whatever the file held.
+        Course.create(code="KEPT", title="kept", start_date=date(2026, 11, 25))
+        assert import_file(historical, course="KEPT").status == "failed"
+        assert Course.by_code("KEPT") is not None
+
+
 def test_reads_for_the_pages(app, tmp_path):
     from db.courses import ActivityDay, Course, Enrollment
 

@@ -40,6 +40,8 @@ class Courses:
         self._skeletons: dict[str, str] | None = None
         self.known: dict[str, Course] = {}
         self.refused: dict[str, str | None] = {}
+        self.created: set[str] = set()
+        self.spans: dict[str, tuple[int, int]] = {}  # per course, the first and last date read (epoch days)
 
     def refusal(self, code: str) -> str | None:
         """Why rows of course `code` are not taken (the policy; a new code that looks like an existing
@@ -79,10 +81,44 @@ class Courses:
                 self._first_dates = self._earliest()
             start = self._first_dates.get(code, fallback_start)
         length = self.days or DEFAULT_COURSE_DAYS
-        Course.insert(
+        made = Course.insert(
             code=code, title=code, start_date=start, length_days=length
         ).on_conflict_ignore().execute()
+        if made:
+            self.created.add(code)
         return Course.by_code(code)
+
+    def note_dates(self, code: str, first: int, last: int) -> None:
+        """Widen the span of dates read for `code` (days since 1970-01-01)."""
+        known = self.spans.get(code)
+        self.spans[code] = (first, last) if known is None else (min(known[0], first), max(known[1], last))
+
+    def remove_empty_created(self) -> list[str]:
+        """Remove the courses this import created that hold no enrollment (nothing was stored in
+        them); returns their codes."""
+        empty = [code for code in sorted(self.created)
+                 if not Enrollment.select().where(Enrollment.course == self.known[code]).exists()]
+        if empty:
+            Course.delete().where(Course.code.in_(empty)).execute()
+        return empty
+
+
+def nothing_stored_reason(courses: Courses, rejected: int, reasons: dict[str, int]) -> str:
+    """Why an import stored nothing, in one sentence a person can act on."""
+    outside = sum(n for reason, n in reasons.items() if reason.startswith("outside the course window"))
+    if outside and outside * 2 >= rejected:
+        code = max(courses.spans, key=lambda c: courses.spans[c][1] - courses.spans[c][0])
+        first, last = (EPOCH + timedelta(days=day) for day in courses.spans[code])
+        course = courses.known.get(code)
+        if course is not None:
+            end = course.start_date + timedelta(days=course.length_days - 1)
+            return (f"nothing was stored: the file covers {first} to {last}, but course {code} runs"
+                    f" {course.start_date} to {end}; set the course's start date (Course settings) to the"
+                    " file's dates, or import into a new course without a start date")
+    if not reasons:
+        return "nothing was stored: the file holds no activity lines"
+    top, count = max(reasons.items(), key=lambda item: item[1])
+    return f"nothing was stored: all {rejected:,} lines were rejected, most for \"{top}\" ({count:,} lines)"
 
 
 def course_window_reason(day: int, course: Course) -> str:
@@ -211,6 +247,7 @@ def _in_course(lines: np.ndarray, learners: np.ndarray, refs: np.ndarray, dates:
         none = np.zeros(0, dtype=np.int64)
         refused = [Rejection(int(line), reason) for line in lines]
         return _CourseRows(None, np.zeros(len(lines), dtype=bool), none, none, [], refused)
+    courses.note_dates(code, int(dates.min()), int(dates.max()))
     course = courses.get(code, EPOCH + timedelta(days=int(dates.min())))
     days = dates - (course.start_date - EPOCH).days
     inside = (days >= 0) & (days < course.length_days)

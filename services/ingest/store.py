@@ -22,7 +22,15 @@ from services.ingest import counts, daily, events_earliest, formats
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
-from services.ingest.resolve import CODE_MAX, CoursePolicy, Courses, Grouped, group_rows, keyed_rows
+from services.ingest.resolve import (
+    CODE_MAX,
+    CoursePolicy,
+    Courses,
+    Grouped,
+    group_rows,
+    keyed_rows,
+    nothing_stored_reason,
+)
 from services.ingest.runs import FIRST_REJECTIONS, ImportReport, RunLog
 
 log = logging.getLogger(__name__)
@@ -78,7 +86,18 @@ def import_file(
     # is stored.
     chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows), course))
     earliest = _earliest_of_file(name, path, course, chunk_rows)
-    return _write(chunks, run, Courses(start, days, earliest), progress, lines)
+    courses = Courses(start, days, earliest)
+    report = _write(chunks, run, courses, progress, lines)
+    if report.status == "done" and report.rows_imported == 0:
+        return _nothing_stored(run, courses)
+    return report
+
+
+def _nothing_stored(run: RunLog, courses: Courses) -> ImportReport:
+    """Fail a file's import that stored nothing, removing the courses it created for nothing."""
+    with write_transaction():
+        courses.remove_empty_created()
+    return run.fail(nothing_stored_reason(courses, run.run.rejected, dict(run.reasons)))
 
 
 def write_chunks(
