@@ -29,7 +29,7 @@ from services.errors import InvalidInput
 from services.ingest import uploads
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
-OPTION_NAMES = ("format", "course", "start", "days")
+OPTION_NAMES = ("format", "course", "start", "days", "rebase")
 
 
 @bp.post("")
@@ -83,6 +83,7 @@ def import_activity(query: ImportQuery):
         course=given["course"],
         start=given["start"],
         days=given["days"],
+        rebase=given["rebase"],
         user=current_user,
     )
     return job.to_dict()

@@ -521,14 +521,19 @@ def _print_import(report) -> None:
 )
 @click.option("--days", type=int, help="Length in days of a course created by the import (default 30).")
 @click.option("--format", "fmt", type=click.Choice(ingest.FORMATS), default="auto", show_default=True)
+@click.option("--rebase", is_flag=True, help="Move each course's first date in the file onto its day 0.")
 @with_appcontext
-def import_activity(paths: tuple[str, ...], course: str | None, start, days: int | None, fmt: str) -> None:
+def import_activity(
+    paths: tuple[str, ...], course: str | None, start, days: int | None, fmt: str, rebase: bool
+) -> None:
     """Import learner activity files; exits non-zero only when nothing could be read."""
     migrations.upgrade()
     anything = False
     for path in paths:
         try:
-            report = ingest.import_file(path, fmt=fmt, course=course, start=start and start.date(), days=days)
+            report = ingest.import_file(
+                path, fmt=fmt, course=course, start=start and start.date(), days=days, rebase=rebase
+            )
         except ServiceError as exc:
             click.echo(f"{path}: {exc.message} {'; '.join(exc.fields.values())}".strip(), err=True)
             continue

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import peewee
 import pytest
 
 from db.courses import ActivityDay, Course, Enrollment
+from db.models import utcnow
 from services import api_keys
 from tests.helpers import assert_error, wait_for_job
 
@@ -91,6 +92,15 @@ def test_daily_csv_upload_stores_the_good_rows_and_reports_the_bad_lines(app, cl
     assert [item["line"] for item in detail["rejections"]] == [4, 6, 7]
     assert detail["reasons"] == report["reasons"]
     assert_error(client.get(f"{RUNS}/{run['id'] + 1000}", headers=admin_headers), 404)
+
+
+def test_an_upload_rebased_onto_a_running_course_lands_in_its_window(app, client, admin_headers):
+    with app.app_context():
+        Course.create(code="UP1", title="now", start_date=utcnow().date() - timedelta(days=3), length_days=30)
+    response = _upload(client, admin_headers, DAILY.encode(), "march.csv", rebase="true")
+    report = _finished(client, admin_headers, response)
+    assert (report["status"], report["rows_imported"]) == ("done", 4)
+    assert _totals(app, "UP1") == {"a1": (7, 3), "a2": (2, 0), "a3": (1, 5)}
 
 
 def test_a_raw_text_csv_body_with_query_options(app, client, admin_headers):
@@ -209,6 +219,7 @@ def test_outcomes_upload_sets_known_enrollments_and_reports_the_rest(app, client
         ({"days": "ten"}, "days"),
         ({"days": "2.5"}, "days"),
         ({"course": "x" * 65}, "course"),
+        ({"rebase": "maybe"}, "rebase"),
     ],
 )
 def test_bad_options_are_422_with_the_field(app, client, admin_headers, fields, bad):

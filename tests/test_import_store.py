@@ -390,8 +390,9 @@ def test_a_file_that_stores_nothing_fails_says_why_and_creates_no_course(app, tm
         assert (report.status, report.rows_imported, report.rejected) == ("failed", 0, 14)
         assert report.error == (
             "nothing was stored: the file covers 2013-12-17 to 2013-12-23, but course PILOT runs 2026-11-25"
-            " to 2026-12-24; set the course's start date (Course settings) to the file's dates, or import"
-            " into a new course without a start date"
+            " to 2026-12-24; set the course's start date (Course settings) to the file's dates, import"
+            " into a new course without a start date, or move the file's dates onto the course's window"
+            " (rebase)"
         )
         assert Course.by_code("PILOT") is None
         garbage = _daily_file(tmp_path, ["a,not-a-date,1,1,0,0", "b,also-not,1,1,0,0"], name="bad.csv")
@@ -403,6 +404,22 @@ def test_a_file_that_stores_nothing_fails_says_why_and_creates_no_course(app, tm
         Course.create(code="KEPT", title="kept", start_date=date(2026, 11, 25))
         assert import_file(historical, course="KEPT").status == "failed"
         assert Course.by_code("KEPT") is not None
+
+
+def test_rebase_moves_an_old_exports_first_day_onto_the_courses_day_zero(app, tmp_path):
+    from datetime import date
+
+    from db.courses import ActivityDay, Course
+    from services.ingest import import_file
+
+    with app.app_context():
+        Course.create(code="PILOT", title="pilot", start_date=date(2026, 11, 25), length_days=30)
+        historical = _daily_file(tmp_path, _week(first="2013-12-17", days=range(2, 9)))
+        report = import_file(historical, course="PILOT", rebase=True)
+        assert (report.status, report.rows_imported, report.rejected) == ("done", 14, 0)
+        days = sorted({day for (day,) in ActivityDay.select(ActivityDay.day).tuples()})
+        assert days == [0, 1, 2, 3, 4, 5, 6]  # the file's first date (2013-12-19) is day 0
+        assert Course.by_code("PILOT").start_date == date(2026, 11, 25)
 
 
 def test_reads_for_the_pages(app, tmp_path):

@@ -56,6 +56,11 @@ class ImportQuery(StrictModel):
         None, max_length=40, description="A new course's start date, YYYY-MM-DD (else the earliest day)."
     )
     days: str | None = Field(None, max_length=12, description="A new course's length in days (else 30).")
+    rebase: str | None = Field(
+        None, max_length=8,
+        description="true: move each course's first date in the file onto the course's day 0 (a pilot on"
+        " an old export); else dates are kept.",
+    )
     filename: str | None = Field(
         None, max_length=255, description="The file's name in the import history (for a raw body)."
     )

@@ -304,6 +304,15 @@ def _upload_card() -> dbc.Card:
             _field(
                 "Length in days", dbc.Input(id="data-import-days", type="number", min=1, placeholder="30"), 3
             ),
+            dbc.Col(
+                dbc.Checklist(
+                    id="data-import-rebase",
+                    options=[{"label": "Move the file's dates onto the course's window (an old export for a"
+                              " pilot: its first day becomes the course's day 0)", "value": "rebase"}],
+                    value=[],
+                ),
+                xs=12,
+            ),
         ],
         className="g-2 mb-2",
     )
@@ -361,9 +370,10 @@ def _invalid(exc: ServiceError) -> dbc.Alert:
     State("data-import-course", "value"),
     State("data-import-start", "value"),
     State("data-import-days", "value"),
+    State("data-import-rebase", "value"),
     prevent_initial_call=True,
 )
-def start_import(clicks, contents, filename, fmt, course, start, days):
+def start_import(clicks, contents, filename, fmt, course, start, days, rebase):
     if not clicks:
         return (no_update,) * 5
     if not contents:
@@ -380,6 +390,7 @@ def start_import(clicks, contents, filename, fmt, course, start, days):
             course=course,
             start=start,
             days=days,
+            rebase="rebase" in (rebase or []),
             user=signed_in_user(),
         )
     except ServiceError as exc:

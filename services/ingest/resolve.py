@@ -34,8 +34,10 @@ class Courses:
         days: int | None,
         earliest: Callable[[], dict[str, date]],
         policy: CoursePolicy | None = None,
+        rebase: bool = False,
     ):
         self.start, self.days, self._earliest, self.policy = start, days, earliest, policy
+        self.rebase = rebase  # move each course's first date in the file onto the course's day 0
         self._first_dates: dict[str, date] | None = None
         self._skeletons: dict[str, str] | None = None
         self.known: dict[str, Course] = {}
@@ -88,6 +90,17 @@ class Courses:
             self.created.add(code)
         return Course.by_code(code)
 
+    def day_zero(self, code: str, course: Course) -> int:
+        """The date (days since 1970) that is day 0 of `course` for this import: its start, or with
+        `rebase` the file's first date for it, so a historical export lands in the course's window."""
+        if self.rebase:
+            if self._first_dates is None:
+                self._first_dates = self._earliest()
+            first = self._first_dates.get(code)
+            if first is not None:
+                return (first - EPOCH).days
+        return (course.start_date - EPOCH).days
+
     def note_dates(self, code: str, first: int, last: int) -> None:
         """Widen the span of dates read for `code` (days since 1970-01-01)."""
         known = self.spans.get(code)
@@ -114,7 +127,8 @@ def nothing_stored_reason(courses: Courses, rejected: int, reasons: dict[str, in
             end = course.start_date + timedelta(days=course.length_days - 1)
             return (f"nothing was stored: the file covers {first} to {last}, but course {code} runs"
                     f" {course.start_date} to {end}; set the course's start date (Course settings) to the"
-                    " file's dates, or import into a new course without a start date")
+                    " file's dates, import into a new course without a start date, or move the file's"
+                    " dates onto the course's window (rebase)")
     if not reasons:
         return "nothing was stored: the file holds no activity lines"
     top, count = max(reasons.items(), key=lambda item: item[1])
@@ -249,7 +263,7 @@ def _in_course(lines: np.ndarray, learners: np.ndarray, refs: np.ndarray, dates:
         return _CourseRows(None, np.zeros(len(lines), dtype=bool), none, none, [], refused)
     courses.note_dates(code, int(dates.min()), int(dates.max()))
     course = courses.get(code, EPOCH + timedelta(days=int(dates.min())))
-    days = dates - (course.start_date - EPOCH).days
+    days = dates - courses.day_zero(code, course)
     inside = (days >= 0) & (days < course.length_days)
     outside = [
         Rejection(int(line), course_window_reason(int(day), course))

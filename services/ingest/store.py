@@ -64,10 +64,12 @@ def import_file(
     job_id: int | None = None,
     chunk_rows: int = 200_000,
     source_name: str | None = None,
+    rebase: bool = False,
 ) -> ImportReport:
     """Import one activity file (format named or detected); returns what was read, stored and rejected.
     A file that cannot be read at all, or fails midway, ends as a failed run with its report.
-    `source_name` names the file in the run when `path` is a spooled copy (an upload)."""
+    `source_name` names the file in the run when `path` is a spooled copy (an upload). `rebase` moves
+    each course's first date in the file onto the course's day 0 (a pilot on an old export)."""
     path = Path(path)
     name_shown = source_name or path.name
     course = course.strip() if course else None
@@ -86,7 +88,7 @@ def import_file(
     # is stored.
     chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows), course))
     earliest = _earliest_of_file(name, path, course, chunk_rows)
-    courses = Courses(start, days, earliest)
+    courses = Courses(start, days, earliest, rebase=rebase)
     report = _write(chunks, run, courses, progress, lines)
     if report.status == "done" and report.rows_imported == 0:
         return _nothing_stored(run, courses)

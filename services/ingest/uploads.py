@@ -37,6 +37,7 @@ class ImportOptions:
     course: str | None = None
     start: date | None = None
     days: int | None = None
+    rebase: bool = False
 
 
 def import_options(
@@ -44,6 +45,7 @@ def import_options(
     course: str | None = None,
     start: date | str | None = None,
     days: int | str | None = None,
+    rebase: bool | str | None = None,
 ) -> ImportOptions:
     """The options as given by a form or a query string, checked (InvalidInput names each bad field)."""
     fields: dict[str, str] = {}
@@ -55,13 +57,28 @@ def import_options(
     length, days_error = _days(days)
     if days_error:
         fields["days"] = days_error
+    moved, rebase_error = _flag(rebase)
+    if rebase_error:
+        fields["rebase"] = rebase_error
     try:
         check_options(fmt, course, length if days_error is None else None)
     except InvalidInput as exc:
         fields.update(exc.fields)
     if fields:
         raise InvalidInput("Invalid import options.", fields)
-    return ImportOptions(fmt, course, start_day, length)
+    return ImportOptions(fmt, course, start_day, length, moved)
+
+
+def _flag(value: bool | str | None) -> tuple[bool, str | None]:
+    """A yes/no option as a form or query string sends it."""
+    if value is None or isinstance(value, bool):
+        return bool(value), None
+    text = value.strip().lower()
+    if text in ("", "0", "false", "no", "off"):
+        return False, None
+    if text in ("1", "true", "yes", "on"):
+        return True, None
+    return False, f"true or false, not {text[:20]!r}"
 
 
 def _date(value: date | str | None) -> tuple[date | None, str | None]:
@@ -129,10 +146,11 @@ def upload_activity(
     course: str | None = None,
     start: date | str | None = None,
     days: int | str | None = None,
+    rebase: bool | str | None = None,
     user: User,
 ) -> Job:
     """Check the options, spool the upload and import it as a job (see `start_import`)."""
-    options = import_options(fmt, course, start, days)
+    options = import_options(fmt, course, start, days, rebase)
     return start_import(spool(stream, file_name), file_name=file_name, options=options, user=user)
 
 
@@ -146,6 +164,7 @@ def start_import(source: Path, *, file_name: str, options: ImportOptions, user: 
         "course": options.course,
         "start": options.start.isoformat() if options.start else None,
         "days": options.days,
+        "rebase": options.rebase,
     }
     return jobs.create(JOB_KIND, params, user)
 
@@ -166,6 +185,7 @@ def _run_import(job: Job, progress: Callable[[float, str], None]) -> dict[str, A
             course=params["course"],
             start=date.fromisoformat(params["start"]) if params["start"] else None,
             days=params["days"],
+            rebase=bool(params.get("rebase")),
             user=job.created_by_id,
             progress=progress,
             job_id=job.id,
