@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import IntegerConverter
@@ -49,6 +51,11 @@ class IdConverter(IntegerConverter):
     regex = r"\d{1,9}"
 
 
+def _fixed_text(rule: str) -> int:
+    """How much of a route is fixed text (its converters taken out)."""
+    return len(re.sub(r"<[^>]*>", "", rule))
+
+
 def init_app(app: Flask) -> None:
     """Register every resource under /api/v1, the docs, and JSON 404/405 for unknown API paths."""
     app.url_map.converters["id"] = IdConverter
@@ -58,17 +65,31 @@ def init_app(app: Flask) -> None:
     api_blueprints = {blueprint.name for blueprint in RESOURCE_BLUEPRINTS} | {docs.bp.name}
 
     def api_methods() -> set[str]:
-        """Methods that an API endpoint (not the dashboard's catch-all) serves on this path."""
+        """Methods that an API endpoint (not the dashboard's catch-all) serves on this path. Where a
+        course code's path converter lets a shorter route match too (`/courses/<code>` for
+        `/courses/X/score`), only the most specific route counts: the one with the most fixed text."""
         adapter = app.url_map.bind_to_environ(request.environ)
-        allowed = set()
+        by_rule: dict[str, set[str]] = {}
         for method in METHODS:
             try:
-                endpoint, _ = adapter.match(method=method)
+                rule, _ = adapter.match(method=method, return_rule=True)
             except HTTPException:
                 continue
-            if endpoint.split(".")[0] in api_blueprints:
-                allowed.add(method)
-        return allowed
+            if rule.endpoint.split(".")[0] in api_blueprints:
+                by_rule.setdefault(rule.rule, set()).add(method)
+        if not by_rule:
+            return set()
+        return by_rule[max(by_rule, key=_fixed_text)]
+
+    @app.after_request
+    def allowed_methods_of_the_api(response: Response) -> Response:
+        """An OPTIONS answer on an API path lists the API's methods there, not the dashboard's GET."""
+        if request.method == "OPTIONS" and request.path.startswith("/api/") and "Allow" in response.headers:
+            allowed = api_methods()
+            if "GET" in allowed:
+                allowed.add("HEAD")
+            response.headers["Allow"] = ", ".join(sorted(allowed | {"OPTIONS"}))
+        return response
 
     def not_found_or_not_allowed() -> Response:
         allowed = api_methods()

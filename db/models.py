@@ -420,6 +420,10 @@ class RecordOutputs(BaseModel):
         table_name = "record_outputs"
 
 
+# Job parameters that stay on the server: where an upload is spooled, and the caller's address.
+PRIVATE_PARAMS = ("source", "ip")
+
+
 class Job(BaseModel):
     """Long work (training) run in the background: its state as the API and the dashboard show it."""
 
@@ -455,7 +459,8 @@ class Job(BaseModel):
             "status": self.status,
             "progress": self.progress,
             "message": self.message,
-            "params": self.params,
+            "params": {name: value for name, value in (self.params or {}).items()
+                       if name not in PRIVATE_PARAMS},
             "result": self.result,
             "error": self.error,
             "created_by": self.created_by_id,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -14,6 +15,19 @@ def _as_utc(value: datetime) -> datetime:
 
 # Stored times are naive UTC; responses say so explicitly (RFC 3339 with offset).
 UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    """Only a YYYY-MM-DD text is a date here: lax parsing would read `0` as 1970-01-01."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value.strip()
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
 # Ids are database integers: anything larger cannot exist (and would overflow the driver).

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import PageMeta, StrictModel
+from api.schemas.common import IsoDate, PageMeta, StrictModel
 from services.activity_push import MAX_ITEMS
 from services.courses import EnrollmentFilters
 
@@ -98,7 +98,7 @@ class CourseUpdateIn(StrictModel):
     """The fields to change (at least one); stored activity keeps its dates when the start moves."""
 
     title: str | None = Field(None, min_length=1, max_length=200)
-    start_date: dt.date | None = None
+    start_date: IsoDate | None = None
     length_days: int | None = Field(None, ge=1, le=3650)
 
     @model_validator(mode="after")

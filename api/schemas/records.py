@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import MAX_ID, PageMeta, StrictModel, UtcDateTime
+from api.schemas.common import MAX_ID, IsoDate, PageMeta, StrictModel, UtcDateTime
 from modelling.tasks import TASK_NAMES
 from services.records import RecordFilters
 
@@ -15,8 +14,8 @@ from services.records import RecordFilters
 class RecordFilterQuery(StrictModel):
     """The filters shared by the record list, the export and the analytics."""
 
-    from_: date | None = Field(None, alias="from", description="First day (YYYY-MM-DD), inclusive.")
-    to: date | None = Field(None, description="Last day (YYYY-MM-DD), inclusive.")
+    from_: IsoDate | None = Field(None, alias="from", description="First day (YYYY-MM-DD), inclusive.")
+    to: IsoDate | None = Field(None, description="Last day (YYYY-MM-DD), inclusive.")
     level: str | None = Field(None, max_length=32, description="Level or risk level, e.g. `High`.")
     student_ref: str | None = Field(None, max_length=64)
     user: int | None = Field(None, ge=1, le=MAX_ID, description="Administrators: only this user's records.")

@@ -49,7 +49,7 @@ def import_outcomes(
     try:
         header = [str(name).strip().lower() for name in pd.read_csv(path, nrows=0).columns]
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InvalidInput(f"Cannot read {path.name}: {exc}", {"path": str(path)}) from exc
+        raise InvalidInput(f"Cannot read the file: {exc}", {"file": "not a readable CSV"}) from exc
     if not {"enrollment_id", "label"} <= set(header):
         raise InvalidInput(f"{path.name} is not an outcomes CSV: it needs enrollment_id and label columns.")
     source = (source_name or path.name)[:255]

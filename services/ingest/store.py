@@ -77,7 +77,8 @@ def import_file(
     try:
         sha256, lines = _fingerprint(path)
     except OSError as exc:
-        raise InvalidInput(f"Cannot read {path.name}: {exc.strerror or exc}", {"path": str(path)}) from exc
+        reason = f"Cannot read {path.name}: {exc.strerror or exc}"
+        raise InvalidInput(reason, {"file": "cannot be read"}) from exc
     try:
         name = formats.detect(path) if fmt == "auto" else fmt
     except formats.FormatError as exc:
