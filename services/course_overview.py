@@ -23,7 +23,6 @@ from db.ingest import ImportRun
 from db.models import User
 from db.tutoring import CourseTutor, EnrollmentAction
 from modelling.early_warning.scored_days import checkpoint_days, days_up_to
-from modelling.levels import level_names
 from modelling.tasks import EARLY_WARNING
 from services import courses as course_service
 from services.actions import ACTION_LABELS
@@ -70,7 +69,7 @@ class AtRiskFilters:
 
 def risk_levels(config=None) -> list[str]:
     """The configured early-warning risk levels, highest first (`config`: the running app's by default)."""
-    return level_names(EARLY_WARNING.bands(current_app.config if config is None else config))
+    return EARLY_WARNING.levels(current_app.config if config is None else config).names
 
 
 def flag_level(config=None) -> str:
