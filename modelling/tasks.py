@@ -563,8 +563,13 @@ EARLY_WARNING = Task(
         Metric("pr_auc", "PR AUC", True),
         Metric("brier", "Brier score", False, headline=True),
         Metric("ece", "Calibration error (ECE)", False, headline=True),
-        Metric("high_precision", "Precision of High", True),
-        Metric("high_recall", "Recall of High", True),
+        # The High level relative to the course: its precision only means something beside the course's
+        # base rate, so the lift (precision over base rate) and the share flagged come with it.
+        Metric("flagged_precision", "Precision of High", True),
+        Metric("base_rate", "Base rate", None),
+        Metric("lift", "Lift of High", True),
+        Metric("flagged_share", "Share at High", None),
+        Metric("flagged_recall", "Recall of High", True),
     ),
     candidates=("spline_logistic", "gradient_boosting", "keras_sequence", "ensemble"),
     build=_early_warning_candidate,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from modelling.early_warning import reasons
 from modelling.early_warning.inputs import model_frame
+from modelling.early_warning.level_figures import KEYS as LEVEL_KEYS
 from modelling.levels import Bands, CourseShares, FixedBands
 from modelling.tasks import EARLY_WARNING, task_for
 
@@ -71,14 +72,19 @@ def _card(result: EarlyWarningResult) -> str:
         "the course window), from the course's daily activity so far. One model per checkpoint; figures",
         f"from cross-validation grouped by course (the folds' courses: {result.folds}).",
         "",
-        "| day | model | ROC AUC | PR AUC | Brier | ECE | High precision | High recall | rows |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "High is the riskiest share of each course on each day (levels relative to the course); lift is the",
+        "precision of High over the course's base rate (1.0: the flag tells nothing).",
+        "",
+        "| day | model | ROC AUC | PR AUC | Brier | ECE | High precision | base rate | lift | share at High "
+        "| rows |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for day, r in result.checkpoints.items():
-        m = r.metrics
+        m = {key: float("nan") for key in LEVEL_KEYS} | r.metrics
         lines.append(
             f"| {day} | {r.algorithm} | {m['roc_auc']:.3f} | {m['pr_auc']:.3f} | {m['brier']:.3f} | "
-            f"{m['ece']:.3f} | {m['high_precision']:.3f} | {m['high_recall']:.3f} | {r.rows:,} |"
+            f"{m['ece']:.3f} | {m['flagged_precision']:.3f} | {m['base_rate']:.3f} | {m['lift']:.2f} | "
+            f"{m['flagged_share']:.1%} | {r.rows:,} |"
         )
     lines += ["", "Limits: trained on the courses above only; a course unlike them may be scored worse."]
     return "\n".join(lines) + "\n"
