@@ -13,6 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
+from dashboard.components import course_levels
 from dashboard.components import prediction_form as pf
 from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.grids import refetch_rows_on_change, sort_of
@@ -162,7 +163,7 @@ def _fact(label: str, value: Any, fact_id: str | None = None) -> html.Div:
     )
 
 
-def _header(facts: dict[str, Any]) -> html.Div:
+def _header(facts: dict[str, Any], admin: bool = False) -> html.Div:
     if facts["status"] == "running":
         where = f"Day {facts['current_day']} of {facts['length_days']}"
     else:
@@ -196,6 +197,8 @@ def _header(facts: dict[str, Any]) -> html.Div:
                 ],
                 className="d-flex flex-wrap mb-2",
             ),
+            course_levels.levels_facts(facts["levels"]),
+            course_levels.shares_control(facts["levels"]["shares"]) if admin else None,
         ]
     )
 
@@ -277,7 +280,7 @@ def layout(user, code: str | None = None, **_query):
     )
     return html.Div(
         [
-            _header(facts),
+            _header(facts, user.is_admin),
             dcc.Graph(
                 id=f"{PREFIX}-trend",
                 figure=trend_figure(trend).to_plotly_json(),
