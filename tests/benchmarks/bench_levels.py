@@ -8,9 +8,10 @@ bench_early_warning reads it). Per checkpoint, every course's probabilities come
 trained on the other folds' courses (course-grouped 5-fold CV), rounded as they are stored; the levels
 are decided within each course. Prints per course: enrollments, share at High (target 20% +/- 2 points,
 never above 30%), precision of High, the observed base rate, the expected rate (mean probability) and
-the lift (precision / base rate; expected at least 1.1 at day 14), then the same for the generated demo
-courses (finished ones, with outcomes). Exits 0 when the data folder is absent (the demo courses are
-still run unless --no-demo).
+the lift (precision / base rate; expected at least 1.1 at day 14), its ceiling (1 / base rate: a High
+group that all drops out) and the share the old fixed cut-off (0.7) put at High, then the same for the
+generated demo courses (finished ones, with outcomes). Exits 0 when the data folder is absent (the demo
+courses are still run unless --no-demo).
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from tests.benchmarks.bench_generated_to_real import demo_training_courses
 
 SHARE_TARGET, SHARE_TOLERANCE, SHARE_MAX = 0.20, 0.02, 0.30
 LIFT_DAY, LIFT_TARGET = 14, 1.1
-HEADER = "| course | enrollments | share at High | precision of High | base rate | expected rate | lift |"
+HEADER = (
+    "| course | enrollments | share at High | precision of High | base rate | expected rate | lift "
+    "| lift ceiling | share >= 0.7 (fixed cut-off) |"
+)
 
 
 def out_of_fold(courses: list[tuple], checkpoint: int, candidate: str, seed: int) -> tuple:
@@ -54,7 +58,7 @@ def course_rows(y: np.ndarray, p: np.ndarray, groups: np.ndarray, rule: CourseSh
         members = groups == code
         levels = rule.assign(rounded[members])
         rows.append(
-            {"course": code, "n": int(members.sum())}
+            {"course": code, "n": int(members.sum()), "fixed_share": float(np.mean(rounded[members] >= 0.7))}
             | flag_figures(y[members], levels == rule.names[0], rounded[members])
         )
     return rows
@@ -68,11 +72,12 @@ def report(title: str, courses: list[tuple], args: argparse.Namespace, rule: Cou
         rows = course_rows(y, p, groups, rule)
         print(f"\n### day {checkpoint} ({args.candidate}, out of fold)\n")
         print(HEADER)
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             print(
                 f"| {r['course']} | {r['n']:,} | {r['flagged_share']:.1%} | {r['flagged_precision']:.3f} | "
-                f"{r['base_rate']:.3f} | {r['expected_rate']:.3f} | {r['lift']:.2f} |"
+                f"{r['base_rate']:.3f} | {r['expected_rate']:.3f} | {r['lift']:.2f} | "
+                f"{1 / r['base_rate']:.2f} | {r['fixed_share']:.0%} |"
             )
         frame = pd.DataFrame(rows)
         near = (frame["flagged_share"] - rule.high).abs() <= SHARE_TOLERANCE + 1e-9
