@@ -58,13 +58,14 @@ def parse_shares(high: Any, medium: Any) -> tuple[float, float]:
         raise InvalidInput(
             "Give the High and Medium shares as percents.", {"shares": "two numbers, e.g. 20 and 30"}
         ) from None
-    try:
-        return check_shares(values)
-    except ValueError as exc:
+    percents = (values[0] * 100, values[1] * 100)
+    if not all(0 < share < 100 for share in percents):
+        raise InvalidInput("Each share must be above 0% and below 100%.", {"shares": "e.g. 20 and 30"})
+    if sum(percents) > 100:
         raise InvalidInput(
-            str(exc).replace("between 0 and 1", "between 0% and 100%"),
-            {"shares": "each above 0% and below 100%, together at most 100%"},
-        ) from None
+            f"High and Medium together are {sum(percents):g}%: at most 100%.", {"shares": "e.g. 20 and 30"}
+        )
+    return check_shares(values)
 
 
 def set_level_shares(viewer: User, code: str, shares: Any, ip: str | None = None) -> dict[str, Any]:
