@@ -19,7 +19,7 @@ from api.schemas.courses import (
     EnrollmentsQuery,
 )
 from api.schemas.models import JobOut
-from api.schemas.scoring import AtRiskOut, AtRiskQuery, ScoreIn
+from api.schemas.scoring import AtRiskOut, AtRiskQuery, LevelSharesIn, LevelSharesOut, ScoreIn
 from api.schemas.tutoring import (
     AccountIn,
     ActionIn,
@@ -33,7 +33,8 @@ from api.schemas.tutoring import (
 from server.security import client_ip
 from services import actions, course_admin, course_overview, courses, enrollment_detail, learner_links, tutors
 from services.courses import require_course
-from services.early_warning import at_risk, scoring
+from services.early_warning import at_risk, course_levels, scoring
+from services.errors import InvalidInput
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 enrollments_bp = Blueprint("enrollments", __name__, url_prefix="/enrollments")
@@ -122,6 +123,17 @@ def score_course(code: str):
     body = parse_json_body(ScoreIn) if request.get_data() else ScoreIn()
     require_course(current_user, code)
     return scoring.start_scoring(code, body.day, current_user).to_dict()
+
+
+@bp.put("/<path:code>/level-shares")
+@operation(auth="admin", body=LevelSharesIn, response=LevelSharesOut, errors=(404,), tags=("courses",))
+def put_level_shares(code: str, body: LevelSharesIn):
+    """Set the course's own early-warning level shares (High, Medium), or clear both with nulls to use the
+    deployment's; the course's next scoring uses them."""
+    if (body.high is None) != (body.medium is None):
+        raise InvalidInput("Give both shares, or clear both with nulls.", {"medium": "with high"})
+    shares = None if body.high is None else (body.high, body.medium)
+    return {"course": code} | course_levels.set_level_shares(current_user, code, shares, request.remote_addr)
 
 
 @bp.get("/<path:code>/tutors")

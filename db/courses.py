@@ -9,6 +9,7 @@ import peewee
 
 from db import bulk
 from db.connection import database, write_transaction
+from db.fields import JSONField
 from db.models import BaseModel, User, utcnow
 from modelling.schemas import EVENT_TYPES  # the seven event types, declared once for every layer
 
@@ -24,6 +25,9 @@ class Course(BaseModel):
     start_date = peewee.DateField()
     length_days = peewee.SmallIntegerField(default=DEFAULT_COURSE_DAYS)
     created_at = peewee.DateTimeField(default=utcnow)
+    # The early-warning level shares [High, Medium] an administrator set for this course; None: the
+    # deployment's (EARLY_WARNING_LEVEL_SHARES).
+    level_shares = JSONField(null=True)
 
     class Meta:
         table_name = "courses"

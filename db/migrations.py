@@ -196,6 +196,12 @@ def _prediction_change_index(db: peewee.Database) -> None:
     db.create_tables([EnrollmentPrediction], safe=True)
 
 
+def _course_level_shares(db: peewee.Database) -> None:
+    """A course's own early-warning level shares (NULL: the deployment's)."""
+    if "level_shares" not in {column.name for column in db.get_columns("courses")}:
+        db.execute_sql("ALTER TABLE courses ADD COLUMN level_shares TEXT")
+
+
 def _prediction_segments(db: peewee.Database) -> None:
     """Each prediction's segment and its rank within the course and day (null on earlier rows)."""
     columns = {column.name for column in db.get_columns("enrollment_predictions")}
@@ -242,6 +248,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (18, "predictions record when a digest announced them", _prediction_notified_at),
     (19, "notifications record who is sending their email", _notification_email_claims),
     (20, "predictions indexed by course and time stored", _prediction_change_index),
+    (21, "courses' own early-warning level shares", _course_level_shares),
     (22, "predictions' segment and rank in their course", _prediction_segments),
     (24, "API keys scoped to courses", _api_key_course_scope),
 ]

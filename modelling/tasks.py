@@ -28,7 +28,16 @@ import pandas as pd
 
 from modelling import evaluate, moves
 from modelling.activity_features import FEATURE_NAMES
-from modelling.levels import EXAM_LEVELS, RISK_LEVELS, Bands, level_for, level_names, levels_for
+from modelling.levels import (
+    EXAM_LEVELS,
+    RISK_LEVELS,
+    Bands,
+    CourseShares,
+    FixedBands,
+    level_for,
+    level_names,
+    levels_for,
+)
 from modelling.schemas import DROPOUT as DROPOUT_SCHEMA
 from modelling.schemas import EVENT_TYPES, TaskSchema
 from modelling.schemas import EXAM as EXAM_SCHEMA
@@ -272,7 +281,7 @@ class Task:
     value_name: str  # the result's and the batch file's value column
     level_name: str
     level_label: str
-    bands_setting: str  # the configuration key of its level bands
+    bands_setting: str  # the configuration key of its level bands (its shares with `relative_levels`)
     default_bands: Bands
     primary_metric: str
     higher_is_better: bool  # of the primary metric
@@ -307,6 +316,9 @@ class Task:
     # is within this of the best. A smaller gain is within what the course folds alone move, and the
     # simpler model explains itself exactly and scores faster.
     selection_tolerance: float = 0.0
+    # Levels relative to the course (early warning): shares of each course's enrollments on each scored
+    # day instead of fixed bands, `bands_setting` naming the deployment's shares. None: fixed bands.
+    relative_levels: CourseShares | None = None
 
     def checkpoint_days(self, course_days: int) -> tuple[int, ...]:
         """The checkpoint days of a course of `course_days` days: the same fractions of its length."""
@@ -338,8 +350,20 @@ class Task:
         return [self.value_name, self.level_name, *extra]
 
     def bands(self, config: Mapping[str, Any]) -> Bands:
-        """The level bands configured for this task (its defaults when none are)."""
+        """The level bands configured for this task (its defaults when none are); a task with levels
+        relative to the course has no configured bands: its defaults (the levels' names and colours)."""
+        if self.relative_levels is not None:
+            return self.default_bands
         return config.get(self.bands_setting, self.default_bands)
+
+    def levels(self, config: Mapping[str, Any], override: Any = None) -> CourseShares | FixedBands:
+        """How this task's levels are decided: its fixed bands as configured, or its rule relative to the
+        course with the configured shares (`override`: a course's own shares, which come first)."""
+        if self.relative_levels is None:
+            return FixedBands(tuple(self.bands(config)))
+        return self.relative_levels.with_shares(
+            override or config.get(self.bands_setting) or self.relative_levels.shares
+        )
 
     def result(self, value: float, halfwidth: float, bands: Bands) -> dict[str, Any]:
         """A single prediction's value, level and (for a score) interval."""
@@ -529,8 +553,9 @@ EARLY_WARNING = Task(
     value_name="probability",
     level_name="risk_level",
     level_label="Risk level",
-    bands_setting="RISK_LEVELS",
-    default_bands=RISK_LEVELS,
+    bands_setting="EARLY_WARNING_LEVEL_SHARES",
+    default_bands=RISK_LEVELS,  # the fixed cut-offs it is compared with, and the levels' colours
+    relative_levels=CourseShares(),
     primary_metric="roc_auc",
     higher_is_better=True,
     metrics=(
@@ -538,8 +563,13 @@ EARLY_WARNING = Task(
         Metric("pr_auc", "PR AUC", True),
         Metric("brier", "Brier score", False, headline=True),
         Metric("ece", "Calibration error (ECE)", False, headline=True),
-        Metric("high_precision", "Precision of High", True),
-        Metric("high_recall", "Recall of High", True),
+        # The High level relative to the course: its precision only means something beside the course's
+        # base rate, so the lift (precision over base rate) and the share flagged come with it.
+        Metric("flagged_precision", "Precision of High", True),
+        Metric("base_rate", "Base rate", None),
+        Metric("lift", "Lift of High", True),
+        Metric("flagged_share", "Share at High", None),
+        Metric("flagged_recall", "Recall of High", True),
     ),
     candidates=("spline_logistic", "gradient_boosting", "keras_sequence", "ensemble"),
     build=_early_warning_candidate,

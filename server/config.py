@@ -8,7 +8,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from modelling.levels import EXAM_LEVELS, RISK_LEVELS, Bands
+from modelling.levels import DEFAULT_SHARES, EXAM_LEVELS, RISK_LEVELS, Bands, check_shares
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_FILE_NAME = "secret_keys.json"
@@ -30,6 +30,17 @@ def _env_bands(name: str, default: Bands) -> list[tuple[str, float]]:
     if not raw:
         return list(default)
     return [(str(label), float(lower)) for label, lower in json.loads(raw)]
+
+
+def _env_shares(name: str, default: tuple[float, float]) -> tuple[float, float]:
+    """Two shares as JSON ([0.2, 0.3]) or comma-separated (0.2,0.3); RuntimeError naming the setting."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return check_shares(json.loads(raw) if raw.startswith("[") else raw.split(","))
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+        raise RuntimeError(f"{name}: {exc} (e.g. {name}=0.2,0.3)") from None
 
 
 def instance_secrets(instance_dir: Path) -> dict[str, str]:
@@ -143,6 +154,10 @@ class Config:
         # as JSON lists of [name, lower bound].
         self.EXAM_LEVELS = _env_bands("EXAM_LEVELS", EXAM_LEVELS)
         self.RISK_LEVELS = _env_bands("RISK_LEVELS", RISK_LEVELS)
+        # Early-warning levels are relative to the course: on each scored day the riskiest share of a
+        # course's enrollments is High and the next share Medium (the rest Low), as "High,Medium";
+        # an administrator may set other shares for one course.
+        self.EARLY_WARNING_LEVEL_SHARES = _env_shares("EARLY_WARNING_LEVEL_SHARES", DEFAULT_SHARES)
         # The early-warning evaluation gate: every checkpoint's course-grouped ROC AUC must reach the
         # floor and may not fall more than the margin below the active version's.
         self.EARLY_WARNING_MIN_AUC = _env_float("EARLY_WARNING_MIN_AUC", 0.65)
@@ -197,6 +212,10 @@ class Config:
             )
         if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
             raise RuntimeError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (SMTPS), not both.")
+        try:
+            check_shares(self.EARLY_WARNING_LEVEL_SHARES)
+        except ValueError as exc:
+            raise RuntimeError(f"EARLY_WARNING_LEVEL_SHARES: {exc}") from None
 
 
 class DevelopmentConfig(Config):

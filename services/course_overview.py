@@ -25,12 +25,12 @@ from db.tutoring import CourseTutor, EnrollmentAction
 from modelling.cells import neutralise
 from modelling.early_warning import segments
 from modelling.early_warning.scored_days import checkpoint_days, days_up_to
-from modelling.levels import level_names
 from modelling.tasks import EARLY_WARNING
 from services import courses as course_service
 from services.actions import ACTION_LABELS
 from services.bounded_cache import BoundedCache
 from services.courses import require_course
+from services.early_warning import course_levels
 from services.early_warning.at_risk import at_risk_items
 from services.errors import InvalidInput
 
@@ -75,7 +75,7 @@ class AtRiskFilters:
 
 def risk_levels(config=None) -> list[str]:
     """The configured early-warning risk levels, highest first (`config`: the running app's by default)."""
-    return level_names(EARLY_WARNING.bands(current_app.config if config is None else config))
+    return EARLY_WARNING.levels(current_app.config if config is None else config).names
 
 
 def flag_level(config=None) -> str:
@@ -203,15 +203,20 @@ def course_page(viewer: User, code: str) -> tuple[dict[str, Any], dict[str, Any]
     """A visible course's page: its header facts and its risk trend (the course looked up once)."""
     found = require_course(viewer, code)
     counts, latest = _scores([found.id])
-    return _facts(found, _last_runs(latest).get(found.id)), _risk_trend(found, counts.get(found.id, {}))
+    days = counts.get(found.id, {})
+    return _facts(found, _last_runs(latest).get(found.id), days), _risk_trend(found, days)
 
 
-def _facts(found: Course, last_scoring: dict[str, Any] | None) -> dict[str, Any]:
-    """The header of a course's page: the course, its tutors and its last scoring."""
+def _facts(found: Course, last_scoring: dict[str, Any] | None, days: LevelCounts) -> dict[str, Any]:
+    """The header of a course's page: the course, its tutors, its last scoring and what its levels mean
+    at its latest scored day (shares, base rate, each level's expected dropout rate)."""
+    order = checkpoint_days({day: checkpoint for day, (checkpoint, _) in days.items()})
     return {
         **course_service.course_summary(found),
         "tutors": [user.full_name or user.username for user in CourseTutor.tutors_of(found)],
         "last_scoring": last_scoring,
+        "levels": course_levels.expected_rates(found, order[-1] if order else None)
+        | {"shares": course_levels.level_shares(found), "flag_level": flag_level()},
     }
 
 

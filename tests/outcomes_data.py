@@ -14,7 +14,8 @@ Actions (created_at decides "at or after the flag"; each enrollment's first High
 Worked out by hand (see EXPECTED): checkpoint 7 at day 10: 10 with outcomes, 4 dropped out,
 3 flagged of whom 2 dropped out: precision 2/3, recall 2/4, base rate 4/10, lift (2/3)/(4/10) = 5/3.
 Checkpoint 14 at day 14: flagged with outcomes L0 L1 L2 L5, 3 dropped out: precision 3/4, recall 3/4,
-base rate 4/10, lift 15/8. Ever flagged: L0 L1 L2 L4 L5 L6 L7 L8 L10 (9); contacted at or after the
+base rate 4/10, lift 15/8. Share flagged, of the 11 scored: 3/11 at day 10, 5/11 at day 14.
+Ever flagged: L0 L1 L2 L4 L5 L6 L7 L8 L10 (9); contacted at or after the
 flag: L0 (dropped), L4, L5 (stayed), L10 (unknown): 3 known, 1 dropped; not contacted: L1, L2 (dropped),
 L6, L7, L8 (stayed): 5, 2 dropped. v1 flagged L0 L1 L4 L5 L6 L7 L8 (7 learners, 8 High predictions),
 marked: L4, L7 (2/7; not_useful 2, incorrectly_flagged 1); v2 flagged 5 in 5 predictions, marked L5 (1/5).
@@ -38,6 +39,7 @@ EXPECTED = {
             "with_outcomes": 10,
             "dropped_out": 4,
             "flagged": 3,
+            "flagged_share": 3 / 11,
             "flagged_dropped_out": 2,
             "precision": 2 / 3,
             "recall": 0.5,
@@ -51,6 +53,7 @@ EXPECTED = {
             "with_outcomes": 10,
             "dropped_out": 4,
             "flagged": 4,
+            "flagged_share": 5 / 11,
             "flagged_dropped_out": 3,
             "precision": 0.75,
             "recall": 0.75,

@@ -112,3 +112,18 @@ def test_the_development_configuration_warns_when_not_started_for_development(cl
     clean_env.setenv("FLASK_RUN_FROM_CLI", "true")
     warn_if_development_outside_cli(config)
     assert "DEVELOPMENT" not in caplog.text
+
+
+def test_early_warning_level_shares_are_a_setting_checked_at_start_up(clean_env, tmp_path):
+    clean_env.setenv("INSTANCE_DIR", str(tmp_path))
+    clean_env.delenv("EARLY_WARNING_LEVEL_SHARES", raising=False)
+    assert load_config().EARLY_WARNING_LEVEL_SHARES == (0.2, 0.3)
+    clean_env.setenv("EARLY_WARNING_LEVEL_SHARES", "0.1,0.4")
+    assert load_config().EARLY_WARNING_LEVEL_SHARES == (0.1, 0.4)
+    clean_env.setenv("EARLY_WARNING_LEVEL_SHARES", "[0.25, 0.25]")
+    assert load_config().EARLY_WARNING_LEVEL_SHARES == (0.25, 0.25)
+    wrongs = (("0.6,0.5", "add up to 1.1"), ("20,30", "above 0 and below 1"), ("high", "two numbers"))
+    for wrong, says in wrongs:
+        clean_env.setenv("EARLY_WARNING_LEVEL_SHARES", wrong)
+        with pytest.raises(RuntimeError, match=f"EARLY_WARNING_LEVEL_SHARES: .*{says}"):
+            load_config()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 
 from db.courses import Course, Enrollment
 from db.models import User, utcnow
 from services import courses
 from services.errors import NotFound
-from tests.helpers import assert_error
+from tests.helpers import assert_error, store_course
 
 EDX_CODE = "MITx/6.002x/2012_Fall"
 
@@ -195,3 +196,25 @@ def test_the_visibility_rule_hides_every_course_from_a_non_administrator(app, co
             courses.require_course(viewer, "RUN")
         with pytest.raises(NotFound):
             courses.require_enrollment(viewer, enrollment_id)
+
+
+def test_an_admin_sets_and_clears_a_courses_level_shares_over_the_api(app, client, make_user, bearer):
+    with app.app_context():
+        store_course("SHARES-API", np.zeros((2, 30, 7), dtype=int))
+    admin = bearer(make_user("admin"))
+    path = "/api/v1/courses/SHARES-API/level-shares"
+    response = client.put(path, json={"high": 0.1, "medium": 0.4}, headers=admin)
+    assert response.status_code == 200, response.json
+    assert response.json == {"course": "SHARES-API", "high": 0.1, "medium": 0.4, "source": "course"}
+    with app.app_context():
+        assert Course.by_code("SHARES-API").level_shares == [0.1, 0.4]
+    # Refused with the API's error shape, the course's shares unchanged.
+    for body in ({"high": 0.7, "medium": 0.4}, {"high": 1.2, "medium": 0.1}, {"high": 0.1, "medium": None}):
+        assert_error(client.put(path, json=body, headers=admin), 422)
+    fine = {"high": 0.2, "medium": 0.2}
+    assert_error(client.put(path, json=fine, headers=bearer(make_user("tutor"))), 403)
+    assert_error(client.put("/api/v1/courses/NOPE/level-shares", json=fine, headers=admin), 404)
+    with app.app_context():
+        assert Course.by_code("SHARES-API").level_shares == [0.1, 0.4]
+    cleared = client.put(path, json={"high": None, "medium": None}, headers=admin)
+    assert cleared.json == {"course": "SHARES-API", "high": 0.2, "medium": 0.3, "source": "deployment"}

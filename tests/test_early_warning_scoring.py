@@ -4,14 +4,16 @@ failed runs, the CLI, the score-now and at-risk endpoints."""
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from datetime import timedelta
 
 import pytest
 
 from db.connection import database
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import utcnow
+from db.models import User, utcnow
 from services.early_warning import scoring
+from services.early_warning.course_levels import set_level_shares
 from services.models import ModelUnavailable, version_directory
 from tests.helpers import assert_error, dropout_counts, early_warning_version, store_course, wait_for_job
 
@@ -246,3 +248,36 @@ def test_students_and_anonymous_callers_are_refused(app, client, make_user, bear
     for method, path in (("get", "/api/v1/courses/PRIV/at-risk"), ("post", "/api/v1/courses/PRIV/score")):
         assert_error(getattr(client, method)(path, headers=student), 403)
         assert_error(getattr(app.test_client(), method)(path), 401)  # no session cookie either
+
+
+def _levels_at(course, day: int) -> dict[str, int]:
+    query = EnrollmentPrediction.select(EnrollmentPrediction.risk_level).where(
+        (EnrollmentPrediction.course == course) & (EnrollmentPrediction.day == day)
+    )
+    return dict(Counter(level for (level,) in query.tuples()))
+
+
+def test_scoring_levels_each_course_relative_to_itself_with_its_own_shares_first(app, make_user):
+    early_warning_version(app)
+    make_user("admin", username="levels-admin")
+    with app.app_context():
+        # The same 40 learners in two courses: one uses the deployment's shares, one its own.
+        plain = running_course("SHARES-PLAIN", 16)
+        own = running_course("SHARES-OWN", 16)
+        set_level_shares(User.get(User.username == "levels-admin"), "SHARES-OWN", [0.1, 0.1])
+        scoring.score_at_day("cli", 14)
+        # 20% of 40 at High, the next 30% Medium; 10% and 10% in the course with its own shares.
+        assert _levels_at(plain, 14) == {"High": 8, "Medium": 12, "Low": 20}
+        assert _levels_at(own, 14) == {"High": 4, "Medium": 4, "Low": 32}
+        # The deployment's setting changes the course without its own shares only.
+        app.config["EARLY_WARNING_LEVEL_SHARES"] = (0.5, 0.25)
+        try:
+            scoring.score_at_day("cli", 14)
+        finally:
+            app.config["EARLY_WARNING_LEVEL_SHARES"] = (0.2, 0.3)
+        assert _levels_at(plain, 14) == {"High": 20, "Medium": 10, "Low": 10}
+        assert _levels_at(own, 14) == {"High": 4, "Medium": 4, "Low": 32}
+        # Cleared, the course follows the deployment again.
+        set_level_shares(User.get(User.username == "levels-admin"), "SHARES-OWN", None)
+        scoring.score_at_day("cli", 14, "SHARES-OWN")
+        assert _levels_at(own, 14) == {"High": 8, "Medium": 12, "Low": 20}

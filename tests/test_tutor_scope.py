@@ -92,6 +92,7 @@ def _course_paths(code: str, enrollment: int) -> list[tuple[str, str, dict | Non
 ADMIN_ONLY = [
     ("GET", "/api/v1/courses/A/tutors", None),
     ("PUT", "/api/v1/courses/A/tutors", {"tutors": ["tutor-a"]}),
+    ("PUT", "/api/v1/courses/A/level-shares", {"high": 0.1, "medium": 0.2}),
     ("POST", "/api/v1/courses/A/score", {}),
     (
         "POST",

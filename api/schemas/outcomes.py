@@ -16,6 +16,10 @@ class CheckpointOutcomes(BaseModel):
     with_outcomes: int = Field(description="Of those, the enrollments whose outcome is known.")
     dropped_out: int
     flagged: int = Field(description="Enrollments with outcomes flagged at the highest risk level.")
+    flagged_share: float | None = Field(
+        description="Share of the enrollments scored that day at the highest risk level (outcome known "
+        "or not)."
+    )
     flagged_dropped_out: int
     precision: float | None = Field(description="Share of the flagged who dropped out.")
     recall: float | None = Field(description="Share of the dropouts who were flagged.")

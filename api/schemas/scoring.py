@@ -58,3 +58,25 @@ class AtRiskOut(BaseModel):
     previous_day: int | None
     message: str
     items: list[AtRiskRow]
+
+
+class LevelSharesIn(StrictModel):
+    high: float | None = Field(
+        ...,
+        gt=0,
+        lt=1,
+        description="Share of the course's enrollments at High, riskiest first (null: clear).",
+    )
+    medium: float | None = Field(
+        ...,
+        gt=0,
+        lt=1,
+        description="Share at Medium, the next riskiest; High + Medium at most 1 (null: clear).",
+    )
+
+
+class LevelSharesOut(BaseModel):
+    course: str
+    high: float = Field(description="The share at High the course's levels use.")
+    medium: float = Field(description="The share at Medium the course's levels use.")
+    source: str = Field(description="`course`: the course's own shares; `deployment`: the deployment's.")

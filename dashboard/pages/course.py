@@ -13,8 +13,8 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
+from dashboard.components import course_levels, segments
 from dashboard.components import prediction_form as pf
-from dashboard.components import segments
 from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.grids import refetch_rows_on_change, sort_of
 from dashboard.components.shell import page_header
@@ -172,7 +172,7 @@ def _fact(label: str, value: Any, fact_id: str | None = None) -> html.Div:
     )
 
 
-def _header(facts: dict[str, Any]) -> html.Div:
+def _header(facts: dict[str, Any], admin: bool = False) -> html.Div:
     if facts["status"] == "running":
         where = f"Day {facts['current_day']} of {facts['length_days']}"
     else:
@@ -206,6 +206,8 @@ def _header(facts: dict[str, Any]) -> html.Div:
                 ],
                 className="d-flex flex-wrap mb-2",
             ),
+            course_levels.levels_facts(facts["levels"]),
+            course_levels.shares_control(facts["levels"]["shares"]) if admin else None,
         ]
     )
 
@@ -287,7 +289,7 @@ def layout(user, code: str | None = None, **_query):
     )
     return html.Div(
         [
-            _header(facts),
+            _header(facts, user.is_admin),
             dcc.Graph(
                 id=f"{PREFIX}-trend",
                 figure=trend_figure(trend).to_plotly_json(),

@@ -60,6 +60,7 @@ def _checkpoints_table(report: dict[str, Any]) -> dbc.Table:
             row["day"],
             f"{row['with_outcomes']:,}",
             f"{row['flagged']:,}",
+            _percent(row["flagged_share"]),
             f"{row['flagged_dropped_out']:,}",
             _percent(row["precision"]),
             _percent(row["recall"]),
@@ -73,6 +74,7 @@ def _checkpoints_table(report: dict[str, Any]) -> dbc.Table:
         "Scored day",
         "With outcomes",
         f"Flagged {report['flag_level']}",
+        "Share flagged",
         "Of whom dropped out",
         "Precision",
         "Recall",
@@ -180,7 +182,9 @@ def _report(report: dict[str, Any]) -> list[Any]:
                 "Flags per checkpoint",
                 html.P(
                     "Each checkpoint's latest scored day. Precision: share of the flagged who dropped out; "
-                    "recall: share of the dropouts who were flagged; lift: precision over the base rate.",
+                    "recall: share of the dropouts who were flagged; lift: precision over the base rate "
+                    "(1.0: the flag does no better than picking learners at random); share flagged: of "
+                    "the enrollments scored that day.",
                     className="small text-muted",
                 ),
                 _checkpoints_table(report),

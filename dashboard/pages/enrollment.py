@@ -64,6 +64,12 @@ def _header(view: dict[str, Any]) -> html.Div:
                     html.Span(OUTCOMES.get(view["outcome"], view["outcome"]), id="enrollment-outcome"),
                     html.Span(" · ") if badge else None,
                     badge,
+                    # The level is relative to the course: the calibrated probability says how likely.
+                    html.Span(
+                        f" {risk[-1]['probability']:.0%} dropout probability", id="enrollment-probability"
+                    )
+                    if risk
+                    else None,
                 ],
                 className="mb-3",
                 id="enrollment-header",

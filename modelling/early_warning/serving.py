@@ -25,7 +25,8 @@ import pandas as pd
 
 from modelling.early_warning import reasons
 from modelling.early_warning.inputs import model_frame
-from modelling.levels import Bands, levels_for
+from modelling.early_warning.level_figures import KEYS as LEVEL_KEYS
+from modelling.levels import Bands, CourseShares, FixedBands
 from modelling.tasks import EARLY_WARNING, task_for
 
 if TYPE_CHECKING:  # training needs scikit-learn; a process that only serves from tables does not
@@ -71,14 +72,19 @@ def _card(result: EarlyWarningResult) -> str:
         "the course window), from the course's daily activity so far. One model per checkpoint; figures",
         f"from cross-validation grouped by course (the folds' courses: {result.folds}).",
         "",
-        "| day | model | ROC AUC | PR AUC | Brier | ECE | High precision | High recall | rows |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "High is the riskiest share of each course on each day (levels relative to the course); lift is the",
+        "precision of High over the course's base rate (1.0: the flag tells nothing).",
+        "",
+        "| day | model | ROC AUC | PR AUC | Brier | ECE | High precision | base rate | lift | share at High "
+        "| rows |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for day, r in result.checkpoints.items():
-        m = r.metrics
+        m = {key: float("nan") for key in LEVEL_KEYS} | r.metrics
         lines.append(
             f"| {day} | {r.algorithm} | {m['roc_auc']:.3f} | {m['pr_auc']:.3f} | {m['brier']:.3f} | "
-            f"{m['ece']:.3f} | {m['high_precision']:.3f} | {m['high_recall']:.3f} | {r.rows:,} |"
+            f"{m['ece']:.3f} | {m['flagged_precision']:.3f} | {m['base_rate']:.3f} | {m['lift']:.2f} | "
+            f"{m['flagged_share']:.1%} | {r.rows:,} |"
         )
     lines += ["", "Limits: trained on the courses above only; a course unlike them may be scored worse."]
     return "\n".join(lines) + "\n"
@@ -133,11 +139,12 @@ class EarlyWarningVersion:
         day: int,
         course_days: int,
         sources: np.ndarray | None = None,
-        bands: Bands | None = None,
+        levels: CourseShares | FixedBands | None = None,
         k: int = reasons.TOP_FACTORS,
         lowering: bool = False,
     ) -> ScoredCourse:
-        """Every enrollment's probability, risk level and top factors at `day`, in one pass."""
+        """Every enrollment's probability, risk level and top factors at `day`, in one pass (`levels`: how
+        the levels are decided, the task's rule with its default shares unless given)."""
         if not 0 <= day <= course_days:
             raise ValueError(f"day must be between 0 and the course length {course_days}, not {day}.")
         found = self.checkpoint_for(day, course_days)
@@ -150,13 +157,15 @@ class EarlyWarningVersion:
         X = model_frame(counts, as_of, course_days, sources, window=checkpoint)
         probability, contrib, method = reasons.scored_contributions(parts["estimator"], X, parts["explainer"])
         factors = reasons.top_factors(contrib, X, as_of, k=k, lowering=lowering)
+        # Levels from the probabilities as stored and shown: equal as shown, equal in level.
+        rounded = np.round(probability, self.task.outcome.decimals)
         frame = pd.DataFrame(
             {
                 "enrollment_id": np.asarray(ids),
                 "day": day,
                 "checkpoint": checkpoint,
-                "probability": np.round(probability, self.task.outcome.decimals),
-                "risk_level": levels_for(probability, bands or self.bands),
+                "probability": rounded,
+                "risk_level": (levels or self.task.levels({})).assign(rounded),
                 "top_factors": [[factor["text"] for factor in row] for row in factors],
                 "factors": factors,
             }
@@ -165,7 +174,7 @@ class EarlyWarningVersion:
 
     @property
     def bands(self) -> Bands:
-        """The bands the version was judged with."""
+        """The fixed bands the version was also judged with (its levels are relative to the course)."""
         return tuple((name, lower) for name, lower in self.metrics["bands"])
 
     @property

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ from threadpoolctl import threadpool_limits
 from modelling import evaluate
 from modelling.early_warning import candidates as candidate_models
 from modelling.early_warning.inputs import model_frame
+from modelling.early_warning.level_figures import relative_figures
 from modelling.levels import RISK_LEVELS, Bands
 from modelling.tasks import EARLY_WARNING, Task
 
@@ -78,9 +80,13 @@ def high_threshold(bands: Bands) -> float:
     return max(lower for _, lower in bands)
 
 
-def figures(y: np.ndarray, p: np.ndarray, bands: Bands = RISK_LEVELS) -> dict[str, float]:
-    """ROC AUC, PR AUC, Brier, ECE, the High band's precision and recall and the calibration offset
-    (mean probability minus the observed dropout rate) of probabilities `p`."""
+def figures(
+    y: np.ndarray, p: np.ndarray, bands: Bands = RISK_LEVELS, groups: np.ndarray | None = None
+) -> dict[str, float]:
+    """ROC AUC, PR AUC, Brier, ECE, the fixed High band's precision and recall, the calibration offset
+    (mean probability minus the observed dropout rate) of probabilities `p`, and with the rows'
+    courses (`groups`) the figures of the levels relative to the course (precision of High, base rate,
+    lift, share flagged)."""
     high = evaluate.confusion_at(y, p, high_threshold(bands))
     two_classes = np.unique(y).size == 2
     return {
@@ -93,6 +99,7 @@ def figures(y: np.ndarray, p: np.ndarray, bands: Bands = RISK_LEVELS) -> dict[st
         "high_share": float(np.mean(p >= high_threshold(bands))),
         # Per held-out fold, most of the ECE: a course's own dropout rate, which its activity does not tell.
         "offset": float(np.mean(p) - np.mean(y)) if len(y) else float("nan"),
+        **(relative_figures(y, p, groups) if groups is not None else {}),
     }
 
 
@@ -163,10 +170,16 @@ def _out_of_fold(
     return {name: (oof, spent[0]) for name, (oof, spent) in found.items()}
 
 
-def _evidence(y: np.ndarray, oof: np.ndarray, splits: list, bands: Bands, seconds: float) -> dict[str, Any]:
-    per_fold = [figures(y[test], oof[test], bands) for _, test in splits]
-    mean = {key: float(np.nanmean([fold[key] for fold in per_fold])) for key in per_fold[0]}
-    return {"folds": per_fold, "mean": mean, "pooled": figures(y, oof, bands), "seconds": seconds}
+def _evidence(
+    data: tuple, oof: np.ndarray, splits: list, bands: Bands, seconds: float
+) -> dict[str, Any]:
+    """Per fold, their mean and pooled: the figures of the out-of-fold probabilities."""
+    y, groups = data
+    per_fold = [figures(y[test], oof[test], bands, groups[test]) for _, test in splits]
+    with warnings.catch_warnings():  # a figure no fold has (no learner at High in tiny courses) is NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = {key: float(np.nanmean([fold[key] for fold in per_fold])) for key in per_fold[0]}
+    return {"folds": per_fold, "mean": mean, "pooled": figures(y, oof, bands, groups), "seconds": seconds}
 
 
 def _members(names: Sequence[str]) -> tuple[str, ...]:
@@ -177,17 +190,17 @@ def _evaluate(
     names: Sequence[str], data: tuple, splits: list, seed: int, bands: Bands, step: Progress
 ) -> tuple[dict[str, dict[str, Any]], dict[str, np.ndarray]]:
     """Every candidate's evidence and out-of-fold probabilities at one checkpoint."""
-    X, y = data
+    X, y, groups = data
     evidence, oofs = {}, {}
     base = [name for name in names if name != candidate_models.ENSEMBLE]
     for name, (oof, seconds) in _out_of_fold(base, X, y, splits, seed, step).items():
         oofs[name] = oof
-        evidence[name] = _evidence(y, oof, splits, bands, seconds)
+        evidence[name] = _evidence((y, groups), oof, splits, bands, seconds)
     members = _members(names)
     if candidate_models.ENSEMBLE in names and len(members) >= 2:
         oofs[candidate_models.ENSEMBLE] = expit(np.mean([_log_odds(oofs[m]) for m in members], axis=0))
         evidence[candidate_models.ENSEMBLE] = _evidence(
-            y, oofs[candidate_models.ENSEMBLE], splits, bands, 0.0
+            (y, groups), oofs[candidate_models.ENSEMBLE], splits, bands, 0.0
         )
     return evidence, oofs
 
@@ -232,7 +245,7 @@ def train_checkpoint(
     """Cross-validate every candidate at one checkpoint, then refit the winner on every course."""
     X, y, groups = checkpoint_data(courses, checkpoint)
     splits = course_folds(groups, seed)
-    evidence, oofs = _evaluate(names, (X, y), splits, seed, bands, step)
+    evidence, oofs = _evaluate(names, (X, y, groups), splits, seed, bands, step)
     winner = choose(evidence)
     start = time.perf_counter()
     estimator = refit(winner, names, X, y, seed)

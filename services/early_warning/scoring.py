@@ -25,7 +25,8 @@ from db.models import ModelVersion, utcnow
 from modelling.cells import neutralise
 from modelling.early_warning.segments import with_segments
 from modelling.early_warning.serving import EarlyWarningVersion, ScoredCourse
-from modelling.tasks import EARLY_WARNING
+from modelling.levels import CourseShares, FixedBands
+from modelling.tasks import EARLY_WARNING, Task
 from services import jobs, notifications
 from services.course_activity import course_cube
 from services.early_warning import versions
@@ -124,6 +125,12 @@ def due_days(course: Course, today: date, version: EarlyWarningVersion, every_da
     return [d for d in wanted if d <= day and enrollments and stored.get(d, 0) < enrollments]
 
 
+def course_levels(course: Course, task: Task = EARLY_WARNING) -> CourseShares | FixedBands:
+    """How the course's levels are decided: the deployment's shares, or the course's own when an
+    administrator set them."""
+    return task.levels(current_app.config, course.level_shares)
+
+
 def _rows(course: Course, scored: ScoredCourse, row: ModelVersion, run: ScoringRun) -> list[dict[str, Any]]:
     frame = scored.frame
     shared = {
@@ -162,10 +169,10 @@ def _score_target(
     row, model = version
     course = target.course
     cube = course_cube(course, max(target.days))
-    bands = current_app.config.get(model.task.bands_setting) or None
+    levels = course_levels(course, model.task)
     rows: list[dict[str, Any]] = []
     for day in target.days:
-        scored = model.score_course(cube.ids, cube.counts, day, course.length_days, cube.sources, bands)
+        scored = model.score_course(cube.ids, cube.counts, day, course.length_days, cube.sources, levels)
         if scored.message and scored.frame.empty:
             outcome.notes.append(f"{course.code}: {scored.message}")
             continue

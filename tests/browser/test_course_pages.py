@@ -11,6 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from db.courses import Course
 from db.early_warning import EnrollmentPrediction
 from db.models import User
 from db.tutoring import CourseTutor
@@ -259,3 +260,42 @@ def test_the_segment_filter_shows_only_that_segments_learners_and_what_it_sugges
         "only the steady learners should be listed",
     )
     page.screenshot("course-segment-filter", "course-segments-legend")
+
+
+@browser
+def test_the_course_page_says_what_the_levels_mean_and_an_admin_sets_the_course_shares(app, page, courses):
+    tutor, _ = courses
+    _sign_in(page, tutor)
+    page.open("/course?code=MINE")
+    # Day 14: probabilities 10%, 75%, 90%, 30.5%; L1 and L2 at High.
+    assert page.wait_for_text("#course-base-rate", "51%") == "51%"
+    assert page.text("#course-high-rate") == "82% (2 learners)"
+    assert page.text("#course-shares") == "High: riskiest 20%, Medium: next 30% (the deployment's)"
+    assert not page.driver.find_elements(By.CSS_SELECTOR, "#course-share-control")  # a tutor's page
+    page.sign_out()
+
+    with app.app_context():
+        admin = User.get(User.role == "admin")
+    page.open("/login")
+    page.sign_in(admin.username, PASSWORD)
+    page.wait_for_path("/")
+    page.open("/course?code=MINE")
+    page.wait_for_text("#course-base-rate", "51%")
+    page.fill("#course-share-high", "60")
+    page.fill("#course-share-medium", "50")
+    page.click("#course-share-save")
+    page.wait_for_text("#course-share-message", "High and Medium together are 110%: at most 100%.")
+    page.fill("#course-share-high", "10")
+    page.fill("#course-share-medium", "30")
+    page.click("#course-share-save")
+    own = "High: riskiest 10%, Medium: next 30% (this course's own)"
+    page.wait_for_text("#course-share-message", f"Saved: {own}")
+    assert page.text("#course-shares") == own
+    with app.app_context():
+        assert Course.by_code("MINE").level_shares == [0.1, 0.3]
+    page.open("/course?code=MINE")  # kept: the form shows the course's own shares
+    assert page.until(lambda: page.value("#course-share-high") == "10", "the saved High share")
+    page.click("#course-share-clear")
+    page.wait_for_text("#course-shares", "High: riskiest 20%, Medium: next 30% (the deployment's)")
+    with app.app_context():
+        assert Course.by_code("MINE").level_shares is None

@@ -48,6 +48,11 @@ def test_the_models_page_shows_early_warning_and_activates_a_refused_version_aft
     page.wait_for_text(f"#models-ew-row-{weak.version}", "refused")
     table = page.wait_for_text("#models-ew-candidates-table", "chosen")
     assert "day 7" in table and "day 30" in table and "spline logistic" in table
+    # The High level relative to the course: its precision beside the base rate, the lift, the share.
+    for heading in ("Precision of High", "Base rate", "Lift of High", "Share at High"):
+        assert heading in table
+    day14 = good.metrics["checkpoints"]["14"]["candidates"]["spline_logistic"]
+    assert f"{day14['lift']:.4f}" in table and f"{day14['base_rate']:.4f}" in table
     page.browser.wait_for_element("#models-ew-auc .js-plotly-plot")
     figure = _figure(page, "#models-ew-auc")
     assert "How early can we tell" in figure["title"]

@@ -65,6 +65,8 @@ def test_a_tutor_records_an_action_and_sees_it_in_the_log(page, app, make_user):
     assert "Course median" in page.text("#enrollment-daily")
     risk = page.wait_for_text("#enrollment-risk", "No activity since day 9.")
     assert "Watched videos." in risk and "88%" in risk and "High risk" in risk
+    # The level in the header comes with the probability: High says where in the course, 88% how likely.
+    assert page.text("#enrollment-header").endswith("High risk 88% dropout probability")
     page.wait_for_text("#enrollment-actions", "No action recorded yet.")
     Select(page.browser.wait_for_element("#enrollment-kind")).select_by_value("contacted")
     Select(page.browser.wait_for_element("#enrollment-channel")).select_by_value("phone")
