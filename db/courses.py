@@ -24,6 +24,9 @@ class Course(BaseModel):
     title = peewee.CharField(max_length=200, default="")
     start_date = peewee.DateField()
     length_days = peewee.SmallIntegerField(default=DEFAULT_COURSE_DAYS)
+    # True while the window is learned from the activity (the course was made without a start date):
+    # earlier or later events then widen it; a window set by an administrator or an import stays.
+    window_learned = peewee.BooleanField(default=False)
     created_at = peewee.DateTimeField(default=utcnow)
     # The early-warning level shares [High, Medium] an administrator set for this course; None: the
     # deployment's (EARLY_WARNING_LEVEL_SHARES).
@@ -36,6 +39,13 @@ class Course(BaseModel):
     def by_code(cls, code: str) -> Course | None:
         """The course with this code, or None."""
         return cls.get_or_none(cls.code == code)
+
+    @classmethod
+    def locked_for_update(cls, course_id: int) -> Course:
+        """The course as stored now, its row locked until the transaction ends (PostgreSQL; SQLite's
+        write transaction already holds the file)."""
+        query = cls.select().where(cls.id == course_id)
+        return (query.for_update() if database.obj.for_update else query).get()
 
     @classmethod
     def codes(cls) -> list[str]:

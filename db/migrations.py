@@ -224,6 +224,12 @@ def _api_key_course_scope(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE api_keys ADD COLUMN may_push_finished BOOLEAN NOT NULL DEFAULT FALSE")
 
 
+def _course_window_learned(db: peewee.Database) -> None:
+    """Whether a course's window is learned from its activity (made without a start date) or set."""
+    if "window_learned" not in {column.name for column in db.get_columns("courses")}:
+        db.execute_sql("ALTER TABLE courses ADD COLUMN window_learned BOOLEAN NOT NULL DEFAULT FALSE")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -251,6 +257,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (21, "courses' own early-warning level shares", _course_level_shares),
     (22, "predictions' segment and rank in their course", _prediction_segments),
     (24, "API keys scoped to courses", _api_key_course_scope),
+    (29, "course windows learned from activity", _course_window_learned),
 ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import peewee
 
 from db.connection import write_transaction
+from db.course_days import shift_course_days
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.ingest import DayEvents
@@ -19,9 +20,6 @@ from services.errors import InvalidInput, NotFound
 from services.ingest.store import MAX_DAYS
 
 TITLE_MAX = Course.title.max_length
-# Tables whose rows are keyed by the day of their course: a new start re-keys them, so that every row
-# keeps its calendar date.
-DAY_KEYED = (ActivityDay, DayEvents, EnrollmentPrediction)
 
 
 def _course(code: str) -> Course:
@@ -91,23 +89,14 @@ def update_course(code: str, by: User, ip: str | None = None, *, title: Any = No
                 {"start_date": "must keep the stored activity inside the window",
                  "length_days": "must keep the stored activity inside the window"},
             )
-        if shift:
-            for model in DAY_KEYED:
-                _shift_days(model, found.id, shift)
+        shift_course_days(found.id, shift)
         before = {"title": found.title, "start_date": found.start_date, "length_days": found.length_days}
         changes = {"title": title, "start_date": start, "length_days": length}
-        Course.update(**changes).where(Course.id == found.id).execute()
+        # A window an administrator sets stays where it is: later imports no longer move it.
+        Course.update(**changes, window_learned=False).where(Course.id == found.id).execute()
         Activity.record("course_update", by, ip, code=found.code, before=_jsonable(before),
                         after=_jsonable(changes))
     return course_summary(Course.get_by_id(found.id))
-
-
-def _shift_days(model: type[peewee.Model], course_id: int, shift: int) -> None:
-    """Add `shift` to the day of every row of the course, in two passes through negative days: a
-    one-pass update would meet the rows it has not moved yet in the primary key or unique index."""
-    # (Written as number minus column: Peewee reads a unary minus on a column as DESC.)
-    model.update(day=-1 - shift - model.day).where(model.course == course_id).execute()
-    model.update(day=-1 - model.day).where((model.course == course_id) & (model.day < 0)).execute()
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

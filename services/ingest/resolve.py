@@ -10,11 +10,13 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from db.course_days import shift_course_days
 from db.courses import DEFAULT_COURSE_DAYS, Course, Enrollment
 from services.ingest import course_codes
 from services.ingest.parsed import Rejection
 
 LEARNER_MAX = Enrollment.learner_ref.max_length
+MAX_DAYS = 3650  # the longest course window, set or learned
 EPOCH = date(1970, 1, 1)
 CODE_MAX = Course.code.max_length
 
@@ -84,11 +86,31 @@ class Courses:
             start = self._first_dates.get(code, fallback_start)
         length = self.days or DEFAULT_COURSE_DAYS
         made = Course.insert(
-            code=code, title=code, start_date=start, length_days=length
+            code=code, title=code, start_date=start, length_days=length, window_learned=self.start is None
         ).on_conflict_ignore().execute()
         if made:
             self.created.add(code)
         return Course.by_code(code)
+
+    def fit_window(self, code: str, first: int, last: int) -> Course:
+        """The course with its learned window widened to hold the dates `first`..`last` (days since
+        1970), the rows it holds re-keyed so that each keeps its date: a push of earlier events
+        moves the start back, one of later events moves the end on (up to MAX_DAYS). The row is locked
+        first, so two imports widening the same course take turns."""
+        course = Course.locked_for_update(self.known[code].id)
+        start = (course.start_date - EPOCH).days
+        end = start + course.length_days - 1
+        new_start = min(start, first)
+        new_end = min(max(end, last), new_start + MAX_DAYS - 1)
+        if (new_start, new_end) != (start, end):
+            shift_course_days(course.id, start - new_start)
+            course.start_date = EPOCH + timedelta(days=new_start)
+            course.length_days = new_end - new_start + 1
+            Course.update(start_date=course.start_date, length_days=course.length_days).where(
+                Course.id == course.id
+            ).execute()
+        self.known[code] = course
+        return course
 
     def day_zero(self, code: str, course: Course) -> int:
         """The date (days since 1970) that is day 0 of `course` for this import: its start, or with
@@ -263,6 +285,8 @@ def _in_course(lines: np.ndarray, learners: np.ndarray, refs: np.ndarray, dates:
         return _CourseRows(None, np.zeros(len(lines), dtype=bool), none, none, [], refused)
     courses.note_dates(code, int(dates.min()), int(dates.max()))
     course = courses.get(code, EPOCH + timedelta(days=int(dates.min())))
+    if course.window_learned and not courses.rebase:
+        course = courses.fit_window(code, int(dates.min()), int(dates.max()))
     days = dates - courses.day_zero(code, course)
     inside = (days >= 0) & (days < course.length_days)
     outside = [

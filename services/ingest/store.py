@@ -24,6 +24,7 @@ from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
 from services.ingest.resolve import (
     CODE_MAX,
+    MAX_DAYS,
     CoursePolicy,
     Courses,
     Grouped,
@@ -39,7 +40,6 @@ Progress = Callable[[float, str], None]
 FORMATS = ("auto", *formats.FORMATS)
 # Formats with a cheap pass for the earliest date per course (the others read the file once more).
 EARLIEST = {"daily": daily.earliest, "events": events_earliest.earliest}
-MAX_DAYS = 3650
 # What a file that cannot be read raises (anything else is a fault of the store or of this code).
 READ_ERRORS = (
     pa.ArrowInvalid,  # the earliest-date pass met text that is not UTF-8 or not CSV
