@@ -164,6 +164,8 @@ class Config:
         # else by the one serving process holding the scheduler lease (checked this often).
         self.EARLY_WARNING_SCORE_HOUR = _env_int("EARLY_WARNING_SCORE_HOUR", 2)
         self.EARLY_WARNING_SCORE_DAILY = _env_bool("EARLY_WARNING_SCORE_DAILY", False)
+        # Score each imported course that reached a checkpoint as soon as its activity import finishes.
+        self.EARLY_WARNING_SCORE_AFTER_IMPORT = _env_bool("EARLY_WARNING_SCORE_AFTER_IMPORT", False)
         self.EARLY_WARNING_SCHEDULER = _env_bool("EARLY_WARNING_SCHEDULER", self.default_scheduler())
         self.EARLY_WARNING_SCHEDULER_SECONDS = float(os.environ.get("EARLY_WARNING_SCHEDULER_SECONDS", 60))
         # A student linked to an enrollment sees its risk and reasons only when this is on (SPEC.md 6.4).

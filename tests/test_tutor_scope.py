@@ -92,7 +92,6 @@ def _course_paths(code: str, enrollment: int) -> list[tuple[str, str, dict | Non
 ADMIN_ONLY = [
     ("GET", "/api/v1/courses/A/tutors", None),
     ("PUT", "/api/v1/courses/A/tutors", {"tutors": ["tutor-a"]}),
-    ("POST", "/api/v1/courses/A/score", {}),
     (
         "POST",
         "/api/v1/activity",
