@@ -135,7 +135,7 @@ class Config:
         self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:8050").rstrip("/")
         # A digest lists at most this many learners per course (the highest risk first); the rest are
         # counted, with a link to the course page.
-        self.DIGEST_MAX_PER_COURSE = _env_int("DIGEST_MAX_PER_COURSE", 100)
+        self.DIGEST_MAX_PER_COURSE = _env_int("DIGEST_MAX_PER_COURSE", 10)
         # A digest email still pending this long after its notification (its process stopped) is sent
         # by the scheduler; far above what the attempts and their waits take.
         self.DIGEST_RESEND_AFTER_MINUTES = _env_float("DIGEST_RESEND_AFTER_MINUTES", 15)

@@ -127,3 +127,17 @@ def scored_with_tutors(app, make_user, emails_off=()):
         outcome = scoring.score_running_courses("cli")
         assert notifications.wait_for_deliveries()
         return outcome, (first, a), (second, b)
+
+
+def daily_csv(code: str) -> bytes:
+    """A daily activity CSV of twelve learners of a 30-day course at its day 16 (its days so far)."""
+    from datetime import timedelta
+
+    from db.models import utcnow
+
+    start = utcnow().date() - timedelta(days=DAY)
+    lines = ["enrollment_id,time,event_video,event_problem,course_id"]
+    for learner in range(12):
+        for day in range(0, DAY, 1 + learner % 4):
+            lines.append(f"u{learner},{start + timedelta(days=day)},{1 + learner % 3},1,{code}")
+    return ("\n".join(lines) + "\n").encode()

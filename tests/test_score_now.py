@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.digests import DAY, running_course
+from tests.digests import DAY, daily_csv, running_course
 from tests.helpers import assert_error, early_warning_version, wait_for_job
 
 
@@ -67,23 +67,11 @@ def test_a_tutor_of_another_course_and_a_student_are_refused(app, client, course
     assert _scored_days(app, "SB") == {14: 12}
 
 
-def _daily_csv(code: str) -> bytes:
-    """Twelve learners active on the course's first days."""
-    from db.models import utcnow
-
-    start = utcnow().date() - timedelta(days=DAY)
-    lines = ["enrollment_id,time,event_video,event_problem,course_id"]
-    for learner in range(12):
-        for day in range(0, DAY, 1 + learner % 4):
-            lines.append(f"u{learner},{start + timedelta(days=day)},{1 + learner % 3},1,{code}")
-    return ("\n".join(lines) + "\n").encode()
-
-
 def _import(client, headers, code: str) -> dict:
     from db.models import utcnow
 
     start = (utcnow().date() - timedelta(days=DAY)).isoformat()
-    data = {"file": (io.BytesIO(_daily_csv(code)), f"{code}.csv"), "start": start, "days": "30"}
+    data = {"file": (io.BytesIO(daily_csv(code)), f"{code}.csv"), "start": start, "days": "30"}
     response = client.post(
         "/api/v1/activity/import", data=data, headers=headers, content_type="multipart/form-data"
     )

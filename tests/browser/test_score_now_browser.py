@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.digests import DAY, running_course
+from tests.digests import DAY, daily_csv, running_course
 from tests.helpers import PASSWORD, early_warning_version
-from tests.test_score_now import _daily_csv
 
 browser = pytest.mark.browser
 
@@ -87,7 +86,7 @@ def test_an_import_into_a_running_course_offers_score_now(page, app, make_user, 
     early_warning_version(app)
     admin = make_user("admin")
     source = tmp_path / "running.csv"
-    source.write_bytes(_daily_csv("RUN"))
+    source.write_bytes(daily_csv("RUN"))
     _sign_in(page, admin)
     page.open("/data")
     page.browser.wait_for_element("#data-import-upload input[type=file]").send_keys(str(source))
