@@ -6,33 +6,9 @@ from __future__ import annotations
 
 import re
 
-from db.early_warning import EnrollmentPrediction
-from db.tutoring import CourseTutor, Notification
+from db.tutoring import Notification
 from services import notifications
-from services.early_warning import scoring
-from tests.digests import SmtpServer, running_course
-from tests.helpers import early_warning_version
-
-# Levels under which almost every learner is High: a course where the run flags nearly everyone.
-EVERYONE_HIGH = (("High", 0.01), ("Medium", 0.005), ("Low", 0.0))
-ENROLLMENTS = 150
-
-
-def flag_a_whole_course(app, make_user, monkeypatch, code: str = "BIG"):
-    """A running course of 150 learners with a tutor, scored at day 14 with nearly everyone High; the
-    tutor and how many the run flagged (once the digests are delivered)."""
-    early_warning_version(app)
-    monkeypatch.setitem(app.config, "RISK_LEVELS", EVERYONE_HIGH)
-    tutor = make_user("tutor", f"tutor-{code.lower()}")
-    with app.app_context():
-        course = running_course(code, 7, enrollments=ENROLLMENTS)
-        CourseTutor.create(course=course, user=tutor.id)
-        scoring.score_at_day("cli", 14, code)
-        assert notifications.wait_for_deliveries()
-        p = EnrollmentPrediction
-        flagged = p.select().where((p.course == course) & (p.day == 14) & (p.risk_level == "High")).count()
-    assert flagged > 100, flagged
-    return tutor, flagged
+from tests.digests import SmtpServer, flag_a_whole_course
 
 
 def test_a_digest_lists_ten_learners_per_course_with_the_count_and_a_link(
