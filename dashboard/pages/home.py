@@ -10,7 +10,7 @@ from dash import dcc, html
 from dashboard.access import allowed, page
 from dashboard.components import news_seen
 from dashboard.components.figures import graph, level_badge, sparkline
-from dashboard.components.shell import ROLE_NAMES, page_header
+from dashboard.components.shell import ROLE_NAMES, offered_to, page_header
 from dashboard.components.tables import share_text, when
 from modelling.tasks import TASK_NAMES, task_for
 from services import accounts, analytics, course_risk, learner_links, models, predictions, trends
@@ -45,7 +45,10 @@ def _pages_for(user) -> list[dbc.Col]:
         (
             e
             for e in dash.page_registry.values()
-            if e.get("nav") is True and e["path"] != PATH and allowed(e.get("access"), user)
+            if e.get("nav") is True
+            and e["path"] != PATH
+            and allowed(e.get("access"), user)
+            and offered_to(e, user)
         ),
         key=lambda e: e.get("order", 100),
     )
