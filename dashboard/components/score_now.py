@@ -4,8 +4,10 @@ which the page refreshes what it shows."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import signed_in_user
@@ -14,6 +16,7 @@ from dashboard.components.jobs import follow_job, job_progress, progress_callbac
 from db.courses import Course
 from services import score_now
 from services.errors import ServiceError
+from services.links import course_href
 
 
 def score_button(prefix: str, code: str, **kwargs) -> dbc.Button:
@@ -86,18 +89,24 @@ def after_import(prefix: str, report: dict) -> html.Div | None:
     )
 
 
-def _outcome(job: dict, _view: dict) -> dbc.Alert:
-    result = job["result"] or {}
-    code = job["params"]["course"]
-    text = (
-        f"{code} scored at day {result.get('day')}: "
-        f"{result.get('enrollments', 0):,} prediction(s) stored. The page now shows them."
-    )
-    return alert(" ".join([text, *result.get("notes", [])]), "success")
+def _outcome(link: bool) -> Callable[[dict, dict], dbc.Alert]:
+    def shown(job: dict, _view: dict) -> dbc.Alert:
+        result = job["result"] or {}
+        code = job["params"]["course"]
+        stored = f"{result.get('enrollments', 0):,} prediction(s) stored"
+        text = f"{code} scored at day {result.get('day')}: {stored}."
+        parts: list = [" ".join([text, *result.get("notes", [])])]
+        if link:
+            parts += [" ", dcc.Link(f"Open {code}", href=course_href(code), className="alert-link")]
+        return dbc.Alert(parts, color="success", dismissable=True, className="mb-3")
+
+    return shown
 
 
-def register(prefix: str) -> None:
-    """The callbacks of a page's Score now buttons: start the job, then follow it."""
+def register(prefix: str, link_course: bool = False) -> None:
+    """The callbacks of a page's Score now buttons: start the job (the buttons wait meanwhile), then
+    follow it; `link_course`: the outcome links to the course page (from a page that does not show it)."""
+    buttons = {"type": f"{prefix}-score", "code": ALL}
 
     @callback(
         Output(f"{prefix}-score-job", "data"),
@@ -105,10 +114,11 @@ def register(prefix: str) -> None:
         Output(f"{prefix}-score-box", "hidden"),
         Output(f"{prefix}-score-message", "children"),
         Output(f"{prefix}-score-result", "children"),
-        Input({"type": f"{prefix}-score", "code": ALL}, "n_clicks"),
+        Output(buttons, "disabled"),
+        Input(buttons, "n_clicks"),
         prevent_initial_call=True,
     )
-    def start(_clicks):
+    def start(clicks):
         # A re-rendered list adds buttons with no clicks: only a real click starts a job.
         if not ctx.triggered_id or not ctx.triggered or not ctx.triggered[0]["value"]:
             raise PreventUpdate
@@ -116,12 +126,22 @@ def register(prefix: str) -> None:
         try:
             job = score_now.start(signed_in_user(), code)
         except ServiceError as exc:
-            return no_update, True, True, alert(exc.message), None
-        return job.id, False, False, html.P(f"Scoring {code}…", className="small mb-1"), None
+            return no_update, True, True, alert(exc.message), None, [False] * len(clicks)
+        waiting = html.P(f"Scoring {code}…", className="small mb-1")
+        return job.id, False, False, waiting, None, [True] * len(clicks)
 
     @callback(
         *progress_callback_io(f"{prefix}-score", f"{prefix}-score-result", f"{prefix}-score-done"),
         prevent_initial_call=True,
     )
     def follow(_ticks, job_id, done):
-        return follow_job(job_id, done, _outcome)
+        return follow_job(job_id, done, _outcome(link_course))
+
+    @callback(
+        Output(buttons, "disabled", allow_duplicate=True),
+        Input(f"{prefix}-score-done", "data"),
+        State(buttons, "id"),
+        prevent_initial_call=True,
+    )
+    def ready_again(_done, ids):
+        return [False] * len(ids)

@@ -359,7 +359,7 @@ def _import_finished(job: dict, view: dict):
     return [activity_report("data-import", job["result"]), score_now.after_import("data", job["result"])]
 
 
-score_now.register("data")
+score_now.register("data", link_course=True)
 
 
 # --- Upload outcomes -----------------------------------------------------------------------------------

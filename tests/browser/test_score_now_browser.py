@@ -48,7 +48,9 @@ def test_a_tutor_scores_their_course_from_the_course_page_and_sees_the_new_score
     page.wait_for_text("#course-last-scoring", "never")
     page.wait_for_text("#course-count", "not been scored", timeout=20)
     page.click("#course-score-block button")
+    button = "#course-score-block button"
     page.wait_for_text("#course-score-status", "Finished.", timeout=60)
+    page.until(lambda: page.driver.find_element("css selector", button).is_enabled(), "the button stays off")
     assert page.text("#course-score-progress") == "100 %"
     page.wait_for_text("#course-score-result", f"SA scored at day {DAY}: 12 prediction(s) stored")
     page.wait_for_text("#course-count", f"12 of 12 enrollments at day {DAY}")
@@ -108,3 +110,6 @@ def test_an_import_into_a_running_course_offers_score_now(page, app, make_user, 
     page.wait_for_text("#data-score-offer", "Score the imported courses now")
     page.click('[id=\'{"code":"RUN","type":"data-score"}\']')
     page.wait_for_text("#data-score-result", f"RUN scored at day {DAY}: 12 prediction(s) stored", timeout=60)
+    page.click("#data-score-result a")
+    page.wait_for_path("/course?code=RUN")
+    page.wait_for_text("#course-count", f"12 of 12 enrollments at day {DAY}")
