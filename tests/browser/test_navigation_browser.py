@@ -94,7 +94,7 @@ def test_a_tutors_home_offers_their_tools_only(page, make_user):
 
 
 @browser
-@pytest.mark.parametrize("role", ["admin", "tutor"])
+@pytest.mark.parametrize("role", ["admin", "tutor", "student"])
 def test_at_390_px_the_bar_collapses_and_opens_as_one_column(page, make_user, role):
     account = make_user(role)
     _viewport(page, 390, 844)
