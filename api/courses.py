@@ -31,9 +31,17 @@ from api.schemas.tutoring import (
     LinkOut,
 )
 from server.security import client_ip
-from services import actions, course_admin, course_overview, courses, enrollment_detail, learner_links, tutors
-from services.courses import require_course
-from services.early_warning import at_risk, course_levels, scoring
+from services import (
+    actions,
+    course_admin,
+    course_overview,
+    courses,
+    enrollment_detail,
+    learner_links,
+    score_now,
+    tutors,
+)
+from services.early_warning import at_risk, course_levels
 from services.errors import InvalidInput
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -111,18 +119,18 @@ def course_at_risk(code: str, query: AtRiskQuery):
 
 @bp.post("/<path:code>/score")
 @operation(
-    auth="admin",
+    auth="staff",
     response=JobOut,
     status=202,
-    errors=(404, 503),
+    errors=(403, 404, 503),
     tags=("courses",),
     raw_body={"application/json": ScoreIn.model_json_schema()},
 )
 def score_course(code: str):
-    """Score the course's enrollments now (at `day`, default today's day of the course); returns the job."""
+    """Score the course's enrollments now (at `day`, default today's day of the course); returns the job
+    (follow it at /api/v1/jobs/{id}). For the course's tutors and the administrators; 403 for others."""
     body = parse_json_body(ScoreIn) if request.get_data() else ScoreIn()
-    require_course(current_user, code)
-    return scoring.start_scoring(code, body.day, current_user).to_dict()
+    return score_now.start(current_user, code, body.day).to_dict()
 
 
 @bp.put("/<path:code>/level-shares")

@@ -20,7 +20,7 @@ from api.schemas.models import (
 from modelling.tasks import COURSE_TASKS, EARLY_WARNING
 from modelling.tasks import TASK_NAMES as TASKS
 from server.security import client_ip
-from services import jobs, models
+from services import models, score_now
 from services.early_warning import training as early_warning_training
 
 bp = Blueprint("models", __name__, url_prefix="/models")
@@ -119,7 +119,7 @@ def activate(task: str, version: int):
 
 
 @jobs_bp.get("/<id:job_id>")
-@operation(auth="admin", response=JobOut, errors=(404,), tags=("models",))
+@operation(auth="staff", response=JobOut, errors=(404,), tags=("models",))
 def get_job(job_id: int):
-    """A job's status, progress, result or error."""
-    return jobs.get(job_id).to_dict()
+    """A job's status, progress, result or error (a tutor's own jobs, e.g. a course they score now)."""
+    return score_now.job_of(current_user, job_id).to_dict()

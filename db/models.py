@@ -41,7 +41,8 @@ class User(BaseModel):
     last_login_at = peewee.DateTimeField(null=True)
     # Tutors' digests of newly flagged learners; each user can turn them off.
     email_notifications = peewee.BooleanField(default=True)
-    # When the user last opened the home page: what is new is what came after it.
+    # Up to when the user marked the news on their Home seen ("Mark as seen"): what is new came after it.
+    # (Named for visits, which moved it until a look at a learner and Back emptied the news.)
     last_visit_at = peewee.DateTimeField(null=True)
 
     class Meta:

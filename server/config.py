@@ -146,7 +146,7 @@ class Config:
         self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:8050").rstrip("/")
         # A digest lists at most this many learners per course (the highest risk first); the rest are
         # counted, with a link to the course page.
-        self.DIGEST_MAX_PER_COURSE = _env_int("DIGEST_MAX_PER_COURSE", 100)
+        self.DIGEST_MAX_PER_COURSE = _env_int("DIGEST_MAX_PER_COURSE", 10)
         # A digest email still pending this long after its notification (its process stopped) is sent
         # by the scheduler; far above what the attempts and their waits take.
         self.DIGEST_RESEND_AFTER_MINUTES = _env_float("DIGEST_RESEND_AFTER_MINUTES", 15)
@@ -179,6 +179,8 @@ class Config:
         # else by the one serving process holding the scheduler lease (checked this often).
         self.EARLY_WARNING_SCORE_HOUR = _env_int("EARLY_WARNING_SCORE_HOUR", 2)
         self.EARLY_WARNING_SCORE_DAILY = _env_bool("EARLY_WARNING_SCORE_DAILY", False)
+        # Score each imported course that reached a checkpoint as soon as its activity import finishes.
+        self.EARLY_WARNING_SCORE_AFTER_IMPORT = _env_bool("EARLY_WARNING_SCORE_AFTER_IMPORT", False)
         self.EARLY_WARNING_SCHEDULER = _env_bool("EARLY_WARNING_SCHEDULER", self.default_scheduler())
         self.EARLY_WARNING_SCHEDULER_SECONDS = float(os.environ.get("EARLY_WARNING_SCHEDULER_SECONDS", 60))
         # A student linked to an enrollment sees its risk and reasons only when this is on (SPEC.md 6.4).

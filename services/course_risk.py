@@ -133,11 +133,20 @@ def since_last_visit(viewer: User, now: datetime | None = None) -> dict[str, Any
 
 
 def tutor_home(viewer: User) -> dict[str, Any]:
-    """A tutor's Home: their courses with the share at High, what is new since their last visit; then
-    records this visit (so the next one starts from now)."""
+    """A tutor's Home: their courses with the share at High and what is new since they last marked it
+    seen (a visit does not: the news stays until the tutor says they saw it)."""
     summary = course_risk(viewer)
-    news = since_last_visit(viewer)
-    visit = utcnow()
-    User.update(last_visit_at=visit).where(User.id == viewer.id).execute()
-    viewer.last_visit_at = visit
-    return {**summary, "news": news}
+    return {**summary, "news": since_last_visit(viewer)}
+
+
+def mark_news_seen(viewer: User, until: datetime | None = None) -> datetime:
+    """Mark the viewer's news seen up to `until` (when the page showing it was drawn, so that what came
+    later stays new; now at most), never moving the mark back; the mark."""
+    _require_staff(viewer)
+    now = utcnow()
+    until = min(until or now, now)
+    if viewer.last_visit_at is not None and viewer.last_visit_at >= until:
+        return viewer.last_visit_at
+    User.update(last_visit_at=until).where(User.id == viewer.id).execute()
+    viewer.last_visit_at = until
+    return until

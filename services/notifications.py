@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 DIGEST = "digest"
 REASONS_SHOWN = 3
 PAGE_SIZE = 50
+# Learners a digest lists per course (highest risk first); the rest are counted and linked to, so that a
+# run flagging a whole course still gives a short notification and email.
+LISTED_PER_COURSE = 10
 _threads: set[threading.Thread] = set()
 _threads_lock = threading.Lock()
 
@@ -63,7 +66,7 @@ class DigestSettings:
         return cls(
             high=flag_level(config),
             public_url=str(config.get("PUBLIC_URL") or "").rstrip("/"),
-            max_per_course=int(config.get("DIGEST_MAX_PER_COURSE") or 100),
+            max_per_course=int(config.get("DIGEST_MAX_PER_COURSE") or LISTED_PER_COURSE),
             mail=mail.MailSettings.from_config(config),
             attempts=max(1, int(config.get("MAIL_MAX_ATTEMPTS") or 1)),
             retry_seconds=float(config.get("MAIL_RETRY_SECONDS") or 0),
@@ -220,7 +223,7 @@ def _try_send(notification: Notification, settings: DigestSettings) -> bool:
         return False
     user = notification.user
     try:
-        subject, text, body = render_digest(notification, settings.public_url)
+        subject, text, body = render_digest(notification, settings.public_url, settings.max_per_course)
         mail.send(settings.mail, user.email, subject, text, body)
     except Exception as exc:  # any refusal or network error: recorded, tried again, never raised
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -252,49 +255,60 @@ def _course_name(course: dict[str, Any]) -> str:
     return code if title in ("", code) else f"{code} {title}"
 
 
-def render_digest(notification: Notification, public_url: str) -> tuple[str, str, str]:
-    """The digest's subject, plain text and HTML."""
+def listed(course: dict[str, Any], limit: int = LISTED_PER_COURSE) -> tuple[list[dict[str, Any]], int]:
+    """A digest course's learners to list (at most `limit`, also for digests stored with more) and how
+    many more it counts."""
+    learners = course["learners"][: max(0, limit)]
+    return learners, course["total"] - len(learners)
+
+
+def render_digest(
+    notification: Notification, public_url: str, limit: int = LISTED_PER_COURSE
+) -> tuple[str, str, str]:
+    """The digest's subject, plain text and HTML (at most `limit` learners per course)."""
     courses = notification.payload.get("courses", [])
     subject = f"Student Success Analytics: {notification.title}"
-    return subject, _digest_text(notification.title, courses, public_url), _digest_html(
-        notification.title, courses, public_url
+    return (
+        subject,
+        _digest_text(notification.title, courses, public_url, limit),
+        _digest_html(notification.title, courses, public_url, limit),
     )
 
 
-def _digest_text(title: str, courses: list[dict[str, Any]], public_url: str) -> str:
+def _digest_text(title: str, courses: list[dict[str, Any]], public_url: str, limit: int) -> str:
     lines = [f"{title} in your courses after the latest scoring.", ""]
     for course in courses:
         url = _course_url(public_url, course["code"])
+        learners, more = listed(course, limit)
         lines.append(f"{_course_name(course)}: {course['total']} learner(s) ({url})")
-        for learner in course["learners"]:
+        for learner in learners:
             reasons = "; ".join(learner["reasons"])
             link = _enrollment_url(public_url, learner["enrollment"])
             lines.append(f"  - {learner['learner']}: {learner['probability']:.0%}. {reasons} ({link})")
-        more = course["total"] - len(course["learners"])
         if more > 0:
-            lines.append(f"  ... and {more} more on the course page.")
+            lines.append(f"  ... and {more} more: the full list is on the course page, {url}")
         lines.append("")
     lines.append(f"You can turn these emails off on your profile: {public_url}/profile")
     return "\n".join(lines)
 
 
-def _digest_html(title: str, courses: list[dict[str, Any]], public_url: str) -> str:
+def _digest_html(title: str, courses: list[dict[str, Any]], public_url: str, limit: int) -> str:
     esc = html.escape
     parts = [f"<p>{esc(title)} in your courses after the latest scoring.</p>"]
     for course in courses:
         url = esc(_course_url(public_url, course["code"]))
+        learners, more = listed(course, limit)
         parts.append(f'<h3><a href="{url}">{esc(_course_name(course))}</a>: {course["total"]}</h3>')
         parts.append("<table><tr><th>Learner</th><th>Risk</th><th>Top reasons</th></tr>")
-        for learner in course["learners"]:
+        for learner in learners:
             link = esc(_enrollment_url(public_url, learner["enrollment"]))
             parts.append(
                 f'<tr><td><a href="{link}">{esc(learner["learner"])}</a></td>'
                 f"<td>{learner['probability']:.0%}</td><td>{esc('; '.join(learner['reasons']))}</td></tr>"
             )
         parts.append("</table>")
-        more = course["total"] - len(course["learners"])
         if more > 0:
-            parts.append(f'<p>... and {more} more on <a href="{url}">the course page</a>.</p>')
+            parts.append(f'<p>... and {more} more: <a href="{url}">the full list on the course page</a>.</p>')
     profile = esc(f"{public_url}/profile")
     parts.append(f'<p><small>You can turn these emails off on <a href="{profile}">your profile</a>.')
     parts.append("</small></p>")
@@ -349,4 +363,3 @@ def mark_read(user: User, notification_id: int) -> dict[str, Any]:
     if notification is None:
         raise NotFound("No such notification.")
     return notification.to_dict()
-

@@ -127,3 +127,45 @@ def scored_with_tutors(app, make_user, emails_off=()):
         outcome = scoring.score_running_courses("cli")
         assert notifications.wait_for_deliveries()
         return outcome, (first, a), (second, b)
+
+
+def daily_csv(code: str) -> bytes:
+    """A daily activity CSV of twelve learners of a 30-day course at its day 16 (its days so far)."""
+    from datetime import timedelta
+
+    from db.models import utcnow
+
+    start = utcnow().date() - timedelta(days=DAY)
+    lines = ["enrollment_id,time,event_video,event_problem,course_id"]
+    for learner in range(12):
+        for day in range(0, DAY, 1 + learner % 4):
+            lines.append(f"u{learner},{start + timedelta(days=day)},{1 + learner % 3},1,{code}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+# Levels under which almost every learner is High: a course where the run flags nearly everyone.
+EVERYONE_HIGH = (("High", 0.01), ("Medium", 0.005), ("Low", 0.0))
+ENROLLMENTS = 150
+
+
+def flag_a_whole_course(app, make_user, monkeypatch, code: str = "BIG"):
+    """A running course of 150 learners with a tutor, scored at day 14 with nearly everyone High; the
+    tutor and how many the run flagged (once the digests are delivered)."""
+    from db.early_warning import EnrollmentPrediction
+    from db.tutoring import CourseTutor
+    from services import notifications
+    from services.early_warning import scoring
+    from tests.helpers import early_warning_version
+
+    early_warning_version(app)
+    monkeypatch.setitem(app.config, "RISK_LEVELS", EVERYONE_HIGH)
+    tutor = make_user("tutor", f"tutor-{code.lower()}")
+    with app.app_context():
+        course = running_course(code, 7, enrollments=ENROLLMENTS)
+        CourseTutor.create(course=course, user=tutor.id)
+        scoring.score_at_day("cli", 14, code)
+        assert notifications.wait_for_deliveries()
+        p = EnrollmentPrediction
+        flagged = p.select().where((p.course == course) & (p.day == 14) & (p.risk_level == "High")).count()
+    assert flagged > 100, flagged
+    return tutor, flagged

@@ -93,7 +93,6 @@ ADMIN_ONLY = [
     ("GET", "/api/v1/courses/A/tutors", None),
     ("PUT", "/api/v1/courses/A/tutors", {"tutors": ["tutor-a"]}),
     ("PUT", "/api/v1/courses/A/level-shares", {"high": 0.1, "medium": 0.2}),
-    ("POST", "/api/v1/courses/A/score", {}),
     (
         "POST",
         "/api/v1/activity",

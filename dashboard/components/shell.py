@@ -21,7 +21,16 @@ def _visible(entry: dict, user: User | None) -> bool:
         return entry.get("nav") != "guest" or user is None
     if user is None:
         return False
-    return access == "user" or (access == "staff" and user.is_staff) or user.is_admin
+    return offered_to(entry, user) and (
+        access == "user" or (access == "staff" and user.is_staff) or user.is_admin
+    )
+
+
+def offered_to(entry: dict, user: User) -> bool:
+    """Whether a page is offered to the user's role (the bar, Home's list): a page naming `nav_roles`
+    (e.g. the student self-prediction pages) is offered to those roles only; it still opens by address."""
+    roles = entry.get("nav_roles")
+    return roles is None or user.role in roles
 
 
 def _link(entry: dict, pathname: str | None, item: bool = False):
@@ -40,8 +49,9 @@ def navbar(user: User | None, pathname: str | None) -> dbc.Navbar:
         (e for e in dash.page_registry.values() if _visible(e, user)),
         key=lambda e: e.get("order", 100),
     )
-    links = [_link(e, pathname) for e in entries if e.get("access") != "admin"]
+    links = [_link(e, pathname) for e in entries if e.get("access") != "admin" and not e.get("nav_slot")]
     admin_entries = [e for e in entries if e.get("access") == "admin"]
+    own = next((e for e in entries if e.get("nav_slot") == "user"), None)
     if admin_entries:
         links.append(
             dbc.DropdownMenu(
@@ -58,17 +68,7 @@ def navbar(user: User | None, pathname: str | None) -> dbc.Navbar:
     else:
         right = [
             bell(user),
-            dbc.NavItem(
-                html.Span(
-                    [
-                        html.Span(user.full_name or user.username, className="fw-semibold"),
-                        " · ",
-                        ROLE_LABELS.get(user.role, user.role),
-                    ],
-                    className="navbar-text me-3",
-                    id="shell-user",
-                )
-            ),
+            _user_item(user, own, pathname),
             dbc.NavItem(dbc.Button("Sign out", id="shell-signout", color="light", size="sm", outline=True)),
         ]
     return dbc.Navbar(
@@ -89,6 +89,21 @@ def navbar(user: User | None, pathname: str | None) -> dbc.Navbar:
         dark=True,
         expand="xl",
         className="mb-4",
+    )
+
+
+def _user_item(user: User, own: dict | None, pathname: str | None) -> dbc.NavItem:
+    """Who is signed in; the link to their own page (the profile) when one takes that place."""
+    name = user.full_name or user.username
+    role = ROLE_LABELS.get(user.role, user.role)
+    text = html.Span(
+        [html.Span(name, className="fw-semibold"), " · ", role], id="shell-user", title=f"{name} · {role}"
+    )
+    if own is None:
+        return dbc.NavItem(html.Span(text, className="navbar-text me-3"))
+    link_id = f"shell-nav-{own['module'].split('.')[-1]}"
+    return dbc.NavItem(
+        dbc.NavLink(text, href=own["path"], active=pathname == own["path"], id=link_id, className="me-2")
     )
 
 

@@ -13,7 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
-from dashboard.components import course_levels, segments
+from dashboard.components import course_levels, score_now, segments
 from dashboard.components import prediction_form as pf
 from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.grids import refetch_rows_on_change, sort_of
@@ -290,6 +290,7 @@ def layout(user, code: str | None = None, **_query):
     return html.Div(
         [
             _header(facts, user.is_admin),
+            score_now.course_block(PREFIX, user, facts["code"], facts["status"]),
             dcc.Graph(
                 id=f"{PREFIX}-trend",
                 figure=trend_figure(trend).to_plotly_json(),
@@ -476,3 +477,21 @@ def export(clicks, filters, request, code):
         pf.notify(PREFIX, "Not exported", exc.message)
         return no_update
     return dcc.send_string(text, f"at-risk-{code.replace('/', '-')}.csv")
+
+
+score_now.register(PREFIX)
+
+
+@callback(
+    Output(f"{PREFIX}-trend", "figure", allow_duplicate=True),
+    Output(f"{PREFIX}-last-scoring", "children", allow_duplicate=True),
+    Output(f"{PREFIX}-version", "data", allow_duplicate=True),
+    Input(f"{PREFIX}-score-done", "data"),
+    State(f"{PREFIX}-code", "data"),
+    State(f"{PREFIX}-version", "data"),
+    prevent_initial_call=True,
+)
+def show_new_scores(_done, code, version):
+    """Once Score now ended: the trend, the last scoring and the at-risk list as stored now."""
+    facts, trend = course_overview.course_page(signed_in_user(), code)
+    return trend_figure(trend).to_plotly_json(), last_scoring_text(facts["last_scoring"]), (version or 0) + 1

@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
 from dashboard.access import page, signed_in_user
+from dashboard.components import score_now
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from dashboard.components.tables import last_scoring_text
@@ -64,6 +65,7 @@ def layout(user, **_query):
         [
             page_header("Courses", subtitle),
             filters,
+            score_now.score_area("courses"),
             html.Div(id="courses-table", children=_table(user, None, None)),
         ]
     )
@@ -116,6 +118,7 @@ def _table(user, search: str | None, status: str | None) -> Any:
                 html.Th("Status"),
                 html.Th(f"At {high} risk (change)"),
                 html.Th("Last scoring"),
+                html.Th(html.Span("Score", className="visually-hidden")),
             ]
         )
     )
@@ -129,6 +132,7 @@ def _table(user, search: str | None, status: str | None) -> Any:
                     html.Td(_status(row)),
                     html.Td(_high(row)),
                     html.Td(last_scoring_text(row["last_scoring"])),
+                    html.Td(_score_cell(row)),
                 ],
                 className="courses-row",
             )
@@ -147,11 +151,20 @@ def _table(user, search: str | None, status: str | None) -> Any:
     )
 
 
+def _score_cell(row: dict[str, Any]) -> Any:
+    """Score now for a course that started (the page lists only the courses the user may score)."""
+    return None if row["status"] == "upcoming" else score_now.score_button("courses", row["code"])
+
+
 @callback(
     Output("courses-table", "children"),
     Input("courses-search", "value"),
     Input("courses-status", "value"),
+    Input("courses-score-done", "data"),
     prevent_initial_call=True,
 )
-def filter_courses(search, status):
+def filter_courses(search, status, _scored):
     return _table(signed_in_user(), search, None if status in (None, ANY) else status)
+
+
+score_now.register("courses")

@@ -13,6 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
+from dashboard.components import score_now
 from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert
 from dashboard.components.import_report import activity_report, outcomes_report
@@ -333,6 +334,7 @@ def _upload_card() -> dbc.Card:
                     html.Div(id="data-import-message"),
                     job_progress("data-import"),
                     html.Div(id="data-import-result"),
+                    score_now.score_area("data"),
                 ]
             ),
         ],
@@ -410,7 +412,10 @@ def _import_finished(job: dict, view: dict):
     """The import's report; a run that failed inside a job that ran says so on the bar."""
     if job["result"]["status"] == "failed":
         view.update(color="danger", status="The import failed: see below.")
-    return activity_report("data-import", job["result"])
+    return [activity_report("data-import", job["result"]), score_now.after_import("data", job["result"])]
+
+
+score_now.register("data", link_course=True)
 
 
 # --- Upload outcomes -----------------------------------------------------------------------------------

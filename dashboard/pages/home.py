@@ -8,8 +8,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.access import allowed, page
+from dashboard.components import news_seen
 from dashboard.components.figures import graph, level_badge, sparkline
-from dashboard.components.shell import ROLE_NAMES, page_header
+from dashboard.components.shell import ROLE_NAMES, offered_to, page_header
 from dashboard.components.tables import share_text, when
 from modelling.tasks import TASK_NAMES, task_for
 from services import accounts, analytics, course_risk, learner_links, models, predictions, trends
@@ -44,7 +45,10 @@ def _pages_for(user) -> list[dbc.Col]:
         (
             e
             for e in dash.page_registry.values()
-            if e.get("nav") is True and e["path"] != PATH and allowed(e.get("access"), user)
+            if e.get("nav") is True
+            and e["path"] != PATH
+            and allowed(e.get("access"), user)
+            and offered_to(e, user)
         ),
         key=lambda e: e.get("order", 100),
     )
@@ -256,13 +260,23 @@ def _run(item: dict) -> str:
 
 def _tutor_view(user) -> list:
     home = course_risk.tutor_home(user)
-    news = home["news"]
-    since = "the last 7 days" if news["first_visit"] else f"your last visit ({when(news['since'])})"
-    level = home["level"]
     return [
         html.H3("Your courses", className="h5"),
         _tutor_courses(home),
-        html.H3(f"New since {since}", className="h5 mt-3"),
+        html.Div(_news(home["news"], home["level"]), id="home-news"),
+    ]
+
+
+def _news(news: dict, level: str) -> list:
+    """What is new on the tutor's courses, kept until they mark it seen."""
+    since = (
+        "in the last 7 days" if news["first_visit"] else f"since you marked it seen ({when(news['since'])})"
+    )
+    return [
+        html.Div(
+            [html.H3(f"New {since}", className="h5 mb-0 me-3"), news_seen.control()],
+            className="d-flex align-items-center flex-wrap mt-3 mb-2",
+        ),
         dbc.Row(
             [
                 dbc.Col(
@@ -312,6 +326,9 @@ def _tutor_view(user) -> list:
         html.H4("Scoring runs", className="h6"),
         _news_list(news["runs"], len(news["runs"]), _run, "No new scoring run.", "home-runs"),
     ]
+
+
+news_seen.register(_news)
 
 
 def _my_courses(items: list[dict]) -> html.Div | None:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
+from flask import current_app
 
 from dashboard.access import page, signed_in_user
 from dashboard.components.forms import alert
@@ -93,10 +94,17 @@ def _card(item: Notification) -> dbc.Card:
 
 def _digest(payload: dict[str, Any]) -> list[Any]:
     parts: list[Any] = []
+    limit = int(current_app.config.get("DIGEST_MAX_PER_COURSE") or notifications.LISTED_PER_COURSE)
     for course in payload.get("courses", []):
-        link = dcc.Link(course["code"], href=f"/course?code={quote(course['code'])}")
+        href = f"/course?code={quote(course['code'])}"
         level = payload.get("level", "High")
-        parts.append(html.H4([link, f" · {course['total']} newly at {level}"], className="h6 mt-2"))
+        parts.append(
+            html.H4(
+                [dcc.Link(course["code"], href=href), f" · {course['total']} newly at {level}"],
+                className="h6 mt-2",
+            )
+        )
+        learners, more = notifications.listed(course, limit)
         rows = [
             html.Tr(
                 [
@@ -105,13 +113,21 @@ def _digest(payload: dict[str, Any]) -> list[Any]:
                     html.Td("; ".join(learner["reasons"])),
                 ]
             )
-            for learner in course["learners"]
+            for learner in learners
         ]
         head = html.Thead(html.Tr([html.Th("Learner"), html.Th("Risk"), html.Th("Top reasons")]))
         parts.append(dbc.Table([head, html.Tbody(rows)], size="sm", className="mb-1"))
-        more = course["total"] - len(course["learners"])
         if more > 0:
-            parts.append(html.P(f"... and {more} more on the course page.", className="small"))
+            parts.append(
+                html.P(
+                    [
+                        f"… and {more:,} more: ",
+                        dcc.Link(f"the full list of {course['code']}", href=href),
+                        ".",
+                    ],
+                    className="small notifications-more",
+                )
+            )
     return parts
 
 

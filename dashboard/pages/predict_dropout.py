@@ -22,6 +22,7 @@ dash.register_page(
     name="Dropout risk",
     access="user",
     nav=True,
+    nav_roles=("student", "admin"),  # a self-prediction page: not in a tutor's bar
     order=20,
     description="The chance of dropping out of an online course, why, and what lowers it.",
 )

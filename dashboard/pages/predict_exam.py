@@ -21,6 +21,7 @@ dash.register_page(
     name="Exam score",
     access="user",
     nav=True,
+    nav_roles=("student", "admin"),  # a self-prediction page: not in a tutor's bar
     order=10,
     description="Your predicted exam score, why, and what would raise it.",
 )

@@ -26,6 +26,7 @@ dash.register_page(
     name="Profile",
     access="user",
     nav=True,
+    nav_slot="user",  # the bar links it from the signed-in user's name
     order=70,
     description="Your name, email, password and recent activity.",
 )

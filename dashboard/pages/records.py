@@ -38,6 +38,7 @@ dash.register_page(
     name="Records",
     access="user",
     nav=True,
+    nav_roles=("student", "admin"),  # a self-prediction page: not in a tutor's bar
     order=40,
     description="Every saved prediction: filter, sort, open, delete and export.",
 )

@@ -25,6 +25,7 @@ dash.register_page(
     name="My trends",
     access="user",
     nav=True,
+    nav_roles=("student",),  # a student's own trend: in no staff bar
     order=30,
     description="Your saved predictions over time and how you compare with everyone else.",
 )

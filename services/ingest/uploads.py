@@ -16,7 +16,7 @@ from flask import current_app
 
 from db.ingest import ImportRun
 from db.models import Job, User
-from services import jobs
+from services import jobs, score_now
 from services.accounts import Page
 from services.errors import InvalidInput, NotFound
 from services.ingest.outcomes import OutcomesReport, import_outcomes
@@ -193,7 +193,9 @@ def _run_import(job: Job, progress: Callable[[float, str], None]) -> dict[str, A
         )
     finally:
         source.unlink(missing_ok=True)
-    return report.to_dict()
+    result = report.to_dict()
+    result["scoring_jobs"] = score_now.after_import(result, job.created_by_id)
+    return result
 
 
 def import_outcomes_upload(stream: IO[bytes], *, file_name: str, course: str | None = None) -> OutcomesReport:

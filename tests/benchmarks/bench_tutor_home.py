@@ -5,7 +5,7 @@ One course of --enrollments learners x 30 days (generated activity), scored at -
 drawn anew each day, so that some are High for the first time at each day; the tutor's last visit was
 --visit-days-ago days ago. Times, for the course's tutor, the newly-High part alone
 (`course_risk._newly_high`), the whole "since your last visit" (newly High, others' actions, scoring runs)
-and the whole Home (`tutor_home`: the courses' shares too; the visit it records is put back each time).
+and the whole Home (`tutor_home`: the courses' shares too; the news mark is put back each time).
 Prints the median and the worst of --runs after one warm-up, and how many learners are newly High.
 
 Run:  python -m tests.benchmarks.bench_tutor_home [--database-url postgresql://...]
