@@ -159,6 +159,8 @@ def flag_a_whole_course(app, make_user, monkeypatch, code: str = "BIG"):
 
     early_warning_version(app)
     monkeypatch.setitem(app.config, "RISK_LEVELS", EVERYONE_HIGH)
+    # Early-warning levels are shares of the course: nine in ten at High.
+    monkeypatch.setitem(app.config, "EARLY_WARNING_LEVEL_SHARES", (0.9, 0.05))
     tutor = make_user("tutor", f"tutor-{code.lower()}")
     with app.app_context():
         course = running_course(code, 7, enrollments=ENROLLMENTS)
