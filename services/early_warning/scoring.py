@@ -8,7 +8,6 @@ prediction, and is recorded as failed with its error.
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from db.connection import database
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import ModelVersion, utcnow
+from modelling.cells import SafeWriter
 from modelling.early_warning.serving import EarlyWarningVersion, ScoredCourse
 from modelling.tasks import EARLY_WARNING
 from services import jobs, notifications
@@ -268,7 +268,7 @@ def write_csv(outcome: Outcome, out: str | Path) -> int:
     version = outcome.run.model_version.version if outcome.run.model_version else ""
     written = 0
     with open(out, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow(CSV_COLUMNS)
         for course, refs, scored in outcome.scored:
             frame = scored.frame
