@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -22,7 +22,8 @@ class ActivityPushIn(StrictModel):
     """Exactly one of `events` or `statements` (xAPI), each 1 to MAX_ITEMS items."""
 
     # Items are checked one by one by the service, so one bad item is reported by its index and the
-    # others still count.
+    # others still count (their text too: the request's JSON check leaves these lists to it).
+    ITEM_LISTS: ClassVar[tuple[str, ...]] = ("events", "statements")
     events: list[Any] | None = Field(
         None, min_length=1, max_length=MAX_ITEMS, json_schema_extra={"items": EVENT_ITEM}
     )
