@@ -21,6 +21,7 @@ from db.connection import database
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import ModelVersion, utcnow
+from db.text import printable
 from modelling.cells import SafeWriter
 from modelling.early_warning.serving import EarlyWarningVersion, ScoredCourse
 from modelling.tasks import EARLY_WARNING
@@ -294,6 +295,14 @@ def start_scoring(code: str, day: int | None, user) -> Any:
     check_day(course, day)
     _load_active_row()
     return jobs.create(JOB_KIND, {"course": course.code, "day": day}, user)
+
+
+@jobs.on_failure(JOB_KIND)
+def _close_scoring_run(job, error: str) -> None:
+    """Fail the scoring run a failed job left `running` (its process killed, say)."""
+    running = (ScoringRun.job == job.id) & (ScoringRun.status == "running")
+    why = f"interrupted: {printable(error)}"[:2000]
+    ScoringRun.update(status="failed", error=why, finished_at=utcnow()).where(running).execute()
 
 
 @jobs.handler(JOB_KIND)
