@@ -20,11 +20,12 @@ from urllib.parse import quote, urlsplit
 
 import dash
 from dash import dcc
-from flask import Flask, g, redirect, request
+from flask import Flask, current_app, g, redirect, request
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 
+from dashboard import callback_shape
 from dashboard.components.shell import not_allowed
 from db.models import User
 from services.errors import Forbidden
@@ -149,7 +150,10 @@ def init_app(server: Flask) -> None:
     @server.before_request
     def guard_dashboard():
         if request.path == CALLBACK_PATH and request.method == "POST":
-            payload = request.get_json(silent=True) or {}
+            payload = request.get_json(silent=True)
+            why = callback_shape.problem(payload, current_app.extensions["dash_app"].callback_map)
+            if why:
+                raise callback_shape.MalformedCallback(why)
             if _is_public_callback(payload):
                 return None
             verify_jwt_in_request(locations=["cookies"])
