@@ -98,6 +98,10 @@ class Config:
         # signed-in user's Dash callbacks, which carry dcc.Upload files) accept MAX_UPLOAD_MB.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_JSON_KB", 1024) * 1024
         self.MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_MB", 200) * 1024 * 1024
+        # A gzip-compressed activity file may expand to this many MB, and to this many times its
+        # compressed size (past 16 MB): larger expansions fail the import with a message.
+        self.IMPORT_GZIP_MAX_MB = _env_int("IMPORT_GZIP_MAX_MB", 2048)
+        self.IMPORT_GZIP_MAX_RATIO = _env_int("IMPORT_GZIP_MAX_RATIO", 100)
         # Batch scoring reads uploads in blocks of this size (memory stays flat for any file size).
         self.BATCH_BLOCK_KB = _env_int("BATCH_BLOCK_KB", 4096)
         # Sign-in throttling: failures allowed in the window for one name from one address, and for

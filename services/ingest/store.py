@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import peewee
 import pyarrow as pa
+from flask import current_app, has_app_context
 
 from db.connection import write_transaction
 from db.models import User
@@ -24,6 +25,7 @@ from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
 from services.ingest.resolve import CODE_MAX, Courses, Grouped, group_rows, keyed_rows
 from services.ingest.runs import FIRST_REJECTIONS, ImportReport, RunLog
+from services.ingest.textfile import GZIP_MAX_MB, GZIP_MAX_RATIO, check_expansion
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,12 @@ def import_file(
     except OSError as exc:
         raise InvalidInput(f"Cannot read {path.name}: {exc.strerror or exc}", {"path": str(path)}) from exc
     try:
+        check_expansion(path, *_gzip_limits())
+    except formats.FormatError as exc:
+        run = RunLog(name_shown, fmt if fmt != "auto" else "unknown", sha256=sha256, course=course, user=user,
+                     job_id=job_id)
+        return run.fail(str(exc))
+    try:
         name = formats.detect(path) if fmt == "auto" else fmt
     except formats.FormatError as exc:
         run = RunLog(name_shown, "unknown", sha256=sha256, course=course, user=user, job_id=job_id)
@@ -79,6 +87,14 @@ def import_file(
     chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows), course))
     earliest = _earliest_of_file(name, path, course, chunk_rows)
     return _write(chunks, run, Courses(start, days, earliest), progress, lines)
+
+
+def _gzip_limits() -> tuple[int, int]:
+    """The expansion limits of a compressed file: the app's settings, else the defaults."""
+    if not has_app_context():
+        return GZIP_MAX_MB, GZIP_MAX_RATIO
+    config = current_app.config
+    return config.get("IMPORT_GZIP_MAX_MB", GZIP_MAX_MB), config.get("IMPORT_GZIP_MAX_RATIO", GZIP_MAX_RATIO)
 
 
 def write_chunks(
