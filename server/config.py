@@ -98,6 +98,8 @@ class Config:
         # signed-in user's Dash callbacks, which carry dcc.Upload files) accept MAX_UPLOAD_MB.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_JSON_KB", 1024) * 1024
         self.MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_MB", 200) * 1024 * 1024
+        # POST /activity takes up to 5,000 events or xAPI statements: room for 2 KB each.
+        self.MAX_PUSH_KB = _env_int("MAX_PUSH_KB", 10240)
         # A gzip-compressed activity file may expand to this many MB, and to this many times its
         # compressed size (past 16 MB): larger expansions fail the import with a message.
         self.IMPORT_GZIP_MAX_MB = _env_int("IMPORT_GZIP_MAX_MB", 2048)

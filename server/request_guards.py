@@ -108,6 +108,14 @@ def accepts_upload() -> bool:
     return False
 
 
+def _body_limit_setting() -> str | None:
+    """The setting (in KB) that the endpoint's body model names as its own size limit (BODY_LIMIT):
+    a list of up to thousands of items needs more than the small JSON limit."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    body = getattr(getattr(view, "openapi_operation", None), "body", None)
+    return getattr(body, "BODY_LIMIT", None)
+
+
 def refuse_nul_in_url() -> None:
     """400 for a NUL character in the path or in any query parameter's name or value."""
     if "\x00" in request.path or any(
@@ -126,6 +134,8 @@ def init_app(app: Flask) -> None:
         refuse_nul_in_url()
         if accepts_upload():
             request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"]
+        elif setting := _body_limit_setting():
+            request.max_content_length = current_app.config[setting] * 1024
 
     @app.errorhandler(DependencyException)
     def unknown_asset(_exc: DependencyException) -> Response:
