@@ -127,6 +127,11 @@ def _highest_access(payload: dict[str, Any], prefixes: dict[str, str]) -> str:
     return next((access for access in ("admin", "staff") if access in touched), "user")
 
 
+def highest_access(ids: list[str]) -> str:
+    """The most restricted access of the pages whose components these ids are."""
+    return _highest_access({"inputs": [{"id": i} for i in ids]}, _restricted_prefixes())
+
+
 def id_prefix(entry: dict[str, Any]) -> str:
     """The prefix of every component id on a registered page."""
     return entry.get("id_prefix") or entry["module"].split(".")[-1].replace("_", "-") + "-"

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from dash import _callback
+from flask import current_app
+
 from services.errors import ServiceError
 
 NOT_AN_OBJECT = "A Dash callback body must be a JSON object."
@@ -26,6 +29,25 @@ def _is_prop(item: Any) -> bool:
         and isinstance(item.get("id"), str | dict)
         and isinstance(item.get("property"), str)
     )
+
+
+def declared(name: str) -> dict[str, Any] | None:
+    """The registered callback whose `output` key is `name` (None when there is none), before or
+    after Dash moved the pages' callbacks into the app on its first request."""
+    app_map = current_app.extensions["dash_app"].callback_map
+    return app_map.get(name) or _callback.GLOBAL_CALLBACK_MAP.get(name)
+
+
+def upload_ids(name: str) -> list[str] | None:
+    """The component ids the callback `name` reads, when it reads an upload's `contents` (a file
+    sent inside the callback's JSON); None for every other callback."""
+    entry = declared(name)
+    if entry is None:
+        return None
+    items = [*entry.get("inputs", []), *entry.get("state", [])]
+    if not any(item.get("property") == "contents" for item in items):
+        return None
+    return [str(item.get("id", "")) for item in items]
 
 
 def problem(payload: Any, callback_map: dict[str, dict[str, Any]]) -> str | None:

@@ -13,6 +13,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.errors import BadRequest, error_response
 from db.text import UNSTORABLE_TEXT, storable
+from server.callback_bodies import callback_limit
 
 MAX_JSON_DEPTH = 64
 DASH_CALLBACK_PATHS = ("/_dash-update-component",)
@@ -89,23 +90,11 @@ def check_json_value(data: Any, item_lists: tuple[str, ...] = ()) -> None:
 
 
 def accepts_upload() -> bool:
-    """True for the CSV upload endpoints and for a signed-in user's Dash callbacks (dcc.Upload
-    sends its file inside the callback's JSON); every other body gets the small JSON limit."""
+    """True for the file upload endpoints; every other body gets a small limit (a Dash callback
+    its own: see `server.callback_bodies`)."""
     view = current_app.view_functions.get(request.endpoint or "")
     operation = getattr(view, "openapi_operation", None)
-    if operation is not None and operation.raw_body:
-        return True
-    small = (
-        request.content_length is not None
-        and request.content_length <= current_app.config["MAX_CONTENT_LENGTH"]
-    )
-    if request.path in DASH_CALLBACK_PATHS and not small:
-        # Only a large callback body costs the cookie check here (the dashboard's guard checks
-        # every callback's cookie anyway).
-        from dashboard.access import signed_in_user
-
-        return signed_in_user() is not None
-    return False
+    return operation is not None and bool(operation.raw_body)
 
 
 def _body_limit_setting() -> str | None:
@@ -132,7 +121,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def guard_request() -> None:
         refuse_nul_in_url()
-        if accepts_upload():
+        if request.path in DASH_CALLBACK_PATHS and request.method == "POST":
+            request.max_content_length = callback_limit()
+        elif accepts_upload():
             request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"]
         elif setting := _body_limit_setting():
             request.max_content_length = current_app.config[setting] * 1024
