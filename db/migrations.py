@@ -196,6 +196,12 @@ def _prediction_change_index(db: peewee.Database) -> None:
     db.create_tables([EnrollmentPrediction], safe=True)
 
 
+def _scoring_run_owner(db: peewee.Database) -> None:
+    """Scoring runs name the process that runs them, so a run whose process died can be closed."""
+    if "owner" not in {column.name for column in db.get_columns("scoring_runs")}:
+        db.execute_sql("ALTER TABLE scoring_runs ADD COLUMN owner VARCHAR(255)")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -220,6 +226,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (18, "predictions record when a digest announced them", _prediction_notified_at),
     (19, "notifications record who is sending their email", _notification_email_claims),
     (20, "predictions indexed by course and time stored", _prediction_change_index),
+    (26, "scoring runs name their process", _scoring_run_owner),
 ]
 
 

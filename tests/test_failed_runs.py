@@ -150,3 +150,28 @@ def test_a_failure_unwritable_during_an_outage_is_recorded_and_the_file_resumed_
         again = import_file(path, fmt="daily", chunk_rows=10)
         assert again.status == "done" and again.resumes == left.id
         assert ImportRun.get_by_id(left.id).status == "failed"
+
+
+def test_a_scoring_run_whose_process_was_killed_is_failed_before_the_next_run(app):
+    from services.early_warning import schedule
+
+    scorer = _app_process(
+        app,
+        """
+        from db.early_warning import ScoringRun
+        from db.models import utcnow
+        from services import job_owner
+        run = ScoringRun.create(trigger="schedule", run_date=utcnow().date(), owner=job_owner.identity())
+        print(run.id, flush=True)
+        time.sleep(600)
+        """,
+    )
+    run_id = int(scorer.stdout.readline() or 0)
+    assert run_id, scorer.stderr.read()[-2000:]
+    os.kill(scorer.pid, signal.SIGKILL)
+    scorer.wait(timeout=30)
+    with app.app_context():
+        assert ScoringRun.get_by_id(run_id).status == "running"
+        schedule.run_if_due(utcnow().replace(hour=0))  # before the scoring hour: only the check
+        run = ScoringRun.get_by_id(run_id)
+        assert run.status == "failed" and "killed" in run.error and run.finished_at is not None

@@ -25,7 +25,7 @@ from db.text import printable
 from modelling.cells import SafeWriter
 from modelling.early_warning.serving import EarlyWarningVersion, ScoredCourse
 from modelling.tasks import EARLY_WARNING
-from services import jobs, notifications
+from services import job_owner, jobs, notifications
 from services.course_activity import course_cube
 from services.early_warning import versions
 from services.errors import InvalidInput, NotFound
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 CSV_COLUMNS = ("course", "enrollment_id", "day", "probability", "risk_level", "top_factors", "model_version")
 JOB_KIND = "score-enrollments"
+ORPHANED = "interrupted: the scoring process ended (it was killed or crashed)"
 # The scored frame's columns stored per row, as the plain Python types they are stored from.
 _ROW_KINDS = {"enrollment_id": "int64", "probability": "float64", "risk_level": "object", "factors": "object"}
 NO_MODEL = (
@@ -169,7 +170,10 @@ def run_scoring(
 ) -> Outcome:
     """Score what `plan` names with the active version, recording the run; raises after recording a
     failure (the courses already finished stay stored)."""
-    run = ScoringRun.create(trigger=trigger, run_date=run_date or utcnow().date(), job=job_id)
+    fail_orphaned_runs()
+    run = ScoringRun.create(
+        trigger=trigger, run_date=run_date or utcnow().date(), job=job_id, owner=job_owner.identity()
+    )
     outcome = Outcome(run)
     try:
         version = _load_active()
@@ -295,6 +299,19 @@ def start_scoring(code: str, day: int | None, user) -> Any:
     check_day(course, day)
     _load_active_row()
     return jobs.create(JOB_KIND, {"course": course.code, "day": day}, user)
+
+
+def fail_orphaned_runs() -> int:
+    """Fail the `running` scoring runs whose process on this host is gone (killed); how many."""
+    running = ScoringRun.select(ScoringRun.id, ScoringRun.owner).where(
+        (ScoringRun.status == "running") & ScoringRun.owner.is_null(False)
+    )
+    orphans = [run.id for run in running if job_owner.is_dead_here(run.owner)]
+    if orphans:
+        ScoringRun.update(status="failed", error=ORPHANED, finished_at=utcnow()).where(
+            ScoringRun.id.in_(orphans)
+        ).execute()
+    return len(orphans)
 
 
 @jobs.on_failure(JOB_KIND)
