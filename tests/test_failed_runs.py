@@ -21,8 +21,7 @@ from db.models import Job, utcnow
 from services import job_owner, jobs
 from services.ingest import import_file
 from services.ingest.store import _fingerprint
-from tests.helpers import TEST_DATABASE_URL, wait_for_job
-from tests.test_job_orphans import _app_process
+from tests.helpers import TEST_DATABASE_URL, app_process, wait_for_job
 
 IMPORT = "/api/v1/activity/import"
 DAILY = "enrollment_id,time,event_video,course_id\n" + "".join(
@@ -79,7 +78,7 @@ def test_a_run_left_running_by_a_failed_job_is_closed_and_resumed_by_importing_a
 def test_killed_import_and_scoring_jobs_close_their_runs_and_remove_the_spool(app, tmp_path):
     spool = tmp_path / "activity-in-killed.csv"
     spool.write_text(DAILY)
-    worker = _app_process(
+    worker = app_process(
         app,
         f"""
         from db.ingest import ImportRun
@@ -155,7 +154,7 @@ def test_a_failure_unwritable_during_an_outage_is_recorded_and_the_file_resumed_
 def test_a_scoring_run_whose_process_was_killed_is_failed_before_the_next_run(app):
     from services.early_warning import schedule
 
-    scorer = _app_process(
+    scorer = app_process(
         app,
         """
         from db.early_warning import ScoringRun

@@ -6,30 +6,16 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import assert_error
+from tests.helpers import api_operations, assert_error
 
 DEEP = "[" * 1000 + "]" * 1000
 PATH_ARGS = {"id": "1", "task": "dropout"}
-
-
-def _operations(app):
-    """(method, url, operation) for every API endpoint declared with `operation`."""
-    for rule in app.url_map.iter_rules():
-        op = getattr(app.view_functions[rule.endpoint], "openapi_operation", None)
-        if op is None:
-            continue
-        url = re.sub(
-            r"<(?:(\w+):)?(\w+)>", lambda m: PATH_ARGS.get(m.group(1) or m.group(2), "dropout"), rule.rule
-        )
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield method, url, op
 
 
 def _admin(make_user, bearer) -> dict[str, str]:
@@ -39,7 +25,7 @@ def _admin(make_user, bearer) -> dict[str, str]:
 def test_deep_json_is_400_on_every_json_endpoint(app, client, make_user, bearer):
     headers = _admin(make_user, bearer)
     checked = 0
-    for method, url, op in _operations(app):
+    for method, url, op in api_operations(app, PATH_ARGS):
         if op.body is None:
             continue
         response = client.open(
@@ -52,7 +38,7 @@ def test_deep_json_is_400_on_every_json_endpoint(app, client, make_user, bearer)
 
 def test_nul_in_any_json_field_is_400(app, client, make_user, bearer):
     headers = _admin(make_user, bearer)
-    for method, url, op in _operations(app):
+    for method, url, op in api_operations(app, PATH_ARGS):
         if op.body is None:
             continue
         for name in op.body.model_fields:
@@ -63,7 +49,7 @@ def test_nul_in_any_json_field_is_400(app, client, make_user, bearer):
 
 def test_nul_in_any_query_parameter_is_400(app, client, make_user, bearer):
     headers = _admin(make_user, bearer)
-    for method, url, op in _operations(app):
+    for method, url, op in api_operations(app, PATH_ARGS):
         if op.query is None:
             continue
         for name in op.query.model_fields:

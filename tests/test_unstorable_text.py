@@ -11,11 +11,19 @@ import pytest
 from db.courses import Course, Enrollment
 from services import api_keys
 from services.ingest.store import import_file
-from tests.helpers import assert_error
-from tests.test_api_keys import PUSH, _event, _key_headers
-from tests.test_request_guards import _admin, _operations
+from tests.helpers import api_operations, assert_error
 
 SURROGATE, NUL = "\ud800", "\x00"
+PUSH = "/api/v1/activity"
+PATH_ARGS = {"id": "1", "task": "dropout"}
+
+
+def _event(learner="E1", course="C1", when="2024-03-01T10:00:00Z", event="video", **extra) -> dict:
+    return {"enrollment_id": learner, "course_id": course, "time": when, "event": event, **extra}
+
+
+def _key_headers(secret: str) -> dict[str, str]:
+    return {"X-API-Key": secret}
 
 
 @pytest.fixture
@@ -32,9 +40,9 @@ def _send(client, method, url, body, headers=None):
 
 
 def test_a_lone_surrogate_in_any_json_field_is_400(app, client, make_user, bearer):
-    headers = _admin(make_user, bearer)
+    headers = bearer(make_user("admin"))
     checked = 0
-    for method, url, op in _operations(app):
+    for method, url, op in api_operations(app, PATH_ARGS):
         if op.body is None:
             continue
         for name in op.body.model_fields:
@@ -46,7 +54,7 @@ def test_a_lone_surrogate_in_any_json_field_is_400(app, client, make_user, beare
 
 
 def test_a_lone_surrogate_in_a_course_tutor_list_is_400(app, client, make_user, bearer):
-    headers = _admin(make_user, bearer)
+    headers = bearer(make_user("admin"))
     with app.app_context():
         Course.create(code="C1", title="C1", start_date="2024-03-01", length_days=30)
     response = _send(client, "PUT", "/api/v1/courses/C1/tutors", {"tutors": ["a" + SURROGATE]}, headers)
