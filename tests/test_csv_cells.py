@@ -120,3 +120,27 @@ def test_the_features_file_quotes_formula_course_codes_and_learner_refs(app, tmp
     text = (tmp_path / "features.csv").read_text(encoding="utf-8")
     assert _formula_cells(text) == []
     assert "'+C3" in text and "'-2+3+cmd" in text
+
+
+def _records_with_dangerous_refs(user_id: int) -> None:
+    from db.models import Record
+
+    for value in DANGEROUS:
+        Record.add(user=user_id, task="dropout", student_ref=value, inputs={},
+                   outputs={"probability": 0.9, "top_factors": ["=cmd()"]}, model_version=1, value=0.9,
+                   level="High")
+
+
+def test_the_at_risk_page_and_the_records_export_quote_formula_refs(app, client, make_user, bearer):
+    from services import at_risk
+
+    account = make_user("admin")
+    with app.app_context():
+        _records_with_dangerous_refs(account.id)
+        page_text = at_risk.export_csv(User.get_by_id(account.id), at_risk.AtRiskQuery(threshold=0.5))
+    response = client.get("/api/v1/records/export.csv", headers=bearer(account))
+    assert response.status_code == 200
+    for text in (page_text, response.get_data(as_text=True)):
+        assert _formula_cells(text) == []
+        refs = {row["student_ref"] for row in csv.DictReader(io.StringIO(text))}
+        assert refs == {"'" + value for value in DANGEROUS}
