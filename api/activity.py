@@ -35,7 +35,8 @@ OPTION_NAMES = ("format", "course", "start", "days", "rebase")
 @bp.post("")
 @operation(auth="ingest", body=ActivityPushIn, response=ActivityPushOut, tags=("activity",))
 def push_activity(body: ActivityPushIn):
-    """Add events (or xAPI statements) to the daily activity; each bad item is reported by its index."""
+    """Add events (or xAPI statements) to the daily activity; each bad item is reported by its index.
+    A body holds 1 to 5,000 items and may be up to MAX_PUSH_KB (10 MB by default, 2 KB an item)."""
     return activity_push.accept(body.payload(), current_actor())
 
 

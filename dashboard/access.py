@@ -20,11 +20,12 @@ from urllib.parse import quote, urlsplit
 
 import dash
 from dash import dcc
-from flask import Flask, g, redirect, request
+from flask import Flask, current_app, g, redirect, request
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt.exceptions import PyJWTError
 
+from dashboard import callback_shape
 from dashboard.components.shell import not_allowed
 from db.models import User
 from services.errors import Forbidden
@@ -126,6 +127,11 @@ def _highest_access(payload: dict[str, Any], prefixes: dict[str, str]) -> str:
     return next((access for access in ("admin", "staff") if access in touched), "user")
 
 
+def highest_access(ids: list[str]) -> str:
+    """The most restricted access of the pages whose components these ids are."""
+    return _highest_access({"inputs": [{"id": i} for i in ids]}, _restricted_prefixes())
+
+
 def id_prefix(entry: dict[str, Any]) -> str:
     """The prefix of every component id on a registered page."""
     return entry.get("id_prefix") or entry["module"].split(".")[-1].replace("_", "-") + "-"
@@ -149,7 +155,10 @@ def init_app(server: Flask) -> None:
     @server.before_request
     def guard_dashboard():
         if request.path == CALLBACK_PATH and request.method == "POST":
-            payload = request.get_json(silent=True) or {}
+            payload = request.get_json(silent=True)
+            why = callback_shape.problem(payload, current_app.extensions["dash_app"].callback_map)
+            if why:
+                raise callback_shape.MalformedCallback(why)
             if _is_public_callback(payload):
                 return None
             verify_jwt_in_request(locations=["cookies"])

@@ -30,6 +30,7 @@ class ScoringRun(BaseModel):
     error = peewee.TextField(null=True)
     model_version = peewee.ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
     job = peewee.ForeignKeyField(Job, null=True, on_delete="SET NULL")
+    owner = peewee.CharField(max_length=255, null=True)  # the process running it ("host:pid:start")
 
     class Meta:
         table_name = "scoring_runs"

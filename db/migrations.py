@@ -230,6 +230,12 @@ def _course_window_learned(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE courses ADD COLUMN window_learned BOOLEAN NOT NULL DEFAULT FALSE")
 
 
+def _scoring_run_owner(db: peewee.Database) -> None:
+    """Scoring runs name the process that runs them, so a run whose process died can be closed."""
+    if "owner" not in {column.name for column in db.get_columns("scoring_runs")}:
+        db.execute_sql("ALTER TABLE scoring_runs ADD COLUMN owner VARCHAR(255)")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -257,6 +263,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (21, "courses' own early-warning level shares", _course_level_shares),
     (22, "predictions' segment and rank in their course", _prediction_segments),
     (24, "API keys scoped to courses", _api_key_course_scope),
+    (26, "scoring runs name their process", _scoring_run_owner),
     (29, "course windows learned from activity", _course_window_learned),
 ]
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import re
+from collections.abc import Iterable
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -39,3 +42,35 @@ def neutralise_column(column: pa.Array) -> pa.Array:
         return column
     quoted = pc.binary_join_element_wise("'", column, "")
     return pc.if_else(_is_formula_like(column), quoted, column)
+
+
+class SafeWriter:
+    """A csv.writer whose every cell goes through `neutralise` (the one way the product writes CSV)."""
+
+    def __init__(self, handle, **options) -> None:
+        self._writer = csv.writer(handle, **options)
+
+    def writerow(self, row: Iterable[object]) -> object:
+        """Write one row, formula-like cells neutralised."""
+        return self._writer.writerow([neutralise(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        """Write each row, formula-like cells neutralised."""
+        for row in rows:
+            self.writerow(row)
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells and column names are neutralised (numbers stay as they are)."""
+    out = frame.rename(columns=lambda name: neutralise(name) if isinstance(name, str) else name)
+    for name in out.columns[[not pd.api.types.is_numeric_dtype(dtype) for dtype in out.dtypes]]:
+        out[name] = out[name].map(lambda value: neutralise(value) if isinstance(value, str) else value)
+    return out
+
+
+def frame_csv(frame: pd.DataFrame, target=None, **options) -> str | None:
+    """`frame.to_csv(target, **options)` with its text neutralised (the text itself when `target` is None)."""
+    # Lines end in CRLF as csv.writer's do: pandas quotes a cell holding a line terminator character,
+    # and with "\n" alone a cell's "\r" would start a new spreadsheet row beginning with a formula.
+    options.setdefault("lineterminator", "\r\n")
+    return neutralise_frame(frame).to_csv(target, **options)

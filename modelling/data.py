@@ -11,6 +11,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from modelling.cells import frame_csv
 from modelling.schemas import NumericField, schema_for
 from modelling.tasks import TASKS, Task, task_for
 
@@ -39,7 +40,7 @@ def make_bundled_data(seed: int = DEFAULT_SEED, data_dir: Path = DATA_DIR) -> di
     for task in TASKS.values():
         frame = task.generate(task.bundled_rows, seed)
         path = bundled_path(task.name, data_dir)
-        frame.to_csv(path, index=False)
+        frame_csv(frame, path, index=False)
         paths[task.name] = path
     return paths
 

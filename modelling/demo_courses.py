@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from modelling.cells import frame_csv
 from modelling.schemas import EVENT_TYPES
 from modelling.synthetic_courses import CourseSpec, generate_courses
 
@@ -90,7 +91,7 @@ def write_daily_csv(course: DemoCourse, path: Path | str) -> Path:
     """The course's activity as a daily CSV (SPEC 6.1): one row per enrollment and observed day."""
     frame = course.activity.rename(columns={name: f"event_{name}" for name in EVENT_TYPES})
     frame = frame.assign(time=frame["date"].map(date.isoformat), course_id=course.code)
-    frame[DAILY_COLUMNS].to_csv(path, index=False)
+    frame_csv(frame[DAILY_COLUMNS], path, index=False)
     return Path(path)
 
 
@@ -98,5 +99,5 @@ def write_outcomes_csv(course: DemoCourse, path: Path | str) -> Path:
     """The finished course's outcomes as an outcomes CSV (SPEC 6.1): enrollment_id, label, course_id."""
     if course.outcomes is None:
         raise ValueError(f"{course.code} is still running: its outcomes are not known yet")
-    course.outcomes.assign(course_id=course.code)[OUTCOME_COLUMNS].to_csv(path, index=False)
+    frame_csv(course.outcomes.assign(course_id=course.code)[OUTCOME_COLUMNS], path, index=False)
     return Path(path)

@@ -105,10 +105,19 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.JWT_COOKIE_SECURE
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        # Every body is capped at the small JSON limit; only the CSV upload endpoints (and a
-        # signed-in user's Dash callbacks, which carry dcc.Upload files) accept MAX_UPLOAD_MB.
+        # Every body is capped at the small JSON limit; only the file upload endpoints (and the Dash
+        # callbacks that carry dcc.Upload files, for administrators) accept MAX_UPLOAD_MB.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_JSON_KB", 1024) * 1024
         self.MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_MB", 200) * 1024 * 1024
+        # A Dash callback body: this many KB, except a callback carrying an upload's file, which an
+        # administrator may send up to MAX_UPLOAD_MB (the callback is known before the body is read).
+        self.DASH_CALLBACK_MAX_KB = _env_int("DASH_CALLBACK_MAX_KB", 1024)
+        # POST /activity takes up to 5,000 events or xAPI statements: room for 2 KB each.
+        self.MAX_PUSH_KB = _env_int("MAX_PUSH_KB", 10240)
+        # A gzip-compressed activity file may expand to this many MB, and to this many times its
+        # compressed size (past 16 MB): larger expansions fail the import with a message.
+        self.IMPORT_GZIP_MAX_MB = _env_int("IMPORT_GZIP_MAX_MB", 2048)
+        self.IMPORT_GZIP_MAX_RATIO = _env_int("IMPORT_GZIP_MAX_RATIO", 100)
         # Batch scoring reads uploads in blocks of this size (memory stays flat for any file size).
         self.BATCH_BLOCK_KB = _env_int("BATCH_BLOCK_KB", 4096)
         # Sign-in throttling: failures allowed in the window for one name from one address, and for

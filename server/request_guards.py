@@ -7,11 +7,13 @@ import json
 from typing import Any
 
 from dash.exceptions import DependencyException
-from flask import Flask, Request, Response, current_app, request
+from flask import Flask, Request, Response, current_app, has_request_context, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.errors import BadRequest, error_response
+from db.text import UNSTORABLE_TEXT, storable
+from server.callback_bodies import callback_limit
 
 MAX_JSON_DEPTH = 64
 DASH_CALLBACK_PATHS = ("/_dash-update-component",)
@@ -22,16 +24,27 @@ class RejectedJSON(ValueError):
 
 
 class GuardedJSONProvider(DefaultJSONProvider):
-    """Flask's JSON provider, except that parsing refuses deep nesting and NUL characters."""
+    """Flask's JSON provider, except that parsing refuses deep nesting and text that cannot be
+    stored (NUL, lone surrogates)."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        """Parse `s`; raise RejectedJSON when it is too deep or holds a NUL character."""
+        """Parse `s`; raise RejectedJSON when it is too deep or holds text that cannot be stored."""
         try:
             data = json.loads(s, **kwargs)
         except RecursionError:
             raise RejectedJSON(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.") from None
-        check_json_value(data)
+        check_json_value(data, _item_lists())
         return data
+
+
+def _item_lists() -> tuple[str, ...]:
+    """The body's lists whose items the endpoint checks one by one (its body model's ITEM_LISTS):
+    a bad item there is reported by its index, not by refusing the whole body."""
+    if not has_request_context():
+        return ()
+    view = current_app.view_functions.get(request.endpoint or "")
+    body = getattr(getattr(view, "openapi_operation", None), "body", None)
+    return getattr(body, "ITEM_LISTS", ())
 
 
 class GuardedRequest(Request):
@@ -53,42 +66,43 @@ class GuardedRequest(Request):
         raise BadRequest("The request body is not valid JSON.")
 
 
-def check_json_value(data: Any) -> None:
-    """Raise RejectedJSON if `data` nests deeper than MAX_JSON_DEPTH or any string holds a NUL
-    (PostgreSQL cannot store one, and no field of this app needs it)."""
-    stack = [(data, 1)]
+def check_json_value(data: Any, item_lists: tuple[str, ...] = ()) -> None:
+    """Raise RejectedJSON if `data` nests deeper than MAX_JSON_DEPTH or any string holds a NUL or a
+    lone surrogate (the database cannot store them, and no field of this app needs them); the text
+    inside the top-level lists named by `item_lists` is left to the endpoint's per-item checks."""
+    stack = [(data, 1, True)]
+    if isinstance(data, dict) and item_lists:
+        per_item = {name for name in item_lists if isinstance(data.get(name), list)}
+        stack = [(key, 2, True) for key in data]
+        stack += [(value, 2, name not in per_item) for name, value in data.items()]
     while stack:
-        value, depth = stack.pop()
+        value, depth, text_checked = stack.pop()
         if isinstance(value, str):
-            if "\x00" in value:
-                raise RejectedJSON("Text may not contain the NUL character (\\u0000).")
+            if text_checked and not storable(value):
+                raise RejectedJSON(f"Text may not contain {UNSTORABLE_TEXT}.")
             continue
         if not isinstance(value, dict | list):
             continue
         if depth > MAX_JSON_DEPTH:
             raise RejectedJSON(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.")
         items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
-        stack.extend((item, depth + 1) for item in items)
+        stack.extend((item, depth + 1, text_checked) for item in items)
 
 
 def accepts_upload() -> bool:
-    """True for the CSV upload endpoints and for a signed-in user's Dash callbacks (dcc.Upload
-    sends its file inside the callback's JSON); every other body gets the small JSON limit."""
+    """True for the file upload endpoints; every other body gets a small limit (a Dash callback
+    its own: see `server.callback_bodies`)."""
     view = current_app.view_functions.get(request.endpoint or "")
     operation = getattr(view, "openapi_operation", None)
-    if operation is not None and operation.raw_body:
-        return True
-    small = (
-        request.content_length is not None
-        and request.content_length <= current_app.config["MAX_CONTENT_LENGTH"]
-    )
-    if request.path in DASH_CALLBACK_PATHS and not small:
-        # Only a large callback body costs the cookie check here (the dashboard's guard checks
-        # every callback's cookie anyway).
-        from dashboard.access import signed_in_user
+    return operation is not None and bool(operation.raw_body)
 
-        return signed_in_user() is not None
-    return False
+
+def _body_limit_setting() -> str | None:
+    """The setting (in KB) that the endpoint's body model names as its own size limit (BODY_LIMIT):
+    a list of up to thousands of items needs more than the small JSON limit."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    body = getattr(getattr(view, "openapi_operation", None), "body", None)
+    return getattr(body, "BODY_LIMIT", None)
 
 
 def refuse_nul_in_url() -> None:
@@ -107,8 +121,12 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def guard_request() -> None:
         refuse_nul_in_url()
-        if accepts_upload():
+        if request.path in DASH_CALLBACK_PATHS and request.method == "POST":
+            request.max_content_length = callback_limit()
+        elif accepts_upload():
             request.max_content_length = current_app.config["MAX_UPLOAD_BYTES"]
+        elif setting := _body_limit_setting():
+            request.max_content_length = current_app.config[setting] * 1024
 
     @app.errorhandler(DependencyException)
     def unknown_asset(_exc: DependencyException) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import peewee
 
 from db.models import Record, User
-from modelling.cells import neutralise
+from modelling.cells import SafeWriter
 from modelling.tasks import DROPOUT
 from services.errors import Forbidden, InvalidInput
 
@@ -150,12 +149,12 @@ def at_risk_rows(viewer: User, query: AtRiskQuery, start: int, end: int) -> tupl
 def export_csv(viewer: User, query: AtRiskQuery) -> str:
     """The whole at-risk list (same threshold, filters and order) as CSV text."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     names = ["student_ref", "probability", "risk_level", "created_at", "model_version", "top_factors"]
     writer.writerow(names)
     for record in at_risk_records(viewer, query).iterator():
         row = _row(record)
-        writer.writerow([neutralise(row[name]) for name in names])
+        writer.writerow([row[name] for name in names])
     return buffer.getvalue()
 
 

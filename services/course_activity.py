@@ -10,6 +10,7 @@ import pandas as pd
 
 from db.courses import EVENT_TYPES, SOURCES, ActivityDay, Course, Enrollment
 from modelling.activity_features import FEATURE_NAMES, activity_features, cube_from_frame
+from modelling.cells import frame_csv
 from services.errors import InvalidInput, NotFound
 
 ROW_COLUMNS = ("enrollment", "day", *EVENT_TYPES, *SOURCES)
@@ -91,7 +92,7 @@ def export_features(day: int, out: str | Path, course_code: str | None = None) -
                 summary.skipped.append(course.code)
                 continue
             features = features_as_of(course, day)
-            features.to_csv(handle, header=False, index=False)
+            frame_csv(features, handle, header=False, index=False)
             summary.rows += len(features)
             summary.courses += 1
     return summary

@@ -9,7 +9,6 @@ modelling/early_warning/scored_days.py."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.ingest import ImportRun
 from db.models import User
 from db.tutoring import CourseTutor, EnrollmentAction
-from modelling.cells import neutralise
+from modelling.cells import SafeWriter
 from modelling.early_warning import segments
 from modelling.early_warning.scored_days import checkpoint_days, days_up_to
 from modelling.tasks import EARLY_WARNING
@@ -409,9 +408,9 @@ def at_risk_csv(viewer: User, code: str, filters: AtRiskFilters | None = None) -
     shows: exactly what is on the screen, as CSV."""
     listing = course_at_risk_rows(viewer, code, filters)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow([header for _, header in EXPORT_COLUMNS])
     for item in listing["items"]:
         shown = shown_row(item)
-        writer.writerow([neutralise(shown[field]) for field, _ in EXPORT_COLUMNS])
+        writer.writerow([shown[field] for field, _ in EXPORT_COLUMNS])
     return out.getvalue()

@@ -1,10 +1,11 @@
 """Background jobs: create, run (in-process worker threads, or Celery over Redis), report.
 
-A job that raises ends as `failed` with its error; it is never left `running`. While a job runs,
-its worker writes a heartbeat (`updated_at`) every JOB_HEARTBEAT_SECONDS; a running job whose
-heartbeat stopped for three of those (its worker killed, on any host) is failed when it is next
-read, and one whose owner process on this host has died is failed at once, when the in-process
-worker starts and whenever a job is read. A queued job nobody picks up fails after
+A job that raises ends as `failed` with its error; it is never left `running`. Whenever a job fails
+(by raising, or found orphaned or silent) its kind's cleaner (`on_failure`) closes what it left.
+While a job runs, its worker writes a heartbeat (`updated_at`) every JOB_HEARTBEAT_SECONDS; a
+running job whose heartbeat stopped for three of those (its worker killed, on any host) is failed
+when it is next read, and one whose owner process on this host has died is failed at once, when
+the in-process worker starts and whenever a job is read. A queued job nobody picks up fails after
 JOB_STALE_MINUTES.
 """
 
@@ -24,6 +25,7 @@ from flask import Flask, current_app
 
 from db.connection import database
 from db.models import Job, User, utcnow
+from db.text import printable
 from services import job_owner
 from services.errors import NotFound
 
@@ -31,6 +33,10 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Job, Callable[[float, str], None]], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
+# What a kind of job leaves behind when it fails (its run rows, its spooled files), put right by the
+# kind's cleaner whenever one of its jobs fails: by raising, or found orphaned or silent.
+Cleaner = Callable[[Job, str], None]
+CLEANERS: dict[str, Cleaner] = {}
 _executor: ThreadPoolExecutor | None = None
 
 
@@ -42,6 +48,41 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
         return fn
 
     return register
+
+
+def on_failure(kind: str) -> Callable[[Cleaner], Cleaner]:
+    """Register what to close or remove when a job of `kind` fails (called with the job and its error)."""
+
+    def register(fn: Cleaner) -> Cleaner:
+        CLEANERS[kind] = fn
+        return fn
+
+    return register
+
+
+class JobFailed(Exception):
+    """Raised by a handler whose work failed but whose result is still worth showing (an import's
+    report): the job ends `failed` with this error, and keeps the result."""
+
+    def __init__(self, error: str, result: dict[str, Any]) -> None:
+        super().__init__(error)
+        self.error, self.result = error, result
+
+
+def _fail(job_ids: list[int], error: str, result: dict[str, Any] | None = None) -> None:
+    """Mark these jobs failed with `error` (and `result`, when given), then clean up after each."""
+    values = dict(status="failed", error=printable(error)[:2000], message="Failed", finished_at=utcnow())
+    if result is not None:
+        values["result"] = result
+    Job.update(updated_at=utcnow(), **values).where(Job.id.in_(job_ids)).execute()
+    for job in Job.select(Job.id, Job.kind, Job.params).where(Job.id.in_(job_ids)):
+        cleaner = CLEANERS.get(job.kind)
+        if cleaner is None:
+            continue
+        try:
+            cleaner(job, error)
+        except Exception:  # the job is failed either way; what it left is closed at the next detection
+            log.exception("job %s (%s): cleaning up after the failure failed", job.id, job.kind)
 
 
 def create(kind: str, params: dict[str, Any], user: User | None) -> Job:
@@ -77,9 +118,7 @@ def fail_orphans() -> int:
     )
     orphans = [job.id for job in unfinished if job_owner.is_dead_here(job.owner)]
     if orphans:
-        Job.update(
-            status="failed", error=ORPHAN_ERROR, message="Failed", finished_at=utcnow(), updated_at=utcnow()
-        ).where(Job.id.in_(orphans)).execute()
+        _fail(orphans, ORPHAN_ERROR)
     return len(orphans)
 
 
@@ -131,12 +170,12 @@ def _carry_out(job: Job) -> None:
 
     try:
         result = HANDLERS[job.kind](job, progress)
+    except JobFailed as exc:
+        _fail([job_id], exc.error, exc.result)
+        return
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, job.kind)
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        Job.update(
-            status="failed", error=detail[:2000], message="Failed", finished_at=utcnow(), updated_at=utcnow()
-        ).where(Job.id == job_id).execute()
+        _fail([job_id], "".join(traceback.format_exception_only(type(exc), exc)).strip())
         return
     finally:
         if not database.is_closed():
@@ -161,12 +200,7 @@ def get(job_id: int) -> Job:
     beats = timedelta(seconds=3 * current_app.config["JOB_HEARTBEAT_SECONDS"])
     waited = timedelta(minutes=current_app.config["JOB_STALE_MINUTES"])
     if (job.status == "running" and silent > beats) or (job.status == "queued" and silent > waited):
-        Job.update(
-            status="failed",
-            error=STOPPED_ERROR if job.status == "running" else "No worker picked up the job.",
-            message="Failed",
-            finished_at=utcnow(),
-        ).where(Job.id == job_id).execute()
+        _fail([job_id], STOPPED_ERROR if job.status == "running" else "No worker picked up the job.")
         job = Job.get_by_id(job_id)
     return job
 

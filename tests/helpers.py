@@ -7,6 +7,7 @@ imported inside the functions here, never at the top.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -331,3 +332,37 @@ def scored_course(code: str, scores: dict, active: dict, today: int = 20):
         ]
     )
     return course, ids
+
+
+def app_process(app, body: str) -> subprocess.Popen:
+    """A fresh process that builds the app on the test database and runs `body` in its context."""
+    script = "\n".join(
+        [
+            "import os, sys, time",
+            f"os.environ['DATABASE_URL'] = {app.config['DATABASE_URL']!r}",
+            f"os.environ['ARTIFACTS_DIR'] = {str(app.config['ARTIFACTS_DIR'])!r}",
+            f"os.environ['INSTANCE_DIR'] = {app.instance_path!r}",
+            "from server.factory import create_app",
+            "from db.models import Job",
+            "from services import jobs",
+            "app = create_app('testing')",
+            "with app.app_context():",
+            textwrap.indent(textwrap.dedent(body).strip(), "    "),
+        ]
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def api_operations(app, path_args: dict[str, str]):
+    """(method, url, operation) for every API endpoint declared with `operation`."""
+    for rule in app.url_map.iter_rules():
+        op = getattr(app.view_functions[rule.endpoint], "openapi_operation", None)
+        if op is None:
+            continue
+        url = re.sub(
+            r"<(?:(\w+):)?(\w+)>", lambda m: path_args.get(m.group(1) or m.group(2), "dropout"), rule.rule
+        )
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url, op

@@ -179,9 +179,11 @@ def test_edx_tracking_log_upload_is_detected(app, client, admin_headers):
     assert _totals(app, "course-v1:X+Y+2014") == {"learner": (1, 1)}
 
 
-def test_an_unreadable_file_ends_as_a_failed_run_that_says_why(client, admin_headers):
+def test_an_unreadable_file_ends_as_a_failed_run_and_a_failed_job_that_say_why(client, admin_headers):
     response = _upload(client, admin_headers, b"name,age\nbob,3\n", "people.csv")
-    report = _finished(client, admin_headers, response)
+    job = wait_for_job(client, admin_headers, response.json["id"])
+    report = job["result"]
+    assert job["status"] == "failed" and "cannot tell the format" in job["error"]
     assert report["status"] == "failed" and "cannot tell the format" in report["error"]
     run = client.get(f"{RUNS}/{report['run_id']}", headers=admin_headers).json
     assert run["status"] == "failed" and run["error"] == report["error"]

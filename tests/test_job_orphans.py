@@ -6,35 +6,14 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 
 from db.models import Job
 from services import jobs
-
-
-def _app_process(app, body: str) -> subprocess.Popen:
-    """A fresh process that builds the app on the test database and runs `body` in its context."""
-    script = "\n".join(
-        [
-            "import os, sys, time",
-            f"os.environ['DATABASE_URL'] = {app.config['DATABASE_URL']!r}",
-            f"os.environ['ARTIFACTS_DIR'] = {str(app.config['ARTIFACTS_DIR'])!r}",
-            f"os.environ['INSTANCE_DIR'] = {app.instance_path!r}",
-            "from server.factory import create_app",
-            "from db.models import Job",
-            "from services import jobs",
-            "app = create_app('testing')",
-            "with app.app_context():",
-            textwrap.indent(textwrap.dedent(body).strip(), "    "),
-        ]
-    )
-    return subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+from tests.helpers import app_process
 
 
 def test_a_job_whose_process_was_killed_is_failed_when_the_app_starts(app):
-    claimer = _app_process(
+    claimer = app_process(
         app,
         """
         job = Job.create(kind="batch_score", params={}, message="Waiting for a worker")
@@ -49,7 +28,7 @@ def test_a_job_whose_process_was_killed_is_failed_when_the_app_starts(app):
     claimer.wait(timeout=30)
     with app.app_context():
         assert Job.get_by_id(job_id).status == "running"
-    starter = _app_process(app, f"print(Job.get_by_id({job_id}).status, flush=True)")
+    starter = app_process(app, f"print(Job.get_by_id({job_id}).status, flush=True)")
     out, err = starter.communicate(timeout=120)
     assert starter.returncode == 0, err[-2000:]
     assert out.strip().splitlines()[-1] == "failed"

@@ -6,30 +6,16 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import assert_error
+from tests.helpers import api_operations, assert_error
 
 DEEP = "[" * 1000 + "]" * 1000
 PATH_ARGS = {"id": "1", "task": "dropout"}
-
-
-def _operations(app):
-    """(method, url, operation) for every API endpoint declared with `operation`."""
-    for rule in app.url_map.iter_rules():
-        op = getattr(app.view_functions[rule.endpoint], "openapi_operation", None)
-        if op is None:
-            continue
-        url = re.sub(
-            r"<(?:(\w+):)?(\w+)>", lambda m: PATH_ARGS.get(m.group(1) or m.group(2), "dropout"), rule.rule
-        )
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            yield method, url, op
 
 
 def _admin(make_user, bearer) -> dict[str, str]:
@@ -39,7 +25,7 @@ def _admin(make_user, bearer) -> dict[str, str]:
 def test_deep_json_is_400_on_every_json_endpoint(app, client, make_user, bearer):
     headers = _admin(make_user, bearer)
     checked = 0
-    for method, url, op in _operations(app):
+    for method, url, op in api_operations(app, PATH_ARGS):
         if op.body is None:
             continue
         response = client.open(
@@ -52,7 +38,7 @@ def test_deep_json_is_400_on_every_json_endpoint(app, client, make_user, bearer)
 
 def test_nul_in_any_json_field_is_400(app, client, make_user, bearer):
     headers = _admin(make_user, bearer)
-    for method, url, op in _operations(app):
+    for method, url, op in api_operations(app, PATH_ARGS):
         if op.body is None:
             continue
         for name in op.body.model_fields:
@@ -63,7 +49,7 @@ def test_nul_in_any_json_field_is_400(app, client, make_user, bearer):
 
 def test_nul_in_any_query_parameter_is_400(app, client, make_user, bearer):
     headers = _admin(make_user, bearer)
-    for method, url, op in _operations(app):
+    for method, url, op in api_operations(app, PATH_ARGS):
         if op.query is None:
             continue
         for name in op.query.model_fields:
@@ -165,8 +151,30 @@ def test_upload_endpoints_keep_the_upload_limit(app, client, make_user, bearer):
     assert response.status_code not in (413, 500), response.get_data(as_text=True)[:300]
 
 
-def test_dash_callbacks_get_the_upload_limit_only_when_signed_in(app, client, make_user):
-    padding = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1000)  # as a dcc.Upload file would be
+def _outcomes_upload(padding: str) -> dict:
+    """The Data page's outcomes upload callback, its file as a dcc.Upload sends it (base64 inside)."""
+    return {
+        "output": "data-outcomes-result.children",
+        "outputs": {"id": "data-outcomes-result", "property": "children"},
+        "inputs": [{"id": "data-outcomes-submit", "property": "n_clicks", "value": 1}],
+        "changedPropIds": ["data-outcomes-submit.n_clicks"],
+        "state": [
+            {"id": "data-outcomes-upload", "property": "contents", "value": "data:,"
+             + padding},
+            {"id": "data-outcomes-upload", "property": "filename", "value": "outcomes.csv"},
+            {"id": "data-outcomes-course", "property": "value", "value": None},
+        ],
+    }
+
+
+def _callback(client, body: dict, headers: dict):
+    """`body` in the order Dash's renderer writes it (`output` first), not sorted as `json=` sorts it."""
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
+                       headers=headers)
+
+
+def test_only_an_upload_callback_run_by_whom_its_page_allows_gets_the_upload_limit(app, client, make_user):
+    padding = "x" * (app.config["DASH_CALLBACK_MAX_KB"] * 1024 + 1000)  # as a dcc.Upload file would be
     body = {
         "output": "shell-navbar.children",
         "outputs": {"id": "shell-navbar", "property": "children"},
@@ -178,8 +186,14 @@ def test_dash_callbacks_get_the_upload_limit_only_when_signed_in(app, client, ma
         "state": [],
         "padding": padding,
     }
-    assert_error(client.post("/_dash-update-component", json=body), 413)
+    assert_error(_callback(client, body, {}), 413)
+    assert_error(_callback(client, _outcomes_upload(padding), {}), 413)
     client.post("/api/v1/auth/login", json=make_user().login_json())
-    csrf = client.get_cookie("csrf_access_token").value
-    response = client.post("/_dash-update-component", json=body, headers={"X-CSRF-TOKEN": csrf})
+    csrf = {"X-CSRF-TOKEN": client.get_cookie("csrf_access_token").value}
+    assert_error(_callback(client, body, csrf), 413)
+    assert_error(_callback(client, _outcomes_upload(padding), csrf), 413)
+    client.post("/api/v1/auth/login", json=make_user("admin").login_json())
+    csrf = {"X-CSRF-TOKEN": client.get_cookie("csrf_access_token").value}
+    assert_error(_callback(client, body, csrf), 413)
+    response = _callback(client, _outcomes_upload(padding), csrf)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -19,10 +19,15 @@ EVENT_ITEM = {
 
 
 class ActivityPushIn(StrictModel):
-    """Exactly one of `events` or `statements` (xAPI), each 1 to MAX_ITEMS items."""
+    """Exactly one of `events` or `statements` (xAPI), each 1 to 5,000 items; the body may be up to
+    MAX_PUSH_KB (10 MB by default: 5,000 items of 2 KB)."""
 
     # Items are checked one by one by the service, so one bad item is reported by its index and the
-    # others still count.
+    # others still count (their text too: the request's JSON check leaves these lists to it).
+    ITEM_LISTS: ClassVar[tuple[str, ...]] = ("events", "statements")
+    # Up to MAX_ITEMS items of about 2 KB each: the body's own limit (MAX_PUSH_KB), not the small
+    # JSON limit of other endpoints.
+    BODY_LIMIT: ClassVar[str] = "MAX_PUSH_KB"
     events: list[Any] | None = Field(
         None, min_length=1, max_length=MAX_ITEMS, json_schema_extra={"items": EVENT_ITEM}
     )

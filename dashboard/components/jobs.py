@@ -90,7 +90,9 @@ def follow_job(job_id: int | None, counter: int | None, on_success: Callable[[di
     except ServiceError as exc:
         return 0, "", "danger", False, exc.message, True, no_update, no_update
     view = job_view(job)
-    result = on_success(job, view) if job["status"] == "succeeded" else no_update
+    # A failed job may still carry a result worth showing (a failed import's report).
+    shows = job["status"] == "succeeded" or (job["status"] == "failed" and job.get("result"))
+    result = on_success(job, view) if shows else no_update
     ended = (counter or 0) + 1 if view["done"] else no_update
     shown = (view["value"], view["label"], view["color"], view["animated"], view["status"], view["done"])
     return (*shown, result, ended)

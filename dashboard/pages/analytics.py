@@ -14,6 +14,7 @@ from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
+from modelling.cells import frame_csv
 from modelling.schemas import schema_for
 from modelling.tasks import TASK_NAMES, task_for, task_options
 from services import analytics, models
@@ -542,4 +543,4 @@ def download_csv(clicks, profile, pair, importance):
         return no_update
     key = trigger["figure"]
     table = figures.figure_table(profile, key, pair, importance)
-    return dcc.send_data_frame(table.to_csv, f"{profile['task']}-{profile['source']}-{key}.csv", index=False)
+    return dcc.send_string(frame_csv(table, index=False), f"{profile['task']}-{profile['source']}-{key}.csv")

@@ -41,6 +41,7 @@ def run_if_due(now: datetime | None = None) -> ScoringRun | None:
     """Score today's running courses unless it is too early or today's run succeeded or is running;
     the run, or None when nothing ran (call inside an app context)."""
     now = now or utcnow()
+    scoring.fail_orphaned_runs()  # a run killed today must not count as running
     if not due(now) or ScoringRun.already_done(TRIGGER, now.date(), now - RUNNING_LIMIT):
         return None
     try:

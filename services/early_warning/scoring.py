@@ -8,7 +8,6 @@ prediction, and is recorded as failed with its error.
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,12 +21,13 @@ from db.connection import database
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.models import ModelVersion, utcnow
-from modelling.cells import neutralise
+from db.text import printable
+from modelling.cells import SafeWriter
 from modelling.early_warning.segments import with_segments
 from modelling.early_warning.serving import EarlyWarningVersion, ScoredCourse
 from modelling.levels import CourseShares, FixedBands
 from modelling.tasks import EARLY_WARNING, Task
-from services import jobs, notifications
+from services import job_owner, jobs, notifications
 from services.course_activity import course_cube
 from services.early_warning import versions
 from services.errors import InvalidInput, NotFound
@@ -47,6 +47,7 @@ CSV_COLUMNS = (
     "rank_in_course",
 )
 JOB_KIND = "score-enrollments"
+ORPHANED = "interrupted: the scoring process ended (it was killed or crashed)"
 # The scored frame's columns stored per row, as the plain Python types they are stored from.
 _ROW_KINDS = {"enrollment_id": "int64", "probability": "float64", "risk_level": "object", "factors": "object"}
 NO_MODEL = (
@@ -196,7 +197,10 @@ def run_scoring(
 ) -> Outcome:
     """Score what `plan` names with the active version, recording the run; raises after recording a
     failure (the courses already finished stay stored)."""
-    run = ScoringRun.create(trigger=trigger, run_date=run_date or utcnow().date(), job=job_id)
+    fail_orphaned_runs()
+    run = ScoringRun.create(
+        trigger=trigger, run_date=run_date or utcnow().date(), job=job_id, owner=job_owner.identity()
+    )
     outcome = Outcome(run)
     try:
         version = _load_active()
@@ -296,7 +300,7 @@ def write_csv(outcome: Outcome, out: str | Path) -> int:
     version = outcome.run.model_version.version if outcome.run.model_version else ""
     written = 0
     with open(out, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow(CSV_COLUMNS)
         for course, refs, scored in outcome.scored:
             frame = scored.frame
@@ -305,7 +309,7 @@ def write_csv(outcome: Outcome, out: str | Path) -> int:
                 refs, *(frame[name] for name in columns), strict=True
             ):
                 cells = [course.code, ref, scored.day, probability, level, "; ".join(words), version]
-                writer.writerow([neutralise(cell) for cell in [*cells, segment, rank]])
+                writer.writerow([*cells, segment, rank])
                 written += 1
     return written
 
@@ -324,6 +328,27 @@ def start_scoring(code: str, day: int | None, user) -> Any:
     check_day(course, day)
     _load_active_row()
     return jobs.create(JOB_KIND, {"course": course.code, "day": day}, user)
+
+
+def fail_orphaned_runs() -> int:
+    """Fail the `running` scoring runs whose process on this host is gone (killed); how many."""
+    running = ScoringRun.select(ScoringRun.id, ScoringRun.owner).where(
+        (ScoringRun.status == "running") & ScoringRun.owner.is_null(False)
+    )
+    orphans = [run.id for run in running if job_owner.is_dead_here(run.owner)]
+    if orphans:
+        ScoringRun.update(status="failed", error=ORPHANED, finished_at=utcnow()).where(
+            ScoringRun.id.in_(orphans)
+        ).execute()
+    return len(orphans)
+
+
+@jobs.on_failure(JOB_KIND)
+def _close_scoring_run(job, error: str) -> None:
+    """Fail the scoring run a failed job left `running` (its process killed, say)."""
+    running = (ScoringRun.job == job.id) & (ScoringRun.status == "running")
+    why = f"interrupted: {printable(error)}"[:2000]
+    ScoringRun.update(status="failed", error=why, finished_at=utcnow()).where(running).execute()
 
 
 @jobs.handler(JOB_KIND)

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from db.courses import EVENT_TYPES, SOURCES
+from db.text import UNSTORABLE_TEXT, storable
 from services.ingest.parsed import DAILY_COLUMNS, Chunk, Rejection
 
 LEARNER, TIME, COURSE = "enrollment_id", "time", "course_id"
@@ -163,6 +164,9 @@ def _chunk(raw: pd.DataFrame, lines: np.ndarray, malformed: list[Rejection]) -> 
     """Validate one block of rows into a daily Chunk and its Rejections."""
     reasons = _Reasons(len(raw))
     reasons.bad |= _blank(raw)  # empty lines are not rows
+    unstorable = _unstorable(raw)
+    why = f"holds {UNSTORABLE_TEXT}, which cannot be stored"
+    reasons.note(unstorable != "", lambda i: f"{unstorable[i]} {why}")
     learner = _stripped(raw[LEARNER])
     reasons.note(pd.isna(learner), lambda i: "missing learner: enrollment_id is empty")
     dates = _dates(raw[TIME])
@@ -188,6 +192,15 @@ def _chunk(raw: pd.DataFrame, lines: np.ndarray, malformed: list[Rejection]) -> 
     return Chunk(
         "daily", good[list(DAILY_COLUMNS)].reset_index(drop=True), rejected, len(raw) + len(malformed)
     )
+
+
+def _unstorable(raw: pd.DataFrame) -> np.ndarray:
+    """Per row, the first text column holding text the database cannot store ("" when none)."""
+    found = np.full(len(raw), "", dtype=object)
+    for name in reversed([name for name in (LEARNER, COURSE) if name in raw.columns]):
+        bad = _per_distinct(raw[name], lambda values: [not storable(str(v)) for v in values], False, bool)
+        found[bad] = name
+    return found
 
 
 def _label(raw: pd.DataFrame, role: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from db.text import UNSTORABLE_TEXT, storable
 from services.ingest import keys
 from services.ingest.event_map import EventMap, normal
 from services.ingest.parsed import EVENT_COLUMNS, Chunk, Rejection
@@ -40,10 +41,16 @@ class EventRows:
         lines = np.asarray(raw["line"], dtype=np.int64)
         learner, course = _Distinct(raw["learner"], str.strip), _Distinct(raw["course"], str.strip)
         name, source_raw = _Distinct(raw["name"], normal), _Distinct(raw["source"], normal)
+        thing = _Distinct(raw["object"], str.strip)
         time, time_text = parse_times(raw["time"])
         kind = name.lookup(self.event_map.type_of)
         source = source_raw.lookup(lambda value: self.sources.get(value, _BAD))
+        text = {"learner": learner, "course": course, "event": name, "source": source_raw, "object": thing}
+        if ids is not None:
+            text["id"] = _Distinct(ids, str)
+        unstorable = _unstorable(text)
         problems = {
+            "text": unstorable != "",
             "learner": learner.empty(),
             "time": np.isnat(time),
             "kind": kind == None,  # noqa: E711 (elementwise on an object array)
@@ -53,7 +60,7 @@ class EventRows:
         good = np.flatnonzero(~bad)
         time_ns = time[good].view(np.int64)
         parts = [learner.hashes(good), course.hashes(good), time_ns.view(np.uint64), name.hashes(good),
-                 source_raw.hashes(good), _Distinct(raw["object"], str.strip).hashes(good)]
+                 source_raw.hashes(good), thing.hashes(good)]
         own = None if ids is None else np.asarray(ids, dtype=object)[good]
         course_good = course.values()[good]
         frame = pd.DataFrame({
@@ -65,7 +72,7 @@ class EventRows:
             "source": _text(source[good]),
             "key": self._keys(keys.combine(parts), time_ns, own),
         }, columns=list(EVENT_COLUMNS))
-        why = _Why(self.learner_field, time_text, name, kind, source_raw)
+        why = _Why(self.learner_field, time_text, name, kind, source_raw, unstorable)
         found = [
             Rejection(int(lines[i]), self.label.format(line=int(lines[i])) + why(i, problems))
             for i in np.flatnonzero(bad)
@@ -104,8 +111,11 @@ class _Why:
     name: _Distinct
     kind: np.ndarray
     source: _Distinct
+    unstorable: np.ndarray
 
     def __call__(self, i: int, problems: Mapping[str, np.ndarray]) -> str:
+        if problems["text"][i]:
+            return f"{self.unstorable[i]} holds {UNSTORABLE_TEXT}, which cannot be stored"
         if problems["learner"][i]:
             return f"missing learner ({self.learner_field})"
         if problems["time"][i]:
@@ -120,12 +130,27 @@ def _text(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=object)
 
 
+def _unstorable(columns: Mapping[str, _Distinct]) -> np.ndarray:
+    """Per row, the first field holding text the database cannot store ("" when none)."""
+    found = np.full(len(next(iter(columns.values())).codes), "", dtype=object)
+    for label, column in reversed(list(columns.items())):
+        found[column.unstorable()] = label
+    return found
+
+
 class _Distinct:
-    """A column of strings by distinct value: normalised and hashed once per distinct value."""
+    """A column of strings by distinct value: normalised and hashed once per distinct value (a value
+    the database cannot store counts as empty, and `unstorable` says which rows held one)."""
 
     def __init__(self, values: np.ndarray, normalise) -> None:
         self.codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-        self.uniques = np.array([normalise(value) for value in uniques], dtype=object)
+        self.bad = np.array([isinstance(value, str) and not storable(value) for value in uniques], dtype=bool)
+        normalised = ["" if bad else normalise(value) for value, bad in zip(uniques, self.bad, strict=True)]
+        self.uniques = np.array(normalised, dtype=object)
+
+    def unstorable(self) -> np.ndarray:
+        """Whether each row's value held text the database cannot store."""
+        return np.append(self.bad, False)[self.codes]
 
     def values(self) -> np.ndarray:
         """Each row's normalised value."""
@@ -172,4 +197,5 @@ def _time_problem(text: str) -> str:
 
 
 def _quote(value: str, limit: int = 60) -> str:
+    # repr spells a NUL or a lone surrogate as its escape: the reason itself can be stored.
     return repr(value if len(value) <= limit else value[:limit] + "...")

@@ -10,13 +10,16 @@ from typing import Any
 
 from db.connection import database
 from db.ingest import ImportRun
-from db.models import User, utcnow
+from db.models import Job, User, utcnow
+from db.text import printable
 from services import job_owner
 from services.ingest.parsed import Rejection
 
 log = logging.getLogger(__name__)
 
 FIRST_REJECTIONS = 100  # rejections kept with their line and reason; the rest are only counted
+# Runs whose failure this process could not record (the database was down): run id -> error.
+_UNRECORDED: dict[int, str] = {}
 
 
 def reason_kind(reason: str) -> str:
@@ -147,16 +150,18 @@ class RunLog:
 
     def fail(self, error: str) -> ImportReport:
         """Mark the run failed with `error`; the store keeps the chunks committed up to `last_line`.
-        A lost database connection is opened again once to record it (if the database is down, the
-        run stays `running` until the next import of the file finds its process gone)."""
+        A lost database connection is opened again once to record it; if the database is still
+        down, the failure is recorded by this process's next import (or by its job's failure)."""
+        error = printable(error)  # a binary file's text may hold a NUL, which cannot be stored
         try:
             self._write_failed(error)
         except Exception:  # the connection itself may be what failed: one retry on a new one
-            _reopen()
             try:
+                _reopen()
                 self._write_failed(error)
             except Exception:
                 log.exception("import run %s: could not record the failure", self.run.id)
+                _UNRECORDED[self.run.id] = error
         return self.report(status="failed", error=error)
 
     def _write_failed(self, error: str) -> None:
@@ -195,16 +200,41 @@ def _reopen() -> None:
     database.connect(reuse_if_open=True)
 
 
+def close_runs_of_job(job_id: int, error: str) -> int:
+    """Fail the runs of a job that failed while they were `running`; how many."""
+    why = f"interrupted: {printable(error)}"[:2000]
+    running = (ImportRun.job_id == job_id) & (ImportRun.status == "running")
+    return ImportRun.update(status="failed", error=why, finished_at=utcnow()).where(running).execute()
+
+
+def _record_unrecorded() -> None:
+    """Record the failures this process could not write while the database was down."""
+    for run_id, error in list(_UNRECORDED.items()):
+        ImportRun.update(status="failed", error=error[:2000], finished_at=utcnow()).where(
+            (ImportRun.id == run_id) & (ImportRun.status == "running")
+        ).execute()
+        del _UNRECORDED[run_id]
+
+
+def _orphaned(run: ImportRun) -> str | None:
+    """Why a `running` run is in fact over (its process died, or its job ended), or None."""
+    if job_owner.is_dead_here(run.owner):
+        return "interrupted: the importing process ended"
+    if run.job_id is not None:
+        job = Job.get_or_none(Job.id == run.job_id)
+        if job is None or job.status in ("failed", "succeeded"):
+            return f"interrupted: its job ended ({job.error if job and job.error else 'no error recorded'})"
+    return None
+
+
 def _unfinished_run(sha256: str, fmt: str, course: str | None) -> ImportRun | None:
-    """The newest run of this file that failed (or whose process died while running) with no
-    completed run after it: the run this import completes."""
+    """The newest run of this file that failed (or whose process died or whose job ended while it
+    was running) with no completed run after it: the run this import completes."""
+    _record_unrecorded()
     for run in ImportRun.of_file(sha256, fmt, course):
-        if run.status == "running" and job_owner.is_dead_here(run.owner):
-            run.status, run.error, run.finished_at = (
-                "failed",
-                "interrupted: the importing process ended",
-                utcnow(),
-            )
+        why = _orphaned(run) if run.status == "running" else None
+        if why:
+            run.status, run.error, run.finished_at = "failed", printable(why)[:2000], utcnow()
             run.save()
         if run.status == "done":
             return None

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import peewee
 import pyarrow as pa
+from flask import current_app, has_app_context
 
 from db.connection import write_transaction
 from db.models import User
@@ -33,6 +34,7 @@ from services.ingest.resolve import (
     nothing_stored_reason,
 )
 from services.ingest.runs import FIRST_REJECTIONS, ImportReport, RunLog
+from services.ingest.textfile import GZIP_MAX_MB, GZIP_MAX_RATIO, check_expansion
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,12 @@ def import_file(
         reason = f"Cannot read {path.name}: {exc.strerror or exc}"
         raise InvalidInput(reason, {"file": "cannot be read"}) from exc
     try:
+        check_expansion(path, *_gzip_limits())
+    except formats.FormatError as exc:
+        run = RunLog(name_shown, fmt if fmt != "auto" else "unknown", sha256=sha256, course=course, user=user,
+                     job_id=job_id)
+        return run.fail(str(exc))
+    try:
         name = formats.detect(path) if fmt == "auto" else fmt
     except formats.FormatError as exc:
         run = RunLog(name_shown, "unknown", sha256=sha256, course=course, user=user, job_id=job_id)
@@ -101,6 +109,14 @@ def _nothing_stored(run: RunLog, courses: Courses) -> ImportReport:
     with write_transaction():
         courses.remove_empty_created()
     return run.fail(nothing_stored_reason(courses, run.run.rejected, dict(run.reasons)))
+
+
+def _gzip_limits() -> tuple[int, int]:
+    """The expansion limits of a compressed file: the app's settings, else the defaults."""
+    if not has_app_context():
+        return GZIP_MAX_MB, GZIP_MAX_RATIO
+    config = current_app.config
+    return config.get("IMPORT_GZIP_MAX_MB", GZIP_MAX_MB), config.get("IMPORT_GZIP_MAX_RATIO", GZIP_MAX_RATIO)
 
 
 def write_chunks(

@@ -20,6 +20,7 @@ from services import jobs, score_now
 from services.accounts import Page
 from services.errors import InvalidInput, NotFound
 from services.ingest.outcomes import OutcomesReport, import_outcomes
+from services.ingest.runs import close_runs_of_job
 from services.ingest.store import MAX_DAYS, check_options, import_file
 
 JOB_KIND = "activity_import"
@@ -193,9 +194,18 @@ def _run_import(job: Job, progress: Callable[[float, str], None]) -> dict[str, A
         )
     finally:
         source.unlink(missing_ok=True)
+    if report.status == "failed":  # a failed import is a failed job, its report kept as the result
+        raise jobs.JobFailed(f"The import failed: {report.error}", report.to_dict())
     result = report.to_dict()
     result["scoring_jobs"] = score_now.after_import(result, job.created_by_id)
     return result
+
+
+@jobs.on_failure(JOB_KIND)
+def _close_import(job: Job, error: str) -> None:
+    """Close the runs a failed import job left `running`, and remove its spooled upload."""
+    close_runs_of_job(job.id, error)
+    Path(job.params["source"]).unlink(missing_ok=True)
 
 
 def import_outcomes_upload(stream: IO[bytes], *, file_name: str, course: str | None = None) -> OutcomesReport:

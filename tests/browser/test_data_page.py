@@ -88,13 +88,21 @@ def test_student_cannot_create_or_revoke_through_the_callbacks(app, client, make
     student = make_user()
     client.post("/api/v1/auth/login", json=student.login_json())
     csrf = client.get_cookie("csrf_access_token").value
-    body = {
-        "output": "data-key-secret.children",
-        "outputs": [{"id": "data-key-secret", "property": "children"}],
+    outputs = [
+        ("data-key-secret", "children"),
+        ("data-key-name", "invalid"),
+        ("data-key-name-feedback", "children"),
+        ("data-key-name", "value"),
+        ("data-keys-version", "data"),
+    ]
+    body = {  # the create callback exactly as the page registers it (an unknown callback is a 400)
+        "output": "".join(f"..{i}.{p}." for i, p in outputs) + ".",
+        "outputs": [{"id": i, "property": p} for i, p in outputs],
         "inputs": [{"id": "data-key-create", "property": "n_clicks", "value": 1}],
         "state": [
             {"id": "data-key-name", "property": "value", "value": "sneaky"},
             {"id": "data-key-scope", "property": "value", "value": "ingest"},
+            {"id": "data-keys-version", "property": "data", "value": 0},
         ],
         "changedPropIds": ["data-key-create.n_clicks"],
     }
