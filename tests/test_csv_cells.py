@@ -103,7 +103,7 @@ def test_the_scoring_file_quotes_formula_course_codes_and_learner_refs(app, tmp_
         run = ScoringRun.create(trigger="cli", status="succeeded", run_date=utcnow().date())
         frame = pd.DataFrame(
             {"probability": [0.9] * len(DANGEROUS), "risk_level": ["High"] * len(DANGEROUS)}
-        ).assign(top_factors=[["-reason"]] * len(DANGEROUS))
+        ).assign(top_factors=[["-reason"]] * len(DANGEROUS), segment="=steady", rank_in_course=1)
         outcome = scoring.Outcome(run, [(course, DANGEROUS, SimpleNamespace(frame=frame, day=7))])
         assert scoring.write_csv(outcome, tmp_path / "scores.csv") == len(DANGEROUS)
     text = (tmp_path / "scores.csv").read_text(encoding="utf-8")

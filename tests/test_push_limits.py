@@ -16,7 +16,8 @@ PUSH = "/api/v1/activity"
 @pytest.fixture
 def key(app) -> dict[str, str]:
     with app.app_context():
-        return {"X-API-Key": api_keys.create("lms", "ingest")[1]}
+        _row, secret = api_keys.create("lms", "ingest", may_create_courses=True, may_push_finished=True)
+        return {"X-API-Key": secret}
 
 
 def _statement(i: int) -> dict:
