@@ -135,9 +135,8 @@ class EarlyWarningVersion:
         sources: np.ndarray | None = None,
         bands: Bands | None = None,
         k: int = reasons.TOP_FACTORS,
-        lowering: bool = False,
     ) -> ScoredCourse:
-        """Every enrollment's probability, risk level and top factors at `day`, in one pass."""
+        """Every enrollment's probability, risk level, top factors and factors in its favour at `day`."""
         if not 0 <= day <= course_days:
             raise ValueError(f"day must be between 0 and the course length {course_days}, not {day}.")
         found = self.checkpoint_for(day, course_days)
@@ -149,7 +148,7 @@ class EarlyWarningVersion:
         parts = self.models[checkpoint]
         X = model_frame(counts, as_of, course_days, sources, window=checkpoint)
         probability, contrib, method = reasons.scored_contributions(parts["estimator"], X, parts["explainer"])
-        factors = reasons.top_factors(contrib, X, as_of, k=k, lowering=lowering)
+        factors = reasons.top_factors(contrib, X, as_of, k=k)
         frame = pd.DataFrame(
             {
                 "enrollment_id": np.asarray(ids),
@@ -159,6 +158,7 @@ class EarlyWarningVersion:
                 "risk_level": levels_for(probability, bands or self.bands),
                 "top_factors": [[factor["text"] for factor in row] for row in factors],
                 "factors": factors,
+                "in_favour": reasons.favour_factors(contrib, X, as_of, k=k),
             }
         )
         return ScoredCourse(day, checkpoint, as_of, frame, method=method)
@@ -173,7 +173,16 @@ class EarlyWarningVersion:
         """The course-grouped ROC AUC of each checkpoint's model."""
         return {int(day): auc for day, auc in self.metrics["auc_by_checkpoint"].items()}
 
-    columns = ("enrollment_id", "day", "checkpoint", "probability", "risk_level", "top_factors", "factors")
+    columns = (
+        "enrollment_id",
+        "day",
+        "checkpoint",
+        "probability",
+        "risk_level",
+        "top_factors",
+        "factors",
+        "in_favour",
+    )
 
 
 def load_version(folder: Path) -> EarlyWarningVersion:
