@@ -65,6 +65,7 @@ class EnrollmentPrediction(BaseModel):
     probability = peewee.FloatField()
     risk_level = peewee.CharField(max_length=32)
     top_factors = JSONField(default=list)  # [{feature, contribution, direction, text}], strongest first
+    in_favour = JSONField(default=list)  # the factors lowering the risk, same shape, strongest first
     model_version = peewee.ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
     run = peewee.ForeignKeyField(ScoringRun, null=True, on_delete="SET NULL")
     created_at = peewee.DateTimeField(default=utcnow)
@@ -93,7 +94,7 @@ class EnrollmentPrediction(BaseModel):
         fields = [cls._meta.fields[name] for name in UPSERT_FIELDS]
         one = "(" + ", ".join([cls._meta.database.param] * len(fields)) + ")"
         for batch in peewee.chunked(rows, 500):
-            values = [field.db_value(row[field.name]) for row in batch for field in fields]
+            values = [field.db_value(_value(row, field.name)) for row in batch for field in fields]
             cls._meta.database.execute_sql(
                 f"{_UPSERT_HEAD} VALUES {', '.join([one] * len(batch))} {_UPSERT_TAIL}", values
             )
@@ -107,7 +108,7 @@ class EnrollmentPrediction(BaseModel):
         selected, arrays, params = [], [], []
         for name in UPSERT_FIELDS:
             field = cls._meta.fields[name]
-            values = [row[name] for row in rows]
+            values = [_value(row, name) for row in rows]
             kind = _PG_TYPES[name]
             if name != "enrollment" and all(value == values[0] for value in values):  # the key always varies
                 selected.append(f"%s::{kind}")
@@ -283,10 +284,18 @@ UPSERT_FIELDS = (
     "probability",
     "risk_level",
     "top_factors",
+    "in_favour",
     "model_version",
     "run",
     "created_at",
 )
+
+# Upserted columns a row may leave out (rows written before they existed), and their value then.
+_OPTIONAL = {"in_favour": []}
+
+
+def _value(row: dict[str, Any], name: str) -> Any:
+    return row[name] if name in row else _OPTIONAL[name]
 
 
 # The PostgreSQL type of each upserted column's values (parameters are cast to it).
@@ -298,6 +307,7 @@ _PG_TYPES = {
     "probability": "real",
     "risk_level": "text",
     "top_factors": "text",
+    "in_favour": "text",
     "model_version": "integer",
     "run": "integer",
     "created_at": "timestamp",

@@ -196,6 +196,12 @@ def _prediction_change_index(db: peewee.Database) -> None:
     db.create_tables([EnrollmentPrediction], safe=True)
 
 
+def _prediction_in_favour(db: peewee.Database) -> None:
+    """What lowers a learner's risk, kept apart from the reasons that raise it."""
+    if "in_favour" not in {column.name for column in db.get_columns("enrollment_predictions")}:
+        db.execute_sql("ALTER TABLE enrollment_predictions ADD COLUMN in_favour TEXT NOT NULL DEFAULT '[]'")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -220,6 +226,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (18, "predictions record when a digest announced them", _prediction_notified_at),
     (19, "notifications record who is sending their email", _notification_email_claims),
     (20, "predictions indexed by course and time stored", _prediction_change_index),
+    (25, "predictions keep the factors in the learner's favour", _prediction_in_favour),
 ]
 
 

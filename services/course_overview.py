@@ -338,7 +338,7 @@ def _at_risk_listing(found: Course, filters: AtRiskFilters) -> dict[str, Any]:
         return {**listing, "items": [], "message": message, "checkpoint_days": [], "total": 0}
     day = max(checkpoints)
     days = days_up_to(checkpoints, day)
-    items = at_risk_items(found, day, days)
+    items = at_risk_items(found, day, days, checkpoints[day])
     kept = [item for item in items if _keep(item, filters, day)]
     return {
         **listing,
