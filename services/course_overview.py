@@ -22,7 +22,7 @@ from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.ingest import ImportRun
 from db.models import User
 from db.tutoring import CourseTutor, EnrollmentAction
-from modelling.early_warning.scored_days import checkpoint_days, days_up_to
+from modelling.early_warning.scored_days import as_of_day, checkpoint_days, days_up_to
 from modelling.levels import level_names
 from modelling.tasks import EARLY_WARNING
 from services import courses as course_service
@@ -45,7 +45,8 @@ EXPORT_COLUMNS = (
     ("trajectory", "Trajectory"),
     ("change", "Change"),
     ("inactive", "Days since last activity"),
-    ("reasons", "Top reasons"),
+    ("reasons", "Reasons for the risk"),
+    ("in_favour", "In their favour"),
     ("last_action", "Last action"),
 )
 ARROWS = {"up": "▲", "down": "▼", "same": "=", "new": ""}
@@ -345,6 +346,7 @@ def _at_risk_listing(found: Course, filters: AtRiskFilters) -> dict[str, Any]:
         "day": day,
         "checkpoint": checkpoints[day],
         "previous_day": days[-2] if len(days) > 1 else None,
+        "as_of_day": as_of_day(found.length_days, day, checkpoints[day]),
         "checkpoint_days": days,
         "total": len(items),
         "items": _sorted(kept, filters.sort, day),
@@ -382,6 +384,7 @@ def shown_row(item: dict[str, Any]) -> dict[str, str]:
         "change": "new" if change is None else f"{ARROWS[direction]} {change * 100:+.1f} pp".strip(),
         "inactive": "never active" if days is None else str(days),
         "reasons": "; ".join(item["top_factors"]),
+        "in_favour": "; ".join(item.get("in_favour") or []),
         "last_action": action_text(item["last_action"]),
     }
 

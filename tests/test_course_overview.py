@@ -140,12 +140,13 @@ def test_the_export_holds_exactly_the_filtered_rows_in_order_with_the_shown_colu
         "Trajectory",
         "Change",
         "Days since last activity",
-        "Top reasons",
+        "Reasons for the risk",
+        "In their favour",
         "Last action",
     ]
     assert [row[0] for row in rows[1:]] == ["C1-L1", "C1-L2"]
     assert rows[2][1:6] == ["90.0%", "High", "80% → 90%", "▲ +10.0 pp", "never active"]
-    assert rows[2][7].startswith(f"Contacted (email) by {admin.username}, ")
+    assert rows[2][8].startswith(f"Contacted (email) by {admin.username}, ")
 
 
 def test_overview_shares_at_high_its_change_and_the_last_scoring(app, admin):

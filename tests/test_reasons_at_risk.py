@@ -46,3 +46,21 @@ def test_the_at_risk_list_counts_inactivity_on_the_days_its_reasons_read(app, cl
     assert any(item["in_favour"] for item in items.values())
     raising = [f for item in items.values() for f in item["factors"] if f["contribution"] is not None]
     assert all(f["contribution"] > 0 for f in raising)
+
+
+def test_the_enrollment_page_gives_the_reasons_as_of_their_day_and_what_is_in_favour(app, make_user):
+    from db.courses import Enrollment
+    from db.models import User
+    from services.enrollment_view import enrollment_view
+
+    early_warning_version(app)
+    admin = make_user("admin")
+    with app.app_context():
+        course = _course("ASOF2", 16)
+        scoring.score_at_day("cli", 16, "ASOF2")
+        scoring.score_at_day("cli", 7, "ASOF2")
+        enrollments = Enrollment.select().where(Enrollment.course == course).order_by(Enrollment.learner_ref)
+        views = [enrollment_view(User.get_by_id(admin.id), e.id)["risk"] for e in enrollments]
+    assert all([row["as_of_day"] for row in risk] == [7, 14] for risk in views)
+    assert all(row["reasons"] for risk in views for row in risk)
+    assert any(row["in_favour"] for risk in views for row in risk)
