@@ -280,4 +280,4 @@ def test_the_reasons_read_in_full_without_hovering(page, courses, app, width):
         f"'in their favour' is cut off at {width} px",
     )
     assert _cell(page, learner, "in_favour").replace("\n", " ") == FAVOUR[0]
-    page.screenshot(f"course-reasons-{width}")
+    page.screenshot(f"course-reasons-{width}", "course-grid")
