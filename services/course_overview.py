@@ -261,7 +261,7 @@ def check_filters(filters: AtRiskFilters) -> None:
 def _inactive(item: dict[str, Any], day: int) -> int:
     """Days since the last activity; a learner never active counts as inactive since before day 0."""
     days = item["days_since_last_activity"]
-    return day + 1 if days is None else days
+    return item.get("as_of_day", day) + 1 if days is None else days
 
 
 def _keep(item: dict[str, Any], filters: AtRiskFilters, day: int) -> bool:

@@ -61,7 +61,7 @@ def _columns() -> list[dict[str, Any]]:
         "trajectory": {"cellRenderer": "CourseSparkline", "minWidth": 110, "maxWidth": 130},
         "change": {"cellRenderer": "CourseChange", "minWidth": 120, "maxWidth": 140},
         "inactive": {"minWidth": 110, "maxWidth": 130},
-        # Wrapped, each row as tall as its text: the reasons read in full without hovering.
+        # Wrapped in rows of ROW_HEIGHT: the reasons read in full without hovering.
         "reasons": {"flex": 3, "minWidth": 300, **WRAPPED},
         "in_favour": {"flex": 2, "minWidth": 220, **WRAPPED},
         "last_action": {"flex": 2, "minWidth": 240, "tooltipField": "last_action"},
