@@ -71,6 +71,7 @@ class EnrollmentPrediction(BaseModel):
     # smaller rank). Null on predictions stored before they existed.
     segment = peewee.CharField(max_length=32, null=True)
     rank_in_course = peewee.IntegerField(null=True)
+    in_favour = JSONField(default=list)  # the factors lowering the risk, same shape, strongest first
     model_version = peewee.ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
     run = peewee.ForeignKeyField(ScoringRun, null=True, on_delete="SET NULL")
     created_at = peewee.DateTimeField(default=utcnow)
@@ -99,7 +100,7 @@ class EnrollmentPrediction(BaseModel):
         fields = [cls._meta.fields[name] for name in UPSERT_FIELDS]
         one = "(" + ", ".join([cls._meta.database.param] * len(fields)) + ")"
         for batch in peewee.chunked(rows, 500):
-            values = [field.db_value(row.get(field.name)) for row in batch for field in fields]
+            values = [field.db_value(_value(row, field.name)) for row in batch for field in fields]
             cls._meta.database.execute_sql(
                 f"{_UPSERT_HEAD} VALUES {', '.join([one] * len(batch))} {_UPSERT_TAIL}", values
             )
@@ -113,7 +114,7 @@ class EnrollmentPrediction(BaseModel):
         selected, arrays, params = [], [], []
         for name in UPSERT_FIELDS:
             field = cls._meta.fields[name]
-            values = [row.get(name) for row in rows]  # a column added later may be left out
+            values = [_value(row, name) for row in rows]
             kind = _PG_TYPES[name]
             if name != "enrollment" and all(value == values[0] for value in values):  # the key always varies
                 selected.append(f"%s::{kind}")
@@ -289,12 +290,20 @@ UPSERT_FIELDS = (
     "probability",
     "risk_level",
     "top_factors",
+    "in_favour",
     "model_version",
     "run",
     "created_at",
     "segment",
     "rank_in_course",
 )
+
+# Upserted columns a row may leave out (rows written before they existed), and their value then.
+_OPTIONAL = {"in_favour": [], "segment": None, "rank_in_course": None}
+
+
+def _value(row: dict[str, Any], name: str) -> Any:
+    return row[name] if name in row else _OPTIONAL[name]
 
 
 # The PostgreSQL type of each upserted column's values (parameters are cast to it).
@@ -306,6 +315,7 @@ _PG_TYPES = {
     "probability": "real",
     "risk_level": "text",
     "top_factors": "text",
+    "in_favour": "text",
     "model_version": "integer",
     "run": "integer",
     "created_at": "timestamp",

@@ -236,6 +236,12 @@ def _scoring_run_owner(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE scoring_runs ADD COLUMN owner VARCHAR(255)")
 
 
+def _prediction_in_favour(db: peewee.Database) -> None:
+    """What lowers a learner's risk, kept apart from the reasons that raise it."""
+    if "in_favour" not in {column.name for column in db.get_columns("enrollment_predictions")}:
+        db.execute_sql("ALTER TABLE enrollment_predictions ADD COLUMN in_favour TEXT NOT NULL DEFAULT '[]'")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -263,6 +269,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (21, "courses' own early-warning level shares", _course_level_shares),
     (22, "predictions' segment and rank in their course", _prediction_segments),
     (24, "API keys scoped to courses", _api_key_course_scope),
+    (25, "predictions keep the factors in the learner's favour", _prediction_in_favour),
     (26, "scoring runs name their process", _scoring_run_owner),
     (29, "course windows learned from activity", _course_window_learned),
 ]

@@ -23,7 +23,7 @@ from db.models import User
 from db.tutoring import CourseTutor, EnrollmentAction
 from modelling.cells import SafeWriter
 from modelling.early_warning import segments
-from modelling.early_warning.scored_days import checkpoint_days, days_up_to
+from modelling.early_warning.scored_days import as_of_day, checkpoint_days, days_up_to
 from modelling.tasks import EARLY_WARNING
 from services import courses as course_service
 from services.actions import ACTION_LABELS
@@ -48,7 +48,8 @@ EXPORT_COLUMNS = (
     ("trajectory", "Trajectory"),
     ("change", "Change"),
     ("inactive", "Days since last activity"),
-    ("reasons", "Top reasons"),
+    ("reasons", "Reasons for the risk"),
+    ("in_favour", "In their favour"),
     ("last_action", "Last action"),
 )
 ARROWS = {"up": "▲", "down": "▼", "same": "=", "new": ""}
@@ -271,7 +272,7 @@ def check_filters(filters: AtRiskFilters) -> None:
 def _inactive(item: dict[str, Any], day: int) -> int:
     """Days since the last activity; a learner never active counts as inactive since before day 0."""
     days = item["days_since_last_activity"]
-    return day + 1 if days is None else days
+    return item.get("as_of_day", day) + 1 if days is None else days
 
 
 def _keep(item: dict[str, Any], filters: AtRiskFilters, day: int) -> bool:
@@ -353,13 +354,14 @@ def _at_risk_listing(found: Course, filters: AtRiskFilters) -> dict[str, Any]:
         return {**listing, "items": [], "message": message, "checkpoint_days": [], "total": 0}
     day = max(checkpoints)
     days = days_up_to(checkpoints, day)
-    items = at_risk_items(found, day, days)
+    items = at_risk_items(found, day, days, checkpoints[day])
     kept = [item for item in items if _keep(item, filters, day)]
     return {
         **listing,
         "day": day,
         "checkpoint": checkpoints[day],
         "previous_day": days[-2] if len(days) > 1 else None,
+        "as_of_day": as_of_day(found.length_days, day, checkpoints[day]),
         "checkpoint_days": days,
         "total": len(items),
         "items": _sorted(kept, filters.sort, day),
@@ -399,6 +401,7 @@ def shown_row(item: dict[str, Any]) -> dict[str, str]:
         "change": "new" if change is None else f"{ARROWS[direction]} {change * 100:+.1f} pp".strip(),
         "inactive": "never active" if days is None else str(days),
         "reasons": "; ".join(item["top_factors"]),
+        "in_favour": "; ".join(item.get("in_favour") or []),
         "last_action": action_text(item["last_action"]),
     }
 

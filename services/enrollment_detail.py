@@ -12,6 +12,7 @@ from flask import current_app
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.models import ModelVersion, User
+from modelling.early_warning.scored_days import as_of_day
 from services import actions, courses
 
 
@@ -36,7 +37,9 @@ def risk_history(enrollment: Enrollment) -> list[dict[str, Any]]:
             "checkpoint": row.checkpoint,
             "probability": row.probability,
             "risk_level": row.risk_level,
+            "as_of_day": as_of_day(enrollment.course.length_days, row.day, row.checkpoint),
             "top_factors": row.top_factors,
+            "in_favour": row.in_favour,
             "model_version": row.model_version.version if row.model_version else None,
             "scored_at": row.created_at,
         }

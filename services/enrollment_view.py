@@ -57,7 +57,11 @@ def _median_of_counts(counts: dict[int, int], size: int) -> float:
 
 
 def _with_reasons(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "reasons": [factor.get("text", "") for factor in row["top_factors"] or []]}
+    return {
+        **row,
+        "reasons": [factor.get("text", "") for factor in row["top_factors"] or []],
+        "in_favour": [factor.get("text", "") for factor in row.get("in_favour") or []],
+    }
 
 
 def _header(enrollment: Enrollment) -> dict[str, Any]:

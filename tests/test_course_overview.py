@@ -142,13 +142,14 @@ def test_the_export_holds_exactly_the_filtered_rows_in_order_with_the_shown_colu
         "Trajectory",
         "Change",
         "Days since last activity",
-        "Top reasons",
+        "Reasons for the risk",
+        "In their favour",
         "Last action",
     ]
     assert [row[0] for row in rows[1:]] == ["C1-L1", "C1-L2"]
     # Predictions stored without a segment or rank (before they existed) show empty cells.
     assert rows[2][1:8] == ["90.0%", "", "High", "", "80% → 90%", "▲ +10.0 pp", "never active"]
-    assert rows[2][9].startswith(f"Contacted (email) by {admin.username}, ")
+    assert rows[2][10].startswith(f"Contacted (email) by {admin.username}, ")
 
 
 def test_overview_shares_at_high_its_change_and_the_last_scoring(app, admin):

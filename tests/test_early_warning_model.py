@@ -168,11 +168,57 @@ def test_reasons_name_the_days_without_activity(version):
     contrib, _ = reasons.contributions(model, X, version.models[7]["explainer"])
     factors = reasons.top_factors(contrib, X, 7, k=50)
     idle_texts = [factor["text"] for factor in factors[0]]
-    assert any(text.startswith("no activity in the last 6 days") for text in idle_texts)
+    # Last active on day 0, scored at day 7: 7 days, as the at-risk list counts them.
+    assert any(text.startswith("7 days since the last activity") for text in idle_texts), idle_texts
     assert all(factor["direction"] == "raises" for factor in factors[0])
-    assert not any("no activity" in factor["text"] for factor in factors[1])
-    both = reasons.top_factors(contrib, X, 7, k=50, lowering=True)
-    assert any(factor["direction"] == "lowers" for factor in both[1])
+    assert not any("since the last activity" in factor["text"] for factor in factors[1])
+    favour = reasons.favour_factors(contrib, X, 7, k=50)
+    assert favour[1] and all(factor["direction"] == "lowers" for factor in favour[1])
+
+
+def test_every_scored_learner_has_a_reason_and_each_reason_raises_the_risk(version):
+    """A learner with nothing against them still gets a true line; a reason for the risk never has a
+    negative contribution, and what lowers the risk is given apart, as in the learner's favour."""
+    _, days, ids, counts, _, _ = make_course("N", 120, seed=12)
+    for day in (7, 10, 14):
+        frame = version.score_course(ids, counts, day, days).frame
+        assert all(len(row) >= 1 for row in frame["factors"]), day
+        raising = [f for row in frame["factors"] for f in row if f["contribution"] is not None]
+        assert raising and all(f["contribution"] > 0 and f["direction"] == "raises" for f in raising)
+        favour = [f for row in frame["in_favour"] for f in row]
+        assert favour and all(f["contribution"] < 0 and f["direction"] == "lowers" for f in favour)
+        fallback = [f for row in frame["factors"] for f in row if f["contribution"] is None]
+        assert all(f["text"].startswith(("active on", "not active yet")) for f in fallback)
+
+
+def test_a_reason_for_the_risk_reads_as_one(version):
+    """More activity than the course's typical learner is never given as a reason for the risk."""
+    from modelling.early_warning import reason_words
+
+    _, days, ids, counts, _, _ = make_course("N", 120, seed=14)
+    X = model_frame(counts, 14, days, None, window=14)
+    model = version.models[14]["estimator"]
+    contrib, _ = reasons.contributions(model, X, version.models[14]["explainer"])
+    medians = reasons.course_medians(X)
+    for sign, rows in (
+        (1, reasons.top_factors(contrib, X, 14)),
+        (-1, reasons.favour_factors(contrib, X, 14)),
+    ):
+        for row, factors in enumerate(rows):
+            for factor in (f for f in factors if f["contribution"] is not None):
+                said = reason_words.SPOKEN_AS.get(factor["feature"], factor["feature"])
+                assert reason_words.side(said, X[said].iloc[row], medians[said]) == sign, factor
+
+
+def test_one_cell_never_says_the_same_thing_twice(version):
+    _, days, ids, counts, _, _ = make_course("N", 60, seed=15)
+    counts[:3] = 0  # never active: both "days since" and "first active" would say "not active yet"
+    frame = version.score_course(ids, counts, 14, days).frame
+    for row in list(frame["factors"]) + list(frame["in_favour"]):
+        clauses = [part for factor in row for part in factor["text"].split("; ")]
+        firsts = [factor["text"].split(";")[0] for factor in row]
+        assert len(set(firsts)) == len(firsts), row
+        assert sum("not active yet" in clause for clause in clauses) <= 1, row
 
 
 def test_the_spline_logistic_contributions_add_up_to_its_log_odds(trained):
@@ -257,25 +303,60 @@ def test_the_figures_give_the_calibration_offset_of_a_fold():
 
 
 def test_the_phrases_read_as_words():
-    assert reasons.phrase("active_days", 3, 7, 14) == "active on 3 of 14 days; the course median is 7"
-    assert reasons.phrase("week_trend", np.log(1 / 5), np.nan, 14).startswith(
-        "events in the last 7 days a fifth"
+    assert reasons.words.phrase("active_days", 3, 7, 14) == "active on 3 of 14 days; the course median is 7"
+    assert reasons.words.phrase("week_trend", 0.7, np.nan, 14, (1, 5)) == (
+        "1 event in the last 7 days, after 5 in the 7 days before"
     )
-    assert reasons.phrase("video", 2, 40, 14) == "video events so far: 2; the course median is 40"
+    assert reasons.words.phrase("video", 2, 40, 14) == "2 video events so far; the course median is 40"
     idle = "days_since_last_active"
-    assert reasons.phrase(idle, 3, 5, 14) == "no activity in the last 3 days; the course median is 5"
+    assert (
+        reasons.words.phrase(idle, 3, 5, 14) == "4 days since the last activity; the course median is 6 days"
+    )
+
+
+def test_no_comparison_with_a_median_of_zero():
+    phrase = reasons.words.phrase
+    assert phrase("discussion", 18, 0, 14) == "18 discussion events so far; most learners have none"
+    assert phrase("active_days", 3, 0, 7) == "active on 3 of 7 days; most learners have not been active yet"
+    assert (
+        phrase("first_active_day", 2, 0, 7)
+        == "first active on day 2 of the course; most learners were active on day 0"
+    )
+    assert phrase("longest_idle_streak", 2, 0, 14) == "longest run without activity: 2 days"
+    assert (
+        phrase("active_day_share", 0.5, 0, 14)
+        == "active on 50% of the days so far; most learners have not been active yet"
+    )
+    for name in reasons.words.PHRASINGS:
+        assert "median is 0" not in phrase(name, 3, 0, 14) and "median is day 0" not in phrase(name, 3, 0, 14)
+
+
+def test_counts_read_singular_for_one_and_never_as_zero_days():
+    phrase = reasons.words.phrase
+    idle = "days_since_last_active"
+    assert phrase(idle, 0, 3, 7) == "1 day since the last activity; the course median is 4 days"
+    assert phrase(idle, 0, 0, 7) == "1 day since the last activity; the course median is 1 day"
+    assert phrase("discussion", 1, 2, 7) == "1 discussion event so far; the course median is 2"
+    assert (
+        phrase("current_active_streak", 1, 3, 7)
+        == "1 active day in a row up to yesterday; the course median is 3"
+    )
+    assert phrase("last_week_active_days", 1, 3, 1) == "active on 1 of the last 1 day; the course median is 3"
+    assert phrase("video", 0, 2, 7) == "no video events so far; the course median is 2"
+    for name in reasons.words.PHRASINGS:
+        for value in (0, 1):
+            assert "0 days" not in phrase(name, value, 2, 14) and " 1 days" not in phrase(name, value, 2, 14)
 
 
 def test_the_phrases_say_who_has_not_started():
     """A learner or a course median not active yet holds the day itself; the words say so instead."""
     idle, first = "days_since_last_active", "first_active_day"
     most = "most of the course has not been active yet"
-    assert reasons.phrase(idle, 2, 7, 7) == f"no activity in the last 2 days; {most}"
-    assert reasons.phrase(first, 2, 7, 7) == f"first active on day 2 of the course; {most}"
-    assert reasons.phrase(idle, 7, 2, 7) == (
-        "not active yet in 7 days; the course median is 2 days without activity"
-    )
-    assert reasons.phrase(first, 7, 1, 7) == (
+    phrase = reasons.words.phrase
+    assert phrase(idle, 2, 7, 7) == f"3 days since the last activity; {most}"
+    assert phrase(first, 2, 7, 7) == f"first active on day 2 of the course; {most}"
+    assert phrase(idle, 7, 2, 7) == "not active yet in 7 days; the course median is 3 days"
+    assert phrase(first, 7, 1, 7) == (
         "not active yet in 7 days; the course's typical learner was first active on day 1"
     )
 

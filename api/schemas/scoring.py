@@ -35,11 +35,24 @@ class AtRiskRow(BaseModel):
     probability: float
     risk_level: str
     change: float | None = Field(description="Probability change since the previous checkpoint's scoring.")
-    days_since_last_activity: int | None = Field(
-        description="Days from the learner's last active day to the scored day (null: never active)."
+    as_of_day: int = Field(
+        description="The day the prediction, its reasons and the days since the last activity are as of: "
+        "the model read days 0..as_of_day-1 (its checkpoint's day, at most the scored day)."
     )
-    top_factors: list[str]
-    factors: list[dict[str, Any]]
+    days_since_last_activity: int | None = Field(
+        description="Days from the learner's last active day to `as_of_day` (null: never active by then)."
+    )
+    top_factors: list[str] = Field(
+        description="Why the risk is what it is, strongest first: factors that raise it, or, when none "
+        "stands out, the learner's recent activity. Never empty."
+    )
+    factors: list[dict[str, Any]] = Field(
+        description="The same reasons with their feature, contribution (log-odds, positive; null for the "
+        "recent-activity line) and direction ('raises', or 'summary' for the recent-activity line)."
+    )
+    in_favour: list[str] = Field(
+        description="Factors in the learner's favour (they lower the risk), strongest first; may be empty."
+    )
     last_action: dict[str, Any] | None
     segment: SegmentName | None = Field(
         description="Where the learner stood by their own activity as of the scored day (null: scored "

@@ -50,9 +50,13 @@ class Factor(BaseModel):
 class RiskPoint(BaseModel):
     day: int = Field(description="The course day scored (days 0..day-1 were seen).")
     checkpoint: int = Field(description="The checkpoint whose model scored it.")
+    as_of_day: int = Field(description="The day its reasons are as of: the model read days 0..as_of_day-1.")
     probability: float
     risk_level: str
-    top_factors: list[Factor]
+    top_factors: list[Factor] = Field(description="The reasons for the risk, strongest first.")
+    in_favour: list[Factor] = Field(
+        default_factory=list, description="Factors in the learner's favour (they lower the risk)."
+    )
     model_version: int | None = Field(description="The early-warning version number.")
     scored_at: UtcDateTime
 

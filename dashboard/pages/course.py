@@ -47,6 +47,12 @@ dash.register_page(
 )
 
 
+# The grid loads rows in blocks (infinite row model), which needs one row height for every row: rows are
+# tall enough for three wrapped reasons at the columns' narrowest, so a reason never needs a hover.
+ROW_HEIGHT = 104
+WRAPPED = {"wrapText": True, "cellStyle": {"lineHeight": "1.3", "fontSize": "0.8rem", "wordBreak": "normal"}}
+
+
 def _columns() -> list[dict[str, Any]]:
     headers = dict(course_overview.EXPORT_COLUMNS)
     sortable = set(course_overview.SORT_COLUMNS)
@@ -64,7 +70,9 @@ def _columns() -> list[dict[str, Any]]:
         "trajectory": {"cellRenderer": "CourseSparkline", "minWidth": 110, "maxWidth": 130},
         "change": {"cellRenderer": "CourseChange", "minWidth": 120, "maxWidth": 140},
         "inactive": {"minWidth": 110, "maxWidth": 130},
-        "reasons": {"flex": 2, "minWidth": 240, "tooltipField": "reasons"},
+        # Wrapped in rows of ROW_HEIGHT: the reasons read in full without hovering.
+        "reasons": {"flex": 3, "minWidth": 300, **WRAPPED},
+        "in_favour": {"flex": 2, "minWidth": 220, **WRAPPED},
         "last_action": {"flex": 2, "minWidth": 240, "tooltipField": "last_action"},
     }
     return [
@@ -283,6 +291,7 @@ def layout(user, code: str | None = None, **_query):
                 "enableClickSelection": False,
             },
             "tooltipShowDelay": 300,
+            "rowHeight": ROW_HEIGHT,
             "localeText": {"noRowsToShow": "No enrollment matches."},
         },
         style={"height": "600px"},
@@ -380,6 +389,8 @@ def _count(listing: dict[str, Any]) -> str:
     text = f"{shown:,} of {total:,} enrollments at day {listing['day']}"
     if listing["previous_day"] is not None:
         text += f"; change since day {listing['previous_day']}"
+    if listing.get("as_of_day") is not None:
+        text += f"; reasons and days since the last activity as of day {listing['as_of_day']}"
     return text + "."
 
 

@@ -89,16 +89,29 @@ def _risk_table(risk: list[dict[str, Any]]) -> html.Div:
         )
     bands = EARLY_WARNING.bands(current_app.config)
     head = html.Thead(
-        html.Tr([html.Th(h) for h in ("Day", "Checkpoint", "Risk", "Dropout probability", "Reasons")])
+        html.Tr(
+            [
+                html.Th(h)
+                for h in (
+                    "Day",
+                    "Checkpoint",
+                    "Risk",
+                    "Dropout probability",
+                    "Reasons for the risk",
+                    "In their favour",
+                )
+            ]
+        )
     )
     rows = [
         html.Tr(
             [
                 html.Td(row["day"]),
-                html.Td(f"day {row['checkpoint']} model"),
+                html.Td(f"day {row['checkpoint']} model, as of day {row.get('as_of_day', row['day'])}"),
                 html.Td(level_badge(TASK, row["risk_level"], bands)),
                 html.Td(f"{row['probability']:.0%}"),
                 html.Td(_reasons(row["reasons"])),
+                html.Td(_reasons(row.get("in_favour") or [])),
             ]
         )
         for row in reversed(risk)

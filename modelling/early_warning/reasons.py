@@ -17,79 +17,33 @@ course's typical learner on the same day (the median of every feature over the c
 - a model that reads only the daily counts (the sequence model): the checkpoint's spline logistic,
   refitted on the same courses, gives the reasons (the probability still comes from the winner).
 
-The words come from the feature's value, the course median and the feature's description: a small
-table of phrasings keyed by the kind of feature, the generic one for the rest. By default only the
-factors that raise the risk are given; `lowering=True` adds those that lower it.
+The words come from the feature's value and the course median (reason_words.py): the reasons for the
+risk are the factors with a positive contribution whose value is on the risky side of the median, those
+in the learner's favour the ones with a negative contribution on the better side; a learner with no
+reason for the risk gets their recent activity instead, so every scored enrollment has a line.
 """
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from modelling.activity_features import FEATURE_DESCRIPTIONS, FEATURE_NAMES
+from modelling.activity_features import FEATURE_NAMES
+from modelling.early_warning import reason_words as words
 from modelling.early_warning.inputs import feature_part
 
 TOP_FACTORS = 3
+# A factor moving the log-odds less than this does not stand out (and would round to 0 when stored).
+MIN_CONTRIBUTION = 0.001
+RECENT_DAYS = 14  # the fallback line's window: "active on 3 of the last 14 days"
 REPLACEMENT_METHOD = "one feature replaced by the course median"
 ENSEMBLE_METHOD = f"{REPLACEMENT_METHOD}, the mean over the ensemble's members"
 # Rows per model call when features are replaced by the course median (bounds the stacked frame's memory).
 REPLACED_ROWS_PER_CALL = 200_000
-# Phrasings: {value} and {median} as counts, {day} the days observed, {ratio} a log ratio in words.
-GENERIC = "{description}: {value}; the course median is {median}"
-PHRASES: dict[str, str] = {
-    "days_since_last_active": "no activity in the last {value} days; the course median is {median}",
-    "active_days": "active on {value} of {day} days; the course median is {median}",
-    "last_week_active_days": "active on {value} of the last 7 days; the course median is {median}",
-    "previous_week_active_days": "active on {value} of the 7 days before the last 7; the course median is "
-    "{median}",
-    "current_active_streak": "{value} active days in a row up to yesterday; the course median is {median}",
-    "longest_idle_streak": "{value} days in a row without activity at most; the course median is {median}",
-    "first_active_day": "first active on day {value} of the course; the course median is day {median}",
-    "active_day_share": "active on {percent} of the days so far; the course median is {median_percent}",
-    "week_trend": "events in the last 7 days {ratio} the 7 days before",
-    "events_vs_course_median": "events so far {ratio} the course's typical learner",
-    "last_week_events_vs_course_median": "events in the last 7 days {ratio} the course's typical learner",
-    "active_days_vs_course_median": "{signed} active days compared with the course's typical learner",
-}
-# Where a learner or the course's median learner has not been active yet (the features then hold the
-# day itself), "no activity in the last 7 days; the course median is 7" would hide what a tutor needs:
-# who has not started, and that most of the course has not. Keyed by (feature, who has not started).
-NOT_STARTED_PHRASES: dict[tuple[str, str], str] = {
-    ("days_since_last_active", "learner"): (
-        "not active yet in {day} days; the course median is {median} days without activity"
-    ),
-    ("days_since_last_active", "course"): (
-        "no activity in the last {value} days; most of the course has not been active yet"
-    ),
-    ("first_active_day", "learner"): (
-        "not active yet in {day} days; the course's typical learner was first active on day {median}"
-    ),
-    ("first_active_day", "course"): (
-        "first active on day {value} of the course; most of the course has not been active yet"
-    ),
-}
-# Duplicates of another feature under a second name: never a reason of their own.
-SILENT = ("study_days",)
-_RATIOS = (
-    (0.1, "a tenth of"),
-    (0.2, "a fifth of"),
-    (0.25, "a quarter of"),
-    (1 / 3, "a third of"),
-    (0.5, "half of"),
-    (2 / 3, "two thirds of"),
-    (1.0, "about the same as"),
-    (1.5, "one and a half times"),
-    (2.0, "twice"),
-    (3.0, "three times"),
-    (5.0, "five times"),
-    (10.0, "ten times"),
-)
 
 
 def reads_features(model: Any) -> bool:
@@ -231,75 +185,71 @@ def scored_contributions(
     return expit(log_odds), contrib, "exact (additive spline logistic)"
 
 
-def _count(value: float) -> str:
-    return "unknown" if math.isnan(value) else f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+def top_factors(contrib: pd.DataFrame, X: pd.DataFrame, day: int, k: int = TOP_FACTORS) -> list[list[dict]]:
+    """Per row, up to k factors that raise the risk (feature, contribution, direction, text), the strongest
+    first; a row where none stands out gets one truthful line instead: its recent activity."""
+    picked = _factors(contrib, X, day, k, sign=1)
+    return [row or [fallback] for row, fallback in zip(picked, recent_activity(X, day), strict=True)]
 
 
-def ratio_words(log_ratio: float) -> str:
-    """A ratio given as its natural log, in words ("a fifth of", "twice")."""
-    ratio = float(np.exp(log_ratio))
-    if ratio < 0.07:
-        return "less than a tenth of"
-    return min(_RATIOS, key=lambda pair: abs(np.log(pair[0]) - np.log(ratio)))[1]
+def favour_factors(
+    contrib: pd.DataFrame, X: pd.DataFrame, day: int, k: int = TOP_FACTORS
+) -> list[list[dict]]:
+    """Per row, up to k factors in the learner's favour (they lower the risk), the strongest first."""
+    return _factors(contrib, X, day, k, sign=-1)
 
 
-def phrase(name: str, value: float, median: float, day: int) -> str:
-    """One feature of one learner in words, against the course median."""
-    return _phrase(name, float(value), float(median), int(day))
+def recent_activity(X: pd.DataFrame, day: int) -> list[dict[str, Any]]:
+    """Per row, the learner's active days in the last two weeks (fewer days early on) as a factor."""
+    days = min(RECENT_DAYS, day)
+    active = (X["last_week_active_days"] + X["previous_week_active_days"]).to_numpy(dtype=float)
+    typical = float(np.median(active)) if len(active) else math.nan
+    never = (X["first_active_day"] >= day).to_numpy()
+    return [
+        {
+            "feature": "recent_activity",
+            "contribution": None,
+            "direction": "summary",
+            "text": words.recent_activity(count, days, bool(not_started), typical),
+        }
+        for count, not_started in zip(active, never, strict=True)
+    ]
 
 
-@lru_cache(maxsize=1 << 16)  # counts repeat: most learners of a course share their phrases
-def _phrase(name: str, value: float, median: float, day: int) -> str:
-    template = _template(name, value, median, day)
-    known, median_known = not math.isnan(value), not math.isnan(median)
-    fields = {
-        # Lower case like every other phrase: reasons are read joined ("…; …") in lists and digests.
-        "description": lambda: FEATURE_DESCRIPTIONS[name],
-        "value": lambda: _count(value),
-        "median": lambda: _count(median),
-        "day": lambda: day,
-        # Only a log-ratio feature's value is a log ratio (a count's exp would overflow).
-        "ratio": lambda: ratio_words(value) if known else "unknown against",
-        "percent": lambda: f"{value:.0%}" if known else "unknown",
-        "median_percent": lambda: f"{median:.0%}" if median_known else "unknown",
-        "signed": lambda: f"{value:+.0f}" if known else "unknown",
-    }
-    # Only the fields the template names are worked out.
-    return template.format(**{key: make() for key, make in fields.items() if "{" + key in template})
-
-
-def _template(name: str, value: float, median: float, day: int) -> str:
-    """The phrasing of a feature, the not-started one when the learner or the median learner has not
-    been active yet (only the features that hold the day for "never" have one)."""
-    not_started = "learner" if value >= day else "course" if median >= day else None
-    return NOT_STARTED_PHRASES.get((name, not_started), PHRASES.get(name, GENERIC))
-
-
-def top_factors(
-    contrib: pd.DataFrame, X: pd.DataFrame, day: int, k: int = TOP_FACTORS, lowering: bool = False
-) -> list[list[dict[str, Any]]]:
-    """Per row, up to k factors (feature, contribution, direction, text), the strongest first."""
+def _factors(contrib: pd.DataFrame, X: pd.DataFrame, day: int, k: int, sign: int) -> list[list[dict]]:
+    """Per row, up to k factors whose contribution has `sign` and whose value is on that side of the
+    course median (+1: the risky side), one per topic and never the same words twice."""
     medians = course_medians(X).to_dict()  # a dict: a Series lookup per factor costs more than the words
-    spoken = contrib.drop(columns=[name for name in SILENT if name in contrib.columns])
-    values = spoken.to_numpy(dtype=float)
-    order = np.argsort(-np.abs(values) if lowering else -values, axis=1)[:, : k * 2]
-    names = spoken.columns.to_numpy()
+    names = [name for name in contrib.columns if words.spoken(words.SPOKEN_AS.get(name, name), day)]
+    values = sign * contrib[names].to_numpy(dtype=float)
+    order = np.argsort(-values, axis=1)
     # Plain arrays: indexing a frame's column per learner costs more than the phrasing.
-    columns = {name: X[name].to_numpy() for name in names if name in X.columns}
+    columns = {name: X[name].to_numpy(dtype=float) for name in FEATURE_NAMES if name in X.columns}
+    direction = "raises" if sign > 0 else "lowers"
     out = []
     for row, ranked in enumerate(order):
-        factors = []
+        factors: list[dict[str, Any]] = []
+        said_before: set[str] = set()
         for j in ranked:
             amount = values[row, j]
-            if len(factors) == k or (not lowering and amount <= 0) or amount == 0:
+            if len(factors) == k or not amount >= MIN_CONTRIBUTION:
                 break
             name = names[j]
+            said = words.SPOKEN_AS.get(name, name)
+            value, median = columns[said][row], medians[said]
+            if words.side(said, value, median) != sign or words.topic(said) in said_before:
+                continue
+            others = tuple(columns[other][row] for other in words.READS.get(said, ()))
+            text = words.phrase(said, value, median, day, others)
+            if text.split(";")[0] in said_before:
+                continue
+            said_before |= {words.topic(said), text.split(";")[0]}
             factors.append(
                 {
                     "feature": name,
-                    "contribution": round(float(amount), 4),
-                    "direction": "raises" if amount > 0 else "lowers",
-                    "text": phrase(name, columns[name][row], medians[name], day),
+                    "contribution": round(float(sign * amount), 4),
+                    "direction": direction,
+                    "text": text,
                 }
             )
         out.append(factors)

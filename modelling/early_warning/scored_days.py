@@ -6,6 +6,8 @@ them stands for checkpoint 7, and the checkpoint before a day is the one standin
 
 from __future__ import annotations
 
+from modelling.tasks import EARLY_WARNING
+
 
 def latest_day_per_checkpoint(checkpoints: dict[int, int]) -> dict[int, int]:
     """Checkpoint -> the latest day scored with its model, from each scored day's checkpoint."""
@@ -30,3 +32,9 @@ def previous_checkpoint_day(checkpoints: dict[int, int], day: int) -> int | None
     """The day standing for the checkpoint before scored day `day`'s, None when there is none."""
     days = days_up_to(checkpoints, day)
     return days[-2] if len(days) > 1 else None
+
+
+def as_of_day(course_days: int, day: int, checkpoint: int | None) -> int:
+    """The day a prediction at `day` is as of: its checkpoint's day in a course of `course_days` days
+    (the model read days 0..as_of-1; with daily scoring, days 7..13 are all read as of day 7)."""
+    return min(day, EARLY_WARNING.checkpoint_map(course_days).get(checkpoint, day))

@@ -141,10 +141,10 @@ class EarlyWarningVersion:
         sources: np.ndarray | None = None,
         levels: CourseShares | FixedBands | None = None,
         k: int = reasons.TOP_FACTORS,
-        lowering: bool = False,
     ) -> ScoredCourse:
-        """Every enrollment's probability, risk level and top factors at `day`, in one pass (`levels`: how
-        the levels are decided, the task's rule with its default shares unless given)."""
+        """Every enrollment's probability, risk level, top factors and factors in its favour at `day`, in
+        one pass (`levels`: how the levels are decided, the task's rule with its default shares unless
+        given)."""
         if not 0 <= day <= course_days:
             raise ValueError(f"day must be between 0 and the course length {course_days}, not {day}.")
         found = self.checkpoint_for(day, course_days)
@@ -156,7 +156,7 @@ class EarlyWarningVersion:
         parts = self.models[checkpoint]
         X = model_frame(counts, as_of, course_days, sources, window=checkpoint)
         probability, contrib, method = reasons.scored_contributions(parts["estimator"], X, parts["explainer"])
-        factors = reasons.top_factors(contrib, X, as_of, k=k, lowering=lowering)
+        factors = reasons.top_factors(contrib, X, as_of, k=k)
         # Levels from the probabilities as stored and shown: equal as shown, equal in level.
         rounded = np.round(probability, self.task.outcome.decimals)
         frame = pd.DataFrame(
@@ -168,6 +168,7 @@ class EarlyWarningVersion:
                 "risk_level": (levels or self.task.levels({})).assign(rounded),
                 "top_factors": [[factor["text"] for factor in row] for row in factors],
                 "factors": factors,
+                "in_favour": reasons.favour_factors(contrib, X, as_of, k=k),
             }
         )
         return ScoredCourse(day, checkpoint, as_of, frame, method=method)
@@ -182,7 +183,16 @@ class EarlyWarningVersion:
         """The course-grouped ROC AUC of each checkpoint's model."""
         return {int(day): auc for day, auc in self.metrics["auc_by_checkpoint"].items()}
 
-    columns = ("enrollment_id", "day", "checkpoint", "probability", "risk_level", "top_factors", "factors")
+    columns = (
+        "enrollment_id",
+        "day",
+        "checkpoint",
+        "probability",
+        "risk_level",
+        "top_factors",
+        "factors",
+        "in_favour",
+    )
 
 
 def load_version(folder: Path) -> EarlyWarningVersion:

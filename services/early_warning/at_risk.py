@@ -10,7 +10,7 @@ from db.connection import database
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.models import User
-from modelling.early_warning.scored_days import previous_checkpoint_day
+from modelling.early_warning.scored_days import as_of_day, previous_checkpoint_day
 from modelling.early_warning.segments import SEGMENT_NAMES
 from services.actions import last_actions
 from services.courses import require_course
@@ -67,6 +67,7 @@ def _rows_at(course: Course, day: int) -> list[tuple]:
             EnrollmentPrediction.probability,
             EnrollmentPrediction.risk_level,
             EnrollmentPrediction.top_factors,
+            EnrollmentPrediction.in_favour,
             EnrollmentPrediction.segment,
             EnrollmentPrediction.rank_in_course,
         )
@@ -77,16 +78,22 @@ def _rows_at(course: Course, day: int) -> list[tuple]:
     return database.execute(query).fetchall()
 
 
-def at_risk_items(course: Course, day: int, days: list[int]) -> list[dict[str, Any]]:
-    """Every enrollment scored at `day` (the last of `days`, the one before it the previous checkpoint),
-    highest risk first: probability, level, change and its direction, days since the last activity,
-    reasons, last action and the trajectory over `days`; a handful of queries, rows from the driver."""
+def at_risk_items(
+    course: Course, day: int, days: list[int], checkpoint: int | None = None
+) -> list[dict[str, Any]]:
+    """Every enrollment scored at `day` (the last of `days`, the one before it the previous checkpoint;
+    `checkpoint` the model that scored it), highest risk first: probability, level, change and its
+    direction, days since the last activity and reasons (both as of the day the model read, so they
+    agree), what is in the learner's favour, last action and the trajectory over `days`; a handful of
+    queries, rows from the driver."""
     trajectories = _trajectories(course, days)
-    last_active = last_active_days(course, day)
+    as_of = as_of_day(course.length_days, day, checkpoint)
+    last_active = last_active_days(course, as_of)
     last = last_actions(course)
     factors = EnrollmentPrediction.top_factors.python_value
     items = []
-    for enrollment, learner_ref, user, probability, level, top, segment, rank in _rows_at(course, day):
+    for row in _rows_at(course, day):
+        enrollment, learner_ref, user, probability, level, top, favour, segment, rank = row
         trajectory = trajectories.get(enrollment, [None] * len(days))
         was = trajectory[-2] if len(days) > 1 else None
         change = None if was is None else round(probability - was, 4)
@@ -101,9 +108,11 @@ def at_risk_items(course: Course, day: int, days: list[int]) -> list[dict[str, A
                 "risk_level": level,
                 "change": change,
                 "change_direction": _direction(change),
-                "days_since_last_activity": None if active is None else day - active,
+                "as_of_day": as_of,
+                "days_since_last_activity": None if active is None else as_of - active,
                 "top_factors": [factor["text"] for factor in top],
                 "factors": top,
+                "in_favour": [factor["text"] for factor in factors(favour) or []],
                 "last_action": last.get(enrollment),
                 "trajectory": trajectory,
                 "segment": segment,
@@ -142,7 +151,7 @@ def at_risk(viewer: User, code: str, day: int | None = None, segment: str | None
     elif day not in checkpoints:
         raise NotFound(f"Day {day} of course {course.code} has not been scored.", {"day": "not scored"})
     previous = previous_checkpoint_day(checkpoints, day)
-    items = at_risk_items(course, day, [day] if previous is None else [previous, day])
+    items = at_risk_items(course, day, [day] if previous is None else [previous, day], checkpoints[day])
     if segment is not None:
         items = [item for item in items if item["segment"] == segment]
     return {

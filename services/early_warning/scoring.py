@@ -49,7 +49,13 @@ CSV_COLUMNS = (
 JOB_KIND = "score-enrollments"
 ORPHANED = "interrupted: the scoring process ended (it was killed or crashed)"
 # The scored frame's columns stored per row, as the plain Python types they are stored from.
-_ROW_KINDS = {"enrollment_id": "int64", "probability": "float64", "risk_level": "object", "factors": "object"}
+_ROW_KINDS = {
+    "enrollment_id": "int64",
+    "probability": "float64",
+    "risk_level": "object",
+    "factors": "object",
+    "in_favour": "object",
+}
 NO_MODEL = (
     "No early-warning model is active: train one with `flask --app wsgi train early-warning --activate`."
 )
@@ -145,9 +151,15 @@ def _rows(course: Course, scored: ScoredCourse, row: ModelVersion, run: ScoringR
     # tolist(): plain ints, floats and strings in one step (not a numpy scalar converted per row).
     columns = (frame[name].astype(kind).tolist() for name, kind in _ROW_KINDS.items())
     return [
-        {"enrollment": enrollment, "probability": probability, "risk_level": level, "top_factors": factors}
+        {
+            "enrollment": enrollment,
+            "probability": probability,
+            "risk_level": level,
+            "top_factors": factors,
+            "in_favour": favour,
+        }
         | shared
-        for enrollment, probability, level, factors in zip(*columns, strict=True)
+        for enrollment, probability, level, factors, favour in zip(*columns, strict=True)
     ]
 
 

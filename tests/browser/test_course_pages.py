@@ -299,3 +299,75 @@ def test_the_course_page_says_what_the_levels_mean_and_an_admin_sets_the_course_
     page.wait_for_text("#course-shares", "High: riskiest 20%, Medium: next 30% (the deployment's)")
     with app.app_context():
         assert Course.by_code("MINE").level_shares is None
+
+
+
+LONG_REASONS = [
+    "not active yet in 14 days; the course median is 3 days",
+    "no video events so far; the course median is 12",
+    "active on 0 of the last 7 days; the course median is 4",
+]
+FAVOUR = ["first active on day 0 of the course; most learners were active on day 0"]
+
+
+def _header(page, column: str) -> str:
+    """A column's header text, the grid scrolled sideways to it (a narrow screen draws fewer columns)."""
+    return page.driver.execute_script(
+        "dash_ag_grid.getApi('course-grid').ensureColumnVisible(arguments[0]);"
+        "const cell = document.querySelector(`#course-grid .ag-header-cell[col-id='${arguments[0]}']`);"
+        "return cell ? cell.innerText.trim() : '';",
+        column,
+    )
+
+
+def _reason_cell_fits(page, enrollment: int, column: str) -> bool:
+    """Whether the cell shows all of its text: scrolled into view, nothing cut off at its side or foot."""
+    return page.driver.execute_script(
+        "const api = dash_ag_grid.getApi('course-grid'); api.ensureColumnVisible(arguments[1]);"
+        "const cell = document.querySelector(`.ag-row[row-id='${arguments[0]}'] [col-id='${arguments[1]}']`);"
+        "if (!cell) return false;"
+        "const value = cell.querySelector('.ag-cell-value') || cell;"
+        "const row = cell.closest('.ag-row').getBoundingClientRect(), box = value.getBoundingClientRect();"
+        "return value.scrollWidth <= value.clientWidth + 1 && value.scrollHeight <= value.clientHeight + 1"
+        " && box.bottom <= row.bottom + 1 && box.height > 0;",
+        enrollment,
+        column,
+    )
+
+
+@browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_reasons_read_in_full_without_hovering(page, courses, app, width):
+    """Long reasons wrap and their row grows: every word is on the screen at a desktop and a phone width,
+    the reasons for the risk and what is in the learner's favour in their own labelled columns."""
+    tutor, ids = courses
+    learner = ids["MINE-L2"]
+    with app.app_context():
+        EnrollmentPrediction.update(
+            top_factors=[
+                {"feature": "x", "contribution": 0.5, "direction": "raises", "text": t} for t in LONG_REASONS
+            ],
+            in_favour=[
+                {"feature": "y", "contribution": -0.2, "direction": "lowers", "text": t} for t in FAVOUR
+            ],
+        ).where((EnrollmentPrediction.enrollment == learner) & (EnrollmentPrediction.day == 14)).execute()
+    page.driver.set_window_size(width, 900)
+    _sign_in(page, tutor)
+    page.open("/course?code=MINE")
+    page.wait_for_text("#course-count", "as of day 14")
+    for column, header in (("reasons", "Reasons for the risk"), ("in_favour", "In their favour")):
+        _wait(page, lambda c=column, h=header: _header(page, c) == h, f"no {header} column")
+    full = "; ".join(LONG_REASONS)
+    _wait(
+        page,
+        lambda: _cell(page, learner, "reasons").replace("\n", " ") == full,
+        "the reasons are not all shown",
+    )
+    _wait(page, lambda: _reason_cell_fits(page, learner, "reasons"), f"the reasons are cut off at {width} px")
+    _wait(
+        page,
+        lambda: _reason_cell_fits(page, learner, "in_favour"),
+        f"'in their favour' is cut off at {width} px",
+    )
+    assert _cell(page, learner, "in_favour").replace("\n", " ") == FAVOUR[0]
+    page.screenshot(f"course-reasons-{width}", "course-grid")

@@ -46,6 +46,14 @@ def _flagged_course(code: str, learners: int = 3) -> tuple[int, list[int]]:
                 probability=probability if high else 0.1,
                 risk_level=level if high else "Low",
                 top_factors=[{"feature": "x", "contribution": 0.3, "direction": "up", "text": reason}],
+                in_favour=[
+                    {
+                        "feature": "y",
+                        "contribution": -0.2,
+                        "direction": "lowers",
+                        "text": f"Kept up at {day}.",
+                    }
+                ],
             )
     return course.id, ids
 
@@ -67,6 +75,9 @@ def test_a_tutor_records_an_action_and_sees_it_in_the_log(page, app, make_user):
     assert "Watched videos." in risk and "88%" in risk and "High risk" in risk
     # The level in the header comes with the probability: High says where in the course, 88% how likely.
     assert page.text("#enrollment-header").endswith("High risk 88% dropout probability")
+    # What raises the risk and what is in the learner's favour, each in its labelled column, as of a day.
+    assert "Reasons for the risk" in risk and "In their favour" in risk and "Kept up at 14." in risk
+    assert "day 14 model, as of day 14" in risk
     page.wait_for_text("#enrollment-actions", "No action recorded yet.")
     Select(page.browser.wait_for_element("#enrollment-kind")).select_by_value("contacted")
     Select(page.browser.wait_for_element("#enrollment-channel")).select_by_value("phone")
