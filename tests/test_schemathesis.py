@@ -30,7 +30,7 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
         "--seed",
         "7",
         "--phases",
-        "examples,coverage,fuzzing",
+        "examples,coverage,fuzzing,stateful",
         "--suppress-health-check",
         "all",
     ]
