@@ -284,6 +284,9 @@ def layout(user, code: str | None = None, **_query):
             "cacheBlockSize": BLOCK,
             "maxBlocksInCache": 20,
             "infiniteInitialRowCount": 1,
+            # Every column drawn, also those scrolled out of view: a dozen columns cost little, and
+            # screen readers and keyboard users then reach every cell of a row.
+            "suppressColumnVirtualisation": True,
             "rowSelection": {
                 "mode": "multiRow",
                 "checkboxes": True,
