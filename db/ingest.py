@@ -20,7 +20,7 @@ class ImportRun(BaseModel):
     file_name = peewee.CharField(max_length=255)
     sha256 = peewee.CharField(max_length=64, null=True)
     format = peewee.CharField(max_length=16)
-    course_option = peewee.CharField(max_length=64, null=True)
+    course_option = peewee.CharField(max_length=255, null=True)
     status = peewee.CharField(max_length=16, default="running")
     lines_read = peewee.IntegerField(default=0)
     rows_imported = peewee.IntegerField(default=0)

@@ -209,6 +209,16 @@ def _api_key_course_scope(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE api_keys ADD COLUMN may_push_finished BOOLEAN NOT NULL DEFAULT FALSE")
 
 
+def _long_course_codes(db: peewee.Database) -> None:
+    """Course codes (and the import's course option) of up to 255 characters: platforms name courses by
+    IRIs longer than 64. Only PostgreSQL changes (SQLite does not enforce a VARCHAR's length); a fresh
+    database already has 255 from migrations 11 and 12, which create today's shape of these tables (a
+    frozen 64-character copy would rename their indexes), so this is then a no-op."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql("ALTER TABLE courses ALTER COLUMN code TYPE VARCHAR(255)")
+        db.execute_sql("ALTER TABLE import_runs ALTER COLUMN course_option TYPE VARCHAR(255)")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -234,6 +244,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (19, "notifications record who is sending their email", _notification_email_claims),
     (20, "predictions indexed by course and time stored", _prediction_change_index),
     (24, "API keys scoped to courses", _api_key_course_scope),
+    (27, "course codes of up to 255 characters", _long_course_codes),
 ]
 
 

@@ -152,7 +152,7 @@ def _check_xapi(frame: pd.DataFrame, rejected: list, prefix: str) -> None:
     assert frame["source"].tolist() == [None, None, None]
     assert [(r.line, r.reason) for r in rejected] == [
         (3, prefix.format(3) + "statement without verb (verb.id)"),
-        (4, prefix.format(4) + "missing learner (actor.account.name, actor.mbox or actor.openid)"),
+        (4, prefix.format(4) + f"missing learner ({xapi.LEARNER_FIELDS})"),
         (5, prefix.format(5) + "unknown event type 'http://adlnet.gov/expapi/verbs/completed'"),
         (7, prefix.format(7) + "unparseable time 'not a time'"),
         (8, prefix.format(8) + "not a JSON object (an xAPI statement)"),

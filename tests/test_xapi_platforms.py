@@ -39,3 +39,85 @@ def test_an_array_import_counts_rejections_by_their_kind(app, tmp_path):
         report = import_file(path, fmt="xapi")
     assert report.rows_imported == 1
     assert report.reasons == {f"unknown event type {danced!r}": 2, f"unknown event type {sang!r}": 1}
+
+
+# --- the course, the learner, the time, as platforms write them ------------------------------------------
+
+SITE = {"id": "https://lms.example.org", "definition": {"type": "http://id.tincanapi.com/activitytype/lms"}}
+EDX_COURSE = "https://courses.edx.org/course/course-v1:UTAustinX+UT.7.10x+3T2016"  # 66 characters
+
+
+def _typed(iri: str, kind: str) -> dict:
+    return {"id": iri, "objectType": "Activity", "definition": {"type": kind, "name": {"en": iri}}}
+
+
+def _in(contexts: dict, **overrides) -> dict:
+    viewed = "http://id.tincanapi.com/verb/viewed"
+    return _statement(viewed, context={"contextActivities": contexts}, **overrides)
+
+
+def test_the_course_is_the_course_typed_activity_wherever_the_platform_puts_it():
+    from services.ingest import formats
+
+    section = _typed("https://lms.example.org/course/section.php?id=1",
+                     "http://id.tincanapi.com/activitytype/section")
+    forum = _typed("https://lms.example.org/mod/forum/view.php?id=1",
+                   "https://xapi.edlm/profiles/edlm-lms/concepts/activity-types/forum")
+    statements = [
+        # Moodle: the section first, the course second, the site as category
+        _in({"parent": [section, _typed("M-1", "https://w3id.org/xapi/cmi5/activitytype/course")],
+             "category": [SITE]}),
+        _in({"parent": [forum], "grouping": [_typed("T-1", "http://id.tincanapi.com/activitytype/lms/course")]}),
+        _in({"other": [_typed("A-1", "http://adlnet.gov/expapi/activities/course")], "category": [SITE]}),
+        _in({"category": _typed("C-1", "https://example.org/types/course/")}),  # one object, not a list
+        # the course itself viewed: the object is the course
+        _in({"category": [SITE]}, object=_typed("O-1", "http://adlnet.gov/expapi/activities/course")),
+        # a module typed as a course inside a course: the context's course wins
+        _in({"parent": [_typed("M-1", "https://w3id.org/xapi/cmi5/activitytype/course")]},
+            object=_typed("M-1/package", "https://w3id.org/xapi/cmi5/activitytype/course")),
+        _in({"parent": [forum, {"id": "untyped-1"}]}),  # no course type: the untyped parent
+        _in({"parent": [section, forum], "category": [SITE]}),  # only parts of a course: no course
+    ]
+    chunk = formats.statements_chunk(statements)
+    assert chunk.rejected == []
+    assert chunk.frame["course"].tolist() == ["M-1", "T-1", "A-1", "C-1", "O-1", "M-1", "untyped-1", None]
+
+
+def test_learners_by_every_inverse_functional_identifier_and_time_from_stored():
+    from services.ingest import formats
+
+    sha1 = "ebd31e95054c018b10727ccffd2ef2ec3a016ee9"
+    answered = "http://adlnet.gov/expapi/verbs/answered"
+    statements = [
+        _statement(answered, actor={"objectType": "Agent", "mbox_sha1sum": sha1}),
+        _statement(answered, actor={"mbox": "mailto:a@example.org"}),
+        _statement(answered, actor={"openid": "https://id.example.org/u9"}),
+        _statement(answered, timestamp=None, stored="2024-03-02T08:00:00Z"),
+    ]
+    chunk = formats.statements_chunk(statements)
+    assert chunk.rejected == []
+    assert chunk.frame["learner"].tolist() == [sha1, "mailto:a@example.org", "https://id.example.org/u9",
+                                               "learner-1"]
+    assert str(chunk.frame["time"].iloc[3]) == "2024-03-02 08:00:00"
+
+
+def test_a_course_named_by_a_long_iri_is_stored_whole(app, tmp_path):
+    from db.courses import Course
+    from services.ingest import import_file
+
+    statement = _in({"parent": [_typed(EDX_COURSE, "http://adlnet.gov/expapi/activities/course")]})
+    path = tmp_path / "statements.json"
+    path.write_text(json.dumps([statement]))
+    with app.app_context():
+        report = import_file(path, fmt="xapi")
+        assert report.reasons == {} and report.courses == [EDX_COURSE]
+        assert Course.by_code(EDX_COURSE) is not None
+
+
+def test_pages_show_a_long_course_code_shortened_and_whole_in_its_tooltip():
+    from dashboard.components.shell import code_link
+
+    link = code_link(EDX_COURSE, "/course")
+    assert len(link.children) == 40 and link.children.startswith("https://courses") and "…" in link.children
+    assert link.children.endswith("3T2016") and link.title == EDX_COURSE
+    assert code_link("CS101", "/course").children == "CS101"

@@ -12,7 +12,7 @@ from dash import Input, Output, callback, dcc, html
 
 from dashboard.access import page, signed_in_user
 from dashboard.components.forms import alert
-from dashboard.components.shell import page_header
+from dashboard.components.shell import code_link, page_header
 from dashboard.components.tables import when
 from db.tutoring import Notification
 from services import notifications
@@ -94,7 +94,7 @@ def _card(item: Notification) -> dbc.Card:
 def _digest(payload: dict[str, Any]) -> list[Any]:
     parts: list[Any] = []
     for course in payload.get("courses", []):
-        link = dcc.Link(course["code"], href=f"/course?code={quote(course['code'])}")
+        link = code_link(course["code"], f"/course?code={quote(course['code'])}")
         level = payload.get("level", "High")
         parts.append(html.H4([link, f" · {course['total']} newly at {level}"], className="h6 mt-2"))
         rows = [

@@ -26,6 +26,12 @@ from modelling.schemas import EVENT_TYPES
 
 SETTING = "ACTIVITY_EVENT_MAP"
 FORMATS = ("events", "xapi", "edx")
+# An xAPI event name is the verb id, then this mark and the object's type segment when it has one (a
+# space: no IRI holds one); map keys write the pair as `verb@segment`.
+TYPE_MARK = " "
+KEY_MARK = "@"
+# What a map gives a name that is known but is not a learner's activity (enrolment, login, a badge...).
+NOT_ACTIVITY = "none"
 
 
 def _names(**by_type: tuple[str, ...]) -> dict[str, str]:
@@ -75,15 +81,31 @@ class EventMap:
     names: Mapping[str, str]
 
     def type_of(self, name: str) -> str | None:
-        """The event type of a (normalised) event name, or None when no map knows it."""
+        """The event type of a (normalised) event name, NOT_ACTIVITY, or None when no map knows it."""
+        if self.fmt == "xapi":
+            return self._xapi_type(name)
         known = self.names.get(name)
         if known is not None:
             return known
-        if self.fmt == "xapi":
-            return self.names.get(name.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1])
         if self.fmt == "edx":
             return _edx_pattern(name)
         return None
+
+    def _xapi_type(self, name: str) -> str | None:
+        """The verb with the object's type first (`edited@forum-reply`), then the verb alone; each as the
+        whole IRI first, then its last segment."""
+        verb, _, segment = name.partition(TYPE_MARK)
+        verbs = (verb, _last_segment(verb))
+        tried = [f"{one}{KEY_MARK}{segment}" for one in verbs] if segment else []
+        return next((self.names[key] for key in [*tried, *verbs] if key in self.names), None)
+
+    def shown(self, name: str) -> str:
+        """An event name as a reason shows it (an xAPI verb without its object's type)."""
+        return name.partition(TYPE_MARK)[0] if self.fmt == "xapi" else name
+
+
+def _last_segment(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def _edx_pattern(name: str) -> str | None:
@@ -133,10 +155,10 @@ def _entries(pairs: Mapping[str, Any], where: str) -> dict[str, str]:
     for name, kind in pairs.items():
         if not isinstance(name, str) or not name.strip():
             raise EventMapError(f"{where}: an event name must be a non-empty string, not {name!r}")
-        if kind not in EVENT_TYPES:
+        if kind not in EVENT_TYPES and kind != NOT_ACTIVITY:
             raise EventMapError(
                 f"{where}: {name!r} maps to {kind!r}, which is not an event type "
-                f"(one of {', '.join(EVENT_TYPES)})"
+                f"(one of {', '.join(EVENT_TYPES)}, or {NOT_ACTIVITY!r} for what is not learner activity)"
             )
         checked[normal(name)] = kind
     return checked

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from services.ingest import keys
-from services.ingest.event_map import EventMap, normal
+from services.ingest.event_map import NOT_ACTIVITY, EventMap, normal
 from services.ingest.parsed import EVENT_COLUMNS, Chunk, Rejection
 
 # The raw fields, each an object array of strings ("" when absent); `line` is an int array.
@@ -46,7 +46,7 @@ class EventRows:
         problems = {
             "learner": learner.empty(),
             "time": np.isnat(time),
-            "kind": kind == None,  # noqa: E711 (elementwise on an object array)
+            "kind": (kind == None) | (kind == NOT_ACTIVITY),  # noqa: E711 (elementwise on an object array)
             "source": source == _BAD,
         }
         bad = np.logical_or.reduce(list(problems.values()))
@@ -65,7 +65,7 @@ class EventRows:
             "source": _text(source[good]),
             "key": self._keys(keys.combine(parts), time_ns, own),
         }, columns=list(EVENT_COLUMNS))
-        why = _Why(self.learner_field, time_text, name, kind, source_raw)
+        why = _Why(self.learner_field, time_text, name, kind, source_raw, self.event_map)
         found = [
             Rejection(int(lines[i]), self.label.format(line=int(lines[i])) + why(i, problems))
             for i in np.flatnonzero(bad)
@@ -80,7 +80,8 @@ class EventRows:
         time, _ = parse_times(raw["time"])
         kind = _Distinct(raw["name"], normal).lookup(self.event_map.type_of)
         source = _Distinct(raw["source"], normal).lookup(lambda value: self.sources.get(value, _BAD))
-        good = ~(learner.empty() | np.isnat(time) | (kind == None) | (source == _BAD))  # noqa: E711
+        unknown = (kind == None) | (kind == NOT_ACTIVITY)  # noqa: E711
+        good = ~(learner.empty() | np.isnat(time) | unknown | (source == _BAD))
         codes = course.values()[good]
         return np.where(codes == "", None, codes), time[good]
 
@@ -104,6 +105,7 @@ class _Why:
     name: _Distinct
     kind: np.ndarray
     source: _Distinct
+    event_map: EventMap
 
     def __call__(self, i: int, problems: Mapping[str, np.ndarray]) -> str:
         if problems["learner"][i]:
@@ -111,7 +113,10 @@ class _Why:
         if problems["time"][i]:
             return _time_problem(str(self.time_text[i]).strip())
         if problems["kind"][i]:
-            return f"unknown event type {_quote(self.name.value(i))}"
+            shown = _quote(self.event_map.shown(self.name.value(i)))
+            if self.kind[i] == NOT_ACTIVITY:
+                return f"not learner activity: {shown}"
+            return f"unknown event type {shown}"
         return f"bad source {_quote(self.source.value(i))} (expected server or browser)"
 
 
