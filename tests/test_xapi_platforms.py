@@ -121,3 +121,78 @@ def test_pages_show_a_long_course_code_shortened_and_whole_in_its_tooltip():
     assert len(link.children) == 40 and link.children.startswith("https://courses") and "…" in link.children
     assert link.children.endswith("3T2016") and link.title == EDX_COURSE
     assert code_link("CS101", "/course").children == "CS101"
+
+
+# --- the verb table ---------------------------------------------------------------------------------------
+
+FORUM_REPLY = "http://id.tincanapi.com/activitytype/forum-reply"
+VIDEO = "https://w3id.org/xapi/video/activity-type/video"
+QUESTION = "http://adlnet.gov/expapi/activities/question"
+DISCUSSION = "http://id.tincanapi.com/activitytype/discussion"
+
+
+def _verb(verb: str, object_type: str | None = None) -> dict:
+    thing = {"id": "https://lms.example.org/activity/1"}
+    if object_type:
+        thing["definition"] = {"type": object_type}
+    return _statement(verb, object=thing)
+
+
+def test_platform_verbs_map_by_vocabulary_and_the_object_decides_generic_ones():
+    from services.ingest import formats
+
+    expected = [
+        ("http://adlnet.gov/expapi/verbs/interacted", None, "access"),
+        ("http://adlnet.gov/expapi/verbs/downloaded", None, "access"),
+        ("http://adlnet.gov/expapi/verbs/attended", None, "access"),
+        ("https://w3id.org/xapi/acrossx/verbs/evaluated", QUESTION, "problem"),
+        ("http://activitystrea.ms/schema/1.0/submit", None, "problem"),
+        ("http://activitystrea.ms/create", DISCUSSION, "discussion"),
+        ("https://w3id.org/xapi/video/verbs/played", VIDEO, "video"),
+        ("http://adlnet.gov/expapi/verbs/completed", VIDEO, "video"),
+        ("http://adlnet.gov/expapi/verbs/completed", "http://adlnet.gov/expapi/activities/attempt",
+         "problem"),
+        ("http://adlnet.gov/expapi/verbs/asked", None, "discussion"),
+        ("https://w3id.org/xapi/acrossx/verbs/reported", None, "discussion"),
+        ("https://w3id.org/xapi/openedx/verb/voted", None, "discussion"),
+        ("https://w3id.org/xapi/acrossx/verbs/edited", FORUM_REPLY, "discussion"),
+        ("https://w3id.org/xapi/acrossx/verbs/edited", "https://example.org/types/wiki-page", "wiki"),
+        ("http://id.tincanapi.com/verb/viewed", "http://adlnet.gov/expapi/activities/module", "access"),
+        ("http://adlnet.gov/expapi/verbs/terminated", None, "page_close"),
+    ]
+    chunk = formats.statements_chunk([_verb(verb, kind) for verb, kind, _ in expected])
+    assert chunk.rejected == []
+    assert chunk.frame["type"].tolist() == [kind for _, _, kind in expected]
+
+
+def test_what_is_not_learner_activity_is_reported_as_such_not_as_unknown():
+    from services.ingest import formats
+
+    statements = [
+        _verb("http://adlnet.gov/expapi/verbs/registered"),
+        _verb("https://xapi.edlm/profiles/edlm-lms/concepts/verbs/enrolled"),
+        _verb("https://xapi.edlm/profiles/edlm-lms/concepts/verbs/login"),
+        _verb("https://w3id.org/xapi/tla/verbs/achieved", "https://example.org/types/badge"),
+        _verb("http://example.org/verbs/danced"),
+    ]
+    chunk = formats.statements_chunk(statements)
+    assert [r.reason for r in chunk.rejected] == [
+        "not learner activity: 'http://adlnet.gov/expapi/verbs/registered'",
+        "not learner activity: 'https://xapi.edlm/profiles/edlm-lms/concepts/verbs/enrolled'",
+        "not learner activity: 'https://xapi.edlm/profiles/edlm-lms/concepts/verbs/login'",
+        "not learner activity: 'https://w3id.org/xapi/tla/verbs/achieved'",
+        "unknown event type 'http://example.org/verbs/danced'",
+    ]
+
+
+def test_the_setting_maps_a_verb_on_an_object_type_and_marks_what_is_not_activity(monkeypatch):
+    from services.ingest import event_map, formats
+
+    monkeypatch.setenv(event_map.SETTING, json.dumps(
+        {"xapi": {"completed@course": "access", "http://adlnet.gov/expapi/verbs/launched": "none"}}))
+    chunk = formats.statements_chunk([
+        _verb("http://adlnet.gov/expapi/verbs/completed", "http://adlnet.gov/expapi/activities/course"),
+        _verb("http://adlnet.gov/expapi/verbs/launched"),
+    ])
+    assert chunk.frame["type"].tolist() == ["access"]
+    assert [r.reason for r in chunk.rejected] == ["not learner activity: 'http://adlnet.gov/expapi/verbs/launched'"]

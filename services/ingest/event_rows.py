@@ -22,6 +22,7 @@ RAW_FIELDS = ("line", "learner", "course", "time", "name", "source", "object")
 # Times before or after these are typing errors, and would not fit datetime64[ns].
 EARLIEST, LATEST = pd.Timestamp("1970-01-01"), pd.Timestamp("2200-01-01")
 _BAD = "\0bad"
+NAME_SHOWN = 200  # an event name (a verb IRI) is quoted whole up to this length
 
 
 @dataclass
@@ -113,7 +114,7 @@ class _Why:
         if problems["time"][i]:
             return _time_problem(str(self.time_text[i]).strip())
         if problems["kind"][i]:
-            shown = _quote(self.event_map.shown(self.name.value(i)))
+            shown = _quote(self.event_map.shown(self.name.value(i)), NAME_SHOWN)
             if self.kind[i] == NOT_ACTIVITY:
                 return f"not learner activity: {shown}"
             return f"unknown event type {shown}"
