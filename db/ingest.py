@@ -134,6 +134,17 @@ class DayEvents(BaseModel):
         return [(row[0], row[1], bytes(row[2]), bytes(row[3])) for row in cursor]
 
 
+class StatementId(BaseModel):
+    """An xAPI statement id the store has taken, with the digest of the statement's content: an id is
+    unique per store (xAPI), so the same id sent again with other content is refused whenever it comes."""
+
+    statement_id = peewee.CharField(max_length=255, primary_key=True)  # lower case, as keys.id_key
+    digest = peewee.CharField(max_length=32)
+
+    class Meta:
+        table_name = "xapi_statement_ids"
+
+
 peewee.DeferredForeignKey.resolve(Course)
 
-INGEST_MODELS = [ImportRun, DayEvents]
+INGEST_MODELS = [ImportRun, DayEvents, StatementId]

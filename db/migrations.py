@@ -17,7 +17,7 @@ from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EARLY_WARNING_MODELS, EnrollmentPrediction
 from db.fields import JSONField
-from db.ingest import DayEvents, ImportRun
+from db.ingest import DayEvents, ImportRun, StatementId
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.tutoring import TUTORING_MODELS
 
@@ -219,6 +219,11 @@ def _long_course_codes(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE import_runs ALTER COLUMN course_option TYPE VARCHAR(255)")
 
 
+def _statement_ids(db: peewee.Database) -> None:
+    """The xAPI statement ids taken, so that an id resent on another day is not counted twice."""
+    db.create_tables([StatementId])
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -245,6 +250,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (20, "predictions indexed by course and time stored", _prediction_change_index),
     (24, "API keys scoped to courses", _api_key_course_scope),
     (27, "course codes of up to 255 characters", _long_course_codes),
+    (28, "xAPI statement ids", _statement_ids),
 ]
 
 

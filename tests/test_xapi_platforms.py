@@ -196,3 +196,54 @@ def test_the_setting_maps_a_verb_on_an_object_type_and_marks_what_is_not_activit
     ])
     assert chunk.frame["type"].tolist() == ["access"]
     assert [r.reason for r in chunk.rejected] == ["not learner activity: 'http://adlnet.gov/expapi/verbs/launched'"]
+
+
+# --- statement ids, unique per store ------------------------------------------------------------------------
+
+PLAYED = "https://w3id.org/xapi/video/verbs/played"
+STATEMENT_ID = "6F1B7F3E-0000-4000-8000-0000000000AA"
+
+
+def _import(tmp_path, name: str, statements: list) -> object:
+    from services.ingest import import_file
+
+    path = tmp_path / name
+    path.write_text(json.dumps(statements))
+    return import_file(path, fmt="xapi")
+
+
+def _video_count() -> int:
+    from db.courses import ActivityDay
+
+    return sum(day.video for day in ActivityDay.select())
+
+
+def test_a_statement_id_resent_with_other_content_is_refused_whatever_the_day(app, tmp_path):
+    first = _statement(PLAYED, id=STATEMENT_ID, timestamp="2024-03-01T10:00:00Z")
+    other_day = _statement(PLAYED, id=STATEMENT_ID.lower(), timestamp="2024-03-02T10:00:00Z")
+    with app.app_context():
+        assert _import(tmp_path, "a.json", [first]).rows_imported == 1
+        new = _statement(PLAYED, timestamp="2024-03-02T11:00:00Z")
+        report = _import(tmp_path, "b.json", [other_day, new])
+        assert report.rows_imported == 1 and report.rejected == 1
+        assert report.first_rejections[0].line == 1
+        assert report.reasons == {"conflicting statement id": 1}
+        assert _video_count() == 2
+
+
+def test_an_identical_resend_is_accepted_and_counted_once(app, tmp_path):
+    statement = _statement(PLAYED, id=STATEMENT_ID)
+    with app.app_context():
+        assert _import(tmp_path, "a.json", [statement]).rows_changed == 1
+        again = _import(tmp_path, "b.json", [{**statement, "stored": "2024-03-05T00:00:00Z"}])
+        assert again.rejected == 0 and again.rows_imported == 1 and again.rows_changed == 0
+        assert _video_count() == 1
+
+
+def test_one_file_reusing_an_id_for_other_content_keeps_the_first(app, tmp_path):
+    statements = [_statement(PLAYED, id=STATEMENT_ID),
+                  _statement(PLAYED, id=STATEMENT_ID, timestamp="2024-03-03T10:00:00Z")]
+    with app.app_context():
+        report = _import(tmp_path, "a.json", statements)
+        assert report.rows_imported == 1 and [r.line for r in report.first_rejections] == [2]
+        assert _video_count() == 1

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from services.ingest import statement_ids
 from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
 from services.ingest.json_records import Record, records, shape
@@ -74,6 +76,7 @@ class _Batch:
     def __init__(self) -> None:
         self.columns: dict[str, list] = {name: [] for name in ("line", *FIELDS)}
         self.rejected: list[Rejection] = []
+        self.ids: list[tuple[int, str, str]] = []  # (line, statement id, digest) of statements with an id
         self.read = 0
 
     def add(self, record: Record, label: str) -> None:
@@ -86,6 +89,9 @@ class _Batch:
         if isinstance(fields, str):
             self.rejected.append(Rejection(record.number, prefix + fields))
             return
+        if fields[-1]:
+            found = statement_ids.normal(fields[-1])
+            self.ids.append((record.number, found, statement_ids.digest(record.value)))
         self.columns["line"].append(record.number)
         for name, value in zip(FIELDS, fields, strict=True):
             self.columns[name].append(value)
@@ -93,7 +99,10 @@ class _Batch:
     def chunk(self, builder: EventRows) -> Chunk:
         raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
                for name, values in self.columns.items()}
-        return builder.chunk(raw, ids=raw.pop("id"), rejected=self.rejected, lines_read=self.read)
+        chunk = builder.chunk(raw, ids=raw.pop("id"), rejected=self.rejected, lines_read=self.read)
+        ids = pd.DataFrame(self.ids, columns=list(statement_ids.COLUMNS))
+        chunk.statements = ids[ids["line"].isin(chunk.frame["line"])]
+        return chunk
 
 
 def fields_of(statement: Any) -> tuple[str, ...] | str:
@@ -103,6 +112,8 @@ def fields_of(statement: Any) -> tuple[str, ...] | str:
     verb = _text(_get(statement, "verb", "id"))
     if not verb:
         return "statement without verb (verb.id)"
+    if len(_text(statement.get("id")).strip()) > statement_ids.ID_MAX:
+        return f"statement id too long: over {statement_ids.ID_MAX} characters (an xAPI id is a UUID)"
     actor = _get(statement, "actor")
     learner = next((value for value in (_text(_get(actor, *path)) for path in LEARNER_PATHS) if value), "")
     time = _text(statement.get("timestamp")) or _text(statement.get("stored"))
