@@ -208,7 +208,7 @@ def test_outcomes_upload_sets_known_enrollments_and_reports_the_rest(app, client
         ({"days": "99999"}, "days"),
         ({"days": "ten"}, "days"),
         ({"days": "2.5"}, "days"),
-        ({"course": "x" * 65}, "course"),
+        ({"course": "x" * 256}, "course"),
     ],
 )
 def test_bad_options_are_422_with_the_field(app, client, admin_headers, fields, bad):
