@@ -247,3 +247,12 @@ def test_one_file_reusing_an_id_for_other_content_keeps_the_first(app, tmp_path)
         report = _import(tmp_path, "a.json", statements)
         assert report.rows_imported == 1 and [r.line for r in report.first_rejections] == [2]
         assert _video_count() == 1
+
+
+def test_the_key_of_a_statement_without_id_does_not_depend_on_the_object_type():
+    from services.ingest import formats
+
+    typed = _verb("http://adlnet.gov/expapi/verbs/answered", QUESTION)
+    plain = _verb("http://adlnet.gov/expapi/verbs/answered")
+    keys = [formats.statements_chunk([one]).frame["key"].iloc[0] for one in (typed, plain)]
+    assert keys[0] == keys[1]  # the same event as files imported before object types counted

@@ -53,7 +53,9 @@ class EventRows:
         bad = np.logical_or.reduce(list(problems.values()))
         good = np.flatnonzero(~bad)
         time_ns = time[good].view(np.int64)
-        parts = [learner.hashes(good), course.hashes(good), time_ns.view(np.uint64), name.hashes(good),
+        # The name as shown: an xAPI object's type decides the event type but is not part of the event.
+        named = name.hashes(good, self.event_map.shown)
+        parts = [learner.hashes(good), course.hashes(good), time_ns.view(np.uint64), named,
                  source_raw.hashes(good), _Distinct(raw["object"], str.strip).hashes(good)]
         own = None if ids is None else np.asarray(ids, dtype=object)[good]
         course_good = course.values()[good]
@@ -145,11 +147,12 @@ class _Distinct:
         """One row's normalised value."""
         return self.uniques[self.codes[row]]
 
-    def hashes(self, rows: np.ndarray) -> np.ndarray:
-        """The stable hash of these rows' values."""
+    def hashes(self, rows: np.ndarray, shown=None) -> np.ndarray:
+        """The stable hash of these rows' values (of `shown(value)` when given)."""
         if not len(self.uniques):
             return np.zeros(len(rows), dtype=np.uint64)
-        return keys.hash_strings(self.uniques)[self.codes[rows]]
+        values = self.uniques if shown is None else np.array([shown(v) for v in self.uniques], dtype=object)
+        return keys.hash_strings(values)[self.codes[rows]]
 
     def lookup(self, find) -> np.ndarray:
         """`find(value)` for each row, calling it once per distinct value."""
