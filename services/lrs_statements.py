@@ -15,6 +15,7 @@ IDENTIFIERS = ("mbox", "mbox_sha1sum", "openid", "account")
 AGENT_KEYS = {"objectType", "name", *IDENTIFIERS}
 GROUP_KEYS = AGENT_KEYS | {"member"}
 VERB_KEYS = {"id", "display"}
+CONTEXT_LISTS = ("parent", "grouping", "category", "other")
 OBJECT_TYPES = {"Activity", "Agent", "Group", "StatementRef", "SubStatement"}
 IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$")  # absolute: a scheme, then no whitespace
 SHA1 = re.compile(r"^[0-9a-fA-F]{40}$")
@@ -42,7 +43,7 @@ def problem(statement: Any) -> str | None:
     unknown = sorted(set(statement) - STATEMENT_KEYS)
     if unknown:
         return f"unknown statement property {unknown[0]!r}"
-    for check in (_id, _actor, _verb, _object, _timestamp, _version):
+    for check in (_id, _actor, _verb, _object, _context, _result, _timestamp, _version):
         found = check(statement)
         if found:
             return found
@@ -131,6 +132,57 @@ def _object(statement: dict) -> str | None:
     if not (isinstance(thing.get("id"), str) and IRI.match(thing["id"])):
         return "object.id must be an IRI"
     return None
+
+
+def _context(statement: dict) -> str | None:
+    context = statement.get("context")
+    if context is None:
+        return None
+    if not isinstance(context, dict):
+        return "context must be an object"
+    if "registration" in context and not is_uuid(context["registration"]):
+        return "context.registration must be a UUID"
+    if "instructor" in context:
+        found = agent_problem(context["instructor"], "context.instructor")
+        if found:
+            return found
+    activities = context.get("contextActivities", {})
+    if not isinstance(activities, dict):
+        return "context.contextActivities must be an object"
+    for name, listed in activities.items():
+        if name not in CONTEXT_LISTS:
+            return f"context.contextActivities may only have {', '.join(CONTEXT_LISTS)}, not {name!r}"
+        for activity in listed if isinstance(listed, list) else [listed]:
+            if not (isinstance(activity, dict) and _iri(activity.get("id"))):
+                return f"each context.contextActivities.{name} activity must have an IRI id"
+    return None
+
+
+def _result(statement: dict) -> str | None:
+    score = statement.get("result", {}).get("score") if isinstance(statement.get("result"), dict) else None
+    if "result" in statement and not isinstance(statement["result"], dict):
+        return "result must be an object"
+    if not isinstance(score, dict):
+        return None
+    scaled = score.get("scaled")
+    if scaled is not None and not (_number(scaled) and -1 <= scaled <= 1):
+        return "result.score.scaled must be a number from -1 to 1"
+    low, high, raw = score.get("min"), score.get("max"), score.get("raw")
+    if any(value is not None and not _number(value) for value in (low, high, raw)):
+        return "result.score.min, max and raw must be numbers"
+    if low is not None and high is not None and low > high:
+        return "result.score.min must not exceed max"
+    if raw is not None and ((low is not None and raw < low) or (high is not None and raw > high)):
+        return "result.score.raw must lie between min and max"
+    return None
+
+
+def _iri(value: Any) -> bool:
+    return isinstance(value, str) and bool(IRI.match(value))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _timestamp(statement: dict) -> str | None:

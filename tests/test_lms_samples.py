@@ -36,3 +36,13 @@ def test_the_moodle_sample_lands_in_one_course_with_the_documented_acceptance(ap
         assert len(report.courses) == 1, report.courses
         assert report.rows_imported >= ACCEPTED_FLOOR * report.lines_read, report.reasons
         assert not any(reason.startswith("unknown event type") for reason in report.reasons), report.reasons
+
+
+def test_every_moodle_statement_passes_the_lrs_checks():
+    import json
+
+    from services.lrs_statements import problem
+
+    for path in _moodle_arrays():
+        problems = [problem(statement) for statement in json.loads(path.read_text())]
+        assert [found for found in problems if found] == []

@@ -180,6 +180,11 @@ INVALID = [
     (_with(EDX, True, "surprise"), "unknown statement property"),
     (_with(EDX, "0.9", "version"), "version must be"),
     (_with(EDX, "video 1", "object", "id"), "object.id must be an IRI"),
+    (_with(EDX, "not-a-uuid", "context", "registration"), "registration must be a UUID"),
+    (_with(EDX, [{"id": "x"}], "context", "contextActivities", "siblings"), "may only have"),
+    (_with(EDX, [{"id": "course 1"}], "context", "contextActivities", "parent"), "IRI id"),
+    (_with(EDX, {"score": {"scaled": 1.5}}, "result"), "scaled must be a number from -1 to 1"),
+    (_with(EDX, {"score": {"raw": 12, "min": 0, "max": 10}}, "result"), "raw must lie between"),
 ]
 
 
