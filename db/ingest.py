@@ -138,7 +138,8 @@ class StatementId(BaseModel):
     """An xAPI statement id the store has taken, with the digest of the statement's content: an id is
     unique per store (xAPI), so the same id sent again with other content is refused whenever it comes."""
 
-    statement_id = peewee.CharField(max_length=255, primary_key=True)  # lower case, as keys.id_key
+    # lower case, as keys.id_key; its length is services.ingest.statement_ids.ID_MAX
+    statement_id = peewee.CharField(max_length=255, primary_key=True)
     digest = peewee.CharField(max_length=32)
 
     class Meta:

@@ -17,7 +17,7 @@ import pandas as pd
 from db.api_keys import ApiKey
 from services import activity_push, lrs_statements
 from services.errors import Conflict, ServiceError
-from services.ingest import statement_ids
+from services.ingest import statement_ids, statement_store
 
 SUPPORTED = {"1.0": "1.0.3", "2.0": "2.0.0"}  # the versions a request may name, and the one answered
 VERSION_HEADER = "X-Experience-API-Version"
@@ -86,7 +86,7 @@ def _check(statements: list[Any]) -> None:
         raise InvalidStatement("The same statement id is used twice in the request.")
     with_ids = [(i, statement_ids.normal(s["id"]), statement_ids.digest(s)) for i, s in enumerate(statements)
                 if "id" in s]
-    taken = statement_ids.conflicts(pd.DataFrame(with_ids, columns=list(statement_ids.COLUMNS)))
+    taken = statement_store.conflicts(pd.DataFrame(with_ids, columns=list(statement_ids.COLUMNS)))
     if taken:
         raise Conflict(f"Statement {taken[0].line}: {taken[0].reason}.", code="statement_conflict")
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 from db.connection import write_transaction
 from db.models import User
 from services.errors import InvalidInput
-from services.ingest import counts, daily, events_earliest, formats, statement_ids
+from services.ingest import counts, daily, events_earliest, formats, statement_store
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
@@ -175,13 +175,13 @@ def _write(chunks, run: RunLog, courses: Courses, progress, total_lines: int):
 def _store_chunk(chunk: Chunk, grouped: Grouped, run: RunLog, courses: Courses, course: str | None) -> None:
     frame = chunk.frame
     with write_transaction():
-        conflicting = statement_ids.conflicts(chunk.statements)
+        conflicting = statement_store.conflicts(chunk.statements)
         if conflicting:  # rare: the chunk's rows grouped again without the refused statements
             kept = frame[~frame["line"].isin([rejection.line for rejection in conflicting])]
             grouped = group_rows(kept, kept["time"], course)
         keyed, outside = keyed_rows(grouped, courses)
         changed = counts.store_daily(keyed) if chunk.kind == "daily" else counts.store_events(keyed)
-        statement_ids.remember(chunk.statements, keyed["line"].to_numpy())
+        statement_store.remember(chunk.statements, keyed["line"].to_numpy())
         rejections = sorted(chunk.rejected + outside + conflicting, key=lambda rejection: rejection.line)
         pending = run.pending(
             lines=chunk.lines_read or len(frame) + len(chunk.rejected),

@@ -6,14 +6,13 @@ grouping, other, category (in that order) whose `definition.type` is a course ty
 last path segment is `course`: tincan's `.../activitytype/lms/course`, ADL's `.../activities/course`,
 cmi5's `.../activitytype/course`), else the statement's object when its type is a course (a course
 viewed, completed; the context wins because Moodle types some modules inside a course, such as a content
-package, as cmi5 courses), else the first parent or
-grouping activity without a `definition.type` (a typed activity that is not a course, such as Moodle's
-section, module or forum, is a part of a course, never one), else None (the import's --course
-applies). Time: `timestamp`, else `stored`, converted to UTC (no offset: taken as UTC). Type: the
-event map's, from the verb and the last segment of the object's `definition.type` (see event_map).
-Source: unknown (None). Key: from the statement's `id` when present. A rejection's `line` is the line
-number for JSON lines and the statement's position (1 = first)
-for an array, its reason then starting "statement N: ".
+package, as cmi5 courses), else the first parent or grouping activity without a `definition.type` (a
+typed activity that is not a course, such as Moodle's section, module or forum, is a part of a course,
+never one), else None (the import's --course applies). Time: `timestamp`, else `stored`, converted to
+UTC (no offset: taken as UTC). Type: the event map's, from the verb and the last segment of the object's
+`definition.type` (see event_map). Source: unknown (None). Key: from the statement's `id` when present.
+A rejection's `line` is the line number for JSON lines and the statement's position (1 = first) for an
+array, its reason then starting "statement N: ".
 """
 
 from __future__ import annotations
