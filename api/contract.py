@@ -26,7 +26,8 @@ from services.errors import Forbidden, InvalidInput, Unauthenticated
 # "ingest": an API key with the ingest scope (X-API-Key), or a signed-in administrator. Every other
 # kind reads only the JWT: an API key sent to it counts for nothing.
 # "staff": a tutor or an administrator; which courses a tutor reaches is the services' rule.
-Auth = Literal["public", "user", "staff", "admin", "refresh", "ingest"]
+# "lrs": an API key with the ingest scope by HTTP Basic (the xAPI statements resource; no cookie, no CSRF).
+Auth = Literal["public", "user", "staff", "admin", "refresh", "ingest", "lrs"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,9 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
 def authorize(auth: Auth) -> None:
     """Check the caller's key or token and role for this endpoint."""
     if auth == "public":
+        return
+    if auth == "lrs":
+        g.api_key = api_keys.authenticate_basic(request.authorization)
         return
     key = request.headers.get(api_keys.HEADER)
     if auth == "ingest" and key is not None:

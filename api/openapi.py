@@ -35,10 +35,12 @@ ROLES_BY_AUTH = {
     "refresh": ["student", "tutor", "admin"],
     "admin": ["admin"],
     "ingest": ["admin"],  # or an API key with the ingest scope (see `x-api-key-scopes`)
+    "lrs": [],  # an API key with the ingest scope, by HTTP Basic
 }
 SECURITY_BY_AUTH = {
     "public": [],
     "ingest": [{"apiKeyAuth": []}, {"bearerAuth": []}, {"cookieAuth": []}],
+    "lrs": [{"basicAuth": []}],
 }
 JWT_SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
 CONVERTER_SCHEMAS = {
@@ -94,7 +96,7 @@ def _operation_document(view: Any, op: Operation, path_args: list[dict]) -> dict
     }
     document["security"] = SECURITY_BY_AUTH.get(op.auth, JWT_SECURITY)
     document["x-roles"] = ROLES_BY_AUTH[op.auth]
-    if op.auth == "ingest":
+    if op.auth in ("ingest", "lrs"):
         document["x-api-key-scopes"] = ["ingest"]
     if op.body is not None:
         document["requestBody"] = {
@@ -158,6 +160,14 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             "in": "header",
             "name": api_keys.HEADER,
             "description": "A platform's key (created by an administrator); only for pushing activity.",
+        },
+    )
+    spec.components.security_scheme(
+        "basicAuth",
+        {
+            "type": "http",
+            "scheme": "basic",
+            "description": "An ingest key as an LRS credential: its prefix as user, the key as password.",
         },
     )
     paths: dict[str, dict[str, Any]] = {}

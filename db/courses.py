@@ -20,7 +20,7 @@ DEFAULT_COURSE_DAYS = 30
 class Course(BaseModel):
     """A course: day 0 is its start date; activity outside 0..length_days-1 is not counted."""
 
-    code = peewee.CharField(max_length=64, unique=True)
+    code = peewee.CharField(max_length=255, unique=True)
     title = peewee.CharField(max_length=200, default="")
     start_date = peewee.DateField()
     length_days = peewee.SmallIntegerField(default=DEFAULT_COURSE_DAYS)

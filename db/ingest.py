@@ -20,7 +20,7 @@ class ImportRun(BaseModel):
     file_name = peewee.CharField(max_length=255)
     sha256 = peewee.CharField(max_length=64, null=True)
     format = peewee.CharField(max_length=16)
-    course_option = peewee.CharField(max_length=64, null=True)
+    course_option = peewee.CharField(max_length=255, null=True)
     status = peewee.CharField(max_length=16, default="running")
     lines_read = peewee.IntegerField(default=0)
     rows_imported = peewee.IntegerField(default=0)
@@ -134,6 +134,18 @@ class DayEvents(BaseModel):
         return [(row[0], row[1], bytes(row[2]), bytes(row[3])) for row in cursor]
 
 
+class StatementId(BaseModel):
+    """An xAPI statement id the store has taken, with the digest of the statement's content: an id is
+    unique per store (xAPI), so the same id sent again with other content is refused whenever it comes."""
+
+    # lower case, as keys.id_key; its length is services.ingest.statement_ids.ID_MAX
+    statement_id = peewee.CharField(max_length=255, primary_key=True)
+    digest = peewee.CharField(max_length=32)
+
+    class Meta:
+        table_name = "xapi_statement_ids"
+
+
 peewee.DeferredForeignKey.resolve(Course)
 
-INGEST_MODELS = [ImportRun, DayEvents]
+INGEST_MODELS = [ImportRun, DayEvents, StatementId]

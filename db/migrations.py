@@ -17,7 +17,7 @@ from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EARLY_WARNING_MODELS, EnrollmentPrediction
 from db.fields import JSONField
-from db.ingest import DayEvents, ImportRun
+from db.ingest import DayEvents, ImportRun, StatementId
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.tutoring import TUTORING_MODELS
 
@@ -242,6 +242,21 @@ def _prediction_in_favour(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE enrollment_predictions ADD COLUMN in_favour TEXT NOT NULL DEFAULT '[]'")
 
 
+def _long_course_codes(db: peewee.Database) -> None:
+    """Course codes (and the import's course option) of up to 255 characters: platforms name courses by
+    IRIs longer than 64. Only PostgreSQL changes (SQLite does not enforce a VARCHAR's length); a fresh
+    database already has 255 from migrations 11 and 12, which create today's shape of these tables (a
+    frozen 64-character copy would rename their indexes), so this is then a no-op."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql("ALTER TABLE courses ALTER COLUMN code TYPE VARCHAR(255)")
+        db.execute_sql("ALTER TABLE import_runs ALTER COLUMN course_option TYPE VARCHAR(255)")
+
+
+def _statement_ids(db: peewee.Database) -> None:
+    """The xAPI statement ids taken, so that an id resent on another day is not counted twice."""
+    db.create_tables([StatementId])
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -271,6 +286,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (24, "API keys scoped to courses", _api_key_course_scope),
     (25, "predictions keep the factors in the learner's favour", _prediction_in_favour),
     (26, "scoring runs name their process", _scoring_run_owner),
+    (27, "course codes of up to 255 characters", _long_course_codes),
+    (28, "xAPI statement ids", _statement_ids),
     (29, "course windows learned from activity", _course_window_learned),
 ]
 

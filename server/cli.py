@@ -479,6 +479,10 @@ def create_api_key(
         f"  curl -X POST -H 'Content-Type: application/json' -H '{api_keys.HEADER}: <the key>'"
         """ -d '{"events": [...]}' <server>/api/v1/activity"""
     )
+    if row.scope == "ingest":
+        click.echo("As an LRS (xAPI) credential, for <server>/api/v1/xapi/ by HTTP Basic:")
+        click.echo(f"  user name: {row.prefix}")
+        click.echo("  password:  the key")
 
 
 @click.command("revoke-api-key")

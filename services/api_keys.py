@@ -143,6 +143,20 @@ def authenticate(key: str | None, scope: str) -> ApiKey:
     return row
 
 
+def authenticate_basic(credentials: Any) -> ApiKey:
+    """The live ingest key sent by HTTP Basic (an LRS credential): the key's prefix as the user, the whole
+    key as the password (401 otherwise)."""
+    if credentials is None or credentials.type != "basic" or not credentials.password:
+        raise Unauthenticated(
+            "Send an ingest key by HTTP Basic: its prefix as the user name, the whole key as the password.",
+            code="invalid_api_key",
+        )
+    row = authenticate(credentials.password, "ingest")
+    if credentials.username not in (row.prefix, f"{KEY_PREFIX}{row.prefix}"):
+        raise Unauthenticated("The user name is not the key's prefix.", code="invalid_api_key")
+    return row
+
+
 def course_policy(key: ApiKey, today: date) -> Callable[[str, Course | None], str | None]:
     """The rule an import applies to each course a push from `key` names: why its rows are refused, or
     None (outside the key's courses; new while the key may not create courses; finished while the key

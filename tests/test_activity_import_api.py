@@ -220,7 +220,7 @@ def test_outcomes_upload_sets_known_enrollments_and_reports_the_rest(app, client
         ({"days": "99999"}, "days"),
         ({"days": "ten"}, "days"),
         ({"days": "2.5"}, "days"),
-        ({"course": "x" * 65}, "course"),
+        ({"course": "x" * 256}, "course"),
         ({"rebase": "maybe"}, "rebase"),
     ],
 )

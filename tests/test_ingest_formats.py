@@ -136,7 +136,7 @@ def _xapi_mix() -> list:
                    context={"contextActivities": {"grouping": [{"id": "course-2"}]}}),
         _statement("answered", verb={"display": {"en-US": "answered"}}),  # 3 no verb id
         _statement("answered", actor={"name": "no account"}),             # 4 no learner
-        _statement("completed"),                                          # 5 unknown verb
+        _statement("danced"),                                             # 5 unknown verb
         _statement("viewed", actor={"openid": "https://id.example.org/u9"}, context={},
                    timestamp="2024-03-01T10:00:00.5+01:00"),
         _statement("viewed", timestamp="not a time"),                    # 7
@@ -152,8 +152,8 @@ def _check_xapi(frame: pd.DataFrame, rejected: list, prefix: str) -> None:
     assert frame["source"].tolist() == [None, None, None]
     assert [(r.line, r.reason) for r in rejected] == [
         (3, prefix.format(3) + "statement without verb (verb.id)"),
-        (4, prefix.format(4) + "missing learner (actor.account.name, actor.mbox or actor.openid)"),
-        (5, prefix.format(5) + "unknown event type 'http://adlnet.gov/expapi/verbs/completed'"),
+        (4, prefix.format(4) + f"missing learner ({xapi.LEARNER_FIELDS})"),
+        (5, prefix.format(5) + "unknown event type 'http://adlnet.gov/expapi/verbs/danced'"),
         (7, prefix.format(7) + "unparseable time 'not a time'"),
         (8, prefix.format(8) + "not a JSON object (an xAPI statement)"),
     ]
@@ -306,17 +306,17 @@ def test_every_default_events_csv_name_maps(tmp_path):
 
 
 def test_the_setting_extends_the_maps_globally_and_per_format(tmp_path, monkeypatch):
-    unknown = formats.statements_chunk([_statement("completed"), _statement("shared")])
+    unknown = formats.statements_chunk([_statement("finished"), _statement("cheered")])
     assert [r.reason.split(" '")[0] for r in unknown.rejected] == ["unknown event type"] * 2
     monkeypatch.setenv(event_map.SETTING, json.dumps(
-        {"completed": "problem", "xapi": {"shared": "discussion", "played": "access"},
+        {"finished": "problem", "xapi": {"cheered": "discussion", "played": "access"},
          "edx": {"edx.video.closed_captions.shown": "video"}}))
-    chunk = formats.statements_chunk([_statement("completed"), _statement("shared"), _statement("played")])
+    chunk = formats.statements_chunk([_statement("finished"), _statement("cheered"), _statement("played")])
     assert chunk.rejected == [] and chunk.frame["type"].tolist() == ["problem", "discussion", "access"]
     frame, rejected = _frame(edx.read(_json_lines(tmp_path / "t.log", [
-        _edx_event("edx.video.closed_captions.shown"), _edx_event("completed"), _edx_event("shared")])))
+        _edx_event("edx.video.closed_captions.shown"), _edx_event("finished"), _edx_event("cheered")])))
     assert frame["type"].tolist() == ["video", "problem"]
-    assert [(r.line, r.reason) for r in rejected] == [(3, "unknown event type 'shared'")]
+    assert [(r.line, r.reason) for r in rejected] == [(3, "unknown event type 'cheered'")]
     clicked = {"enrollment_id": 1, "time": "2014-06-14T09:38:29", "event": "Clicked"}
     given = formats.event_rows_chunk([clicked], event_map={"events": {"clicked": "navigate"}})
     assert given.frame["type"].tolist() == ["navigate"]

@@ -14,7 +14,7 @@ from services.ingest.store import FORMATS
 FORMAT_DOC = "How to read the file: " + ", ".join(FORMATS) + " (auto: detected from its first bytes)."
 OPTION_FIELDS = {
     "format": {"type": "string", "enum": list(FORMATS), "default": "auto"},
-    "course": {"type": "string", "maxLength": 64},
+    "course": {"type": "string", "maxLength": 255},
     "start": {"type": "string", "format": "date"},
     "days": {"type": "integer", "minimum": 1},
 }
@@ -50,7 +50,7 @@ OUTCOMES_UPLOAD: dict[str, Any] = {
 class ImportQuery(StrictModel):
     format: str | None = Field(None, max_length=16, description=FORMAT_DOC)
     course: str | None = Field(
-        None, max_length=200, description="The course of rows that name none (created if new)."
+        None, max_length=300, description="The course of rows that name none (created if new)."
     )
     start: str | None = Field(
         None, max_length=40, description="A new course's start date, YYYY-MM-DD (else the earliest day)."
@@ -67,7 +67,7 @@ class ImportQuery(StrictModel):
 
 
 class OutcomesQuery(StrictModel):
-    course: str | None = Field(None, max_length=200, description="The course of rows without course_id.")
+    course: str | None = Field(None, max_length=300, description="The course of rows without course_id.")
     filename: str | None = Field(None, max_length=255, description="The file's name (for a raw body).")
 
 

@@ -8,6 +8,8 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashboard.components.shell import short_code
+
 SHOWN_REJECTIONS = 100
 
 
@@ -84,7 +86,7 @@ def _outcome(prefix: str, report: dict[str, Any]) -> dbc.Alert:
 def activity_report(prefix: str, report: dict[str, Any]) -> html.Div:
     """An activity import's report (ImportReport.to_dict, or an import run with its `rejections`)."""
     rejections = report.get("first_rejections", report.get("rejections", []))
-    courses = ", ".join(report.get("courses") or []) or "none"
+    courses = ", ".join(short_code(code) for code in report.get("courses") or []) or "none"
     figures = _figures(
         prefix,
         [
@@ -107,7 +109,7 @@ def outcomes_report(prefix: str, report: dict[str, Any]) -> html.Div:
             ("read", "Rows read", f"{report['lines_read']:,}"),
             ("updated", "Outcomes set", f"{report['updated']:,}"),
             ("rejected", "Rejected", f"{report['rejected']:,}"),
-            ("courses", "Courses", ", ".join(report["courses"]) or "none"),
+            ("courses", "Courses", ", ".join(short_code(code) for code in report["courses"]) or "none"),
         ],
     )
     return html.Div([figures, _error_report(prefix, report["first_rejections"], report)])

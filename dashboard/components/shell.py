@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from db.models import User
 from services import notifications
@@ -140,9 +140,26 @@ def not_allowed() -> html.Div:
     )
 
 
-def page_header(title: str, subtitle: str | None = None) -> html.Div:
-    """A page title with an optional line of explanation."""
+CODE_SHOWN = 40  # a longer course code (an IRI) is shown cut in the middle, whole in its tooltip
+
+
+def short_code(code: str, limit: int = CODE_SHOWN) -> str:
+    """A course code as pages show it: cut in the middle when long (the whole one goes in a title)."""
+    if len(code) <= limit:
+        return code
+    head = (limit - 1) // 2
+    return f"{code[:head]}…{code[-(limit - 1 - head):]}"
+
+
+def code_link(code: str, href: str, **extra) -> dcc.Link:
+    """A link whose text is a course code, shortened when long, whole in its tooltip."""
+    return dcc.Link(short_code(code), href=href, title=code, **extra)
+
+
+def page_header(title: str, subtitle: str | None = None, tooltip: str | None = None) -> html.Div:
+    """A page title with an optional line of explanation (and the whole title in `tooltip`)."""
     return html.Div(
-        [html.H2(title, className="mb-1"), html.P(subtitle, className="text-muted") if subtitle else None],
+        [html.H2(title, className="mb-1", title=tooltip),
+         html.P(subtitle, className="text-muted") if subtitle else None],
         className="mb-3",
     )

@@ -17,7 +17,7 @@ from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components.forms import alert
 from dashboard.components.grids import sort_of
-from dashboard.components.shell import page_header
+from dashboard.components.shell import code_link, page_header
 from dashboard.components.tables import share_text
 from services import at_risk, course_risk
 from services.errors import ServiceError
@@ -81,7 +81,7 @@ def _course_row(row: dict[str, Any]) -> html.Tr:
     scored = "not scored yet" if day is None else f"day {day} (checkpoint {row['checkpoint']})"
     return html.Tr(
         [
-            html.Td(dcc.Link(row["code"], href=course_href(row["code"]))),
+            html.Td(code_link(row["code"], course_href(row["code"]))),
             html.Td(_where(row)),
             html.Td(scored),
             html.Td(f"{row['scored']:,}"),

@@ -17,7 +17,7 @@ from dashboard.components import course_levels, score_now, segments
 from dashboard.components import prediction_form as pf
 from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.grids import refetch_rows_on_change, sort_of
-from dashboard.components.shell import page_header
+from dashboard.components.shell import page_header, short_code
 from dashboard.components.tables import last_scoring_text
 from db.tutoring import ACTION_KINDS
 from modelling.early_warning.segments import action_of
@@ -199,9 +199,10 @@ def _header(facts: dict[str, Any], admin: bool = False) -> html.Div:
     return html.Div(
         [
             page_header(
-                facts["code"]
+                short_code(facts["code"])
                 if facts["title"] in ("", facts["code"])
-                else f"{facts['code']}: {facts['title']}"
+                else f"{short_code(facts['code'])}: {facts['title']}",
+                tooltip=facts["code"],
             ),
             links,
             html.Div(

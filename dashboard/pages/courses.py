@@ -6,12 +6,12 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, callback, html
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import score_now
 from dashboard.components.forms import alert
-from dashboard.components.shell import page_header
+from dashboard.components.shell import code_link, page_header
 from dashboard.components.tables import last_scoring_text
 from services import course_overview
 from services.errors import ServiceError
@@ -126,7 +126,7 @@ def _table(user, search: str | None, status: str | None) -> Any:
         [
             html.Tr(
                 [
-                    html.Td(dcc.Link(row["code"], href=course_href(row["code"]))),
+                    html.Td(code_link(row["code"], course_href(row["code"]))),
                     html.Td(row["title"]),
                     html.Td(f"{row['enrollments']:,}", className="text-end"),
                     html.Td(_status(row)),

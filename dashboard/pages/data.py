@@ -124,7 +124,8 @@ def _keys_card() -> dbc.Card:
                         [
                             "A platform's nightly job sends its key in the ",
                             html.Code(api_keys.HEADER),
-                            " header to POST /api/v1/activity; a key can do nothing else.",
+                            " header to POST /api/v1/activity, or sends xAPI statements to"
+                            " /api/v1/xapi/ as an LRS credential; a key can do nothing else.",
                         ],
                         className="text-muted",
                     ),
@@ -143,7 +144,7 @@ def _keys_card() -> dbc.Card:
     )
 
 
-def _secret_shown_once(name: str, secret: str) -> dbc.Alert:
+def _secret_shown_once(name: str, secret: str, prefix: str | None = None) -> dbc.Alert:
     return dbc.Alert(
         [
             html.Div([html.Strong(f"Key {name} created. "), "Copy it now: it is shown only once."]),
@@ -155,6 +156,13 @@ def _secret_shown_once(name: str, secret: str) -> dbc.Alert:
                 className="my-2",
             ),
             html.Small(f"Send it as the header {api_keys.HEADER}: <key>. Only its hash is kept here."),
+            html.Div(
+                [
+                    html.Small("As an LRS credential (xAPI, HTTP Basic, endpoint /api/v1/xapi/): user name "),
+                    html.Code(prefix, id="data-key-lrs-user"),
+                    html.Small(", password the key."),
+                ]
+            ) if prefix else None,
         ],
         color="warning",
         dismissable=True,
@@ -237,7 +245,8 @@ def create_key(_clicks, name, scope, courses, limits, version):
     except ServiceError as exc:
         reason = exc.fields.get("name") or exc.fields.get("scope") or exc.fields.get("courses") or exc.message
         return None, True, reason, no_update, no_update
-    return _secret_shown_once(row.name, secret), False, "", "", (version or 0) + 1
+    shown = _secret_shown_once(row.name, secret, row.prefix if row.scope == "ingest" else None)
+    return shown, False, "", "", (version or 0) + 1
 
 
 @callback(

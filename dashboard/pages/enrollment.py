@@ -14,7 +14,7 @@ from dashboard.access import page, signed_in_user
 from dashboard.components.enrollment_figures import activity_heatmap, daily_total_figure
 from dashboard.components.figures import graph, level_badge
 from dashboard.components.forms import action_kind_options, alert, channel_options
-from dashboard.components.shell import page_header
+from dashboard.components.shell import page_header, short_code
 from dashboard.components.tables import when
 from modelling.tasks import EARLY_WARNING
 from services import enrollment_view
@@ -50,7 +50,7 @@ def _header(view: dict[str, Any]) -> html.Div:
         if risk
         else None
     )
-    course_label = f"{course['code']}" + (
+    course_label = short_code(course["code"]) + (
         f" · {course['title']}" if course["title"] != course["code"] else ""
     )
     return html.Div(
@@ -59,7 +59,8 @@ def _header(view: dict[str, Any]) -> html.Div:
             html.Div(
                 [
                     html.Span("Course "),
-                    dcc.Link(course_label, href=course_href(course["code"]), id="enrollment-course"),
+                    dcc.Link(course_label, href=course_href(course["code"]), id="enrollment-course",
+                             title=course["code"]),
                     html.Span(" · "),
                     html.Span(OUTCOMES.get(view["outcome"], view["outcome"]), id="enrollment-outcome"),
                     html.Span(" · ") if badge else None,

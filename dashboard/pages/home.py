@@ -10,7 +10,7 @@ from dash import dcc, html
 from dashboard.access import allowed, page
 from dashboard.components import news_seen
 from dashboard.components.figures import graph, level_badge, sparkline
-from dashboard.components.shell import ROLE_NAMES, offered_to, page_header
+from dashboard.components.shell import ROLE_NAMES, code_link, offered_to, page_header
 from dashboard.components.tables import share_text, when
 from modelling.tasks import TASK_NAMES, task_for
 from services import accounts, analytics, course_risk, learner_links, models, predictions, trends
@@ -215,7 +215,7 @@ def _tutor_courses(summary: dict) -> html.Div:
     rows = [
         html.Tr(
             [
-                html.Td(dcc.Link(row["code"], href=course_href(row["code"]))),
+                html.Td(code_link(row["code"], course_href(row["code"]))),
                 html.Td(f"day {row['current_day']}" if row["status"] == "running" else row["status"]),
                 html.Td(share_text(row["high_share"]) + _scored_day(row["checkpoint_day"])),
             ]

@@ -13,7 +13,7 @@ from flask import current_app
 
 from dashboard.access import page, signed_in_user
 from dashboard.components.forms import alert
-from dashboard.components.shell import page_header
+from dashboard.components.shell import code_link, page_header
 from dashboard.components.tables import when
 from db.tutoring import Notification
 from services import notifications
@@ -97,10 +97,11 @@ def _digest(payload: dict[str, Any]) -> list[Any]:
     limit = int(current_app.config.get("DIGEST_MAX_PER_COURSE") or notifications.LISTED_PER_COURSE)
     for course in payload.get("courses", []):
         href = f"/course?code={quote(course['code'])}"
+        link = code_link(course["code"], href)
         level = payload.get("level", "High")
         parts.append(
             html.H4(
-                [dcc.Link(course["code"], href=href), f" · {course['total']} newly at {level}"],
+                [link, f" · {course['total']} newly at {level}"],
                 className="h6 mt-2",
             )
         )

@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard.access import page, signed_in_user
 from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert
-from dashboard.components.shell import ROLE_NAMES, page_header
+from dashboard.components.shell import ROLE_NAMES, page_header, short_code
 from dashboard.components.tables import activity_table, when
 from server.security import client_ip
 from services import accounts, tutors
@@ -148,7 +148,8 @@ def _courses_cell(entry: dict, codes: list[str]) -> html.Td:
     """A tutor's courses, with the button to change them (an administrator's, when assigned any)."""
     if entry["role"] == "student":
         return html.Td()  # courses kept from an earlier tutor role give a student nothing
-    badges = [dbc.Badge(code, color="light", text_color="dark", className="me-1") for code in codes]
+    badges = [dbc.Badge(short_code(code), color="light", text_color="dark", className="me-1", title=code)
+              for code in codes]
     if entry["role"] != "tutor":
         return html.Td(badges)
     if not badges:

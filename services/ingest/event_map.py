@@ -7,11 +7,14 @@ same value passed to a parser as `event_map=`) extends them. It is a JSON object
 - `"events" | "xapi" | "edx": {"name": "type", ...}`: applies to that format only,
 
 for example `{"completed": "problem", "edx": {"edx.video.closed_captions.shown": "video"}}`. A type is
-one of EVENT_TYPES. Names are compared without case and surrounding spaces. For xAPI a name is the last
-part of the verb id (`answered`) or the whole id (`http://adlnet.gov/expapi/verbs/answered`); for Open
-edX it is the `event_type`. Format entries win over global ones, and both win over the defaults. An
-invalid setting is refused with `EventMapError` naming the entry. A name no map knows is not dropped:
-the parser rejects its line as "unknown event type '...'".
+one of EVENT_TYPES, or "none" for what is not learner activity (rejected as "not learner activity:
+<name>", not counted). Names are compared without case and surrounding spaces. For xAPI a name is the
+last part of the verb id (`answered`) or the whole id (`http://adlnet.gov/expapi/verbs/answered`), either
+optionally followed by "@" and the last part of the object's `definition.type` (`edited@forum-reply`,
+`http://adlnet.gov/expapi/verbs/completed@video`), which wins over the verb alone, so that the object
+decides what a generic verb counts as; for Open edX it is the `event_type`. Format entries win over
+global ones, and both win over the defaults. An invalid setting is refused with `EventMapError` naming
+the entry. A name no map knows is not dropped: the parser rejects its line as "unknown event type '...'".
 """
 
 from __future__ import annotations
@@ -23,9 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelling.schemas import EVENT_TYPES
+from services.ingest.xapi_verbs import NOT_ACTIVITY, XAPI_VERBS
 
 SETTING = "ACTIVITY_EVENT_MAP"
 FORMATS = ("events", "xapi", "edx")
+# An xAPI event name is the verb id, then this mark and the object's type segment when it has one (a
+# space: no IRI holds one); map keys write the pair as `verb@segment`.
+TYPE_MARK = " "
+KEY_MARK = "@"
 
 
 def _names(**by_type: tuple[str, ...]) -> dict[str, str]:
@@ -35,7 +43,8 @@ def _names(**by_type: tuple[str, ...]) -> dict[str, str]:
 # The seven types name themselves; "nagivate" is how the KDD Cup 2015 raw log spells navigate.
 EVENTS_CSV_DEFAULTS = {**{kind: kind for kind in EVENT_TYPES}, "nagivate": "navigate"}
 
-XAPI_DEFAULTS = _names(
+# SPEC 6.1's verbs, then the table of verbs as platforms send them (xapi_verbs.py, reasons in the docs).
+XAPI_DEFAULTS = {**_names(
     video=("played", "paused", "seeked", "watched"),
     problem=("answered", "attempted", "submitted"),
     discussion=("commented", "posted", "replied", "responded"),
@@ -43,7 +52,7 @@ XAPI_DEFAULTS = _names(
     navigate=("navigated",),
     page_close=("terminated", "exited"),
     wiki=("edited",),
-)
+), **XAPI_VERBS}
 
 EDX_DEFAULTS = _names(
     video=("play_video", "pause_video", "seek_video", "stop_video", "load_video", "speed_change_video"),
@@ -75,15 +84,31 @@ class EventMap:
     names: Mapping[str, str]
 
     def type_of(self, name: str) -> str | None:
-        """The event type of a (normalised) event name, or None when no map knows it."""
+        """The event type of a (normalised) event name, NOT_ACTIVITY, or None when no map knows it."""
+        if self.fmt == "xapi":
+            return self._xapi_type(name)
         known = self.names.get(name)
         if known is not None:
             return known
-        if self.fmt == "xapi":
-            return self.names.get(name.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1])
         if self.fmt == "edx":
             return _edx_pattern(name)
         return None
+
+    def _xapi_type(self, name: str) -> str | None:
+        """The verb with the object's type first (`edited@forum-reply`), then the verb alone; each as the
+        whole IRI first, then its last segment."""
+        verb, _, segment = name.partition(TYPE_MARK)
+        verbs = (verb, _last_segment(verb))
+        tried = [f"{one}{KEY_MARK}{segment}" for one in verbs] if segment else []
+        return next((self.names[key] for key in [*tried, *verbs] if key in self.names), None)
+
+    def shown(self, name: str) -> str:
+        """An event name as a reason shows it (an xAPI verb without its object's type)."""
+        return name.partition(TYPE_MARK)[0] if self.fmt == "xapi" else name
+
+
+def _last_segment(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def _edx_pattern(name: str) -> str | None:
@@ -133,10 +158,10 @@ def _entries(pairs: Mapping[str, Any], where: str) -> dict[str, str]:
     for name, kind in pairs.items():
         if not isinstance(name, str) or not name.strip():
             raise EventMapError(f"{where}: an event name must be a non-empty string, not {name!r}")
-        if kind not in EVENT_TYPES:
+        if kind not in EVENT_TYPES and kind != NOT_ACTIVITY:
             raise EventMapError(
                 f"{where}: {name!r} maps to {kind!r}, which is not an event type "
-                f"(one of {', '.join(EVENT_TYPES)})"
+                f"(one of {', '.join(EVENT_TYPES)}, or {NOT_ACTIVITY!r} for what is not learner activity)"
             )
         checked[normal(name)] = kind
     return checked

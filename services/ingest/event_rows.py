@@ -15,7 +15,7 @@ import pandas as pd
 
 from db.text import UNSTORABLE_TEXT, storable
 from services.ingest import keys
-from services.ingest.event_map import EventMap, normal
+from services.ingest.event_map import NOT_ACTIVITY, EventMap, normal
 from services.ingest.parsed import EVENT_COLUMNS, Chunk, Rejection
 
 # The raw fields, each an object array of strings ("" when absent); `line` is an int array.
@@ -23,6 +23,7 @@ RAW_FIELDS = ("line", "learner", "course", "time", "name", "source", "object")
 # Times before or after these are typing errors, and would not fit datetime64[ns].
 EARLIEST, LATEST = pd.Timestamp("1970-01-01"), pd.Timestamp("2200-01-01")
 _BAD = "\0bad"
+NAME_SHOWN = 200  # an event name (a verb IRI) is quoted whole up to this length
 
 
 @dataclass
@@ -53,13 +54,15 @@ class EventRows:
             "text": unstorable != "",
             "learner": learner.empty(),
             "time": np.isnat(time),
-            "kind": kind == None,  # noqa: E711 (elementwise on an object array)
+            "kind": (kind == None) | (kind == NOT_ACTIVITY),  # noqa: E711 (elementwise on an object array)
             "source": source == _BAD,
         }
         bad = np.logical_or.reduce(list(problems.values()))
         good = np.flatnonzero(~bad)
         time_ns = time[good].view(np.int64)
-        parts = [learner.hashes(good), course.hashes(good), time_ns.view(np.uint64), name.hashes(good),
+        # The name as shown: an xAPI object's type decides the event type but is not part of the event.
+        named = name.hashes(good, self.event_map.shown)
+        parts = [learner.hashes(good), course.hashes(good), time_ns.view(np.uint64), named,
                  source_raw.hashes(good), thing.hashes(good)]
         own = None if ids is None else np.asarray(ids, dtype=object)[good]
         course_good = course.values()[good]
@@ -72,7 +75,7 @@ class EventRows:
             "source": _text(source[good]),
             "key": self._keys(keys.combine(parts), time_ns, own),
         }, columns=list(EVENT_COLUMNS))
-        why = _Why(self.learner_field, time_text, name, kind, source_raw, unstorable)
+        why = _Why(self.learner_field, time_text, name, kind, source_raw, unstorable, self.event_map)
         found = [
             Rejection(int(lines[i]), self.label.format(line=int(lines[i])) + why(i, problems))
             for i in np.flatnonzero(bad)
@@ -87,7 +90,8 @@ class EventRows:
         time, _ = parse_times(raw["time"])
         kind = _Distinct(raw["name"], normal).lookup(self.event_map.type_of)
         source = _Distinct(raw["source"], normal).lookup(lambda value: self.sources.get(value, _BAD))
-        good = ~(learner.empty() | np.isnat(time) | (kind == None) | (source == _BAD))  # noqa: E711
+        unknown = (kind == None) | (kind == NOT_ACTIVITY)  # noqa: E711
+        good = ~(learner.empty() | np.isnat(time) | unknown | (source == _BAD))
         codes = course.values()[good]
         return np.where(codes == "", None, codes), time[good]
 
@@ -112,6 +116,7 @@ class _Why:
     kind: np.ndarray
     source: _Distinct
     unstorable: np.ndarray
+    event_map: EventMap
 
     def __call__(self, i: int, problems: Mapping[str, np.ndarray]) -> str:
         if problems["text"][i]:
@@ -121,7 +126,10 @@ class _Why:
         if problems["time"][i]:
             return _time_problem(str(self.time_text[i]).strip())
         if problems["kind"][i]:
-            return f"unknown event type {_quote(self.name.value(i))}"
+            shown = _quote(self.event_map.shown(self.name.value(i)), NAME_SHOWN)
+            if self.kind[i] == NOT_ACTIVITY:
+                return f"not learner activity: {shown}"
+            return f"unknown event type {shown}"
         return f"bad source {_quote(self.source.value(i))} (expected server or browser)"
 
 
@@ -164,11 +172,12 @@ class _Distinct:
         """One row's normalised value."""
         return self.uniques[self.codes[row]]
 
-    def hashes(self, rows: np.ndarray) -> np.ndarray:
-        """The stable hash of these rows' values."""
+    def hashes(self, rows: np.ndarray, shown=None) -> np.ndarray:
+        """The stable hash of these rows' values (of `shown(value)` when given)."""
         if not len(self.uniques):
             return np.zeros(len(rows), dtype=np.uint64)
-        return keys.hash_strings(self.uniques)[self.codes[rows]]
+        values = self.uniques if shown is None else np.array([shown(v) for v in self.uniques], dtype=object)
+        return keys.hash_strings(values)[self.codes[rows]]
 
     def lookup(self, find) -> np.ndarray:
         """`find(value)` for each row, calling it once per distinct value."""

@@ -42,3 +42,5 @@ class Chunk:
     frame: pd.DataFrame
     rejected: list[Rejection] = field(default_factory=list)
     lines_read: int = 0
+    # xAPI: the kept rows' statement ids (line, statement_id, digest), checked against the store's.
+    statements: pd.DataFrame | None = None

@@ -4,6 +4,7 @@ chunk in the chunk's own transaction, so that a failed run says up to which line
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,9 +23,13 @@ FIRST_REJECTIONS = 100  # rejections kept with their line and reason; the rest a
 _UNRECORDED: dict[int, str] = {}
 
 
+_ITEM_LABEL = re.compile(r"^statement \d+: ")
+
+
 def reason_kind(reason: str) -> str:
-    """The kind of a rejection reason: its words before the first colon."""
-    return reason.split(":", 1)[0].strip()
+    """The kind of a rejection reason: its words before the first ": ", without a "statement N: " label
+    (a colon alone does not end it, so that IRIs such as 'http://...' stay whole)."""
+    return _ITEM_LABEL.sub("", reason).split(": ", 1)[0].strip()
 
 
 @dataclass

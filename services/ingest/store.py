@@ -19,7 +19,7 @@ from flask import current_app, has_app_context
 from db.connection import write_transaction
 from db.models import User
 from services.errors import InvalidInput
-from services.ingest import counts, daily, events_earliest, formats
+from services.ingest import counts, daily, events_earliest, formats, statement_store
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
@@ -183,20 +183,20 @@ def _earliest_of_chunks(chunks: Iterable[Chunk], course: str | None) -> dict[str
     return {code: first.date() for code, first in firsts.items()}
 
 
-def _grouped(chunks: Iterable[Chunk], course: str | None) -> Iterator[tuple[Chunk, Grouped]]:
-    """Each chunk with its rows grouped by course (the work that needs no database)."""
+def _grouped(chunks: Iterable[Chunk], course: str | None) -> Iterator[tuple[Chunk, Grouped, str | None]]:
+    """Each chunk with its rows grouped by course (the work that needs no database) and the default course."""
     for chunk in chunks:
         when = chunk.frame["date"] if chunk.kind == "daily" else chunk.frame["time"]
         if chunk.kind == "events":
             counts.add_event_codes(chunk.frame)
-        yield chunk, group_rows(chunk.frame, when, course)
+        yield chunk, group_rows(chunk.frame, when, course), course
 
 
 def _write(chunks, run: RunLog, courses: Courses, progress, total_lines: int):
     """Store each chunk in its own transaction with the run's counters; a failure ends the run failed."""
     try:
-        for chunk, grouped in chunks:
-            _store_chunk(chunk, grouped, run, courses)
+        for chunk, grouped, default_course in chunks:
+            _store_chunk(chunk, grouped, run, courses, default_course)
             if progress is not None:
                 done = min(1.0, run.run.lines_read / total_lines) if total_lines else 0.0
                 progress(done, f"{run.run.lines_read:,} lines read, {run.run.rows_imported:,} rows imported")
@@ -210,12 +210,17 @@ def _write(chunks, run: RunLog, courses: Courses, progress, total_lines: int):
     return run.finish()
 
 
-def _store_chunk(chunk: Chunk, grouped: Grouped, run: RunLog, courses: Courses) -> None:
+def _store_chunk(chunk: Chunk, grouped: Grouped, run: RunLog, courses: Courses, course: str | None) -> None:
     frame = chunk.frame
     with write_transaction():
+        conflicting = statement_store.conflicts(chunk.statements)
+        if conflicting:  # rare: the chunk's rows grouped again without the refused statements
+            kept = frame[~frame["line"].isin([rejection.line for rejection in conflicting])]
+            grouped = group_rows(kept, kept["time"], course)
         keyed, outside = keyed_rows(grouped, courses)
         changed = counts.store_daily(keyed) if chunk.kind == "daily" else counts.store_events(keyed)
-        rejections = sorted(chunk.rejected + outside, key=lambda rejection: rejection.line)
+        statement_store.remember(chunk.statements, keyed["line"].to_numpy())
+        rejections = sorted(chunk.rejected + outside + conflicting, key=lambda rejection: rejection.line)
         pending = run.pending(
             lines=chunk.lines_read or len(frame) + len(chunk.rejected),
             rows=len(keyed),

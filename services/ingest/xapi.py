@@ -1,11 +1,18 @@
 """xAPI statements: a JSON array or JSON lines (SPEC.md section 6.1).
 
-Learner: `actor.account.name`, else `actor.mbox`, else `actor.openid`. Course:
-`context.contextActivities.parent[0].id`, else `grouping[0].id`, else None (the import's --course
-applies). Time: `timestamp`, else `stored`, converted to UTC (no offset: taken as UTC). Type: the
-event map's, from the last part of `verb.id`. Source: unknown (None). Key: from the statement's `id`
-when present. A rejection's `line` is the line number for JSON lines and the statement's position
-(1 = first) for an array, its reason then starting "statement N: ".
+Learner: `actor.account.name`, else `actor.mbox`, `actor.mbox_sha1sum`, `actor.openid`. Course, as
+platforms write it (xAPI 1.0.3 and 2.0): the first activity of `context.contextActivities` parent,
+grouping, other, category (in that order) whose `definition.type` is a course type (any type IRI whose
+last path segment is `course`: tincan's `.../activitytype/lms/course`, ADL's `.../activities/course`,
+cmi5's `.../activitytype/course`), else the statement's object when its type is a course (a course
+viewed, completed; the context wins because Moodle types some modules inside a course, such as a content
+package, as cmi5 courses), else the first parent or grouping activity without a `definition.type` (a
+typed activity that is not a course, such as Moodle's section, module or forum, is a part of a course,
+never one), else None (the import's --course applies). Time: `timestamp`, else `stored`, converted to
+UTC (no offset: taken as UTC). Type: the event map's, from the verb and the last segment of the object's
+`definition.type` (see event_map). Source: unknown (None). Key: from the statement's `id` when present.
+A rejection's `line` is the line number for JSON lines and the statement's position (1 = first) for an
+array, its reason then starting "statement N: ".
 """
 
 from __future__ import annotations
@@ -15,14 +22,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from services.ingest.event_map import for_format
+from services.ingest import statement_ids
+from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
 from services.ingest.json_records import Record, records, shape
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.textfile import head
 
-LEARNER_FIELDS = "actor.account.name, actor.mbox or actor.openid"
+LEARNER_FIELDS = "actor.account.name, actor.mbox, actor.mbox_sha1sum or actor.openid"
+LEARNER_PATHS = (("account", "name"), ("mbox",), ("mbox_sha1sum",), ("openid",))
+COURSE_TYPE = "course"  # the last path segment of every course activity type
+COURSE_LISTS = ("parent", "grouping", "other", "category")  # where a course may sit, searched in order
+UNTYPED_LISTS = ("parent", "grouping")  # where an activity without a type is taken as the course
 FIELDS = ("learner", "course", "time", "name", "source", "object", "id")
 
 
@@ -62,6 +75,7 @@ class _Batch:
     def __init__(self) -> None:
         self.columns: dict[str, list] = {name: [] for name in ("line", *FIELDS)}
         self.rejected: list[Rejection] = []
+        self.ids: list[tuple[int, str, str]] = []  # (line, statement id, digest) of statements with an id
         self.read = 0
 
     def add(self, record: Record, label: str) -> None:
@@ -74,6 +88,9 @@ class _Batch:
         if isinstance(fields, str):
             self.rejected.append(Rejection(record.number, prefix + fields))
             return
+        if fields[-1]:
+            found = statement_ids.normal(fields[-1])
+            self.ids.append((record.number, found, statement_ids.digest(record.value)))
         self.columns["line"].append(record.number)
         for name, value in zip(FIELDS, fields, strict=True):
             self.columns[name].append(value)
@@ -81,7 +98,10 @@ class _Batch:
     def chunk(self, builder: EventRows) -> Chunk:
         raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
                for name, values in self.columns.items()}
-        return builder.chunk(raw, ids=raw.pop("id"), rejected=self.rejected, lines_read=self.read)
+        chunk = builder.chunk(raw, ids=raw.pop("id"), rejected=self.rejected, lines_read=self.read)
+        ids = pd.DataFrame(self.ids, columns=list(statement_ids.COLUMNS))
+        chunk.statements = ids[ids["line"].isin(chunk.frame["line"])]
+        return chunk
 
 
 def fields_of(statement: Any) -> tuple[str, ...] | str:
@@ -91,13 +111,42 @@ def fields_of(statement: Any) -> tuple[str, ...] | str:
     verb = _text(_get(statement, "verb", "id"))
     if not verb:
         return "statement without verb (verb.id)"
+    if len(_text(statement.get("id")).strip()) > statement_ids.ID_MAX:
+        return f"statement id too long: over {statement_ids.ID_MAX} characters (an xAPI id is a UUID)"
     actor = _get(statement, "actor")
-    learner = next((value for value in (_text(_get(actor, "account", "name")), _text(_get(actor, "mbox")),
-                                        _text(_get(actor, "openid"))) if value), "")
-    activities = _get(statement, "context", "contextActivities")
-    course = _text(_get(activities, "parent", 0, "id")) or _text(_get(activities, "grouping", 0, "id"))
+    learner = next((value for value in (_text(_get(actor, *path)) for path in LEARNER_PATHS) if value), "")
     time = _text(statement.get("timestamp")) or _text(statement.get("stored"))
-    return learner, course, time, verb, "", _text(_get(statement, "object", "id")), _text(statement.get("id"))
+    thing = _get(statement, "object")
+    name = verb + TYPE_MARK + type_segment(thing) if type_segment(thing) else verb
+    return (learner, course_of(statement), time, name, "", _text(_get(thing, "id")),
+            _text(statement.get("id")))
+
+
+def course_of(statement: dict) -> str:
+    """The statement's course id, as the module docstring says it is found ("" when none)."""
+    activities = _get(statement, "context", "contextActivities")
+    lists = {name: _activities(_get(activities, name)) for name in COURSE_LISTS}
+    thing = _get(statement, "object")
+    for activity in [*(item for name in COURSE_LISTS for item in lists[name]), thing]:
+        if type_segment(activity) == COURSE_TYPE and _text(_get(activity, "id")):
+            return _text(_get(activity, "id"))
+    for name in UNTYPED_LISTS:
+        for activity in lists[name]:
+            if not _text(_get(activity, "definition", "type")) and _text(activity.get("id")):
+                return _text(activity.get("id"))
+    return ""
+
+
+def type_segment(activity: Any) -> str:
+    """The last path segment of an activity's `definition.type`, lower case ("" when it has none)."""
+    kind = _text(_get(activity, "definition", "type")).strip().lower()
+    return kind.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] if kind else ""
+
+
+def _activities(value: Any) -> list[dict]:
+    """A context activities list (xAPI 1.0 also allows a single activity object)."""
+    items = value if isinstance(value, list) else [value]
+    return [item for item in items if isinstance(item, dict)]
 
 
 def _get(value: Any, *path: str | int) -> Any:

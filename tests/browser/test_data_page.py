@@ -40,6 +40,7 @@ def test_admin_creates_sees_once_and_revokes_a_key(page, app, client, make_user)
     page.click("#data-key-create")
     shown = page.wait_for_text("#data-key-secret", "shown only once")
     (secret,) = re.findall(r"ssa_[0-9a-f]{8}_[\w-]+", shown)
+    assert page.text("#data-key-lrs-user") == secret.split("_")[1]  # the LRS user name: the key's prefix
     page.wait_for_text("#data-key-row-moodle-nightly", "active")
     assert page.text("#data-key-row-moodle-nightly td:nth-child(6)") == "never"
     row = page.text("#data-key-row-moodle-nightly")
