@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from db.text import UNSTORABLE_TEXT, storable
 from services.ingest import statement_ids
 from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
@@ -111,6 +112,8 @@ def fields_of(statement: Any) -> tuple[str, ...] | str:
     verb = _text(_get(statement, "verb", "id"))
     if not verb:
         return "statement without verb (verb.id)"
+    if not storable(_text(statement.get("id"))):
+        return f"statement id holds {UNSTORABLE_TEXT}, which cannot be stored"
     if len(_text(statement.get("id")).strip()) > statement_ids.ID_MAX:
         return f"statement id too long: over {statement_ids.ID_MAX} characters (an xAPI id is a UUID)"
     actor = _get(statement, "actor")
