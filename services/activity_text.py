@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "activate": "Changed the serving model",
     "api_key_create": "Created an API key",
     "api_key_revoke": "Revoked an API key",
+    "course_update": "Changed a course's title or window",
+    "course_delete": "Removed a course",
 }
 
 DETAIL_LABELS = {
@@ -39,6 +41,12 @@ DETAIL_LABELS = {
     "scored": "scored",
     "fields": "fields",
     "algorithm": "algorithm",
+    "code": "course",
+    "courses": "courses",
+    "may_create_courses": "may create courses",
+    "may_push_finished": "may push into finished courses",
+    "enrollments": "enrollments",
+    "activity_days": "days of activity",
 }
 
 

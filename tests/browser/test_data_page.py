@@ -103,6 +103,8 @@ def test_student_cannot_create_or_revoke_through_the_callbacks(app, client, make
         "state": [
             {"id": "data-key-name", "property": "value", "value": "sneaky"},
             {"id": "data-key-scope", "property": "value", "value": "ingest"},
+            {"id": "data-key-courses", "property": "value", "value": ""},
+            {"id": "data-key-limits", "property": "value", "value": ["may_create_courses"]},
             {"id": "data-keys-version", "property": "data", "value": 0},
         ],
         "changedPropIds": ["data-key-create.n_clicks"],
