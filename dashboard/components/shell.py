@@ -116,7 +116,7 @@ def not_allowed() -> html.Div:
     """What a user sees on a page their role may not open."""
     return dbc.Alert(
         [
-            html.H4("Not allowed", className="alert-heading"),
+            html.H1("Not allowed", className="h4 alert-heading"),
             html.P("Your account cannot open this page."),
             dbc.Button("Back to home", href="/", color="secondary"),
         ],
@@ -128,6 +128,6 @@ def not_allowed() -> html.Div:
 def page_header(title: str, subtitle: str | None = None) -> html.Div:
     """A page title with an optional line of explanation."""
     return html.Div(
-        [html.H2(title, className="mb-1"), html.P(subtitle, className="text-muted") if subtitle else None],
+        [html.H1(title, className="h2 mb-1"), html.P(subtitle, className="text-muted") if subtitle else None],
         className="mb-3",
     )

@@ -134,10 +134,27 @@ def _action_bar() -> dbc.Row:
                 width="auto",
                 className="align-self-center",
             ),
-            dbc.Col(dbc.Select(id=f"{PREFIX}-action-kind", options=kinds, value=ACTION_KINDS[0]), xs=6, md=2),
-            dbc.Col(dbc.Select(id=f"{PREFIX}-action-channel", options=channels, value="email"), xs=6, md=2),
             dbc.Col(
-                dbc.Input(id=f"{PREFIX}-action-note", placeholder="Note (optional)", maxlength=2000),
+                [
+                    dbc.Label("Action", html_for=f"{PREFIX}-action-kind", className="visually-hidden"),
+                    dbc.Select(id=f"{PREFIX}-action-kind", options=kinds, value=ACTION_KINDS[0]),
+                ],
+                xs=6,
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Channel", html_for=f"{PREFIX}-action-channel", className="visually-hidden"),
+                    dbc.Select(id=f"{PREFIX}-action-channel", options=channels, value="email"),
+                ],
+                xs=6,
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Note", html_for=f"{PREFIX}-action-note", className="visually-hidden"),
+                    dbc.Input(id=f"{PREFIX}-action-note", placeholder="Note (optional)", maxlength=2000),
+                ],
                 xs=12,
                 md=3,
             ),
@@ -233,7 +250,7 @@ def trend_figure(trend: dict[str, Any]) -> figures.Figure:
 def _missing(code: str | None) -> html.Div:
     return dbc.Alert(
         [
-            html.H4("No such course", className="alert-heading"),
+            html.H1("No such course", className="h4 alert-heading"),
             html.P(f"There is no course {code} that you can open." if code else "No course was named."),
             dbc.Button("All courses", href="/courses", color="secondary"),
         ],

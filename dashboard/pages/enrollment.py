@@ -33,7 +33,7 @@ dash.register_page(
 def _missing() -> html.Div:
     return dbc.Alert(
         [
-            html.H4("No such enrollment", className="alert-heading"),
+            html.H1("No such enrollment", className="h4 alert-heading"),
             html.P("It does not exist, or your account cannot see it."),
             dbc.Button("Back to home", href="/", color="secondary"),
         ],
