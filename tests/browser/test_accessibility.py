@@ -19,6 +19,7 @@ from tests.helpers import PASSWORD, scored_course
 pytestmark = pytest.mark.browser
 RESULTS = Path(os.environ.get("AXE_RESULTS", Path(__file__).parents[2] / "instance" / "axe"))
 ROLES = ("anonymous", "student", "tutor", "admin")
+IMPACTS = ("critical", "serious", "moderate", "minor")
 # A page drawn from a query string opens on the test's course or enrollment.
 QUERIES = {"/course": "?code=A11Y", "/course-outcomes": "?code=A11Y", "/enrollment": "?id={enrollment}"}
 SETTLED = (
@@ -91,10 +92,9 @@ def test_no_serious_or_critical_violation_on_any_page(page, people, active_model
     found, counts = {}, {}
     for path in _paths(enrollment):
         _settle(page, path)
-        every = axe.violations(page, source, impacts=("minor", "moderate", "serious", "critical"))
+        every = axe.violations(page, source, impacts=IMPACTS)
         counts[path] = {
-            impact: sum(len(v["nodes"]) for v in every if v["impact"] == impact)
-            for impact in ("critical", "serious", "moderate", "minor")
+            impact: sum(len(v["nodes"]) for v in every if v["impact"] == impact) for impact in IMPACTS
         }
         blocking = [v for v in every if v["impact"] in axe.BLOCKING]
         if blocking:
@@ -103,3 +103,18 @@ def test_no_serious_or_critical_violation_on_any_page(page, people, active_model
     (RESULTS / f"{role}.json").write_text(json.dumps(counts, indent=1))
     assert not found, "\n".join(f"{path} ({role}):\n{text}" for path, text in found.items())
     assert page.driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+
+
+def test_the_api_docs_have_no_serious_or_critical_violation(page):
+    """Swagger UI is not a Dash page: checked on its own, with every operation listed."""
+    source = axe.script()
+    page.driver.get(page.base_url + "/api/docs")
+    page.until(
+        lambda: len(page.driver.find_elements(By.CSS_SELECTOR, ".opblock")) > 10, "no operations listed"
+    )
+    found = axe.violations(page, source, impacts=IMPACTS)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    counts = {i: sum(len(v["nodes"]) for v in found if v["impact"] == i) for i in IMPACTS}
+    (RESULTS / "api-docs.json").write_text(json.dumps({"/api/docs": counts}, indent=1))
+    blocking = [v for v in found if v["impact"] in axe.BLOCKING]
+    assert not blocking, axe.describe(blocking)
