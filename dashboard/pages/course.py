@@ -8,7 +8,7 @@ from typing import Any
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
@@ -49,12 +49,13 @@ def _columns() -> list[dict[str, Any]]:
     headers = dict(course_overview.EXPORT_COLUMNS)
     sortable = set(course_overview.SORT_COLUMNS)
     special: dict[str, dict[str, Any]] = {
-        "learner": {"cellRenderer": "CourseLearnerLink", "minWidth": 140},
+        # As wide as its longest reference (course_grid.js sizes it as rows arrive): never cut off.
+        "learner": {"cellRenderer": "CourseLearnerLink", "minWidth": 140, "flex": 0},
         "probability": {"minWidth": 115, "maxWidth": 130, "sortingOrder": ["desc", "asc", None]},
         "risk_level": {"minWidth": 95, "maxWidth": 120},
         "trajectory": {"cellRenderer": "CourseSparkline", "minWidth": 110, "maxWidth": 130},
         "change": {"cellRenderer": "CourseChange", "minWidth": 120, "maxWidth": 140},
-        "inactive": {"minWidth": 110, "maxWidth": 130},
+        "inactive": {"minWidth": 110, "maxWidth": 130, "sortingOrder": ["desc", "asc", None]},
         "reasons": {"flex": 2, "minWidth": 240, "tooltipField": "reasons"},
         "last_action": {"flex": 2, "minWidth": 240, "tooltipField": "last_action"},
     }
@@ -157,6 +158,10 @@ def _action_bar() -> dbc.Row:
                 ],
                 xs=12,
                 md=3,
+            ),
+            dbc.Col(
+                dbc.Button("Select all listed", id=f"{PREFIX}-select-all", color="secondary", outline=True),
+                width="auto",
             ),
             dbc.Col(
                 dbc.Button("Record for selected", id=f"{PREFIX}-action-record", color="primary"), width="auto"
@@ -419,10 +424,39 @@ def channel_for_contacts_only(kind):
     return not actions.takes_channel(kind)
 
 
+# The learner column fits its references whenever rows arrive (see course_grid.js).
+clientside_callback(
+    """function(_code) {
+        window.courseGridFitLearners("course-grid");
+        return window.dash_clientside.no_update;
+    }""",
+    Output(f"{PREFIX}-code", "modified_timestamp"),
+    Input(f"{PREFIX}-code", "data"),
+)
+
+
+# Every row the grid has loaded (the list in blocks of BLOCK, as far as it was scrolled) is selected.
+clientside_callback(
+    """
+    function(clicks) {
+        if (!clicks) { return window.dash_clientside.no_update; }
+        window.dash_ag_grid.getApiAsync("course-grid").then((api) => {
+            api.forEachNode((node) => { if (node.data) { node.setSelected(true); } });
+        });
+        return window.dash_clientside.no_update;
+    }
+    """,
+    Output(f"{PREFIX}-select-all", "n_clicks"),
+    Input(f"{PREFIX}-select-all", "n_clicks"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output(f"{PREFIX}-message", "children"),
     Output(f"{PREFIX}-version", "data"),
     Output(f"{PREFIX}-grid", "selectedRows"),
+    Output(f"{PREFIX}-action-note", "value"),
     Input(f"{PREFIX}-action-record", "n_clicks"),
     State(f"{PREFIX}-grid", "selectedRows"),
     State(f"{PREFIX}-action-kind", "value"),
@@ -442,6 +476,7 @@ def record(clicks, selected, kind, channel, channel_off, note, version):
             alert("Select learners in the list first (the boxes on the left).", "warning"),
             no_update,
             no_update,
+            no_update,
         )
     try:
         done = actions.record_actions(
@@ -452,10 +487,10 @@ def record(clicks, selected, kind, channel, channel_off, note, version):
             None if channel_off else channel or None,  # a disabled field is not sent, as in a form
         )
     except ServiceError as exc:
-        return alert(" ".join([exc.message, *exc.fields.values()])), no_update, no_update
+        return alert(" ".join([exc.message, *exc.fields.values()])), no_update, no_update, no_update
     label = actions.ACTION_LABELS.get(kind, kind)
     message = alert(f"Recorded “{label}” for {len(done)} learner{'' if len(done) == 1 else 's'}.", "success")
-    return message, (version or 0) + 1, []
+    return message, (version or 0) + 1, [], ""  # the note was for these learners: not the next ones
 
 
 @callback(

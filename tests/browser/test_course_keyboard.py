@@ -110,3 +110,52 @@ def _focus_class(page) -> str:
     return page.driver.execute_script(
         "return document.activeElement ? String(document.activeElement.className) : ''"
     )
+
+
+def _inactive_days(page) -> list[int]:
+    values = page.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#course-grid .ag-center-cols-container .ag-row'))"
+        ".sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')))"
+        ".map((r) => r.querySelector('[col-id=\"inactive\"]').innerText.trim())"
+    )
+    return [int(v) for v in values if v.isdigit()]
+
+
+def _learner_cut(page, enrollment: int) -> bool:
+    """Whether the learner's cell hides part of its reference (cut off or behind an ellipsis)."""
+    return page.driver.execute_script(
+        "const c = document.querySelector(`.ag-row[row-id='${arguments[0]}'] [col-id='learner']`);"
+        "if (!c) { return true; }"
+        "const link = c.querySelector('a');"
+        "return c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1"
+        " || link.innerText.trim() !== arguments[1];",
+        enrollment,
+        LONG_REF,
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_at_risk_list_shows_whole_references_selects_all_clears_the_note_and_sorts_longest_idle_first(
+    page, tutor, width
+):
+    account, ids = tutor
+    _open_course(page, account, width)
+    page.until(lambda: not _learner_cut(page, ids["KB-L1"]), "the long learner reference is cut off")
+    page.screenshot(f"course-at-risk-{width}", "course-count")
+
+    # On a phone the column is scrolled to, as a person swipes the list sideways.
+    page.driver.execute_script(
+        "window.dash_ag_grid.getApiAsync('course-grid').then((api) => api.ensureColumnVisible('inactive'))"
+    )
+    page.click(".ag-header-cell[col-id='inactive'] .ag-header-cell-label")
+    page.until(
+        lambda: (days := _inactive_days(page)) and days == sorted(days, reverse=True), "not longest first"
+    )
+
+    page.click("#course-select-all")
+    page.wait_for_text("#course-selected", "4 selected")
+    page.fill("#course-action-note", "Emailed the whole list")
+    page.click("#course-action-record")
+    page.wait_for_text("#course-message", "for 4 learners")
+    page.until(lambda: page.value("#course-action-note") == "", "the note stayed for the next learners")
+    page.wait_for_text("#course-selected", "0 selected")
