@@ -59,7 +59,11 @@ def _header(view: dict[str, Any]) -> html.Div:
             html.Div(
                 [
                     html.Span("Course "),
-                    dcc.Link(course_label, href=course_href(course["code"]), id="enrollment-course"),
+                    # The course page is for its staff: a student sees the course named, not a link to
+                    # a page that would say "Not allowed".
+                    dcc.Link(course_label, href=course_href(course["code"]), id="enrollment-course")
+                    if view["staff"]
+                    else html.Span(course_label, id="enrollment-course"),
                     html.Span(" · "),
                     html.Span(OUTCOMES.get(view["outcome"], view["outcome"]), id="enrollment-outcome"),
                     html.Span(" · ") if badge else None,
@@ -82,22 +86,29 @@ def _risk_table(risk: list[dict[str, Any]]) -> html.Div:
             "Not scored yet: risk appears once the course reaches a checkpoint.", id="enrollment-risk"
         )
     bands = EARLY_WARNING.bands(current_app.config)
-    head = html.Thead(
-        html.Tr([html.Th(h) for h in ("Day", "Checkpoint", "Risk", "Dropout probability", "Reasons")])
-    )
+    names = ("Day", "Checkpoint", "Risk", "Dropout probability", "Reasons")
+    head = html.Thead(html.Tr([html.Th(h) for h in names]))
     rows = [
         html.Tr(
+            # data-label: on a phone each row stacks as a card, its cells named (accessibility.css).
             [
-                html.Td(row["day"]),
-                html.Td(f"day {row['checkpoint']} model"),
-                html.Td(level_badge(TASK, row["risk_level"], bands)),
-                html.Td(f"{row['probability']:.0%}"),
-                html.Td(_reasons(row["reasons"])),
+                html.Td(value, **{"data-label": name})
+                for name, value in zip(
+                    names,
+                    (
+                        row["day"],
+                        f"day {row['checkpoint']} model",
+                        level_badge(TASK, row["risk_level"], bands),
+                        f"{row['probability']:.0%}",
+                        _reasons(row["reasons"]),
+                    ),
+                    strict=True,
+                )
             ]
         )
         for row in reversed(risk)
     ]
-    return dbc.Table([head, html.Tbody(rows)], size="sm", responsive=True, id="enrollment-risk")
+    return dbc.Table([head, html.Tbody(rows)], size="sm", className="stack-on-phone", id="enrollment-risk")
 
 
 def action_log(actions: list[dict[str, Any]]) -> html.Div:

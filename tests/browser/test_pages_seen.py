@@ -1,0 +1,85 @@
+"""What a person sees on the pages fixed for accessibility and clarity, at a desk (1280 px) and on a
+phone (390 px), in headless Chromium against the live server."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from db.tutoring import CourseTutor
+from tests.helpers import PASSWORD, scored_course
+
+pytestmark = pytest.mark.browser
+WIDTHS = (1280, 390)
+SCORES = {7: (7, [0.2, 0.5, 0.8]), 14: (14, [0.1, 0.75, 0.9])}
+ACTIVE = {0: range(0, 16), 1: [3], 2: []}
+
+
+def _sign_in(page, account, width: int) -> None:
+    page.driver.set_window_size(width, 900)
+    page.open("/login")
+    page.sign_in(account.username, PASSWORD)
+    page.wait_for_path("/")
+
+
+def _viewport(page) -> int:
+    return page.driver.execute_script("return document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("role", ["student", "tutor"])
+def test_profile_opens_without_saying_anything_was_saved(page, make_user, role, width):
+    _sign_in(page, make_user(role), width)
+    page.open("/profile")
+    page.until(lambda: page.driver.find_elements(By.CSS_SELECTOR, "#profile-activity table"), "no activity")
+    assert page.text("#profile-message") == ""
+    page.fill("#profile-full-name", "A New Name")
+    page.click("#profile-save")
+    page.wait_for_text("#profile-message", "Your details were saved.")
+
+
+@pytest.fixture
+def course(app, make_user):
+    """Course SEEN: its tutor, and a student linked to its learner L1; the learner's enrollment id."""
+    tutor, student = make_user("tutor"), make_user("student")
+    with app.app_context():
+        row, ids = scored_course("SEEN", SCORES, ACTIVE)
+        CourseTutor.create(course=row, user=tutor.id, assigned_by=tutor.id)
+    linked = app.test_cli_runner().invoke(args=["link-learner", student.username, "SEEN", "SEEN-L1"])
+    assert linked.exit_code == 0, linked.output
+    return tutor, student, ids["SEEN-L1"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_students_enrollment_names_the_course_without_a_link_to_a_page_they_may_not_open(
+    page, course, width
+):
+    _, student, enrollment = course
+    _sign_in(page, student, width)
+    page.open(f"/enrollment?id={enrollment}")
+    page.wait_for_text("#enrollment-course", "SEEN")
+    assert page.driver.find_element(By.ID, "enrollment-course").tag_name != "a"
+    assert not page.driver.find_elements(By.CSS_SELECTOR, "#enrollment-header a")
+
+
+def _reasons_on_screen(page) -> bool:
+    return page.driver.execute_script(
+        "const li = document.querySelector('#enrollment-risk li');"
+        "if (!li) { return false; }"
+        "const r = li.getBoundingClientRect(), width = document.documentElement.clientWidth;"
+        "return r.left >= 0 && r.right <= width && r.width > 0"
+        " && document.documentElement.scrollWidth <= width"
+        " && li.closest('td').getBoundingClientRect().right <= width;"
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_tutor_reads_an_enrollments_reasons_on_screen(page, course, width):
+    tutor, _, enrollment = course
+    _sign_in(page, tutor, width)
+    page.open(f"/enrollment?id={enrollment}")
+    page.wait_for_text("#enrollment-risk", "reason 1 at 14")
+    assert "Course" in page.text("#enrollment-header")
+    assert page.driver.find_element(By.ID, "enrollment-course").tag_name == "a"
+    page.until(lambda: _reasons_on_screen(page), f"the reasons are off-screen at {_viewport(page)} px")
+    page.screenshot(f"enrollment-risk-{width}", "enrollment-risk")
