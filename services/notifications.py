@@ -227,7 +227,11 @@ def _try_send(notification: Notification, settings: DigestSettings) -> bool:
         final = attempt >= settings.attempts
         (log.error if final else log.warning)(
             "digest %s to %s, attempt %s of %s failed: %s",
-            notification.id, user.username, attempt, settings.attempts, error,
+            notification.id,
+            user.username,
+            attempt,
+            settings.attempts,
+            error,
         )
         Notification.update(
             email_error=error, email_status="failed" if final else "pending", email_claimed_at=None
@@ -256,8 +260,10 @@ def render_digest(notification: Notification, public_url: str) -> tuple[str, str
     """The digest's subject, plain text and HTML."""
     courses = notification.payload.get("courses", [])
     subject = f"Student Success Analytics: {notification.title}"
-    return subject, _digest_text(notification.title, courses, public_url), _digest_html(
-        notification.title, courses, public_url
+    return (
+        subject,
+        _digest_text(notification.title, courses, public_url),
+        _digest_html(notification.title, courses, public_url),
     )
 
 
@@ -349,4 +355,3 @@ def mark_read(user: User, notification_id: int) -> dict[str, Any]:
     if notification is None:
         raise NotFound("No such notification.")
     return notification.to_dict()
-

@@ -30,8 +30,9 @@ def rows(event_map: Mapping[str, Any] | str | None = None) -> EventRows:
     return EventRows(for_format("edx", event_map), "username", SOURCES)
 
 
-def read(path: str | Path, *, chunk_rows: int = 200_000,
-         event_map: Mapping[str, Any] | str | None = None) -> Iterator[Chunk]:
+def read(
+    path: str | Path, *, chunk_rows: int = 200_000, event_map: Mapping[str, Any] | str | None = None
+) -> Iterator[Chunk]:
     """The log's events, chunk by chunk; a line that is not a JSON object is rejected with its number."""
     builder = rows(event_map)
     batch, emitted = _Batch(), False
@@ -61,8 +62,10 @@ class _Batch:
             self.columns[name].append(value)
 
     def chunk(self, builder: EventRows) -> Chunk:
-        raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
-               for name, values in self.columns.items()}
+        raw = {
+            name: np.array(values, dtype=np.int64 if name == "line" else object)
+            for name, values in self.columns.items()
+        }
         return builder.chunk(raw, rejected=self.rejected, lines_read=self.read)
 
 
@@ -71,8 +74,14 @@ def fields_of(event: Any) -> tuple[str, ...] | str:
     if not isinstance(event, dict):
         return "not a JSON object (an Open edX event)"
     context = event.get("context") if isinstance(event.get("context"), dict) else {}
-    return (_text(event.get("username")), _text(context.get("course_id")), _text(event.get("time")),
-            _text(event.get("event_type")), _text(event.get("event_source")), _object(event))
+    return (
+        _text(event.get("username")),
+        _text(context.get("course_id")),
+        _text(event.get("time")),
+        _text(event.get("event_type")),
+        _text(event.get("event_source")),
+        _object(event),
+    )
 
 
 def _object(event: dict) -> str:

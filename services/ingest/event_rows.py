@@ -34,8 +34,14 @@ class EventRows:
     label: str = ""  # how a reason names its item, e.g. "statement {line}: "; "" for file lines
     occurrences: keys.Occurrences = field(default_factory=keys.Occurrences)
 
-    def chunk(self, raw: Mapping[str, np.ndarray], *, ids: np.ndarray | None = None,
-              rejected: list[Rejection] | None = None, lines_read: int = 0) -> Chunk:
+    def chunk(
+        self,
+        raw: Mapping[str, np.ndarray],
+        *,
+        ids: np.ndarray | None = None,
+        rejected: list[Rejection] | None = None,
+        lines_read: int = 0,
+    ) -> Chunk:
         """The chunk of these raw rows; `ids` (optional) are the events' own ids ("" when none)."""
         lines = np.asarray(raw["line"], dtype=np.int64)
         learner, course = _Distinct(raw["learner"], str.strip), _Distinct(raw["course"], str.strip)
@@ -52,19 +58,28 @@ class EventRows:
         bad = np.logical_or.reduce(list(problems.values()))
         good = np.flatnonzero(~bad)
         time_ns = time[good].view(np.int64)
-        parts = [learner.hashes(good), course.hashes(good), time_ns.view(np.uint64), name.hashes(good),
-                 source_raw.hashes(good), _Distinct(raw["object"], str.strip).hashes(good)]
+        parts = [
+            learner.hashes(good),
+            course.hashes(good),
+            time_ns.view(np.uint64),
+            name.hashes(good),
+            source_raw.hashes(good),
+            _Distinct(raw["object"], str.strip).hashes(good),
+        ]
         own = None if ids is None else np.asarray(ids, dtype=object)[good]
         course_good = course.values()[good]
-        frame = pd.DataFrame({
-            "line": lines[good],
-            "learner": _text(learner.values()[good]),
-            "course": _text(np.where(course_good == "", None, course_good)),
-            "time": time[good],
-            "type": _text(kind[good]),
-            "source": _text(source[good]),
-            "key": self._keys(keys.combine(parts), time_ns, own),
-        }, columns=list(EVENT_COLUMNS))
+        frame = pd.DataFrame(
+            {
+                "line": lines[good],
+                "learner": _text(learner.values()[good]),
+                "course": _text(np.where(course_good == "", None, course_good)),
+                "time": time[good],
+                "type": _text(kind[good]),
+                "source": _text(source[good]),
+                "key": self._keys(keys.combine(parts), time_ns, own),
+            },
+            columns=list(EVENT_COLUMNS),
+        )
         why = _Why(self.learner_field, time_text, name, kind, source_raw)
         found = [
             Rejection(int(lines[i]), self.label.format(line=int(lines[i])) + why(i, problems))

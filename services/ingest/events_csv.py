@@ -28,8 +28,13 @@ REQUIRED = ("enrollment_id", "time", "event")
 OPTIONAL = ("source", "object", "course_id")
 SOURCES = {"server": "server", "browser": "browser", "": None}
 # The raw fields that decide whether an event is kept, and their columns.
-CHECKED_FIELDS = {"learner": "enrollment_id", "course": "course_id", "time": "time", "name": "event",
-            "source": "source"}
+CHECKED_FIELDS = {
+    "learner": "enrollment_id",
+    "course": "course_id",
+    "time": "time",
+    "name": "event",
+    "source": "source",
+}
 _SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
 
 
@@ -38,8 +43,9 @@ def rows(event_map: Mapping[str, Any] | str | None = None) -> EventRows:
     return EventRows(for_format("events", event_map), "enrollment_id", SOURCES)
 
 
-def read(path: str | Path, *, chunk_rows: int = 200_000,
-         event_map: Mapping[str, Any] | str | None = None) -> Iterator[Chunk]:
+def read(
+    path: str | Path, *, chunk_rows: int = 200_000, event_map: Mapping[str, Any] | str | None = None
+) -> Iterator[Chunk]:
     """The file's events, chunk by chunk; bad lines come back as rejections with their line numbers."""
     columns = header(path)
     builder = rows(event_map)
@@ -79,8 +85,14 @@ def _frames(path: str | Path, chunk_rows: int, lines: _Lines) -> Iterator[tuple[
     """pandas' frames of the file with the rejections of the lines it skipped; a last (None, rejected)
     when lines were skipped after the last frame."""
     reader = pd.read_csv(
-        path, chunksize=chunk_rows, dtype=object, na_filter=False, skip_blank_lines=False,
-        on_bad_lines="warn", encoding="utf-8-sig", encoding_errors="replace",
+        path,
+        chunksize=chunk_rows,
+        dtype=object,
+        na_filter=False,
+        skip_blank_lines=False,
+        on_bad_lines="warn",
+        encoding="utf-8-sig",
+        encoding_errors="replace",
         compression="gzip" if is_gzip(path) else None,
     )
     with reader:
@@ -116,8 +128,9 @@ def header(path: str | Path) -> list[str]:
     return columns
 
 
-def _chunk(frame: pd.DataFrame, columns: list[str], builder: EventRows, lines: _Lines,
-           rejected: list[Rejection]) -> Chunk:
+def _chunk(
+    frame: pd.DataFrame, columns: list[str], builder: EventRows, lines: _Lines, rejected: list[Rejection]
+) -> Chunk:
     frame.columns = columns
     line = lines.of(frame.index.to_numpy())
     keep = ~_blank(frame)
@@ -148,9 +161,13 @@ def _column(frame: pd.DataFrame, name: str, keep: np.ndarray) -> np.ndarray:
 
 
 def _empty() -> dict[str, np.ndarray]:
-    return {"line": np.array([], dtype=np.int64),
-            **{name: np.array([], dtype=object) for name in ("learner", "course", "time", "name", "source",
-                                                             "object")}}
+    return {
+        "line": np.array([], dtype=np.int64),
+        **{
+            name: np.array([], dtype=object)
+            for name in ("learner", "course", "time", "name", "source", "object")
+        },
+    }
 
 
 class _Lines:
@@ -185,19 +202,28 @@ class _Lines:
 
 def rows_chunk(items: list[Any], *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
     """Events sent in one request (dicts with the CSV's columns); a rejection's `line` is the list index."""
-    columns: dict[str, list] = {name: [] for name in ("line", "learner", "course", "time", "name", "source",
-                                                      "object")}
+    columns: dict[str, list] = {
+        name: [] for name in ("line", "learner", "course", "time", "name", "source", "object")
+    }
     rejected = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             rejected.append(Rejection(index, "not a JSON object (an event)"))
             continue
         columns["line"].append(index)
-        for name, field in (("learner", "enrollment_id"), ("course", "course_id"), ("time", "time"),
-                            ("name", "event"), ("source", "source"), ("object", "object")):
+        for name, field in (
+            ("learner", "enrollment_id"),
+            ("course", "course_id"),
+            ("time", "time"),
+            ("name", "event"),
+            ("source", "source"),
+            ("object", "object"),
+        ):
             columns[name].append(_text(item.get(field)))
-    raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
-           for name, values in columns.items()}
+    raw = {
+        name: np.array(values, dtype=np.int64 if name == "line" else object)
+        for name, values in columns.items()
+    }
     return rows(event_map).chunk(raw, rejected=rejected, lines_read=len(items))
 
 

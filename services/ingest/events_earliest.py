@@ -57,7 +57,8 @@ def _with_arrow(path: str | Path, course: str | None) -> dict[str, np.datetime64
         convert_options=pacsv.ConvertOptions(
             include_columns=list(wanted.values()),
             column_types={name: pa.string() for name in wanted.values()},
-            strings_can_be_null=False, quoted_strings_can_be_null=False,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
         ),
     )
     firsts: dict[str, np.datetime64] = {}
@@ -102,8 +103,9 @@ def _arrow_times(text: pa.Array) -> np.ndarray:
     a valid date and time from 1970 to 2199) read from their bytes with numpy, the others by the
     import's own parser."""
     time = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
-    fixed = np.flatnonzero(pc.equal(pc.binary_length(text), len("2014-06-01T08:30:00")).to_numpy(
-        zero_copy_only=False))
+    fixed = np.flatnonzero(
+        pc.equal(pc.binary_length(text), len("2014-06-01T08:30:00")).to_numpy(zero_copy_only=False)
+    )
     seconds = _canonical_seconds(pa.concat_arrays([text.take(pa.array(fixed, type=pa.int64()))]))
     canonical = seconds >= 0
     time[fixed[canonical]] = seconds[canonical].astype("datetime64[s]")

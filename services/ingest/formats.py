@@ -102,8 +102,10 @@ def _csv_format(text: str) -> str:
         when = _first_value(lines, columns.index("time"))
         if when is None or _DATE.match(when):
             return "daily"
-        raise FormatError(f"a CSV with event-count columns (daily), but its time {when!r} is not a date "
-                          "(YYYY-MM-DD); one row per event needs the columns time and event")
+        raise FormatError(
+            f"a CSV with event-count columns (daily), but its time {when!r} is not a date "
+            "(YYYY-MM-DD); one row per event needs the columns time and event"
+        )
     raise FormatError(
         "cannot tell the format: expected a CSV whose header has time and event (events) or time and "
         "event_<type> columns (daily), or JSON (xAPI statements, Open edX log); the first line is "

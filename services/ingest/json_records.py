@@ -34,7 +34,7 @@ class Record:
 
 
 def shape(text: str) -> str:
-    """"array" or "lines" from a file's first characters; FormatError when it is not JSON."""
+    """ "array" or "lines" from a file's first characters; FormatError when it is not JSON."""
     stripped = text.lstrip()
     if stripped.startswith("["):
         return "array"
@@ -102,8 +102,11 @@ class _ArrayReader:
             if after == "]":
                 return
             if after != ",":
-                yield self._stop("expected ',' or ']' after the statement" if after else "the array is not "
-                                 "closed (is the file cut short?)")
+                yield self._stop(
+                    "expected ',' or ']' after the statement"
+                    if after
+                    else "the array is not closed (is the file cut short?)"
+                )
                 return
             self.position += 1
             self._skip_space()
@@ -136,7 +139,7 @@ class _ArrayReader:
         if self.done:
             return False
         block = self.handle.read(BLOCK)
-        self.buffer = self.buffer[self.position:] + block
+        self.buffer = self.buffer[self.position :] + block
         self.position = 0
         self.done = not block
         return bool(block)
@@ -144,7 +147,7 @@ class _ArrayReader:
     def _peek(self) -> str:
         if self.position >= len(self.buffer):
             self._fill()
-        return self.buffer[self.position:self.position + 1]
+        return self.buffer[self.position : self.position + 1]
 
     def _skip_space(self) -> None:
         while True:

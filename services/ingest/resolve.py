@@ -88,8 +88,15 @@ def group_rows(frame: pd.DataFrame, dates: pd.Series, default_course: str | None
     bounds = np.searchsorted(code_of[order], np.arange(len(distinct) + 1))
     days = dates.to_numpy(dtype="datetime64[ns]")[order].astype("datetime64[D]").astype(np.int64)
     return Grouped(
-        frame, rejected, distinct, bounds, order, frame["line"].to_numpy()[order], learner_of[order],
-        learner_refs, days,
+        frame,
+        rejected,
+        distinct,
+        bounds,
+        order,
+        frame["line"].to_numpy()[order],
+        learner_of[order],
+        learner_refs,
+        days,
     )
 
 
@@ -117,8 +124,11 @@ def keyed_rows(grouped: Grouped, courses: Courses) -> tuple[pd.DataFrame, list[R
     if not g.codes.size:
         return g.frame.iloc[:0].assign(course_id=0, enrollment_id=0, day=0), rejected
     keyed = g.frame.iloc[g.order[np.concatenate(inside)]]
-    return keyed.assign(course_id=np.concatenate(course_ids), enrollment_id=np.concatenate(enrollment_ids),
-                        day=np.concatenate(days)), rejected
+    return keyed.assign(
+        course_id=np.concatenate(course_ids),
+        enrollment_id=np.concatenate(enrollment_ids),
+        day=np.concatenate(days),
+    ), rejected
 
 
 def _key_problems(codes: np.ndarray, learners: np.ndarray, refs: np.ndarray) -> np.ndarray:
@@ -150,8 +160,9 @@ class _CourseRows:
     outside: list[Rejection]
 
 
-def _in_course(lines: np.ndarray, learners: np.ndarray, refs: np.ndarray, dates: np.ndarray, courses: Courses,
-               code: str) -> _CourseRows:
+def _in_course(
+    lines: np.ndarray, learners: np.ndarray, refs: np.ndarray, dates: np.ndarray, courses: Courses, code: str
+) -> _CourseRows:
     """One course's rows (`learners`: numbers into `refs`, `dates` as days since 1970) in its window."""
     course = courses.get(code, EPOCH + timedelta(days=int(dates.min())))
     days = dates - (course.start_date - EPOCH).days

@@ -31,8 +31,9 @@ def rows(event_map: Mapping[str, Any] | str | None = None, *, label: str = "") -
     return EventRows(for_format("xapi", event_map), LEARNER_FIELDS, {"": None}, label=label)
 
 
-def read(path: str | Path, *, chunk_rows: int = 200_000,
-         event_map: Mapping[str, Any] | str | None = None) -> Iterator[Chunk]:
+def read(
+    path: str | Path, *, chunk_rows: int = 200_000, event_map: Mapping[str, Any] | str | None = None
+) -> Iterator[Chunk]:
     """The file's statements as events, chunk by chunk."""
     label = "statement {line}: " if shape(head(path, 4096)) == "array" else ""
     yield from _chunks(records(path), rows(event_map, label=label), chunk_rows, label)
@@ -40,8 +41,14 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
 
 def statements_chunk(statements: list[Any], *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
     """The events of statements sent in one request; a rejection's `line` is the index in the list."""
-    chunks = list(_chunks((Record(i, value) for i, value in enumerate(statements)), rows(event_map),
-                          max(len(statements), 1), ""))
+    chunks = list(
+        _chunks(
+            (Record(i, value) for i, value in enumerate(statements)),
+            rows(event_map),
+            max(len(statements), 1),
+            "",
+        )
+    )
     return chunks[0]
 
 
@@ -79,8 +86,10 @@ class _Batch:
             self.columns[name].append(value)
 
     def chunk(self, builder: EventRows) -> Chunk:
-        raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
-               for name, values in self.columns.items()}
+        raw = {
+            name: np.array(values, dtype=np.int64 if name == "line" else object)
+            for name, values in self.columns.items()
+        }
         return builder.chunk(raw, ids=raw.pop("id"), rejected=self.rejected, lines_read=self.read)
 
 
@@ -92,8 +101,18 @@ def fields_of(statement: Any) -> tuple[str, ...] | str:
     if not verb:
         return "statement without verb (verb.id)"
     actor = _get(statement, "actor")
-    learner = next((value for value in (_text(_get(actor, "account", "name")), _text(_get(actor, "mbox")),
-                                        _text(_get(actor, "openid"))) if value), "")
+    learner = next(
+        (
+            value
+            for value in (
+                _text(_get(actor, "account", "name")),
+                _text(_get(actor, "mbox")),
+                _text(_get(actor, "openid")),
+            )
+            if value
+        ),
+        "",
+    )
     activities = _get(statement, "context", "contextActivities")
     course = _text(_get(activities, "parent", 0, "id")) or _text(_get(activities, "grouping", 0, "id"))
     time = _text(statement.get("timestamp")) or _text(statement.get("stored"))

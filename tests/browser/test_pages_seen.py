@@ -83,3 +83,19 @@ def test_a_tutor_reads_an_enrollments_reasons_on_screen(page, course, width):
     assert page.driver.find_element(By.ID, "enrollment-course").tag_name == "a"
     page.until(lambda: _reasons_on_screen(page), f"the reasons are off-screen at {_viewport(page)} px")
     page.screenshot(f"enrollment-risk-{width}", "enrollment-risk")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_outcomes_report_says_where_outcomes_come_from_in_the_product(page, course, make_user, width):
+    tutor, _, _ = course
+    _sign_in(page, tutor, width)
+    page.open("/course-outcomes?code=SEEN")
+    told = page.wait_for_text("#course-outcomes-message", "No outcomes are known")
+    assert "flask" not in told and "an administrator uploads them on the Data page" in told
+    assert not page.driver.find_elements(By.ID, "course-outcomes-upload-link")  # the Data page is not theirs
+    page.driver.delete_all_cookies()  # signed out (on a phone the button sits in the collapsed menu)
+    _sign_in(page, make_user("admin"), width)
+    page.open("/course-outcomes?code=SEEN")
+    page.wait_for_text("#course-outcomes-message", "No outcomes are known")
+    page.click("#course-outcomes-upload-link")
+    page.wait_for_path("/data")
