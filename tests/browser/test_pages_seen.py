@@ -99,3 +99,20 @@ def test_the_outcomes_report_says_where_outcomes_come_from_in_the_product(page, 
     page.wait_for_text("#course-outcomes-message", "No outcomes are known")
     page.click("#course-outcomes-upload-link")
     page.wait_for_path("/data")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_an_administrators_home_shows_the_early_warning_model_and_its_figures(
+    page, app, make_user, active_models, width
+):
+    from services.early_warning import training
+    from tests.helpers import insert_courses
+
+    with app.app_context():
+        insert_courses("home", number=3, signal=True)
+        version = training.train(candidates=["spline_logistic"], checkpoints=(7, 14, 30), activate=True)
+    _sign_in(page, make_user("admin"), width)
+    card = page.wait_for_text("#home-early-warning", f"Version {version.version}")
+    for day in ("7", "14", "30"):
+        assert f"ROC AUC at day {day}: {version.metrics['auc_by_checkpoint'][day]:.3f}" in card
+    page.screenshot(f"home-admin-{width}", "home-models")
