@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 from flask import Flask
 
 from dashboard import access
-from dashboard.components.shell import navbar
+from dashboard.components.shell import footer, navbar
 from dashboard.session import end_browser_session
 
 HERE = Path(__file__).resolve().parent
@@ -42,6 +42,7 @@ def shell() -> html.Div:
             dcc.Store(id="shell-refresh", data=0),
             html.Div(id="shell-navbar", children=navbar(None, None)),
             html.Main(dbc.Container(dash.page_container, fluid="lg", className="pb-5", id="shell-main")),
+            footer(),
         ]
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from db.models import User
 from services import notifications
@@ -118,10 +118,27 @@ def not_allowed() -> html.Div:
         [
             html.H1("Not allowed", className="h4 alert-heading"),
             html.P("Your account cannot open this page."),
-            dbc.Button("Back to home", href="/", color="secondary"),
+            dbc.Button("Back to home", href="/", color="secondary", className="me-2"),
+            dbc.Button("Contact support", href="/contact", color="link", id="shell-not-allowed-contact"),
         ],
         color="danger",
         id="shell-not-allowed",
+    )
+
+
+def footer() -> html.Footer:
+    """The line under every page: where to get help."""
+    return html.Footer(
+        dbc.Container(
+            [
+                dcc.Link("Contact", href="/contact", id="shell-contact", className="me-3"),
+                dcc.Link("About", href="/about", id="shell-footer-about"),
+            ],
+            fluid="lg",
+            className="py-3 small",
+        ),
+        className="border-top",
+        id="shell-footer",
     )
 
 

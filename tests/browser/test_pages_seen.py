@@ -116,3 +116,32 @@ def test_an_administrators_home_shows_the_early_warning_model_and_its_figures(
     for day in ("7", "14", "30"):
         assert f"ROC AUC at day {day}: {version.metrics['auc_by_checkpoint'][day]:.3f}" in card
     page.screenshot(f"home-admin-{width}", "home-models")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_contact_page_gives_the_support_address_and_hours_from_the_footer_and_the_error_pages(
+    page, app, make_user, monkeypatch, width
+):
+    monkeypatch.setitem(app.config, "SUPPORT_EMAIL", "help@campus.example")
+    monkeypatch.setitem(app.config, "SUPPORT_HOURS", "weekdays 8:30 to 16:00")
+    page.driver.set_window_size(width, 900)
+    page.open("/no-such-page")
+    page.wait_for_text("#_pages_content", "Page not found")
+    page.click("#not-found-404-contact")
+    page.wait_for_path("/contact")
+    assert page.text("#contact-email") == "help@campus.example"
+    assert (
+        page.browser.wait_for_element("#contact-email").get_attribute("href") == "mailto:help@campus.example"
+    )
+    assert page.text("#contact-hours") == "weekdays 8:30 to 16:00"
+    page.screenshot(f"contact-{width}")
+
+    _sign_in(page, make_user("student"), width)
+    page.open("/users")
+    page.wait_for_text("#shell-not-allowed", "Not allowed")
+    page.click("#shell-not-allowed-contact")
+    page.wait_for_path("/contact")
+    page.open("/profile")
+    page.click("#shell-contact")  # the footer, under every page
+    page.wait_for_path("/contact")
+    page.wait_for_text("#contact-hours", "weekdays")
