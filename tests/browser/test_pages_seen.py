@@ -145,3 +145,36 @@ def test_the_contact_page_gives_the_support_address_and_hours_from_the_footer_an
     page.click("#shell-contact")  # the footer, under every page
     page.wait_for_path("/contact")
     page.wait_for_text("#contact-hours", "weekdays")
+
+
+# Each drawn chart: [its id, title overlaps the toolbar, legend overlaps an axis title].
+OVERLAPS = """
+const meet = (a, b) => a && b && a.width > 0 && b.width > 0 && a.left < b.right && b.left < a.right
+    && a.top < b.bottom && b.top < a.bottom;
+const rect = (e) => (e ? e.getBoundingClientRect() : null);
+return Array.from(document.querySelectorAll('.js-plotly-plot')).filter((g) => g.querySelector('.main-svg'))
+  .map((g) => {
+    const toolbar = rect(g.querySelector('.modebar'));
+    const legend = rect(g.querySelector('.legend'));
+    const titles = Array.from(g.querySelectorAll('.xtitle, .ytitle')).map(rect);
+    return [g.parentElement.id || g.closest('[id]').id, meet(rect(g.querySelector('.gtitle')), toolbar),
+            titles.some((t) => meet(legend, t))];
+  });
+"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", ["/models", "/analytics"])
+def test_chart_titles_clear_the_toolbar_and_legends_clear_the_axis_titles(
+    page, make_user, active_models, path, width
+):
+    _sign_in(page, make_user("admin"), width)
+    page.open(path)
+    page.until(lambda: len(page.driver.execute_script(OVERLAPS)) >= 3, f"no charts drawn on {path}")
+    page.until(
+        lambda: not page.driver.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']"), "busy"
+    )
+    charts = page.driver.execute_script(OVERLAPS)
+    assert [c[0] for c in charts if c[1]] == [], "titles under the toolbar"
+    assert [c[0] for c in charts if c[2]] == [], "legends over axis titles"
+    page.screenshot(f"charts{path.replace('/', '-')}-{width}")
