@@ -41,8 +41,13 @@ def _statement(verb_name: str = "answered", **overrides) -> dict:
 
 
 def _edx_event(event_type: str = "play_video", **overrides) -> dict:
-    event = {"username": "learner-1", "event_type": event_type, "event_source": "browser",
-             "time": "2014-10-22T19:12:05.356402+00:00", "context": {"course_id": "course-v1:X+Y+2014"}}
+    event = {
+        "username": "learner-1",
+        "event_type": event_type,
+        "event_source": "browser",
+        "time": "2014-10-22T19:12:05.356402+00:00",
+        "context": {"course_id": "course-v1:X+Y+2014"},
+    }
     event.update(overrides)
     return event
 
@@ -55,19 +60,23 @@ def _json_lines(path: Path, items: list) -> Path:
 
 
 def test_events_csv_keeps_good_lines_and_rejects_bad_ones_with_their_line_numbers(tmp_path):
-    path = _write(tmp_path / "log.csv", HEADER + (
-        "1,2014-06-14T09:38:29,server,navigate,o1,c1\n"       # 2 good
-        "2,2014-06-14T09:38:30,server,video,o1,c1,extra\n"    # 3 too many fields
-        "\n"                                                  # 4 blank: neither kept nor rejected
-        "3,yesterday,server,video,o2,c1\n"                    # 5 unparseable time
-        ",2014-06-14T09:38:31,server,video,o2,c1\n"           # 6 missing learner
-        "4,2014-06-14T09:38:32,browser,nagivate,o1,\n"        # 7 good (KDD's spelling), no course
-        "5,2014-06-14T09:38:33,phone,video,o1,c1\n"           # 8 bad source
-        "6,2014-06-14T09:38:34,server,foo,o1,c1\n"            # 9 unknown event type
-        "7,,server,video,o3,c1\n"                             # 10 missing time
-        "8,2014-06-14T09:38:35,,wiki,o4,c2\n"                 # 11 good, source unknown
-        "9,1914-06-14T09:38:35,,wiki,o4,c2\n"                 # 12 a typing error in the year
-    ))
+    path = _write(
+        tmp_path / "log.csv",
+        HEADER
+        + (
+            "1,2014-06-14T09:38:29,server,navigate,o1,c1\n"  # 2 good
+            "2,2014-06-14T09:38:30,server,video,o1,c1,extra\n"  # 3 too many fields
+            "\n"  # 4 blank: neither kept nor rejected
+            "3,yesterday,server,video,o2,c1\n"  # 5 unparseable time
+            ",2014-06-14T09:38:31,server,video,o2,c1\n"  # 6 missing learner
+            "4,2014-06-14T09:38:32,browser,nagivate,o1,\n"  # 7 good (KDD's spelling), no course
+            "5,2014-06-14T09:38:33,phone,video,o1,c1\n"  # 8 bad source
+            "6,2014-06-14T09:38:34,server,foo,o1,c1\n"  # 9 unknown event type
+            "7,,server,video,o3,c1\n"  # 10 missing time
+            "8,2014-06-14T09:38:35,,wiki,o4,c2\n"  # 11 good, source unknown
+            "9,1914-06-14T09:38:35,,wiki,o4,c2\n"  # 12 a typing error in the year
+        ),
+    )
     frame, rejected = _frame(events_csv.read(path))
     assert list(frame.columns) == list(EVENT_COLUMNS)
     assert frame["line"].tolist() == [2, 7, 11]
@@ -87,8 +96,9 @@ def test_events_csv_keeps_good_lines_and_rejects_bad_ones_with_their_line_number
 
 
 def test_events_csv_line_numbers_and_keys_do_not_depend_on_the_chunk_size(tmp_path):
-    rows = [f"{i % 7},2014-06-{1 + i % 28:02d}T10:00:{i % 60:02d},server,video,o{i % 3},c1\n"
-            for i in range(40)]
+    rows = [
+        f"{i % 7},2014-06-{1 + i % 28:02d}T10:00:{i % 60:02d},server,video,o{i % 3},c1\n" for i in range(40)
+    ]
     rows[13] = "x,y\n"  # too few fields: the row has no event
     rows[21] = "1,2,3,4,5,6,7\n"
     path = _write(tmp_path / "log.csv", HEADER + "".join(rows))
@@ -111,17 +121,27 @@ def test_events_csv_needs_its_columns_and_reads_gzip(tmp_path):
 
 
 def test_times_are_converted_to_utc(tmp_path):
-    path = _write(tmp_path / "log.csv", HEADER + (
-        "1,2014-06-14T09:38:29+02:00,server,video,o,c\n"
-        "1,2014-06-14T09:38:29Z,server,video,o,c\n"
-        "1,2014-06-14 09:38:29,server,video,o,c\n"
-        "1,2014-06-14T23:30:00-05:00,server,video,o,c\n"
-    ))
+    path = _write(
+        tmp_path / "log.csv",
+        HEADER
+        + (
+            "1,2014-06-14T09:38:29+02:00,server,video,o,c\n"
+            "1,2014-06-14T09:38:29Z,server,video,o,c\n"
+            "1,2014-06-14 09:38:29,server,video,o,c\n"
+            "1,2014-06-14T23:30:00-05:00,server,video,o,c\n"
+        ),
+    )
     frame, _ = _frame(events_csv.read(path))
     assert frame["time"].astype(str).tolist() == [
-        "2014-06-14 07:38:29", "2014-06-14 09:38:29", "2014-06-14 09:38:29", "2014-06-15 04:30:00"]
-    statements = [_statement(timestamp="2024-03-01T01:00:00+03:00"), _statement(timestamp=None,
-                                                                               stored="2024-03-01T01:00:00-01:00")]
+        "2014-06-14 07:38:29",
+        "2014-06-14 09:38:29",
+        "2014-06-14 09:38:29",
+        "2014-06-15 04:30:00",
+    ]
+    statements = [
+        _statement(timestamp="2024-03-01T01:00:00+03:00"),
+        _statement(timestamp=None, stored="2024-03-01T01:00:00-01:00"),
+    ]
     chunk = formats.statements_chunk(statements)
     assert chunk.frame["time"].astype(str).tolist() == ["2024-02-29 22:00:00", "2024-03-01 02:00:00"]
 
@@ -132,15 +152,22 @@ def test_times_are_converted_to_utc(tmp_path):
 def _xapi_mix() -> list:
     return [
         _statement("answered", id="6f1b7f3e-0000-4000-8000-000000000001"),
-        _statement("played", actor={"mbox": "mailto:a@example.org"},
-                   context={"contextActivities": {"grouping": [{"id": "course-2"}]}}),
+        _statement(
+            "played",
+            actor={"mbox": "mailto:a@example.org"},
+            context={"contextActivities": {"grouping": [{"id": "course-2"}]}},
+        ),
         _statement("answered", verb={"display": {"en-US": "answered"}}),  # 3 no verb id
-        _statement("answered", actor={"name": "no account"}),             # 4 no learner
-        _statement("completed"),                                          # 5 unknown verb
-        _statement("viewed", actor={"openid": "https://id.example.org/u9"}, context={},
-                   timestamp="2024-03-01T10:00:00.5+01:00"),
-        _statement("viewed", timestamp="not a time"),                    # 7
-        ["not", "a", "statement"],                                        # 8
+        _statement("answered", actor={"name": "no account"}),  # 4 no learner
+        _statement("completed"),  # 5 unknown verb
+        _statement(
+            "viewed",
+            actor={"openid": "https://id.example.org/u9"},
+            context={},
+            timestamp="2024-03-01T10:00:00.5+01:00",
+        ),
+        _statement("viewed", timestamp="not a time"),  # 7
+        ["not", "a", "statement"],  # 8
     ]
 
 
@@ -176,8 +203,12 @@ def test_xapi_array_rejects_by_statement_number(tmp_path):
 
 def test_a_big_xapi_array_is_read_in_pieces(tmp_path, monkeypatch):
     monkeypatch.setattr(json_records, "BLOCK", 64)  # many refills: statements straddle every boundary
-    statements = [_statement("played", timestamp=f"2024-03-01T10:{i // 60:02d}:{i % 60:02d}Z",
-                             object={"id": "x" * (i % 200)}) for i in range(500)]
+    statements = [
+        _statement(
+            "played", timestamp=f"2024-03-01T10:{i // 60:02d}:{i % 60:02d}Z", object={"id": "x" * (i % 200)}
+        )
+        for i in range(500)
+    ]
     path = _write(tmp_path / "statements.json", json.dumps(statements))
     frame, rejected = _frame(xapi.read(path, chunk_rows=64))
     assert rejected == [] and len(frame) == 500 and frame["line"].tolist() == list(range(1, 501))
@@ -208,15 +239,15 @@ def test_edx_log_types_sources_and_rejections(tmp_path):
         _edx_event(f"/courses/{course}/courseware/week1/", event_source="server"),
         _edx_event(f"/courses/{course}/wiki/Main/", event_source="server"),
         _edx_event("edx.forum.thread.created", event_source="mobile"),
-        _edx_event("seq_next", username=""),                     # 5 missing learner
-        _edx_event("/dashboard", event_source="server"),         # 6 not a course page
-        _edx_event("seq_next", event_source="task"),             # 7 bad source
-        _edx_event("problem_check", time="22/10/2014 19:12"),    # 8
+        _edx_event("seq_next", username=""),  # 5 missing learner
+        _edx_event("/dashboard", event_source="server"),  # 6 not a course page
+        _edx_event("seq_next", event_source="task"),  # 7 bad source
+        _edx_event("problem_check", time="22/10/2014 19:12"),  # 8
         _edx_event("page_close", context={}, event_source=None),
     ]
     path = _json_lines(tmp_path / "tracking.log", events)
     with path.open("a") as handle:
-        handle.write("[1, 2]\n{\"username\": \n")
+        handle.write('[1, 2]\n{"username": \n')
     frame, rejected = _frame(edx.read(path))
     assert frame["line"].tolist() == [1, 2, 3, 4, 9]
     assert frame["type"].tolist() == ["video", "access", "wiki", "discussion", "page_close"]
@@ -242,17 +273,25 @@ def test_detect_names_each_format(tmp_path):
     lines = _json_lines(tmp_path / "s.jsonl", [_statement()])
     log = _json_lines(tmp_path / "tracking.log", [_edx_event()])
     assert [formats.detect(path) for path in (daily, events, array, lines, log)] == [
-        "daily", "events", "xapi", "xapi", "edx"]
+        "daily",
+        "events",
+        "xapi",
+        "xapi",
+        "edx",
+    ]
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("", "empty"),
-    ("enrollment_id,label\n1,0\n", "import-outcomes"),
-    ("enrollment_id,time,event_video\n1,2014-06-01T10:00:00,3\n", "is not a date"),
-    ("a,b,c\n1,2,3\n", "cannot tell the format"),
-    ('{"name": "x"}\n', "neither an xAPI statement"),
-    ("{oops\n", "first record cannot be read"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty"),
+        ("enrollment_id,label\n1,0\n", "import-outcomes"),
+        ("enrollment_id,time,event_video\n1,2014-06-01T10:00:00,3\n", "is not a date"),
+        ("a,b,c\n1,2,3\n", "cannot tell the format"),
+        ('{"name": "x"}\n', "neither an xAPI statement"),
+        ("{oops\n", "first record cannot be read"),
+    ],
+)
 def test_detect_refuses_what_it_cannot_tell_with_a_reason(tmp_path, content, message):
     with pytest.raises(FormatError, match=message):
         formats.detect(_write(tmp_path / "file", content))
@@ -268,21 +307,26 @@ def test_read_refuses_an_unknown_format_name(tmp_path):
 
 # SPEC.md 6.1, written out again here so that a change to the module's defaults shows.
 XAPI_SPEC = {
-    "video": "played paused seeked watched", "problem": "answered attempted submitted",
+    "video": "played paused seeked watched",
+    "problem": "answered attempted submitted",
     "discussion": "commented posted replied responded",
-    "access": "experienced viewed accessed launched initialized", "navigate": "navigated",
-    "page_close": "terminated exited", "wiki": "edited",
+    "access": "experienced viewed accessed launched initialized",
+    "navigate": "navigated",
+    "page_close": "terminated exited",
+    "wiki": "edited",
 }
 EDX_SPEC = {
     "video": "play_video pause_video seek_video stop_video load_video speed_change_video",
     "problem": "problem_check problem_graded problem_save problem_show showanswer",
     "discussion": "edx.forum.thread.created edx.forum.response.voted edx.forum.comment.created",
-    "page_close": "page_close", "navigate": "seq_goto seq_next seq_prev",
+    "page_close": "page_close",
+    "navigate": "seq_goto seq_next seq_prev",
     "wiki": "/courses/course-v1:X+Y+2014/wiki/Main/ /wiki/Other/_edit/",
     "access": "/courses/course-v1:X+Y+2014/courseware/ch1/s1/ /courses/course-v1:X+Y+2014/progress",
 }
-CSV_SPEC = {kind: kind for kind in ("navigate", "access", "page_close", "problem", "video", "discussion",
-                                    "wiki")} | {"nagivate": "navigate"}
+CSV_SPEC = {
+    kind: kind for kind in ("navigate", "access", "page_close", "problem", "video", "discussion", "wiki")
+} | {"nagivate": "navigate"}
 
 
 def test_every_default_xapi_verb_maps_as_the_spec_says():
@@ -300,21 +344,39 @@ def test_every_default_edx_event_type_maps_as_the_spec_says(tmp_path):
 
 
 def test_every_default_events_csv_name_maps(tmp_path):
-    chunk = formats.event_rows_chunk([{"enrollment_id": "e1", "time": "2014-06-14T09:38:29", "event": name}
-                                      for name in CSV_SPEC])
+    chunk = formats.event_rows_chunk(
+        [{"enrollment_id": "e1", "time": "2014-06-14T09:38:29", "event": name} for name in CSV_SPEC]
+    )
     assert chunk.rejected == [] and chunk.frame["type"].tolist() == list(CSV_SPEC.values())
 
 
 def test_the_setting_extends_the_maps_globally_and_per_format(tmp_path, monkeypatch):
     unknown = formats.statements_chunk([_statement("completed"), _statement("shared")])
     assert [r.reason.split(" '")[0] for r in unknown.rejected] == ["unknown event type"] * 2
-    monkeypatch.setenv(event_map.SETTING, json.dumps(
-        {"completed": "problem", "xapi": {"shared": "discussion", "played": "access"},
-         "edx": {"edx.video.closed_captions.shown": "video"}}))
+    monkeypatch.setenv(
+        event_map.SETTING,
+        json.dumps(
+            {
+                "completed": "problem",
+                "xapi": {"shared": "discussion", "played": "access"},
+                "edx": {"edx.video.closed_captions.shown": "video"},
+            }
+        ),
+    )
     chunk = formats.statements_chunk([_statement("completed"), _statement("shared"), _statement("played")])
     assert chunk.rejected == [] and chunk.frame["type"].tolist() == ["problem", "discussion", "access"]
-    frame, rejected = _frame(edx.read(_json_lines(tmp_path / "t.log", [
-        _edx_event("edx.video.closed_captions.shown"), _edx_event("completed"), _edx_event("shared")])))
+    frame, rejected = _frame(
+        edx.read(
+            _json_lines(
+                tmp_path / "t.log",
+                [
+                    _edx_event("edx.video.closed_captions.shown"),
+                    _edx_event("completed"),
+                    _edx_event("shared"),
+                ],
+            )
+        )
+    )
     assert frame["type"].tolist() == ["video", "problem"]
     assert [(r.line, r.reason) for r in rejected] == [(3, "unknown event type 'shared'")]
     clicked = {"enrollment_id": 1, "time": "2014-06-14T09:38:29", "event": "Clicked"}
@@ -322,13 +384,16 @@ def test_the_setting_extends_the_maps_globally_and_per_format(tmp_path, monkeypa
     assert given.frame["type"].tolist() == ["navigate"]
 
 
-@pytest.mark.parametrize(("setting", "message"), [
-    ("{not json", "not valid JSON"),
-    ('["played", "video"]', "must be a JSON object"),
-    ('{"completed": "finish"}', "'completed' maps to 'finish', which is not an event type"),
-    ('{"xapi": {"completed": 3}}', r"ACTIVITY_EVENT_MAP\['xapi'\]: 'completed' maps to 3"),
-    ('{" ": "video"}', "non-empty string"),
-])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('["played", "video"]', "must be a JSON object"),
+        ('{"completed": "finish"}', "'completed' maps to 'finish', which is not an event type"),
+        ('{"xapi": {"completed": 3}}', r"ACTIVITY_EVENT_MAP\['xapi'\]: 'completed' maps to 3"),
+        ('{" ": "video"}', "non-empty string"),
+    ],
+)
 def test_an_invalid_setting_is_refused_with_a_clear_message(monkeypatch, setting, message):
     monkeypatch.setenv(event_map.SETTING, setting)
     with pytest.raises(EventMapError, match=message):
@@ -341,19 +406,43 @@ def test_an_invalid_setting_is_refused_with_a_clear_message(monkeypatch, setting
 def test_the_same_event_has_the_same_key_in_two_files_and_different_events_differ(tmp_path):
     shared = ["1,2014-06-14T09:38:29,server,video,o1,c1\n", "2,2014-06-14T09:38:29,server,video,o1,c1\n"]
     first = _write(tmp_path / "a.csv", HEADER + "9,2014-06-01T00:00:00,server,wiki,o9,c1\n" + "".join(shared))
-    second = _write(tmp_path / "b.csv", "Course_ID,Event,Object,Source,Enrollment_ID,Time\n"
-                    "c1,video,o1,server,2,2014-06-14T11:38:29+02:00\nc1,video,o1,server,1,2014-06-14T09:38:29Z\n")
+    second = _write(
+        tmp_path / "b.csv",
+        "Course_ID,Event,Object,Source,Enrollment_ID,Time\n"
+        "c1,video,o1,server,2,2014-06-14T11:38:29+02:00\nc1,video,o1,server,1,2014-06-14T09:38:29Z\n",
+    )
     keys_a = _frame(events_csv.read(first))[0].set_index("learner")["key"]
     keys_b = _frame(events_csv.read(second))[0].set_index("learner")["key"]
     assert keys_a["1"] == keys_b["1"] and keys_a["2"] == keys_b["2"]
     assert len(set(keys_a)) == 3
-    pushed = formats.event_rows_chunk([{"enrollment_id": 1, "course_id": "c1", "time": "2014-06-14T09:38:29",
-                                        "event": "video", "source": "server", "object": "o1"}])
+    pushed = formats.event_rows_chunk(
+        [
+            {
+                "enrollment_id": 1,
+                "course_id": "c1",
+                "time": "2014-06-14T09:38:29",
+                "event": "video",
+                "source": "server",
+                "object": "o1",
+            }
+        ]
+    )
     assert pushed.frame["key"].tolist() == [keys_a["1"]]
-    variants = [dict(event="problem"), dict(source="browser"), dict(object="o2"), dict(course_id="c2"),
-                dict(time="2014-06-14T09:38:30")]
-    base = {"enrollment_id": 1, "course_id": "c1", "time": "2014-06-14T09:38:29", "event": "video",
-            "source": "server", "object": "o1"}
+    variants = [
+        dict(event="problem"),
+        dict(source="browser"),
+        dict(object="o2"),
+        dict(course_id="c2"),
+        dict(time="2014-06-14T09:38:30"),
+    ]
+    base = {
+        "enrollment_id": 1,
+        "course_id": "c1",
+        "time": "2014-06-14T09:38:29",
+        "event": "video",
+        "source": "server",
+        "object": "o1",
+    }
     other = formats.event_rows_chunk([base | change for change in variants])
     assert len(set(other.frame["key"]) | {keys_a["1"]}) == len(variants) + 1
 

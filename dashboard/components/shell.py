@@ -119,7 +119,9 @@ def not_allowed() -> html.Div:
             html.H1("Not allowed", className="h4 alert-heading"),
             html.P("Your account cannot open this page."),
             dbc.Button("Back to home", href="/", color="secondary", className="me-2"),
-            dbc.Button("Contact support", href="/contact", color="link", id="shell-not-allowed-contact"),
+            dbc.Button(
+                "Contact support", href="/contact", color="dark", outline=True, id="shell-not-allowed-contact"
+            ),
         ],
         color="danger",
         id="shell-not-allowed",

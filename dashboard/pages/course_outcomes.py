@@ -173,7 +173,12 @@ def _report(report: dict[str, Any], admin: bool = False) -> list[Any]:
     sections = []
     if report["message"]:
         missing = report["outcomes_status"] == "none"
-        upload = dcc.Link("Upload outcomes on the Data page", href="/data", id=f"{PREFIX}-upload-link")
+        upload = dcc.Link(
+            "Upload outcomes on the Data page",
+            href="/data",
+            id=f"{PREFIX}-upload-link",
+            className="alert-link",
+        )
         sections.append(
             dbc.Alert(
                 [report["message"], " ", upload if missing and admin else None],

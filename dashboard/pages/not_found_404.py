@@ -18,7 +18,9 @@ def layout(user=None, **_query):
             html.H1("Page not found", className="h4 alert-heading"),
             html.P("There is no page at this address."),
             dbc.Button("Go home", href="/", color="secondary", className="me-2"),
-            dbc.Button("Contact support", href="/contact", color="link", id="not-found-404-contact"),
+            dbc.Button(
+                "Contact support", href="/contact", color="dark", outline=True, id="not-found-404-contact"
+            ),
         ],
         color="warning",
     )

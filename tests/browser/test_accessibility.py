@@ -94,7 +94,8 @@ def test_no_serious_or_critical_violation_on_any_page(page, people, active_model
         _settle(page, path)
         every = axe.violations(page, source, impacts=IMPACTS)
         counts[path] = {
-            impact: sum(len(v["nodes"]) for v in every if v["impact"] == impact) for impact in IMPACTS
+            **{impact: sum(len(v["nodes"]) for v in every if v["impact"] == impact) for impact in IMPACTS},
+            "rules": sorted({v["id"] for v in every}),
         }
         blocking = [v for v in every if v["impact"] in axe.BLOCKING]
         if blocking:
@@ -115,6 +116,7 @@ def test_the_api_docs_have_no_serious_or_critical_violation(page):
     found = axe.violations(page, source, impacts=IMPACTS)
     RESULTS.mkdir(parents=True, exist_ok=True)
     counts = {i: sum(len(v["nodes"]) for v in found if v["impact"] == i) for i in IMPACTS}
+    counts["rules"] = sorted({v["id"] for v in found})
     (RESULTS / "api-docs.json").write_text(json.dumps({"/api/docs": counts}, indent=1))
     blocking = [v for v in found if v["impact"] in axe.BLOCKING]
     assert not blocking, axe.describe(blocking)
