@@ -17,6 +17,20 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     fi
 fi
 
+# axe-core (pinned in tests/browser/axe.py) for the accessibility tests, from npm, kept out of git.
+AXE_VERSION="$(sed -n 's/^AXE_VERSION = "\(.*\)"$/\1/p' tests/browser/axe.py)"
+if [ ! -f tests/browser/.axe/node_modules/axe-core/axe.min.js ]; then
+    if command -v npm >/dev/null 2>&1; then
+        echo "==> Installing axe-core@$AXE_VERSION for the accessibility tests"
+        npm install --no-save --no-audit --no-fund --prefix tests/browser/.axe "axe-core@$AXE_VERSION" >/dev/null
+    elif [ -n "${CI:-}" ]; then
+        echo "The accessibility tests need axe-core from npm: install Node.js (npm)" >&2
+        exit 1
+    else
+        echo "npm is missing: the accessibility tests will be skipped (install Node.js to run them)" >&2
+    fi
+fi
+
 echo "==> ruff"
 ruff check .
 

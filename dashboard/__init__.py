@@ -10,10 +10,27 @@ from dash import Input, Output, State, callback, dcc, html
 from flask import Flask
 
 from dashboard import access
-from dashboard.components.shell import navbar
+from dashboard.components.shell import footer, navbar
 from dashboard.session import end_browser_session
 
 HERE = Path(__file__).resolve().parent
+# Dash's page with the language declared (screen readers pick their voice from it) and the scripts
+# straight in the body (Dash's default wraps them in an empty <footer> landmark).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        {%config%}
+        {%scripts%}
+        {%renderer%}
+    </body>
+</html>"""
 
 
 def shell() -> html.Div:
@@ -24,7 +41,8 @@ def shell() -> html.Div:
             dcc.Location(id="shell-signout-redirect", refresh=True),
             dcc.Store(id="shell-refresh", data=0),
             html.Div(id="shell-navbar", children=navbar(None, None)),
-            dbc.Container(dash.page_container, fluid="lg", className="pb-5", id="shell-main"),
+            html.Main(dbc.Container(dash.page_container, fluid="lg", className="pb-5", id="shell-main")),
+            footer(),
         ]
     )
 
@@ -70,6 +88,7 @@ def init_app(server: Flask) -> dash.Dash:
         assets_folder=str(HERE / "assets"),
         title="Student Success Analytics",
         update_title=None,
+        index_string=INDEX_STRING,
         suppress_callback_exceptions=True,
         serve_locally=True,
         csrf_token_name="csrf_access_token",

@@ -338,9 +338,7 @@ def _ensure_course_model(task: str) -> None:
         f" ({', '.join(course_training.FIRST_RUN_CANDIDATES)})."
     )
     try:
-        row = course_training.train(
-            activate=True, data=data, candidates=course_training.FIRST_RUN_CANDIDATES
-        )
+        row = course_training.train(activate=True, data=data, candidates=course_training.FIRST_RUN_CANDIDATES)
     except ServiceError as exc:
         click.echo(f"{task}: not trained: {exc.message}")
         return

@@ -138,6 +138,9 @@ class Config:
         # Apply pending migrations at start-up (development); production runs db-upgrade.
         self.AUTO_MIGRATE = _env_bool("AUTO_MIGRATE", self.default_auto_migrate())
         self.CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "student-success@example.org")
+        # The Contact page (linked from every page's footer and the error pages): who helps, and when.
+        self.SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL") or self.CONTACT_EMAIL
+        self.SUPPORT_HOURS = os.environ.get("SUPPORT_HOURS", "Monday to Friday, 9:00 to 17:00")
         # Outgoing email (digests of newly flagged learners), named as Flask-Mail names them. Without
         # MAIL_SERVER no email is sent: notifications stay in the app (the bell).
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -268,11 +271,7 @@ class ProductionConfig(Config):
 
     def validate(self) -> None:
         super().validate()
-        missing = [
-            name
-            for name in ("SECRET_KEY", "JWT_SECRET_KEY")
-            if not getattr(self, name)
-        ]
+        missing = [name for name in ("SECRET_KEY", "JWT_SECRET_KEY") if not getattr(self, name)]
         if missing:
             raise RuntimeError(
                 f"Production needs {' and '.join(missing)} set in the environment (a long random value each)."

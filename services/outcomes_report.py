@@ -30,8 +30,8 @@ def _outcome_message(counts: dict[str, int]) -> tuple[str, str | None]:
     known = counts["dropped"] + counts["stayed"]
     if known == 0:
         return "none", (
-            "No outcomes are known for this course yet: the report needs them. Import them with "
-            "flask --app wsgi import-outcomes once the course has ended."
+            "No outcomes are known for this course yet: the report needs them. Once the course has "
+            "ended, an administrator uploads them on the Data page (Upload outcomes)."
         )
     if counts["unknown"]:
         return "partial", (

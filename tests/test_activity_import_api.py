@@ -202,8 +202,9 @@ def test_outcomes_upload_sets_known_enrollments_and_reports_the_rest(app, client
         outcomes = {row.learner_ref: row.dropped_out for row in Enrollment.select()}
     assert outcomes == {"a1": True, "a2": False, "a3": None}
     raw = client.post(
-        f"{OUTCOMES}?course=UP1", data="enrollment_id,label\na3,0\n", headers={**admin_headers,
-                                                                             "Content-Type": "text/csv"}
+        f"{OUTCOMES}?course=UP1",
+        data="enrollment_id,label\na3,0\n",
+        headers={**admin_headers, "Content-Type": "text/csv"},
     )
     assert raw.status_code == 200 and raw.json["updated"] == 1
     not_outcomes = _upload(client, admin_headers, DAILY.encode(), "march.csv", path=OUTCOMES)
@@ -238,8 +239,9 @@ def test_bad_uploads_are_refused(app, client, admin_headers):
     assert set(assert_error(_upload(client, admin_headers, b"", "empty.csv"), 422)["fields"]) == {"file"}
     empty = client.post(IMPORT, data=b"", headers={**admin_headers, "Content-Type": "text/csv"})
     assert_error(empty, 422)
-    no_file = client.post(IMPORT, data={"format": "daily"}, headers=admin_headers,
-                          content_type="multipart/form-data")
+    no_file = client.post(
+        IMPORT, data={"format": "daily"}, headers=admin_headers, content_type="multipart/form-data"
+    )
     assert set(assert_error(no_file, 422)["fields"]) == {"file"}
     png = client.post(IMPORT, data="<x/>", headers={**admin_headers, "Content-Type": "image/png"})
     assert_error(png, 415)

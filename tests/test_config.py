@@ -92,8 +92,15 @@ def test_the_published_development_secret_is_refused_in_every_environment(clean_
 def test_a_token_signed_with_the_old_repository_secret_is_refused(client, make_user):
     admin = make_user("admin")
     now = int(time.time())
-    claims = {"sub": str(admin.id), "type": "access", "jti": "x", "iat": now, "nbf": now,
-              "exp": now + 600, "epoch": 0}
+    claims = {
+        "sub": str(admin.id),
+        "type": "access",
+        "jti": "x",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        "epoch": 0,
+    }
     forged = jwt.encode(claims, OLD_DEVELOPMENT_SECRET, "HS256")
     response = client.get("/api/v1/users", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401

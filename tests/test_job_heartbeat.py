@@ -45,4 +45,3 @@ def test_a_quiet_job_that_beats_is_left_running(app, make_user, monkeypatch):
             time.sleep(0.1)
         finished = jobs.get(job.id)
     assert finished.status == "succeeded" and finished.result == {"waited": 2.0}
-

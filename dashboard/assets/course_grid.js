@@ -68,3 +68,18 @@ courseGridFunctions.CourseChange = function (props) {
     props.value
   );
 };
+
+/* The learner column as wide as the longest reference drawn, each time the grid draws rows: a
+   reference cut off with an ellipsis cannot be told from its neighbours. */
+window.courseGridFitLearners = function (gridId) {
+  window.dash_ag_grid.getApiAsync(gridId).then(function (api) {
+    if (api.__learnersFitted) {
+      return;
+    }
+    api.__learnersFitted = true;
+    api.addEventListener("modelUpdated", function () {
+      api.autoSizeColumns(["learner"]);
+    });
+    api.autoSizeColumns(["learner"]);
+  });
+};

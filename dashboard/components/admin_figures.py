@@ -141,14 +141,33 @@ def colour(name: str, index: int = 0) -> str:
     return GROUP_COLOURS.get(name, FALLBACK_COLOURS[index % len(FALLBACK_COLOURS)])
 
 
-def _layout(fig: Figure, title: str, x: str | None = None, y: str | None = None, **extra: Any) -> Figure:
-    settings = {
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
+# The title starts below Plotly's toolbar (top right, about 30 px high) and the legend sits at the
+# figure's foot, under the x axis' title rather than over it: both placed against the whole figure.
+TOOLBAR_PX = 34
+MARGIN = {"l": 60, "r": 20, "t": TOOLBAR_PX + 36, "b": 110}
+
+
+def frame(title: str, margin: dict[str, int] | None = None) -> dict[str, Any]:
+    """Title, legend and margins shared by the admin figures (`margin` overrides sides of MARGIN)."""
+    return {
+        "title": {
+            "text": title,
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": TOOLBAR_PX},
+            "font": {"size": 14},
+        },
         "font": FONT,
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 90},
-        "legend": {"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0},
+        "margin": {**MARGIN, **(margin or {})},
+        "legend": {"orientation": "h", "x": 0, "y": 0, "yref": "container", "yanchor": "bottom"},
     }
-    fig.update_layout(**{**settings, **extra})
+
+
+def _layout(fig: Figure, title: str, x: str | None = None, y: str | None = None, **extra: Any) -> Figure:
+    fig.update_layout(**{**frame(title, extra.pop("margin", None)), **extra})
     if x is not None:
         fig.update_xaxes(title_text=x)
     if y is not None:
@@ -367,7 +386,7 @@ def correlation_figure(profile: dict[str, Any]) -> Figure:
         f"Correlations (Pearson r, {sample_note(profile)}; click a cell)",
         None,
         None,
-        margin={"l": 150, "r": 20, "t": 50, "b": 120},
+        margin={"l": 150, "b": 120},
     )
 
 
@@ -428,7 +447,7 @@ def importance_figure(importance: dict[str, Any], title: str | None = None) -> F
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=names, ticktext=names)
     method = importance.get("method") or ""
     axis = "Drop in ROC AUC when shuffled" if "AUC" in method else "Increase in MAE when shuffled (points)"
-    return _layout(fig, heading, axis, None, margin={"l": 170, "r": 20, "t": 50, "b": 50})
+    return _layout(fig, heading, axis, None, margin={"l": 170, "b": 50})
 
 
 def figure_table(

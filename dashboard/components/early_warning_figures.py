@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.components.admin_figures import FONT, Figure, colour, empty_figure
+from dashboard.components.admin_figures import Figure, colour, empty_figure, frame
 
 
 def _layout(fig: Figure, title: str, x: str, y: str) -> Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
-        font=FONT,
-        margin={"l": 60, "r": 20, "t": 50, "b": 90},
-        legend={"orientation": "h", "y": -0.28, "yanchor": "top", "x": 0},
-    )
+    fig.update_layout(**frame(title))
     fig.update_xaxes(title_text=x)
     fig.update_yaxes(title_text=y)
     return fig

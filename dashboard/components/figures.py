@@ -25,7 +25,8 @@ PALETTES = {
     4: [GOOD, "#8fbc3b", "#fd7e14", BAD],
     5: [GOOD, "#6cb33f", "#ffc107", "#fd7e14", BAD],
 }
-DARK_TEXT = {"#ffc107", "#8fbc3b", "#6cb33f"}
+# White on orange is 2.9:1 (WCAG asks 4.5:1): the light colours carry dark text.
+DARK_TEXT = {"#ffc107", "#8fbc3b", "#6cb33f", "#fd7e14"}
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 GRID = "#e9ecef"
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}

@@ -131,9 +131,12 @@ def not_allowed() -> html.Div:
     """What a user sees on a page their role may not open."""
     return dbc.Alert(
         [
-            html.H4("Not allowed", className="alert-heading"),
+            html.H1("Not allowed", className="h4 alert-heading"),
             html.P("Your account cannot open this page."),
-            dbc.Button("Back to home", href="/", color="secondary"),
+            dbc.Button("Back to home", href="/", color="secondary", className="me-2"),
+            dbc.Button(
+                "Contact support", href="/contact", color="dark", outline=True, id="shell-not-allowed-contact"
+            ),
         ],
         color="danger",
         id="shell-not-allowed",
@@ -156,10 +159,26 @@ def code_link(code: str, href: str, **extra) -> dcc.Link:
     return dcc.Link(short_code(code), href=href, title=code, **extra)
 
 
+def footer() -> html.Footer:
+    """The line under every page: where to get help."""
+    return html.Footer(
+        dbc.Container(
+            [
+                dcc.Link("Contact", href="/contact", id="shell-contact", className="me-3"),
+                dcc.Link("About", href="/about", id="shell-footer-about"),
+            ],
+            fluid="lg",
+            className="py-3 small",
+        ),
+        className="border-top",
+        id="shell-footer",
+    )
+
+
 def page_header(title: str, subtitle: str | None = None, tooltip: str | None = None) -> html.Div:
     """A page title with an optional line of explanation (and the whole title in `tooltip`)."""
     return html.Div(
-        [html.H2(title, className="mb-1", title=tooltip),
+        [html.H1(title, className="h2 mb-1", title=tooltip),
          html.P(subtitle, className="text-muted") if subtitle else None],
         className="mb-3",
     )

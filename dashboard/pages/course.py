@@ -8,7 +8,7 @@ from typing import Any
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
@@ -57,7 +57,8 @@ def _columns() -> list[dict[str, Any]]:
     headers = dict(course_overview.EXPORT_COLUMNS)
     sortable = set(course_overview.SORT_COLUMNS)
     special: dict[str, dict[str, Any]] = {
-        "learner": {"cellRenderer": "CourseLearnerLink", "minWidth": 140},
+        # As wide as its longest reference (course_grid.js sizes it as rows arrive): never cut off.
+        "learner": {"cellRenderer": "CourseLearnerLink", "minWidth": 140, "flex": 0},
         "probability": {"minWidth": 115, "maxWidth": 130, "sortingOrder": ["desc", "asc", None]},
         "rank_in_course": {"minWidth": 80, "maxWidth": 100},
         "risk_level": {"minWidth": 95, "maxWidth": 120},
@@ -69,7 +70,7 @@ def _columns() -> list[dict[str, Any]]:
         },
         "trajectory": {"cellRenderer": "CourseSparkline", "minWidth": 110, "maxWidth": 130},
         "change": {"cellRenderer": "CourseChange", "minWidth": 120, "maxWidth": 140},
-        "inactive": {"minWidth": 110, "maxWidth": 130},
+        "inactive": {"minWidth": 110, "maxWidth": 130, "sortingOrder": ["desc", "asc", None]},
         # Wrapped in rows of ROW_HEIGHT: the reasons read in full without hovering.
         "reasons": {"flex": 3, "minWidth": 300, **WRAPPED},
         "in_favour": {"flex": 2, "minWidth": 220, **WRAPPED},
@@ -152,12 +153,33 @@ def _action_bar() -> dbc.Row:
                 width="auto",
                 className="align-self-center",
             ),
-            dbc.Col(dbc.Select(id=f"{PREFIX}-action-kind", options=kinds, value=ACTION_KINDS[0]), xs=6, md=2),
-            dbc.Col(dbc.Select(id=f"{PREFIX}-action-channel", options=channels, value="email"), xs=6, md=2),
             dbc.Col(
-                dbc.Input(id=f"{PREFIX}-action-note", placeholder="Note (optional)", maxlength=2000),
+                [
+                    dbc.Label("Action", html_for=f"{PREFIX}-action-kind", className="visually-hidden"),
+                    dbc.Select(id=f"{PREFIX}-action-kind", options=kinds, value=ACTION_KINDS[0]),
+                ],
+                xs=6,
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Channel", html_for=f"{PREFIX}-action-channel", className="visually-hidden"),
+                    dbc.Select(id=f"{PREFIX}-action-channel", options=channels, value="email"),
+                ],
+                xs=6,
+                md=2,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Note", html_for=f"{PREFIX}-action-note", className="visually-hidden"),
+                    dbc.Input(id=f"{PREFIX}-action-note", placeholder="Note (optional)", maxlength=2000),
+                ],
                 xs=12,
                 md=3,
+            ),
+            dbc.Col(
+                dbc.Button("Select all listed", id=f"{PREFIX}-select-all", color="secondary", outline=True),
+                width="auto",
             ),
             dbc.Col(
                 dbc.Button("Record for selected", id=f"{PREFIX}-action-record", color="primary"), width="auto"
@@ -254,7 +276,7 @@ def trend_figure(trend: dict[str, Any]) -> figures.Figure:
 def _missing(code: str | None) -> html.Div:
     return dbc.Alert(
         [
-            html.H4("No such course", className="alert-heading"),
+            html.H1("No such course", className="h4 alert-heading"),
             html.P(f"There is no course {code} that you can open." if code else "No course was named."),
             dbc.Button("All courses", href="/courses", color="secondary"),
         ],
@@ -435,10 +457,39 @@ def channel_for_contacts_only(kind):
     return not actions.takes_channel(kind)
 
 
+# The learner column fits its references whenever rows arrive (see course_grid.js).
+clientside_callback(
+    """function(_code) {
+        window.courseGridFitLearners("course-grid");
+        return window.dash_clientside.no_update;
+    }""",
+    Output(f"{PREFIX}-code", "modified_timestamp"),
+    Input(f"{PREFIX}-code", "data"),
+)
+
+
+# Every row the grid has loaded (the list in blocks of BLOCK, as far as it was scrolled) is selected.
+clientside_callback(
+    """
+    function(clicks) {
+        if (!clicks) { return window.dash_clientside.no_update; }
+        window.dash_ag_grid.getApiAsync("course-grid").then((api) => {
+            api.forEachNode((node) => { if (node.data) { node.setSelected(true); } });
+        });
+        return window.dash_clientside.no_update;
+    }
+    """,
+    Output(f"{PREFIX}-select-all", "n_clicks"),
+    Input(f"{PREFIX}-select-all", "n_clicks"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output(f"{PREFIX}-message", "children"),
     Output(f"{PREFIX}-version", "data"),
     Output(f"{PREFIX}-grid", "selectedRows"),
+    Output(f"{PREFIX}-action-note", "value"),
     Input(f"{PREFIX}-action-record", "n_clicks"),
     State(f"{PREFIX}-grid", "selectedRows"),
     State(f"{PREFIX}-action-kind", "value"),
@@ -458,6 +509,7 @@ def record(clicks, selected, kind, channel, channel_off, note, version):
             alert("Select learners in the list first (the boxes on the left).", "warning"),
             no_update,
             no_update,
+            no_update,
         )
     try:
         done = actions.record_actions(
@@ -468,10 +520,10 @@ def record(clicks, selected, kind, channel, channel_off, note, version):
             None if channel_off else channel or None,  # a disabled field is not sent, as in a form
         )
     except ServiceError as exc:
-        return alert(" ".join([exc.message, *exc.fields.values()])), no_update, no_update
+        return alert(" ".join([exc.message, *exc.fields.values()])), no_update, no_update, no_update
     label = actions.ACTION_LABELS.get(kind, kind)
     message = alert(f"Recorded “{label}” for {len(done)} learner{'' if len(done) == 1 else 's'}.", "success")
-    return message, (version or 0) + 1, []
+    return message, (version or 0) + 1, [], ""  # the note was for these learners: not the next ones
 
 
 @callback(

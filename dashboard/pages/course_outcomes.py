@@ -171,11 +171,23 @@ def _section(title: str, *children: Any) -> dbc.Card:
     return dbc.Card(dbc.CardBody([html.H5(title, className="card-title"), *children]), className="mb-3")
 
 
-def _report(report: dict[str, Any]) -> list[Any]:
+def _report(report: dict[str, Any], admin: bool = False) -> list[Any]:
     sections = []
     if report["message"]:
-        color = "warning" if report["outcomes_status"] == "none" else "info"
-        sections.append(dbc.Alert(report["message"], color=color, id=f"{PREFIX}-message"))
+        missing = report["outcomes_status"] == "none"
+        upload = dcc.Link(
+            "Upload outcomes on the Data page",
+            href="/data",
+            id=f"{PREFIX}-upload-link",
+            className="alert-link",
+        )
+        sections.append(
+            dbc.Alert(
+                [report["message"], " ", upload if missing and admin else None],
+                color="warning" if missing else "info",
+                id=f"{PREFIX}-message",
+            )
+        )
     if report["checkpoints"]:
         sections.append(
             _section(
@@ -219,4 +231,6 @@ def layout(user, code: str | None = None, **_query):
         return html.Div([page_header("Outcomes report"), alert(exc.message)], id=f"{PREFIX}-page")
     title = f"Outcomes report: {report['course']}"
     subtitle = report["title"] if report["title"] != report["course"] else None
-    return html.Div([back, page_header(title, subtitle), *_report(report)], id=f"{PREFIX}-page")
+    return html.Div(
+        [back, page_header(title, subtitle), *_report(report, user.is_admin)], id=f"{PREFIX}-page"
+    )

@@ -33,7 +33,7 @@ dash.register_page(
 def _missing() -> html.Div:
     return dbc.Alert(
         [
-            html.H4("No such enrollment", className="alert-heading"),
+            html.H1("No such enrollment", className="h4 alert-heading"),
             html.P("It does not exist, or your account cannot see it."),
             dbc.Button("Back to home", href="/", color="secondary"),
         ],
@@ -59,8 +59,12 @@ def _header(view: dict[str, Any]) -> html.Div:
             html.Div(
                 [
                     html.Span("Course "),
+                    # The course page is for its staff: a student sees the course named, not a link to
+                    # a page that would say "Not allowed".
                     dcc.Link(course_label, href=course_href(course["code"]), id="enrollment-course",
-                             title=course["code"]),
+                             title=course["code"])
+                    if view["staff"]
+                    else html.Span(course_label, id="enrollment-course", title=course["code"]),
                     html.Span(" · "),
                     html.Span(OUTCOMES.get(view["outcome"], view["outcome"]), id="enrollment-outcome"),
                     html.Span(" · ") if badge else None,
@@ -89,35 +93,30 @@ def _risk_table(risk: list[dict[str, Any]]) -> html.Div:
             "Not scored yet: risk appears once the course reaches a checkpoint.", id="enrollment-risk"
         )
     bands = EARLY_WARNING.bands(current_app.config)
-    head = html.Thead(
-        html.Tr(
-            [
-                html.Th(h)
-                for h in (
-                    "Day",
-                    "Checkpoint",
-                    "Risk",
-                    "Dropout probability",
-                    "Reasons for the risk",
-                    "In their favour",
-                )
-            ]
-        )
-    )
+    names = ("Day", "Checkpoint", "Risk", "Dropout probability", "Reasons for the risk", "In their favour")
+    head = html.Thead(html.Tr([html.Th(h) for h in names]))
     rows = [
         html.Tr(
+            # data-label: on a phone each row stacks as a card, its cells named (accessibility.css).
             [
-                html.Td(row["day"]),
-                html.Td(f"day {row['checkpoint']} model, as of day {row.get('as_of_day', row['day'])}"),
-                html.Td(level_badge(TASK, row["risk_level"], bands)),
-                html.Td(f"{row['probability']:.0%}"),
-                html.Td(_reasons(row["reasons"])),
-                html.Td(_reasons(row.get("in_favour") or [])),
+                html.Td(value, **{"data-label": name})
+                for name, value in zip(
+                    names,
+                    (
+                        row["day"],
+                        f"day {row['checkpoint']} model, as of day {row.get('as_of_day', row['day'])}",
+                        level_badge(TASK, row["risk_level"], bands),
+                        f"{row['probability']:.0%}",
+                        _reasons(row["reasons"]),
+                        _reasons(row.get("in_favour") or []),
+                    ),
+                    strict=True,
+                )
             ]
         )
         for row in reversed(risk)
     ]
-    return dbc.Table([head, html.Tbody(rows)], size="sm", responsive=True, id="enrollment-risk")
+    return dbc.Table([head, html.Tbody(rows)], size="sm", className="stack-on-phone", id="enrollment-risk")
 
 
 def action_log(actions: list[dict[str, Any]]) -> html.Div:

@@ -12,8 +12,9 @@ from dashboard.components import news_seen
 from dashboard.components.figures import graph, level_badge, sparkline
 from dashboard.components.shell import ROLE_NAMES, code_link, offered_to, page_header
 from dashboard.components.tables import share_text, when
-from modelling.tasks import TASK_NAMES, task_for
+from modelling.tasks import EARLY_WARNING, TASK_NAMES, task_for
 from services import accounts, analytics, course_risk, learner_links, models, predictions, trends
+from services.early_warning import versions as ew_versions
 from services.links import course_href, enrollment_href
 from services.records import RecordFilters
 
@@ -168,6 +169,40 @@ def _model_card(task: str, active: dict | None) -> dbc.Col:
     )
 
 
+def _early_warning_card() -> dbc.Col:
+    """The active early-warning version and how well it told dropouts apart at each checkpoint."""
+    active = next((row for row in ew_versions.versions() if row.is_active), None)
+    if active is None:
+        body = [html.P("No version is active: courses are not scored.", className="text-danger mb-0")]
+    else:
+        auc = (active.metrics or {}).get("auc_by_checkpoint") or {}
+        body = [
+            html.P(f"Version {active.version} · {active.algorithm}", className="fw-semibold mb-1"),
+            html.Ul(
+                [
+                    html.Li(f"ROC AUC at day {day}: {auc[str(day)]:.3f}")
+                    for day in EARLY_WARNING.checkpoints
+                    if auc.get(str(day)) is not None
+                ]
+                or [html.Li("ROC AUC: not measured")],
+                className="small mb-0",
+            ),
+        ]
+    return dbc.Col(
+        dbc.Card(
+            [
+                dbc.CardHeader(html.H3(f"{EARLY_WARNING.label} model", className="h6 mb-0")),
+                dbc.CardBody(body),
+            ],
+            className="h-100",
+            id="home-early-warning",
+        ),
+        xs=12,
+        md=6,
+        className="mb-3",
+    )
+
+
 def _admin_view(user) -> list:
     summary = analytics.summary(user, RecordFilters())
     average = summary["average_exam_score"]
@@ -196,7 +231,10 @@ def _admin_view(user) -> list:
         html.H3("Across all saved predictions", className="h5"),
         kpis,
         html.H3("Models serving now", className="h5 mt-2"),
-        dbc.Row([_model_card(task, active.get(task)) for task in TASK_NAMES], id="home-models"),
+        dbc.Row(
+            [*(_model_card(task, active.get(task)) for task in TASK_NAMES), _early_warning_card()],
+            id="home-models",
+        ),
     ]
 
 

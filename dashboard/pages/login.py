@@ -29,7 +29,7 @@ def layout(user=None, next: str | None = None, **_query):  # noqa: A002 - query 
             dbc.Card(
                 dbc.CardBody(
                     [
-                        html.H2("Sign in", className="h4 mb-3"),
+                        html.H1("Sign in", className="h4 mb-3"),
                         html.Div(id="login-message"),
                         text_field("login-username", "Username or email", autocomplete="username"),
                         text_field(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import re
 from typing import Any
 
 import dash
@@ -330,8 +331,13 @@ def show_version(version, task):
         second,
         figures.history_curves_figure(details.get("keras_history")),
         importance,
-        found["card"],
+        _under_page_title(found["card"]),
     )
+
+
+def _under_page_title(markdown: str) -> str:
+    """The model card's headings two levels down: the page has its one h1, the card sits under h3s."""
+    return re.sub(r"^(#{1,4}) ", r"##\1 ", markdown or "", flags=re.MULTILINE)
 
 
 @callback(Output("models-upload-name", "children"), Input("models-upload", "filename"))

@@ -15,9 +15,12 @@ dash.register_page(__name__, path="/404", title="Not found", name="Not found", a
 def layout(user=None, **_query):
     return dbc.Alert(
         [
-            html.H4("Page not found", className="alert-heading"),
+            html.H1("Page not found", className="h4 alert-heading"),
             html.P("There is no page at this address."),
-            dbc.Button("Go home", href="/", color="secondary"),
+            dbc.Button("Go home", href="/", color="secondary", className="me-2"),
+            dbc.Button(
+                "Contact support", href="/contact", color="dark", outline=True, id="not-found-404-contact"
+            ),
         ],
         color="warning",
     )

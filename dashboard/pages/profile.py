@@ -151,6 +151,8 @@ def save_email_notifications(on):
     prevent_initial_call=True,
 )
 def save_details(clicks, email, full_name):
+    if not clicks:  # the page was drawn (Dash fires for the new button), nothing was saved
+        raise dash.exceptions.PreventUpdate
     try:
         accounts.update_profile(
             signed_in_user(), email=email or "", full_name=full_name or "", ip=client_ip()

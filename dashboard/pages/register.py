@@ -29,7 +29,7 @@ def layout(user=None, **_query):
             dbc.Card(
                 dbc.CardBody(
                     [
-                        html.H2("Create your account", className="h4 mb-3"),
+                        html.H1("Create your account", className="h4 mb-3"),
                         html.Div(id="register-message"),
                         text_field(
                             "register-username",

@@ -180,7 +180,7 @@ def _row(entry: dict, me_id: int, codes: list[str]) -> html.Tr:
         "Activity",
         id={"type": "users-activity-open", "index": entry["id"]},
         size="sm",
-        color="info",
+        color="secondary",  # Bootstrap's cyan text on white is 2.2:1; grey reaches 4.5:1
         outline=True,
     )
     status = (

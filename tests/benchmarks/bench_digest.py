@@ -79,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         courses = store_courses(args.courses, args.enrollments)
         database.execute_sql("ANALYZE")
-        print(f"stored {args.enrollments:,} enrollments in {args.courses} courses in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"stored {args.enrollments:,} enrollments in {args.courses} courses in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         scoring.score_at_day("cli", 7)
         notifications.wait_for_deliveries()
         tutors = assign_tutors(courses, args.tutors)

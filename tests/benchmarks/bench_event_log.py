@@ -141,10 +141,15 @@ def main(argv: list[str] | None = None) -> None:
             os.rmdir(folder)
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}, cores: {os.cpu_count()}")
     written = "enrollment days stored" if args.store else "learner-day-type counts (summed over chunks)"
-    print(f"events {figures['events']:,}, rejected {figures['rejected']:,},", written,
-          f"{figures['learner_days_types']:,}")
-    print(f"{figures['events'] / figures['wall_s']:,.0f} events/s wall ({figures['wall_s']:.1f} s), "
-          f"{figures['events'] / figures['cpu_s']:,.0f} events/s CPU ({figures['cpu_s']:.1f} s)")
+    print(
+        f"events {figures['events']:,}, rejected {figures['rejected']:,},",
+        written,
+        f"{figures['learner_days_types']:,}",
+    )
+    print(
+        f"{figures['events'] / figures['wall_s']:,.0f} events/s wall ({figures['wall_s']:.1f} s), "
+        f"{figures['events'] / figures['cpu_s']:,.0f} events/s CPU ({figures['cpu_s']:.1f} s)"
+    )
     print(f"peak RSS {figures['peak_rss_mb']:.0f} MB")
 
 

@@ -91,10 +91,13 @@ class Page:
         return current(self.driver)
 
     def value(self, selector: str) -> str:
-        return self.until(
-            lambda: (self.browser.wait_for_element(selector).get_attribute("value"),),
-            f"no value in {selector}",
-        )[0] or ""
+        return (
+            self.until(
+                lambda: (self.browser.wait_for_element(selector).get_attribute("value"),),
+                f"no value in {selector}",
+            )[0]
+            or ""
+        )
 
     def sign_in(self, username: str, password: str) -> None:
         """Type the credentials and submit, re-typing if the form was re-rendered meanwhile."""

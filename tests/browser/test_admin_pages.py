@@ -387,11 +387,11 @@ def test_users_activity_log_then_deactivation_blocks_sign_in(page, make_user):
     _sign_in(page, admin)
     page.open("/users")
     page.wait_for_text("#users-table", "leaving")
-    page.browser.find_element('#users-row-leaving button[id*="users-active-toggle"]').click()
+    page.click('#users-row-leaving button[id*="users-active-toggle"]')
     page.wait_for_text("#users-confirm-text", "leaving will be signed out")
     page.click("#users-confirm-yes")
     page.wait_for_text("#users-message", "leaving is now deactivated")
-    page.browser.find_element('#users-row-leaving button[id*="users-activity-open"]').click()
+    page.click('#users-row-leaving button[id*="users-activity-open"]')  # found again if re-rendered
     page.wait_for_text("#users-activity-title", "Activity of leaving")
     page.wait_for_text("#users-activity-table", "Account changed by an administrator")
     assert "Account created" in page.text("#users-activity-table")
