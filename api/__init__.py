@@ -21,6 +21,7 @@ from api import (
     predictions,
     records,
     users,
+    worklist,
 )
 from api.errors import error_response
 from api.outcomes import bp as outcomes_bp
@@ -40,6 +41,7 @@ RESOURCE_BLUEPRINTS = [
     courses.bp,
     courses.enrollments_bp,
     outcomes_bp,
+    worklist.bp,
 ]
 API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

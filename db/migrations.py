@@ -230,6 +230,12 @@ def _course_window_learned(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE courses ADD COLUMN window_learned BOOLEAN NOT NULL DEFAULT FALSE")
 
 
+def _worklist_capacity(db: peewee.Database) -> None:
+    """How many learners each tutor's worklist lists at most."""
+    if "worklist_capacity" not in {column.name for column in db.get_columns("users")}:
+        db.execute_sql("ALTER TABLE users ADD COLUMN worklist_capacity INTEGER NOT NULL DEFAULT 25")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -258,6 +264,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (22, "predictions' segment and rank in their course", _prediction_segments),
     (24, "API keys scoped to courses", _api_key_course_scope),
     (29, "course windows learned from activity", _course_window_learned),
+    (30, "users' worklist capacity", _worklist_capacity),
 ]
 
 
