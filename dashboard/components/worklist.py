@@ -55,7 +55,6 @@ def _row(item: dict, levels: list[str]) -> html.Li:
                         value="contacted",
                         size="sm",
                         style={"maxWidth": "12rem"},
-                        title=f"What you did about {item['learner_ref']}",
                     ),
                     dbc.Button(
                         "Record",
