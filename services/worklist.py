@@ -64,12 +64,10 @@ def _latest_days(target: User, today) -> dict[int, int]:
     running = [course.id for course in visible_courses(target) if not course.has_finished(today)]
     if not running:
         return {}
-    query = (
-        Prediction.select(Prediction.course, peewee.fn.MAX(Prediction.day))
-        .where(Prediction.course.in_(running))
-        .group_by(Prediction.course)
-    )
-    return dict(query.tuples())
+    # One index probe per course (its last day on the (course, day) index), not a scan of them all.
+    latest = Prediction.select(peewee.fn.MAX(Prediction.day)).where(Prediction.course == Course.id)
+    query = Course.select(Course.id, latest.alias("day")).where(Course.id.in_(running))
+    return {course: day for course, day in query.tuples() if day is not None}
 
 
 def _rank(field: peewee.Field, ranks: dict[str, int], other: int) -> peewee.Node:
@@ -90,10 +88,10 @@ def _rows(latest: dict[int, int], since: datetime, capacity: int) -> list[Predic
     acted = EnrollmentAction.select(EnrollmentAction.id).where(
         (EnrollmentAction.enrollment == Prediction.enrollment) & (EnrollmentAction.created_at >= since)
     )
-    return list(
-        Prediction.select(Prediction, Enrollment.id, Enrollment.learner_ref, Course.id, Course.code)
-        .join(Enrollment, on=(Prediction.enrollment == Enrollment.id))
-        .join(Course, on=(Prediction.course == Course.id))
+    # The order is found on narrow rows (ids and sort keys): sorting a course's whole rows, reasons
+    # included, spills to disk on PostgreSQL; the listed few are then read whole.
+    first = (
+        Prediction.select(Prediction.id)
         .where(scored_day & ~peewee.fn.EXISTS(acted))
         .order_by(
             _rank(Prediction.risk_level, levels, len(levels)),
@@ -103,6 +101,17 @@ def _rows(latest: dict[int, int], since: datetime, capacity: int) -> list[Predic
         )
         .limit(capacity)
     )
+    ids = [row_id for (row_id,) in first.tuples()]
+    found = {
+        row.id: row
+        for row in Prediction.select(
+            Prediction, Enrollment.id, Enrollment.learner_ref, Course.id, Course.code
+        )
+        .join(Enrollment, on=(Prediction.enrollment == Enrollment.id))
+        .join(Course, on=(Prediction.course == Course.id))
+        .where(Prediction.id.in_(ids))
+    }
+    return [found[row_id] for row_id in ids]
 
 
 def _item(prediction: Prediction) -> dict[str, Any]:
