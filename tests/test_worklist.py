@@ -8,26 +8,12 @@ from datetime import timedelta
 
 import pytest
 
-from db.early_warning import EnrollmentPrediction
 from db.models import User, utcnow
-from db.tutoring import CourseTutor, EnrollmentAction
+from db.tutoring import EnrollmentAction
 from services import accounts, worklist
 from services.errors import InvalidInput
-from tests.helpers import assert_error, scored_course
-
-
-def tutored_course(code: str, learners: list[tuple[float, str]], tutor_id: int, today: int = 20, days=None):
-    """A running course scored at day 14 (and the other `days`: day -> probabilities, all steady),
-    learner i at learners[i] = (probability, segment), tutored by `tutor_id`; its learner ids."""
-    scores = {day: (day, probabilities) for day, probabilities in (days or {}).items()}
-    scores[14] = (14, [probability for probability, _ in learners])
-    course, ids = scored_course(code, scores, {i: [] for i in range(len(learners))}, today=today)
-    for i, (_, segment) in enumerate(learners):
-        EnrollmentPrediction.update(segment=segment).where(
-            (EnrollmentPrediction.enrollment == ids[f"{code}-L{i}"]) & (EnrollmentPrediction.day == 14)
-        ).execute()
-    CourseTutor.create(course=course.id, user=tutor_id)
-    return ids
+from tests.helpers import assert_error
+from tests.worklist_data import tutored_course
 
 
 def refs(result: dict) -> list[str]:
@@ -147,6 +133,8 @@ def test_an_administrator_names_the_tutor(client, api_scene):
     assert [item["learner_ref"] for item in response.json["items"]] == ["WL-OTHER-L0"]
     assert response.json["tutor"] == other
     assert_error(client.get("/api/v1/worklist?tutor=nobody", headers=headers), 404)
+    student = api_scene["student"][0].username
+    assert_error(client.get(f"/api/v1/worklist?tutor={student}", headers=headers), 422)
 
 
 def test_students_are_refused_and_tutors_see_only_their_own(client, api_scene):

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from db.models import User
 from db.tutoring import CourseTutor
 from tests.helpers import PASSWORD
-from tests.test_worklist import tutored_course
+from tests.worklist_data import tutored_course
 
 browser = pytest.mark.browser
 # At equal level (High), gone quiet and slipping come before not started whatever the probability.
