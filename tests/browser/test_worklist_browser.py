@@ -63,3 +63,25 @@ def test_this_week_lists_learners_in_order_and_recording_an_action_removes_one(p
         assert page.text("#home-worklist-done") == "Done this week: 1"
     finally:
         page.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@browser
+def test_the_capacity_set_on_profile_limits_this_week(page, app, make_user):
+    tutor = make_user("tutor")
+    with app.app_context():
+        tutored_course("CAP", LEARNERS, tutor.id)
+    page.open("/login")
+    page.sign_in(tutor.username, PASSWORD)
+    page.wait_for_path("/")
+    page.until(lambda: len(_rows(page)) == 4, f"not the four learners: {_rows(page)}")
+    page.open("/profile")
+    assert page.value("#profile-worklist-capacity") == "25"
+    page.fill("#profile-worklist-capacity", "500")
+    page.click("#profile-worklist-save")
+    page.wait_for_text("#profile-worklist-capacity-feedback", "A whole number from 1 to 200.")
+    page.fill("#profile-worklist-capacity", "2")
+    page.click("#profile-worklist-save")
+    page.wait_for_text("#profile-worklist-message", "Saved: your worklist lists up to 2 learners.")
+    page.open("/")
+    page.until(lambda: _rows(page) == ["CAP-L0 in CAP", "CAP-L2 in CAP"], f"not the first two: {_rows(page)}")
+    assert "Up to 2 learners" in page.text("#home-worklist-section")
