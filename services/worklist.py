@@ -101,7 +101,11 @@ def _rows(latest: dict[int, int], since: datetime, capacity: int) -> list[Predic
         )
         .limit(capacity)
     )
-    ids = [row_id for (row_id,) in first.tuples()]
+    return _read([row_id for (row_id,) in first.tuples()])
+
+
+def _read(ids: list[int]) -> list[Prediction]:
+    """These predictions whole, with their learner and course, in the given order."""
     found = {
         row.id: row
         for row in Prediction.select(
