@@ -21,6 +21,7 @@ from api import (
     predictions,
     records,
     users,
+    worklist,
     xapi,
 )
 from api.errors import error_response
@@ -42,6 +43,7 @@ RESOURCE_BLUEPRINTS = [
     courses.enrollments_bp,
     outcomes_bp,
     xapi.bp,
+    worklist.bp,
 ]
 API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -26,13 +26,14 @@ def get_profile():
 @bp.patch("")
 @operation(body=ProfileIn, response=UserOut, errors=(409,), tags=("me",))
 def update_profile(body: ProfileIn):
-    """Change full name, email and/or whether digests are emailed."""
+    """Change full name, email, whether digests are emailed and/or the worklist's capacity."""
     return accounts.update_profile(
         current_user,
         full_name=body.full_name,
         email=body.email,
         ip=client_ip(),
         email_notifications=body.email_notifications,
+        worklist_capacity=body.worklist_capacity,
     )
 
 

@@ -257,6 +257,12 @@ def _statement_ids(db: peewee.Database) -> None:
     db.create_tables([StatementId])
 
 
+def _worklist_capacity(db: peewee.Database) -> None:
+    """How many learners each tutor's worklist lists at most."""
+    if "worklist_capacity" not in {column.name for column in db.get_columns("users")}:
+        db.execute_sql("ALTER TABLE users ADD COLUMN worklist_capacity INTEGER NOT NULL DEFAULT 25")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -289,6 +295,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (27, "course codes of up to 255 characters", _long_course_codes),
     (28, "xAPI statement ids", _statement_ids),
     (29, "course windows learned from activity", _course_window_learned),
+    (30, "users' worklist capacity", _worklist_capacity),
 ]
 
 

@@ -44,6 +44,8 @@ class User(BaseModel):
     # Up to when the user marked the news on their Home seen ("Mark as seen"): what is new came after it.
     # (Named for visits, which moved it until a look at a learner and Back emptied the news.)
     last_visit_at = peewee.DateTimeField(null=True)
+    # How many learners a tutor's worklist ("This week" on Home) lists at most.
+    worklist_capacity = peewee.IntegerField(default=25)
 
     class Meta:
         table_name = "users"

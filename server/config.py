@@ -159,6 +159,9 @@ class Config:
         # A digest lists at most this many learners per course (the highest risk first); the rest are
         # counted, with a link to the course page.
         self.DIGEST_MAX_PER_COURSE = _env_int("DIGEST_MAX_PER_COURSE", 10)
+        # A tutor's worklist leaves out learners someone acted on in this many days (and counts the
+        # tutor's own actions of those days as done).
+        self.WORKLIST_RECENT_ACTION_DAYS = _env_int("WORKLIST_RECENT_ACTION_DAYS", 7)
         # A digest email still pending this long after its notification (its process stopped) is sent
         # by the scheduler; far above what the attempts and their waits take.
         self.DIGEST_RESEND_AFTER_MINUTES = _env_float("DIGEST_RESEND_AFTER_MINUTES", 15)

@@ -161,9 +161,14 @@ def update_profile(
     email: str | None = None,
     ip: str | None = None,
     email_notifications: bool | None = None,
+    worklist_capacity: int | None = None,
 ) -> User:
-    """Change the user's own name, email and/or whether digests are emailed to them."""
+    """Change the user's own name, email, whether digests are emailed to them and/or how many learners
+    their worklist lists (staff)."""
     changed: dict[str, object] = {}
+    if worklist_capacity is not None and worklist_capacity != user.worklist_capacity:
+        user.worklist_capacity = _clean_capacity(user, worklist_capacity)
+        changed["worklist_capacity"] = user.worklist_capacity
     if email_notifications is not None and bool(email_notifications) != user.email_notifications:
         user.email_notifications = bool(email_notifications)
         changed["email_notifications"] = user.email_notifications
@@ -186,6 +191,22 @@ def update_profile(
             user.save()
             Activity.record("profile_update", user, ip, fields=sorted(changed))
     return user
+
+
+WORKLIST_CAPACITY_RANGE = (1, 200)
+
+
+def _clean_capacity(user: User, value: object) -> int:
+    low, high = WORKLIST_CAPACITY_RANGE
+    if not user.is_staff:
+        raise InvalidInput(
+            "Only tutors and administrators have a worklist.",
+            {"worklist_capacity": "Only tutors and administrators have a worklist."},
+        )
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problem = f"A whole number from {low} to {high}."
+        raise InvalidInput("Please correct the highlighted fields.", {"worklist_capacity": problem})
+    return value
 
 
 def change_password(user: User, current_password: str, new_password: str, *, ip: str | None = None) -> User:

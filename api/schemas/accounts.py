@@ -19,6 +19,7 @@ class UserOut(BaseModel):
     created_at: UtcDateTime
     last_login_at: UtcDateTime | None
     email_notifications: bool = Field(True, description="Digests of newly flagged learners by email.")
+    worklist_capacity: int = Field(25, description="How many learners the worklist lists at most (staff).")
 
 
 class RegisterIn(StrictModel):
@@ -51,6 +52,9 @@ class ProfileIn(StrictModel):
     full_name: str | None = Field(None, max_length=120)
     email: str | None = Field(None, min_length=3, max_length=254)
     email_notifications: bool | None = Field(None, description="Email me digests of newly flagged learners.")
+    worklist_capacity: int | None = Field(
+        None, ge=1, le=200, description="Staff: how many learners the worklist lists at most."
+    )
 
 
 class PasswordIn(StrictModel):

@@ -1,5 +1,5 @@
 """Home: a student's latest predictions and trend; an administrator's KPIs and serving models; a
-tutor's courses and what is new since their last visit."""
+tutor's worklist for this week, their courses and what is new since their last visit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from dashboard.access import allowed, page
 from dashboard.components import news_seen
+from dashboard.components import worklist as this_week
 from dashboard.components.figures import graph, level_badge, sparkline
 from dashboard.components.shell import ROLE_NAMES, code_link, offered_to, page_header
 from dashboard.components.tables import share_text, when
@@ -299,6 +300,7 @@ def _run(item: dict) -> str:
 def _tutor_view(user) -> list:
     home = course_risk.tutor_home(user)
     return [
+        this_week.section(user),
         html.H3("Your courses", className="h5"),
         _tutor_courses(home),
         html.Div(_news(home["news"], home["level"]), id="home-news"),
@@ -367,6 +369,7 @@ def _news(news: dict, level: str) -> list:
 
 
 news_seen.register(_news)
+this_week.register()
 
 
 def _my_courses(items: list[dict]) -> html.Div | None:

@@ -1,4 +1,5 @@
-"""Profile: name and email, digest emails (staff), password, and the user's own activity log."""
+"""Profile: name and email, digest emails and the worklist's size (staff), password, and the user's own
+activity log."""
 
 from __future__ import annotations
 
@@ -98,7 +99,9 @@ def layout(user, **_query):
     return html.Div(
         [
             page_header("Profile", "Keep your details current; every change is logged below."),
-            dbc.Row([dbc.Col([details, emails(user), password], lg=5), dbc.Col(activity, lg=7)]),
+            dbc.Row(
+                [dbc.Col([details, emails(user), capacity(user), password], lg=5), dbc.Col(activity, lg=7)]
+            ),
         ]
     )
 
@@ -125,6 +128,48 @@ def emails(user) -> dbc.Card | None:
         ),
         className="mb-4",
     )
+
+
+def capacity(user) -> dbc.Card | None:
+    """Staff only: how many learners their Home's "This week" lists at most."""
+    if not user.is_staff:
+        return None
+    low, high = accounts.WORKLIST_CAPACITY_RANGE
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H3("This week", className="h5"),
+                html.Div(id="profile-worklist-message"),
+                text_field(
+                    "profile-worklist-capacity",
+                    "Learners in your worklist",
+                    input_type="number",
+                    value=user.worklist_capacity,
+                    help_text=f"How many learners your Home lists this week at most ({low} to {high}).",
+                ),
+                dbc.Button("Save", id="profile-worklist-save", color="primary", n_clicks=0),
+            ]
+        ),
+        className="mb-4",
+    )
+
+
+@callback(
+    Output("profile-worklist-message", "children"),
+    *[Output(i, p) for i, p in field_outputs("profile", ["worklist_capacity"])],
+    Input("profile-worklist-save", "n_clicks"),
+    State("profile-worklist-capacity", "value"),
+    prevent_initial_call=True,
+)
+def save_capacity(_clicks, value):
+    number = int(value) if isinstance(value, float) and value.is_integer() else value
+    number = "" if number is None else number  # an emptied field is an error, not "no change"
+    try:
+        user = accounts.update_profile(signed_in_user(), worklist_capacity=number, ip=client_ip())
+    except ServiceError as exc:
+        return alert(exc.message), *field_states("profile", ["worklist_capacity"], exc.fields)
+    message = alert(f"Saved: your worklist lists up to {user.worklist_capacity} learners.", "success")
+    return message, *field_states("profile", ["worklist_capacity"], {})
 
 
 @callback(

@@ -41,6 +41,9 @@ class Segment:
     description: str
     action: str
     when: tuple[Condition, ...] = ()
+    # How much a tutor's contact can still do (a tutor's worklist puts higher first at equal level):
+    # learners who were active can be reached back; those who never started need a bulk nudge first.
+    priority: int = 0
 
 
 SEGMENTS: tuple[Segment, ...] = (
@@ -50,6 +53,7 @@ SEGMENTS: tuple[Segment, ...] = (
         "No activity in the course yet.",
         "Send a bulk nudge: a welcome reminder of how to start.",
         (Condition("active_days", "<=", 0),),
+        priority=1,
     ),
     Segment(
         "gone_quiet",
@@ -57,6 +61,7 @@ SEGMENTS: tuple[Segment, ...] = (
         f"Active before, but no activity in the last {QUIET_DAYS} days or more.",
         "Contact personally: ask what stopped them.",
         (Condition("quiet_days", ">=", QUIET_DAYS),),
+        priority=2,
     ),
     Segment(
         "slipping",
@@ -68,6 +73,7 @@ SEGMENTS: tuple[Segment, ...] = (
             Condition("earlier_days", ">=", MIN_EARLIER_DAYS),
             Condition("recent_share", "<", SLIPPING_SHARE),
         ),
+        priority=2,
     ),
     Segment(
         "steady",
@@ -79,6 +85,7 @@ SEGMENTS: tuple[Segment, ...] = (
 )
 SEGMENT_NAMES = tuple(segment.name for segment in SEGMENTS)
 BY_NAME = {segment.name: segment for segment in SEGMENTS}
+PRIORITIES = {segment.name: segment.priority for segment in SEGMENTS}
 
 
 def label_of(name: str | None) -> str:
