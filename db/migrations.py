@@ -19,6 +19,7 @@ from db.early_warning import EARLY_WARNING_MODELS, EnrollmentPrediction
 from db.fields import JSONField
 from db.ingest import DayEvents, ImportRun
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
+from db.nudges import DEFAULT_TEMPLATES, LearnerContact, NudgeTemplate
 from db.tutoring import TUTORING_MODELS
 
 Migration = Callable[[peewee.Database], None]
@@ -230,6 +231,18 @@ def _course_window_learned(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE courses ADD COLUMN window_learned BOOLEAN NOT NULL DEFAULT FALSE")
 
 
+def _learner_contacts(db: peewee.Database) -> None:
+    """Learners' contact details per enrollment, and their unsubscribing from nudges."""
+    db.create_tables([LearnerContact])
+
+
+def _nudge_templates(db: peewee.Database) -> None:
+    """Nudge templates, seeded with the defaults."""
+    db.create_tables([NudgeTemplate])
+    if not NudgeTemplate.select().exists():
+        NudgeTemplate.insert_many([dict(row) for row in DEFAULT_TEMPLATES]).execute()
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -258,6 +271,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (22, "predictions' segment and rank in their course", _prediction_segments),
     (24, "API keys scoped to courses", _api_key_course_scope),
     (29, "course windows learned from activity", _course_window_learned),
+    (31, "learners' contact details", _learner_contacts),
+    (32, "nudge templates", _nudge_templates),
 ]
 
 

@@ -15,6 +15,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard.access import page, signed_in_user
 from dashboard.components import score_now
 from dashboard.components.confirm import confirm_dialog
+from dashboard.components.contacts_card import contacts_card
 from dashboard.components.forms import alert
 from dashboard.components.import_report import activity_report, outcomes_report
 from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
@@ -50,6 +51,7 @@ def layout(user, **_query):
         dbc.Col(_keys_card(), xs=12),
         dbc.Col(_upload_card(), xs=12),
         dbc.Col(_outcomes_card(), xs=12),
+        dbc.Col(contacts_card(), xs=12),
         dbc.Col(_history_card(), xs=12),
     ]
     return html.Div(
