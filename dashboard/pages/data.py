@@ -21,6 +21,7 @@ from dashboard.components.import_report import activity_report, outcomes_report
 from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
+from dashboard.components.templates_card import templates_card
 from db.api_keys import SCOPES
 from server.security import client_ip
 from services import api_keys
@@ -52,6 +53,7 @@ def layout(user, **_query):
         dbc.Col(_upload_card(), xs=12),
         dbc.Col(_outcomes_card(), xs=12),
         dbc.Col(contacts_card(), xs=12),
+        dbc.Col(templates_card(), xs=12),
         dbc.Col(_history_card(), xs=12),
     ]
     return html.Div(
