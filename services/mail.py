@@ -41,9 +41,13 @@ class MailSettings:
         )
 
 
-def build_message(sender: str, to: str, subject: str, text: str, html: str) -> EmailMessage:
-    """A message with a plain-text part and an HTML alternative."""
+def build_message(
+    sender: str, to: str, subject: str, text: str, html: str, headers: Mapping[str, str] | None = None
+) -> EmailMessage:
+    """A message with a plain-text part and an HTML alternative (and any extra `headers`)."""
     message = EmailMessage()
+    for name, value in (headers or {}).items():
+        message[name] = value
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
@@ -73,8 +77,15 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
     return connection
 
 
-def send(settings: MailSettings, to: str, subject: str, text: str, html: str) -> None:
+def send(
+    settings: MailSettings,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    headers: Mapping[str, str] | None = None,
+) -> None:
     """Send one message; raises OSError or smtplib.SMTPException when the server refuses or is away."""
-    message = build_message(settings.sender, to, subject, text, html)
+    message = build_message(settings.sender, to, subject, text, html, headers)
     with _connect(settings) as connection:
         connection.send_message(message)
