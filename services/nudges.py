@@ -263,11 +263,15 @@ def nudge(
     held = [one for one in eligible if settings.holdout_share and draw.random() < settings.holdout_share]
     held_ids = {enrollment for enrollment, _, _ in held}
     note = f"Nudge template: {found.name}"
-    result["held_back"] = [ref for _, ref, _, _ in _claim(course, viewer, held, "held_back", note, settings)]
+    held_claimed = _claim(course, viewer, held, "held_back", note, settings)
     to_send = [one for one in eligible if one[0] not in held_ids]
-    result["sent"], result["failed"] = _deliver(
-        _claim(course, viewer, to_send, "nudged", note, settings), emails, settings
-    )
+    claimed = _claim(course, viewer, to_send, "nudged", note, settings)
+    result["held_back"] = [ref for _, ref, _, _ in held_claimed]
+    result["sent"], result["failed"] = _deliver(claimed, emails, settings)
+    # Nudged by someone else between the check above and the claim: reported like any recent nudge.
+    taken = {enrollment for enrollment, _, _, _ in held_claimed + claimed}
+    reason = f"nudged in the last {settings.min_days:g} days"
+    result["skipped"] += [{"learner": ref, "reason": reason} for e, ref, _ in eligible if e not in taken]
     return result
 
 
