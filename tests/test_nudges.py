@@ -16,19 +16,10 @@ from db.tutoring import CourseTutor, EnrollmentAction
 from services import nudges
 from tests.digests import SmtpServer
 from tests.helpers import assert_error, scored_course
+from tests.nudges_data import ACTIVE, SCORES, seed_templates
 
-SCORES = {7: (7, [0.2, 0.5, 0.8, 0.3]), 14: (14, [0.1, 0.75, 0.9, 0.305])}
-ACTIVE = {0: range(0, 16), 1: [3], 2: [], 3: [5, 18]}
 NAMES = {"NC-L0": "Ada", "NC-L1": "Bob", "NC-L3": "Cy"}  # NC-L2 has no email address
 EVERYONE = ["NC-L0", "NC-L1", "NC-L2", "NC-L3"]
-
-
-def seed_templates() -> None:
-    """The default templates, as migration 32 seeds them (the tests empty every table)."""
-    from db.connection import database
-    from db.migrations import _nudge_templates
-
-    _nudge_templates(database.obj)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from db.nudges import LearnerContact
 from db.tutoring import CourseTutor
 from tests.digests import SmtpServer
 from tests.helpers import PASSWORD, scored_course
-from tests.test_nudges import ACTIVE, SCORES, seed_templates
+from tests.nudges_data import ACTIVE, SCORES, seed_templates
 
 browser = pytest.mark.browser
 
