@@ -89,3 +89,41 @@ def send(
     message = build_message(settings.sender, to, subject, text, html, headers)
     with _connect(settings) as connection:
         connection.send_message(message)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send with `send_each`."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    headers: Mapping[str, str] | None = None
+
+
+def send_each(settings: MailSettings, messages: list[Outgoing]) -> list[Exception | None]:
+    """Send the messages over one connection (opening one costs more than a message): for each, None
+    when the server took it or the error. After an error the next message gets a new connection."""
+    outcomes: list[Exception | None] = []
+    connection: smtplib.SMTP | None = None
+    try:
+        for one in messages:
+            try:
+                if connection is None:
+                    connection = _connect(settings)
+                message = build_message(settings.sender, one.to, one.subject, one.text, one.html, one.headers)
+                connection.send_message(message)
+                outcomes.append(None)
+            except (OSError, smtplib.SMTPException) as exc:
+                outcomes.append(exc)
+                if connection is not None:
+                    connection.close()
+                connection = None
+    finally:
+        if connection is not None:
+            try:
+                connection.quit()
+            except (OSError, smtplib.SMTPException):
+                connection.close()
+    return outcomes

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import random
-import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -205,17 +204,25 @@ def _claim(course: Course, viewer: User, eligible, kind: str, note: str, setting
 
 def _deliver(claimed, emails: dict[int, dict], settings: NudgeSettings) -> tuple[list[str], list[dict]]:
     """Send each claimed learner's email; a failed one loses its `nudged` action (it was not nudged)."""
+    outgoing = [
+        mail.Outgoing(
+            emails[enrollment]["to"],
+            emails[enrollment]["subject"],
+            emails[enrollment]["text"],
+            emails[enrollment]["html"],
+            {"List-Unsubscribe": f"<{emails[enrollment]['unsubscribe']}>"},
+        )
+        for enrollment, _, _, _ in claimed
+    ]
     sent, failed = [], []
-    for enrollment, ref, _contact, action_id in claimed:
-        email = emails[enrollment]
-        headers = {"List-Unsubscribe": f"<{email['unsubscribe']}>"}
-        try:
-            mail.send(settings.mail, email["to"], email["subject"], email["text"], email["html"], headers)
-        except (OSError, smtplib.SMTPException) as exc:
-            EnrollmentAction.delete_by_id(action_id)
-            failed.append({"learner": ref, "reason": f"the mail server refused: {exc}"[:300]})
+    for (_enrollment, ref, _contact, action_id), error in zip(
+        claimed, mail.send_each(settings.mail, outgoing), strict=True
+    ):
+        if error is None:
+            sent.append(ref)
             continue
-        sent.append(ref)
+        EnrollmentAction.delete_by_id(action_id)
+        failed.append({"learner": ref, "reason": f"the mail server refused: {error}"[:300]})
     return sent, failed
 
 

@@ -162,3 +162,13 @@ def test_a_held_back_learner_is_never_emailed(app, course, mail_to, monkeypatch)
     emailed = {m["To"] for m in smtp.mailbox.messages}
     assert emailed == {f"{NAMES[ref].lower()}@example.org" for ref in sent}
     assert _actions(app, "held_back") == sorted(ids[ref] for ref in held)
+
+
+def test_a_refused_email_is_reported_and_leaves_no_nudged_action(app, client, course, bearer, mail_to):
+    tutor, _stranger, _ids = course
+    with SmtpServer(refuse="550 5.1.1 No such mailbox") as smtp:
+        mail_to(smtp.port)
+        result = _post(client, bearer(tutor), learners=["NC-L0", "NC-L1"]).json
+    assert result["sent"] == [] and [row["learner"] for row in result["failed"]] == ["NC-L0", "NC-L1"]
+    assert "No such mailbox" in result["failed"][0]["reason"]
+    assert _actions(app, "nudged") == []
