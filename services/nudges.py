@@ -242,7 +242,10 @@ def nudge(
     if not viewer.is_staff:
         raise Forbidden("Only the course's tutors and administrators nudge learners.")
     course = require_course(viewer, code)
-    found = nudge_templates.find(template)
+    try:
+        found = nudge_templates.find(template)
+    except NotFound:
+        raise InvalidInput("Choose a template.", {"template": f"no template named {template}"}) from None
     chosen, unknown = _chosen(viewer, course, learners, segment)
     eligible, skipped = _sort_out(chosen, settings)
     skipped = [{"learner": ref, "reason": "not in this course"} for ref in unknown] + skipped

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -172,3 +173,61 @@ def test_a_refused_email_is_reported_and_leaves_no_nudged_action(app, client, co
     assert result["sent"] == [] and [row["learner"] for row in result["failed"]] == ["NC-L0", "NC-L1"]
     assert "No such mailbox" in result["failed"][0]["reason"]
     assert _actions(app, "nudged") == []
+
+
+def test_a_bad_choice_is_refused_with_the_field_named(app, client, course, bearer):
+    tutor, _stranger, _ids = course
+    headers = bearer(tutor)
+    error = assert_error(_post(client, headers, template="Nope", learners=["NC-L0"], preview=True), 422)
+    assert error["fields"] == {"template": "no template named Nope"}
+    error = assert_error(_post(client, headers, segment="bogus", preview=True), 422)
+    assert set(error["fields"]) == {"segment"}
+    error = assert_error(_post(client, headers, learners=["NC-L0"], segment="steady", preview=True), 422)
+    assert set(error["fields"]) == {"learners"}
+
+
+def test_two_sends_at_once_email_each_learner_once(app, course, mail_to, monkeypatch):
+    tutor, _stranger, _ids = course
+    results, errors = [], []
+    checked = threading.Barrier(2, timeout=30)
+    sort_out = nudges._sort_out
+
+    def both_checked(*args):
+        """Both senders have found the learners not nudged yet before either records anything."""
+        found = sort_out(*args)
+        checked.wait()
+        return found
+
+    monkeypatch.setattr(nudges, "_sort_out", both_checked)
+    with SmtpServer() as smtp:
+        mail_to(smtp.port)
+        settings = nudges.NudgeSettings.from_config(app.config)
+
+        def send() -> None:
+            with app.app_context():
+                try:
+                    results.append(
+                        nudges.nudge(
+                            User.get_by_id(tutor.id),
+                            "NC",
+                            "We miss you",
+                            learners=EVERYONE,
+                            settings=settings,
+                        )
+                    )
+                except Exception as exc:  # reported below: a thread's exception is otherwise lost
+                    errors.append(exc)
+
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        smtp.mailbox.wait_for(3)
+    assert errors == []
+    assert sorted(results[0]["sent"] + results[1]["sent"]) == ["NC-L0", "NC-L1", "NC-L3"]
+    assert sorted(m["To"] for m in smtp.mailbox.messages) == [
+        "ada@example.org",
+        "bob@example.org",
+        "cy@example.org",
+    ]
