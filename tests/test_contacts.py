@@ -116,3 +116,17 @@ def test_contact_details_are_shown_to_the_course_staff_only(app, make_user):
         assert "ada@example.org" not in shown(student)
         with pytest.raises(NotFound):
             shown(stranger)
+
+
+def test_the_api_takes_the_file_as_multipart_with_its_course(app, client, make_user, bearer):
+    import io
+
+    admin = make_user("admin")
+    with app.app_context():
+        first, _second = _courses()
+    body = {"file": (io.BytesIO(b"learner_ref,email\nSHARED,sam@example.org\n"), "c.csv"), "course": "CA"}
+    response = client.post("/api/v1/activity/contacts", data=body, headers=bearer(admin))
+    assert response.status_code == 200, response.json
+    assert (response.json["file_name"], response.json["stored"]) == ("c.csv", 1)
+    with app.app_context():
+        assert _stored() == {f"SHARED@{first.id}": "sam@example.org"}

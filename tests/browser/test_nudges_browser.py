@@ -4,6 +4,8 @@ arrives at a real SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -61,3 +63,13 @@ def test_a_tutor_previews_then_sends_a_nudge_from_the_course_page(app, page, mak
     assert message.get_body(("plain",)).get_content().startswith("Hello Bob,")
     page.until(lambda: _cell(page, ids["NB-L1"], "last_action").startswith("Nudged by"), "no last action")
     page.screenshot("course-nudge", "course-nudge")
+    # The learner follows the email's unsubscribe link in a browser where nobody is signed in.
+    (path,) = re.findall(
+        r"http://ssa\.example\.org(/unsubscribe/\S+)", message.get_body(("plain",)).get_content()
+    )
+    page.sign_out()
+    page.driver.get(page.base_url + path)
+    page.wait_for_text("h1", "You are unsubscribed")
+    assert "You will not receive any more of these emails about NB." in page.text("p")
+    with app.app_context():
+        assert LearnerContact.get(LearnerContact.email == "bob@example.org").unsubscribed_at is not None
