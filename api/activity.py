@@ -15,8 +15,11 @@ from api.schemas.common import PageQuery
 from api.schemas.courses import ActivityPushIn, ActivityPushOut
 from api.schemas.imports import (
     ACTIVITY_UPLOAD,
+    CONTACTS_UPLOAD,
     OUTCOMES_UPLOAD,
     RAW_TYPES,
+    ContactsQuery,
+    ContactsReportOut,
     ImportQuery,
     ImportRunDetailOut,
     ImportRunsOut,
@@ -24,7 +27,7 @@ from api.schemas.imports import (
     OutcomesReportOut,
 )
 from api.schemas.models import JobOut
-from services import activity_push
+from services import activity_push, contacts
 from services.errors import InvalidInput
 from services.ingest import uploads
 
@@ -106,6 +109,24 @@ def import_outcomes(query: OutcomesQuery):
     stream, name = _upload(("text/csv",), query.filename)
     report = uploads.import_outcomes_upload(stream, file_name=name, course=course or query.course)
     return report.to_dict()
+
+
+@bp.post("/contacts")
+@operation(
+    auth="admin",
+    query=ContactsQuery,
+    response=ContactsReportOut,
+    errors=(413, 415),
+    tags=("activity",),
+    raw_body=CONTACTS_UPLOAD,
+)
+def import_contacts(query: ContactsQuery):
+    """Store learners' email addresses from a CSV (learner_ref, email, optional name and course_id); each
+    bad row is reported with its line (invalid email, unknown learner); 422 when none could be stored."""
+    course = request.form.get("course") if request.mimetype == "multipart/form-data" else None
+    stream, name = _upload(("text/csv",), query.filename)
+    text = contacts.read_text(stream.read())
+    return contacts.import_contacts(text, file_name=name, course=course or query.course).to_dict()
 
 
 @bp.get("/imports")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_jwt_extended import current_user
 
 from api.contract import operation, parse_json_body
@@ -19,6 +19,7 @@ from api.schemas.courses import (
     EnrollmentsQuery,
 )
 from api.schemas.models import JobOut
+from api.schemas.nudges import NudgeIn, NudgeOut
 from api.schemas.scoring import AtRiskOut, AtRiskQuery, LevelSharesIn, LevelSharesOut, ScoreIn
 from api.schemas.tutoring import (
     AccountIn,
@@ -38,6 +39,7 @@ from services import (
     courses,
     enrollment_detail,
     learner_links,
+    nudges,
     score_now,
     tutors,
 )
@@ -131,6 +133,24 @@ def score_course(code: str):
     (follow it at /api/v1/jobs/{id}). For the course's tutors and the administrators; 403 for others."""
     body = parse_json_body(ScoreIn) if request.get_data() else ScoreIn()
     return score_now.start(current_user, code, body.day).to_dict()
+
+
+@bp.post("/<path:code>/nudges")
+@operation(auth="staff", body=NudgeIn, response=NudgeOut, errors=(403, 404), tags=("courses",))
+def nudge_learners(code: str, body: NudgeIn):
+    """Email the chosen learners (`learners` or `segment`) from a template, or with `preview` only show
+    the first one's email. Learners without an email address, unsubscribed, or nudged in the last
+    NUDGE_MIN_DAYS days are skipped and listed. For the course's tutors and the administrators."""
+    settings = nudges.NudgeSettings.from_config(current_app.config)
+    return nudges.nudge(
+        current_user,
+        code,
+        body.template,
+        learners=body.learners,
+        segment=body.segment,
+        preview=body.preview,
+        settings=settings,
+    )
 
 
 @bp.put("/<path:code>/level-shares")

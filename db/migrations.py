@@ -19,6 +19,7 @@ from db.early_warning import EARLY_WARNING_MODELS, EnrollmentPrediction
 from db.fields import JSONField
 from db.ingest import DayEvents, ImportRun, StatementId
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
+from db.nudges import DEFAULT_TEMPLATES, LearnerContact, NudgeTemplate
 from db.tutoring import TUTORING_MODELS
 
 Migration = Callable[[peewee.Database], None]
@@ -263,6 +264,18 @@ def _worklist_capacity(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE users ADD COLUMN worklist_capacity INTEGER NOT NULL DEFAULT 25")
 
 
+def _learner_contacts(db: peewee.Database) -> None:
+    """Learners' contact details per enrollment, and their unsubscribing from nudges."""
+    db.create_tables([LearnerContact])
+
+
+def _nudge_templates(db: peewee.Database) -> None:
+    """Nudge templates, seeded with the defaults."""
+    db.create_tables([NudgeTemplate])
+    if not NudgeTemplate.select().exists():
+        NudgeTemplate.insert_many([dict(row) for row in DEFAULT_TEMPLATES]).execute()
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -296,6 +309,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (28, "xAPI statement ids", _statement_ids),
     (29, "course windows learned from activity", _course_window_learned),
     (30, "users' worklist capacity", _worklist_capacity),
+    (31, "learners' contact details", _learner_contacts),
+    (32, "nudge templates", _nudge_templates),
 ]
 
 

@@ -12,7 +12,19 @@ from db.early_warning import EnrollmentPrediction
 from db.fields import JSONField
 from db.models import BaseModel, ModelVersion, User, utcnow
 
-ACTION_KINDS = ("contacted", "acknowledged", "useful", "not_useful", "incorrectly_flagged", "resolved")
+ACTION_KINDS = (
+    "contacted",
+    "acknowledged",
+    "useful",
+    "not_useful",
+    "incorrectly_flagged",
+    "resolved",
+    "nudged",  # an email sent from a nudge template (recorded by the nudge, not by hand)
+    "held_back",  # chosen for a nudge but held back at random (NUDGE_HOLDOUT_SHARE): not emailed
+)
+# Recorded by a nudge, never by hand: the forms and the actions endpoint offer the others.
+NUDGE_KINDS = ("nudged", "held_back")
+HAND_KINDS = tuple(kind for kind in ACTION_KINDS if kind not in NUDGE_KINDS)
 CONTACT_CHANNELS = ("email", "phone", "message", "meeting", "other")
 EMAIL_STATUSES = ("pending", "sent", "failed", "off")
 

@@ -19,6 +19,7 @@ from server.cli_scoring import COMMANDS as SCORING_COMMANDS
 from services import (
     accounts,
     api_keys,
+    contacts,
     course_activity,
     demo,
     demo_courses,
@@ -568,6 +569,25 @@ def import_outcomes(path: str, course: str | None) -> None:
         raise click.ClickException("No outcome could be set.")
 
 
+@click.command("import-contacts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--course", help="Course of rows without course_id (else: all the learner's enrollments).")
+@with_appcontext
+def import_contacts(path: str, course: str | None) -> None:
+    """Store learners' email addresses (learner_ref,email[,name][,course_id]); bad rows are reported."""
+    migrations.upgrade()
+    try:
+        with open(path, "rb") as handle:
+            text = contacts.read_text(handle.read())
+        report = contacts.import_contacts(text, file_name=Path(path).name, course=course)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"{report.file_name}: {report.lines_read:,} rows read, {report.stored:,} contacts stored,"
+               f" {report.rejected:,} rejected")
+    for rejection in report.first_rejections:
+        click.echo(f"  line {rejection['line']}: {rejection['reason']}", err=True)
+
+
 # A tutor's courses (SPEC.md 6.2).
 
 
@@ -649,6 +669,7 @@ def init_app(app: Flask) -> None:
         *API_KEY_COMMANDS,
         import_activity,
         import_outcomes,
+        import_contacts,
         *SCORING_COMMANDS,
         *COURSE_PEOPLE_COMMANDS,
     ):

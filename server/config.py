@@ -165,6 +165,11 @@ class Config:
         # A digest email still pending this long after its notification (its process stopped) is sent
         # by the scheduler; far above what the attempts and their waits take.
         self.DIGEST_RESEND_AFTER_MINUTES = _env_float("DIGEST_RESEND_AFTER_MINUTES", 15)
+        # Nudges to learners: a learner nudged fewer than NUDGE_MIN_DAYS days ago is skipped; a share
+        # NUDGE_HOLDOUT_SHARE (0 to 1; 0: off) of the chosen learners is held back at random, never
+        # emailed, so the nudge's effect can be measured against them.
+        self.NUDGE_MIN_DAYS = _env_float("NUDGE_MIN_DAYS", 7)
+        self.NUDGE_HOLDOUT_SHARE = _env_float("NUDGE_HOLDOUT_SHARE", 0)
         # Product settings: level bands of the exam score and risk bands of the dropout probability,
         # as JSON lists of [name, lower bound].
         self.EXAM_LEVELS = _env_bands("EXAM_LEVELS", EXAM_LEVELS)
@@ -229,6 +234,8 @@ class Config:
             )
         if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
             raise RuntimeError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (SMTPS), not both.")
+        if not 0 <= self.NUDGE_HOLDOUT_SHARE < 1 or self.NUDGE_MIN_DAYS < 0:
+            raise RuntimeError("NUDGE_HOLDOUT_SHARE must be from 0 to below 1; NUDGE_MIN_DAYS 0 or more.")
         try:
             check_shares(self.EARLY_WARNING_LEVEL_SHARES)
         except ValueError as exc:

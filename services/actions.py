@@ -8,7 +8,7 @@ from db.connection import write_transaction
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.models import User
-from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS, EnrollmentAction
+from db.tutoring import CONTACT_CHANNELS, HAND_KINDS, EnrollmentAction
 from services.courses import require_enrollment
 from services.errors import Forbidden, InvalidInput
 
@@ -20,6 +20,8 @@ ACTION_LABELS = {
     "not_useful": "Not useful",
     "incorrectly_flagged": "Incorrectly flagged",
     "resolved": "Resolved",
+    "nudged": "Nudged",
+    "held_back": "Held back from a nudge",
 }
 
 
@@ -30,8 +32,8 @@ def takes_channel(kind: str) -> bool:
 
 def _validate(kind: str, channel: str | None, note: str | None) -> dict[str, str]:
     problems = {}
-    if kind not in ACTION_KINDS:
-        problems["kind"] = f"Must be one of {', '.join(ACTION_KINDS)}."
+    if kind not in HAND_KINDS:
+        problems["kind"] = f"Must be one of {', '.join(HAND_KINDS)}."
     if channel is not None and channel not in CONTACT_CHANNELS:
         problems["channel"] = f"Must be one of {', '.join(CONTACT_CHANNELS)}."
     if channel is not None and not takes_channel(kind):

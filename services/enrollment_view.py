@@ -12,6 +12,7 @@ import numpy as np
 
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.models import User
+from db.nudges import LearnerContact
 from services.actions import action_log, actions_of, record_action
 from services.courses import course_calendar, require_enrollment
 from services.enrollment_detail import risk_history, sees_as_staff, student_sees_risk
@@ -82,7 +83,8 @@ def _header(enrollment: Enrollment) -> dict[str, Any]:
 
 def enrollment_view(viewer: User, enrollment_id: int) -> dict[str, Any]:
     """Everything the enrollment page shows to `viewer` (404 for an enrollment they may not open):
-    `risk` is None when they may not see it, `actions` None unless they are the course's staff."""
+    `risk` is None when they may not see it, `actions` and `contact` None unless they are the course's
+    staff."""
     enrollment = require_enrollment(viewer, enrollment_id)
     staff = sees_as_staff(viewer, enrollment)
     days = shown_days(enrollment.course)
@@ -98,7 +100,14 @@ def enrollment_view(viewer: User, enrollment_id: int) -> dict[str, Any]:
         "course_median": course_median_totals(enrollment.course, days).tolist(),
         "risk": [_with_reasons(row) for row in risk_history(enrollment)] if sees_risk else None,
         "actions": action_log(enrollment) if staff else None,
+        # The learner's contact details: the course's staff only (None for anyone else, or none stored).
+        "contact": _contact(enrollment) if staff else None,
     }
+
+
+def _contact(enrollment: Enrollment) -> dict[str, Any]:
+    found = LearnerContact.of([enrollment.id]).get(enrollment.id)
+    return found.to_dict() if found else {"email": None, "name": "", "unsubscribed_at": None}
 
 
 def record(

@@ -41,9 +41,13 @@ class MailSettings:
         )
 
 
-def build_message(sender: str, to: str, subject: str, text: str, html: str) -> EmailMessage:
-    """A message with a plain-text part and an HTML alternative."""
+def build_message(
+    sender: str, to: str, subject: str, text: str, html: str, headers: Mapping[str, str] | None = None
+) -> EmailMessage:
+    """A message with a plain-text part and an HTML alternative (and any extra `headers`)."""
     message = EmailMessage()
+    for name, value in (headers or {}).items():
+        message[name] = value
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
@@ -73,8 +77,53 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
     return connection
 
 
-def send(settings: MailSettings, to: str, subject: str, text: str, html: str) -> None:
+def send(
+    settings: MailSettings,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    headers: Mapping[str, str] | None = None,
+) -> None:
     """Send one message; raises OSError or smtplib.SMTPException when the server refuses or is away."""
-    message = build_message(settings.sender, to, subject, text, html)
+    message = build_message(settings.sender, to, subject, text, html, headers)
     with _connect(settings) as connection:
         connection.send_message(message)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send with `send_each`."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    headers: Mapping[str, str] | None = None
+
+
+def send_each(settings: MailSettings, messages: list[Outgoing]) -> list[Exception | None]:
+    """Send the messages over one connection (opening one costs more than a message): for each, None
+    when the server took it or the error. After an error the next message gets a new connection."""
+    outcomes: list[Exception | None] = []
+    connection: smtplib.SMTP | None = None
+    try:
+        for one in messages:
+            try:
+                if connection is None:
+                    connection = _connect(settings)
+                message = build_message(settings.sender, one.to, one.subject, one.text, one.html, one.headers)
+                connection.send_message(message)
+                outcomes.append(None)
+            except (OSError, smtplib.SMTPException) as exc:
+                outcomes.append(exc)
+                if connection is not None:
+                    connection.close()
+                connection = None
+    finally:
+        if connection is not None:
+            try:
+                connection.quit()
+            except (OSError, smtplib.SMTPException):
+                connection.close()
+    return outcomes

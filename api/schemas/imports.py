@@ -71,6 +71,25 @@ class OutcomesQuery(StrictModel):
     filename: str | None = Field(None, max_length=255, description="The file's name (for a raw body).")
 
 
+CONTACTS_UPLOAD = OUTCOMES_UPLOAD
+
+
+class ContactsQuery(StrictModel):
+    course: str | None = Field(
+        None, max_length=200, description="The course of rows without course_id (else: every enrollment "
+        "of the learner reference)."
+    )
+    filename: str | None = Field(None, max_length=255, description="The file's name (for a raw body).")
+
+
+class ContactsReportOut(BaseModel):
+    file_name: str
+    lines_read: int
+    stored: int = Field(description="Enrollments whose contact was stored.")
+    rejected: int
+    first_rejections: list[RejectionOut] = Field(description="The first 100 rejected lines.")
+
+
 class RejectionOut(BaseModel):
     line: int = Field(description="The file's line (1 = the header of a CSV).")
     reason: str

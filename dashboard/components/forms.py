@@ -7,13 +7,13 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from db.tutoring import ACTION_KINDS, CONTACT_CHANNELS
+from db.tutoring import CONTACT_CHANNELS, HAND_KINDS
 from services.actions import ACTION_LABELS
 
 
 def action_kind_options() -> list[dict[str, str]]:
     """The kinds of action on a flagged learner, for a dropdown."""
-    return [{"label": ACTION_LABELS[kind], "value": kind} for kind in ACTION_KINDS]
+    return [{"label": ACTION_LABELS[kind], "value": kind} for kind in HAND_KINDS]
 
 
 def channel_options() -> list[dict[str, str]]:

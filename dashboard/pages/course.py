@@ -13,7 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
-from dashboard.components import course_levels, score_now, segments
+from dashboard.components import course_levels, nudges, score_now, segments
 from dashboard.components import prediction_form as pf
 from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.grids import refetch_rows_on_change, sort_of
@@ -338,6 +338,7 @@ def layout(user, code: str | None = None, **_query):
             _filters(),
             _action_bar(),
             html.Div(id=f"{PREFIX}-message"),
+            nudges.block(PREFIX),
             grid,
             dcc.Store(id=f"{PREFIX}-code", data=facts["code"]),
             dcc.Store(id=f"{PREFIX}-filters", data={}),
@@ -547,6 +548,7 @@ def export(clicks, filters, request, code):
 
 
 score_now.register(PREFIX)
+nudges.register(PREFIX)
 
 
 @callback(

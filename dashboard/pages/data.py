@@ -15,11 +15,13 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard.access import page, signed_in_user
 from dashboard.components import score_now
 from dashboard.components.confirm import confirm_dialog
+from dashboard.components.contacts_card import contacts_card
 from dashboard.components.forms import alert
 from dashboard.components.import_report import activity_report, outcomes_report
 from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
+from dashboard.components.templates_card import templates_card
 from db.api_keys import SCOPES
 from server.security import client_ip
 from services import api_keys
@@ -50,6 +52,8 @@ def layout(user, **_query):
         dbc.Col(_keys_card(), xs=12),
         dbc.Col(_upload_card(), xs=12),
         dbc.Col(_outcomes_card(), xs=12),
+        dbc.Col(contacts_card(), xs=12),
+        dbc.Col(templates_card(), xs=12),
         dbc.Col(_history_card(), xs=12),
     ]
     return html.Div(

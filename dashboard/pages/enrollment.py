@@ -203,6 +203,21 @@ def _card(title: str, body: Any) -> dbc.Card:
     )
 
 
+def _contact_card(contact: dict[str, Any]) -> dbc.Card:
+    if not contact["email"]:
+        body: Any = html.P("No contact details: import them on the Data page.", className="text-muted mb-0")
+    else:
+        who = f"{contact['name']} <{contact['email']}>" if contact["name"] else contact["email"]
+        stopped = contact["unsubscribed_at"]
+        body = [
+            html.P(who, id="enrollment-contact", className="mb-1"),
+            html.P(f"Unsubscribed from nudges on {stopped:%Y-%m-%d}.", className="text-muted mb-0")
+            if stopped
+            else None,
+        ]
+    return _card("Contact", body)
+
+
 def _enrollment_id(raw: Any) -> int | None:
     try:
         value = int(str(raw))
@@ -223,6 +238,7 @@ def render(view: dict[str, Any]) -> html.Div:
             _header(view),
             _card("Activity", activity),
             risk,
+            _contact_card(view["contact"]) if view["contact"] is not None else None,
             _actions_section(view) if view["actions"] is not None else None,
             dcc.Store(id="enrollment-id", data=view["id"]),
         ]

@@ -1,0 +1,127 @@
+"""Learners' contact details from a CSV (`learner_ref,email[,name][,course_id]`), stored per enrollment
+and shown only to the course's staff. A row without a course applies to every enrollment of its
+learner reference, or to the course chosen for the import; each bad row is reported with its line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from db.connection import write_transaction
+from db.courses import Course, Enrollment
+from db.models import utcnow
+from db.nudges import LearnerContact
+from services.errors import InvalidInput
+
+REQUIRED = ("learner_ref", "email")
+FIRST_REJECTIONS = 100
+EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]+$")
+EMAIL_MAX = 254
+NAME_MAX = 200
+
+
+@dataclass
+class ContactsReport:
+    """What a contacts import did: rows read, enrollments given a contact, the rejected lines."""
+
+    file_name: str
+    lines_read: int = 0
+    stored: int = 0
+    rejected: int = 0
+    first_rejections: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, line: int, reason: str) -> None:
+        """Count a bad row, keeping the first ones with their line."""
+        self.rejected += 1
+        if len(self.first_rejections) < FIRST_REJECTIONS:
+            self.first_rejections.append({"line": line, "reason": reason})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header (lower case) and each data row with its line number (the header is line 1)."""
+    reader = csv.reader(io.StringIO(text))
+    header = [name.strip().lower() for name in next(reader, [])]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise InvalidInput(
+            "This is not a contacts CSV: it needs learner_ref and email columns.",
+            {"file": f"missing column(s): {', '.join(missing)}"},
+        )
+    rows = []
+    for values in reader:
+        if any(value.strip() for value in values):
+            rows.append((reader.line_num, dict(zip(header, (v.strip() for v in values), strict=False))))
+    return header, rows
+
+
+def _problem(row: dict[str, str]) -> str | None:
+    email = row.get("email", "")
+    if not row.get("learner_ref"):
+        return "missing learner: learner_ref is empty"
+    if not email or len(email) > EMAIL_MAX or not EMAIL.match(email):
+        return f"invalid email: {email!r}" if email else "invalid email: the email is empty"
+    if len(row.get("name", "")) > NAME_MAX:
+        return f"name too long: at most {NAME_MAX} characters"
+    return None
+
+
+def _enrollments(ref: str, code: str | None) -> list[Enrollment] | str:
+    """The enrollments a row applies to, or why it applies to none."""
+    if code:
+        course = Course.by_code(code)
+        if course is None:
+            return f"unknown course: {code!r}"
+        found = Enrollment.by_ref(course, ref)
+        return [found] if found else f"unknown learner: {ref!r} is not enrolled in {code}"
+    found = list(Enrollment.select().where(Enrollment.learner_ref == ref))
+    return found or f"unknown learner: {ref!r} is in no course"
+
+
+def _store(enrollment: Enrollment, email: str, name: str) -> None:
+    """Set the enrollment's contact (an unsubscribed learner stays unsubscribed)."""
+    updated = (
+        LearnerContact.update(email=email, name=name, updated_at=utcnow())
+        .where(LearnerContact.enrollment == enrollment.id)
+        .execute()
+    )
+    if not updated:
+        LearnerContact.create(enrollment=enrollment.id, email=email, name=name)
+
+
+def import_contacts(
+    text: str, *, file_name: str = "contacts.csv", course: str | None = None
+) -> ContactsReport:
+    """Store the contacts of a CSV's good rows and report the others with their line; fails (422) when
+    nothing could be stored."""
+    if course and Course.by_code(course) is None:
+        raise InvalidInput(f"No course {course}.", {"course": "unknown course"})
+    _header, rows = _rows(text)
+    report = ContactsReport(file_name, lines_read=len(rows))
+    with write_transaction():
+        for line, row in rows:
+            problem = _problem(row)
+            targets = problem or _enrollments(row["learner_ref"], row.get("course_id") or course)
+            if isinstance(targets, str):
+                report.reject(line, targets)
+                continue
+            for enrollment in targets:
+                _store(enrollment, row["email"], row.get("name", ""))
+            report.stored += len(targets)
+    if report.stored == 0:
+        lines = {f"line {r['line']}": r["reason"] for r in report.first_rejections}
+        raise InvalidInput("No contact could be stored.", lines or {"file": "no data rows"})
+    return report
+
+
+def read_text(raw: bytes) -> str:
+    """An uploaded file's text (UTF-8, a byte-order mark allowed)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("The file is not UTF-8 text.", {"file": "not UTF-8"}) from None
