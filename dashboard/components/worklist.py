@@ -3,6 +3,8 @@ way to record it; a recorded action takes the learner off the list and counts as
 
 from __future__ import annotations
 
+import json
+
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
@@ -49,6 +51,11 @@ def _row(item: dict, levels: list[str]) -> html.Li:
             html.Div(item["reason"], className="small text-muted mb-2") if item["reason"] else None,
             html.Div(
                 [
+                    dbc.Label(
+                        f"Action for {item['learner_ref']}",
+                        html_for=_dom_id({"type": f"{PREFIX}-kind", "enrollment": enrollment}),
+                        className="visually-hidden",
+                    ),
                     dbc.Select(
                         id={"type": f"{PREFIX}-kind", "enrollment": enrollment},
                         options=KIND_OPTIONS,
@@ -70,6 +77,11 @@ def _row(item: dict, levels: list[str]) -> html.Li:
         ],
         className="list-group-item home-worklist-row",
     )
+
+
+def _dom_id(component_id: dict) -> str:
+    """The id a pattern-matching component gets in the page (Dash writes its keys sorted, no spaces)."""
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
 
 
 def render(listing: dict, levels: list[str], message=None) -> list:

@@ -126,6 +126,8 @@ def _learner_cut(page, enrollment: int) -> bool:
     return page.driver.execute_script(
         "const c = document.querySelector(`.ag-row[row-id='${arguments[0]}'] [col-id='learner']`);"
         "if (!c) { return true; }"
+        # On screen first: the grid draws no text for what is scrolled out of the window.
+        "c.scrollIntoView({block: 'center'});"
         "const link = c.querySelector('a');"
         "return c.scrollWidth > c.clientWidth + 1 || c.scrollHeight > c.clientHeight + 1"
         " || link.innerText.trim() !== arguments[1];",

@@ -313,6 +313,8 @@ FAVOUR = ["first active on day 0 of the course; most learners were active on day
 def _header(page, column: str) -> str:
     """A column's header text, the grid scrolled sideways to it (a narrow screen draws fewer columns)."""
     return page.driver.execute_script(
+        # On screen first: the grid draws no text for what is scrolled out of the window.
+        "document.getElementById('course-grid').scrollIntoView({block: 'center'});"
         "dash_ag_grid.getApi('course-grid').ensureColumnVisible(arguments[0]);"
         "const cell = document.querySelector(`#course-grid .ag-header-cell[col-id='${arguments[0]}']`);"
         "return cell ? cell.innerText.trim() : '';",
