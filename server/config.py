@@ -183,6 +183,8 @@ class Config:
         self.EARLY_WARNING_MIN_AUC = _env_float("EARLY_WARNING_MIN_AUC", 0.65)
         self.EARLY_WARNING_MAX_AUC_DROP = _env_float("EARLY_WARNING_MAX_AUC_DROP", 0.02)
         self.ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / "artifacts"))
+        # The built documentation site served at /docs (./run.sh builds it there).
+        self.DOCS_SITE_DIR = Path(os.environ.get("DOCS_SITE_DIR", PROJECT_ROOT / "build" / "docs"))
         self.UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
         # A scoring job's result file is kept this long for download, then removed.
         self.SCORED_FILE_AGE = timedelta(hours=_env_int("SCORED_FILE_HOURS", 24))
