@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     per_course = [course_features(path, CHECKPOINTS) for path in files]
     print(f"{len(files)} courses; GroupKFold by course, {args.folds} folds; HistGradientBoostingClassifier\n")
     print(
-        "| day | enrollments | AUC, all features (pooled / mean of folds) | AUC, SPEC 4.2 aggregates"
+        "| day | enrollments | AUC, all features (pooled / mean of folds) | AUC, the dropout form's fields"
         " | reference |"
     )
     print("|---|---|---|---|---|")
