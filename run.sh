@@ -21,7 +21,7 @@ flask --app wsgi seed-demo
 docs_site="${DOCS_SITE_DIR:-build/docs}"
 if [[ ! -f "$docs_site/index.html" ]] || [[ -n "$(find docs mkdocs.yml -newer "$docs_site/index.html" -print -quit)" ]]; then
     echo "==> Documentation (built from docs/ into $docs_site, served at /docs)"
-    mkdocs build --quiet --site-dir "$docs_site"
+    NO_MKDOCS_2_WARNING=1 mkdocs build --quiet --site-dir "$docs_site"
 fi
 
 port="${PORT:-8050}"
