@@ -1,4 +1,4 @@
-"""The outcomes report of a course (issue 15, point 7): how well its early-warning flags did."""
+"""The outcomes report of a course: how well its early-warning flags did."""
 
 from __future__ import annotations
 
