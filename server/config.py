@@ -243,7 +243,7 @@ class Config:
             raise RuntimeError("NUDGE_HOLDOUT_SHARE must be from 0 to below 1; NUDGE_MIN_DAYS 0 or more.")
         wrong = moodle_times.problems(self.MOODLE_DATE_ORDER, self.MOODLE_TIME_ZONE)
         if wrong:
-            raise RuntimeError(f"MOODLE_DATE_ORDER / MOODLE_TIME_ZONE: {'; '.join(wrong.values())}.")
+            raise RuntimeError("; ".join(f"MOODLE_{field.upper()}: {why}" for field, why in wrong.items()))
         try:
             check_shares(self.EARLY_WARNING_LEVEL_SHARES)
         except ValueError as exc:

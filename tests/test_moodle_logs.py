@@ -137,3 +137,19 @@ def test_the_event_table_and_the_setting_that_extends_it():
     assert all(moodle.type_of(name) == NOT_ACTIVITY for name in STAFF_EVENTS)
     extended = for_format("moodle", {"moodle": {"Spaceship launched": "access"}, "edx": {"x": "video"}})
     assert extended.type_of("spaceship launched") == "access" and moodle.type_of("spaceship launched") is None
+
+
+def test_the_sites_defaults_are_settings_checked_at_start_up(monkeypatch, tmp_path):
+    from server.config import load_config
+
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("MOODLE_DATE_ORDER", "MDY")
+    monkeypatch.setenv("MOODLE_TIME_ZONE", "America/Chicago")
+    config = load_config()
+    assert (config.MOODLE_DATE_ORDER, config.MOODLE_TIME_ZONE) == ("mdy", "America/Chicago")
+    monkeypatch.setenv("MOODLE_TIME_ZONE", "Central Time")
+    with pytest.raises(RuntimeError, match="MOODLE_TIME_ZONE: time zone 'Central Time'"):
+        load_config()
+    monkeypatch.setenv("MOODLE_DATE_ORDER", "ydm")
+    with pytest.raises(RuntimeError, match="date order 'ydm': one of dmy, mdy"):
+        load_config()
