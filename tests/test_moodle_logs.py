@@ -123,7 +123,7 @@ def test_detection_and_clear_refusals(tmp_path):
     book.create_sheet("Grades").append(["Name", "Grade"])
     book.save(other)
     assert formats.detect(other) == "moodle"
-    with pytest.raises(FormatError, match="needs the columns time, user full name, event name"):
+    with pytest.raises(FormatError, match="has no Time, User full name and Event name columns"):
         list(formats.read(other))
     archive = tmp_path / "bundle.zip"
     with zipfile.ZipFile(archive, "w") as bundle:

@@ -36,6 +36,8 @@ from services.ingest.parsed import Chunk, Rejection
 from services.ingest.textfile import FormatError
 
 COURSE_CODE = "moodle-course-{id}"
+# Rows are gathered as Python strings before they become columns: smaller chunks than other formats'.
+CHUNK_ROWS = 50_000
 LEARNER_FIELD = "a user id in the Description, or User full name"
 STAFF, SYSTEM = " by course staff", " by the system"
 SYSTEM_ORIGINS = frozenset({"cli", "restore"})
@@ -112,10 +114,15 @@ def read(path: str | Path, *, chunk_rows: int = 200_000, event_map: Mapping[str,
          time_zone: str | None = None) -> Iterator[Chunk]:
     """The file's events, chunk by chunk; a bad row is rejected with its line (its row in a sheet)."""
     local = local_time(date_order, time_zone)
-    survey = survey_of(path)
-    code = course_code(survey, course)  # None with the import's course, or when rows name their own
-    own = course is None and code is None
-    builder = rows(event_map)
+    with moodle_sheet.as_csv(path) as text:
+        survey = survey_of(text)
+        code = course_code(survey, course)  # None with the import's course, or when rows name their own
+        yield from _chunks(text, survey, code, course is None and code is None, rows(event_map), local,
+                           min(chunk_rows, CHUNK_ROWS))
+
+
+def _chunks(path: Path, survey: Survey, code: str | None, own: bool, builder: EventRows, local: LocalTime,
+            chunk_rows: int) -> Iterator[Chunk]:
     batch, emitted = _Batch(), False
     source = moodle_sheet.rows(path)
     first = next(source)[1]

@@ -10,8 +10,10 @@ memory). A row's number is its line in the CSV, or its row in the sheet, header 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +52,24 @@ def looks_like_logs(header_line: str) -> bool:
 def rows(path: str | Path) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells) for each row of the file, header first."""
     return _sheet_rows(path) if is_xlsx(path) else _csv_rows(path)
+
+
+@contextlib.contextmanager
+def as_csv(path: str | Path) -> Iterator[Path]:
+    """The file itself when it is a CSV; a workbook's first sheet copied once into a temporary CSV
+    (removed on leaving), so that it is read through openpyxl once, not once per pass. A line break
+    inside a cell becomes a space, so that each row stays one line and keeps its row number."""
+    if not is_xlsx(path):
+        yield Path(path)
+        return
+    with tempfile.TemporaryDirectory(prefix="ssa-moodle-") as folder:
+        copy = Path(folder) / "sheet.csv"
+        with copy.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            for _number, cells in _sheet_rows(path):
+                writer.writerow([cell.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+                                 for cell in cells])
+        yield copy
 
 
 def header(cells: list[str]) -> dict[str, int]:
