@@ -14,6 +14,7 @@ import pytest
 from services.ingest import formats
 from services.ingest.event_map import for_format
 from services.ingest.moodle_events import NOT_ACTIVITY, STAFF_EVENTS
+from services.ingest.moodle_logs import LEARNER_FIELD
 from services.ingest.textfile import FormatError
 from tests import moodle_logs_data as data
 
@@ -59,11 +60,13 @@ def test_staff_are_known_by_their_staff_events_and_the_system_by_its_id(tmp_path
     assert reasons[4] == "not learner activity: 'grade user report viewed by course staff'"
     assert reasons[18] == "not learner activity: 'user logged in'"
     rows = [data.HEADER, ["7/12/23, 13:00", "-", "-", "System", "System", "Course viewed",
-                          "The user with id '0' viewed the course with id '7'.", "cli", ""]]
+                          "The user with id '0' viewed the course with id '7'.", "cli", ""],
+            ["7/12/23, 13:00", "-", "-", "Course: Biology 101", "System", "Course viewed", "", "web", ""]]
     path = tmp_path / "system.csv"
     with path.open("w", newline="") as handle:
         csv.writer(handle).writerows(rows)
-    assert [r.reason for r in _read(path)[1]] == ["not learner activity: 'course viewed by the system'"]
+    assert [r.reason for r in _read(path)[1]] == [
+        "not learner activity: 'course viewed by the system'", "missing learner (" + LEARNER_FIELD + ")"]
 
 
 def test_the_date_order_and_time_zone_given_at_import(tmp_path):

@@ -206,6 +206,7 @@ class _Batch:
             self.rejected.append(Rejection(line, NO_COURSE))
             return
         name = fields["user"].strip()
+        name = "" if name == "-" else name  # Moodle writes "-" for no user
         user = user_match.group(1) if user_match else None
         learner = survey.learner(name, user) if (user or name) else ""
         self.columns["line"].append(line)
