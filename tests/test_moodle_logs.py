@@ -156,3 +156,11 @@ def test_the_sites_defaults_are_settings_checked_at_start_up(monkeypatch, tmp_pa
     monkeypatch.setenv("MOODLE_DATE_ORDER", "ydm")
     with pytest.raises(RuntimeError, match="date order 'ydm': one of dmy, mdy"):
         load_config()
+
+
+def test_a_workbook_that_expands_past_the_limits_is_refused(tmp_path):
+    path = data.write_xlsx(tmp_path / "logs.xlsx")
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/media/zeros.bin", b"\0" * (17 << 20))  # 17 MB of zeros pack into a few KB
+    with pytest.raises(FormatError, match="the workbook expands to 17 MB, more than 16 MB"):
+        list(formats.read(path))

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from services.ingest import textfile
 from services.ingest.textfile import FormatError, head, open_text
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -62,6 +63,7 @@ def as_csv(path: str | Path) -> Iterator[Path]:
     if not is_xlsx(path):
         yield Path(path)
         return
+    check_expansion(path)
     with tempfile.TemporaryDirectory(prefix="ssa-moodle-") as folder:
         copy = Path(folder) / "sheet.csv"
         with copy.open("w", encoding="utf-8", newline="") as handle:
@@ -70,6 +72,20 @@ def as_csv(path: str | Path) -> Iterator[Path]:
                 writer.writerow([cell.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
                                  for cell in cells])
         yield copy
+
+
+def check_expansion(path: str | Path) -> None:
+    """FormatError when a workbook's parts expand past the limits of a compressed activity file (a few
+    MB of zeros must not become gigabytes), by the sizes its zip directory declares (zipfile reads no
+    more than they say)."""
+    most_mb, ratio = textfile.GZIP_MAX_MB, textfile.GZIP_MAX_RATIO
+    packed = max(Path(path).stat().st_size, 1)
+    limit = min(most_mb << 20, max(ratio * packed, textfile.GZIP_RATIO_FROM_MB << 20))
+    with zipfile.ZipFile(path) as archive:
+        expanded = sum(part.file_size for part in archive.infolist())
+    if expanded > limit:
+        raise FormatError(f"the workbook expands to {expanded >> 20} MB, more than {limit >> 20} MB (the "
+                          f"limits are {most_mb} MB and {ratio} times its size): save it as CSV")
 
 
 def header(cells: list[str]) -> dict[str, int]:
