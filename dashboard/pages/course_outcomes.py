@@ -256,5 +256,10 @@ def _across_courses(user) -> list[Any]:
             className="small text-muted",
         ),
         nudge_outcomes.verdict(f"{PREFIX}-across-verdict", overall),
-        dcc.Link("Why randomisation is needed", href="/about#about-contacting", className="small"),
+        dcc.Link(
+            "Why randomisation is needed",
+            href="/about#about-contacting",
+            id=f"{PREFIX}-why",
+            className="small",
+        ),
     ]

@@ -105,3 +105,7 @@ def test_a_tutor_reads_whether_nudging_helped_across_their_courses(page, app, ma
     found = axe.violations(page, source)
     assert not found, axe.describe(found)
     page.screenshot(f"nudge-outcomes-{width}", "course-outcomes-across-table")
+    page.click("#course-outcomes-why")
+    page.wait_for_path("/about#about-contacting")
+    told = page.wait_for_text("#about-contacting", "Randomisation removes the choice")
+    assert "Tutors choose whom to contact" in told
