@@ -125,12 +125,12 @@ class _DayEventsWithCourseKey(DayEvents):
 
 
 def _courses_and_activity(db: peewee.Database) -> None:
-    """Courses, enrollments and activity per enrollment and day (SPEC.md section 6)."""
+    """Courses, enrollments and activity per enrollment and day."""
     db.create_tables([Course, Enrollment, _ActivityDayWithCourseKey])
 
 
 def _api_keys(db: peewee.Database) -> None:
-    """Named, revocable keys for platforms' scripts (SPEC.md 6.3)."""
+    """Named, revocable keys for platforms' scripts."""
     db.create_tables([ApiKey])
 
 
@@ -140,7 +140,7 @@ def _import_runs(db: peewee.Database) -> None:
 
 
 def _early_warning_history(db: peewee.Database) -> None:
-    """Scoring runs, each enrollment's prediction per scored day, scheduler leases (SPEC.md 6)."""
+    """Scoring runs, each enrollment's prediction per scored day, scheduler leases."""
     db.create_tables(EARLY_WARNING_MODELS)
 
 

@@ -443,7 +443,7 @@ def export_features(day: int, out_path: str, course_code: str | None) -> None:
     )
 
 
-# API keys for platforms (SPEC.md 6.2).
+# API keys for platforms: a named, revocable secret a learning platform's scripts push activity with.
 
 
 @click.command("create-api-key")
@@ -588,7 +588,7 @@ def import_contacts(path: str, course: str | None) -> None:
         click.echo(f"  line {rejection['line']}: {rejection['reason']}", err=True)
 
 
-# A tutor's courses (SPEC.md 6.2).
+# A tutor's courses, and which account is which learner.
 
 
 @click.command("assign-tutor")

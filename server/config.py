@@ -183,6 +183,8 @@ class Config:
         self.EARLY_WARNING_MIN_AUC = _env_float("EARLY_WARNING_MIN_AUC", 0.65)
         self.EARLY_WARNING_MAX_AUC_DROP = _env_float("EARLY_WARNING_MAX_AUC_DROP", 0.02)
         self.ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / "artifacts"))
+        # The built documentation site served at /docs (./run.sh builds it there).
+        self.DOCS_SITE_DIR = Path(os.environ.get("DOCS_SITE_DIR", PROJECT_ROOT / "build" / "docs"))
         self.UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
         # A scoring job's result file is kept this long for download, then removed.
         self.SCORED_FILE_AGE = timedelta(hours=_env_int("SCORED_FILE_HOURS", 24))
@@ -203,7 +205,7 @@ class Config:
         self.EARLY_WARNING_SCORE_AFTER_IMPORT = _env_bool("EARLY_WARNING_SCORE_AFTER_IMPORT", False)
         self.EARLY_WARNING_SCHEDULER = _env_bool("EARLY_WARNING_SCHEDULER", self.default_scheduler())
         self.EARLY_WARNING_SCHEDULER_SECONDS = float(os.environ.get("EARLY_WARNING_SCHEDULER_SECONDS", 60))
-        # A student linked to an enrollment sees its risk and reasons only when this is on (SPEC.md 6.4).
+        # A student linked to an enrollment sees its risk and reasons only when this is on.
         self.STUDENT_SEES_OWN_RISK = _env_bool("STUDENT_SEES_OWN_RISK", False)
 
     def default_database_url(self) -> str:

@@ -1,4 +1,4 @@
-"""Whether the early-warning flags were right once a course's outcomes are known (issue 15, point 7):
+"""Whether the early-warning flags were right once a course's outcomes are known:
 per checkpoint the precision, recall and lift of the High flags and the share of the course flagged (a
 precision of 0.9 in a course where 90% drop out anyway is a lift of 1.0: no better than chance); the
 dropout of learners nudged and held back at random, with the difference's interval (services/

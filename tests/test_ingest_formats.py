@@ -1,4 +1,4 @@
-"""Activity formats (SPEC.md 6.1): events CSV, xAPI, Open edX, detection, event maps, event keys."""
+"""Activity formats: events CSV, xAPI, Open edX, detection, event maps, event keys."""
 
 from __future__ import annotations
 
@@ -266,7 +266,7 @@ def test_read_refuses_an_unknown_format_name(tmp_path):
 
 # --- event maps ----------------------------------------------------------------------------------------
 
-# SPEC.md 6.1, written out again here so that a change to the module's defaults shows.
+# The documented default maps, written out again here so that a change to the module's defaults shows.
 XAPI_SPEC = {
     "video": "played paused seeked watched", "problem": "answered attempted submitted",
     "discussion": "commented posted replied responded",

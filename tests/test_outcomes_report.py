@@ -1,4 +1,4 @@
-"""The outcomes report (issue 15, point 7) over the API: figures worked out by hand on a small course
+"""The outcomes report over the API: figures worked out by hand on a small course
 (tests/outcomes_data.py), the message when no outcomes are known, and who may read it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Models of the outcomes report (issue 15, point 7): were a course's High flags right?"""
+"""Models of the outcomes report: were a course's High flags right?"""
 
 from __future__ import annotations
 

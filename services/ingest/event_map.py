@@ -1,6 +1,6 @@
-"""Which event type a platform's event name counts as (SPEC.md section 6.1), and the setting that extends it.
+"""Which event type a platform's event name counts as, and the setting that extends it.
 
-The defaults below are SPEC 6.1's maps. The setting `ACTIVITY_EVENT_MAP` (environment variable, or the
+The defaults below are the formats' own maps. The setting `ACTIVITY_EVENT_MAP` (environment variable, or the
 same value passed to a parser as `event_map=`) extends them. It is a JSON object whose entries are either
 
 - `"name": "type"`: applies to every event format (events CSV, xAPI, Open edX), or
@@ -43,7 +43,7 @@ def _names(**by_type: tuple[str, ...]) -> dict[str, str]:
 # The seven types name themselves; "nagivate" is how the KDD Cup 2015 raw log spells navigate.
 EVENTS_CSV_DEFAULTS = {**{kind: kind for kind in EVENT_TYPES}, "nagivate": "navigate"}
 
-# SPEC 6.1's verbs, then the table of verbs as platforms send them (xapi_verbs.py, reasons in the docs).
+# The default verbs, then the table of verbs as platforms send them (xapi_verbs.py, reasons in the docs).
 XAPI_DEFAULTS = {**_names(
     video=("played", "paused", "seeked", "watched"),
     problem=("answered", "attempted", "submitted"),

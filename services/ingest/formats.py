@@ -1,4 +1,4 @@
-"""Activity file formats (SPEC.md section 6.1): detection from the content, and one parser per format.
+"""Activity file formats: detection from the content, and one parser per format.
 
 `read(path, fmt="auto", **options)` yields the file's `Chunk`s (options: `chunk_rows`, `event_map`);
 `detect(path)` names the format from the first bytes. `statements_chunk` and `event_rows_chunk` parse

@@ -32,7 +32,7 @@ _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """How to read an uploaded activity file (SPEC.md 6.1 and 6.2's options)."""
+    """How to read an uploaded activity file (format, course, start, length: the import's options)."""
 
     fmt: str = "auto"
     course: str | None = None

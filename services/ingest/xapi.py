@@ -1,4 +1,4 @@
-"""xAPI statements: a JSON array or JSON lines (SPEC.md section 6.1).
+"""xAPI statements: a JSON array or JSON lines.
 
 Learner: `actor.account.name`, else `actor.mbox`, `actor.mbox_sha1sum`, `actor.openid`. Course, as
 platforms write it (xAPI 1.0.3 and 2.0): the first activity of `context.contextActivities` parent,
