@@ -276,6 +276,13 @@ def _nudge_templates(db: peewee.Database) -> None:
         NudgeTemplate.insert_many([dict(row) for row in DEFAULT_TEMPLATES]).execute()
 
 
+def _action_holdout_share(db: peewee.Database) -> None:
+    """Nudge actions keep the holdout share of their send (null for an action taken by hand)."""
+    if "holdout_share" not in {column.name for column in db.get_columns("enrollment_actions")}:
+        kind = "DOUBLE PRECISION" if isinstance(db, peewee.PostgresqlDatabase) else "REAL"
+        db.execute_sql(f"ALTER TABLE enrollment_actions ADD COLUMN holdout_share {kind}")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -311,6 +318,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (30, "users' worklist capacity", _worklist_capacity),
     (31, "learners' contact details", _learner_contacts),
     (32, "nudge templates", _nudge_templates),
+    (33, "nudge actions keep their holdout share", _action_holdout_share),
 ]
 
 

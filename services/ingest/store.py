@@ -18,6 +18,7 @@ from flask import current_app, has_app_context
 
 from db.connection import write_transaction
 from db.models import User
+from services import contacts
 from services.errors import InvalidInput
 from services.ingest import counts, daily, events_earliest, formats, moodle_times, statement_store
 from services.ingest.daily import HeaderError
@@ -235,6 +236,7 @@ def _store_chunk(chunk: Chunk, grouped: Grouped, run: RunLog, courses: Courses, 
         keyed, outside = keyed_rows(grouped, courses)
         changed = counts.store_daily(keyed) if chunk.kind == "daily" else counts.store_events(keyed)
         statement_store.remember(chunk.statements, keyed["line"].to_numpy())
+        contacts.remember_mailboxes(chunk.mailboxes, keyed)
         rejections = sorted(chunk.rejected + outside + conflicting, key=lambda rejection: rejection.line)
         pending = run.pending(
             lines=chunk.lines_read or len(frame) + len(chunk.rejected),
