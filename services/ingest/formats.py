@@ -71,6 +71,8 @@ def detect(path: str | Path) -> str:
         raise FormatError("the file is empty")
     if text.lstrip()[:1] in "[{":
         return _json_format(path)
+    if edx.prefixed(text):  # a tracking log whose lines start with a logging prefix (Tutor, syslog)
+        return "edx"
     return _csv_format(text)
 
 

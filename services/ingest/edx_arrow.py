@@ -1,0 +1,65 @@
+"""The fields of many tracking-log events at once, with pyarrow's JSON reader (several times faster than
+decoding each line in Python). It reads only the fields an event needs, as strings; a piece of lines it
+refuses (a malformed line, a field of another JSON type, a line that is not an object) is split in two
+and each half tried again, down to pieces small enough to hand back to the line-by-line reader, which
+says what is wrong with each line. Both readers give the same fields for a line they both read."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+# Each field read, and the path to it in the event (a field absent or null reads as "").
+PATHS = {"learner": ("username",), "course": ("context", "course_id"), "time": ("time",),
+         "name": ("event_type",), "source": ("event_source",), "page": ("page",)}
+_SCHEMA = pa.schema([
+    ("username", pa.string()), ("time", pa.string()), ("event_type", pa.string()),
+    ("event_source", pa.string()), ("page", pa.string()),
+    ("context", pa.struct([("course_id", pa.string())])),
+])
+_OPTIONS = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore",
+                           newlines_in_values=False)
+_READ = pj.ReadOptions(block_size=1 << 22)  # blocks read in parallel; a line longer than one is refused
+SMALLEST = 256  # a refused piece this small goes to the line-by-line reader
+
+
+def pieces(texts: list[str]) -> Iterator[tuple[int, int, dict[str, np.ndarray] | None]]:
+    """(start, end, fields) for consecutive pieces of `texts` (each one JSON line ending in a newline):
+    the fields as object arrays of strings, or None for a piece to read line by line."""
+    yield from _split(texts, 0, len(texts))
+
+
+def _split(texts: list[str], start: int, end: int) -> Iterator[tuple[int, int, dict[str, np.ndarray] | None]]:
+    if start >= end:
+        return
+    found = _fields("".join(texts[start:end]).encode("utf-8", "surrogatepass"), end - start)
+    if found is not None:
+        yield start, end, found
+    elif end - start <= SMALLEST:
+        yield start, end, None
+    else:
+        middle = (start + end) // 2
+        yield from _split(texts, start, middle)
+        yield from _split(texts, middle, end)
+
+
+def _fields(data: bytes, count: int) -> dict[str, np.ndarray] | None:
+    try:
+        table = pj.read_json(io.BytesIO(data), parse_options=_OPTIONS, read_options=_READ)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
+        return None
+    if table.num_rows != count:  # lines pyarrow skips or splits differently: let Python read them
+        return None
+    names = ("username", "time", "event_type", "event_source", "page")
+    columns = {name: table.column(name) for name in names}
+    columns["course_id"] = pc.struct_field(table.column("context"), "course_id")  # null where context is
+    return {name: _strings(columns[path[-1]]) for name, path in PATHS.items()}
+
+
+def _strings(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.fill_null("").to_numpy(zero_copy_only=False), dtype=object)
