@@ -28,12 +28,13 @@ from services.ingest.event_map import for_format
 from services.ingest.event_rows import EventRows
 from services.ingest.json_records import Record, records
 from services.ingest.parsed import Chunk, Rejection
-from services.ingest.textfile import head, open_text
+from services.ingest.textfile import head
 
 # A task is a background job of the LMS (grading, reports): the server acting for the learner.
 SOURCES = {"browser": "browser", "mobile": "browser", "server": "server", "task": "server", "": None}
 FIELDS = ("learner", "course", "time", "name", "source", "object")
 _DTYPES = {"line": np.int64}
+PIECE = 16_384  # lines handed to the bulk reader at a time (memory holds one piece of text)
 NO_JSON = "no JSON object on the line (an Open edX event, alone or after a logging prefix)"
 # A logging prefix ends where the event begins: the first '{"' of the line.
 _PREFIXED = re.compile(r"^[^{\n]+?(\{\s*\")")
@@ -79,12 +80,16 @@ def _batches(path: str | Path, chunk_rows: int) -> Iterator[_Batch]:
                 yield batch
                 batch = _Batch()
     else:
-        with open_text(path) as handle:
-            for number, line in enumerate(handle, 1):
-                batch.add_line(number, line)
-                if batch.read >= chunk_rows:
-                    yield batch.filled()
-                    batch = _Batch()
+        for first, block in edx_arrow.blocks(path):
+            fields = edx_arrow.block_fields(block)
+            if fields is not None:
+                batch.add_fields(np.arange(first, first + len(fields["name"]), dtype=np.int64), fields)
+            else:
+                for number, line in enumerate(block.decode("utf-8", "replace").split("\n"), first):
+                    batch.add_line(number, line)
+            if batch.read >= chunk_rows:
+                yield batch.filled()
+                batch = _Batch()
         batch.filled()
     if batch.read:
         yield batch
@@ -113,6 +118,8 @@ class _Batch:
         self.numbers.append(number)
         text = line[start:] if start else line
         self.texts.append(text if text.endswith("\n") else text + "\n")
+        if len(self.texts) >= PIECE:
+            self.filled()
 
     def filled(self) -> _Batch:
         """The batch with its waiting lines read: by pyarrow where it can, line by line elsewhere."""
@@ -122,13 +129,18 @@ class _Batch:
                 for number, text in zip(self.numbers[start:end], self.texts[start:end], strict=True):
                     self.add_record(_decoded(number, text), counted=True)
                 continue
-            fields["course"] = _courses(fields)
-            fields["object"] = fields.pop("page")
-            self.columns["line"].append(numbers[start:end])
-            for name in FIELDS:
-                self.columns[name].append(fields[name])
+            self.add_fields(numbers[start:end], fields, counted=True)
         self.numbers, self.texts = [], []
         return self
+
+    def add_fields(self, numbers: np.ndarray, fields: dict[str, np.ndarray], counted: bool = False) -> None:
+        """Events read in bulk: their line numbers and fields."""
+        self.read += 0 if counted else len(numbers)
+        fields["course"] = _courses(fields)
+        fields["object"] = fields.pop("page")
+        self.columns["line"].append(numbers)
+        for name in FIELDS:
+            self.columns[name].append(fields[name])
 
     def add_record(self, record: Record, counted: bool = False) -> None:
         """One event decoded in Python (or why it could not be)."""
