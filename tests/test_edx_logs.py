@@ -232,3 +232,17 @@ def test_an_upload_of_a_rotated_tutor_log_is_detected(app, client, make_user, be
     assert done["status"] == "succeeded", done
     assert done["result"]["format"] == "edx" and done["result"]["rows_imported"] == 17
     assert done["result"]["reasons"] == {"not learner activity": data.SESSION_NOT_ACTIVITY}
+
+
+def test_the_quick_pass_finds_each_course_s_first_day_as_the_full_read_does(tmp_path):
+    from services.ingest.store import _earliest_of_chunks
+
+    records = [*data.session(),
+               data.event("play_video", course=data.LEGACY, time="2023-05-20T23:59:00+00:00"),
+               data.event("play_video", course=None, time="2023-05-19T08:00:00+00:00"),
+               data.event("/dashboard", course=data.LEGACY, time="2023-05-01T08:00:00+00:00")]  # not counted
+    path = data.write(tmp_path, "tutor-rotated", records)
+    expected = _earliest_of_chunks(edx.read(path), "FALLBACK")
+    assert edx.earliest(path, "FALLBACK") == expected
+    assert {code: day.isoformat() for code, day in expected.items()} == {
+        data.COURSE: "2023-05-23", data.LEGACY: "2023-05-20", "FALLBACK": "2023-05-19"}

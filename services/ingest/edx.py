@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from services.ingest import edx_arrow
 from services.ingest.edx_events import course_in_path
@@ -153,13 +155,32 @@ class _Batch:
         for name, value in zip(FIELDS, fields, strict=True):
             self.loose[name].append(value)
 
-    def chunk(self, builder: EventRows) -> Chunk:
+    def raw(self) -> dict[str, np.ndarray]:
+        """The batch's fields by column, in file order."""
         raw = {name: np.concatenate([*parts, np.array(self.loose[name], dtype=_DTYPES.get(name, object))])
                for name, parts in self.columns.items()}
         order = np.argsort(raw["line"], kind="stable")  # pieces read line by line come back in file order
-        raw = {name: values[order] for name, values in raw.items()}
+        return {name: values[order] for name, values in raw.items()}
+
+    def chunk(self, builder: EventRows) -> Chunk:
         self.rejected.sort(key=lambda rejection: rejection.line)
-        return builder.chunk(raw, rejected=self.rejected, lines_read=self.read)
+        return builder.chunk(self.raw(), rejected=self.rejected, lines_read=self.read)
+
+
+def earliest(path: str | Path, course: str | None = None, *, chunk_rows: int = 200_000) -> dict[str, date]:
+    """The earliest date of each course among the events `read` would keep (events without a course
+    count for `course`): the start of a course the import creates. Reads as `read` does but makes no
+    keys, frames or reasons."""
+    builder = rows()
+    firsts: dict[str, np.datetime64] = {}
+    for batch in _batches(path, chunk_rows):
+        codes, times = builder.courses_and_times(batch.raw())
+        codes[pd.isna(codes)] = course
+        code_of, distinct = pd.factorize(codes)  # None (no course at all) gets -1: left out
+        for index, code in enumerate(distinct):
+            first = times[code_of == index].min()
+            firsts[code] = min(first, firsts.get(code, first))
+    return {code: pd.Timestamp(first).date() for code, first in firsts.items()}
 
 
 def _decoded(number: int, text: str) -> Record:
