@@ -85,6 +85,11 @@ def syslog_line(record: dict) -> str:
     return prefix + json.dumps(record) + "\n"
 
 
+def bracketed_line(record: dict) -> str:
+    """The event behind a logging prefix that starts with a bracket (a common logging format)."""
+    return "[2023-05-23 13:53:13,461] INFO [tracking] logger.py:41 - " + json.dumps(record) + "\n"
+
+
 def raw_lines(records: list[dict]) -> str:
     """The events as JSON lines."""
     return "".join(json.dumps(record) + "\n" for record in records)
@@ -94,6 +99,7 @@ SHAPES = {
     "raw": ("tracking.log", raw_lines, False),
     "tutor": ("tracking.log", lambda records: "".join(map(tutor_line, records)), False),
     "syslog": ("tracking.log", lambda records: "".join(map(syslog_line, records)), False),
+    "bracketed": ("tracking.log", lambda records: "".join(map(bracketed_line, records)), False),
     "rotated": ("tracking.log-20230523.gz", raw_lines, True),
     "tutor-rotated": ("tracking.log-20230524.gz", lambda records: "".join(map(tutor_line, records)), True),
     "array": ("events.json", lambda records: json.dumps(records, indent=1), False),

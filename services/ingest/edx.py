@@ -40,6 +40,8 @@ PIECE = 16_384  # lines handed to the bulk reader at a time (memory holds one pi
 NO_JSON = "no JSON object on the line (an Open edX event, alone or after a logging prefix)"
 # A logging prefix ends where the event begins: the first '{"' of the line.
 _PREFIXED = re.compile(r"^[^{\n]+?(\{\s*\")")
+# A JSON array of events (a logging prefix may also start with "[", as in "[2023-05-23 13:53:13] INFO").
+_ARRAY = re.compile(r"\s*\[\s*[{\]]")
 
 
 def rows(event_map: Mapping[str, Any] | str | None = None) -> EventRows:
@@ -75,7 +77,7 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
 def _batches(path: str | Path, chunk_rows: int) -> Iterator[_Batch]:
     """The log's lines in batches of `chunk_rows`; a JSON array of events is read element by element."""
     batch = _Batch()
-    if head(path, 4096).lstrip().startswith("["):
+    if _ARRAY.match(head(path, 4096)):
         for record in records(path):
             batch.add_record(record)
             if batch.read >= chunk_rows:
