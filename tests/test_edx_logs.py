@@ -76,6 +76,21 @@ def test_bad_lines_are_rejected_with_their_number_and_the_rest_read_in_bulk(tmp_
     assert bulk.loc[bulk["line"] == 302, "course"].tolist() == [None]
 
 
+def test_windows_line_ends_a_bom_and_bytes_that_are_not_utf8_do_not_stop_the_reading(tmp_path):
+    raw = data.write(tmp_path, "raw", data.session())
+    expected, expected_rejected = _read(raw)
+    windows = tmp_path / "windows.log"
+    windows.write_bytes(b"\xef\xbb\xbf" + raw.read_bytes().replace(b"\n", b"\r\n"))
+    latin = tmp_path / "latin-1.log"
+    latin.write_bytes(raw.read_bytes().replace(b'"ada"', b'"ad\xe9"'))  # a byte that is not UTF-8
+    frame, rejected = _read(windows)
+    pd.testing.assert_frame_equal(frame[COMPARED], expected[COMPARED])
+    assert rejected == expected_rejected
+    frame, rejected = _read(latin)
+    assert len(frame) == len(expected) and set(frame["learner"]) == {"ad\ufffd"}
+    assert rejected == expected_rejected
+
+
 def test_every_event_source_open_edx_writes_is_accepted(tmp_path):
     sources = {"browser": "browser", "mobile": "browser", "server": "server", "task": "server", None: None}
     path = data.write(tmp_path, "raw", [data.event("problem_check", source=source, second=i)

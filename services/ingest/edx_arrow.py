@@ -92,16 +92,18 @@ def _split(texts: list[str], start: int, end: int) -> Iterator[tuple[int, int, d
 
 
 def _fields(data: bytes, count: int) -> dict[str, np.ndarray] | None:
+    # Any refusal, in reading or in turning the values into Python strings (bytes that are not UTF-8
+    # pass the reader but not the conversion), sends the lines to the line-by-line reader.
     try:
         table = pj.read_json(io.BytesIO(data), parse_options=_OPTIONS, read_options=_READ)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError):
+        if table.num_rows != count:  # lines pyarrow skips or splits differently: let Python read them
+            return None
+        names = ("username", "time", "event_type", "event_source", "page")
+        columns = {name: table.column(name) for name in names}
+        columns["course_id"] = pc.struct_field(table.column("context"), "course_id")  # null where context is
+        return {name: _strings(columns[path[-1]]) for name, path in PATHS.items()}
+    except (pa.ArrowException, UnicodeError):
         return None
-    if table.num_rows != count:  # lines pyarrow skips or splits differently: let Python read them
-        return None
-    names = ("username", "time", "event_type", "event_source", "page")
-    columns = {name: table.column(name) for name in names}
-    columns["course_id"] = pc.struct_field(table.column("context"), "course_id")  # null where context is
-    return {name: _strings(columns[path[-1]]) for name, path in PATHS.items()}
 
 
 def _strings(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
