@@ -210,7 +210,7 @@ def test_edx_log_types_sources_and_rejections(tmp_path):
         _edx_event("edx.forum.thread.created", event_source="mobile"),
         _edx_event("seq_next", username=""),                     # 5 missing learner
         _edx_event("/dashboard", event_source="server"),         # 6 not a course page
-        _edx_event("seq_next", event_source="task"),             # 7 bad source
+        _edx_event("seq_next", event_source="task"),             # 7 a background task: the server
         _edx_event("problem_check", time="22/10/2014 19:12"),    # 8
         _edx_event("page_close", context={}, event_source=None),
     ]
@@ -218,18 +218,17 @@ def test_edx_log_types_sources_and_rejections(tmp_path):
     with path.open("a") as handle:
         handle.write("[1, 2]\n{\"username\": \n")
     frame, rejected = _frame(edx.read(path))
-    assert frame["line"].tolist() == [1, 2, 3, 4, 9]
-    assert frame["type"].tolist() == ["video", "access", "wiki", "discussion", "page_close"]
-    assert frame["source"].tolist() == ["browser", "server", "server", "browser", None]
-    assert frame["course"].tolist() == [course] * 4 + [None]
-    assert [(r.line, r.reason) for r in rejected[:5]] == [
+    assert frame["line"].tolist() == [1, 2, 3, 4, 7, 9]
+    assert frame["type"].tolist() == ["video", "access", "wiki", "discussion", "navigate", "page_close"]
+    assert frame["source"].tolist() == ["browser", "server", "server", "browser", "server", None]
+    assert frame["course"].tolist() == [course] * 5 + [None]
+    assert [(r.line, r.reason) for r in rejected[:4]] == [
         (5, "missing learner (username)"),
-        (6, "unknown event type '/dashboard'"),
-        (7, "bad source 'task' (expected server or browser)"),
+        (6, "not learner activity: '/dashboard'"),
         (8, "unparseable time '22/10/2014 19:12'"),
-        (10, "not a JSON object (an Open edX event)"),
+        (10, edx.NO_JSON),
     ]
-    assert rejected[5].line == 11 and rejected[5].reason.startswith("malformed JSON")
+    assert rejected[4].line == 11 and rejected[4].reason.startswith("malformed JSON")
 
 
 # --- detection -----------------------------------------------------------------------------------------

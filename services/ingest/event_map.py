@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelling.schemas import EVENT_TYPES
+from services.ingest.edx_events import EDX_EVENTS, pattern_type
 from services.ingest.moodle_events import MOODLE_EVENTS
 from services.ingest.xapi_verbs import NOT_ACTIVITY, XAPI_VERBS
 
@@ -55,18 +56,13 @@ XAPI_DEFAULTS = {**_names(
     wiki=("edited",),
 ), **XAPI_VERBS}
 
-EDX_DEFAULTS = _names(
-    video=("play_video", "pause_video", "seek_video", "stop_video", "load_video", "speed_change_video"),
-    problem=("problem_check", "problem_graded", "problem_save", "problem_show", "showanswer"),
-    page_close=("page_close",),
-    navigate=("seq_goto", "seq_next", "seq_prev"),
-)
-EDX_FORUM_PREFIX = "edx.forum."
-# Open edX logs a page view with the page's path as its event_type; course pages live under these.
-EDX_COURSE_PAGES = ("/courses/", "course-v1:")
+# Open edX's documented event names and the patterns for page views (edx_events.py, reasons in the docs).
+EDX_DEFAULTS = EDX_EVENTS
 
 DEFAULTS = {"events": EVENTS_CSV_DEFAULTS, "xapi": XAPI_DEFAULTS, "edx": EDX_DEFAULTS,
             "moodle": MOODLE_EVENTS}
+# What a format tries for a name no entry knows (the setting's entries still win over it).
+PATTERNS = {"edx": pattern_type}
 
 
 class EventMapError(ValueError):
@@ -92,9 +88,8 @@ class EventMap:
         known = self.names.get(name)
         if known is not None:
             return known
-        if self.fmt == "edx":
-            return _edx_pattern(name)
-        return None
+        patterns = PATTERNS.get(self.fmt)
+        return patterns(name) if patterns else None
 
     def _xapi_type(self, name: str) -> str | None:
         """The verb with the object's type first (`edited@forum-reply`), then the verb alone; each as the
@@ -111,16 +106,6 @@ class EventMap:
 
 def _last_segment(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-
-
-def _edx_pattern(name: str) -> str | None:
-    if name.startswith(EDX_FORUM_PREFIX):
-        return "discussion"
-    if "/wiki/" in name:
-        return "wiki"
-    if any(marker in name for marker in EDX_COURSE_PAGES):
-        return "access"
-    return None
 
 
 def for_format(fmt: str, setting: Mapping[str, Any] | str | None = None) -> EventMap:

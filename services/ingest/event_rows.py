@@ -50,8 +50,10 @@ class EventRows:
         if ids is not None:
             text["id"] = _Distinct(ids, str)
         unstorable = _unstorable(text)
+        # Not learner activity comes first: what is not counted is not an error, whatever else it lacks.
         problems = {
             "text": unstorable != "",
+            "not_activity": kind == NOT_ACTIVITY,
             "learner": learner.empty(),
             "time": np.isnat(time),
             "kind": (kind == None) | (kind == NOT_ACTIVITY),  # noqa: E711 (elementwise on an object array)
@@ -121,15 +123,14 @@ class _Why:
     def __call__(self, i: int, problems: Mapping[str, np.ndarray]) -> str:
         if problems["text"][i]:
             return f"{self.unstorable[i]} holds {UNSTORABLE_TEXT}, which cannot be stored"
+        if problems["not_activity"][i]:
+            return f"not learner activity: {_quote(self.event_map.shown(self.name.value(i)), NAME_SHOWN)}"
         if problems["learner"][i]:
             return f"missing learner ({self.learner_field})"
         if problems["time"][i]:
             return _time_problem(str(self.time_text[i]).strip())
         if problems["kind"][i]:
-            shown = _quote(self.event_map.shown(self.name.value(i)), NAME_SHOWN)
-            if self.kind[i] == NOT_ACTIVITY:
-                return f"not learner activity: {shown}"
-            return f"unknown event type {shown}"
+            return f"unknown event type {_quote(self.event_map.shown(self.name.value(i)), NAME_SHOWN)}"
         return f"bad source {_quote(self.source.value(i))} (expected server or browser)"
 
 

@@ -80,6 +80,8 @@ def detect(path: str | Path) -> str:
     text = head(path)
     if not text.strip():
         raise FormatError("the file is empty")
+    if edx.prefixed(text):  # a tracking log whose lines start with a logging prefix (Tutor, syslog)
+        return "edx"
     if text.lstrip()[:1] in "[{":
         return _json_format(path)
     return _csv_format(text)

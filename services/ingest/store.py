@@ -20,7 +20,7 @@ from db.connection import write_transaction
 from db.models import User
 from services import contacts
 from services.errors import InvalidInput
-from services.ingest import counts, daily, events_earliest, formats, moodle_times, statement_store
+from services.ingest import counts, daily, edx, events_earliest, formats, moodle_times, statement_store
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 FORMATS = ("auto", *formats.FORMATS)
 # Formats with a cheap pass for the earliest date per course (the others read the file once more).
-EARLIEST = {"daily": daily.earliest, "events": events_earliest.earliest}
+EARLIEST = {"daily": daily.earliest, "events": events_earliest.earliest, "edx": edx.earliest}
 # What a file that cannot be read raises (anything else is a fault of the store or of this code).
 READ_ERRORS = (
     pa.ArrowInvalid,  # the earliest-date pass met text that is not UTF-8 or not CSV

@@ -8,7 +8,9 @@ counts each chunk's events per learner, day and type (what the store does before
 (wall clock and CPU time: the machine is shared) and this process's peak RSS. `--file` parses an
 existing events CSV instead of writing one. `--store URL` (or `--store sqlite`) imports the file into
 an emptied database through the product's importer instead (parse, courses and enrollments, event-key
-dedupe, per-day counts, import run), end to end.
+dedupe, per-day counts, import run), end to end. `--edx` writes the same events as an Open edX tracking
+log instead (tests/benchmarks/edx_log.py; `--prefixed`: each line behind Tutor's logging prefix,
+`--gzip`: compressed as a rotated log), read by the Open edX reader.
 """
 
 from __future__ import annotations
@@ -64,13 +66,13 @@ def _block(rng: np.random.Generator, learners: np.ndarray, counts: np.ndarray) -
     }
 
 
-def parse(path: Path, aggregate: bool = True) -> dict:
+def parse(path: Path, aggregate: bool = True, fmt: str = "events") -> dict:
     """Parse the file (and count each chunk per learner, day and type); the figures."""
-    from services.ingest import events_csv
+    from services.ingest import formats
 
     started, cpu = time.perf_counter(), time.process_time()
     events = rejected = cells = 0
-    for chunk in events_csv.read(path):
+    for chunk in formats.PARSERS[fmt](path):
         events += len(chunk.frame)
         rejected += len(chunk.rejected)
         if aggregate:  # the store writes each chunk's counts, added to what is stored
@@ -87,7 +89,7 @@ def parse(path: Path, aggregate: bool = True) -> dict:
     }
 
 
-def store(path: Path, url: str) -> dict:
+def store(path: Path, url: str, fmt: str = "events") -> dict:
     """Import the file end to end into an emptied database; the figures."""
     from tests.benchmarks.bench_import import _env
 
@@ -100,7 +102,7 @@ def store(path: Path, url: str) -> dict:
 
     upgrade()
     started, cpu = time.perf_counter(), time.process_time()
-    report = import_file(path, fmt="events")
+    report = import_file(path, fmt=fmt)
     if report.status != "done":
         raise SystemExit(f"import {report.status}: {report.error}")
     stored = database.execute_sql("SELECT COUNT(*) FROM activity_days").fetchone()[0]
@@ -121,20 +123,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parse-only", action="store_true", help="do not count per learner, day and type")
     parser.add_argument("--keep", action="store_true", help="keep the written file (its path is printed)")
     parser.add_argument("--store", help="import end to end into this database URL (or 'sqlite')")
+    parser.add_argument("--edx", action="store_true", help="an Open edX tracking log instead of a CSV")
+    parser.add_argument("--prefixed", action="store_true", help="--edx: Tutor's logging prefix on each line")
+    parser.add_argument("--gzip", action="store_true", help="--edx: gzip-compressed")
     parser.add_argument("--write-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    shape = ["--edx"] * args.edx + ["--prefixed"] * args.prefixed + ["--gzip"] * args.gzip
     if args.write_only:
-        write_log(args.write_only, args.events)
+        _write(args.write_only, args)
         return
+    fmt = "edx" if args.edx else "events"
     folder = tempfile.mkdtemp(prefix="ssa-bench-events-")
-    path = args.file or Path(folder) / "log.csv"
+    path = args.file or Path(folder) / ("tracking.log" + ".gz" * args.gzip if args.edx else "log.csv")
     if not args.file:
         started = time.perf_counter()
-        command = [sys.executable, "-m", "tests.benchmarks.bench_event_log", "--events", str(args.events)]
+        command = [sys.executable, "-m", "tests.benchmarks.bench_event_log", "--events", str(args.events),
+                   *shape]
         subprocess.run([*command, "--write-only", str(path)], check=True)
         print(f"wrote {path} ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.0f} s")
     try:
-        figures = store(path, args.store) if args.store else parse(path, aggregate=not args.parse_only)
+        figures = (store(path, args.store, fmt) if args.store
+                   else parse(path, aggregate=not args.parse_only, fmt=fmt))
     finally:
         if not args.file and not args.keep:
             path.unlink()
@@ -151,6 +160,15 @@ def main(argv: list[str] | None = None) -> None:
         f"{figures['events'] / figures['cpu_s']:,.0f} events/s CPU ({figures['cpu_s']:.1f} s)"
     )
     print(f"peak RSS {figures['peak_rss_mb']:.0f} MB")
+
+
+def _write(path: Path, args: argparse.Namespace) -> None:
+    if args.edx:
+        from tests.benchmarks import edx_log
+
+        edx_log.write(path, args.events, prefixed=args.prefixed, compressed=args.gzip)
+    else:
+        write_log(path, args.events)
 
 
 if __name__ == "__main__":

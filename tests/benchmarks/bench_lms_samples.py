@@ -5,8 +5,9 @@ Run:  python -m tests.benchmarks.bench_lms_samples --samples-dir <folder>   (or 
 Imports every *.json, *.jsonl and *.log file of the folder into a fresh SQLite store, as the product's
 import does (format detected, no course option), and prints per file: statements or events read and
 accepted, every rejection by reason, the courses they landed in; for xAPI files a table of every verb
-seen (with the object types it was sent with) and the event type it was given. Exits 0 when the folder
-is absent. The files are only read.
+seen (with the object types it was sent with) and the event type it was given; for Open edX logs a table
+of every event name seen (page views grouped by the pattern that types them) and the type given.
+Exits 0 when the folder is absent. The files are only read.
 """
 
 from __future__ import annotations
@@ -63,6 +64,35 @@ def _verb_table(path: Path) -> list[tuple[str, int, str, str]]:
             for verb in sorted(counts)]
 
 
+def _edx_table(path: Path) -> list[tuple[str, int, str]]:
+    """(event name, events, type given) for every named event of an Open edX log; page views (an
+    event_type that is a path) grouped by the table's pattern that types them."""
+    from services.ingest import edx
+    from services.ingest.edx_events import EDX_PATTERNS, PATTERN_TABLE
+    from services.ingest.event_map import for_format, normal
+
+    event_map = for_format("edx", {})
+    counts: Counter = Counter()
+    for chunk_fields in _edx_names(path, edx):
+        counts[chunk_fields] += 1
+    rows: Counter = Counter()
+    given: dict[str, str] = {}
+    for name, count in counts.items():
+        kind = event_map.type_of(normal(name)) or "unknown"
+        found = EDX_PATTERNS.match(normal(name)) if name.startswith("/") else None
+        label = f"page: {PATTERN_TABLE[int(found.lastgroup[1:])][2]}" if found else f"`{name}`"
+        rows[label] += count
+        given[label] = kind
+    return [(label, rows[label], given[label]) for label in sorted(rows)]
+
+
+def _edx_names(path: Path, edx) -> list[str]:
+    from services.ingest.json_records import records
+
+    return [edx.fields_of(record.value)[3] for record in records(path)
+            if record.error is None and not isinstance(edx.fields_of(record.value), str)]
+
+
 def _report(path: Path) -> None:
     from services.ingest import formats, import_file
 
@@ -83,6 +113,10 @@ def _report(path: Path) -> None:
         print("\n| verb | statements | object types | type given |\n|---|---:|---|---|")
         for verb, count, objects, kind in _verb_table(path):
             print(f"| `{verb}` | {count} | {objects} | {kind} |")
+    if fmt == "edx":
+        print("\n| event name | events | type given |\n|---|---:|---|")
+        for name, count, kind in _edx_table(path):
+            print(f"| {name} | {count} | {kind} |")
 
 
 def main() -> None:
