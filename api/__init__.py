@@ -12,6 +12,7 @@ from api import (
     activity,
     analytics,
     auth,
+    caliper,
     courses,
     docs,
     health,
@@ -43,6 +44,7 @@ RESOURCE_BLUEPRINTS = [
     courses.enrollments_bp,
     outcomes_bp,
     xapi.bp,
+    caliper.bp,
     worklist.bp,
 ]
 API_PREFIX = "/api/v1"

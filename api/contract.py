@@ -23,8 +23,8 @@ from db.models import User
 from services import api_keys
 from services.errors import Forbidden, InvalidInput, Unauthenticated
 
-# "ingest": an API key with the ingest scope (X-API-Key), or a signed-in administrator. Every other
-# kind reads only the JWT: an API key sent to it counts for nothing.
+# "ingest": an API key with the ingest scope (X-API-Key, or Authorization: Bearer <key>), or a signed-in
+# administrator. Every other kind reads only the JWT: an API key sent to it counts for nothing.
 # "staff": a tutor or an administrator; which courses a tutor reaches is the services' rule.
 # "lrs": an API key with the ingest scope by HTTP Basic (the xAPI statements resource; no cookie, no CSRF).
 Auth = Literal["public", "user", "staff", "admin", "refresh", "ingest", "lrs"]
@@ -84,6 +84,8 @@ def authorize(auth: Auth) -> None:
         g.api_key = api_keys.authenticate_basic(request.authorization)
         return
     key = request.headers.get(api_keys.HEADER)
+    if key is None:
+        key = api_keys.bearer_key(request.authorization)
     if auth == "ingest" and key is not None:
         g.api_key = api_keys.authenticate(key, "ingest")
         return

@@ -143,6 +143,13 @@ def authenticate(key: str | None, scope: str) -> ApiKey:
     return row
 
 
+def bearer_key(credentials: Any) -> str | None:
+    """The API key sent as `Authorization: Bearer <key>` (how Caliper sensors send theirs), or None
+    (no such header, or a bearer token that is not an API key, such as a sign-in token)."""
+    token = getattr(credentials, "token", None) if getattr(credentials, "type", None) == "bearer" else None
+    return token if token and token.startswith(KEY_PREFIX) else None
+
+
 def authenticate_basic(credentials: Any) -> ApiKey:
     """The live ingest key sent by HTTP Basic (an LRS credential): the key's prefix as the user, the whole
     key as the password (401 otherwise)."""
