@@ -23,11 +23,13 @@ from db.models import User
 from services import api_keys
 from services.errors import Forbidden, InvalidInput, Unauthenticated
 
-# "ingest": an API key with the ingest scope (X-API-Key, or Authorization: Bearer <key>), or a signed-in
-# administrator. Every other kind reads only the JWT: an API key sent to it counts for nothing.
+# "ingest": an API key with the ingest scope (X-API-Key), or a signed-in administrator. Every other
+# kind reads only the JWT: an API key sent to it counts for nothing.
 # "staff": a tutor or an administrator; which courses a tutor reaches is the services' rule.
 # "lrs": an API key with the ingest scope by HTTP Basic (the xAPI statements resource; no cookie, no CSRF).
-Auth = Literal["public", "user", "staff", "admin", "refresh", "ingest", "lrs"]
+# "sensor": an API key with the ingest scope as X-API-Key, `Authorization: Bearer <key>` or the `key` query
+# parameter (the Caliper endpoint: sensors send a bearer key; a webhook such as Canvas's sends no header).
+Auth = Literal["public", "user", "staff", "admin", "refresh", "ingest", "lrs", "sensor"]
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,11 @@ def authorize(auth: Auth) -> None:
     if auth == "lrs":
         g.api_key = api_keys.authenticate_basic(request.authorization)
         return
+    if auth == "sensor":
+        g.api_key = api_keys.authenticate_sensor(
+            request.headers.get(api_keys.HEADER), request.authorization, request.args.get("key"))
+        return
     key = request.headers.get(api_keys.HEADER)
-    if key is None:
-        key = api_keys.bearer_key(request.authorization)
     if auth == "ingest" and key is not None:
         g.api_key = api_keys.authenticate(key, "ingest")
         return

@@ -143,11 +143,17 @@ def authenticate(key: str | None, scope: str) -> ApiKey:
     return row
 
 
-def bearer_key(credentials: Any) -> str | None:
-    """The API key sent as `Authorization: Bearer <key>` (how Caliper sensors send theirs), or None
-    (no such header, or a bearer token that is not an API key, such as a sign-in token)."""
-    token = getattr(credentials, "token", None) if getattr(credentials, "type", None) == "bearer" else None
-    return token if token and token.startswith(KEY_PREFIX) else None
+def authenticate_sensor(header: str | None, credentials: Any, query: str | None) -> ApiKey:
+    """The live ingest key of a Caliper sensor: as X-API-Key, as `Authorization: Bearer <key>`, or as the
+    `key` query parameter of a webhook that sends no header (401 otherwise)."""
+    bearer = getattr(credentials, "token", None) if getattr(credentials, "type", None) == "bearer" else None
+    key = next((given for given in (header, bearer, query) if given is not None), None)
+    if key is None:
+        raise Unauthenticated(
+            "Send an ingest key as Authorization: Bearer <key>, as X-API-Key, or as the key parameter.",
+            code="invalid_api_key",
+        )
+    return authenticate(key, "ingest")
 
 
 def authenticate_basic(credentials: Any) -> ApiKey:

@@ -154,3 +154,15 @@ def test_a_request_body_numbers_its_events_from_zero():
     chunk = caliper.request_chunk([data.EDX[0], data.EDX[5], data.EDX[1]])
     assert chunk.frame["line"].tolist() == [0, 2] and [r.line for r in chunk.rejected] == [1]
     assert chunk.lines_read == 3
+
+
+def test_a_gzip_file_and_undecodable_bytes_are_read_as_the_other_formats_read_them(tmp_path):
+    import gzip
+
+    line = json.dumps(data.EDX[1]).encode().replace(b'"eventVersion": "1.0"', b'"eventVersion": "1.\xff"')
+    path = tmp_path / "events.jsonl.gz"
+    path.write_bytes(gzip.compress(b"\xef\xbb\xbf" + line + b"\n" + json.dumps(data.EDX[2]).encode() + b"\n"))
+    assert formats.detect(path) == "caliper"
+    frame, rejected = _frame(caliper.read(path))
+    assert rejected == [] and frame["type"].tolist() == ["video", "video"]
+    assert frame["line"].tolist() == [1, 2]

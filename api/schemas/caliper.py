@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
+from api.schemas.common import StrictModel
+
 ENVELOPE_BODY = {
     "application/json": {
         "description": "A Caliper envelope (sensor, sendTime, dataVersion, data: a list of events), or a "
@@ -15,3 +19,9 @@ ENVELOPE_BODY = {
         ],
     }
 }
+
+
+class SensorQuery(StrictModel):
+    key: str | None = Field(None, max_length=200, description=(
+        "The ingest key, for a webhook that cannot send a header (Canvas Live Events); a header is better: "
+        "a URL may be written to logs on its way."))

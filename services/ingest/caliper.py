@@ -30,6 +30,7 @@ from services.ingest.parsed import Chunk, Rejection
 LEARNER_FIELDS = "actor.id"
 FIELDS = ("learner", "course", "time", "name", "source", "object", "id")
 PERSON_TYPES = ("", "person", "agent")  # actor types that are a learner ("": not given)
+LEARNER = ["Learner"]  # the roles of most memberships
 COURSE_TYPE, SECTION_TYPE = "courseoffering", "coursesection"
 CHAIN_MAX = 8  # organisations followed up a subOrganizationOf / isPartOf chain
 CANVAS = "com.instructure.canvas"  # Canvas's extension namespace
@@ -54,7 +55,7 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
 def request_chunk(body: Any, *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
     """The events of one request (an envelope, a list of envelopes, an event or a list of events); a
     rejection's `line` is the event's index among all the request's events (0 = first)."""
-    items = [Item(index, value, sent) for index, (value, sent) in enumerate(unwrap(body))]
+    items = [(index, value, sent, None) for index, (value, sent) in enumerate(unwrap(body))]
     return next(_chunks(items, rows(event_map), max(len(items), 1), ""))
 
 
@@ -70,75 +71,96 @@ def _chunks(found: Iterable[Item], builder: EventRows, chunk_rows: int, label: s
 
 
 class _Batch:
-    """Events gathered for one chunk: their raw fields, and the ones refused outright."""
+    """Events gathered for one chunk: their lines and raw fields, and the ones refused outright."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, list] = {name: [] for name in ("line", *FIELDS)}
+        self.lines: list[int] = []
+        self.fields: list[tuple[str, ...]] = []
         self.rejected: list[Rejection] = []
         self.read = 0
 
     def add(self, item: Item, label: str) -> None:
         self.read += 1
-        fields = item.error or fields_of(item.value, item.sent)
-        if isinstance(fields, str):
-            prefix = "" if item.error else label.format(line=item.number)
-            self.rejected.append(Rejection(item.number, prefix + fields))
+        number, value, sent, error = item
+        fields = error or fields_of(value, sent)
+        if type(fields) is str:
+            prefix = "" if error else label.format(line=number)
+            self.rejected.append(Rejection(number, prefix + fields))
             return
-        self.columns["line"].append(item.number)
-        for name, value in zip(FIELDS, fields, strict=True):
-            self.columns[name].append(value)
+        self.lines.append(number)
+        self.fields.append(fields)
 
     def chunk(self, builder: EventRows) -> Chunk:
-        raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
-               for name, values in self.columns.items()}
+        columns = list(zip(*self.fields, strict=True)) or [() for _ in FIELDS]
+        raw = {name: np.array(values, dtype=object) for name, values in zip(FIELDS, columns, strict=True)}
+        raw["line"] = np.array(self.lines, dtype=np.int64)
         return builder.chunk(raw, ids=raw.pop("id"), rejected=self.rejected, lines_read=self.read)
 
 
 def fields_of(event: Any, sent: str = "") -> tuple[str, ...] | str:
     """(learner, course, time, type.action[ object type], source, object id, event id) as text, or why
     there are none."""
-    if not isinstance(event, dict):
+    if type(event) is not dict:
         return "not a JSON object (a Caliper event)"
-    kind, action = term(event.get("type")), term(event.get("action"))
+    get = event.get
+    kind, action = term(get("type")), term(get("action"))
     if not kind:
         return "event without type"
     if not action:
         return f"an entity, not an event: {kind} without action"
-    actor = event.get("actor")
-    refusal = _not_a_learner(actor, event.get("membership"))
+    actor = get("actor")
+    refusal = _not_a_learner(actor, get("membership"))
     if refusal:
         return f"not learner activity: {refusal}"
-    thing = event.get("object")
-    object_type = term(_get(thing, "type"))
-    name = f"{kind}.{action}" + (TYPE_MARK + object_type if object_type else "")
-    time = _text(event.get("eventTime")) or sent
-    return (_learner(actor), course_of(event), time, name, "", _id(thing), _text(event.get("id")))
+    thing = get("object")
+    object_type = term(thing.get("type")) if type(thing) is dict else ""
+    name = f"{kind}.{action}{TYPE_MARK}{object_type}" if object_type else f"{kind}.{action}"
+    time = get("eventTime")
+    time = time if type(time) is str and time else sent
+    event_id = get("id")
+    return (_learner(actor), course_of(event), time, name, "", _id(thing),
+            event_id if type(event_id) is str else _text(event_id))
+
+
+_TERMS: dict[str, str] = {}  # a term of each string seen (types and actions are few)
+TERMS_MAX = 10_000
 
 
 def term(value: Any) -> str:
     """A Caliper term as written in 1.1 and 1.2 (`NavigatedTo`), also from a 1.0 IRI
     (`http://purl.imsglobal.org/vocab/caliper/v1/action#NavigatedTo`)."""
-    text = _text(value).strip()
-    return text.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] if text else ""
+    if type(value) is not str:
+        return ""
+    found = _TERMS.get(value)
+    if found is None:
+        text = value.strip()
+        found = text.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] if text else ""
+        if len(_TERMS) < TERMS_MAX:
+            _TERMS[value] = found
+    return found
 
 
 def _learner(actor: Any) -> str:
-    if isinstance(actor, str):
-        return actor
-    return _text(_get(actor, "id")) or _text(_get(actor, "extensions", CANVAS, "entity_id"))
+    if type(actor) is not dict:
+        return actor if type(actor) is str else ""
+    found = actor.get("id")
+    return found if type(found) is str and found else _text(_get(actor, "extensions", CANVAS, "entity_id"))
 
 
 def _not_a_learner(actor: Any, membership: Any) -> str:
     """Why the actor is not a learner doing this ("" when it is)."""
-    kind = term(_get(actor, "type"))
-    if kind.lower() not in PERSON_TYPES:
-        return f"the actor is a {kind}, not a Person"
-    canvas = _get(actor, "extensions", CANVAS)
-    real = _text(_get(canvas, "real_user_id"))
-    if real and real != _text(_get(canvas, "entity_id")):
-        return "another user acting as the learner (Canvas masquerade)"
-    roles = _get(membership, "roles")
-    roles = [role for role in roles if isinstance(role, str)] if isinstance(roles, list) else []
+    if type(actor) is dict:
+        kind = actor.get("type")
+        if kind is not None and kind != "Person" and term(kind).lower() not in PERSON_TYPES:
+            return f"the actor is a {term(kind) or repr(kind)}, not a Person"
+        canvas = _get(actor, "extensions", CANVAS) if "extensions" in actor else None
+        real = _text(_get(canvas, "real_user_id"))
+        if real and real != _text(_get(canvas, "entity_id")):
+            return "another user acting as the learner (Canvas masquerade)"
+    roles = membership.get("roles") if type(membership) is dict else None
+    if roles == LEARNER or not roles or type(roles) is not list:
+        return ""
+    roles = [role for role in roles if type(role) is str]
     if roles and not any("learner" in role.lower() for role in roles):
         return f"the actor's role is {', '.join(term(role) for role in roles)}"
     return ""
@@ -146,17 +168,24 @@ def _not_a_learner(actor: Any, membership: Any) -> str:
 
 def course_of(event: dict) -> str:
     """The event's course id, as the module docstring says it is found ("" when none)."""
-    for organisation in (event.get("group"), _get(event, "membership", "organization")):
+    group = event.get("group")
+    if type(group) is dict and group.get("type") == "CourseOffering" and type(group.get("id")) is str:
+        return group["id"]  # the common case, made short
+    membership = event.get("membership")
+    for organisation in (group, membership.get("organization") if type(membership) is dict else None):
+        if organisation is None:
+            continue
         found = _course_in(organisation, untyped=True)
         if found:
             return found
     thing = event.get("object")
-    found = _course_in(_get(thing, "isPartOf"), untyped=False)
-    if found:
-        return found
-    extension = _text(_get(thing, "extensions", "course_id"))
-    if extension:
-        return extension
+    if type(thing) is dict:
+        found = _course_in(thing.get("isPartOf"), untyped=False)
+        if found:
+            return found
+        extension = _text(_get(thing, "extensions", "course_id"))
+        if extension:
+            return extension
     key = EDX_KEY.search(_id(thing))
     return f"course-v1:{key.group(1)}+{key.group(2)}+{key.group(3)}" if key else ""
 
@@ -166,14 +195,14 @@ def _course_in(start: Any, *, untyped: bool) -> str:
     `untyped`) `start` itself if it has no type (a bare IRI, or an object with only an id)."""
     sections, node = [], start
     for _ in range(CHAIN_MAX):
-        if node is None:
+        if type(node) is not dict:
             break
-        kind = term(_get(node, "type")).lower()
+        kind = term(node.get("type")).lower()
         if kind == COURSE_TYPE and _id(node):
             return _id(node)
         if kind == SECTION_TYPE and _id(node):
             sections.append(_id(node))
-        node = _get(node, "subOrganizationOf") or _get(node, "isPartOf")
+        node = node.get("subOrganizationOf") or node.get("isPartOf")
     if sections:
         return sections[0]
     return _id(start) if untyped and not term(_get(start, "type")) else ""
@@ -181,7 +210,10 @@ def _course_in(start: Any, *, untyped: bool) -> str:
 
 def _id(entity: Any) -> str:
     """An entity's id: the entity itself when it is written as its IRI."""
-    return entity if isinstance(entity, str) else _text(_get(entity, "id"))
+    if type(entity) is str:
+        return entity
+    found = entity.get("id") if type(entity) is dict else None
+    return found if type(found) is str else _text(found)
 
 
 def _get(value: Any, *path: str) -> Any:

@@ -3,65 +3,75 @@
 A sensor sends envelopes (`{"sensor", "sendTime", "dataVersion", "data": [events]}`); files hold
 envelopes or bare events, as JSON lines, one JSON array, or one or more pretty-printed JSON documents
 (how Canvas documents its Live Events). `events(...)` yields one `Item` per event with the envelope's
-`sendTime` (the event's time when it has no `eventTime`). An envelope's `data` may also describe
-entities (no `action`): they are items too, and the parser rejects them as what they are.
+`sendTime` (the event's time when it has no `eventTime`), a plain tuple (they are made by the million).
+An envelope's `data` may also describe entities (no `action`): they are items too, and the parser
+rejects them as what they are.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
+
+import orjson
 
 from services.ingest.json_records import BLOCK, MAX_ELEMENT, Record, records
-from services.ingest.textfile import open_text
+from services.ingest.textfile import is_gzip, open_text
 
-ENVELOPE_KEYS = ("sensor", "sendTime", "dataVersion")  # `data` and one of these: an envelope
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
-@dataclass(frozen=True)
-class Item:
-    """One event (or what stands in its place), numbered, with its envelope's sendTime ("" when none)."""
-
-    number: int
-    value: Any = None
-    sent: str = ""
-    error: str | None = None
+# One event (or what stands in its place): (number, value, the envelope's sendTime or "", error or None).
+Item = tuple[int, Any, str, str | None]
 
 
 def is_envelope(value: Any) -> bool:
     """Whether a JSON value is a Caliper envelope."""
-    return isinstance(value, dict) and "data" in value and any(key in value for key in ENVELOPE_KEYS)
+    return type(value) is dict and "data" in value and (
+        "sensor" in value or "sendTime" in value or "dataVersion" in value)
 
 
-def file_records(path: str | Path) -> tuple[Iterator[Record], bool]:
-    """The file's top-level JSON values, and whether they are numbered by line (JSON lines) rather than
-    by position (an array, or pretty-printed documents one after another)."""
+def file_records(path: str | Path) -> tuple[Iterator[tuple[int, Any, str | None]], bool]:
+    """The file's top-level JSON values as (number, value, error), and whether they are numbered by line
+    (JSON lines) rather than by position (an array, or pretty-printed documents one after another)."""
     with open_text(path) as handle:
         first = handle.read(BLOCK)
     start = first.lstrip()
+    if start.startswith("["):
+        return _plain(records(path)), False
     if start.startswith("{") and not start.split("\n", 1)[0].rstrip().endswith("}"):
-        return _documents(path), False  # a pretty-printed object: its first line is not a whole value
-    return records(path), not start.startswith("[")
+        return _plain(_documents(path)), False  # a pretty-printed object: its first line is not a whole value
+    return _lines(path), True
 
 
-def events(found: Iterable[Record], *, by_line: bool, first: int = 1) -> Iterator[Item]:
-    """Each event of the records: numbered by the record's line when `by_line`, else by its position
-    among all events (counting from `first`)."""
-    position = first - 1
-    for record in found:
-        if record.error:
+def events(found: Iterable[tuple[int, Any, str | None]], *, by_line: bool) -> Iterator[Item]:
+    """Each event of the values: numbered by the value's line when `by_line`, else by its position
+    among all events (1 = first)."""
+    position = 0
+    for number, value, error in found:
+        if error:
             position += 1
-            yield Item(record.number if by_line else position, error=record.error)
+            yield (number if by_line else position), None, "", error
             continue
-        for value, sent in unwrap(record.value):
+        if type(value) is dict:  # the common cases made short: a bare event, an envelope of one event
+            data = value.get("data")
+            if data is None:
+                position += 1
+                yield (number if by_line else position), value, "", None
+                continue
+            if type(data) is list and len(data) == 1 and is_envelope(value):
+                sent = value.get("sendTime")
+                position += 1
+                yield (number if by_line else position), data[0], sent if type(sent) is str else "", None
+                continue
+        for event, sent in unwrap(value):
             position += 1
-            yield Item(record.number if by_line else position, value, sent)
+            yield (number if by_line else position), event, sent, None
 
 
 def unwrap(value: Any) -> Iterator[tuple[Any, str]]:
@@ -75,6 +85,40 @@ def unwrap(value: Any) -> Iterator[tuple[Any, str]]:
         data = item["data"]
         for event in data if isinstance(data, list) else [data]:
             yield event, sent
+
+
+def open_bytes(path: str | Path) -> BinaryIO:
+    """The file's bytes, whether plain or gzip-compressed."""
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # noqa: SIM115 (returned open)
+
+
+def _plain(found: Iterable[Record]) -> Iterator[tuple[int, Any, str | None]]:
+    for record in found:
+        yield record.number, record.value, record.error
+
+
+def _lines(path: str | Path) -> Iterator[tuple[int, Any, str | None]]:
+    """JSON lines, read as bytes by the file's own line iterator and decoded by orjson (the quickest way
+    through a large file); a line orjson refuses is read again as the other formats read it (undecodable
+    bytes replaced, NaN and lone surrogates allowed), so that both give the same values and reasons."""
+    with open_bytes(path) as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                yield number, orjson.loads(line), None
+            except orjson.JSONDecodeError:
+                yield from _slow_line(number, line)
+
+
+def _slow_line(number: int, line: bytes) -> Iterator[tuple[int, Any, str | None]]:
+    text = line.decode("utf-8-sig" if number == 1 else "utf-8", errors="replace")
+    if not text.strip():
+        return
+    try:
+        yield number, json.loads(text), None
+    except json.JSONDecodeError as error:
+        yield number, None, f"malformed JSON: {error.msg} (column {error.colno})"
+    except RecursionError:
+        yield number, None, "malformed JSON: nested too deeply"
 
 
 def _documents(path: str | Path) -> Iterator[Record]:

@@ -98,8 +98,7 @@ def _json_format(path: str | Path) -> str:
 def _is_caliper(path: str | Path) -> bool:
     """Whether the file's first value is a Caliper envelope, or an event (an action, no verb)."""
     found, _ = file_records(path)
-    first = next(iter(found), None)
-    value = first.value if first is not None else None
+    _, value, _ = next(iter(found), (0, None, None))
     if isinstance(value, list):  # a line holding a list of envelopes or events
         value = value[0] if value else None
     return is_envelope(value) or (isinstance(value, dict) and "action" in value and "verb" not in value)
