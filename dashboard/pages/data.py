@@ -113,8 +113,9 @@ def _upload_card() -> dbc.Card:
             dbc.CardBody(
                 [
                     html.P(
-                        "A daily CSV, an events CSV, xAPI statements (JSON or JSON lines) or an Open edX "
-                        "tracking log. Bad lines are reported with their number; the good ones are stored.",
+                        "A daily CSV, an events CSV, xAPI statements (JSON or JSON lines), an Open edX "
+                        "tracking log or IMS Caliper events. Bad lines are reported with their number; the "
+                        "good ones are stored.",
                         className="text-muted",
                     ),
                     _drop_zone("data-import-upload", ACCEPTED_FILES),

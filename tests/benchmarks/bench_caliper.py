@@ -1,14 +1,16 @@
 """Importing a Caliper file: events per second, parsing alone and into the store. Not a test.
 
-Run:  python -m tests.benchmarks.bench_caliper [--events 200000]
+Run:  python -m tests.benchmarks.bench_caliper [--events 200000] [--shape mix|canvas|edx] [--push]
         [--database-url postgresql://postgres@127.0.0.1:5432/ssa_bench_caliper]
+With --push it times the endpoint instead: three requests of one envelope of 5,000 new events.
 Writes a JSON-lines file of Caliper envelopes, one event each (as Canvas Live Events and Open edX's
 event-routing-backends send them): half Canvas-shaped (Caliper 1.1: page views, quiz submissions, forum
 posts, with Canvas's extensions, membership and session; about 1.5 KB an envelope), half Open edX-shaped
-(Caliper 1.2: video and problem events, about 0.6 KB), for 2,000 learners in 4 courses over 30 days of March.
-Then reads it with the parser alone, imports it into an emptied database (SQLite in a temporary folder
-without --database-url), and imports it again (every event already counted, by its id). Prints events
-per second, wall and this process's CPU (steadier on a shared machine; PostgreSQL's own work left out).
+(Caliper 1.2: video and problem events, about 0.6 KB), for 2,000 learners in 4 courses over 30 days of
+March. Then decodes its lines alone (orjson: the ceiling on this machine at this moment), reads it with
+the parser alone, imports it into an emptied database (SQLite in a temporary folder without
+--database-url), and imports it again (every event already counted, by its id). Prints events per
+second, wall and this process's CPU (steadier on a shared machine; PostgreSQL's own work left out).
 """
 
 from __future__ import annotations
@@ -78,12 +80,15 @@ def _edx(i: int, when: str) -> dict:
             "dataVersion": "http://purl.imsglobal.org/ctx/caliper/v1p2", "data": [event]}
 
 
-def write_file(path: Path, events: int) -> None:
-    """`events` envelopes of one event each, as JSON lines, Canvas and Open edX in turn."""
+SHAPES = {"mix": (_canvas, _edx), "canvas": (_canvas,), "edx": (_edx,)}
+
+
+def write_file(path: Path, events: int, shape: str = "mix") -> None:
+    """`events` envelopes of one event each, as JSON lines: Canvas and Open edX in turn, or one of them."""
+    makers = SHAPES[shape]
     with path.open("w") as handle:
         for i in range(events):
-            maker = _canvas if i % 2 == 0 else _edx
-            handle.write(json.dumps(maker(i, _time(i, events))) + "\n")
+            handle.write(json.dumps(makers[i % len(makers)](i, _time(i, events))) + "\n")
 
 
 def _timed(work):
@@ -92,14 +97,40 @@ def _timed(work):
     return result, time.perf_counter() - started, time.process_time() - cpu
 
 
+def push(app, rounds: int = 3, events: int = 5000) -> None:
+    """Time POST /api/v1/caliper with one envelope of `events` new events, `rounds` times."""
+    from services import api_keys
+
+    with app.app_context():
+        secret = api_keys.create("bench", "ingest", may_create_courses=True, may_push_finished=True)[1]
+    client = app.test_client()
+    for number in range(rounds):
+        data = [(_canvas if i % 2 == 0 else _edx)(i + number * events, _time(i, events))["data"][0]
+                for i in range(events)]
+        raw = json.dumps({"sensor": "https://bench.example/", "sendTime": "2025-03-01T00:00:00Z",
+                          "dataVersion": "http://purl.imsglobal.org/ctx/caliper/v1p2", "data": data})
+        answer, seconds, cpu = _timed(lambda raw=raw: client.post(
+            "/api/v1/caliper", data=raw, content_type="application/json",
+            headers={"Authorization": f"Bearer {secret}"}))
+        print(f"push of {events:,} events ({len(raw) / 1e6:.1f} MB): {answer.status_code},"
+              f" {answer.json['new']:,} new, answered in {seconds:.2f} s (CPU {cpu:.2f} s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="mix", help="whose events (default: both)")
+    parser.add_argument("--push", action="store_true", help="time the endpoint with 5,000 events instead")
     args = parser.parse_args()
+    if args.push:
+        from tests.benchmarks.postgres import fresh_app
+
+        push(fresh_app("caliper-push", args.database_url))
+        return
     folder = Path(tempfile.mkdtemp(prefix="ssa-bench-caliper-"))
     path = folder / "caliper.jsonl"
-    write_file(path, args.events)
+    write_file(path, args.events, args.shape)
     size = path.stat().st_size / 1e6
 
     from tests.benchmarks.postgres import fresh_app
@@ -109,7 +140,17 @@ def main() -> None:
     from services.ingest.store import import_file
 
     where = (args.database_url or "sqlite").split("@")[-1]
-    print(f"file: {args.events:,} events, {size:.0f} MB; database: {where}; load {os.getloadavg()}")
+    print(f"file: {args.events:,} {args.shape} events, {size:.0f} MB; database: {where};"
+          f" load {os.getloadavg()}")
+    import orjson
+
+    def decode() -> int:
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if orjson.loads(line))
+
+    decoded, seconds, cpu = _timed(decode)
+    print(f"decode only:   {decoded:,} lines in {seconds:.2f} s = {decoded / seconds:,.0f} lines/s"
+          f" (CPU {decoded / cpu:,.0f}): the ceiling on this machine now")
     read, seconds, cpu = _timed(lambda: sum(len(chunk.frame) for chunk in formats.read(path, "caliper")))
     print(f"parse only:    {read:,} events in {seconds:.2f} s = {read / seconds:,.0f} events/s"
           f" (CPU {read / cpu:,.0f} events per CPU second)")
