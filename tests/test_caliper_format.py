@@ -166,3 +166,28 @@ def test_a_gzip_file_and_undecodable_bytes_are_read_as_the_other_formats_read_th
     frame, rejected = _frame(caliper.read(path))
     assert rejected == [] and frame["type"].tolist() == ["video", "video"]
     assert frame["line"].tolist() == [1, 2]
+
+
+def test_learners_courses_and_roles_in_their_other_documented_forms(tmp_path):
+    base = data.spec_event(5, "ToolLaunchEvent", "Returned", "https://tool.example.edu/")
+    no_group = data.variant(data.variant(base, "group", remove=True), "membership", remove=True)
+    events = [
+        data.variant(base, "actor", value=data.SPEC_LEARNER),  # the actor as a bare IRI
+        data.variant(no_group, "actor", value={"type": "Person", "extensions": {
+            "com.instructure.canvas": {"entity_id": "10000000000007"}}}),  # Canvas: no id, its entity_id
+        data.variant(no_group, "object", value={
+            "id": "https://lms.example.edu/bio/ch1", "type": "Chapter",
+            "isPartOf": {"id": "https://lms.example.edu/bio", "type": "Document",
+                         "isPartOf": {"id": data.OFFERING, "type": "CourseOffering"}}}),
+        data.variant(base, "membership", "roles",
+                     value=["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]),
+        data.variant(data.spec_event(6, "ThreadEvent", "Created", "https://lms.example.edu/t/1"),
+                     "membership", "roles", value=["Instructor#TeachingAssistant"]),
+    ]
+    frame, rejected = _frame(caliper.read(_lines(tmp_path / "a.jsonl", events)))
+    assert frame["learner"].tolist() == [data.SPEC_LEARNER, "10000000000007", data.SPEC_LEARNER,
+                                         data.SPEC_LEARNER]
+    assert frame["course"].tolist() == [data.OFFERING, None, data.OFFERING, data.OFFERING]
+    assert frame["type"].tolist() == ["page_close"] * 4
+    assert [(r.line, r.reason) for r in rejected] == [
+        (5, "not learner activity: the actor's role is TeachingAssistant")]
