@@ -12,6 +12,7 @@ from api import (
     activity,
     analytics,
     auth,
+    caliper,
     courses,
     docs,
     health,
@@ -45,6 +46,7 @@ RESOURCE_BLUEPRINTS = [
     outcomes_bp,
     outcomes_across_bp,
     xapi.bp,
+    caliper.bp,
     worklist.bp,
 ]
 API_PREFIX = "/api/v1"

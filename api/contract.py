@@ -27,7 +27,9 @@ from services.errors import Forbidden, InvalidInput, Unauthenticated
 # kind reads only the JWT: an API key sent to it counts for nothing.
 # "staff": a tutor or an administrator; which courses a tutor reaches is the services' rule.
 # "lrs": an API key with the ingest scope by HTTP Basic (the xAPI statements resource; no cookie, no CSRF).
-Auth = Literal["public", "user", "staff", "admin", "refresh", "ingest", "lrs"]
+# "sensor": an API key with the ingest scope as X-API-Key, `Authorization: Bearer <key>` or the `key` query
+# parameter (the Caliper endpoint: sensors send a bearer key; a webhook such as Canvas's sends no header).
+Auth = Literal["public", "user", "staff", "admin", "refresh", "ingest", "lrs", "sensor"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ def authorize(auth: Auth) -> None:
         return
     if auth == "lrs":
         g.api_key = api_keys.authenticate_basic(request.authorization)
+        return
+    if auth == "sensor":
+        g.api_key = api_keys.authenticate_sensor(
+            request.headers.get(api_keys.HEADER), request.authorization, request.args.get("key"))
         return
     key = request.headers.get(api_keys.HEADER)
     if auth == "ingest" and key is not None:

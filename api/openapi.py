@@ -36,11 +36,13 @@ ROLES_BY_AUTH = {
     "admin": ["admin"],
     "ingest": ["admin"],  # or an API key with the ingest scope (see `x-api-key-scopes`)
     "lrs": [],  # an API key with the ingest scope, by HTTP Basic
+    "sensor": [],  # an API key with the ingest scope, as a header, a bearer token or the key parameter
 }
 SECURITY_BY_AUTH = {
     "public": [],
     "ingest": [{"apiKeyAuth": []}, {"bearerAuth": []}, {"cookieAuth": []}],
     "lrs": [{"basicAuth": []}],
+    "sensor": [{"apiKeyAuth": []}, {"keyBearerAuth": []}, {"apiKeyQuery": []}],
 }
 JWT_SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
 CONVERTER_SCHEMAS = {
@@ -96,7 +98,7 @@ def _operation_document(view: Any, op: Operation, path_args: list[dict]) -> dict
     }
     document["security"] = SECURITY_BY_AUTH.get(op.auth, JWT_SECURITY)
     document["x-roles"] = ROLES_BY_AUTH[op.auth]
-    if op.auth in ("ingest", "lrs"):
+    if op.auth in ("ingest", "lrs", "sensor"):
         document["x-api-key-scopes"] = ["ingest"]
     if op.body is not None:
         document["requestBody"] = {
@@ -161,6 +163,16 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             "name": api_keys.HEADER,
             "description": "A platform's key (created by an administrator); only for pushing activity.",
         },
+    )
+    spec.components.security_scheme(
+        "keyBearerAuth",
+        {"type": "http", "scheme": "bearer", "bearerFormat": "API key",
+         "description": "An ingest key as a bearer token (how Caliper sensors authenticate)."},
+    )
+    spec.components.security_scheme(
+        "apiKeyQuery",
+        {"type": "apiKey", "in": "query", "name": "key",
+         "description": "An ingest key in the URL, for webhooks that send no header (Canvas Live Events)."},
     )
     spec.components.security_scheme(
         "basicAuth",

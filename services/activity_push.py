@@ -11,6 +11,7 @@ from db.models import User, utcnow
 from services import api_keys, ingest
 from services.errors import ServiceUnavailable
 from services.ingest import formats
+from services.ingest.parsed import Chunk
 
 MAX_ITEMS = 5000
 
@@ -20,11 +21,16 @@ def accept(payload: dict[str, Any], actor: ApiKey | User) -> dict[str, Any]:
     `{accepted, new, rejected: [{index, reason}]}`."""
     parse = formats.event_rows_chunk if "events" in payload else formats.statements_chunk
     items = (payload.get("events", payload.get("statements")) or [])[:MAX_ITEMS]
-    chunk = parse(items)
+    return store(parse(items), actor)
+
+
+def store(chunk: Chunk, actor: ApiKey | User) -> dict[str, Any]:
+    """Store the parsed items of one request as `actor`'s push (its key's course limits applied);
+    `{accepted, new, rejected: [{index, reason}]}`, every rejection kept."""
     user = actor if isinstance(actor, User) else None
     policy = api_keys.course_policy(actor, utcnow().date()) if isinstance(actor, ApiKey) else None
     report = ingest.write_chunks(
-        [chunk], source_name=_source_name(actor), user=user, keep_rejections=len(items), policy=policy
+        [chunk], source_name=_source_name(actor), user=user, keep_rejections=chunk.lines_read, policy=policy
     )
     if report.status == "failed":
         raise ServiceUnavailable(f"The activity could not be stored: {report.error}")

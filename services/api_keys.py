@@ -143,6 +143,19 @@ def authenticate(key: str | None, scope: str) -> ApiKey:
     return row
 
 
+def authenticate_sensor(header: str | None, credentials: Any, query: str | None) -> ApiKey:
+    """The live ingest key of a Caliper sensor: as X-API-Key, as `Authorization: Bearer <key>`, or as the
+    `key` query parameter of a webhook that sends no header (401 otherwise)."""
+    bearer = getattr(credentials, "token", None) if getattr(credentials, "type", None) == "bearer" else None
+    key = next((given for given in (header, bearer, query) if given is not None), None)
+    if key is None:
+        raise Unauthenticated(
+            "Send an ingest key as Authorization: Bearer <key>, as X-API-Key, or as the key parameter.",
+            code="invalid_api_key",
+        )
+    return authenticate(key, "ingest")
+
+
 def authenticate_basic(credentials: Any) -> ApiKey:
     """The live ingest key sent by HTTP Basic (an LRS credential): the key's prefix as the user, the whole
     key as the password (401 otherwise)."""

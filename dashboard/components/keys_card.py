@@ -73,8 +73,9 @@ def keys_card() -> dbc.Card:
                         [
                             "A platform's nightly job sends its key in the ",
                             html.Code(api_keys.HEADER),
-                            " header to POST /api/v1/activity, or sends xAPI statements to"
-                            " /api/v1/xapi/ as an LRS credential; a key can do nothing else.",
+                            " header to POST /api/v1/activity, sends xAPI statements to"
+                            " /api/v1/xapi/ as an LRS credential, or Caliper envelopes to /api/v1/caliper"
+                            " as a bearer token; a key can do nothing else.",
                         ],
                         className="text-muted",
                     ),

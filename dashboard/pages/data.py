@@ -116,8 +116,8 @@ def _upload_card() -> dbc.Card:
                 [
                     html.P(
                         "A daily CSV, an events CSV, xAPI statements (JSON or JSON lines), an Open edX "
-                        "tracking log or a Moodle logs download (CSV or Excel). Bad lines are reported with "
-                        "their number; the good ones are stored.",
+                        "tracking log, a Moodle logs download (CSV or Excel) or IMS Caliper events. Bad "
+                        "lines are reported with their number; the good ones are stored.",
                         className="text-muted",
                     ),
                     _drop_zone("data-import-upload", ACCEPTED_FILES),

@@ -4,7 +4,7 @@ The defaults below are the formats' own maps. The setting `ACTIVITY_EVENT_MAP` (
 same value passed to a parser as `event_map=`) extends them. It is a JSON object whose entries are either
 
 - `"name": "type"`: applies to every event format (events CSV, xAPI, Open edX), or
-- `"events" | "xapi" | "edx" | "moodle": {"name": "type", ...}`: applies to that format only,
+- `"events" | "xapi" | "edx" | "moodle" | "caliper": {"name": "type", ...}`: applies to that format only,
 
 for example `{"completed": "problem", "edx": {"edx.video.closed_captions.shown": "video"}}`. A type is
 one of EVENT_TYPES, or "none" for what is not learner activity (rejected as "not learner activity:
@@ -26,12 +26,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelling.schemas import EVENT_TYPES
+from services.ingest.caliper_actions import CALIPER_ACTIONS
 from services.ingest.edx_events import EDX_EVENTS, pattern_type
 from services.ingest.moodle_events import MOODLE_EVENTS
 from services.ingest.xapi_verbs import NOT_ACTIVITY, XAPI_VERBS
 
 SETTING = "ACTIVITY_EVENT_MAP"
-FORMATS = ("events", "xapi", "edx", "moodle")
+FORMATS = ("events", "xapi", "edx", "moodle", "caliper")
+# Formats whose event name carries the object's type after TYPE_MARK (xAPI's verb, Caliper's type.action).
+PAIRED = frozenset({"xapi", "caliper"})
 # An xAPI event name is the verb id, then this mark and the object's type segment when it has one (a
 # space: no IRI holds one); map keys write the pair as `verb@segment`.
 TYPE_MARK = " "
@@ -60,7 +63,7 @@ XAPI_DEFAULTS = {**_names(
 EDX_DEFAULTS = EDX_EVENTS
 
 DEFAULTS = {"events": EVENTS_CSV_DEFAULTS, "xapi": XAPI_DEFAULTS, "edx": EDX_DEFAULTS,
-            "moodle": MOODLE_EVENTS}
+            "moodle": MOODLE_EVENTS, "caliper": CALIPER_ACTIONS}
 # What a format tries for a name no entry knows (the setting's entries still win over it).
 PATTERNS = {"edx": pattern_type}
 
@@ -83,7 +86,7 @@ class EventMap:
 
     def type_of(self, name: str) -> str | None:
         """The event type of a (normalised) event name, NOT_ACTIVITY, or None when no map knows it."""
-        if self.fmt == "xapi":
+        if self.fmt in PAIRED:
             return self._xapi_type(name)
         known = self.names.get(name)
         if known is not None:
@@ -101,7 +104,7 @@ class EventMap:
 
     def shown(self, name: str) -> str:
         """An event name as a reason shows it (an xAPI verb without its object's type)."""
-        return name.partition(TYPE_MARK)[0] if self.fmt == "xapi" else name
+        return name.partition(TYPE_MARK)[0] if self.fmt in PAIRED else name
 
 
 def _last_segment(iri: str) -> str:

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from modelling.schemas import EVENT_TYPES
-from services.ingest import edx, events_csv, moodle_sheet, xapi
+from services.ingest import caliper, edx, events_csv, moodle_sheet, xapi
+from services.ingest.caliper_records import file_records, is_envelope
 from services.ingest.json_records import records
 from services.ingest.parsed import Chunk
 from services.ingest.textfile import FormatError, head
 
-FORMATS = ("daily", "events", "xapi", "edx", "moodle")
+FORMATS = ("daily", "events", "xapi", "edx", "moodle", "caliper")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 __all__ = ["FORMATS", "PARSERS", "FormatError", "detect", "event_rows_chunk", "options_for", "read",
@@ -33,7 +34,7 @@ class _Parsers(Mapping):
     asked for, so that the event formats work (and are tested) without it."""
 
     _modules = {"daily": "services.ingest.daily", "events": events_csv, "xapi": xapi, "edx": edx,
-                "moodle": "services.ingest.moodle_logs"}
+                "moodle": "services.ingest.moodle_logs", "caliper": caliper}
 
     def __getitem__(self, fmt: str) -> Callable[..., Iterator[Chunk]]:
         module = self._modules[fmt]
@@ -74,7 +75,8 @@ def read(path: str | Path, fmt: str = "auto", **options: Any) -> Iterator[Chunk]
 
 
 def detect(path: str | Path) -> str:
-    """The format of a file, from its first bytes: "daily", "events", "xapi", "edx" or "moodle"."""
+    """The format of a file, from its first bytes: "daily", "events", "xapi", "edx", "moodle" or
+    "caliper"."""
     if moodle_sheet.is_xlsx(path):
         return "moodle"  # the one spreadsheet format: its reader checks the header
     text = head(path)
@@ -88,6 +90,8 @@ def detect(path: str | Path) -> str:
 
 
 def _json_format(path: str | Path) -> str:
+    if _is_caliper(path):
+        return "caliper"
     first = next(iter(records(path)), None)
     if first is None:
         raise FormatError("a JSON file without any record")
@@ -99,9 +103,18 @@ def _json_format(path: str | Path) -> str:
         if "event_type" in first.value:
             return "edx"
     raise FormatError(
-        "JSON, but its first record is neither an xAPI statement (with verb and actor) nor an Open edX "
-        "event (with event_type)"
+        "JSON, but its first record is neither an xAPI statement (with verb and actor), an Open edX "
+        "event (with event_type) nor a Caliper envelope or event (with action)"
     )
+
+
+def _is_caliper(path: str | Path) -> bool:
+    """Whether the file's first value is a Caliper envelope, or an event (an action, no verb)."""
+    found, _ = file_records(path)
+    _, value, _ = next(iter(found), (0, None, None))
+    if isinstance(value, list):  # a line holding a list of envelopes or events
+        value = value[0] if value else None
+    return is_envelope(value) or (isinstance(value, dict) and "action" in value and "verb" not in value)
 
 
 def _csv_format(text: str) -> str:

@@ -23,12 +23,12 @@ FIRST_REJECTIONS = 100  # rejections kept with their line and reason; the rest a
 _UNRECORDED: dict[int, str] = {}
 
 
-_ITEM_LABEL = re.compile(r"^statement \d+: ")
+_ITEM_LABEL = re.compile(r"^(?:statement|event) \d+: ")
 
 
 def reason_kind(reason: str) -> str:
-    """The kind of a rejection reason: its words before the first ": ", without a "statement N: " label
-    (a colon alone does not end it, so that IRIs such as 'http://...' stay whole)."""
+    """The kind of a rejection reason: its words before the first ": ", without a "statement N: " or
+    "event N: " label (a colon alone does not end it, so that IRIs such as 'http://...' stay whole)."""
     return _ITEM_LABEL.sub("", reason).split(": ", 1)[0].strip()
 
 
