@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import peewee
 import pyarrow as pa
@@ -19,7 +20,7 @@ from flask import current_app, has_app_context
 from db.connection import write_transaction
 from db.models import User
 from services.errors import InvalidInput
-from services.ingest import counts, daily, events_earliest, formats, statement_store
+from services.ingest import counts, daily, events_earliest, formats, outside, statement_store
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
@@ -107,8 +108,10 @@ def import_file(
 def _nothing_stored(run: RunLog, courses: Courses) -> ImportReport:
     """Fail a file's import that stored nothing, removing the courses it created for nothing."""
     with write_transaction():
-        courses.remove_empty_created()
-    return run.fail(nothing_stored_reason(courses, run.run.rejected, dict(run.reasons)))
+        removed = courses.remove_empty_created()  # with what was kept aside in them
+    why = nothing_stored_reason(courses, run.run.rejected, dict(run.reasons), run.run.outside_window,
+                                tuple(removed))
+    return run.fail(why)
 
 
 def _gzip_limits() -> tuple[int, int]:
@@ -217,13 +220,17 @@ def _store_chunk(chunk: Chunk, grouped: Grouped, run: RunLog, courses: Courses, 
         if conflicting:  # rare: the chunk's rows grouped again without the refused statements
             kept = frame[~frame["line"].isin([rejection.line for rejection in conflicting])]
             grouped = group_rows(kept, kept["time"], course)
-        keyed, outside = keyed_rows(grouped, courses)
+        keyed, refused, aside = keyed_rows(grouped, courses)
         changed = counts.store_daily(keyed) if chunk.kind == "daily" else counts.store_events(keyed)
-        statement_store.remember(chunk.statements, keyed["line"].to_numpy())
-        rejections = sorted(chunk.rejected + outside + conflicting, key=lambda rejection: rejection.line)
+        kept_aside = outside.keep(chunk.kind, aside)
+        # A statement kept aside is acknowledged as one stored: its id is taken.
+        statement_store.remember(chunk.statements, np.concatenate([keyed["line"].to_numpy(),
+                                                                   aside["line"].to_numpy()]))
+        rejections = sorted(chunk.rejected + refused + conflicting, key=lambda rejection: rejection.line)
         pending = run.pending(
             lines=chunk.lines_read or len(frame) + len(chunk.rejected),
             rows=len(keyed),
+            outside=kept_aside,
             changed=changed,
             last_line=_last_line(frame, chunk.rejected),
             rejections=rejections,
