@@ -97,7 +97,7 @@ def import_file(
     # Lazy, so read errors come up in _write; parsed and grouped one chunk ahead while the previous one
     # is stored.
     chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows), course))
-    earliest = _earliest_of_file(name, path, course, chunk_rows)
+    earliest = _earliest_of_file(name, path, course, chunk_rows, rebase)
     courses = Courses(start, days, earliest, rebase=rebase)
     report = _write(chunks, run, courses, progress, lines)
     if report.status == "done" and report.rows_imported == 0:
@@ -166,12 +166,17 @@ def _fingerprint(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), lines
 
 
-def _earliest_of_file(name: str, path: Path, course: str | None, chunk_rows: int):
-    """A function giving each course's earliest date in the file: the format's cheap pass, else a
-    full read with its reader (run only if the import creates a course without --start)."""
+def _earliest_of_file(name: str, path: Path, course: str | None, chunk_rows: int, rebase: bool):
+    """A function giving each course's earliest date in the file: the format's cheap pass; for a format
+    without one, nothing (a course made without --start then starts on its first chunk's earliest date,
+    and its learned window widens with each later chunk, so the file is not parsed twice), except that
+    a rebase needs the file's first date: a full read with its reader. Run only if the import creates a
+    course without --start, or rebases."""
     cheap = EARLIEST.get(name)
     if cheap is not None:
         return lambda: cheap(path, course)
+    if not rebase:
+        return dict
     return lambda: _earliest_of_chunks(formats.PARSERS[name](path, chunk_rows=chunk_rows), course)
 
 
