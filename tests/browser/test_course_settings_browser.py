@@ -11,6 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from db.courses import Course
+from tests.browser import axe
 from tests.helpers import PASSWORD, scored_course
 
 browser = pytest.mark.browser
@@ -106,5 +107,7 @@ def test_activity_kept_aside_is_shown_and_counted_when_the_window_covers_it(page
     page.click("#course-settings-save")
     page.wait_for_text("#course-settings-message", "3 rows kept aside outside the old window are now counted")
     page.wait_for_text("#course-settings-outside", "No activity is kept aside")
+    found = axe.violations(page, axe.script())
+    assert not found, axe.describe(found)
     with app.app_context():
         assert Course.by_code("ASIDE-1").length_days == 10
