@@ -13,8 +13,8 @@ from api.schemas.courses import (
     CourseDetailOut,
     CourseRemovedOut,
     CoursesOut,
-    CourseSummary,
     CourseUpdateIn,
+    CourseUpdateOut,
     EnrollmentsPage,
     EnrollmentsQuery,
 )
@@ -66,10 +66,11 @@ def get_course(code: str):
 
 
 @bp.patch("/<path:code>")
-@operation(auth="admin", body=CourseUpdateIn, response=CourseSummary, errors=(404,), tags=("courses",))
+@operation(auth="admin", body=CourseUpdateIn, response=CourseUpdateOut, errors=(404,), tags=("courses",))
 def update_course(code: str, body: CourseUpdateIn):
     """Change a course's title, start or length; stored activity keeps its dates (a window that would
-    leave some of it out is refused with 422)."""
+    leave some of it out is refused with 422), and activity kept aside outside the old window that the
+    new one covers is counted."""
     changes = body.model_dump(exclude_none=True)
     return course_admin.update_course(code, current_user, client_ip(), **changes)
 

@@ -123,7 +123,11 @@ def _sqlite_pages(model, names, columns, count: int, changed_only: bool) -> int:
     return changed
 
 
-_ARRAY_TYPES = {peewee.SmallIntegerField: "smallint", peewee.BigIntegerField: "bigint"}
+_ARRAY_TYPES = {
+    peewee.SmallIntegerField: "smallint",
+    peewee.BigIntegerField: "bigint",
+    peewee.CharField: "text",
+}
 
 
 def _element_type(field: peewee.Field) -> str:
@@ -131,6 +135,10 @@ def _element_type(field: peewee.Field) -> str:
     if isinstance(field, peewee.ForeignKeyField):
         field = field.rel_field
     return next((name for kind, name in _ARRAY_TYPES.items() if isinstance(field, kind)), "integer")
+
+
+def _is_text(model: type[peewee.Model], name: str) -> bool:
+    return _element_type(model._meta.fields[name]) == "text"
 
 
 @cache
@@ -176,11 +184,13 @@ def _blob_params(values: Sequence[bytes]) -> tuple[list, list[str]]:
 def _postgres_arrays(model, names, columns, count: int, changed_only: bool) -> int:
     binary = tuple(_is_binary(values) for values in columns.values())
     blobs, arrays = [], []
-    for values, is_binary in zip(columns.values(), binary, strict=True):
+    for name, values, is_binary in zip(names, columns.values(), binary, strict=True):
         if is_binary:
             blob, bounds = _blob_params(values)
             blobs += blob
             arrays += bounds
+        elif _is_text(model, name):
+            arrays.append(_python_values(values))  # psycopg2 sends a list of strings as a text array
         else:
             arrays.append(_array_literal(values))
     cursor = database.execute_sql(_postgres_text(model, names, changed_only, binary), blobs + arrays)

@@ -26,6 +26,8 @@ class ImportRun(BaseModel):
     rows_imported = peewee.IntegerField(default=0)
     rows_changed = peewee.IntegerField(default=0)
     rejected = peewee.IntegerField(default=0)
+    # Rows kept aside because they fell outside their course's window (counted when it covers them).
+    outside_window = peewee.IntegerField(default=0)
     # The first rejections as [line, reason] pairs, and the number of rejections per kind of reason.
     rejections = JSONField(default=list)
     reasons = JSONField(default=dict)
@@ -87,6 +89,7 @@ class ImportRun(BaseModel):
             "rows_imported": self.rows_imported,
             "rows_changed": self.rows_changed,
             "rejected": self.rejected,
+            "outside_window": self.outside_window,
             "rejections": self.rejections,
             "reasons": self.reasons,
             "enrollments": self.enrollments,

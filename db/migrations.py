@@ -20,6 +20,7 @@ from db.fields import JSONField
 from db.ingest import DayEvents, ImportRun, StatementId
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.nudges import DEFAULT_TEMPLATES, LearnerContact, NudgeTemplate
+from db.outside import OUTSIDE_MODELS
 from db.tutoring import TUTORING_MODELS
 
 Migration = Callable[[peewee.Database], None]
@@ -283,6 +284,14 @@ def _action_holdout_share(db: peewee.Database) -> None:
         db.execute_sql(f"ALTER TABLE enrollment_actions ADD COLUMN holdout_share {kind}")
 
 
+def _activity_outside(db: peewee.Database) -> None:
+    """Activity kept aside outside its course's window (counted when the window comes to cover it), and
+    each import run's count of it."""
+    db.create_tables(list(OUTSIDE_MODELS))
+    if "outside_window" not in {column.name for column in db.get_columns("import_runs")}:
+        db.execute_sql("ALTER TABLE import_runs ADD COLUMN outside_window INTEGER NOT NULL DEFAULT 0")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -319,6 +328,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (31, "learners' contact details", _learner_contacts),
     (32, "nudge templates", _nudge_templates),
     (33, "nudge actions keep their holdout share", _action_holdout_share),
+    (34, "activity kept aside outside its course's window", _activity_outside),
 ]
 
 

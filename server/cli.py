@@ -507,6 +507,9 @@ def _print_import(report) -> None:
         f" ({report.rows_changed:,} new or changed), {report.rejected:,} rejected,"
         f" {report.enrollments:,} enrollments in {', '.join(report.courses) or 'no course'} [{report.status}]"
     )
+    if report.outside_window:
+        click.echo(f"  {report.outside_window:,} rows outside the course window kept aside (counted once the"
+                   " window covers them)")
     if report.resumes:
         click.echo(f"  completes the failed import run {report.resumes} of the same file")
     if report.error:

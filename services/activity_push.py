@@ -18,7 +18,7 @@ MAX_ITEMS = 5000
 
 def accept(payload: dict[str, Any], actor: ApiKey | User) -> dict[str, Any]:
     """Store every good item of `{"events": [...]}` or `{"statements": [...]}`;
-    `{accepted, new, rejected: [{index, reason}]}`."""
+    `{accepted, new, outside_window, rejected: [{index, reason}]}` (outside_window: kept aside)."""
     parse = formats.event_rows_chunk if "events" in payload else formats.statements_chunk
     items = (payload.get("events", payload.get("statements")) or [])[:MAX_ITEMS]
     return store(parse(items), actor)
@@ -35,7 +35,8 @@ def store(chunk: Chunk, actor: ApiKey | User) -> dict[str, Any]:
     if report.status == "failed":
         raise ServiceUnavailable(f"The activity could not be stored: {report.error}")
     rejected = [{"index": item.line, "reason": item.reason} for item in report.first_rejections]
-    return {"accepted": report.rows_imported, "new": report.rows_changed, "rejected": rejected}
+    return {"accepted": report.rows_imported, "new": report.rows_changed,
+            "outside_window": report.outside_window, "rejected": rejected}
 
 
 def _source_name(actor: ApiKey | User) -> str:

@@ -17,6 +17,7 @@ from db.models import Activity, User
 from db.tutoring import CourseTutor, EnrollmentAction
 from services.courses import course_summary
 from services.errors import InvalidInput, NotFound
+from services.ingest import outside
 from services.ingest.store import MAX_DAYS
 
 TITLE_MAX = Course.title.max_length
@@ -40,7 +41,8 @@ def settings_of(code: str) -> dict[str, Any] | None:
     if found is None:
         return None
     start = found.start_date.isoformat()
-    return {"title": found.title, "start_date": start, "length_days": found.length_days}
+    return {"title": found.title, "start_date": start, "length_days": found.length_days,
+            "outside_window": outside.count_of(found)}
 
 
 def _clean(found: Course, title: Any, start: Any, length: Any) -> tuple[str, date, int]:
@@ -74,7 +76,9 @@ def _stored_days(found: Course) -> tuple[int | None, int | None]:
 def update_course(code: str, by: User, ip: str | None = None, *, title: Any = None, start_date: Any = None,
                   length_days: Any = None) -> dict[str, Any]:
     """Change a course's title, start or length; stored activity, event keys and predictions keep their
-    dates. A window that would leave stored activity outside it is refused, saying what falls out."""
+    dates, and the activity kept aside that the new window covers is counted (`brought_in`; what stays
+    outside: `outside_window`). A window that would leave stored activity outside it is refused, saying
+    what falls out."""
     with write_transaction():
         found = _course(code)
         title, start, length = _clean(found, title, start_date, length_days)
@@ -94,9 +98,11 @@ def update_course(code: str, by: User, ip: str | None = None, *, title: Any = No
         changes = {"title": title, "start_date": start, "length_days": length}
         # A window an administrator sets stays where it is: later imports no longer move it.
         Course.update(**changes, window_learned=False).where(Course.id == found.id).execute()
+        brought_in = outside.bring_in(Course.get_by_id(found.id))
         Activity.record("course_update", by, ip, code=found.code, before=_jsonable(before),
-                        after=_jsonable(changes))
-    return course_summary(Course.get_by_id(found.id))
+                        after=_jsonable(changes), brought_in=brought_in)
+        left = outside.count_of(found)
+    return course_summary(Course.get_by_id(found.id)) | {"brought_in": brought_in, "outside_window": left}
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

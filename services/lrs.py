@@ -2,8 +2,9 @@
 statements are checked as an LRS checks what it receives (services/lrs_statements.py; one invalid
 statement refuses the request, as an LRS does), given an id when they have none, then imported as a
 push is (services/activity_push.py: same store, rules and course limits of the key). What the importer
-refuses (a verb no map knows, what is not learner activity, a day outside the course window) is reported
-per statement in the import history; the request still succeeds, as an LRS stores what it does not use.
+refuses (a verb no map knows, what is not learner activity) is reported per statement in the import
+history, and a statement outside its course's window is kept aside until the window covers it; the
+request still succeeds, as an LRS stores what it does not use.
 """
 
 from __future__ import annotations

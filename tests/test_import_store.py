@@ -105,10 +105,9 @@ def test_start_and_days_options_and_the_course_window(app, tmp_path):
         report = import_file(path, course="SHORT", start=date(2014, 5, 25), days=5)
         course = Course.by_code("SHORT")
         assert (course.start_date, course.length_days) == (date(2014, 5, 25), 5)
-        reasons = {r.line: r.reason for r in report.first_rejections}
-        assert reasons[2] == "outside the course window: day -2 of a 5-day course SHORT"
-        assert reasons[11] == "outside the course window: day 7 of a 5-day course SHORT"
-        assert report.reasons == {"outside the course window": 5} and report.rows_imported == 5
+        # The days outside are kept aside, not rejected.
+        assert (report.outside_window, report.rejected, report.reasons) == (5, 0, {})
+        assert report.rows_imported == 5
         assert [row[2] for row in _stored()] == [0, 1, 2, 3, 4]
         # An existing course keeps its dates whatever the options say.
         again = import_file(path, course="SHORT", start=date(2014, 1, 1), days=30)
@@ -203,7 +202,7 @@ def test_event_chunks_with_overlapping_keys_count_each_event_once(app):
         assert ActivityDay.get(ActivityDay.day == 0).wiki == 1
 
 
-def test_events_outside_the_window_are_rejected(app):
+def test_events_outside_the_window_are_kept_aside(app):
     from services.ingest import write_chunks
 
     rows = [
@@ -212,9 +211,7 @@ def test_events_outside_the_window_are_rejected(app):
     ]
     with app.app_context():
         report = write_chunks([_events(rows)], course="W", start=date(2014, 5, 25), days=10)
-        assert report.rows_changed == 1
-        assert report.first_rejections[0].line == 3
-        assert report.first_rejections[0].reason == "outside the course window: day -5 of a 10-day course W"
+        assert (report.rows_changed, report.outside_window, report.rejected) == (1, 1, 0)
 
 
 def _corrupt_file(tmp_path, good_rows: int):
@@ -387,7 +384,8 @@ def test_a_file_that_stores_nothing_fails_says_why_and_creates_no_course(app, tm
     with app.app_context():
         historical = _daily_file(tmp_path, _week(first="2013-12-17"))
         report = import_file(historical, course="PILOT", start=date(2026, 11, 25))
-        assert (report.status, report.rows_imported, report.rejected) == ("failed", 0, 14)
+        counts = (report.status, report.rows_imported, report.rejected, report.outside_window)
+        assert counts == ("failed", 0, 0, 14)
         assert report.error == (
             "nothing was stored: the file covers 2013-12-17 to 2013-12-23, but course PILOT runs 2026-11-25"
             " to 2026-12-24; set the course's start date (Course settings) to the file's dates, import"

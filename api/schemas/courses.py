@@ -58,6 +58,9 @@ class Rejected(BaseModel):
 class ActivityPushOut(BaseModel):
     accepted: int = Field(description="Items stored (an event counted before is not counted again).")
     new: int = Field(description="Of those, the events not counted before.")
+    outside_window: int = Field(
+        0, description="Items kept aside outside their course's window (a window set by an administrator or"
+        " an import): counted when a change of the window covers them.")
     rejected: list[Rejected]
 
 
@@ -69,6 +72,12 @@ class CourseSummary(BaseModel):
     length_days: int
     status: Literal["upcoming", "running", "finished"]
     current_day: int | None = Field(description="Today's course day while running, else null.")
+
+
+class CourseUpdateOut(CourseSummary):
+    brought_in: int = Field(description="Rows kept aside outside the old window that the new one covers,"
+                            " now counted.")
+    outside_window: int = Field(description="Rows still kept aside outside the window.")
 
 
 class CourseOut(CourseSummary):

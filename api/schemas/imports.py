@@ -126,6 +126,9 @@ class ImportRunOut(BaseModel):
     rows_imported: int
     rows_changed: int
     rejected: int
+    outside_window: int = Field(
+        0, description="Rows kept aside outside their course's window: counted when a change of the window"
+        " covers them.")
     reasons: dict[str, int] = Field(description="Rejected lines per kind of reason.")
     enrollments: int
     courses: list[str]

@@ -64,7 +64,7 @@ def _outcome(prefix: str, report: dict[str, Any]) -> dbc.Alert:
     if report["status"] == "done":
         color = "warning" if report["rejected"] else "success"
         text = f"{name} imported" + (" (some lines rejected: see below)." if report["rejected"] else ".")
-        return dbc.Alert(text, color=color, id=f"{prefix}-outcome")
+        return dbc.Alert([text, _kept_aside(report)], color=color, id=f"{prefix}-outcome")
     if report["status"] == "running":
         return dbc.Alert(f"{name} is still being imported.", color="info", id=f"{prefix}-outcome")
     if report.get("format") == "unknown":
@@ -83,6 +83,15 @@ def _outcome(prefix: str, report: dict[str, Any]) -> dbc.Alert:
     )
 
 
+def _kept_aside(report: dict[str, Any]) -> str:
+    """A note on the rows kept aside outside their course's window, if any."""
+    count = report.get("outside_window") or 0
+    if not count:
+        return ""
+    return (f" {count:,} rows fell outside their course's window and are kept aside: they are counted when"
+            " the window is changed to cover them (Course settings).")
+
+
 def activity_report(prefix: str, report: dict[str, Any]) -> html.Div:
     """An activity import's report (ImportReport.to_dict, or an import run with its `rejections`)."""
     rejections = report.get("first_rejections", report.get("rejections", []))
@@ -94,6 +103,7 @@ def activity_report(prefix: str, report: dict[str, Any]) -> html.Div:
             ("read", "Rows read", f"{report['lines_read']:,}"),
             ("imported", "Imported", f"{report['rows_imported']:,}"),
             ("rejected", "Rejected", f"{report['rejected']:,}"),
+            ("outside", "Outside the window", f"{report.get('outside_window') or 0:,}"),
             ("enrollments", "Enrollments", f"{report['enrollments']:,}"),
             ("courses", "Courses", courses),
         ],

@@ -69,6 +69,7 @@ def _form() -> html.Div:
                " calendar dates; a window that would leave stored activity out is refused.",
                className="text-muted small"),
         fields,
+        html.P(id=f"{PREFIX}-outside", className="small"),
         dbc.Button("Save", id=f"{PREFIX}-save", color="primary"),
     ]), className="mb-3")
     remove = dbc.Card(dbc.CardBody([
@@ -85,17 +86,28 @@ def _form() -> html.Div:
     Output(f"{PREFIX}-start", "value"),
     Output(f"{PREFIX}-length", "value"),
     Output(f"{PREFIX}-body", "hidden"),
+    Output(f"{PREFIX}-outside", "children"),
     Input(f"{PREFIX}-code", "value"),
 )
 def show_course(code):
     found = course_admin.settings_of(code) if code else None
     if found is None:
-        return None, None, None, True
-    return found["title"], found["start_date"], found["length_days"], False
+        return None, None, None, True, None
+    outside = _outside_text(found["outside_window"])
+    return found["title"], found["start_date"], found["length_days"], False, outside
+
+
+def _outside_text(count: int) -> str:
+    """What is kept aside outside the window, in a sentence."""
+    if not count:
+        return "No activity is kept aside outside this window."
+    return (f"{count:,} rows of activity arrived outside this window and are kept aside: they are counted"
+            " when the window is changed to cover their dates.")
 
 
 @callback(
     Output(f"{PREFIX}-message", "children"),
+    Output(f"{PREFIX}-outside", "children", allow_duplicate=True),
     Input(f"{PREFIX}-save", "n_clicks"),
     State(f"{PREFIX}-code", "value"),
     State(f"{PREFIX}-title", "value"),
@@ -112,12 +124,14 @@ def save(_clicks, code, title, start, length):
     except ServiceError as exc:
         details = "; ".join(f"{field.replace('_', ' ')}: {why}" for field, why in exc.fields.items())
         return dbc.Alert([exc.message, html.Br() if details else None, details], color="danger",
-                         id=f"{PREFIX}-error")
+                         id=f"{PREFIX}-error"), no_update
+    brought = (f" {saved['brought_in']:,} rows kept aside outside the old window are now counted."
+               if saved["brought_in"] else "")
     return dbc.Alert(
         f"{saved['code']} saved: {saved['title']}, {saved['start_date']} to {saved['end_date']}"
-        f" ({saved['length_days']} days, {saved['status']}).",
+        f" ({saved['length_days']} days, {saved['status']}).{brought}",
         color="success", dismissable=True, id=f"{PREFIX}-saved",
-    )
+    ), _outside_text(saved["outside_window"])
 
 
 @callback(

@@ -28,7 +28,7 @@ LOOKUP_BATCH = 5_000
 EVENT_KEYS_LOCK = 1  # advisory-lock namespace: one writer of a course's event keys at a time
 
 
-def _nullable(values: pd.Series) -> np.ndarray:
+def nullable(values: pd.Series) -> np.ndarray:
     """A nullable integer column as int64, or as objects with None where missing."""
     missing = values.isna().to_numpy()
     if not missing.any():
@@ -56,7 +56,7 @@ def store_daily(keyed: pd.DataFrame) -> int:
     for event_type in EVENT_TYPES:
         columns[event_type] = active[event_type].to_numpy(dtype=np.int64)
     for source in SOURCES:
-        columns[source] = _nullable(active[source])
+        columns[source] = nullable(active[source])
     return removed + bulk.upsert(ActivityDay, columns)
 
 

@@ -1,5 +1,6 @@
 """From parsed rows to the store's keys: the course of each row (created when new), the enrollment of
-each learner (created on first sight) and the course day of each date (outside the window: rejected)."""
+each learner (created on first sight) and the course day of each date (outside the window: kept aside,
+see services/ingest/outside.py)."""
 
 from __future__ import annotations
 
@@ -138,28 +139,26 @@ class Courses:
         return empty
 
 
-def nothing_stored_reason(courses: Courses, rejected: int, reasons: dict[str, int]) -> str:
-    """Why an import stored nothing, in one sentence a person can act on."""
-    outside = sum(n for reason, n in reasons.items() if reason.startswith("outside the course window"))
+def nothing_stored_reason(courses: Courses, rejected: int, reasons: dict[str, int], outside: int = 0,
+                          removed: tuple[str, ...] = ()) -> str:
+    """Why an import stored nothing, in one sentence a person can act on (`outside`: rows outside a
+    course's window; kept aside unless their course, made by this import, was `removed` again)."""
     if outside and outside * 2 >= rejected:
         code = max(courses.spans, key=lambda c: courses.spans[c][1] - courses.spans[c][0])
         first, last = (EPOCH + timedelta(days=day) for day in courses.spans[code])
         course = courses.known.get(code)
         if course is not None:
             end = course.start_date + timedelta(days=course.length_days - 1)
+            kept = "" if code in removed else (f" (its {outside:,} rows outside the window are kept aside:"
+                                               " counted once the window covers them)")
             return (f"nothing was stored: the file covers {first} to {last}, but course {code} runs"
-                    f" {course.start_date} to {end}; set the course's start date (Course settings) to the"
-                    " file's dates, import into a new course without a start date, or move the file's"
+                    f" {course.start_date} to {end}{kept}; set the course's start date (Course settings) to"
+                    " the file's dates, import into a new course without a start date, or move the file's"
                     " dates onto the course's window (rebase)")
     if not reasons:
         return "nothing was stored: the file holds no activity lines"
     top, count = max(reasons.items(), key=lambda item: item[1])
     return f"nothing was stored: all {rejected:,} lines were rejected, most for \"{top}\" ({count:,} lines)"
-
-
-def course_window_reason(day: int, course: Course) -> str:
-    """Why a row on `day` of `course` is not counted."""
-    return f"outside the course window: day {day} of a {course.length_days}-day course {course.code}"
 
 
 @dataclass
@@ -212,10 +211,11 @@ def _normal_codes(codes: np.ndarray, default_course: str | None) -> np.ndarray:
     return normal[code_of]
 
 
-def keyed_rows(grouped: Grouped, courses: Courses) -> tuple[pd.DataFrame, list[Rejection]]:
-    """The grouped rows with `course_id`, `enrollment_id` and `day` added, those outside their course's
-    window or with no usable course or learner taken out as rejections (every rejection is returned:
-    the caller keeps the first ones and counts the rest). Creates the courses and enrollments missing."""
+def keyed_rows(grouped: Grouped, courses: Courses) -> tuple[pd.DataFrame, list[Rejection], pd.DataFrame]:
+    """The grouped rows with `course_id`, `enrollment_id` and `day` added; the rows with no usable
+    course or learner as rejections (every one is returned: the caller keeps the first ones and counts
+    the rest); and the rows outside their course's window with `course_id` and `date` (days since 1970,
+    on the course's calendar), to be kept aside. Creates the courses and enrollments missing."""
     g = grouped
     parts = []
     for index, code in enumerate(g.codes):
@@ -224,7 +224,7 @@ def keyed_rows(grouped: Grouped, courses: Courses) -> tuple[pd.DataFrame, list[R
     # One lookup for every course of the chunk (a mixed log names dozens in each chunk).
     ids = Enrollment.ids_by_course({part.course.id: part.refs for part in parts if part.course is not None})
     rejected = list(g.rejected)
-    inside, course_ids, enrollment_ids, days = [], [], [], []
+    inside, course_ids, enrollment_ids, days, aside = [], [], [], [], []
     for part in parts:
         found = ids.get(part.course.id, {}) if part.course is not None else {}
         numbers = np.array([found[ref] for ref in part.refs], dtype=np.int64)
@@ -232,13 +232,26 @@ def keyed_rows(grouped: Grouped, courses: Courses) -> tuple[pd.DataFrame, list[R
         course_ids.append(np.full(len(part.days), part.course.id if part.course else 0, dtype=np.int64))
         enrollment_ids.append(numbers[part.learner_of])
         days.append(part.days)
-        rejected.extend(part.outside)
+        rejected.extend(part.refused)
+        aside.append(part.aside)
     rejected.sort(key=lambda rejection: rejection.line)
     if not g.codes.size:
-        return g.frame.iloc[:0].assign(course_id=0, enrollment_id=0, day=0), rejected
+        none = g.frame.iloc[:0]
+        return none.assign(course_id=0, enrollment_id=0, day=0), rejected, none.assign(course_id=0, date=0)
     keyed = g.frame.iloc[g.order[np.concatenate(inside)]]
-    return keyed.assign(course_id=np.concatenate(course_ids), enrollment_id=np.concatenate(enrollment_ids),
-                        day=np.concatenate(days)), rejected
+    keyed = keyed.assign(course_id=np.concatenate(course_ids), enrollment_id=np.concatenate(enrollment_ids),
+                         day=np.concatenate(days))
+    return keyed, rejected, _aside_rows(g, parts, aside)
+
+
+def _aside_rows(g: Grouped, parts: list[_CourseRows], aside: list[np.ndarray]) -> pd.DataFrame:
+    """The rows outside their course's window, with `course_id` and `date`."""
+    outside = np.concatenate([~part.inside if part.course is not None else np.zeros(len(part.inside), bool)
+                              for part in parts])
+    frame = g.frame.iloc[g.order[outside]]
+    course_ids = [np.full(len(dates), part.course.id if part.course else 0, dtype=np.int64)
+                  for part, dates in zip(parts, aside, strict=True)]
+    return frame.assign(course_id=np.concatenate(course_ids), date=np.concatenate(aside))
 
 
 def _key_problems(codes: np.ndarray, learners: np.ndarray, refs: np.ndarray) -> np.ndarray:
@@ -264,14 +277,16 @@ def _key_problems(codes: np.ndarray, learners: np.ndarray, refs: np.ndarray) -> 
 @dataclass
 class _CourseRows:
     """One course's rows of a chunk: which are inside its window, their days and learners (numbers
-    into `refs`, the learner references in order of first sight), and the rows outside as rejections."""
+    into `refs`, the learner references in order of first sight), the dates on the course's calendar
+    (days since 1970) of the rows outside, and every row as a rejection when the course is refused."""
 
     course: Course | None  # None: the course is refused
     inside: np.ndarray
     days: np.ndarray
     learner_of: np.ndarray
     refs: list[str]
-    outside: list[Rejection]
+    aside: np.ndarray
+    refused: list[Rejection]
 
 
 def _in_course(lines: np.ndarray, learners: np.ndarray, refs: np.ndarray, dates: np.ndarray, courses: Courses,
@@ -282,17 +297,15 @@ def _in_course(lines: np.ndarray, learners: np.ndarray, refs: np.ndarray, dates:
     if reason is not None:
         none = np.zeros(0, dtype=np.int64)
         refused = [Rejection(int(line), reason) for line in lines]
-        return _CourseRows(None, np.zeros(len(lines), dtype=bool), none, none, [], refused)
+        return _CourseRows(None, np.zeros(len(lines), dtype=bool), none, none, [], none, refused)
     courses.note_dates(code, int(dates.min()), int(dates.max()))
     course = courses.get(code, EPOCH + timedelta(days=int(dates.min())))
     if course.window_learned and not courses.rebase:
         course = courses.fit_window(code, int(dates.min()), int(dates.max()))
     days = dates - courses.day_zero(code, course)
     inside = (days >= 0) & (days < course.length_days)
-    outside = [
-        Rejection(int(line), course_window_reason(int(day), course))
-        for line, day in zip(lines[~inside], days[~inside], strict=True)
-    ]
+    # A rebased row keeps the date it has on the course's calendar, where a later window finds it.
+    aside = days[~inside] + (course.start_date - EPOCH).days
     learner_of, numbers = pd.factorize(learners[inside])  # in order of first sight, as enrollments are made
     distinct = [str(learner) for learner in refs[numbers]]
-    return _CourseRows(course, inside, days[inside], learner_of, distinct, outside)
+    return _CourseRows(course, inside, days[inside], learner_of, distinct, aside, [])

@@ -44,6 +44,7 @@ class ImportReport:
     rows_imported: int = 0
     rows_changed: int = 0  # rows that changed the store: daily rows new or with new counts, new events
     rejected: int = 0
+    outside_window: int = 0  # rows kept aside outside their course's window (counted when it covers them)
     first_rejections: list[Rejection] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
     enrollments: int = 0
@@ -94,6 +95,7 @@ class RunLog:
         lines: int,
         rows: int,
         changed: int,
+        outside: int = 0,
         last_line: int,
         rejections: list[Rejection],
         enrollments,
@@ -107,6 +109,7 @@ class RunLog:
             "rows_imported": run.rows_imported + rows,
             "rows_changed": run.rows_changed + changed,
             "rejected": run.rejected + len(rejections),
+            "outside_window": run.outside_window + outside,
             "last_line": max(run.last_line, last_line),
             "first": self.first + rejections[:room],
             "reasons": self.reasons + Counter(reason_kind(rejection.reason) for rejection in rejections),
@@ -121,6 +124,7 @@ class RunLog:
             rows_imported=pending["rows_imported"],
             rows_changed=pending["rows_changed"],
             rejected=pending["rejected"],
+            outside_window=pending["outside_window"],
             last_line=pending["last_line"],
             rejections=[[rejection.line, rejection.reason] for rejection in pending["first"]],
             reasons=dict(pending["reasons"]),
@@ -131,7 +135,8 @@ class RunLog:
 
     def apply(self, pending: dict[str, Any]) -> None:
         """Take the counters of a committed chunk."""
-        for name in ("lines_read", "rows_imported", "rows_changed", "rejected", "last_line"):
+        for name in ("lines_read", "rows_imported", "rows_changed", "rejected", "outside_window",
+                     "last_line"):
             setattr(self.run, name, pending[name])
         self.first, self.reasons, self.courses = pending["first"], pending["reasons"], pending["courses"]
         self.enrollment_ids |= pending["new_enrollments"]
@@ -184,6 +189,7 @@ class RunLog:
             rows_imported=run.rows_imported,
             rows_changed=run.rows_changed,
             rejected=run.rejected,
+            outside_window=run.outside_window,
             first_rejections=list(self.first),
             reasons=dict(self.reasons),
             enrollments=len(self.enrollment_ids),

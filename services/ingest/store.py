@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import peewee
 import pyarrow as pa
@@ -20,7 +21,16 @@ from db.connection import write_transaction
 from db.models import User
 from services import contacts
 from services.errors import InvalidInput
-from services.ingest import counts, daily, edx, events_earliest, formats, moodle_times, statement_store
+from services.ingest import (
+    counts,
+    daily,
+    edx,
+    events_earliest,
+    formats,
+    moodle_times,
+    outside,
+    statement_store,
+)
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
@@ -105,7 +115,7 @@ def import_file(
     # is stored.
     options = formats.options_for(name, course=course, **_local_time(date_order, time_zone))
     chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows, **options), course))
-    earliest = _earliest_of_file(name, path, course, chunk_rows, options)
+    earliest = _earliest_of_file(name, path, course, chunk_rows, options, rebase)
     courses = Courses(start, days, earliest, rebase=rebase)
     report = _write(chunks, run, courses, progress, lines)
     if report.status == "done" and report.rows_imported == 0:
@@ -116,8 +126,10 @@ def import_file(
 def _nothing_stored(run: RunLog, courses: Courses) -> ImportReport:
     """Fail a file's import that stored nothing, removing the courses it created for nothing."""
     with write_transaction():
-        courses.remove_empty_created()
-    return run.fail(nothing_stored_reason(courses, run.run.rejected, dict(run.reasons)))
+        removed = courses.remove_empty_created()  # with what was kept aside in them
+    why = nothing_stored_reason(courses, run.run.rejected, dict(run.reasons), run.run.outside_window,
+                                tuple(removed))
+    return run.fail(why)
 
 
 def _local_time(date_order: str | None, time_zone: str | None) -> dict[str, str | None]:
@@ -179,13 +191,20 @@ def _fingerprint(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), lines
 
 
-def _earliest_of_file(name: str, path: Path, course: str | None, chunk_rows: int, options: dict):
-    """A function giving each course's earliest date in the file: the format's cheap pass, else a
-    full read with its reader (run only if the import creates a course without --start)."""
+def _earliest_of_file(name: str, path: Path, course: str | None, chunk_rows: int, options: dict,
+                      rebase: bool):
+    """A function giving each course's earliest date in the file: the format's cheap pass; for a format
+    without one, nothing (a course made without --start then starts on its first chunk's earliest date,
+    and its learned window widens with each later chunk, so the file is not parsed twice), except that
+    a rebase needs the file's first date: a full read with its reader. Run only if the import creates a
+    course without --start, or rebases."""
     cheap = EARLIEST.get(name)
     if cheap is not None:
         return lambda: cheap(path, course)
-    return lambda: _earliest_of_chunks(formats.PARSERS[name](path, chunk_rows=chunk_rows, **options), course)
+    if not rebase:
+        return dict
+    return lambda: _earliest_of_chunks(formats.PARSERS[name](path, chunk_rows=chunk_rows, **options),
+                                          course)
 
 
 def _earliest_of_chunks(chunks: Iterable[Chunk], course: str | None) -> dict[str, date]:
@@ -233,14 +252,18 @@ def _store_chunk(chunk: Chunk, grouped: Grouped, run: RunLog, courses: Courses, 
         if conflicting:  # rare: the chunk's rows grouped again without the refused statements
             kept = frame[~frame["line"].isin([rejection.line for rejection in conflicting])]
             grouped = group_rows(kept, kept["time"], course)
-        keyed, outside = keyed_rows(grouped, courses)
+        keyed, refused, aside = keyed_rows(grouped, courses)
         changed = counts.store_daily(keyed) if chunk.kind == "daily" else counts.store_events(keyed)
-        statement_store.remember(chunk.statements, keyed["line"].to_numpy())
+        kept_aside = outside.keep(chunk.kind, aside)
+        # A statement kept aside is acknowledged as one stored: its id is taken.
+        statement_store.remember(chunk.statements, np.concatenate([keyed["line"].to_numpy(),
+                                                                   aside["line"].to_numpy()]))
         contacts.remember_mailboxes(chunk.mailboxes, keyed)
-        rejections = sorted(chunk.rejected + outside + conflicting, key=lambda rejection: rejection.line)
+        rejections = sorted(chunk.rejected + refused + conflicting, key=lambda rejection: rejection.line)
         pending = run.pending(
             lines=chunk.lines_read or len(frame) + len(chunk.rejected),
             rows=len(keyed),
+            outside=kept_aside,
             changed=changed,
             last_line=_last_line(frame, chunk.rejected),
             rejections=rejections,

@@ -4,11 +4,14 @@ that names what goes; on a phone the page fits the screen."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from db.courses import Course
+from tests.browser import axe
 from tests.helpers import PASSWORD, scored_course
 
 browser = pytest.mark.browser
@@ -81,3 +84,30 @@ def test_a_tutor_is_not_allowed_in_course_settings(page, make_user):
     page.open("/course-settings")
     page.wait_for_text("#_pages_content", "Not allowed")
     assert not page.driver.find_elements(By.CSS_SELECTOR, "#course-settings-save")
+
+
+@browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_activity_kept_aside_is_shown_and_counted_when_the_window_covers_it(page, app, make_user, width):
+    from services.ingest import formats, write_chunks
+
+    events = [{"enrollment_id": f"u{i}", "course_id": "ASIDE-1", "time": f"2025-03-0{1 + i}T10:00:00Z",
+               "event": "video"} for i in range(4)]  # March 1st to 4th; a one-day window on the 1st
+    with app.app_context():
+        Course.create(code="ASIDE-1", title="Aside", start_date=date(2025, 3, 1), length_days=1)
+        report = write_chunks([formats.event_rows_chunk(events)])
+        assert (report.rows_imported, report.outside_window) == (1, 3)
+    page.driver.set_window_size(width, 900)
+    page.open("/login")
+    page.sign_in(make_user("admin").username, PASSWORD)
+    page.wait_for_path("/")
+    page.open("/course-settings?code=ASIDE-1")
+    page.wait_for_text("#course-settings-outside", "3 rows of activity arrived outside this window")
+    page.fill("#course-settings-length", "10")
+    page.click("#course-settings-save")
+    page.wait_for_text("#course-settings-message", "3 rows kept aside outside the old window are now counted")
+    page.wait_for_text("#course-settings-outside", "No activity is kept aside")
+    found = axe.violations(page, axe.script())
+    assert not found, axe.describe(found)
+    with app.app_context():
+        assert Course.by_code("ASIDE-1").length_days == 10
