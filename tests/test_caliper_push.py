@@ -97,7 +97,7 @@ def test_an_upload_on_the_data_page_is_detected_as_caliper(app, client, make_use
 def test_the_endpoint_stores_envelopes_and_reports_each_event_not_counted(app, client, key):
     one = client.post(ENDPOINT, json=data.CANVAS[0], headers=_bearer(key))
     assert one.status_code == 200, one.json
-    assert one.json == {"accepted": 1, "new": 1, "rejected": []}
+    assert one.json == {"accepted": 1, "new": 1, "outside_window": 0, "rejected": []}
     batch = client.post(ENDPOINT, json=data.CANVAS + data.EDX, headers={"X-API-Key": key})
     assert batch.status_code == 200, batch.json
     assert batch.json["accepted"] == 9 and batch.json["new"] == 8  # the first event was stored before
