@@ -17,6 +17,7 @@ from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EARLY_WARNING_MODELS, EnrollmentPrediction
 from db.fields import JSONField
+from db.identities import UserIdentity
 from db.ingest import DayEvents, ImportRun, StatementId
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.nudges import DEFAULT_TEMPLATES, LearnerContact, NudgeTemplate
@@ -276,6 +277,11 @@ def _nudge_templates(db: peewee.Database) -> None:
         NudgeTemplate.insert_many([dict(row) for row in DEFAULT_TEMPLATES]).execute()
 
 
+def _user_identities(db: peewee.Database) -> None:
+    """Accounts' subjects at OpenID Connect providers."""
+    db.create_tables([UserIdentity])
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -311,6 +317,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (30, "users' worklist capacity", _worklist_capacity),
     (31, "learners' contact details", _learner_contacts),
     (32, "nudge templates", _nudge_templates),
+    (42, "accounts' identities at OpenID Connect providers", _user_identities),
 ]
 
 
