@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+import peewee
+
 from db.connection import database
 from db.identities import UserIdentity
 from db.models import ROLES, Activity, User, utcnow
@@ -71,7 +73,13 @@ def finish(name: str, pending: dict | None, args: dict, redirect_uri: str, ip: s
 def sign_in(item: dict, claims: dict, ip: str | None) -> User:
     """The account of the provider's subject (created the first time); refused when deactivated."""
     subject = str(claims["sub"])
-    user = UserIdentity.user_for(item["name"], subject) or _create(item, claims, subject, ip)
+    try:
+        user = UserIdentity.user_for(item["name"], subject) or _create(item, claims, subject, ip)
+    except peewee.IntegrityError:
+        # The same person's first sign-in finishing twice at once (two tabs): the other one made it.
+        user = UserIdentity.user_for(item["name"], subject)
+        if user is None:
+            raise SignInRefused("The account could not be created; please try again.", code="other") from None
     if not user.is_active:
         Activity.record("login_failed", user, ip, provider=item["name"], reason="inactive")
         raise Forbidden("This account has been deactivated.", code="inactive")

@@ -129,6 +129,15 @@ def test_a_local_account_with_the_same_email_is_not_taken_over(client, app, camp
     assert _signed_in_user(signed_in_elsewhere)["id"] == local.id
 
 
+def test_a_deactivated_account_cannot_sign_in_through_the_provider(client, app, campus):
+    from db.models import User
+
+    _round_trip(client, campus)
+    with app.app_context():
+        User.update(is_active=False).where(User.username == "ada").execute()
+    assert _refusal(_round_trip(app.test_client(), campus)) == "inactive"
+
+
 def test_without_a_role_claim_a_new_account_is_a_student_and_the_highest_mapped_role_wins(app, campus):
     with app.app_context():
         item = sso.provider("campus")
