@@ -14,7 +14,7 @@ from db.identities import UserIdentity
 from db.models import ROLES, Activity, User, utcnow
 from services import oidc
 from services.accounts import EMAIL_PATTERN, USERNAME_PATTERN
-from services.errors import Forbidden, NotFound
+from services.errors import Conflict, Forbidden, NotFound
 from services.oidc import SignInRefused
 from services.sign_in_methods import providers
 
@@ -150,7 +150,10 @@ def link(username: str, provider_name: str, subject: str) -> User:
     user = User.by_login(username)
     if user is None:
         raise NotFound(f"No account {username!r}.")
-    with database.atomic():
-        UserIdentity.link(user, provider_name, subject)
-        Activity.record("sso_linked", user, None, provider=provider_name)
+    try:
+        with database.atomic():
+            UserIdentity.link(user, provider_name, subject)
+            Activity.record("sso_linked", user, None, provider=provider_name)
+    except peewee.IntegrityError:
+        raise Conflict(f"This {provider_name} subject already signs in to an account.") from None
     return user

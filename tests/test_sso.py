@@ -185,3 +185,31 @@ def test_provider_settings_are_checked_at_start_up():
         parse_providers("[{")
     with pytest.raises(RuntimeError, match="LOCAL_PASSWORDS=off needs at least one provider"):
         check_local_passwords(False, [])
+
+
+def test_the_commands_link_an_account_and_give_back_the_administrator_role(app, campus, make_user):
+    local = make_user("student", username="grace")
+    runner = app.test_cli_runner()
+    linked = runner.invoke(args=["sso-link", "grace", "campus", "campus-0042"])
+    assert linked.exit_code == 0 and "grace now signs in through campus" in linked.output
+    assert "No such sign-in provider" in runner.invoke(args=["sso-link", "grace", "nowhere", "x"]).output
+    twice = runner.invoke(args=["sso-link", "grace", "campus", "campus-0042"])
+    assert twice.exit_code == 1 and "already signs in to an account" in twice.output
+    promoted = runner.invoke(args=["set-role", local.email, "admin"])
+    assert promoted.exit_code == 0 and "student -> admin" in promoted.output
+    campus.user = {"sub": "campus-0042", "email": "someone.else@campus.example"}
+    client = app.test_client()
+    _round_trip(client, campus)
+    assert (_signed_in_user(client)["id"], _signed_in_user(client)["role"]) == (local.id, "admin")
+
+
+def test_local_passwords_off_without_a_provider_stops_the_app(monkeypatch):
+    from server.config import load_config
+
+    monkeypatch.setenv("LOCAL_PASSWORDS", "off")
+    monkeypatch.delenv("OIDC_PROVIDERS", raising=False)
+    with pytest.raises(RuntimeError, match="needs at least one provider"):
+        load_config("testing")
+    monkeypatch.setenv("OIDC_PROVIDERS", '{"name": "x", "issuer": "https://id.example.org"}')
+    with pytest.raises(RuntimeError, match="missing client_id, client_secret"):
+        load_config("testing")
