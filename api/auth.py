@@ -24,6 +24,7 @@ from server.security import (
     set_session_cookies,
 )
 from services import accounts
+from services.sign_in_methods import require_local_passwords
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -33,7 +34,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
     auth="public", body=RegisterIn, response=RegisterOut, status=201, errors=(409, 429), tags=("auth",)
 )
 def register(body: RegisterIn):
-    """Create a student account."""
+    """Create a student account (refused where local passwords are switched off)."""
+    require_local_passwords()
     user = accounts.register(body.username, body.email, body.password, body.full_name, ip=client_ip())
     return {"user": user}
 

@@ -17,6 +17,7 @@ from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EARLY_WARNING_MODELS, EnrollmentPrediction
 from db.fields import JSONField
+from db.identities import UserIdentity
 from db.ingest import DayEvents, ImportRun, StatementId
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.nudges import DEFAULT_TEMPLATES, LearnerContact, NudgeTemplate
@@ -292,6 +293,11 @@ def _activity_outside(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE import_runs ADD COLUMN outside_window INTEGER NOT NULL DEFAULT 0")
 
 
+def _user_identities(db: peewee.Database) -> None:
+    """Accounts' subjects at OpenID Connect providers."""
+    db.create_tables([UserIdentity])
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -329,6 +335,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (32, "nudge templates", _nudge_templates),
     (33, "nudge actions keep their holdout share", _action_holdout_share),
     (34, "activity kept aside outside its course's window", _activity_outside),
+    (42, "accounts' identities at OpenID Connect providers", _user_identities),
 ]
 
 

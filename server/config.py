@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from modelling.levels import DEFAULT_SHARES, EXAM_LEVELS, RISK_LEVELS, Bands, check_shares
+from server.sso_settings import check_local_passwords, parse_providers
 from services.ingest import moodle_times
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +213,10 @@ class Config:
         self.EARLY_WARNING_SCHEDULER_SECONDS = float(os.environ.get("EARLY_WARNING_SCHEDULER_SECONDS", 60))
         # A student linked to an enrollment sees its risk and reasons only when this is on.
         self.STUDENT_SEES_OWN_RISK = _env_bool("STUDENT_SEES_OWN_RISK", False)
+        # Single sign-on: OpenID Connect providers as JSON (docs/sso.md); LOCAL_PASSWORDS=off leaves
+        # only them (the password form hidden, password sign-in and self-registration refused).
+        self.OIDC_PROVIDERS = parse_providers(os.environ.get("OIDC_PROVIDERS"))
+        self.LOCAL_PASSWORDS = _env_bool("LOCAL_PASSWORDS", True)
 
     def default_database_url(self) -> str:
         return f"sqlite:///{self.INSTANCE_DIR / 'ssa.db'}"
@@ -246,6 +251,7 @@ class Config:
         wrong = moodle_times.problems(self.MOODLE_DATE_ORDER, self.MOODLE_TIME_ZONE)
         if wrong:
             raise RuntimeError("; ".join(f"MOODLE_{field.upper()}: {why}" for field, why in wrong.items()))
+        check_local_passwords(self.LOCAL_PASSWORDS, self.OIDC_PROVIDERS)
         try:
             check_shares(self.EARLY_WARNING_LEVEL_SHARES)
         except ValueError as exc:

@@ -11,6 +11,7 @@ from db.connection import database, write_transaction
 from db.models import ROLES, Activity, User, utcnow
 from services import passwords, throttle
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from services.sign_in_methods import require_local_passwords
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -128,6 +129,7 @@ def _create_user(username: str, email: str, password: str, full_name: str, role:
 
 def authenticate(login: str, password: str, *, ip: str | None = None) -> User:
     """The active user with these credentials; failures are logged and throttled."""
+    require_local_passwords()
     user = User.by_login(login or "")
     throttle.check_sign_in(user, login or "", ip)
     if user is None:

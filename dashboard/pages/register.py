@@ -12,6 +12,7 @@ from dashboard.session import start_browser_session
 from server.security import client_ip
 from services import accounts
 from services.errors import ServiceError
+from services.sign_in_methods import require_local_passwords
 
 PATH = "/register"
 FIELDS = ["username", "email", "full_name", "password", "confirm"]
@@ -90,6 +91,7 @@ def layout(user=None, **_query):
 )
 def create_account(_clicks, username, email, full_name, password, confirm):
     try:
+        require_local_passwords()
         user = accounts.register(
             username or "",
             email or "",
