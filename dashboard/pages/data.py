@@ -39,7 +39,9 @@ dash.register_page(
     order=65,
     description="How learner activity comes in: platforms' API keys, file uploads, the imports so far.",
 )
-ACCEPTED_FILES = ".csv,.xlsx,.json,.jsonl,.ndjson,.log,.txt,.gz,text/csv,application/json"
+# No filter on the file picker: the format is read from the content, and rotated logs have names such
+# as tracking.log.1 or tracking.log-20230523 that no extension list admits.
+ACCEPTED_FILES = None
 HISTORY_SIZE = 20
 
 
@@ -70,7 +72,7 @@ def layout(user, **_query):
     )
 
 
-def _drop_zone(upload_id: str, accept: str) -> dcc.Upload:
+def _drop_zone(upload_id: str, accept: str | None) -> dcc.Upload:
     return dcc.Upload(
         id=upload_id,
         children=html.Div(["Drag a file here or ", html.A("choose a file", href="#")]),
