@@ -15,6 +15,7 @@ from api import (
     courses,
     docs,
     health,
+    learners,
     me,
     models,
     notifications,
@@ -44,6 +45,7 @@ RESOURCE_BLUEPRINTS = [
     outcomes_bp,
     xapi.bp,
     worklist.bp,
+    learners.bp,
 ]
 API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

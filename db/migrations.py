@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import peewee
 
+from db.access_log import AccessEntry
 from db.api_keys import ApiKey
 from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
@@ -276,6 +277,11 @@ def _nudge_templates(db: peewee.Database) -> None:
         NudgeTemplate.insert_many([dict(row) for row in DEFAULT_TEMPLATES]).execute()
 
 
+def _access_log(db: peewee.Database) -> None:
+    """Who looked at whom: views of learners' data, exports and erasures."""
+    db.create_tables([AccessEntry])
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -311,6 +317,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (30, "users' worklist capacity", _worklist_capacity),
     (31, "learners' contact details", _learner_contacts),
     (32, "nudge templates", _nudge_templates),
+    (40, "access log", _access_log),
 ]
 
 
