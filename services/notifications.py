@@ -288,7 +288,8 @@ def _digest_text(title: str, courses: list[dict[str, Any]], public_url: str, lim
         lines.append(f"{_course_name(course)}: {course['total']} learner(s) ({url})")
         for learner in learners:
             reasons = "; ".join(learner["reasons"])
-            link = f" ({_enrollment_url(public_url, learner['enrollment'])})" if learner["enrollment"] else ""
+            erased = learner["enrollment"] is None  # an erased learner has no page to link to
+            link = "" if erased else f" ({_enrollment_url(public_url, learner['enrollment'])})"
             lines.append(f"  - {learner['learner']}: {risk_text(learner)}. {reasons}{link}")
         if more > 0:
             lines.append(f"  ... and {more} more: the full list is on the course page, {url}")
@@ -307,7 +308,7 @@ def _digest_html(title: str, courses: list[dict[str, Any]], public_url: str, lim
         parts.append("<table><tr><th>Learner</th><th>Risk</th><th>Top reasons</th></tr>")
         for learner in learners:
             name = esc(learner["learner"])
-            if learner["enrollment"]:
+            if learner["enrollment"] is not None:
                 name = f'<a href="{esc(_enrollment_url(public_url, learner["enrollment"]))}">{name}</a>'
             parts.append(
                 f"<tr><td>{name}</td>"

@@ -111,7 +111,7 @@ def _digest(payload: dict[str, Any]) -> list[Any]:
                 [
                     html.Td(
                         dcc.Link(learner["learner"], href=f"/enrollment?id={learner['enrollment']}")
-                        if learner["enrollment"]
+                        if learner["enrollment"] is not None
                         else learner["learner"]  # an erased learner: no page to open
                     ),
                     html.Td(notifications.risk_text(learner)),
