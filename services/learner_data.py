@@ -24,7 +24,7 @@ from db.access_log import ERASED, AccessEntry
 from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.ingest import DayEvents
+from db.ingest import DayEvents, ImportRun
 from db.models import Activity, Record, RecordOutputs, User, utcnow
 from db.nudges import LearnerContact
 from db.tutoring import EnrollmentAction, Notification
@@ -125,12 +125,29 @@ def find(learner_ref: str | None, course: str | None) -> Scope:
     return scope
 
 
-def _digest_pattern(scope: Scope) -> peewee.Node:
-    """Digests whose text names the reference (a superset: each is checked by enrollment after)."""
-    fragment = '"learner":' + json.dumps(scope.learner_ref)
+def _containing(field: peewee.Field, fragment: str) -> peewee.Node:
+    """Rows whose stored text of `field` contains `fragment` (a superset: each is checked after)."""
     escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = peewee.Value(f"%{escaped}%", converter=False)
-    return peewee.NodeList((Notification.payload, peewee.SQL("LIKE"), pattern, peewee.SQL("ESCAPE '\\'")))
+    return peewee.NodeList((field, peewee.SQL("LIKE"), pattern, peewee.SQL("ESCAPE '\\'")))
+
+
+def _digest_pattern(scope: Scope) -> peewee.Node:
+    """Digests whose text names the reference."""
+    return _containing(Notification.payload, '"learner":' + json.dumps(scope.learner_ref))
+
+
+def _import_runs(scope: Scope) -> list[ImportRun]:
+    """Imports of the scope's courses whose kept rejections quote the reference (a rejected line of
+    the learner's, shown to administrators on the Data page)."""
+    quoted = json.dumps(scope.learner_ref)[1:-1]  # as the JSON text stores it
+    codes = set(scope.course_codes)
+    return [
+        run
+        for run in ImportRun.select().where(_containing(ImportRun.rejections, quoted))
+        if any(scope.learner_ref in str(reason) for _, reason in run.rejections)
+        and (scope.every_course or codes & set(run.courses or []))
+    ]
 
 
 def _digests(scope: Scope) -> list[tuple[Notification, list[dict[str, Any]]]]:
@@ -161,6 +178,7 @@ def counts(viewer: User | None, learner_ref: str | None, course: str | None) -> 
     found = {part.table: part.model.select().where(part.where(scope)).count() for part in PARTS}
     found[Notification._meta.table_name] = len(_digests(scope))
     found[AccessEntry._meta.table_name] = _access_entries(scope).count()
+    found[ImportRun._meta.table_name] = len(_import_runs(scope))
     return found
 
 
@@ -186,6 +204,12 @@ def _tables(scope: Scope) -> dict[str, list[dict[str, Any]]]:
     ]
     tables[AccessEntry._meta.table_name] = [
         {name: _plain(value) for name, value in entry.to_dict().items()} for entry in _access_entries(scope)
+    ]
+    tables[ImportRun._meta.table_name] = [
+        {"id": run.id, "file_name": run.file_name, "line": line, "reason": reason}
+        for run in _import_runs(scope)
+        for line, reason in run.rejections
+        if scope.learner_ref in str(reason)
     ]
     return tables
 
@@ -239,6 +263,15 @@ def _forget_in_digests(scope: Scope) -> int:
     return changed
 
 
+def _forget_in_imports(scope: Scope) -> int:
+    """Replace the reference by ERASED in the rejections imports kept; how many imports changed."""
+    runs = _import_runs(scope)
+    for run in runs:
+        kept = [[line, str(reason).replace(scope.learner_ref, ERASED)] for line, reason in run.rejections]
+        ImportRun.update(rejections=kept).where(ImportRun.id == run.id).execute()
+    return len(runs)
+
+
 def erase(
     viewer: User | None, learner_ref: str | None, course: str | None, ip: str | None = None
 ) -> dict[str, int]:
@@ -251,6 +284,7 @@ def erase(
         removed[Notification._meta.table_name] = _forget_in_digests(scope)
         codes = None if scope.every_course else scope.course_codes
         removed[AccessEntry._meta.table_name] = AccessEntry.forget_learner(scope.learner_ref, codes)
+        removed[ImportRun._meta.table_name] = _forget_in_imports(scope)
         hashed = access_log.learner_hash(scope.learner_ref)
         access_log.record(viewer, "erasure", learner_hash_=hashed, courses=len(scope.course_codes))
         Activity.record("learner_erase", viewer, ip, learner_hash=hashed)

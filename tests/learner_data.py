@@ -14,7 +14,7 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
     naming REF; returns REF's enrollment ids ("ER1", "ER2") and another learner's ("other")."""
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction
-    from db.ingest import DayEvents
+    from db.ingest import DayEvents, ImportRun
     from db.models import Record, User
     from db.nudges import LearnerContact
     from db.tutoring import CourseTutor
@@ -36,6 +36,9 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
             LearnerContact.create(enrollment=enrollment, email=f"l{enrollment}@example.org", name="Ada L.")
             keys = {"keys": b"\x07" * 16, "codes": b"\x03\x04"}
             DayEvents.create(course=first.id, enrollment=enrollment, day=3, **keys)
+        # An import that rejected one of the learner's lines keeps it among its first rejections.
+        rejections = [[7, f"day outside the course window: {REF},ER1,2024-01-01"], [9, "malformed line: x"]]
+        ImportRun.create(file_name="er1.csv", format="events", rejections=rejections, courses=["ER1"])
         tutor = User.get_by_id(tutor_id)
         actions.record_action(tutor, ours["ER1"], "contacted", NOTE, "phone")
         enrollment_view.enrollment_view(tutor, ours["ER1"])
@@ -77,9 +80,9 @@ def mentions(ref: str, enrollment_ids: set[int]) -> list[tuple[str, str]]:
     found = []
     for table in tables:
         fields = models[table]._meta.sorted_fields
-        pointing = {
-            f.column_name for f in fields if getattr(f, "rel_model", None) is Enrollment
-        } | {f.column_name for f in fields if f.column_name == "enrollment_id"}
+        pointing = {f.column_name for f in fields if getattr(f, "rel_model", None) is Enrollment} | {
+            f.column_name for f in fields if f.column_name == "enrollment_id"
+        }
         cursor = database.execute_sql(f'SELECT * FROM "{table}"')
         names = [column[0] for column in cursor.description]
         for row in cursor.fetchall():

@@ -27,6 +27,7 @@ def _erase(client, headers, **body):
 def test_an_erasure_leaves_nothing_naming_the_learner_in_any_table(app, client, bearer, held):
     from db.access_log import ERASED, AccessEntry
     from db.courses import Enrollment
+    from db.ingest import ImportRun
     from db.models import Activity, Record
     from db.tutoring import Notification
     from services import notifications
@@ -35,14 +36,22 @@ def test_an_erasure_leaves_nothing_naming_the_learner_in_any_table(app, client, 
     erased = {ours["ER1"], ours["ER2"]}
     with app.app_context():
         assert {table for table, _ in mentions(REF, erased)} >= {
-            "enrollments", "activity_days", "activity_event_keys", "enrollment_predictions",
-            "enrollment_actions", "learner_contacts", "notifications", "records", "access_log",
+            "enrollments",
+            "activity_days",
+            "activity_event_keys",
+            "enrollment_predictions",
+            "enrollment_actions",
+            "learner_contacts",
+            "notifications",
+            "records",
+            "access_log",
+            "import_runs",
         }
     response = _erase(client, bearer(admin), learner_ref=REF)
     assert response.status_code == 200, response.json
     counts = response.json["counts"]
     assert counts["enrollments"] == 2 and counts["activity_days"] == 14 and counts["records"] == 1
-    assert counts["notifications"] == 1 and counts["access_log"] == 1
+    assert counts["notifications"] == 1 and counts["access_log"] == 1 and counts["import_runs"] == 1
     with app.app_context():
         assert mentions(REF, erased) == []
         # Everyone else's data stays.
@@ -61,6 +70,11 @@ def test_an_erasure_leaves_nothing_naming_the_learner_in_any_table(app, client, 
         assert (erasure.username, erasure.learner_ref, erasure.channel) == (admin.username, None, "api")
         assert len(erasure.learner_hash) == 64
         assert Activity.get(Activity.action == "learner_erase").user_id == admin.id
+        # The import's rejected line of the learner names "erased learner"; its other rejection stays.
+        assert ImportRun.get().rejections == [
+            [7, f"day outside the course window: {ERASED},ER1,2024-01-01"],
+            [9, "malformed line: x"],
+        ]
 
 
 def test_erasing_twice_is_harmless(app, client, bearer, held):
@@ -85,7 +99,8 @@ def test_one_course_erasure_keeps_the_learner_elsewhere(app, client, bearer, hel
     admin, _, ours = held
     response = _erase(client, bearer(admin), learner_ref=REF, course="ER2")
     assert response.status_code == 200
-    assert response.json["counts"]["enrollments"] == 1 and response.json["counts"]["records"] == 0
+    counts = response.json["counts"]
+    assert counts["enrollments"] == 1 and counts["records"] == 0 and counts["import_runs"] == 0  # ER1's
     with app.app_context():
         assert mentions(REF, {ours["ER2"]}) != []  # ER1 and the saved prediction still name REF
         assert [e.id for e in Enrollment.select().where(Enrollment.learner_ref == REF)] == [ours["ER1"]]
@@ -108,6 +123,7 @@ def test_the_export_holds_every_table_as_json_and_neutralised_csv(app, client, b
     assert tables["activity_event_keys"][0]["keys"] == "07" * 16
     assert tables["notifications"][0]["learner"] == REF and tables["records"][0]["student_ref"] == REF
     assert [entry["action"] for entry in tables["access_log"]] == ["enrollment_view"]
+    assert [row["line"] for row in tables["import_runs"]] == [7]
     assert sorted(bundle.namelist()) == sorted(["learner.json", *(f"{t}.csv" for t in tables)])
     actions = list(csv.DictReader(io.StringIO(bundle.read("enrollment_actions.csv").decode())))
     assert actions[0]["note"] == "'" + NOTE  # a formula cell neutralised, as in every CSV
