@@ -26,6 +26,7 @@ from api import (
     xapi,
 )
 from api.errors import error_response
+from api.outcomes import across_bp as outcomes_across_bp
 from api.outcomes import bp as outcomes_bp
 
 RESOURCE_BLUEPRINTS = [
@@ -43,6 +44,7 @@ RESOURCE_BLUEPRINTS = [
     courses.bp,
     courses.enrollments_bp,
     outcomes_bp,
+    outcomes_across_bp,
     xapi.bp,
     worklist.bp,
     learners.bp,

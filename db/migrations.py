@@ -277,6 +277,13 @@ def _nudge_templates(db: peewee.Database) -> None:
         NudgeTemplate.insert_many([dict(row) for row in DEFAULT_TEMPLATES]).execute()
 
 
+def _action_holdout_share(db: peewee.Database) -> None:
+    """Nudge actions keep the holdout share of their send (null for an action taken by hand)."""
+    if "holdout_share" not in {column.name for column in db.get_columns("enrollment_actions")}:
+        kind = "DOUBLE PRECISION" if isinstance(db, peewee.PostgresqlDatabase) else "REAL"
+        db.execute_sql(f"ALTER TABLE enrollment_actions ADD COLUMN holdout_share {kind}")
+
+
 def _access_log(db: peewee.Database) -> None:
     """Who looked at whom: views of learners' data, exports and erasures."""
     db.create_tables([AccessEntry])
@@ -317,6 +324,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (30, "users' worklist capacity", _worklist_capacity),
     (31, "learners' contact details", _learner_contacts),
     (32, "nudge templates", _nudge_templates),
+    (33, "nudge actions keep their holdout share", _action_holdout_share),
     (40, "access log", _access_log),
 ]
 

@@ -261,7 +261,7 @@ def test_detect_refuses_what_it_cannot_tell_with_a_reason(tmp_path, content, mes
 def test_read_refuses_an_unknown_format_name(tmp_path):
     with pytest.raises(FormatError, match="unknown format 'csv'"):
         formats.read(_write(tmp_path / "x.csv", HEADER), "csv")
-    assert set(formats.PARSERS) == {"daily", "events", "xapi", "edx"}
+    assert set(formats.PARSERS) == {"daily", "events", "xapi", "edx", "moodle"}
 
 
 # --- event maps ----------------------------------------------------------------------------------------
