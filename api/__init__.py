@@ -16,6 +16,7 @@ from api import (
     courses,
     docs,
     health,
+    learners,
     me,
     models,
     notifications,
@@ -48,6 +49,7 @@ RESOURCE_BLUEPRINTS = [
     xapi.bp,
     caliper.bp,
     worklist.bp,
+    learners.bp,
 ]
 API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

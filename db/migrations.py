@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import peewee
 
+from db.access_log import AccessEntry
 from db.api_keys import ApiKey
 from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
@@ -296,6 +297,9 @@ def _activity_outside(db: peewee.Database) -> None:
 def _user_identities(db: peewee.Database) -> None:
     """Accounts' subjects at OpenID Connect providers."""
     db.create_tables([UserIdentity])
+def _access_log(db: peewee.Database) -> None:
+    """Who looked at whom: views of learners' data, exports and erasures."""
+    db.create_tables([AccessEntry])
 
 
 def _datetime_type(db: peewee.Database) -> str:
@@ -335,6 +339,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (32, "nudge templates", _nudge_templates),
     (33, "nudge actions keep their holdout share", _action_holdout_share),
     (34, "activity kept aside outside its course's window", _activity_outside),
+    (40, "access log", _access_log),
     (42, "accounts' identities at OpenID Connect providers", _user_identities),
 ]
 

@@ -15,6 +15,7 @@ from db.models import ROLES, ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, EARLY_WARNING, TASK_NAMES, task_for
+from server.cli_privacy import COMMANDS as PRIVACY_COMMANDS
 from server.cli_scoring import COMMANDS as SCORING_COMMANDS
 from services import (
     accounts,
@@ -682,5 +683,6 @@ def init_app(app: Flask) -> None:
         import_contacts,
         *SCORING_COMMANDS,
         *COURSE_PEOPLE_COMMANDS,
+        *PRIVACY_COMMANDS,
     ):
         app.cli.add_command(command)

@@ -23,6 +23,14 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _env_days(name: str, default: int) -> int:
+    """A number of days (1 or more) from the environment; a clear refusal at start-up otherwise."""
+    raw = os.environ.get(name, str(default)).strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise RuntimeError(f"{name} must be a whole number of days, 1 or more (not {raw!r}).")
+    return int(raw)
+
+
 def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
@@ -202,6 +210,8 @@ class Config:
         self.JOB_HEARTBEAT_SECONDS = _env_int("JOB_HEARTBEAT_SECONDS", 15)
         # Every serving process deletes expired token revocations this often.
         self.PURGE_INTERVAL_SECONDS = _env_int("PURGE_INTERVAL_SECONDS", 3600)
+        # Who looked at whom (the access log) is kept this many days, then purged with the revocations.
+        self.ACCESS_LOG_RETENTION_DAYS = _env_days("ACCESS_LOG_RETENTION_DAYS", 365)
         # Early warning: every running course is scored daily at this UTC hour at each checkpoint it
         # reached (and at every day too when SCORE_DAILY is on), by Celery beat when REDIS_URL is set,
         # else by the one serving process holding the scheduler lease (checked this often).

@@ -1,4 +1,5 @@
-"""Housekeeping in a background thread of every serving process: forget expired revocations.
+"""Housekeeping in a background thread of every serving process: forget expired revocations, and
+access-log entries older than ACCESS_LOG_RETENTION_DAYS.
 
 A revoked token's row only matters until the token would have expired anyway; without a purge
 the table (read on every authenticated request) grows with every sign-out forever.
@@ -15,6 +16,7 @@ import peewee
 from flask import Flask
 
 from db.models import RevokedToken, utcnow
+from services import access_log
 
 log = logging.getLogger(__name__)
 _started_in: dict[str, int] = {}
@@ -42,9 +44,11 @@ def start(app: Flask) -> None:
 
 
 def purge_once(app: Flask) -> int:
-    """Delete the revocations of tokens that have expired; how many rows went."""
+    """Delete the revocations of tokens that have expired and the access-log entries past their
+    retention; how many rows went."""
     with app.app_context():
-        return RevokedToken.purge_expired(utcnow())
+        revoked = RevokedToken.purge_expired(utcnow())
+        return revoked + access_log.purge_expired(app.config["ACCESS_LOG_RETENTION_DAYS"])
 
 
 def _purge_forever(app: Flask) -> None:
@@ -53,8 +57,8 @@ def _purge_forever(app: Flask) -> None:
         try:
             purged = purge_once(app)
             if purged:
-                log.info("Purged %d expired token revocations", purged)
+                log.info("Purged %d expired token revocations and access-log entries", purged)
         except peewee.DatabaseError as exc:
             # The database may be down for a while; the next round tries again.
-            log.warning("Purging expired token revocations failed: %s", exc)
+            log.warning("Purging expired rows failed: %s", exc)
         time.sleep(interval)

@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "api_key_revoke": "Revoked an API key",
     "course_update": "Changed a course's title or window",
     "course_delete": "Removed a course",
+    "learner_erase": "Erased a learner's data",
 }
 
 DETAIL_LABELS = {
@@ -47,6 +48,7 @@ DETAIL_LABELS = {
     "may_push_finished": "may push into finished courses",
     "enrollments": "enrollments",
     "activity_days": "days of activity",
+    "learner_hash": "learner (keyed hash)",
 }
 
 

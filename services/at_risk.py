@@ -11,6 +11,7 @@ import peewee
 from db.models import Record, User
 from modelling.cells import SafeWriter
 from modelling.tasks import DROPOUT
+from services import access_log
 from services.errors import Forbidden, InvalidInput
 
 TASK = DROPOUT.name  # the task whose risk levels the at-risk list follows
@@ -141,6 +142,7 @@ def _row(record: Record) -> dict[str, Any]:
 def at_risk_rows(viewer: User, query: AtRiskQuery, start: int, end: int) -> tuple[list[dict[str, Any]], int]:
     """Rows start..end (exclusive) of the at-risk list and how many there are in all."""
     records = at_risk_records(viewer, query)
+    access_log.record(viewer, "at_risk_list", threshold=query.threshold, rows=[start, end])
     size = max(0, min(end - start, 500))
     rows = [_row(r) for r in records.offset(max(0, start)).limit(size)]
     return rows, records.count()
@@ -148,11 +150,13 @@ def at_risk_rows(viewer: User, query: AtRiskQuery, start: int, end: int) -> tupl
 
 def export_csv(viewer: User, query: AtRiskQuery) -> str:
     """The whole at-risk list (same threshold, filters and order) as CSV text."""
+    records = at_risk_records(viewer, query)
+    access_log.record(viewer, "export", list="at-risk", threshold=query.threshold)
     buffer = io.StringIO()
     writer = SafeWriter(buffer)
     names = ["student_ref", "probability", "risk_level", "created_at", "model_version", "top_factors"]
     writer.writerow(names)
-    for record in at_risk_records(viewer, query).iterator():
+    for record in records.iterator():
         row = _row(record)
         writer.writerow([row[name] for name in names])
     return buffer.getvalue()
@@ -161,6 +165,7 @@ def export_csv(viewer: User, query: AtRiskQuery) -> str:
 def student_history(viewer: User, student_ref: str) -> list[dict[str, Any]]:
     """A student's dropout predictions over time, oldest first (at most HISTORY_LIMIT, the newest)."""
     _require_admin(viewer)
+    access_log.record(viewer, "learner_history", learner_ref=student_ref)
     records = (
         Record.select(Record.id, Record.value, Record.level, Record.created_at, Record.model_version)
         .where((Record.task == TASK) & (Record.student_ref == student_ref))

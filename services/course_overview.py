@@ -25,6 +25,7 @@ from modelling.cells import SafeWriter
 from modelling.early_warning import segments
 from modelling.early_warning.scored_days import as_of_day, checkpoint_days, days_up_to
 from modelling.tasks import EARLY_WARNING
+from services import access_log
 from services import courses as course_service
 from services.actions import ACTION_LABELS
 from services.bounded_cache import BoundedCache
@@ -314,6 +315,13 @@ def _sorted(items: list[dict], sort: tuple[tuple[str, bool], ...], day: int) -> 
 
 
 def course_at_risk_rows(viewer: User, code: str, filters: AtRiskFilters | None = None) -> dict[str, Any]:
+    """The at-risk list of `at_risk_listing`, its view recorded in the access log (the page's grid)."""
+    listing = at_risk_listing(viewer, code, filters)
+    access_log.record(viewer, "at_risk_list", course=listing["course"])
+    return listing
+
+
+def at_risk_listing(viewer: User, code: str, filters: AtRiskFilters | None = None) -> dict[str, Any]:
     """The visible course's at-risk list at its latest scored day: one row per enrollment with its
     probability, level, trajectory over the checkpoints, change since the previous checkpoint (and its
     direction), days since last activity, top reasons and last action; then `filters` applied (all
@@ -409,7 +417,8 @@ def shown_row(item: dict[str, Any]) -> dict[str, str]:
 def at_risk_csv(viewer: User, code: str, filters: AtRiskFilters | None = None) -> str:
     """The rows of the at-risk list that `filters` keep, in their order, with the columns the page
     shows: exactly what is on the screen, as CSV."""
-    listing = course_at_risk_rows(viewer, code, filters)
+    listing = at_risk_listing(viewer, code, filters)
+    access_log.record(viewer, "export", course=listing["course"], list="at-risk", rows=len(listing["items"]))
     out = io.StringIO()
     writer = SafeWriter(out)
     writer.writerow([header for _, header in EXPORT_COLUMNS])

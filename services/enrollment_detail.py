@@ -13,7 +13,7 @@ from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.models import ModelVersion, User
 from modelling.early_warning.scored_days import as_of_day
-from services import actions, courses
+from services import access_log, actions, courses
 
 
 def sees_as_staff(viewer: User, enrollment: Enrollment) -> bool:
@@ -56,6 +56,7 @@ def enrollment_detail(viewer: User, enrollment_id: int) -> dict[str, Any]:
     """The enrollment with its activity by day, its `risk` history (null for a linked student unless
     the setting allows it) and its `actions` (null unless `viewer` is staff of its course)."""
     enrollment = courses.require_enrollment(viewer, enrollment_id)  # 404 unless visible
+    access_log.record(viewer, "enrollment_view", **access_log.naming(enrollment))
     staff = sees_as_staff(viewer, enrollment)
     shows_risk = staff or student_sees_risk()
     return {

@@ -13,6 +13,7 @@ import numpy as np
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.models import User
 from db.nudges import LearnerContact
+from services import access_log
 from services.actions import action_log, actions_of, record_action
 from services.courses import course_calendar, require_enrollment
 from services.enrollment_detail import risk_history, sees_as_staff, student_sees_risk
@@ -86,6 +87,7 @@ def enrollment_view(viewer: User, enrollment_id: int) -> dict[str, Any]:
     `risk` is None when they may not see it, `actions` and `contact` None unless they are the course's
     staff."""
     enrollment = require_enrollment(viewer, enrollment_id)
+    access_log.record(viewer, "enrollment_view", **access_log.naming(enrollment))
     staff = sees_as_staff(viewer, enrollment)
     days = shown_days(enrollment.course)
     matrix = activity_matrix(enrollment, days)

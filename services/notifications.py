@@ -255,6 +255,11 @@ def _course_name(course: dict[str, Any]) -> str:
     return code if title in ("", code) else f"{code} {title}"
 
 
+def risk_text(learner: dict[str, Any]) -> str:
+    """A digest learner's risk as a percentage ("-" for an erased learner, whose risk is gone)."""
+    return "-" if learner["probability"] is None else f"{learner['probability']:.0%}"
+
+
 def listed(course: dict[str, Any], limit: int = LISTED_PER_COURSE) -> tuple[list[dict[str, Any]], int]:
     """A digest course's learners to list (at most `limit`, also for digests stored with more) and how
     many more it counts."""
@@ -283,8 +288,9 @@ def _digest_text(title: str, courses: list[dict[str, Any]], public_url: str, lim
         lines.append(f"{_course_name(course)}: {course['total']} learner(s) ({url})")
         for learner in learners:
             reasons = "; ".join(learner["reasons"])
-            link = _enrollment_url(public_url, learner["enrollment"])
-            lines.append(f"  - {learner['learner']}: {learner['probability']:.0%}. {reasons} ({link})")
+            erased = learner["enrollment"] is None  # an erased learner has no page to link to
+            link = "" if erased else f" ({_enrollment_url(public_url, learner['enrollment'])})"
+            lines.append(f"  - {learner['learner']}: {risk_text(learner)}. {reasons}{link}")
         if more > 0:
             lines.append(f"  ... and {more} more: the full list is on the course page, {url}")
         lines.append("")
@@ -301,10 +307,12 @@ def _digest_html(title: str, courses: list[dict[str, Any]], public_url: str, lim
         parts.append(f'<h3><a href="{url}">{esc(_course_name(course))}</a>: {course["total"]}</h3>')
         parts.append("<table><tr><th>Learner</th><th>Risk</th><th>Top reasons</th></tr>")
         for learner in learners:
-            link = esc(_enrollment_url(public_url, learner["enrollment"]))
+            name = esc(learner["learner"])
+            if learner["enrollment"] is not None:
+                name = f'<a href="{esc(_enrollment_url(public_url, learner["enrollment"]))}">{name}</a>'
             parts.append(
-                f'<tr><td><a href="{link}">{esc(learner["learner"])}</a></td>'
-                f"<td>{learner['probability']:.0%}</td><td>{esc('; '.join(learner['reasons']))}</td></tr>"
+                f"<tr><td>{name}</td>"
+                f"<td>{risk_text(learner)}</td><td>{esc('; '.join(learner['reasons']))}</td></tr>"
             )
         parts.append("</table>")
         if more > 0:

@@ -94,7 +94,7 @@ def _chosen(viewer: User, course: Course, learners: list[str] | None, segment: s
         )
     if segment is not None:
         filters = course_overview.AtRiskFilters(segment=segment)
-        items = course_overview.course_at_risk_rows(viewer, course.code, filters)["items"]
+        items = course_overview.at_risk_listing(viewer, course.code, filters)["items"]
         return [(item["enrollment"], item["learner_ref"]) for item in items], []
     wanted = list(dict.fromkeys(learners or []))
     if not wanted or len(wanted) > MAX_LEARNERS:

@@ -19,6 +19,7 @@ from db.statements import Condition
 from modelling.cells import FORMULA_PREFIXES
 from modelling.schemas import schema_for
 from modelling.tasks import TASKS
+from services import access_log
 from services.accounts import Page
 from services.errors import NotFound
 
@@ -210,6 +211,7 @@ def export_csv(viewer: User, filters: RecordFilters, ip: str | None = None) -> I
     visible = visible_records(viewer, filters)
     lines = visible.select(_export_line(columns[6 : -len(OUTPUT_COLUMNS)])).join(User)
     Activity.record("records_export", viewer, ip, task=filters.task, level=filters.level)
+    access_log.record(viewer, "export", list="records", task=filters.task, level=filters.level)
     pages = _export_pages(lines, visible.select(Record.created_at, Record.id))
     first = ",".join(columns) + "\r\n" + next(pages, "")
     return _marked_stream(first, pages)

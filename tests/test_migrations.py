@@ -9,6 +9,7 @@ import peewee
 import pytest
 
 from db import migrations
+from db.access_log import ACCESS_MODELS
 from db.api_keys import ApiKey
 from db.connection import database
 from db.courses import COURSE_MODELS
@@ -25,7 +26,8 @@ def test_upgrade_reaches_the_latest_version_and_is_idempotent(app):
 
 def test_schema_matches_the_models(app):
     with app.app_context():
-        for model in ALL_MODELS + COURSE_MODELS + INGEST_MODELS + [ApiKey] + EARLY_WARNING_MODELS:
+        models = ALL_MODELS + COURSE_MODELS + INGEST_MODELS + [ApiKey] + EARLY_WARNING_MODELS + ACCESS_MODELS
+        for model in models:
             table = model._meta.table_name
             columns = {column.name for column in database.get_columns(table)}
             assert columns == {field.column_name for field in model._meta.sorted_fields}, table

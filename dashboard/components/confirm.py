@@ -10,7 +10,7 @@ def confirm_dialog(prefix: str, title: str, yes_label: str) -> dbc.Modal:
     `{prefix}-confirm-no` and `{prefix}-confirm-yes`."""
     return dbc.Modal(
         [
-            dbc.ModalHeader(dbc.ModalTitle(title)),
+            dbc.ModalHeader(dbc.ModalTitle(title, id=f"{prefix}-confirm-title")),
             dbc.ModalBody(id=f"{prefix}-confirm-text"),
             dbc.ModalFooter(
                 [
@@ -21,4 +21,5 @@ def confirm_dialog(prefix: str, title: str, yes_label: str) -> dbc.Modal:
         ],
         id=f"{prefix}-confirm",
         is_open=False,
+        labelledby=f"{prefix}-confirm-title",  # the dialog's accessible name: its title
     )

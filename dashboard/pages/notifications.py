@@ -109,8 +109,12 @@ def _digest(payload: dict[str, Any]) -> list[Any]:
         rows = [
             html.Tr(
                 [
-                    html.Td(dcc.Link(learner["learner"], href=f"/enrollment?id={learner['enrollment']}")),
-                    html.Td(f"{learner['probability']:.0%}"),
+                    html.Td(
+                        dcc.Link(learner["learner"], href=f"/enrollment?id={learner['enrollment']}")
+                        if learner["enrollment"] is not None
+                        else learner["learner"]  # an erased learner: no page to open
+                    ),
+                    html.Td(notifications.risk_text(learner)),
                     html.Td("; ".join(learner["reasons"])),
                 ]
             )

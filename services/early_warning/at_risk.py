@@ -12,6 +12,7 @@ from db.early_warning import EnrollmentPrediction
 from db.models import User
 from modelling.early_warning.scored_days import as_of_day, previous_checkpoint_day
 from modelling.early_warning.segments import SEGMENT_NAMES
+from services import access_log
 from services.actions import last_actions
 from services.courses import require_course
 from services.errors import NotFound, ServiceError
@@ -136,6 +137,7 @@ def at_risk(viewer: User, code: str, day: int | None = None, segment: str | None
     only those of `segment` when given."""
     check_segment(segment)
     course = require_course(viewer, code)
+    access_log.record(viewer, "at_risk_list", course=course.code, day=day, segment=segment)
     checkpoints = EnrollmentPrediction.checkpoints_by_day(course)
     if day is None:
         if not checkpoints:
