@@ -18,6 +18,7 @@ from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EARLY_WARNING_MODELS, EnrollmentPrediction
 from db.fields import JSONField
 from db.ingest import DayEvents, ImportRun, StatementId
+from db.lti import LTI_MODELS
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.nudges import DEFAULT_TEMPLATES, LearnerContact, NudgeTemplate
 from db.tutoring import TUTORING_MODELS
@@ -283,6 +284,11 @@ def _action_holdout_share(db: peewee.Database) -> None:
         db.execute_sql(f"ALTER TABLE enrollment_actions ADD COLUMN holdout_share {kind}")
 
 
+def _lti(db: peewee.Database) -> None:
+    """LTI 1.3: the tool's key pair, registered platforms, launch states, platform users' accounts."""
+    db.create_tables(LTI_MODELS)
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -319,6 +325,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (31, "learners' contact details", _learner_contacts),
     (32, "nudge templates", _nudge_templates),
     (33, "nudge actions keep their holdout share", _action_holdout_share),
+    (43, "LTI 1.3 tool keys, platforms, launch states and accounts", _lti),
 ]
 
 
