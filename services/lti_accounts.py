@@ -32,6 +32,12 @@ class LaunchRefused(ServiceError):
     status, code = 403, "lti_refused"
 
 
+class KeysetUnreachable(LaunchRefused):
+    """The platform's key set could not be fetched: the platform's side, not the launch, failed."""
+
+    status, code = 502, "keyset_unreachable"
+
+
 def _claim(claims: dict[str, Any], group: str | None, name: str) -> str:
     source = claims if group is None else claims.get(CLAIM + group) or {}
     value = source.get(name) if isinstance(source, dict) else None

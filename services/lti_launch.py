@@ -15,7 +15,7 @@ import jwt
 from db.lti import LtiLaunchState, LtiPlatform
 from db.models import utcnow
 from services import lti_accounts
-from services.lti_accounts import LaunchRefused
+from services.lti_accounts import KeysetUnreachable, LaunchRefused
 
 STATE_LIFETIME = timedelta(minutes=10)
 CLOCK_LEEWAY_SECONDS = 60
@@ -112,10 +112,9 @@ def _verified(id_token: str, platform: LtiPlatform) -> dict[str, Any]:
     try:
         key = _key_set(platform.keyset_url).get_signing_key_from_jwt(id_token)
     except jwt.PyJWKClientConnectionError:
-        raise LaunchRefused(
+        raise KeysetUnreachable(
             "The platform's key set could not be fetched; try again, or ask an administrator to check "
-            "its keyset URL.",
-            code="keyset_unreachable",
+            "its keyset URL."
         ) from None
     except jwt.PyJWTError:
         raise LaunchRefused(

@@ -4,6 +4,7 @@ forged, stale, replayed or misdirected launch is refused with a page saying why.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +17,7 @@ from flask import Flask, jsonify
 from werkzeug.serving import make_server
 
 from db.courses import Enrollment
-from db.lti import LtiAccount
+from db.lti import LtiAccount, LtiPlatform
 from db.models import User
 from db.tutoring import CourseTutor
 from services import lti_registry
@@ -249,3 +250,15 @@ def test_only_administrators_register_platforms_and_every_bad_field_is_named(app
             lti_registry.register_platform(None, fields)
         lti_registry.remove_platform(None, made["id"])
         assert lti_registry.platforms() == []
+
+
+def test_a_platform_whose_key_set_cannot_be_fetched_gets_a_clear_page(app, client, platform, platform_keys):
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    with app.app_context():
+        LtiPlatform.update(keyset_url=f"http://127.0.0.1:{port}/jwks").execute()
+    response, _ = _launch(client, platform_keys)
+    assert response.status_code == 502 and "key set could not be fetched" in response.get_data(as_text=True)
+    assert not _signed_in(response)

@@ -95,7 +95,6 @@ def _platform_list(items: list[dict]) -> html.Div:
         size="sm",
         responsive=True,
         id=f"{PREFIX}-platforms",
-        className="text-break",
     )
 
 
