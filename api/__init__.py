@@ -15,6 +15,7 @@ from api import (
     courses,
     docs,
     health,
+    lti,
     me,
     models,
     notifications,
@@ -46,6 +47,7 @@ RESOURCE_BLUEPRINTS = [
     outcomes_across_bp,
     xapi.bp,
     worklist.bp,
+    lti.bp,
 ]
 API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -262,3 +262,26 @@ def test_a_platform_whose_key_set_cannot_be_fetched_gets_a_clear_page(app, clien
     response, _ = _launch(client, platform_keys)
     assert response.status_code == 502 and "key set could not be fetched" in response.get_data(as_text=True)
     assert not _signed_in(response)
+
+
+def test_administrators_register_and_remove_platforms_over_the_api(client, make_user, bearer):
+    admin, tutor = make_user("admin"), make_user("tutor")
+    body = {
+        "issuer": "https://canvas.example.edu",
+        "client_id": "10000000000001",
+        "deployment_ids": ["1:abc"],
+        "keyset_url": "https://canvas.example.edu/api/lti/security/jwks",
+        "auth_login_url": "https://canvas.example.edu/api/lti/authorize_redirect",
+    }
+    assert client.post("/api/v1/lti/platforms", json=body, headers=bearer(tutor)).status_code == 403
+    made = client.post("/api/v1/lti/platforms", json=body, headers=bearer(admin))
+    assert made.status_code == 201 and made.json["deployment_ids"] == ["1:abc"]
+    assert client.post("/api/v1/lti/platforms", json=body, headers=bearer(admin)).status_code == 409
+    bad = client.post("/api/v1/lti/platforms", json={**body, "keyset_url": "jwks"}, headers=bearer(admin))
+    assert bad.status_code == 422 and "keyset_url" in str(bad.json)
+    listed = client.get("/api/v1/lti/platforms", headers=bearer(admin)).json
+    assert listed["tool"]["launch_url"] == "http://localhost/lti/launch"
+    assert [p["client_id"] for p in listed["platforms"]] == ["10000000000001"]
+    gone = client.delete(f"/api/v1/lti/platforms/{made.json['id']}", headers=bearer(admin))
+    assert gone.status_code == 200
+    assert client.delete(f"/api/v1/lti/platforms/{made.json['id']}", headers=bearer(admin)).status_code == 404
