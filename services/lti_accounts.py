@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+import peewee
+
 from db.connection import write_transaction
 from db.courses import Course, Enrollment
 from db.lti import LtiAccount, LtiPlatform
@@ -83,6 +85,15 @@ def _new_user(platform: LtiPlatform, subject: str, claims: dict[str, Any], role:
 
 
 def _account(platform: LtiPlatform, claims: dict[str, Any], kind: str, ip: str | None) -> User:
+    try:
+        return _account_once(platform, claims, kind, ip)
+    except peewee.IntegrityError:
+        # Two first launches of the same person at once (or a local account taking the e-mail
+        # meanwhile): the other one's account exists now, so the second attempt finds or avoids it.
+        return _account_once(platform, claims, kind, ip)
+
+
+def _account_once(platform: LtiPlatform, claims: dict[str, Any], kind: str, ip: str | None) -> User:
     subject = _claim(claims, None, "sub")
     role = "tutor" if kind == "staff" else "student"
     with write_transaction():

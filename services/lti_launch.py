@@ -99,10 +99,17 @@ def _platform_for_launch(claims: dict[str, Any], expected: LtiPlatform) -> LtiPl
         )
     audiences = _audiences(claims)
     match = [p for p in registered if p.client_id in audiences]
-    if not match or match[0].id != expected.id:
+    # Several audiences: the spec's authorized party (azp) names the one the launch is for.
+    if not match or (len(audiences) > 1 and claims.get("azp") != match[0].client_id):
         raise LaunchRefused(
             "The launch was meant for another tool: its audience is not this tool's client id.",
             code="wrong_audience",
+        )
+    if match[0].id != expected.id:
+        raise LaunchRefused(
+            "The launch does not come from the platform that started the login. Open the tool again "
+            "from your course.",
+            code="platform_mismatch",
         )
     return match[0]
 

@@ -144,7 +144,13 @@ def test_an_instructor_and_a_teaching_assistant_open_their_course_as_its_tutors(
 
     again, _ = _launch(app.test_client(), platform_keys)  # the same platform user: the same account
     assistant, _ = _launch(
-        app.test_client(), platform_keys, sub="u-43", email=None, **{CLAIM + "roles": [TEACHING_ASSISTANT]}
+        app.test_client(),
+        platform_keys,
+        sub="u-43",
+        email=None,
+        aud=[CLIENT_ID, "x"],
+        azp=CLIENT_ID,
+        **{CLAIM + "roles": [TEACHING_ASSISTANT]},
     )
     assert again.status_code == 200 and assistant.status_code == 200
     with app.app_context():
@@ -188,6 +194,7 @@ def test_a_learner_opens_their_own_enrollment_matched_by_their_platform_id(
 
 REFUSALS = {
     "wrong audience": ({"aud": "another-tool"}, "meant for another tool"),
+    "several audiences, none authorized": ({"aud": [CLIENT_ID, "another-tool"]}, "meant for another tool"),
     "expired": ({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 4000}, "The launch has expired"),
     "unknown deployment": ({CLAIM + "deployment_id": "deployment-99"}, "deployment deployment-99"),
     "bad signature": ({"signer": "stranger"}, "signature is not valid"),
