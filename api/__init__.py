@@ -17,6 +17,7 @@ from api import (
     docs,
     health,
     learners,
+    lti,
     me,
     models,
     notifications,
@@ -50,6 +51,7 @@ RESOURCE_BLUEPRINTS = [
     caliper.bp,
     worklist.bp,
     learners.bp,
+    lti.bp,
 ]
 API_PREFIX = "/api/v1"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

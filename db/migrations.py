@@ -20,6 +20,7 @@ from db.early_warning import EARLY_WARNING_MODELS, EnrollmentPrediction
 from db.fields import JSONField
 from db.identities import UserIdentity
 from db.ingest import DayEvents, ImportRun, StatementId
+from db.lti import LTI_MODELS
 from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.nudges import DEFAULT_TEMPLATES, LearnerContact, NudgeTemplate
 from db.outside import OUTSIDE_MODELS
@@ -297,9 +298,16 @@ def _activity_outside(db: peewee.Database) -> None:
 def _user_identities(db: peewee.Database) -> None:
     """Accounts' subjects at OpenID Connect providers."""
     db.create_tables([UserIdentity])
+
+
 def _access_log(db: peewee.Database) -> None:
     """Who looked at whom: views of learners' data, exports and erasures."""
     db.create_tables([AccessEntry])
+
+
+def _lti(db: peewee.Database) -> None:
+    """LTI 1.3: the tool's key pair, registered platforms, launch states, platform users' accounts."""
+    db.create_tables(LTI_MODELS)
 
 
 def _datetime_type(db: peewee.Database) -> str:
@@ -341,6 +349,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (34, "activity kept aside outside its course's window", _activity_outside),
     (40, "access log", _access_log),
     (42, "accounts' identities at OpenID Connect providers", _user_identities),
+    (43, "LTI 1.3 tool keys, platforms, launch states and accounts", _lti),
 ]
 
 
