@@ -276,6 +276,14 @@ def _nudge_templates(db: peewee.Database) -> None:
         NudgeTemplate.insert_many([dict(row) for row in DEFAULT_TEMPLATES]).execute()
 
 
+def _fairness(db: peewee.Database) -> None:
+    """Model versions keep their fairness report; learners' contacts their optional group attributes."""
+    if "fairness" not in {column.name for column in db.get_columns("model_versions")}:
+        db.execute_sql("ALTER TABLE model_versions ADD COLUMN fairness TEXT")
+    if "attributes" not in {column.name for column in db.get_columns("learner_contacts")}:
+        db.execute_sql("ALTER TABLE learner_contacts ADD COLUMN attributes TEXT")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -311,6 +319,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (30, "users' worklist capacity", _worklist_capacity),
     (31, "learners' contact details", _learner_contacts),
     (32, "nudge templates", _nudge_templates),
+    (39, "fairness reports of model versions, learners' group attributes", _fairness),
 ]
 
 

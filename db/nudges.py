@@ -8,6 +8,7 @@ from typing import Any
 import peewee
 
 from db.courses import Enrollment
+from db.fields import JSONField
 from db.models import BaseModel, utcnow
 
 
@@ -17,6 +18,8 @@ class LearnerContact(BaseModel):
     enrollment = peewee.ForeignKeyField(Enrollment, on_delete="CASCADE", unique=True)
     email = peewee.CharField(max_length=254)
     name = peewee.CharField(max_length=200, default="")
+    # Optional group attributes of the learner (e.g. gender), for the early-warning fairness report only.
+    attributes = JSONField(null=True)
     # Set when the learner followed a nudge's unsubscribe link: never nudged again from then on.
     unsubscribed_at = peewee.DateTimeField(null=True)
     updated_at = peewee.DateTimeField(default=utcnow)
