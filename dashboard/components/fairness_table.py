@@ -75,13 +75,16 @@ def _estimate(found: dict[str, Any] | None, fmt: Format) -> list[Any]:
     if not found or found.get("value") is None:
         return ["–"]
     interval = f"{fmt(found['low'])}–{fmt(found['high'])}" if found.get("low") is not None else "no interval"
-    return [fmt(found["value"]), html.Br(), html.Small(interval, className="text-muted")]
+    return [fmt(found["value"]), html.Br(), html.Small(interval, className="text-muted text-nowrap")]
 
 
 def _group_table(attribute: dict[str, Any], report: dict[str, Any], table_id: str) -> dbc.Table:
     groups = attribute["groups"]
     head = [html.Th("Figure", scope="col")] + [
-        html.Th([g["group"], html.Br(), html.Small(f"n = {g['size']:,}")], scope="col") for g in groups
+        html.Th(
+            [g["group"], html.Br(), html.Small(f"n = {g['size']:,}", className="text-nowrap")], scope="col"
+        )
+        for g in groups
     ]
     body = [
         html.Tr([html.Th(label, scope="row"), *[html.Td(_estimate(g.get(key), fmt)) for g in groups]])
