@@ -141,7 +141,8 @@ def _gap(by_group: dict[str, dict[str, float]], name: str) -> tuple[float, list[
     known = {group: values[name] for group, values in by_group.items() if np.isfinite(values[name])}
     if len(known) < 2:
         return math.nan, []
-    top, bottom = max(known, key=known.get), min(known, key=known.get)
+    ordered = sorted(known, key=known.get)  # stable: two different groups even when all are equal
+    top, bottom = ordered[-1], ordered[0]
     return known[top] - known[bottom], [top, bottom]
 
 
@@ -157,9 +158,14 @@ def _abroca_gap(columns: Mapping[str, np.ndarray], rows: dict[str, np.ndarray]) 
     return areas[worst], [worst, baseline]
 
 
-def _gaps(columns: Mapping[str, np.ndarray], rows: dict[str, np.ndarray], metric: str) -> dict:
-    """{figure: (gap, groups)} over the compared groups."""
-    by_group = {group: _figures({k: v[r] for k, v in columns.items()}, metric) for group, r in rows.items()}
+def _gaps(
+    columns: Mapping[str, np.ndarray],
+    rows: dict[str, np.ndarray],
+    metric: str,
+    by_group: dict[str, dict[str, float]],
+) -> dict:
+    """{figure: (gap, groups)} over the compared groups (`rows`), whose figures are `by_group`."""
+    by_group = {group: by_group[group] for group in rows}
     names = [metric, "calibration", "flag_rate", "precision", "recall"]
     found = {name: _gap(by_group, name) for name in names}
     if metric in ROC_METRICS:
@@ -183,10 +189,12 @@ def attribute_report(
         warnings.simplefilter("ignore", RuntimeWarning)
         for _ in range(boots):
             drawn = {group: _draw(r, rng) for group, r in rows.items()}
-            for group, r in drawn.items():
-                draws[group].append(_figures({k: v[r] for k, v in columns.items()}, metric))
-            gap_draws.append(_gaps(columns, {g: drawn[g] for g in compared}, metric))
-        gaps = _gaps(columns, compared, metric)
+            found = {g: _figures({k: v[r] for k, v in columns.items()}, metric) for g, r in drawn.items()}
+            for group, figures in found.items():
+                draws[group].append(figures)
+            gap_draws.append(_gaps(columns, {g: drawn[g] for g in compared}, metric, found))
+        points_by_group = {g: {name: float(points.loc[g, name]) for name in points.columns} for g in rows}
+        gaps = _gaps(columns, compared, metric, points_by_group)
     out_groups = []
     for group, r in rows.items():
         figures = {
