@@ -7,7 +7,7 @@ from typing import Any
 
 import peewee
 
-from db.courses import Enrollment
+from db.courses import Course, Enrollment
 from db.fields import JSONField
 from db.models import BaseModel, utcnow
 
@@ -33,6 +33,18 @@ class LearnerContact(BaseModel):
         if not enrollment_ids:
             return {}
         return {row.enrollment_id: row for row in cls.select().where(cls.enrollment.in_(enrollment_ids))}
+
+    @classmethod
+    def attributes_in(cls, course_codes: set[str]) -> dict[int, dict[str, str]]:
+        """Enrollment id -> its learner's group attributes, for the enrollments of these courses that
+        have some (one query by course, however many enrollments)."""
+        query = (
+            cls.select(cls.enrollment, cls.attributes)
+            .join(Enrollment)
+            .join(Course)
+            .where(Course.code.in_(sorted(course_codes)) & cls.attributes.is_null(False))
+        )
+        return {row.enrollment_id: row.attributes or {} for row in query}
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -110,10 +110,10 @@ def learner_attributes(courses: Sequence[tuple]) -> dict[str, np.ndarray]:
     """The group attributes imported with the learners' contacts, per training row (the courses'
     enrollments in order); an attribute no learner has is left out."""
     ids = [int(i) for course in courses for i in course[2]]
-    contacts = LearnerContact.of(ids)
+    known = LearnerContact.attributes_in({course[0] for course in courses})
     found = {}
     for column, _label in TASK.group_attributes:
-        values = [((contacts[i].attributes or {}) if i in contacts else {}).get(column) for i in ids]
+        values = [known.get(i, {}).get(column) for i in ids]
         if any(value is not None for value in values):
             found[column] = np.array(values, dtype=object)
     return found
