@@ -194,7 +194,9 @@ def test_the_train_command_reports_the_gaps(app, tmp_path, monkeypatch):
     assert "Gender: flag rate gap" in result.output and "(Female vs Male)" in result.output
 
 
-def test_the_contacts_file_brings_group_attributes_the_early_warning_report_compares(app, monkeypatch):
+def test_the_contacts_file_brings_group_attributes_the_early_warning_report_compares(
+    app, client, make_user, bearer, monkeypatch
+):
     from services import contacts
     from services.early_warning import training
 
@@ -220,6 +222,12 @@ def test_the_contacts_file_brings_group_attributes_the_early_warning_report_comp
         assert gender["groups"][1]["base_rate"]["value"] == 0.0  # M: nobody dropped out
         assert any("Gender: the share flagged High" in r for r in row.metrics["gate"]["reasons"])
         assert row.metrics["gate"]["passed"] is False
+    body = client.get(
+        f"/api/v1/models/early-warning/{row.version}/fairness", headers=bearer(make_user("admin"))
+    )
+    assert body.status_code == 200 and body.json["gate"]["passed"] is False
+    assert body.json["reports"][0]["report"]["metric"] == "roc_auc"
+    assert "abroca" in body.json["reports"][0]["report"]["attributes"][0]["gaps"]
 
 
 def test_fairness_max_gap_is_a_setting_checked_at_start_up(monkeypatch, tmp_path):
