@@ -1,4 +1,4 @@
-"""Gunicorn settings read from the project folder (`./run.sh` and the README's production command)."""
+"""Gunicorn settings read from the project folder (`./run.sh`, the production start in docs/)."""
 
 import gunicorn
 

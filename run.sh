@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/venv.sh
-ensure_venv ""
+ensure_venv "[docs]"
 
 export APP_ENV="${APP_ENV:-development}"
 # Started for development on purpose: the server does not warn that it runs the development settings.
@@ -18,9 +18,15 @@ flask --app wsgi ensure-models
 echo "==> Demo accounts, cohort and the running courses' risks (development only):"
 flask --app wsgi seed-demo
 
+docs_site="${DOCS_SITE_DIR:-build/docs}"
+if [[ ! -f "$docs_site/index.html" ]] || [[ -n "$(find docs mkdocs.yml -newer "$docs_site/index.html" -print -quit)" ]]; then
+    echo "==> Documentation (built from docs/ into $docs_site, served at /docs)"
+    NO_MKDOCS_2_WARNING=1 mkdocs build --quiet --site-dir "$docs_site"
+fi
+
 port="${PORT:-8050}"
 echo
-echo "==> Student Success Analytics: http://127.0.0.1:${port}/   API docs: http://127.0.0.1:${port}/api/docs"
+echo "==> Student Success Analytics: http://127.0.0.1:${port}/   API docs: http://127.0.0.1:${port}/api/docs   Documentation: http://127.0.0.1:${port}/docs/"
 if [[ "${DEV_RELOAD:-0}" == "1" ]]; then
     # Development only: restarts on code changes (a thread per request).
     exec flask --app wsgi run --reload --host "${HOST:-127.0.0.1}" --port "$port"

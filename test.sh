@@ -43,9 +43,33 @@ run_suite() {
     fi
 }
 
-echo "==> Tests on SQLite"
-(unset TEST_DATABASE_URL; run_suite "$@")
-if [ -n "${TEST_DATABASE_URL:-}" ]; then
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+    echo "==> Tests on SQLite"
+    run_suite "$@"
+    exit 0
+fi
+
+if [ -n "${TEST_SERIAL:-}" ]; then
+    echo "==> Tests on SQLite"
+    (unset TEST_DATABASE_URL; run_suite "$@")
     echo "==> Tests on PostgreSQL ($TEST_DATABASE_URL)"
     run_suite "$@"
+    exit 0
 fi
+
+# Both stores side by side, each in its own instance folder (the suites share nothing else: every
+# server and mailbox a test starts takes a free port), each line prefixed by its store. Two cores
+# then run the two suites in about the time of the longer one. TEST_SERIAL=1 runs them one by one.
+echo "==> Tests on SQLite and on PostgreSQL ($TEST_DATABASE_URL), side by side"
+(unset TEST_DATABASE_URL; export TEST_INSTANCE_DIR="$PWD/instance/test-sqlite" SCREENSHOT_DIR="$PWD/instance/screenshots-sqlite" TEST_REDIS_URL="redis://127.0.0.1:6379/14"; run_suite "$@" 2>&1 \
+    | sed -u 's/^/[sqlite] /'; exit "${PIPESTATUS[0]}") &
+sqlite_pid=$!
+(export TEST_INSTANCE_DIR="$PWD/instance/test-postgresql" SCREENSHOT_DIR="$PWD/instance/screenshots-postgresql" TEST_REDIS_URL="redis://127.0.0.1:6379/15"; run_suite "$@" 2>&1 \
+    | sed -u 's/^/[postgresql] /'; exit "${PIPESTATUS[0]}") &
+postgresql_pid=$!
+sqlite_status=0
+postgresql_status=0
+wait "$sqlite_pid" || sqlite_status=$?
+wait "$postgresql_pid" || postgresql_status=$?
+echo "==> SQLite suite exited $sqlite_status, PostgreSQL suite exited $postgresql_status"
+[ "$sqlite_status" -eq 0 ] && [ "$postgresql_status" -eq 0 ]

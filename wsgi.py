@@ -8,6 +8,6 @@ app = create_app()
 
 # What start-up built (modules, models, the Dash layout) lives as long as the process: keep it out
 # of every garbage collection, and collect less often, since a request's objects are freed by
-# reference counting as it ends (the README's performance section has the figure).
+# reference counting as it ends.
 gc.freeze()
 gc.set_threshold(20_000, 20, 20)

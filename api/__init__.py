@@ -25,6 +25,7 @@ from api import (
     xapi,
 )
 from api.errors import error_response
+from api.outcomes import across_bp as outcomes_across_bp
 from api.outcomes import bp as outcomes_bp
 
 RESOURCE_BLUEPRINTS = [
@@ -42,6 +43,7 @@ RESOURCE_BLUEPRINTS = [
     courses.bp,
     courses.enrollments_bp,
     outcomes_bp,
+    outcomes_across_bp,
     xapi.bp,
     worklist.bp,
 ]

@@ -32,7 +32,7 @@ from services.errors import InvalidInput
 from services.ingest import uploads
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
-OPTION_NAMES = ("format", "course", "start", "days", "rebase")
+OPTION_NAMES = ("format", "course", "start", "days", "rebase", "date_order", "time_zone")
 
 
 @bp.post("")
@@ -76,8 +76,9 @@ def _form_options(query) -> dict[str, str | None]:
     raw_body=ACTIVITY_UPLOAD,
 )
 def import_activity(query: ImportQuery):
-    """Import an activity file (daily, events, xAPI or Open edX) as a job; its result is the import's
-    report: rows read, imported, rejected (the first 100 with line numbers) and counts per reason."""
+    """Import an activity file (daily, events, xAPI, Open edX, a Moodle Logs download) as a job; its
+    result is the import's report: rows read, imported, rejected (the first 100 with line numbers) and
+    counts per reason."""
     given = _form_options(query)
     stream, name = _upload(RAW_TYPES, query.filename)
     job = uploads.upload_activity(
@@ -88,6 +89,8 @@ def import_activity(query: ImportQuery):
         start=given["start"],
         days=given["days"],
         rebase=given["rebase"],
+        date_order=given["date_order"],
+        time_zone=given["time_zone"],
         user=current_user,
     )
     return job.to_dict()

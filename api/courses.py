@@ -1,4 +1,4 @@
-"""Courses and enrollments with their activity (SPEC.md 6.3), as far as the caller may see them."""
+"""Courses and enrollments with their activity, as far as the caller may see them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one error shape of SPEC.md section 3, and the handlers that produce it."""
+"""The API's one error shape, and the handlers that produce it."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Multi-row upserts of column-wise data (numpy arrays), for imports of hundreds of thousands of rows.
 
-Peewee's `insert_many` composes its SQL in Python value by value, several times slower than the
+Peewee's `insert_many` composes its SQL in Python value by value, which costs more than the
 database takes to store the rows; here the statement text is made once per shape and the values go
 as flat parameters (SQLite: pages of multi-row VALUES) or as one array per column (PostgreSQL:
 `INSERT ... SELECT FROM unnest(...)`, one statement per call whatever the row count).
@@ -139,7 +139,7 @@ def _postgres_text(
 ) -> str:
     """INSERT ... SELECT FROM unnest(one array per column). A binary column comes as one bytea of
     every row's value end to end and two integer arrays, each value's start and length in it: one
-    bytea literal is parsed far faster than an array of a million of them."""
+    bytea literal is parsed with far less work than an array of a million of them."""
     arrays, values, blobs = [], [], []
     for i, (name, is_binary) in enumerate(zip(names, binary, strict=True)):
         if is_binary:

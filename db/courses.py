@@ -1,4 +1,4 @@
-"""Courses, enrollments and each enrollment's activity per day of its course (SPEC.md section 6)."""
+"""Courses, enrollments and each enrollment's activity per day of its course."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
 
 class JSONField(peewee.TextField):
     """A JSON document stored as text, so SQLite and PostgreSQL behave the same (read with
-    pydantic-core's parser, several times faster than the standard library's)."""
+    pydantic-core's parser rather than the standard library's, for speed)."""
 
     def db_value(self, value: Any) -> str | None:
         return None if value is None else _ENCODER.encode(value)
@@ -27,7 +27,7 @@ class JSONField(peewee.TextField):
 
 class BinaryJSONField(JSONField):
     """A JSON document that PostgreSQL keeps as `jsonb` (parsed once on write, so a query reads
-    its members without re-parsing text: five times faster for the export) and SQLite as text.
+    its members without re-parsing text, which the export relies on) and SQLite as text.
     Object keys come back in jsonb's order, not the order written."""
 
     field_type = "JSONB"

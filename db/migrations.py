@@ -125,12 +125,12 @@ class _DayEventsWithCourseKey(DayEvents):
 
 
 def _courses_and_activity(db: peewee.Database) -> None:
-    """Courses, enrollments and activity per enrollment and day (SPEC.md section 6)."""
+    """Courses, enrollments and activity per enrollment and day."""
     db.create_tables([Course, Enrollment, _ActivityDayWithCourseKey])
 
 
 def _api_keys(db: peewee.Database) -> None:
-    """Named, revocable keys for platforms' scripts (SPEC.md 6.3)."""
+    """Named, revocable keys for platforms' scripts."""
     db.create_tables([ApiKey])
 
 
@@ -140,7 +140,7 @@ def _import_runs(db: peewee.Database) -> None:
 
 
 def _early_warning_history(db: peewee.Database) -> None:
-    """Scoring runs, each enrollment's prediction per scored day, scheduler leases (SPEC.md 6)."""
+    """Scoring runs, each enrollment's prediction per scored day, scheduler leases."""
     db.create_tables(EARLY_WARNING_MODELS)
 
 
@@ -276,6 +276,13 @@ def _nudge_templates(db: peewee.Database) -> None:
         NudgeTemplate.insert_many([dict(row) for row in DEFAULT_TEMPLATES]).execute()
 
 
+def _action_holdout_share(db: peewee.Database) -> None:
+    """Nudge actions keep the holdout share of their send (null for an action taken by hand)."""
+    if "holdout_share" not in {column.name for column in db.get_columns("enrollment_actions")}:
+        kind = "DOUBLE PRECISION" if isinstance(db, peewee.PostgresqlDatabase) else "REAL"
+        db.execute_sql(f"ALTER TABLE enrollment_actions ADD COLUMN holdout_share {kind}")
+
+
 def _fairness(db: peewee.Database) -> None:
     """Model versions keep their fairness report; learners' contacts their optional group attributes."""
     if "fairness" not in {column.name for column in db.get_columns("model_versions")}:
@@ -319,6 +326,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (30, "users' worklist capacity", _worklist_capacity),
     (31, "learners' contact details", _learner_contacts),
     (32, "nudge templates", _nudge_templates),
+    (33, "nudge actions keep their holdout share", _action_holdout_share),
     (39, "fairness reports of model versions, learners' group attributes", _fairness),
 ]
 

@@ -71,6 +71,8 @@ class EnrollmentAction(BaseModel):
     # The prediction the action answered (the enrollment's latest when it was taken), and its model.
     prediction = peewee.ForeignKeyField(EnrollmentPrediction, null=True, on_delete="SET NULL")
     model_version = peewee.ForeignKeyField(ModelVersion, null=True, on_delete="SET NULL")
+    # A nudge's share held back at random when it was sent (0: holdout off); null for other actions.
+    holdout_share = peewee.DoubleField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
 
     class Meta:
@@ -98,6 +100,23 @@ class EnrollmentAction(BaseModel):
             .tuples()
         )
         return [(enrollment, dropped_out, contacts > 0) for enrollment, dropped_out, contacts in query]
+
+    @classmethod
+    def first_randomised_nudges(cls, course_ids: peewee.ModelSelect) -> list[tuple[int, str, bool | None]]:
+        """(course id, kind, dropped out) of each enrollment of the courses whose first nudge decision
+        from a send with the holdout on (NUDGE_KINDS, holdout_share above 0) was `kind`."""
+        first = (
+            cls.select(peewee.fn.MIN(cls.id))
+            .where(cls.course.in_(course_ids) & cls.kind.in_(NUDGE_KINDS) & (cls.holdout_share > 0))
+            .group_by(cls.enrollment)
+        )
+        query = (
+            cls.select(cls.course, cls.kind, Enrollment.dropped_out)
+            .join(Enrollment, on=(cls.enrollment == Enrollment.id))
+            .where(cls.id.in_(first))
+            .tuples()
+        )
+        return list(query)
 
     @classmethod
     def feedback_on_flags(

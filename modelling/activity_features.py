@@ -1,4 +1,4 @@
-"""Early-warning features: one row per enrollment of a course, as of day d (SPEC.md section 6).
+"""Early-warning features: one row per enrollment of a course, as of day d.
 
 "As of day d" means from days 0..d-1 only: nothing of day d or later is read, so a model trained on
 features as of d on finished courses sees what it will see on a running course at day d.
@@ -63,7 +63,7 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "last_week_events_vs_course_median": "events in the last 7 days compared with the course's "
     "typical learner (log ratio)",
     "active_span_days": "days between the first and the last active day",
-    "study_days": "days with any activity so far (SPEC 4.2's name for active_days)",
+    "study_days": "days with any activity so far (the dropout form's name for active_days)",
     "early_events": "events in the first third of the days so far",
     "mid_events": "events in the middle third of the days so far",
     "late_events": "events in the last third of the days so far",
@@ -71,7 +71,7 @@ FEATURE_DESCRIPTIONS: dict[str, str] = {
     "browser": "browser-side events so far (only where the platform reports the source)",
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURE_DESCRIPTIONS)
-# The 14 aggregates of SPEC.md 4.2, as of d (a subset of FEATURE_NAMES).
+# The 14 aggregates of the dropout form's fields, as of d (a subset of FEATURE_NAMES).
 SPEC_AGGREGATES: tuple[str, ...] = (
     *EVENT_TYPES,
     *SOURCE_NAMES,

@@ -4,7 +4,7 @@ Only aggregates are computed: rates, shares, quantiles and the parameters of a s
 daily activity (a two-state Markov chain by label and week, shifted on the logit scale by each
 learner's engagement, fitted by maximum likelihood). No row of the real data is written out.
 
-    python -m modelling.calibrate_courses --data-dir ../shared/data/kddcup2015_daily
+    python -m modelling.calibrate_courses --data-dir DATA/kddcup2015_daily
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A running course at day D started D days ago; its activity covers days 0..D-1 (no day from today
 on) and its outcomes are unknown. Files are written in the daily and outcomes CSV formats of
-SPEC.md section 6.1, so the product's importer reads them like any platform's export.
+the product's import formats, so its importer reads them like any platform's export.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def demo_courses(today: date, seed: int) -> list[DemoCourse]:
 
 
 def write_daily_csv(course: DemoCourse, path: Path | str) -> Path:
-    """The course's activity as a daily CSV (SPEC 6.1): one row per enrollment and observed day."""
+    """The course's activity as a daily CSV: one row per enrollment and observed day."""
     frame = course.activity.rename(columns={name: f"event_{name}" for name in EVENT_TYPES})
     frame = frame.assign(time=frame["date"].map(date.isoformat), course_id=course.code)
     frame_csv(frame[DAILY_COLUMNS], path, index=False)
@@ -96,7 +96,7 @@ def write_daily_csv(course: DemoCourse, path: Path | str) -> Path:
 
 
 def write_outcomes_csv(course: DemoCourse, path: Path | str) -> Path:
-    """The finished course's outcomes as an outcomes CSV (SPEC 6.1): enrollment_id, label, course_id."""
+    """The finished course's outcomes as an outcomes CSV: enrollment_id, label, course_id."""
     if course.outcomes is None:
         raise ValueError(f"{course.code} is still running: its outcomes are not known yet")
     frame_csv(course.outcomes.assign(course_id=course.code)[OUTCOME_COLUMNS], path, index=False)

@@ -1,4 +1,4 @@
-"""The two input schemas of SPEC.md section 4, declared once.
+"""The two input schemas (the product's data dictionary), declared once.
 
 Everything that reads task inputs uses these: API validation, Dash forms, CSV loading, the
 synthetic generator, training and serving. A schema knows each field's type, allowed range,

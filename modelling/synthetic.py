@@ -73,7 +73,7 @@ def _exam_score(rng: np.random.Generator, target: dict[str, Any], frame: pd.Data
 
 
 def generate_exam(n: int, seed: int) -> pd.DataFrame:
-    """Exam-score rows: the 19 factors (SPEC 4.1 names and categories) and an integer exam_score."""
+    """Exam-score rows: the 19 factors (data dictionary names, categories) and an integer exam_score."""
     calibration = load_calibration()["exam"]
     rng = np.random.default_rng(seed)
     columns: dict[str, np.ndarray] = {}
@@ -160,7 +160,7 @@ def _structured(raw: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def generate_dropout(n: int, seed: int) -> pd.DataFrame:
-    """Dropout rows: the 14 activity columns (SPEC 4.2 names) and the 0/1 target dropout."""
+    """Dropout rows: the 14 activity columns (the data dictionary's names) and the 0/1 target dropout."""
     calibration = load_calibration()["dropout"]
     components = calibration["components"]
     levels = np.asarray(calibration["quantile_levels"])

@@ -1,4 +1,4 @@
-"""Synthetic courses with enrollments, daily activity and outcomes (SPEC.md section 6).
+"""Synthetic courses with enrollments, daily activity and outcomes.
 
 Calibrated on aggregate figures of real MOOC courses (course_calibration.json, written by
 modelling.calibrate_courses); no real rows are needed or shipped. Each learner gets a label from

@@ -90,7 +90,7 @@ class SerialHGBClassifier(HistGradientBoostingClassifier):
     """HistGradientBoostingClassifier fitting and predicting on one OpenMP thread.
 
     Serving processes share few cores: OpenMP threads waiting for each other there cost more than
-    they give (the README's performance section has the figures)."""
+    they give (docs/performance.md has the figures)."""
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, **params: Any) -> SerialHGBClassifier:
         """Fit on one thread."""

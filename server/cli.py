@@ -32,6 +32,7 @@ from services.early_warning import scoring
 from services.early_warning import training as course_training
 from services.early_warning import versions as course_versions
 from services.errors import ServiceError
+from services.ingest.moodle_times import DATE_ORDERS
 
 DEMO_USERS = [
     ("demo-admin", "admin@demo.local", "violet-harbour-71", "Demo Administrator", "admin"),
@@ -458,7 +459,7 @@ def export_features(day: int, out_path: str, course_code: str | None) -> None:
     )
 
 
-# API keys for platforms (SPEC.md 6.2).
+# API keys for platforms: a named, revocable secret a learning platform's scripts push activity with.
 
 
 @click.command("create-api-key")
@@ -540,9 +541,14 @@ def _print_import(report) -> None:
 @click.option("--days", type=int, help="Length in days of a course created by the import (default 30).")
 @click.option("--format", "fmt", type=click.Choice(ingest.FORMATS), default="auto", show_default=True)
 @click.option("--rebase", is_flag=True, help="Move each course's first date in the file onto its day 0.")
+@click.option("--date-order", type=click.Choice(DATE_ORDERS),
+              help="Local times' day/month order, of a Moodle Logs download (default MOODLE_DATE_ORDER).")
+@click.option("--time-zone", metavar="ZONE",
+              help="Local times' IANA time zone, e.g. Europe/Paris (default MOODLE_TIME_ZONE).")
 @with_appcontext
 def import_activity(
-    paths: tuple[str, ...], course: str | None, start, days: int | None, fmt: str, rebase: bool
+    paths: tuple[str, ...], course: str | None, start, days: int | None, fmt: str, rebase: bool,
+    date_order: str | None, time_zone: str | None,
 ) -> None:
     """Import learner activity files; exits non-zero only when nothing could be read."""
     migrations.upgrade()
@@ -550,7 +556,8 @@ def import_activity(
     for path in paths:
         try:
             report = ingest.import_file(
-                path, fmt=fmt, course=course, start=start and start.date(), days=days, rebase=rebase
+                path, fmt=fmt, course=course, start=start and start.date(), days=days, rebase=rebase,
+                date_order=date_order, time_zone=time_zone,
             )
         except ServiceError as exc:
             click.echo(f"{path}: {exc.message} {'; '.join(exc.fields.values())}".strip(), err=True)
@@ -603,7 +610,7 @@ def import_contacts(path: str, course: str | None) -> None:
         click.echo(f"  line {rejection['line']}: {rejection['reason']}", err=True)
 
 
-# A tutor's courses (SPEC.md 6.2).
+# A tutor's courses, and which account is which learner.
 
 
 @click.command("assign-tutor")

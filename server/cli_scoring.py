@@ -1,4 +1,4 @@
-"""By hand: `score-enrollments` scores every enrollment (of one course) at a day (SPEC.md 6.2);
+"""By hand: `score-enrollments` scores every enrollment (of one course) at a day;
 `resend-digests` sends the digest emails a stopped process left pending (what the scheduler does)."""
 
 from __future__ import annotations

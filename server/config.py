@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from modelling.levels import DEFAULT_SHARES, EXAM_LEVELS, RISK_LEVELS, Bands, check_shares
+from services.ingest import moodle_times
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SECRET_FILE_NAME = "secret_keys.json"
@@ -130,6 +131,10 @@ class Config:
         # compressed size (past 16 MB): larger expansions fail the import with a message.
         self.IMPORT_GZIP_MAX_MB = _env_int("IMPORT_GZIP_MAX_MB", 2048)
         self.IMPORT_GZIP_MAX_RATIO = _env_int("IMPORT_GZIP_MAX_RATIO", 100)
+        # A Moodle Logs download holds the downloader's local times in their language's short format:
+        # the day/month order (dmy or mdy) and IANA time zone an import uses unless it names its own.
+        self.MOODLE_DATE_ORDER = os.environ.get("MOODLE_DATE_ORDER", "dmy").strip().lower()
+        self.MOODLE_TIME_ZONE = os.environ.get("MOODLE_TIME_ZONE", "UTC").strip()
         # Batch scoring reads uploads in blocks of this size (memory stays flat for any file size).
         self.BATCH_BLOCK_KB = _env_int("BATCH_BLOCK_KB", 4096)
         # Sign-in throttling: failures allowed in the window for one name from one address, and for
@@ -199,6 +204,8 @@ class Config:
         # refused like one below the AUC floor (0: off).
         self.FAIRNESS_MAX_GAP = _env_share("FAIRNESS_MAX_GAP")
         self.ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / "artifacts"))
+        # The built documentation site served at /docs (./run.sh builds it there).
+        self.DOCS_SITE_DIR = Path(os.environ.get("DOCS_SITE_DIR", PROJECT_ROOT / "build" / "docs"))
         self.UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", self.INSTANCE_DIR / "uploads"))
         # A scoring job's result file is kept this long for download, then removed.
         self.SCORED_FILE_AGE = timedelta(hours=_env_int("SCORED_FILE_HOURS", 24))
@@ -219,7 +226,7 @@ class Config:
         self.EARLY_WARNING_SCORE_AFTER_IMPORT = _env_bool("EARLY_WARNING_SCORE_AFTER_IMPORT", False)
         self.EARLY_WARNING_SCHEDULER = _env_bool("EARLY_WARNING_SCHEDULER", self.default_scheduler())
         self.EARLY_WARNING_SCHEDULER_SECONDS = float(os.environ.get("EARLY_WARNING_SCHEDULER_SECONDS", 60))
-        # A student linked to an enrollment sees its risk and reasons only when this is on (SPEC.md 6.4).
+        # A student linked to an enrollment sees its risk and reasons only when this is on.
         self.STUDENT_SEES_OWN_RISK = _env_bool("STUDENT_SEES_OWN_RISK", False)
 
     def default_database_url(self) -> str:
@@ -252,6 +259,9 @@ class Config:
             raise RuntimeError("Set MAIL_USE_TLS (STARTTLS) or MAIL_USE_SSL (SMTPS), not both.")
         if not 0 <= self.NUDGE_HOLDOUT_SHARE < 1 or self.NUDGE_MIN_DAYS < 0:
             raise RuntimeError("NUDGE_HOLDOUT_SHARE must be from 0 to below 1; NUDGE_MIN_DAYS 0 or more.")
+        wrong = moodle_times.problems(self.MOODLE_DATE_ORDER, self.MOODLE_TIME_ZONE)
+        if wrong:
+            raise RuntimeError("; ".join(f"MOODLE_{field.upper()}: {why}" for field, why in wrong.items()))
         try:
             check_shares(self.EARLY_WARNING_LEVEL_SHARES)
         except ValueError as exc:

@@ -12,7 +12,7 @@ import api
 import dashboard
 from api import errors
 from db import connection, migrations
-from server import cli, headers, housekeeping, request_guards, security, unsubscribe
+from server import cli, docs_site, headers, housekeeping, request_guards, security, unsubscribe
 from server.config import Config, load_config
 from services import jobs, passwords
 from services.early_warning import schedule as early_warning_schedule
@@ -41,6 +41,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     early_warning_schedule.init_app(app)
     api.init_app(app)
     unsubscribe.init_app(app)
+    docs_site.init_app(app)
     cli.init_app(app)
     if app.config["REDIS_URL"]:
         from server.celery_app import init_celery

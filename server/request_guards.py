@@ -48,7 +48,7 @@ def _item_lists() -> tuple[str, ...]:
 
 
 class GuardedRequest(Request):
-    """Flask's request whose JSON errors speak the API's error shape (SPEC section 3)."""
+    """Flask's request whose JSON errors speak the API's one error shape."""
 
     def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False) -> Any:
         """The body; 413 when a body without Content-Length (chunked) reaches the limit."""

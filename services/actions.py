@@ -1,4 +1,4 @@
-"""What tutors do about flagged enrollments (SPEC.md 6.3, 6.4): record an action, read the log."""
+"""What tutors do about flagged enrollments: record an action, read the log."""
 
 from __future__ import annotations
 

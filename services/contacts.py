@@ -1,6 +1,7 @@
 """Learners' contact details from a CSV (`learner_ref,email[,name][,course_id]`), stored per enrollment
 and shown only to the course's staff. A row without a course applies to every enrollment of its
 learner reference, or to the course chosen for the import; each bad row is reported with its line.
+xAPI statements add the actor's mailbox to an enrollment without a contact (`remember_mailboxes`).
 
 The file may also carry the early-warning task's group attributes (`ATTRIBUTES`, e.g. gender): optional
 columns kept with the contact for the model's fairness report only; a file without them leaves the
@@ -13,6 +14,8 @@ import io
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import pandas as pd
 
 from db.connection import write_transaction
 from db.courses import Course, Enrollment
@@ -109,6 +112,26 @@ def _store(enrollment: Enrollment, email: str, name: str, attributes: dict[str, 
     updated = LearnerContact.update(**values).where(LearnerContact.enrollment == enrollment.id).execute()
     if not updated:
         LearnerContact.create(enrollment=enrollment.id, **values)
+
+
+def remember_mailboxes(mailboxes: pd.DataFrame | None, keyed: pd.DataFrame) -> int:
+    """Give each enrollment of the stored rows (`line`, `enrollment_id`) that has no contact yet its xAPI
+    actor's mailbox (`line`, `email`, `name`; the latest statement's); never replaces a contact (one
+    imported from a CSV wins). How many contacts were added."""
+    if mailboxes is None or not len(mailboxes) or not len(keyed):
+        return 0
+    found = keyed[["line", "enrollment_id"]].merge(mailboxes, on="line").sort_values("line")
+    latest = found.drop_duplicates("enrollment_id", keep="last")
+    ids = [int(e) for e in latest["enrollment_id"]]
+    known = set(LearnerContact.of(ids))
+    rows = [
+        {"enrollment": int(e), "email": email, "name": name}
+        for e, email, name in latest[["enrollment_id", "email", "name"]].itertuples(index=False)
+        if int(e) not in known
+    ]
+    if rows:
+        LearnerContact.insert_many(rows).on_conflict_ignore().execute()
+    return len(rows)
 
 
 def import_contacts(

@@ -1,4 +1,4 @@
-"""What the Courses and Course pages show (SPEC.md 6, issue 15 points 2 and 3): each visible course's
+"""What the Courses and Course pages show: each visible course's
 risk at a glance, a course's risk across its checkpoints, and its at-risk list with the trajectory,
 change, inactivity, reasons and last action of every enrollment, filtered, sorted and exported.
 

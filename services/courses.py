@@ -25,7 +25,7 @@ class EnrollmentFilters:
 
 
 def visible_courses(viewer: User) -> peewee.ModelSelect:
-    """The courses `viewer` may see (SPEC.md 6.4): every course for an administrator, the assigned ones
+    """The courses `viewer` may see: every course for an administrator, the assigned ones
     for a tutor, none for a student (who sees only their own linked enrollments). The one rule."""
     query = Course.select()
     if viewer.is_admin:

@@ -1,4 +1,4 @@
-"""One enrollment as its readers see it (SPEC.md 6.3, 6.4): staff of its course get its activity, its
+"""One enrollment as its readers see it: staff of its course get its activity, its
 risk history with reasons and its action log; the student linked to it gets its activity, and its risk
 only when STUDENT_SEES_OWN_RISK is on."""
 

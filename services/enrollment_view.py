@@ -1,4 +1,4 @@
-"""One enrollment as its page shows it (SPEC.md 6.3, 6.4): activity by day and event type, its daily
+"""One enrollment as its page shows it: activity by day and event type, its daily
 total against the course's median learner, its risk at each scored day with reasons, the action log.
 
 Who sees what: staff who see the course see everything; the linked student sees their activity, and

@@ -1,4 +1,4 @@
-"""Which account is which learner (SPEC.md 6.4): an administrator links a student's account to an
+"""Which account is which learner: an administrator links a student's account to an
 enrollment, so that the student sees their own course activity (and risk, when allowed).
 
 Linking is explicit: accounts are self-registered, so matching a platform's learner reference to a

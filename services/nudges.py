@@ -197,6 +197,7 @@ def _claim(course: Course, viewer: User, eligible, kind: str, note: str, setting
                 note=note,
                 prediction=prediction,
                 model_version=version,
+                holdout_share=settings.holdout_share,
             )
             claimed.append((enrollment, ref, contact, action.id))
     return claimed
@@ -224,6 +225,15 @@ def _deliver(claimed, emails: dict[int, dict], settings: NudgeSettings) -> tuple
         EnrollmentAction.delete_by_id(action_id)
         failed.append({"learner": ref, "reason": f"the mail server refused: {error}"[:300]})
     return sent, failed
+
+
+def hold_back(chosen: list, share: float, draw: random.Random) -> tuple[list, list]:
+    """(held back, to be emailed): each chosen learner is held back with probability `share`, drawn
+    independently, so that the two groups differ only by chance."""
+    held, sent = [], []
+    for one in chosen:
+        (held if share and draw.random() < share else sent).append(one)
+    return held, sent
 
 
 def nudge(
@@ -269,12 +279,9 @@ def nudge(
         return result
     if settings.mail is None:
         raise InvalidInput("Email is off: set MAIL_SERVER to send nudges.", {"mail": "not configured"})
-    draw = rng or random.SystemRandom()
-    held = [one for one in eligible if settings.holdout_share and draw.random() < settings.holdout_share]
-    held_ids = {enrollment for enrollment, _, _ in held}
+    held, to_send = hold_back(eligible, settings.holdout_share, rng or random.SystemRandom())
     note = f"Nudge template: {found.name}"
     held_claimed = _claim(course, viewer, held, "held_back", note, settings)
-    to_send = [one for one in eligible if one[0] not in held_ids]
     claimed = _claim(course, viewer, to_send, "nudged", note, settings)
     result["held_back"] = [ref for _, ref, _, _ in held_claimed]
     result["sent"], result["failed"] = _deliver(claimed, emails, settings)

@@ -1,8 +1,9 @@
-"""Whether the early-warning flags were right once a course's outcomes are known (issue 15, point 7):
+"""Whether the early-warning flags were right once a course's outcomes are known:
 per checkpoint the precision, recall and lift of the High flags and the share of the course flagged (a
 precision of 0.9 in a course where 90% drop out anyway is a lift of 1.0: no better than chance); the
-outcomes of flagged learners who were contacted and who were not; the tutors' feedback per model
-version."""
+dropout of learners nudged and held back at random, with the difference's interval (services/
+nudge_effect.py); the outcomes of flagged learners who were contacted and who were not; the tutors'
+feedback per model version."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from db.models import User
 from db.tutoring import EnrollmentAction
 from services.course_overview import flag_level
 from services.courses import require_course
+from services.nudge_effect import CONTACTS, compare_groups, course_nudges, group
 
 FEEDBACK_KINDS = ("not_useful", "incorrectly_flagged")
 CONTACT_NOTE = (
@@ -81,27 +83,12 @@ def _checkpoints(course, level: str) -> list[dict[str, Any]]:
     return [_checkpoint_row(cp, day, counts.get((cp, day), {})) for cp, day in sorted(latest.items())]
 
 
-def _group(outcomes: list[bool | None]) -> dict[str, Any]:
-    known = [dropped for dropped in outcomes if dropped is not None]
-    dropped = sum(known)
-    return {
-        "learners": len(known),
-        "dropped_out": dropped,
-        "stayed": len(known) - dropped,
-        "dropout_rate": _ratio(dropped, len(known)),
-        "unknown_outcome": len(outcomes) - len(known),
-    }
-
-
 def _contacts(course, level: str) -> dict[str, Any]:
     """Outcomes of the learners ever flagged, split by whether they were contacted after the flag."""
     rows = EnrollmentAction.contacts_after_flags(course, level)
-    return {
-        "flagged": len(rows),
-        "contacted": _group([dropped for _, dropped, contacted in rows if contacted]),
-        "not_contacted": _group([dropped for _, dropped, contacted in rows if not contacted]),
-        "note": CONTACT_NOTE,
-    }
+    contacted = group([dropped for _, dropped, contacted in rows if contacted])
+    not_contacted = group([dropped for _, dropped, contacted in rows if not contacted])
+    return {"flagged": len(rows), **compare_groups(contacted, not_contacted, CONTACTS), "note": CONTACT_NOTE}
 
 
 def _model_versions(course, level: str) -> list[dict[str, Any]]:
@@ -130,8 +117,9 @@ def _model_versions(course, level: str) -> list[dict[str, Any]]:
 
 def outcomes_report(viewer: User, code: str) -> dict[str, Any]:
     """The outcomes report of a course `viewer` may see (404 otherwise): the High flags' precision,
-    recall and lift per checkpoint, outcomes of contacted and not contacted flagged learners (an
-    observation), and the share of flags marked not useful or incorrectly flagged per model version."""
+    recall and lift per checkpoint, nudged against held-back learners (randomised), contacted against
+    not contacted flagged learners (an observation), and the share of flags marked not useful or
+    incorrectly flagged per model version."""
     course = require_course(viewer, code)
     level = flag_level()
     counts = course.outcome_counts()
@@ -148,5 +136,6 @@ def outcomes_report(viewer: User, code: str) -> dict[str, Any]:
         "message": message,
         "checkpoints": checkpoints,
         "contacts": _contacts(course, level) if status != "none" else None,
+        "nudges": course_nudges(course) if status != "none" else None,
         "model_versions": _model_versions(course, level),
     }

@@ -1,4 +1,4 @@
-"""Which staff tutor which course (SPEC.md 6.4): an administrator assigns and unassigns, anyone reads."""
+"""Which staff tutor which course: an administrator assigns and unassigns, anyone reads."""
 
 from __future__ import annotations
 

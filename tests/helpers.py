@@ -63,7 +63,7 @@ FAST = {"exam-score": ["linear_regression", "huber"], "dropout": ["logistic_regr
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
-    """The response has `status` and the SPEC's error shape (and `code`, when given)."""
+    """The response has `status` and the API's error shape (and `code`, when given)."""
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:300])
     assert response.mimetype == "application/json", response.mimetype
     body = response.get_json()

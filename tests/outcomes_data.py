@@ -11,6 +11,10 @@ Actions (created_at decides "at or after the flag"; each enrollment's first High
   feedback: v1 not_useful L4, L7, L9 (L9 not flagged by v1), v1 incorrectly_flagged L7,
   v2 incorrectly_flagged L5, L6 (L6 not flagged by v2), v2 useful L0 (not counted).
 
+Nudges (the holdout share of their send in brackets): at day 7, with 0.5: nudged L0 L1 L4 L5 L10, held
+back L2 L6 L7; with the holdout off (0): nudged L3 L8 (not randomised: left out); at day 14, with 0.5:
+nudged L2, held back L0 (each learner counts in the group of their first randomised decision).
+
 Worked out by hand (see EXPECTED): checkpoint 7 at day 10: 10 with outcomes, 4 dropped out,
 3 flagged of whom 2 dropped out: precision 2/3, recall 2/4, base rate 4/10, lift (2/3)/(4/10) = 5/3.
 Checkpoint 14 at day 14: flagged with outcomes L0 L1 L2 L5, 3 dropped out: precision 3/4, recall 3/4,
@@ -19,6 +23,8 @@ Ever flagged: L0 L1 L2 L4 L5 L6 L7 L8 L10 (9); contacted at or after the
 flag: L0 (dropped), L4, L5 (stayed), L10 (unknown): 3 known, 1 dropped; not contacted: L1, L2 (dropped),
 L6, L7, L8 (stayed): 5, 2 dropped. v1 flagged L0 L1 L4 L5 L6 L7 L8 (7 learners, 8 High predictions),
 marked: L4, L7 (2/7; not_useful 2, incorrectly_flagged 1); v2 flagged 5 in 5 predictions, marked L5 (1/5).
+Nudged: L0 L1 (dropped) L4 L5 (stayed), L10 (unknown): 4 known, 2 dropped; held back: L2 (dropped), L6 L7
+(stayed): 3, 1 dropped; difference 1/2 - 1/3 = 1/6, far too few learners to tell.
 """
 
 from __future__ import annotations
@@ -83,7 +89,16 @@ EXPECTED = {
         {"flag_predictions": 5, "flags": 5, "not_useful": 0, "incorrectly_flagged": 1, "marked": 1},
     ],
     "marked_share": [2 / 7, 1 / 5],
+    "nudged": {"learners": 4, "dropped_out": 2, "stayed": 2, "dropout_rate": 0.5, "unknown_outcome": 1},
+    "held_back": {"learners": 3, "dropped_out": 1, "stayed": 2, "dropout_rate": 1 / 3, "unknown_outcome": 0},
 }
+NUDGES = [
+    (SCORED_AT[7] + LATER, 0.5, "nudged", (0, 1, 4, 5, 10)),
+    (SCORED_AT[7] + LATER, 0.5, "held_back", (2, 6, 7)),
+    (SCORED_AT[7] + LATER, 0.0, "nudged", (3, 8)),
+    (SCORED_AT[14] + LATER, 0.5, "nudged", (2,)),
+    (SCORED_AT[14] + LATER, 0.5, "held_back", (0,)),
+]
 
 
 def outcomes_course(app, code: str = "OUT-1"):
@@ -145,4 +160,9 @@ def outcomes_course(app, code: str = "OUT-1"):
                 model_version=version.id if version else None,
                 created_at=when,
             )
+        for when, share, kind, learners in NUDGES:
+            for e in learners:
+                EnrollmentAction.create(
+                    enrollment=ids[e], course=course.id, kind=kind, holdout_share=share, created_at=when
+                )
     return code, versions

@@ -1,4 +1,4 @@
-"""The accounts API of SPEC.md section 3: register, sign-in, tokens, profile, users."""
+"""The accounts API: register, sign-in, tokens, profile, users."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Activity and outcomes files uploaded through the API (SPEC.md 6.3): the import runs as a job whose result
+"""Activity and outcomes files uploaded through the API: the import runs as a job whose result
 lists the rejected lines with their numbers, the good rows reach the store, every format goes through,
 bad options and uploads are refused, and only administrators may import or read the import runs."""
 

@@ -1,4 +1,4 @@
-"""Open database handles stay flat under a thread-per-request server (issue 16 point 25)."""
+"""Open database handles stay flat under a thread-per-request server."""
 
 from __future__ import annotations
 

@@ -130,3 +130,85 @@ def test_the_api_takes_the_file_as_multipart_with_its_course(app, client, make_u
     assert (response.json["file_name"], response.json["stored"]) == ("c.csv", 1)
     with app.app_context():
         assert _stored() == {f"SHARED@{first.id}": "sam@example.org"}
+
+
+def _said(actor: dict, when: str = "2024-03-01T10:00:00Z", course: str = "XC") -> dict:
+    return {
+        "actor": actor,
+        "verb": {"id": "https://w3id.org/xapi/video/verbs/played"},
+        "object": {"id": "https://lms.example.org/video/1"},
+        "context": {"contextActivities": {"parent": [{"id": course}]}},
+        "timestamp": when,
+    }
+
+
+def _account(ref: str, **more) -> dict:
+    return {"account": {"homePage": "https://lms.example.org", "name": ref}, **more}
+
+
+def _contacts_by_ref() -> dict[str, tuple[str, str]]:
+    query = LearnerContact.select(LearnerContact, Enrollment).join(Enrollment)
+    return {row.enrollment.learner_ref: (row.email, row.name) for row in query}
+
+
+def test_an_xapi_actors_mailbox_becomes_the_contact_of_an_enrollment_without_one(app, tmp_path):
+    import json
+    from datetime import date
+
+    from services.contacts import import_contacts
+    from services.ingest import import_file
+
+    statements = [
+        _said(_account("u1", mbox="mailto:ada@example.org", name="Ada Lovelace")),
+        _said(_account("u1", mbox="mailto:ada.new@example.org"), "2024-03-02T10:00:00Z"),  # the latest wins
+        _said({"mbox": "mailto:bob@example.org"}),  # the mailbox is the learner reference too
+        _said(_account("u3", mbox="mailto:not-an-address")),  # unusable: the activity is kept, no contact
+        _said(_account("u4", mbox="mailto:csv-wins@example.org")),
+    ]
+    path = tmp_path / "statements.json"
+    path.write_text(json.dumps(statements))
+    with app.app_context():
+        course = store_course("XC", np.zeros((1, 30, 7), dtype=int), start=date(2024, 2, 26))
+        Enrollment.create(course=course.id, learner_ref="u4")
+        import_contacts("learner_ref,email,name\nu4,chosen@example.org,Dee\n", course="XC")
+        report = import_file(path, fmt="xapi", course="XC")
+        assert report.rejected == 0 and report.rows_imported == 5
+        assert _contacts_by_ref() == {
+            "u1": ("ada.new@example.org", ""),
+            "mailto:bob@example.org": ("bob@example.org", ""),
+            "u4": ("chosen@example.org", "Dee"),  # imported from a CSV: not replaced
+        }
+        # A later statement does not replace a contact; a CSV import does.
+        path.write_text(
+            json.dumps([_said(_account("u1", mbox="mailto:other@example.org"), "2024-03-03T10:00:00Z")])
+        )
+        import_file(path, fmt="xapi", course="XC")
+        assert _contacts_by_ref()["u1"] == ("ada.new@example.org", "")
+        import_contacts("learner_ref,email\nu1,fixed@example.org\n", course="XC")
+        assert _contacts_by_ref()["u1"] == ("fixed@example.org", "")
+
+
+def test_a_mailbox_pushed_to_the_lrs_is_the_contact_only_the_course_staff_see(app, client, make_user):
+    import base64
+
+    from services import api_keys
+
+    with app.app_context():
+        _row, secret = api_keys.create("lms", "ingest", may_create_courses=True, may_push_finished=True)
+    token = base64.b64encode(f"{_row.prefix}:{secret}".encode()).decode()
+    headers = {"Authorization": f"Basic {token}", "X-Experience-API-Version": "1.0.3"}
+    statement = _said(
+        {"objectType": "Agent", "name": "Cy", "mbox": "mailto:cy@example.org"},
+        course="https://lms.example.org/course/9",
+    )
+    response = client.post("/api/v1/xapi/statements", json=[statement], headers=headers)
+    assert response.status_code == 200, response.json
+    tutor, stranger = make_user("tutor"), make_user("tutor")
+    with app.app_context():
+        assert _contacts_by_ref() == {"mailto:cy@example.org": ("cy@example.org", "Cy")}
+        enrollment = Enrollment.get(Enrollment.learner_ref == "mailto:cy@example.org")
+        CourseTutor.create(course=enrollment.course_id, user=tutor.id)
+        seen = enrollment_view.enrollment_view(User.get_by_id(tutor.id), enrollment.id)
+        assert seen["contact"]["email"] == "cy@example.org"
+        with pytest.raises(NotFound):
+            enrollment_view.enrollment_view(User.get_by_id(stranger.id), enrollment.id)

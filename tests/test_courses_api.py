@@ -1,4 +1,4 @@
-"""The read API of courses and enrollments (SPEC.md 6.3): what an administrator sees, paging and
+"""The read API of courses and enrollments: what an administrator sees, paging and
 filters, 404s, and refusals for students and anonymous callers."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Linking a student's account to their enrollment (SPEC.md 6.4): only an administrator links, on the
+"""Linking a student's account to their enrollment: only an administrator links, on the
 command line or over the API; the linked student then finds the course and opens their own activity."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The notifications API: a user lists and marks read only their own notifications (another user's id is
-404), pages through them, filters the unread ones, and bad parameters or no sign-in answer in the SPEC's
+404), pages through them, filters the unread ones, and bad parameters or no sign-in answer in the API's
 error shape."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pytest
 from db.early_warning import EnrollmentPrediction
 from db.models import User, utcnow
 from db.nudges import LearnerContact
-from db.tutoring import CourseTutor, EnrollmentAction
+from db.tutoring import NUDGE_KINDS, CourseTutor, EnrollmentAction
 from services import nudges
 from tests.digests import SmtpServer
 from tests.helpers import assert_error, scored_course
@@ -163,6 +163,10 @@ def test_a_held_back_learner_is_never_emailed(app, course, mail_to, monkeypatch)
     emailed = {m["To"] for m in smtp.mailbox.messages}
     assert emailed == {f"{NAMES[ref].lower()}@example.org" for ref in sent}
     assert _actions(app, "held_back") == sorted(ids[ref] for ref in held)
+    with app.app_context():  # both groups remember the share, so the outcomes report can compare them
+        nudge_actions = EnrollmentAction.select().where(EnrollmentAction.kind.in_(NUDGE_KINDS))
+        shares = {row.holdout_share for row in nudge_actions}
+    assert shares == {0.5}
 
 
 def test_a_refused_email_is_reported_and_leaves_no_nudged_action(app, client, course, bearer, mail_to):

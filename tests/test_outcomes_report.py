@@ -1,4 +1,4 @@
-"""The outcomes report (issue 15, point 7) over the API: figures worked out by hand on a small course
+"""The outcomes report over the API: figures worked out by hand on a small course
 (tests/outcomes_data.py), the message when no outcomes are known, and who may read it."""
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ def test_the_report_gives_the_figures_worked_out_by_hand(app, client, make_user,
     assert contacts["contacted"] == pytest.approx(EXPECTED["contacts"]["contacted"])
     assert contacts["not_contacted"] == pytest.approx(EXPECTED["contacts"]["not_contacted"])
     assert "observation, not a causal effect" in contacts["note"].lower()
+    assert contacts["difference"] == pytest.approx(1 / 3 - 2 / 5) and contacts["verdict"] == "too_few"
+    assert contacts["low"] < contacts["difference"] < contacts["high"]
+
+    nudges = report["nudges"]  # the randomised sends only, each learner in their first group
+    assert nudges["nudged"] == pytest.approx(EXPECTED["nudged"])
+    assert nudges["held_back"] == pytest.approx(EXPECTED["held_back"])
+    assert nudges["difference"] == pytest.approx(1 / 6) and nudges["verdict"] == "too_few"
+    assert nudges["says"].startswith("Too few learners to tell: 4 against 3 with a known outcome")
 
     rows = report["model_versions"]
     assert [row["version"] for row in rows] == [v.version for v in versions]
@@ -48,7 +56,7 @@ def test_a_course_without_outcomes_says_so(app, client, make_user, bearer):
     report = _report(client, bearer(make_user("admin")), "NONE-1").json
     assert report["outcomes_status"] == "none"
     assert report["message"].startswith("No outcomes are known for this course yet")
-    assert report["checkpoints"] == [] and report["contacts"] is None
+    assert report["checkpoints"] == [] and report["contacts"] is None and report["nudges"] is None
 
 
 def test_a_course_with_outcomes_but_no_scores_says_so(app, client, make_user, bearer):

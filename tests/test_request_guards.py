@@ -1,4 +1,4 @@
-"""What any client can send gets a 4xx with the error shape, never a 500 (issue 16 points 3, 4):
+"""What any client can send gets a 4xx with the error shape, never a 500:
 JSON nested 1,000 deep, NUL characters in JSON strings and query parameters, traversal paths under
 /_dash-component-suites/, and bodies over the JSON limit (with a Content-Length or chunked)."""
 

@@ -1,4 +1,4 @@
-"""The input schemas of SPEC.md section 4: every rule, both namings, one row and many."""
+"""The input schemas of the data dictionary: every rule, both namings, one row and many."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Security headers on every kind of response, and no long-lived access cookie (issue 16 point 9)."""
+"""Security headers on every kind of response, and no long-lived access cookie."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tutors see and act on their own courses only (SPEC.md 6.3, 6.4): every section-6 endpoint for an
+"""Tutors see and act on their own courses only: every course endpoint for an
 anonymous caller, a student, the tutor of course A (allowed on A, 404 on B) and an administrator; the
 action loop; a linked student's own enrollment; the tutor commands."""
 

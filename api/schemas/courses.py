@@ -1,4 +1,4 @@
-"""Models of the activity push and the courses and enrollments resources (SPEC.md 6.3)."""
+"""Models of the activity push and the courses and enrollments resources."""
 
 from __future__ import annotations
 

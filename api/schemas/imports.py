@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas.common import PageMeta, StrictModel, UtcDateTime
+from services.ingest.moodle_times import DATE_ORDERS
 from services.ingest.store import FORMATS
 
 # The options may come in the query string or, with a multipart upload, as form fields; the service
@@ -17,6 +18,8 @@ OPTION_FIELDS = {
     "course": {"type": "string", "maxLength": 255},
     "start": {"type": "string", "format": "date"},
     "days": {"type": "integer", "minimum": 1},
+    "date_order": {"type": "string", "enum": list(DATE_ORDERS)},
+    "time_zone": {"type": "string", "maxLength": 64},
 }
 
 # Raw bodies accepted besides multipart: the file itself, with a content type.
@@ -28,6 +31,7 @@ RAW_TYPES = (
     "application/jsonl",
     "application/gzip",
     "application/octet-stream",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 ACTIVITY_UPLOAD: dict[str, Any] = {
     "multipart/form-data": {
@@ -60,6 +64,14 @@ class ImportQuery(StrictModel):
         None, max_length=8,
         description="true: move each course's first date in the file onto the course's day 0 (a pilot on"
         " an old export); else dates are kept.",
+    )
+    date_order: str | None = Field(
+        None, max_length=8, description="Local times' day/month order, dmy or mdy (a Moodle Logs download;"
+        " else the setting MOODLE_DATE_ORDER).",
+    )
+    time_zone: str | None = Field(
+        None, max_length=64, description="Local times' IANA time zone, e.g. Europe/Paris (a Moodle Logs"
+        " download; else the setting MOODLE_TIME_ZONE).",
     )
     filename: str | None = Field(
         None, max_length=255, description="The file's name in the import history (for a raw body)."

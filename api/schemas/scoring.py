@@ -1,4 +1,4 @@
-"""Models of the early-warning read and score-now endpoints (SPEC.md 6.3)."""
+"""Models of the early-warning read and score-now endpoints."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Models of the tutors' side of early warning (SPEC.md 6.3, 6.4): an enrollment's risk history and
+"""Models of the tutors' side of early warning: an enrollment's risk history and
 action log, recording an action, a course's tutors."""
 
 from __future__ import annotations

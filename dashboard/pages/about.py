@@ -1,5 +1,5 @@
 """About: what the models do and how well (read from the active versions), their limits, how to read a
-prediction, and contact."""
+prediction, why only randomisation tells whether contacting learners helps, and contact."""
 
 from __future__ import annotations
 
@@ -78,6 +78,22 @@ READING = """
   another school or course may behave differently.
 """
 
+CONTACTING = """
+### Does contacting learners help?
+Comparing learners a tutor contacted with learners they did not cannot tell. Tutors choose whom to
+contact: perhaps the ones who still answer, or the ones in the worst trouble. Those learners would have
+done better, or worse, without any contact, and the comparison shows that difference, not what the
+contact did.
+
+Randomisation removes the choice. With the holdout on (the setting `NUDGE_HOLDOUT_SHARE`), when a tutor
+nudges learners, chance alone holds back a share of them: they get no email. The two groups are then
+alike in everything except the email, so once the course's outcomes are known, the difference in their
+dropout rates is what the email did, give or take chance. The outcomes report shows that difference
+with a 95% interval, the range within which the real effect most likely lies, and says so plainly when
+the groups are still too small to tell. Comparisons of personal contacts, which are not randomised,
+are shown as observations only.
+"""
+
 
 def _metric_rows(metrics: dict) -> list[html.Tr]:
     names = [n for n in METRICS if n in metrics] + sorted(
@@ -137,6 +153,7 @@ def layout(user=None, **_query):
             html.H3("How good the models are", className="h5 mt-3"),
             dbc.Row([dbc.Col(_model_section(task), xs=12, lg=6) for task in TASK_NAMES]),
             dcc.Markdown(READING, id="about-reading"),
+            dcc.Markdown(CONTACTING, id="about-contacting"),
             html.H3("Contact", className="h5 mt-4"),
             html.P(
                 ["Questions or corrections: ", html.A(contact, href=f"mailto:{contact}", id="about-contact")]

@@ -1,6 +1,7 @@
 """A course's outcomes report (tutors and administrators): once its outcomes are known, how well the
-High flags did at each checkpoint, what became of flagged learners who were contacted and who were
-not, and how often tutors marked a model version's flags as wrong."""
+High flags did at each checkpoint, whether nudged learners dropped out less than those held back at
+random, what became of flagged learners who were contacted and who were not, and how often tutors
+marked a model version's flags as wrong. Without a course: nudged against held back across courses."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.access import page
+from dashboard.components import nudge_outcomes
 from dashboard.components.admin_figures import FONT, Figure, colour, empty_figure, graph_config
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from services.errors import ServiceError
 from services.links import course_href
+from services.nudge_effect import nudges_across_courses
 from services.outcomes_report import outcomes_report
 
 PATH = "/course-outcomes"
@@ -32,8 +35,7 @@ dash.register_page(
 DASH = "—"
 
 
-def _percent(value: float | None) -> str:
-    return DASH if value is None else f"{value:.1%}"
+_percent = nudge_outcomes.percent
 
 
 def _lift(value: float | None) -> str:
@@ -120,23 +122,16 @@ def _contacts(report: dict[str, Any]) -> html.Div:
         return html.P(
             "No learner of this course was flagged.", id=f"{PREFIX}-contacts", className="text-muted"
         )
-    rows = [
-        [
-            label,
-            f"{group['learners']:,}",
-            f"{group['dropped_out']:,}",
-            _percent(group["dropout_rate"]),
-            f"{group['unknown_outcome']:,}",
-        ]
-        for label, group in (
-            ("Contacted", contacts["contacted"]),
-            ("Not contacted", contacts["not_contacted"]),
-        )
-    ]
-    headers = ["Flagged learners", "With outcomes", "Dropped out", "Dropout rate", "Outcome not known"]
     return html.Div(
         [
-            _table(f"{PREFIX}-contacts", headers, rows),
+            nudge_outcomes.groups_table(
+                f"{PREFIX}-contacts", contacts, nudge_outcomes.CONTACT_GROUPS, "Flagged learners"
+            ),
+            html.P(
+                ["Difference (95% interval), points: ", html.Strong(nudge_outcomes.points(contacts))],
+                className="mb-2",
+            ),
+            html.P(contacts["says"], id=f"{PREFIX}-contacts-says"),
             dbc.Alert(contacts["note"], color="secondary", id=f"{PREFIX}-contact-note", className="small"),
         ]
     )
@@ -204,7 +199,11 @@ def _report(report: dict[str, Any], admin: bool = False) -> list[Any]:
             )
         )
     if report["contacts"] is not None:
-        sections.append(_section("Contacted and not contacted flagged learners", _contacts(report)))
+        nudges = nudge_outcomes.nudge_block(PREFIX, report["nudges"])
+        sections.append(_section("Nudged and held-back learners (randomised)", nudges))
+        sections.append(
+            _section("Contacted and not contacted flagged learners (an observation)", _contacts(report))
+        )
     sections.append(
         _section(
             "Tutors' feedback per model version",
@@ -222,8 +221,7 @@ def _report(report: dict[str, Any], admin: bool = False) -> list[Any]:
 @page("staff", PATH)
 def layout(user, code: str | None = None, **_query):
     if not code:
-        body: list[Any] = [alert("Open this report from a course: no course was named.", color="warning")]
-        return html.Div([page_header("Outcomes report"), *body], id=f"{PREFIX}-page")
+        return html.Div(_across_courses(user), id=f"{PREFIX}-page")
     back = dcc.Link("← Back to the course", href=course_href(code), id=f"{PREFIX}-back")
     try:
         report = outcomes_report(user, code)
@@ -231,6 +229,37 @@ def layout(user, code: str | None = None, **_query):
         return html.Div([page_header("Outcomes report"), alert(exc.message)], id=f"{PREFIX}-page")
     title = f"Outcomes report: {report['course']}"
     subtitle = report["title"] if report["title"] != report["course"] else None
+    across = dcc.Link("Nudges across all your courses", href=PATH, id=f"{PREFIX}-across", className="ms-3")
     return html.Div(
-        [back, page_header(title, subtitle), *_report(report, user.is_admin)], id=f"{PREFIX}-page"
+        [back, across, page_header(title, subtitle), *_report(report, user.is_admin)], id=f"{PREFIX}-page"
     )
+
+
+def _across_courses(user) -> list[Any]:
+    """The report with no course named: nudged against held-back learners per course and overall."""
+    report = nudges_across_courses(user)
+    header = page_header("Did nudging help?", "Nudged and held-back learners, per course and overall")
+    if not report["courses"]:
+        text = (
+            "No course of yours has sent a nudge with the holdout on (the setting NUDGE_HOLDOUT_SHARE), so "
+            "there is nothing to compare yet. Open a course's outcomes report for its flags."
+        )
+        return [header, html.P(text, id=f"{PREFIX}-across-empty")]
+    overall = report["overall"]
+    return [
+        header,
+        html.P(nudge_outcomes.RANDOMISED, className="small text-muted"),
+        nudge_outcomes.courses_table(f"{PREFIX}-across-table", report),
+        html.P(
+            "All courses: each course's learners are compared with each other only (a Mantel-Haenszel "
+            "difference), so a course that drops out more, or is nudged more, cannot pass for an effect.",
+            className="small text-muted",
+        ),
+        nudge_outcomes.verdict(f"{PREFIX}-across-verdict", overall),
+        dcc.Link(
+            "Why randomisation is needed",
+            href="/about#about-contacting",
+            id=f"{PREFIX}-why",
+            className="small",
+        ),
+    ]

@@ -19,6 +19,7 @@ from dashboard.components.forms import alert
 from dashboard.components.import_report import activity_report, outcomes_report
 from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
 from dashboard.components.keys_card import keys_card
+from dashboard.components.local_time_fields import local_time_fields
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from dashboard.components.templates_card import templates_card
@@ -38,7 +39,7 @@ dash.register_page(
     order=65,
     description="How learner activity comes in: platforms' API keys, file uploads, the imports so far.",
 )
-ACCEPTED_FILES = ".csv,.json,.jsonl,.ndjson,.log,.txt,.gz,text/csv,application/json"
+ACCEPTED_FILES = ".csv,.xlsx,.json,.jsonl,.ndjson,.log,.txt,.gz,text/csv,application/json"
 HISTORY_SIZE = 20
 
 
@@ -95,6 +96,7 @@ def _upload_card() -> dbc.Card:
             _field(
                 "Length in days", dbc.Input(id="data-import-days", type="number", min=1, placeholder="30"), 3
             ),
+            *local_time_fields("data-import"),
             dbc.Col(
                 dbc.Checklist(
                     id="data-import-rebase",
@@ -113,8 +115,9 @@ def _upload_card() -> dbc.Card:
             dbc.CardBody(
                 [
                     html.P(
-                        "A daily CSV, an events CSV, xAPI statements (JSON or JSON lines) or an Open edX "
-                        "tracking log. Bad lines are reported with their number; the good ones are stored.",
+                        "A daily CSV, an events CSV, xAPI statements (JSON or JSON lines), an Open edX "
+                        "tracking log or a Moodle logs download (CSV or Excel). Bad lines are reported with "
+                        "their number; the good ones are stored.",
                         className="text-muted",
                     ),
                     _drop_zone("data-import-upload", ACCEPTED_FILES),
@@ -163,9 +166,11 @@ def _invalid(exc: ServiceError) -> dbc.Alert:
     State("data-import-start", "value"),
     State("data-import-days", "value"),
     State("data-import-rebase", "value"),
+    State("data-import-date-order", "value"),
+    State("data-import-time-zone", "value"),
     prevent_initial_call=True,
 )
-def start_import(clicks, contents, filename, fmt, course, start, days, rebase):
+def start_import(clicks, contents, filename, fmt, course, start, days, rebase, date_order, time_zone):
     if not clicks:
         return (no_update,) * 5
     if not contents:
@@ -183,6 +188,8 @@ def start_import(clicks, contents, filename, fmt, course, start, days, rebase):
             start=start,
             days=days,
             rebase="rebase" in (rebase or []),
+            date_order=date_order,
+            time_zone=time_zone,
             user=signed_in_user(),
         )
     except ServiceError as exc:

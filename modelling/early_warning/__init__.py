@@ -1,4 +1,4 @@
-"""Early warning (SPEC.md section 6): dropout risk at checkpoints while a course runs.
+"""Early warning: dropout risk at checkpoints while a course runs.
 
 - `inputs`: what a checkpoint model reads: the activity features as of the day, plus the daily counts.
 - `candidates`: the estimators compared at every checkpoint (all return calibrated probabilities).

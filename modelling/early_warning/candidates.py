@@ -16,7 +16,7 @@ affine map of the log-odds keeps the additive model additive, so its reasons sta
 model is Platt-scaled on its early-stopping validation split instead (one network fit, not four).
 Shuffled rather than course-grouped folds: on an unseen course most of the calibration error is that
 course's own dropout rate, which no map learned on other courses knows, and maps fitted on grouped
-folds were no better there (README, "Activity and early warning").
+folds were no better there (docs/performance.md, "Activity and early warning").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The daily CSV format (SPEC.md 6.1): one row per learner and calendar day with a count per event type.
+"""The daily CSV format: one row per learner and calendar day with a count per event type.
 
 Header: `enrollment_id`, `time` (YYYY-MM-DD) and one column per event type named `event_<type>` or
 `<type>` (a type without a column counts 0); optional `course_id`, `server`, `browser`. The file is

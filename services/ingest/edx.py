@@ -1,4 +1,4 @@
-"""Open edX tracking log: JSON lines, one event each (SPEC.md section 6.1).
+"""Open edX tracking log: JSON lines, one event each.
 
 Learner: `username`; course: `context.course_id` (absent: the import's --course applies); time: `time`
 (converted to UTC); source: `event_source` (browser or mobile -> browser, server -> server, absent ->

@@ -1,10 +1,10 @@
-"""Which event type a platform's event name counts as (SPEC.md section 6.1), and the setting that extends it.
+"""Which event type a platform's event name counts as, and the setting that extends it.
 
-The defaults below are SPEC 6.1's maps. The setting `ACTIVITY_EVENT_MAP` (environment variable, or the
+The defaults below are the formats' own maps. The setting `ACTIVITY_EVENT_MAP` (environment variable, or the
 same value passed to a parser as `event_map=`) extends them. It is a JSON object whose entries are either
 
 - `"name": "type"`: applies to every event format (events CSV, xAPI, Open edX), or
-- `"events" | "xapi" | "edx": {"name": "type", ...}`: applies to that format only,
+- `"events" | "xapi" | "edx" | "moodle": {"name": "type", ...}`: applies to that format only,
 
 for example `{"completed": "problem", "edx": {"edx.video.closed_captions.shown": "video"}}`. A type is
 one of EVENT_TYPES, or "none" for what is not learner activity (rejected as "not learner activity:
@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelling.schemas import EVENT_TYPES
+from services.ingest.moodle_events import MOODLE_EVENTS
 from services.ingest.xapi_verbs import NOT_ACTIVITY, XAPI_VERBS
 
 SETTING = "ACTIVITY_EVENT_MAP"
-FORMATS = ("events", "xapi", "edx")
+FORMATS = ("events", "xapi", "edx", "moodle")
 # An xAPI event name is the verb id, then this mark and the object's type segment when it has one (a
 # space: no IRI holds one); map keys write the pair as `verb@segment`.
 TYPE_MARK = " "
@@ -43,7 +44,7 @@ def _names(**by_type: tuple[str, ...]) -> dict[str, str]:
 # The seven types name themselves; "nagivate" is how the KDD Cup 2015 raw log spells navigate.
 EVENTS_CSV_DEFAULTS = {**{kind: kind for kind in EVENT_TYPES}, "nagivate": "navigate"}
 
-# SPEC 6.1's verbs, then the table of verbs as platforms send them (xapi_verbs.py, reasons in the docs).
+# The default verbs, then the table of verbs as platforms send them (xapi_verbs.py, reasons in the docs).
 XAPI_DEFAULTS = {**_names(
     video=("played", "paused", "seeked", "watched"),
     problem=("answered", "attempted", "submitted"),
@@ -64,7 +65,8 @@ EDX_FORUM_PREFIX = "edx.forum."
 # Open edX logs a page view with the page's path as its event_type; course pages live under these.
 EDX_COURSE_PAGES = ("/courses/", "course-v1:")
 
-DEFAULTS = {"events": EVENTS_CSV_DEFAULTS, "xapi": XAPI_DEFAULTS, "edx": EDX_DEFAULTS}
+DEFAULTS = {"events": EVENTS_CSV_DEFAULTS, "xapi": XAPI_DEFAULTS, "edx": EDX_DEFAULTS,
+            "moodle": MOODLE_EVENTS}
 
 
 class EventMapError(ValueError):

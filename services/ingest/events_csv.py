@@ -1,4 +1,4 @@
-"""The events CSV: one row per event, the shape of the KDD Cup 2015 raw log (SPEC.md section 6.1).
+"""The events CSV: one row per event, the shape of the KDD Cup 2015 raw log.
 
 Columns: `enrollment_id`, `time` (ISO 8601; without an offset it is taken as UTC), `event` (a type or a
 name the event map knows), optional `source` (server or browser; empty: unknown), `object`, `course_id`.

@@ -1,4 +1,4 @@
-"""Activity file formats (SPEC.md section 6.1): detection from the content, and one parser per format.
+"""Activity file formats: detection from the content, and one parser per format.
 
 `read(path, fmt="auto", **options)` yields the file's `Chunk`s (options: `chunk_rows`, `event_map`);
 `detect(path)` names the format from the first bytes. `statements_chunk` and `event_rows_chunk` parse
@@ -16,22 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from modelling.schemas import EVENT_TYPES
-from services.ingest import edx, events_csv, xapi
+from services.ingest import edx, events_csv, moodle_sheet, xapi
 from services.ingest.json_records import records
 from services.ingest.parsed import Chunk
 from services.ingest.textfile import FormatError, head
 
-FORMATS = ("daily", "events", "xapi", "edx")
+FORMATS = ("daily", "events", "xapi", "edx", "moodle")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-__all__ = ["FORMATS", "PARSERS", "FormatError", "detect", "event_rows_chunk", "read", "statements_chunk"]
+__all__ = ["FORMATS", "PARSERS", "FormatError", "detect", "event_rows_chunk", "options_for", "read",
+           "statements_chunk"]
 
 
 class _Parsers(Mapping):
     """Format name -> `read(path, *, chunk_rows, event_map)`. The daily parser is imported when first
     asked for, so that the event formats work (and are tested) without it."""
 
-    _modules = {"daily": "services.ingest.daily", "events": events_csv, "xapi": xapi, "edx": edx}
+    _modules = {"daily": "services.ingest.daily", "events": events_csv, "xapi": xapi, "edx": edx,
+                "moodle": "services.ingest.moodle_logs"}
 
     def __getitem__(self, fmt: str) -> Callable[..., Iterator[Chunk]]:
         module = self._modules[fmt]
@@ -53,6 +55,13 @@ class _Parsers(Mapping):
 
 
 PARSERS = _Parsers()
+# Import options a format's reader takes besides chunk_rows and event_map (the others need none).
+READ_OPTIONS = {"moodle": ("course", "date_order", "time_zone")}
+
+
+def options_for(fmt: str, **given: Any) -> dict[str, Any]:
+    """The import options the reader of `fmt` takes, out of those given."""
+    return {name: given.get(name) for name in READ_OPTIONS.get(fmt, ())}
 
 
 def read(path: str | Path, fmt: str = "auto", **options: Any) -> Iterator[Chunk]:
@@ -65,7 +74,9 @@ def read(path: str | Path, fmt: str = "auto", **options: Any) -> Iterator[Chunk]
 
 
 def detect(path: str | Path) -> str:
-    """The format of a file, from its first bytes: "daily", "events", "xapi" or "edx"."""
+    """The format of a file, from its first bytes: "daily", "events", "xapi", "edx" or "moodle"."""
+    if moodle_sheet.is_xlsx(path):
+        return "moodle"  # the one spreadsheet format: its reader checks the header
     text = head(path)
     if not text.strip():
         raise FormatError("the file is empty")
@@ -98,6 +109,8 @@ def _csv_format(text: str) -> str:
         raise FormatError("an outcomes file (enrollment_id, label): import it with import-outcomes")
     if "time" in columns and "event" in columns:
         return "events"
+    if moodle_sheet.looks_like_logs(lines[0]):
+        return "moodle"
     if "time" in columns and any(name.startswith("event_") or name in EVENT_TYPES for name in columns):
         when = _first_value(lines, columns.index("time"))
         if when is None or _DATE.match(when):
@@ -106,7 +119,8 @@ def _csv_format(text: str) -> str:
                           "(YYYY-MM-DD); one row per event needs the columns time and event")
     raise FormatError(
         "cannot tell the format: expected a CSV whose header has time and event (events) or time and "
-        "event_<type> columns (daily), or JSON (xAPI statements, Open edX log); the first line is "
+        "event_<type> columns (daily), a Moodle Logs download (Time, User full name, Event name), or "
+        "JSON (xAPI statements, Open edX log); the first line is "
         f"{lines[0][:80]!r}"
     )
 

@@ -44,3 +44,5 @@ class Chunk:
     lines_read: int = 0
     # xAPI: the kept rows' statement ids (line, statement_id, digest), checked against the store's.
     statements: pd.DataFrame | None = None
+    # xAPI: the kept rows' actor mailboxes (line, email, name), stored as the enrollments' contacts.
+    mailboxes: pd.DataFrame | None = None

@@ -18,8 +18,9 @@ from flask import current_app, has_app_context
 
 from db.connection import write_transaction
 from db.models import User
+from services import contacts
 from services.errors import InvalidInput
-from services.ingest import counts, daily, events_earliest, formats, statement_store
+from services.ingest import counts, daily, events_earliest, formats, moodle_times, statement_store
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched
@@ -67,15 +68,22 @@ def import_file(
     chunk_rows: int = 200_000,
     source_name: str | None = None,
     rebase: bool = False,
+    date_order: str | None = None,
+    time_zone: str | None = None,
 ) -> ImportReport:
     """Import one activity file (format named or detected); returns what was read, stored and rejected.
     A file that cannot be read at all, or fails midway, ends as a failed run with its report.
     `source_name` names the file in the run when `path` is a spooled copy (an upload). `rebase` moves
-    each course's first date in the file onto the course's day 0 (a pilot on an old export)."""
+    each course's first date in the file onto the course's day 0 (a pilot on an old export).
+    `date_order` and `time_zone` read a file of local times (a Moodle Logs download; None: the
+    settings MOODLE_DATE_ORDER and MOODLE_TIME_ZONE)."""
     path = Path(path)
     name_shown = source_name or path.name
     course = course.strip() if course else None
     check_options(fmt, course, days)
+    wrong = moodle_times.problems(date_order, time_zone)
+    if wrong:
+        raise InvalidInput("Invalid import options.", wrong)
     try:
         sha256, lines = _fingerprint(path)
     except OSError as exc:
@@ -95,8 +103,9 @@ def import_file(
     run = RunLog(name_shown, name, sha256=sha256, course=course, user=user, job_id=job_id)
     # Lazy, so read errors come up in _write; parsed and grouped one chunk ahead while the previous one
     # is stored.
-    chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows), course))
-    earliest = _earliest_of_file(name, path, course, chunk_rows)
+    options = formats.options_for(name, course=course, **_local_time(date_order, time_zone))
+    chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows, **options), course))
+    earliest = _earliest_of_file(name, path, course, chunk_rows, options)
     courses = Courses(start, days, earliest, rebase=rebase)
     report = _write(chunks, run, courses, progress, lines)
     if report.status == "done" and report.rows_imported == 0:
@@ -109,6 +118,13 @@ def _nothing_stored(run: RunLog, courses: Courses) -> ImportReport:
     with write_transaction():
         courses.remove_empty_created()
     return run.fail(nothing_stored_reason(courses, run.run.rejected, dict(run.reasons)))
+
+
+def _local_time(date_order: str | None, time_zone: str | None) -> dict[str, str | None]:
+    """The day/month order and time zone of local times: those given, else the app's settings."""
+    config = current_app.config if has_app_context() else {}
+    return {"date_order": date_order or config.get("MOODLE_DATE_ORDER"),
+            "time_zone": time_zone or config.get("MOODLE_TIME_ZONE")}
 
 
 def _gzip_limits() -> tuple[int, int]:
@@ -163,13 +179,13 @@ def _fingerprint(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), lines
 
 
-def _earliest_of_file(name: str, path: Path, course: str | None, chunk_rows: int):
+def _earliest_of_file(name: str, path: Path, course: str | None, chunk_rows: int, options: dict):
     """A function giving each course's earliest date in the file: the format's cheap pass, else a
     full read with its reader (run only if the import creates a course without --start)."""
     cheap = EARLIEST.get(name)
     if cheap is not None:
         return lambda: cheap(path, course)
-    return lambda: _earliest_of_chunks(formats.PARSERS[name](path, chunk_rows=chunk_rows), course)
+    return lambda: _earliest_of_chunks(formats.PARSERS[name](path, chunk_rows=chunk_rows, **options), course)
 
 
 def _earliest_of_chunks(chunks: Iterable[Chunk], course: str | None) -> dict[str, date]:
@@ -220,6 +236,7 @@ def _store_chunk(chunk: Chunk, grouped: Grouped, run: RunLog, courses: Courses, 
         keyed, outside = keyed_rows(grouped, courses)
         changed = counts.store_daily(keyed) if chunk.kind == "daily" else counts.store_events(keyed)
         statement_store.remember(chunk.statements, keyed["line"].to_numpy())
+        contacts.remember_mailboxes(chunk.mailboxes, keyed)
         rejections = sorted(chunk.rejected + outside + conflicting, key=lambda rejection: rejection.line)
         pending = run.pending(
             lines=chunk.lines_read or len(frame) + len(chunk.rejected),

@@ -19,6 +19,7 @@ from db.models import Job, User
 from services import jobs, score_now
 from services.accounts import Page
 from services.errors import InvalidInput, NotFound
+from services.ingest import moodle_times
 from services.ingest.outcomes import OutcomesReport, import_outcomes
 from services.ingest.runs import close_runs_of_job
 from services.ingest.store import MAX_DAYS, check_options, import_file
@@ -32,13 +33,15 @@ _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """How to read an uploaded activity file (SPEC.md 6.1 and 6.2's options)."""
+    """How to read an uploaded activity file (format, course, start, length: the import's options)."""
 
     fmt: str = "auto"
     course: str | None = None
     start: date | None = None
     days: int | None = None
     rebase: bool = False
+    date_order: str | None = None  # local times' day/month order and zone (None: the settings')
+    time_zone: str | None = None
 
 
 def import_options(
@@ -47,6 +50,8 @@ def import_options(
     start: date | str | None = None,
     days: int | str | None = None,
     rebase: bool | str | None = None,
+    date_order: str | None = None,
+    time_zone: str | None = None,
 ) -> ImportOptions:
     """The options as given by a form or a query string, checked (InvalidInput names each bad field)."""
     fields: dict[str, str] = {}
@@ -65,9 +70,15 @@ def import_options(
         check_options(fmt, course, length if days_error is None else None)
     except InvalidInput as exc:
         fields.update(exc.fields)
+    date_order, time_zone = _blank_none(date_order), _blank_none(time_zone)
+    fields.update(moodle_times.problems(date_order, time_zone))
     if fields:
         raise InvalidInput("Invalid import options.", fields)
-    return ImportOptions(fmt, course, start_day, length, moved)
+    return ImportOptions(fmt, course, start_day, length, moved, date_order and date_order.lower(), time_zone)
+
+
+def _blank_none(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def _flag(value: bool | str | None) -> tuple[bool, str | None]:
@@ -148,10 +159,12 @@ def upload_activity(
     start: date | str | None = None,
     days: int | str | None = None,
     rebase: bool | str | None = None,
+    date_order: str | None = None,
+    time_zone: str | None = None,
     user: User,
 ) -> Job:
     """Check the options, spool the upload and import it as a job (see `start_import`)."""
-    options = import_options(fmt, course, start, days, rebase)
+    options = import_options(fmt, course, start, days, rebase, date_order, time_zone)
     return start_import(spool(stream, file_name), file_name=file_name, options=options, user=user)
 
 
@@ -166,6 +179,8 @@ def start_import(source: Path, *, file_name: str, options: ImportOptions, user: 
         "start": options.start.isoformat() if options.start else None,
         "days": options.days,
         "rebase": options.rebase,
+        "date_order": options.date_order,
+        "time_zone": options.time_zone,
     }
     return jobs.create(JOB_KIND, params, user)
 
@@ -187,6 +202,8 @@ def _run_import(job: Job, progress: Callable[[float, str], None]) -> dict[str, A
             start=date.fromisoformat(params["start"]) if params["start"] else None,
             days=params["days"],
             rebase=bool(params.get("rebase")),
+            date_order=params.get("date_order"),
+            time_zone=params.get("time_zone"),
             user=job.created_by_id,
             progress=progress,
             job_id=job.id,

@@ -1,4 +1,4 @@
-"""xAPI statements: a JSON array or JSON lines (SPEC.md section 6.1).
+"""xAPI statements: a JSON array or JSON lines.
 
 Learner: `actor.account.name`, else `actor.mbox`, `actor.mbox_sha1sum`, `actor.openid`. Course, as
 platforms write it (xAPI 1.0.3 and 2.0): the first activity of `context.contextActivities` parent,
@@ -11,6 +11,8 @@ typed activity that is not a course, such as Moodle's section, module or forum, 
 never one), else None (the import's --course applies). Time: `timestamp`, else `stored`, converted to
 UTC (no offset: taken as UTC). Type: the event map's, from the verb and the last segment of the object's
 `definition.type` (see event_map). Source: unknown (None). Key: from the statement's `id` when present.
+Contact: an actor's `mbox` (mailto:) with a valid address, and its `name`, become the contact of the
+learner's enrollment when it has none yet (services/contacts.py).
 A rejection's `line` is the line number for JSON lines and the statement's position (1 = first) for an
 array, its reason then starting "statement N: ".
 """
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from db.text import UNSTORABLE_TEXT, storable
+from services.contacts import EMAIL, EMAIL_MAX, NAME_MAX
 from services.ingest import statement_ids
 from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
@@ -77,6 +80,7 @@ class _Batch:
         self.columns: dict[str, list] = {name: [] for name in ("line", *FIELDS)}
         self.rejected: list[Rejection] = []
         self.ids: list[tuple[int, str, str]] = []  # (line, statement id, digest) of statements with an id
+        self.mailboxes: list[tuple[int, str, str]] = []  # (line, email, name) of actors with an mbox
         self.read = 0
 
     def add(self, record: Record, label: str) -> None:
@@ -92,6 +96,9 @@ class _Batch:
         if fields[-1]:
             found = statement_ids.normal(fields[-1])
             self.ids.append((record.number, found, statement_ids.digest(record.value)))
+        mailbox = mailbox_of(record.value)
+        if mailbox:
+            self.mailboxes.append((record.number, *mailbox))
         self.columns["line"].append(record.number)
         for name, value in zip(FIELDS, fields, strict=True):
             self.columns[name].append(value)
@@ -102,7 +109,22 @@ class _Batch:
         chunk = builder.chunk(raw, ids=raw.pop("id"), rejected=self.rejected, lines_read=self.read)
         ids = pd.DataFrame(self.ids, columns=list(statement_ids.COLUMNS))
         chunk.statements = ids[ids["line"].isin(chunk.frame["line"])]
+        mailboxes = pd.DataFrame(self.mailboxes, columns=["line", "email", "name"])
+        chunk.mailboxes = mailboxes[mailboxes["line"].isin(chunk.frame["line"])]
         return chunk
+
+
+def mailbox_of(statement: dict) -> tuple[str, str] | None:
+    """(email, name) of the actor's `mbox` (mailto:) when it is a usable address, else None."""
+    actor = _get(statement, "actor")
+    mbox = _text(_get(actor, "mbox")).strip()
+    if not mbox.lower().startswith("mailto:"):
+        return None
+    email = mbox[len("mailto:"):]
+    if len(email) > EMAIL_MAX or not EMAIL.match(email):
+        return None
+    name = _text(_get(actor, "name")).strip()
+    return email, name if len(name) <= NAME_MAX and storable(name) else ""
 
 
 def fields_of(statement: Any) -> tuple[str, ...] | str:

@@ -4,7 +4,7 @@ Run:  python -m tests.benchmarks.bench_activity_auc --data-dir /work/shared/data
 Builds the features as of each checkpoint day from the 21 course files (per course, as the product
 does), then trains scikit-learn's HistGradientBoostingClassifier on some courses and scores the others
 (GroupKFold by course, 5 folds) against `truth.csv`. Prints the ROC AUC per day (pooled out-of-fold and
-the mean of the folds) next to the reference figures of the data's README. Exits 0 when the data is
+the mean of the folds) next to the data set's published reference figures. Exits 0 when the data is
 absent. The real rows are only read.
 """
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     per_course = [course_features(path, CHECKPOINTS) for path in files]
     print(f"{len(files)} courses; GroupKFold by course, {args.folds} folds; HistGradientBoostingClassifier\n")
     print(
-        "| day | enrollments | AUC, all features (pooled / mean of folds) | AUC, SPEC 4.2 aggregates"
+        "| day | enrollments | AUC, all features (pooled / mean of folds) | AUC, the dropout form's fields"
         " | reference |"
     )
     print("|---|---|---|---|---|")

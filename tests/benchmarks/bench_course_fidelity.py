@@ -1,6 +1,6 @@
 """Fidelity of the course generator: train on generated courses only, score the real daily data.
 
-    python -m tests.benchmarks.bench_course_fidelity --data-dir ../shared/data/kddcup2015_daily
+    python -m tests.benchmarks.bench_course_fidelity --data-dir DATA/kddcup2015_daily
 
 Prints ROC AUC of gradient boosting trained on generated courses and scored on every real
 enrollment (target >= 0.85 with all 30 days), at days 7/14/21/30, next to real-to-real with

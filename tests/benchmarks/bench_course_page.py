@@ -1,4 +1,4 @@
-"""The Course page with a big course (issue 15: first render <= 1 s, a filter or sort <= 300 ms). Not a test.
+"""The Course page with a big course (targets: first render <= 1 s, a filter or sort <= 300 ms). Not a test.
 
 Run:  python -m tests.benchmarks.bench_course_page [--database-url postgresql://...] [--enrollments 5000]
         [--runs 5]

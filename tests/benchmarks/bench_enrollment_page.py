@@ -1,4 +1,4 @@
-"""The enrollment page rendered on the server (issue 15: enrollment page <= 500 ms). Not a test.
+"""The enrollment page rendered on the server (target: <= 500 ms). Not a test.
 
 One course of --enrollments learners x 30 days (generated activity, about half the days active), every
 enrollment scored at 4 checkpoints (days 7, 14, 21, 30, three reasons each), and a few actions on the

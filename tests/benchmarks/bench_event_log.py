@@ -1,4 +1,4 @@
-"""Events CSV parsing speed and memory (issue 13: activity import). Not a test.
+"""Events CSV parsing speed and memory. Not a test.
 
 Run:  python -m tests.benchmarks.bench_event_log [--events 10000000] [--file PATH] [--keep]
 Writes a KDD Cup 2015 shaped raw log (`enrollment_id,time,source,event,object,course_id`; ~40,000
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 TYPES = ("navigate", "access", "page_close", "problem", "video", "discussion", "wiki")
-# Share of each type among the events of ../shared/data/kddcup2015_mooc_activity.csv (24,013 enrollments).
+# Each type's share of the events of the KDD Cup 2015 log (kddcup2015_mooc_activity.csv, 24,013 enrollments).
 KDD_MIX = (0.1234, 0.3823, 0.1548, 0.1515, 0.0973, 0.0795, 0.0112)
 # Chance that an event of each type comes from the browser (page_close and video always do in KDD).
 BROWSER = (0.0, 0.5, 1.0, 0.5, 1.0, 0.0, 0.0)

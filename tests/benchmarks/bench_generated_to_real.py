@@ -1,7 +1,7 @@
 """Early warning trained the way a fresh install trains it, on the generated demo courses only, then
-scored on every real enrollment of the daily data (issue 14's target: ROC AUC >= 0.84 at day 30).
+scored on every real enrollment of the daily data (the target: ROC AUC >= 0.84 at day 30).
 
-    python -m tests.benchmarks.bench_generated_to_real --data-dir ../shared/data/kddcup2015_daily
+    python -m tests.benchmarks.bench_generated_to_real --data-dir DATA/kddcup2015_daily
 
 `--scale N` trains on N times the demo courses' enrollments (same courses and rates), to tell the
 generator's fidelity from the small size of the demo set. Prints ROC AUC per checkpoint, pooled over

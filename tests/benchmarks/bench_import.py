@@ -1,4 +1,4 @@
-"""Importing the KDD Cup 2015 daily activity files (issue 13: activity import). Not a test.
+"""Importing the KDD Cup 2015 daily activity files. Not a test.
 
 Run:  python -m tests.benchmarks.bench_import --data-dir /work/shared/data/kddcup2015_daily
         [--database-url postgresql://postgres@127.0.0.1:5432/h_ingest_bench] [--course CODE]

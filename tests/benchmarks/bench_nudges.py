@@ -1,10 +1,11 @@
 """Sending a nudge to every learner of a course, received by a local SMTP server. Not a test.
 
-Run:  python -m tests.benchmarks.bench_nudges [--learners 500]
+Run:  python -m tests.benchmarks.bench_nudges [--learners 1000]
         [--database-url postgresql://postgres@127.0.0.1:5432/ssa_nudges]
 Stores a 30-day course at its day 10 with `--learners` learners, each with an email address, then times
 one preview and one send of the default template "We miss you" to all of them by an administrator (the
-emails go one after the other within the call, as from the Course page or the API).
+emails go one after the other within the call, as from the Course page or the API), and the time from
+the send's start until the local SMTP server (aiosmtpd) holds every email (target: 30 s at most).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--learners", type=int, default=500)
+    parser.add_argument("--learners", type=int, default=1000)
+    parser.add_argument("--target", type=float, default=30.0, help="seconds until every email arrived")
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
     from tests.benchmarks.postgres import fresh_app
@@ -58,15 +60,18 @@ def main(argv: list[str] | None = None) -> int:
         previewed = time.perf_counter()
         result = nudges.nudge(admin, "NUDGE", "We miss you", learners=refs, settings=settings)
         sent = time.perf_counter()
-        smtp.mailbox.wait_for(args.learners)
+        smtp.mailbox.wait_for(args.learners, timeout=max(30.0, args.target))
+        arrived = time.perf_counter()
         received = len(smtp.mailbox.messages)
     backend = "PostgreSQL" if is_postgres() else "SQLite"
     print(
         f"{backend}: {args.learners:,} learners: preview {previewed - started:.2f} s;"
         f" send {sent - previewed:.2f} s ({(sent - previewed) / max(1, args.learners) * 1000:.1f} ms per"
-        f" learner); {len(result['sent'])} sent, {received} received"
+        f" learner); {len(result['sent'])} sent, {received} received; all in the mailbox"
+        f" {arrived - previewed:.2f} s after the send started (target {args.target:g} s)"
     )
-    return 0 if received == args.learners == len(result["sent"]) else 1
+    within = arrived - previewed <= args.target
+    return 0 if received == args.learners == len(result["sent"]) and within else 1
 
 
 if __name__ == "__main__":

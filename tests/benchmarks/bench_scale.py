@@ -1,9 +1,9 @@
-"""The activity store at scale (issue 13): N enrollments x 30 days of generated activity. Not a test.
+"""The activity store at scale: N enrollments x 30 days of generated activity. Not a test.
 
 Run:  python -m tests.benchmarks.bench_scale --database-url postgresql://postgres@127.0.0.1:5432/bench_scale
         [--courses 100] [--enrollments 10000] [--day 14]
 Generates each course with the product's course generator (every enrollment x every day, zeros
-included, as platforms export them), writes it as a daily CSV (SPEC 6.1) and imports it into an emptied
+included, as platforms export them), writes it as a daily CSV and imports it into an emptied
 database; prints the import rate (file rows per second, generation and writing the files excluded),
 the rows stored, the database size, then the time of features as of --day for every course read from
 the store. Without --database-url it uses SQLite in a temporary folder.

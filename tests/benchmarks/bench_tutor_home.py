@@ -1,4 +1,4 @@
-"""A tutor's Home: "new since your last visit" over a large scored course (issue 15). Not a test.
+"""A tutor's Home: "new since your last visit" over a large scored course. Not a test.
 
 One course of --enrollments learners x 30 days (generated activity), scored at --days days (7, 10, 13,
 ... one day apart in the past: the first scored --days days ago, the last today), each learner's risk

@@ -1,5 +1,5 @@
 """Pages render under the Content-Security-Policy with no violation in the browser's console
-(issue 16 point 9): login, home, a prediction page, and admin pages with Plotly figures and AG Grid."""
+login, home, a prediction page, and admin pages with Plotly figures and AG Grid."""
 
 from __future__ import annotations
 
