@@ -63,7 +63,7 @@ def test_the_models_page_shows_the_fairness_report_and_the_gates_reasons(
         page.sign_in(admin.username, PASSWORD)
         page.wait_for_path("/")
         page.open("/models")
-        page.wait_for_text("#models-fairness", "Fairness by group")
+        page.wait_for_text("#models-fairness", "Fairness by group", timeout=40)
         refused = page.wait_for_text("#models-fairness-refused", "Refused by the fairness gate")
         assert "Gender: the share flagged Needs improvement or at risk differs by" in refused
         table = page.text("#models-fairness-0-gender-groups")
