@@ -8,6 +8,7 @@ from flask_jwt_extended import current_user
 from api.contract import operation, parse_json_body
 from api.errors import UnsupportedMediaType
 from api.schemas.common import CSV_UPLOAD
+from api.schemas.fairness import FairnessOut
 from api.schemas.models import (
     ActivateIn,
     EarlyWarningTrainQuery,
@@ -112,10 +113,26 @@ def train(task: str, query: TrainQuery):
 
 
 @bp.post("/<task>/<id:version>/activate")
-@operation(auth="admin", response=ModelVersionOut, errors=(404,), tags=("models",))
+@operation(
+    auth="admin",
+    response=ModelVersionOut,
+    errors=(404, 409),
+    tags=("models",),
+    raw_body={"application/json": ActivateIn.model_json_schema()},
+)
 def activate(task: str, version: int):
-    """Make this version serve the task (its files must load and predict first)."""
-    return models.activate_version(task, version, user=current_user, ip=client_ip())
+    """Make this version serve the task (its files must load and predict first); one the fairness gate
+    refused needs `{"confirm": true}` (409 with the reasons otherwise)."""
+    body = parse_json_body(ActivateIn) if request.content_length else ActivateIn()
+    return models.activate_version(task, version, user=current_user, ip=client_ip(), confirm=body.confirm)
+
+
+@bp.get("/<task>/<id:version>/fairness")
+@operation(auth="admin", response=FairnessOut, errors=(404,), tags=("models",))
+def fairness(task: str, version: int):
+    """A version's fairness report: per group of each group attribute its figures and the largest gaps,
+    with bootstrap 95% intervals, and the fairness gate's verdict."""
+    return models.version_fairness(task, version)
 
 
 @jobs_bp.get("/<id:job_id>")

@@ -310,6 +310,14 @@ def _lti(db: peewee.Database) -> None:
     db.create_tables(LTI_MODELS)
 
 
+def _fairness(db: peewee.Database) -> None:
+    """Model versions keep their fairness report; learners' contacts their optional group attributes."""
+    if "fairness" not in {column.name for column in db.get_columns("model_versions")}:
+        db.execute_sql("ALTER TABLE model_versions ADD COLUMN fairness TEXT")
+    if "attributes" not in {column.name for column in db.get_columns("learner_contacts")}:
+        db.execute_sql("ALTER TABLE learner_contacts ADD COLUMN attributes TEXT")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -347,6 +355,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (32, "nudge templates", _nudge_templates),
     (33, "nudge actions keep their holdout share", _action_holdout_share),
     (34, "activity kept aside outside its course's window", _activity_outside),
+    (39, "fairness reports of model versions, learners' group attributes", _fairness),
     (40, "access log", _access_log),
     (42, "accounts' identities at OpenID Connect providers", _user_identities),
     (43, "LTI 1.3 tool keys, platforms, launch states and accounts", _lti),

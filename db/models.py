@@ -240,6 +240,8 @@ class ModelVersion(BaseModel):
     data_source = peewee.CharField(max_length=255)
     rows = peewee.IntegerField()
     library_versions = JSONField(default=dict)
+    # The fairness report(s) by the task's group attributes and the gate's verdict on them (null: none).
+    fairness = JSONField(null=True)
     artifact_dir = peewee.CharField(max_length=255)
     is_active = peewee.BooleanField(default=False)
     created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")

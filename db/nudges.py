@@ -7,7 +7,8 @@ from typing import Any
 
 import peewee
 
-from db.courses import Enrollment
+from db.courses import Course, Enrollment
+from db.fields import JSONField
 from db.models import BaseModel, utcnow
 
 
@@ -17,6 +18,8 @@ class LearnerContact(BaseModel):
     enrollment = peewee.ForeignKeyField(Enrollment, on_delete="CASCADE", unique=True)
     email = peewee.CharField(max_length=254)
     name = peewee.CharField(max_length=200, default="")
+    # Optional group attributes of the learner (e.g. gender), for the early-warning fairness report only.
+    attributes = JSONField(null=True)
     # Set when the learner followed a nudge's unsubscribe link: never nudged again from then on.
     unsubscribed_at = peewee.DateTimeField(null=True)
     updated_at = peewee.DateTimeField(default=utcnow)
@@ -30,6 +33,18 @@ class LearnerContact(BaseModel):
         if not enrollment_ids:
             return {}
         return {row.enrollment_id: row for row in cls.select().where(cls.enrollment.in_(enrollment_ids))}
+
+    @classmethod
+    def attributes_in(cls, course_codes: set[str]) -> dict[int, dict[str, str]]:
+        """Enrollment id -> its learner's group attributes, for the enrollments of these courses that
+        have some (one query by course, however many enrollments)."""
+        query = (
+            cls.select(cls.enrollment, cls.attributes)
+            .join(Enrollment)
+            .join(Course)
+            .where(Course.code.in_(sorted(course_codes)) & cls.attributes.is_null(False))
+        )
+        return {row.enrollment_id: row.attributes or {} for row in query}
 
     def to_dict(self) -> dict[str, Any]:
         return {

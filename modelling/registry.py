@@ -120,6 +120,11 @@ def _model_card(result: Any, provenance: Provenance, serving: dict[str, Any]) ->
         mark = " (chosen)" if candidate.name == result.algorithm else ""
         cells = " | ".join(f"{v:.4f}" for v in candidate.metrics.values())
         lines.append(f"| {candidate.name}{mark} | {cells} |")
+    if result.details.get("fairness"):
+        from modelling.fairness import markdown
+
+        lines += ["", "## Fairness by group (out-of-fold predictions)", ""]
+        lines += markdown(result.details["fairness"])
     lines += [
         "",
         "## Use and limits",

@@ -319,6 +319,8 @@ class Task:
     # Levels relative to the course (early warning): shares of each course's enrollments on each scored
     # day instead of fixed bands, `bands_setting` naming the deployment's shares. None: fixed bands.
     relative_levels: CourseShares | None = None
+    # (column, label) of the attributes whose groups of learners its fairness report compares.
+    group_attributes: tuple[tuple[str, str], ...] = ()
 
     def checkpoint_days(self, course_days: int) -> tuple[int, ...]:
         """The checkpoint days of a course of `course_days` days: the same fractions of its length."""
@@ -490,6 +492,12 @@ EXAM = Task(
     ),
     bundled_file="exam_scores.csv",
     bundled_rows=6607,
+    group_attributes=(
+        ("gender", "Gender"),
+        ("family_income", "Family income"),
+        ("school_type", "School type"),
+        ("learning_disabilities", "Learning disabilities"),
+    ),
 )
 
 DROPOUT = Task(
@@ -585,6 +593,8 @@ EARLY_WARNING = Task(
     checkpoints=(7, 14, 21, 30),
     course_days=30,
     selection_tolerance=0.005,
+    # Optional columns of the learners' contact file (the Data page's contacts import).
+    group_attributes=(("gender", "Gender"), ("age_band", "Age band"), ("disability", "Disability")),
 )
 
 # The form tasks (a form, records, analytics, batch files): the pages and services iterate these.

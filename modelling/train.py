@@ -35,7 +35,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
-from modelling import evaluate
+from modelling import evaluate, fairness
 from modelling.features import (
     ActivityFeatures,
     dropout_raw_selector,
@@ -412,19 +412,27 @@ def train_task(
     folds: int = 5,
     candidates: list[str] | None = None,
     progress: Progress | None = None,
+    bands: Any = None,
 ) -> TrainingResult:
-    """Cross-validate the candidates of `task` on `frame` (inputs plus target), refit the best on all rows."""
+    """Cross-validate the candidates of `task` on `frame` (inputs plus target), refit the best on all rows
+    (`bands`: the level bands the fairness report flags by; the task's defaults when None)."""
     definition = task_for(task)
     names = list(candidates) if candidates else list(definition.candidates)
     unknown = [name for name in names if name not in definition.candidates]
     if unknown:
         raise KeyError(f"Unknown {task} candidates: {', '.join(unknown)}")
     with _threads().limit(limits=1):
-        return _train(definition, frame, seed, folds, names, progress)
+        return _train(definition, frame, seed, folds, names, progress, bands or definition.default_bands)
 
 
 def _train(
-    task: Task, frame: pd.DataFrame, seed: int, folds: int, names: list[str], progress: Progress | None
+    task: Task,
+    frame: pd.DataFrame,
+    seed: int,
+    folds: int,
+    names: list[str],
+    progress: Progress | None,
+    bands: Any,
 ) -> TrainingResult:
     """The body of `train_task` (run with single-threaded native thread pools)."""
     X, y = _split(task, frame)
@@ -463,6 +471,8 @@ def _train(
         f"repeats; {task.outcome.importance_text}"
     )
     details.update({"primary_metric": metric, "folds": folds, "seed": seed})
+    groups = {column: X[column].to_numpy() for column, _ in task.group_attributes if column in X}
+    details["fairness"] = fairness.for_task(task, y, oof_by_name[winner.name], groups, bands, seed=seed)
     report(f"{task.name}: done, {winner.name} wins")
     return TrainingResult(
         task=task.name,

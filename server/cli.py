@@ -272,7 +272,21 @@ def train(
         except ServiceError as exc:
             _fail(exc)
     _print_versions([row])
+    _print_fairness(row)
     click.echo(f"Files: {models.artifacts_root() / row.artifact_dir}")
+
+
+def _print_fairness(row) -> None:
+    """The largest gaps between groups of every fairness report, and the fairness gate's verdict."""
+    from modelling.fairness import summary
+
+    record = row.fairness or {}
+    for titled in record.get("reports") or []:
+        click.echo(f"Fairness ({titled['title']}):")
+        for line in summary(titled["report"]):
+            click.echo(f"  {line}")
+    for reason in (record.get("gate") or {}).get("reasons") or []:
+        click.echo(f"The fairness gate refused v{row.version}: {reason}")
 
 
 def _train_course_task(activate: bool, seed: int, names: list[str] | None, checkpoints: str | None) -> None:
@@ -296,6 +310,7 @@ def _train_course_task(activate: bool, seed: int, names: list[str] | None, check
     except ServiceError as exc:
         _fail(exc)
     _print_versions([row])
+    _print_fairness(row)
     verdict = row.metrics.get("gate") or {}
     if verdict.get("passed"):
         click.echo("The evaluation gate passed" + (f"; v{row.version} now serves." if row.is_active else "."))

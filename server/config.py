@@ -35,6 +35,18 @@ def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def _env_share(name: str) -> float:
+    """A share from 0 to 1 (unset or empty: 0); RuntimeError naming the setting for anything else."""
+    raw = (os.environ.get(name) or "").strip()
+    try:
+        value = float(raw) if raw else 0.0
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number from 0 to 1, not {raw!r}.") from None
+    if not 0 <= value <= 1:
+        raise RuntimeError(f"{name} must be a number from 0 to 1, not {raw!r}.")
+    return value
+
+
 def _env_bands(name: str, default: Bands) -> list[tuple[str, float]]:
     raw = os.environ.get(name)
     if not raw:
@@ -196,6 +208,10 @@ class Config:
         # floor and may not fall more than the margin below the active version's.
         self.EARLY_WARNING_MIN_AUC = _env_float("EARLY_WARNING_MIN_AUC", 0.65)
         self.EARLY_WARNING_MAX_AUC_DROP = _env_float("EARLY_WARNING_MAX_AUC_DROP", 0.02)
+        # The fairness gate (every task with group attributes): a version whose gap between two groups in
+        # the share flagged or in its recall exceeds this, even at the low end of its 95% interval, is
+        # refused like one below the AUC floor (0: off).
+        self.FAIRNESS_MAX_GAP = _env_share("FAIRNESS_MAX_GAP")
         self.ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / "artifacts"))
         # The built documentation site served at /docs (./run.sh builds it there).
         self.DOCS_SITE_DIR = Path(os.environ.get("DOCS_SITE_DIR", PROJECT_ROOT / "build" / "docs"))

@@ -1,7 +1,11 @@
 """Learners' contact details from a CSV (`learner_ref,email[,name][,course_id]`), stored per enrollment
 and shown only to the course's staff. A row without a course applies to every enrollment of its
 learner reference, or to the course chosen for the import; each bad row is reported with its line.
-xAPI statements add the actor's mailbox to an enrollment without a contact (`remember_mailboxes`)."""
+xAPI statements add the actor's mailbox to an enrollment without a contact (`remember_mailboxes`).
+
+The file may also carry the early-warning task's group attributes (`ATTRIBUTES`, e.g. gender): optional
+columns kept with the contact for the model's fairness report only; a file without them leaves the
+ones stored before as they were."""
 
 from __future__ import annotations
 
@@ -17,9 +21,12 @@ from db.connection import write_transaction
 from db.courses import Course, Enrollment
 from db.models import utcnow
 from db.nudges import LearnerContact
+from modelling.tasks import EARLY_WARNING
 from services.errors import InvalidInput
 
 REQUIRED = ("learner_ref", "email")
+ATTRIBUTES = tuple(column for column, _label in EARLY_WARNING.group_attributes)
+ATTRIBUTE_MAX = 64
 FIRST_REJECTIONS = 100
 EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]+$")
 EMAIL_MAX = 254
@@ -71,7 +78,17 @@ def _problem(row: dict[str, str]) -> str | None:
         return f"invalid email: {email!r}" if email else "invalid email: the email is empty"
     if len(row.get("name", "")) > NAME_MAX:
         return f"name too long: at most {NAME_MAX} characters"
+    long = [column for column in ATTRIBUTES if len(row.get(column, "")) > ATTRIBUTE_MAX]
+    if long:
+        return f"{long[0]} too long: at most {ATTRIBUTE_MAX} characters"
     return None
+
+
+def _attributes(row: dict[str, str], columns: list[str]) -> dict[str, str] | None:
+    """The row's group attributes among the file's attribute `columns` (None: the file has none)."""
+    if not columns:
+        return None
+    return {column: row[column] for column in columns if row.get(column)}
 
 
 def _enrollments(ref: str, code: str | None) -> list[Enrollment] | str:
@@ -86,15 +103,15 @@ def _enrollments(ref: str, code: str | None) -> list[Enrollment] | str:
     return found or f"unknown learner: {ref!r} is in no course"
 
 
-def _store(enrollment: Enrollment, email: str, name: str) -> None:
-    """Set the enrollment's contact (an unsubscribed learner stays unsubscribed)."""
-    updated = (
-        LearnerContact.update(email=email, name=name, updated_at=utcnow())
-        .where(LearnerContact.enrollment == enrollment.id)
-        .execute()
-    )
+def _store(enrollment: Enrollment, email: str, name: str, attributes: dict[str, str] | None) -> None:
+    """Set the enrollment's contact (an unsubscribed learner stays unsubscribed; attributes None: the
+    stored ones stay)."""
+    values = {"email": email, "name": name, "updated_at": utcnow()}
+    if attributes is not None:
+        values["attributes"] = attributes or None
+    updated = LearnerContact.update(**values).where(LearnerContact.enrollment == enrollment.id).execute()
     if not updated:
-        LearnerContact.create(enrollment=enrollment.id, email=email, name=name)
+        LearnerContact.create(enrollment=enrollment.id, **values)
 
 
 def remember_mailboxes(mailboxes: pd.DataFrame | None, keyed: pd.DataFrame) -> int:
@@ -124,7 +141,8 @@ def import_contacts(
     nothing could be stored."""
     if course and Course.by_code(course) is None:
         raise InvalidInput(f"No course {course}.", {"course": "unknown course"})
-    _header, rows = _rows(text)
+    header, rows = _rows(text)
+    columns = [column for column in ATTRIBUTES if column in header]
     report = ContactsReport(file_name, lines_read=len(rows))
     with write_transaction():
         for line, row in rows:
@@ -134,7 +152,7 @@ def import_contacts(
                 report.reject(line, targets)
                 continue
             for enrollment in targets:
-                _store(enrollment, row["email"], row.get("name", ""))
+                _store(enrollment, row["email"], row.get("name", ""), _attributes(row, columns))
             report.stored += len(targets)
     if report.stored == 0:
         lines = {f"line {r['line']}": r["reason"] for r in report.first_rejections}

@@ -21,7 +21,7 @@ from modelling.predict import Predictor
 from modelling.schemas import DuplicateColumn
 from modelling.tasks import TASK_NAMES, task_for
 from services import jobs
-from services.errors import Forbidden, InvalidInput, NotFound, ServiceError
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 
 Progress = Callable[[float, str], None]
 
@@ -35,6 +35,12 @@ class ModelUnavailable(ServiceError):
     """No version of the task has been activated yet."""
 
     status, code = 503, "model_unavailable"
+
+
+class GateRefused(Conflict):
+    """The version was refused by the evaluation gate and the activation was not confirmed."""
+
+    code = "gate_refused"
 
 
 def check_task(task: str) -> str:
@@ -83,6 +89,9 @@ def register_version(result: Any, data: LoadedData, user: User | None) -> ModelV
                 data_source=data.source[:255],
                 rows=result.rows,
                 library_versions=registry.library_versions(registry.is_keras(result.estimator)),
+                fairness=fairness_record(
+                    [("Out-of-fold predictions of the chosen model", result.details.get("fairness"))]
+                ),
                 artifact_dir=str(relative),
                 created_by=user,
                 created_at=created_at,
@@ -111,19 +120,62 @@ def train_version(
     minimum = folds * 10
     if len(data.frame) < minimum:
         raise InvalidInput(f"Training needs at least {minimum} valid rows; the data has {len(data.frame)}.")
-    result = train_task(task, data.frame, seed=seed, folds=folds, candidates=candidates, progress=progress)
+    bands = task_for(task).bands(current_app.config)
+    result = train_task(
+        task, data.frame, seed=seed, folds=folds, candidates=candidates, progress=progress, bands=bands
+    )
     row = register_version(result, data, user)
     Activity.record("train", user, ip, task=task, version=row.version, algorithm=row.algorithm)
-    if activate:
+    if activate and not fairness_refused(row):
         row = activate_version(task, row.version, user=user, ip=ip)
     return row
+
+
+def fairness_record(reports: list[tuple[str, dict[str, Any] | None]]) -> dict[str, Any] | None:
+    """What a version keeps of its fairness: its titled reports and the fairness gate's verdict on
+    them with the limit set now (None when no report could be made: no group attributes)."""
+    from modelling import fairness  # its figures come with training
+
+    found = [{"title": title, "report": report} for title, report in reports if report]
+    if not found:
+        return None
+    limit = float(current_app.config["FAIRNESS_MAX_GAP"])
+    reasons = []
+    for part in found:
+        prefix = f"{part['title']}: " if len(found) > 1 else ""
+        reasons += [prefix + reason for reason in fairness.gate(part["report"], limit)[1]]
+    return {"reports": found, "gate": {"passed": not reasons, "reasons": reasons, "limit": limit or None}}
+
+
+def fairness_refused(row: ModelVersion) -> list[str]:
+    """The fairness gate's reasons for refusing a version (empty when it passed or had no report)."""
+    verdict = (row.fairness or {}).get("gate") or {}
+    return list(verdict.get("reasons") or [])
+
+
+def refusal_reasons(task: str, version: int) -> list[str]:
+    """Why the evaluation gate refused a form task's version (empty: it did not, or it does not exist)."""
+    row = ModelVersion.find(check_task(task), version)
+    return fairness_refused(row) if row else []
+
+
+def version_fairness(task: str, version: int) -> dict[str, Any]:
+    """A version's fairness reports and the gate's verdict (empty reports when it has none)."""
+    if not is_course_task(task):
+        check_task(task)
+    row = ModelVersion.find(task, version)
+    if row is None:
+        raise NotFound(f"There is no {task} version {version}.")
+    found = row.fairness or {}
+    gate = found.get("gate") or {"passed": True, "reasons": [], "limit": None}
+    return {"task": task, "version": version, "reports": found.get("reports") or [], "gate": gate}
 
 
 def activate_version(
     task: str, version: int, *, user: User | None = None, ip: str | None = None, confirm: bool = False
 ) -> ModelVersion:
-    """Make a version serve; it must load and predict first (a course task's version refused by the
-    evaluation gate also needs `confirm`)."""
+    """Make a version serve; it must load and predict first (a version refused by the evaluation gate
+    also needs `confirm`)."""
     if is_course_task(task):
         from services.early_warning import versions as course_versions  # it builds on this module
 
@@ -132,12 +184,18 @@ def activate_version(
     row = ModelVersion.find(task, version)
     if row is None:
         raise NotFound(f"There is no {task} version {version}.")
+    reasons = fairness_refused(row)
+    if reasons and not confirm:
+        raise GateRefused(
+            f"{task} v{version} was refused by the evaluation gate; confirm to activate it anyway.",
+            {"gate": "; ".join(reasons), "confirm": "must be true to activate a refused version"},
+        )
     try:
         registry.check_serves(load_version(row))
     except registry.RegistryError as exc:
         raise InvalidInput(str(exc), code="model_unusable") from exc
     ModelVersion.make_active(row)
-    Activity.record("activate", user, ip, task=task, version=version)
+    Activity.record("activate", user, ip, task=task, version=version, confirmed_refused=bool(reasons))
     return ModelVersion.get_by_id(row.id)
 
 
@@ -277,6 +335,7 @@ def _run_training(job: Job, progress: Progress) -> dict[str, Any]:
         "algorithm": row.algorithm,
         "metrics": row.metrics,
         "active": row.is_active,
+        "fairness_gate": (row.fairness or {}).get("gate"),
         "rows": row.rows,
         "rejected_rows": len(data.rejected),
         "rejected_examples": [f"line {line}: {reason}" for line, reason in data.rejected[:10]],

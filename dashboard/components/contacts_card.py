@@ -31,7 +31,10 @@ def contacts_card() -> dbc.Card:
                             html.Code("name"),
                             " and ",
                             html.Code("course_id"),
-                            ". Only the course's tutors and administrators see them; nudges use them.",
+                            ". Only the course's tutors and administrators see them; nudges use them. "
+                            "Optional columns ",
+                            html.Code(", ".join(contacts.ATTRIBUTES)),
+                            " are kept for the early-warning model's fairness report only.",
                         ],
                         className="text-muted",
                     ),

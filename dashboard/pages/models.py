@@ -16,6 +16,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components import early_warning_figures as ew_figures
+from dashboard.components import fairness_table
 from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert, csv_upload
 from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
@@ -326,7 +327,11 @@ def show_version(version, task):
         f"Feature importance of v{version}",
     )
     return (
-        [heading, _candidates_table(task, metrics)],
+        [
+            heading,
+            _candidates_table(task, metrics),
+            fairness_table.section(found["row"].fairness, "models-fairness"),
+        ],
         first,
         second,
         figures.history_curves_figure(details.get("keras_history")),
@@ -462,6 +467,9 @@ def ask_to_activate(_clicks, _promote_clicks, task):
         f"{task} v{version} will serve every new prediction instead of {current}. You can switch back at any "
         "time by activating the older version."
     )
+    refused = models.refusal_reasons(task, version)
+    if refused:  # confirming activates it all the same, as the early-warning section does
+        text = [text, html.Strong(" The evaluation gate refused it:"), html.Ul([html.Li(r) for r in refused])]
     return True, text, {"task": task, "version": version}
 
 
@@ -481,7 +489,7 @@ def confirm_activation(_yes, _no, pending, refresh):
         return False, no_update, no_update, no_update
     try:
         row = models.activate_version(
-            pending["task"], int(pending["version"]), user=signed_in_user(), ip=client_ip()
+            pending["task"], int(pending["version"]), user=signed_in_user(), ip=client_ip(), confirm=True
         )
     except ServiceError as exc:
         return False, alert(exc.message), no_update, no_update
@@ -748,7 +756,7 @@ def show_ew_version(version):
         _gate_message(row),
         ew_figures.auc_by_checkpoint_figure(metrics, floor),
         ew_figures.calibration_by_checkpoint_figure(metrics),
-        [note, _ew_candidates_table(metrics)],
+        [note, _ew_candidates_table(metrics), fairness_table.section(row.fairness, "models-ew-fairness")],
     )
 
 

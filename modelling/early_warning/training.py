@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,11 +30,11 @@ from sklearn.metrics import average_precision_score
 from sklearn.model_selection import GroupKFold, LeaveOneGroupOut
 from threadpoolctl import threadpool_limits
 
-from modelling import evaluate
+from modelling import evaluate, fairness
 from modelling.early_warning import candidates as candidate_models
 from modelling.early_warning.inputs import model_frame
 from modelling.early_warning.level_figures import relative_figures
-from modelling.levels import RISK_LEVELS, Bands
+from modelling.levels import RISK_LEVELS, Bands, levels_by_group
 from modelling.tasks import EARLY_WARNING, Task
 
 FOLDS = 5
@@ -56,6 +56,7 @@ class CheckpointResult:
     calibration_curve: list[dict[str, float]]  # the winner's out-of-fold curve
     rows: int
     explainer: Any = None  # the additive model giving the reasons when the winner reads no features
+    fairness: dict[str, Any] | None = None  # by the learners' group attributes, when some are known
 
 
 @dataclass
@@ -234,6 +235,20 @@ def choose(evidence: dict[str, dict[str, Any]], task: Task = EARLY_WARNING) -> s
     return next(name for name in ranked if auc[name] >= best - task.selection_tolerance)
 
 
+def checkpoint_fairness(
+    y: np.ndarray,
+    p: np.ndarray,
+    courses: np.ndarray,
+    groups: Mapping[str, np.ndarray],
+    bands: Bands,
+    seed: int,
+) -> dict[str, Any] | None:
+    """The fairness report of out-of-fold probabilities `p`, flagged at High relative to each course."""
+    rule = EARLY_WARNING.relative_levels
+    flagged = levels_by_group(rule, np.round(p, 4), courses) == rule.names[0]
+    return fairness.for_task(EARLY_WARNING, y, p, groups, bands, flagged=flagged, seed=seed)
+
+
 def train_checkpoint(
     courses: Sequence[CourseData],
     checkpoint: int,
@@ -241,8 +256,10 @@ def train_checkpoint(
     seed: int,
     bands: Bands,
     step: Progress,
+    attributes: Mapping[str, np.ndarray] | None = None,
 ) -> CheckpointResult:
-    """Cross-validate every candidate at one checkpoint, then refit the winner on every course."""
+    """Cross-validate every candidate at one checkpoint, then refit the winner on every course
+    (`attributes`: each enrollment's group attributes, in the order of the courses' enrollments)."""
     X, y, groups = checkpoint_data(courses, checkpoint)
     splits = course_folds(groups, seed)
     evidence, oofs = _evaluate(names, (X, y, groups), splits, seed, bands, step)
@@ -263,6 +280,7 @@ def train_checkpoint(
         calibration_curve=evaluate.calibration_curve(y, oofs[winner]),
         rows=len(y),
         explainer=explainer,
+        fairness=checkpoint_fairness(y, oofs[winner], groups, attributes or {}, bands, seed),
     )
 
 
@@ -273,8 +291,10 @@ def train_early_warning(
     seed: int = 0,
     progress: Progress | None = None,
     bands: Bands = RISK_LEVELS,
+    attributes: Mapping[str, np.ndarray] | None = None,
 ) -> EarlyWarningResult:
-    """One model per checkpoint on finished courses, chosen by course-grouped cross-validation."""
+    """One model per checkpoint on finished courses, chosen by course-grouped cross-validation
+    (`attributes`: the enrollments' group attributes, in the courses' order, for the fairness report)."""
     task = EARLY_WARNING
     days = tuple(checkpoints or task.checkpoints)
     names = tuple(candidates or task.candidates)
@@ -290,7 +310,9 @@ def train_early_warning(
         if progress is not None:
             progress(min(done[0] / total, 1.0), message)
 
-    results = {day: train_checkpoint(courses, day, names, seed, bands, step) for day in sorted(days)}
+    results = {
+        day: train_checkpoint(courses, day, names, seed, bands, step, attributes) for day in sorted(days)
+    }
     groups = checkpoint_data(courses, min(days))[2]
     folds = [sorted(set(groups[test])) for _, test in course_folds(groups, seed)]
     seconds = {

@@ -20,6 +20,7 @@ from flask import current_app
 from db.connection import database
 from db.courses import Course, Enrollment
 from db.models import Activity, Job, ModelVersion, User, utcnow
+from db.nudges import LearnerContact
 from modelling import registry
 from modelling.early_warning import serving
 from services import jobs
@@ -27,7 +28,7 @@ from services.course_activity import course_cube
 from services.early_warning import versions
 from services.early_warning.versions import TASK
 from services.errors import InvalidInput
-from services.models import version_directory
+from services.models import fairness_record, version_directory
 
 if TYPE_CHECKING:
     from modelling.early_warning.training import EarlyWarningResult
@@ -105,6 +106,28 @@ def course_data(today=None) -> tuple[list[tuple], dict[str, Any]]:
     return courses, summary
 
 
+def learner_attributes(courses: Sequence[tuple]) -> dict[str, np.ndarray]:
+    """The group attributes imported with the learners' contacts, per training row (the courses'
+    enrollments in order); an attribute no learner has is left out."""
+    ids = [int(i) for course in courses for i in course[2]]
+    known = LearnerContact.attributes_in({course[0] for course in courses})
+    found = {}
+    for column, _label in TASK.group_attributes:
+        values = [known.get(i, {}).get(column) for i in ids]
+        if any(value is not None for value in values):
+            found[column] = np.array(values, dtype=object)
+    return found
+
+
+def with_fairness(verdict: dict[str, Any], record: dict[str, Any] | None) -> dict[str, Any]:
+    """The gate's verdict on ROC AUC with the fairness gate's reasons added (a version refused by either
+    is refused)."""
+    reasons = list(((record or {}).get("gate") or {}).get("reasons") or [])
+    if not reasons:
+        return verdict
+    return {**verdict, "passed": False, "reasons": [*verdict["reasons"], *reasons]}
+
+
 def fingerprint(courses: Sequence[tuple]) -> str:
     """A hash of the training data: every course's code, enrollments, counts and labels."""
     digest = hashlib.sha256()
@@ -162,13 +185,17 @@ def register(
 ) -> ModelVersion:
     """Store a result as the next early-warning version (files and row), not yet active."""
     keras = any(registry.is_keras(r.estimator) for r in result.checkpoints.values())
+    record = fairness_record([(f"Day {day}", r.fairness) for day, r in sorted(result.checkpoints.items())])
+    metrics = row_metrics(result, summary)
+    metrics["gate"] = with_fairness(metrics["gate"], record)
     with database.atomic():
         number = ModelVersion.next_number(TASK.name)
         row = ModelVersion.create(
             task=TASK.name,
             version=number,
             algorithm=algorithm_name(result),
-            metrics=row_metrics(result, summary),
+            metrics=metrics,
+            fairness=record,
             candidates=sorted({name for r in result.checkpoints.values() for name in r.candidates}),
             data_fingerprint=fingerprint(courses),
             data_source=f"{len(courses)} finished courses",
@@ -213,7 +240,15 @@ def train(
     try:
         from modelling.early_warning.training import train_early_warning  # scikit-learn only when training
 
-        result = train_early_warning(courses, days, names, seed=seed, progress=progress, bands=bands)
+        result = train_early_warning(
+            courses,
+            days,
+            names,
+            seed=seed,
+            progress=progress,
+            bands=bands,
+            attributes=learner_attributes(courses),
+        )
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     row = register(result, courses, summary, user)

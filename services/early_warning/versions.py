@@ -19,16 +19,10 @@ from modelling.early_warning import gate, serving
 from modelling.early_warning.serving import EarlyWarningVersion
 from modelling.schemas import EVENT_TYPES
 from modelling.tasks import EARLY_WARNING
-from services.errors import Conflict, InvalidInput, NotFound
-from services.models import ModelUnavailable, version_directory
+from services.errors import InvalidInput, NotFound
+from services.models import GateRefused, ModelUnavailable, version_directory
 
 TASK = EARLY_WARNING
-
-
-class GateRefused(Conflict):
-    """The version was refused by the evaluation gate and the activation was not confirmed."""
-
-    code = "gate_refused"
 
 
 def gate_settings() -> tuple[float, float]:
