@@ -74,3 +74,9 @@ def frame_csv(frame: pd.DataFrame, target=None, **options) -> str | None:
     # and with "\n" alone a cell's "\r" would start a new spreadsheet row beginning with a formula.
     options.setdefault("lineterminator", "\r\n")
     return neutralise_frame(frame).to_csv(target, **options)
+
+
+def internal_writer(handle):
+    """A plain CSV writer for a temporary file the product reads back itself and never hands to a
+    person (a workbook copied for a second pass): its cells must stay exactly as they were."""
+    return csv.writer(handle)

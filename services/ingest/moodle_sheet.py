@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from modelling.cells import internal_writer
 from services.ingest import textfile
 from services.ingest.textfile import FormatError, head, open_text
 
@@ -67,7 +68,7 @@ def as_csv(path: str | Path) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="ssa-moodle-") as folder:
         copy = Path(folder) / "sheet.csv"
         with copy.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = internal_writer(handle)
             for _number, cells in _sheet_rows(path):
                 writer.writerow([cell.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
                                  for cell in cells])
