@@ -26,7 +26,7 @@ from api.schemas.imports import (
     OutcomesQuery,
     OutcomesReportOut,
 )
-from api.schemas.models import JobOut
+from api.schemas.model_versions import JobOut
 from services import activity_push, contacts
 from services.errors import InvalidInput
 from services.ingest import uploads

@@ -18,7 +18,7 @@ from api.schemas.courses import (
     EnrollmentsPage,
     EnrollmentsQuery,
 )
-from api.schemas.models import JobOut
+from api.schemas.model_versions import JobOut
 from api.schemas.nudges import NudgeIn, NudgeOut
 from api.schemas.scoring import AtRiskOut, AtRiskQuery, LevelSharesIn, LevelSharesOut, ScoreIn
 from api.schemas.tutoring import (

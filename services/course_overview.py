@@ -19,7 +19,7 @@ from flask import current_app
 from db.courses import Course
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.ingest import ImportRun
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor, EnrollmentAction
 from modelling.cells import SafeWriter
 from modelling.early_warning import segments

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
-from db.models import User
+from db.tables import User
 from modelling.demo_courses import demo_courses, write_daily_csv, write_outcomes_csv
 from services import ingest, learner_links, tutors
 from services.courses import course_calendar

@@ -15,7 +15,7 @@ import logging
 import peewee
 from flask import current_app
 
-from db.models import utcnow
+from db.tables import utcnow
 from db.tutoring import Notification
 from services import notifications
 from services.notifications import DigestSettings

@@ -11,7 +11,7 @@ from flask import current_app
 
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import ModelVersion, User
+from db.tables import ModelVersion, User
 from modelling.early_warning.scored_days import as_of_day
 from services import access_log, actions, courses
 

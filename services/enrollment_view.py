@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
-from db.models import User
 from db.nudges import LearnerContact
+from db.tables import User
 from services import access_log
 from services.actions import action_log, actions_of, record_action
 from services.courses import course_calendar, require_enrollment

@@ -14,7 +14,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from db.connection import write_transaction
 from db.lti import LtiPlatform, LtiToolKey
-from db.models import Activity, User
+from db.tables import Activity, User
 from services.errors import Conflict, InvalidInput, NotFound
 from services.tutors import require_admin
 

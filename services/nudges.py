@@ -19,8 +19,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from db.connection import lock_for_transaction, write_transaction
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import User, utcnow
 from db.nudges import LearnerContact, NudgeTemplate
+from db.tables import User, utcnow
 from db.tutoring import NUDGE_KINDS, EnrollmentAction
 from services import course_overview, mail, nudge_templates
 from services.courses import require_course

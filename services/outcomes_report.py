@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.early_warning import EnrollmentPrediction
-from db.models import User
+from db.tables import User
 from db.tutoring import EnrollmentAction
 from services.course_overview import flag_level
 from services.courses import require_course

@@ -15,8 +15,8 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction
     from db.ingest import DayEvents, ImportRun
-    from db.models import Record, User
     from db.nudges import LearnerContact
+    from db.tables import Record, User
     from db.tutoring import CourseTutor
     from services import actions, enrollment_view, notifications
     from tests.helpers import scored_course
@@ -51,7 +51,7 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
 def _models() -> dict[str, type]:
     """Every table's model, found by walking the models' classes (a new table is covered as it comes)."""
     import db.migrations  # noqa: F401  (imports every model module)
-    from db.models import BaseModel
+    from db.tables import BaseModel
 
     found, todo = {}, [BaseModel]
     while todo:

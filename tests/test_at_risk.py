@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from db.models import Record, User, utcnow
+from db.tables import Record, User, utcnow
 from services import at_risk
 from services.errors import Forbidden, InvalidInput
 

@@ -9,7 +9,7 @@ import tempfile
 import pytest
 import requests
 
-from db.models import Record, User
+from db.tables import Record, User
 from modelling.cells import neutralise
 from modelling.synthetic import generate_dropout, generate_exam
 from services import at_risk

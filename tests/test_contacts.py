@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from db.courses import Enrollment
-from db.models import User
 from db.nudges import LearnerContact
+from db.tables import User
 from db.tutoring import CourseTutor
 from services import enrollment_view
 from services.errors import NotFound

@@ -10,7 +10,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import CourseTutor
 from services import actions
 from services.course_overview import (

@@ -11,7 +11,7 @@ import pytest
 
 from db.courses import Course
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import CourseTutor
 from modelling.levels import RISK_LEVELS, level_for
 from services import actions

@@ -14,7 +14,7 @@ import pytest
 
 from db.courses import Course, Enrollment
 from db.early_warning import ScoringRun
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from modelling.cells import FORMULA_PREFIXES, frame_csv, neutralise
 from services import course_activity
 from services.early_warning import scoring
@@ -123,7 +123,7 @@ def test_the_features_file_quotes_formula_course_codes_and_learner_refs(app, tmp
 
 
 def _records_with_dangerous_refs(user_id: int) -> None:
-    from db.models import Record
+    from db.tables import Record
 
     for value in DANGEROUS:
         Record.add(user=user_id, task="dropout", student_ref=value, inputs={},

@@ -11,7 +11,7 @@ import threading
 from datetime import timedelta
 
 from db.connection import database
-from db.models import utcnow
+from db.tables import utcnow
 from db.tutoring import Notification
 from services import digest_recovery
 from services.early_warning import schedule

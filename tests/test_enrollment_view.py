@@ -8,7 +8,7 @@ import pytest
 
 from db.courses import EVENT_TYPES, ActivityDay, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor
 from services import enrollment_view
 from services.errors import Forbidden, NotFound

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor, Notification
 from services import notifications
 from services.early_warning import scoring

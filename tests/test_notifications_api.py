@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import Notification
 from services import notifications
 from tests.digests import scored_with_tutors

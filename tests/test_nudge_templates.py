@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from db.migrations import _nudge_templates
-from db.models import User
 from db.nudges import DEFAULT_TEMPLATES
+from db.tables import User
 from services import nudge_templates
 from services.errors import Forbidden, InvalidInput
 

@@ -68,7 +68,7 @@ def test_a_tutor_of_another_course_and_a_student_are_refused(app, client, course
 
 
 def _import(client, headers, code: str) -> dict:
-    from db.models import utcnow
+    from db.tables import utcnow
 
     start = (utcnow().date() - timedelta(days=DAY)).isoformat()
     data = {"file": (io.BytesIO(daily_csv(code)), f"{code}.csv"), "start": start, "days": "30"}

@@ -40,7 +40,7 @@ def scope(app, make_user, bearer):
     """Courses A and B (3 learners each, scored at days 7 and 14), tutor-a on A, tutor-b on B, an
     administrator, and a student linked to A's first enrollment; headers and ids by name."""
     from db.courses import Enrollment
-    from db.models import ModelVersion
+    from db.tables import ModelVersion
     from services import tutors
 
     accounts = {

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import EnrollmentAction
 from services import accounts, worklist
 from services.errors import InvalidInput

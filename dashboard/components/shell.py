@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from db.models import User
+from db.tables import User
 from services import notifications
 
 ROLE_LABELS = {"student": "Student", "tutor": "Tutor", "admin": "Administrator"}

@@ -9,7 +9,7 @@ import peewee
 from db.connection import database
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import User
+from db.tables import User
 from modelling.early_warning.scored_days import as_of_day, previous_checkpoint_day
 from modelling.early_warning.segments import SEGMENT_NAMES
 from services import access_log

@@ -18,7 +18,7 @@ from flask import Flask, current_app
 
 from db.connection import database
 from db.early_warning import SchedulerLease, ScoringRun
-from db.models import utcnow
+from db.tables import utcnow
 from services import digest_recovery, job_owner
 from services.early_warning import scoring
 

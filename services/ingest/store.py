@@ -18,7 +18,7 @@ import pyarrow as pa
 from flask import current_app, has_app_context
 
 from db.connection import write_transaction
-from db.models import User
+from db.tables import User
 from services import contacts
 from services.errors import InvalidInput
 from services.ingest import (

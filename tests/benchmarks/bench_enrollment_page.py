@@ -39,7 +39,7 @@ def _seed(enrollments: int) -> tuple[int, int]:
     from db.connection import database
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction
-    from db.models import utcnow
+    from db.tables import utcnow
     from services import accounts, actions
     from tests.helpers import dropout_counts, store_course
 
@@ -95,7 +95,7 @@ def main() -> None:
     from plotly.utils import PlotlyJSONEncoder
 
     from db.migrations import upgrade
-    from db.models import User
+    from db.tables import User
     from server.factory import create_app
     from services.enrollment_view import enrollment_view
     from tests.benchmarks.postgres import empty_database

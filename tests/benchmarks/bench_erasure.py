@@ -25,8 +25,8 @@ def _store(learners: int) -> tuple[list[int], object]:
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction, ScoringRun
     from db.ingest import DayEvents
-    from db.models import utcnow
     from db.nudges import LearnerContact
+    from db.tables import utcnow
     from tests.helpers import store_course
 
     counts = np.ones((learners, DAYS, 7), dtype=int)

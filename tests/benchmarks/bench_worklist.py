@@ -30,7 +30,7 @@ def _course(code: str, enrollments: int, tutor, rng, acted: float) -> None:
     from db.connection import database
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction
-    from db.models import utcnow
+    from db.tables import utcnow
     from db.tutoring import CourseTutor, EnrollmentAction
     from tests.helpers import store_course
 
@@ -101,7 +101,7 @@ def main() -> None:
     import numpy as np
 
     from db.connection import database
-    from db.models import User
+    from db.tables import User
     from services import worklist
 
     with app.app_context():
