@@ -43,7 +43,7 @@ from services import (
     score_now,
     tutors,
 )
-from services.early_warning import at_risk, course_levels
+from services.early_warning import course_levels, enrollments_at_risk
 from services.errors import InvalidInput
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -117,7 +117,7 @@ def list_actions(enrollment_id: int):
 def course_at_risk(code: str, query: AtRiskQuery):
     """The course's enrollments by predicted dropout risk at its latest scored day (or `day`), of one
     `segment` when given."""
-    return at_risk.at_risk(current_user, code, query.day, query.segment)
+    return enrollments_at_risk.at_risk(current_user, code, query.day, query.segment)
 
 
 @bp.post("/<path:code>/score")

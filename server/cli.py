@@ -23,7 +23,7 @@ from services import (
     contacts,
     course_activity,
     demo,
-    demo_courses,
+    demo_course_seeding,
     ingest,
     learner_links,
     model_versions,
@@ -117,7 +117,7 @@ def seed_demo(courses_only: bool) -> None:
 
 
 def _seed_demo_courses() -> None:
-    seeded = demo_courses.seed_courses()
+    seeded = demo_course_seeding.seed_courses()
     created = [course for course in seeded if course.created]
     running = sum(course.running for course in seeded)
     click.echo(
@@ -128,12 +128,12 @@ def _seed_demo_courses() -> None:
 
 def _assign_demo_tutor() -> None:
     """The demo tutor tutors every demo course (assigning again changes nothing)."""
-    assigned = demo_courses.assign_demo_tutor(DEMO_TUTOR)
+    assigned = demo_course_seeding.assign_demo_tutor(DEMO_TUTOR)
     click.echo(f"  {DEMO_TUTOR} tutors: {', '.join(assigned) or 'no course'}")
 
 
 def _link_demo_student() -> None:
-    link = demo_courses.link_demo_student(DEMO_STUDENT)
+    link = demo_course_seeding.link_demo_student(DEMO_STUDENT)
     if link is not None:
         click.echo(f"  {DEMO_STUDENT} is the learner {link.learner_ref} of {link.course}")
 
@@ -170,7 +170,7 @@ def remove_demo() -> None:
     """Delete the demo cohort (the demo-cohort account and its saved predictions) and the demo courses
     (codes DEMO-...), nothing else."""
     removed = demo.remove_cohort()
-    courses = demo_courses.remove_courses()
+    courses = demo_course_seeding.remove_courses()
     click.echo(f"Removed the demo cohort: {removed} saved predictions; {courses} demo courses.")
 
 

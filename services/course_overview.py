@@ -31,7 +31,7 @@ from services.actions import ACTION_LABELS
 from services.bounded_cache import BoundedCache
 from services.courses import require_course
 from services.early_warning import course_levels
-from services.early_warning.at_risk import at_risk_items
+from services.early_warning.enrollments_at_risk import at_risk_items
 from services.errors import InvalidInput
 
 STATUSES = ("running", "finished", "upcoming")
@@ -354,7 +354,7 @@ def _fingerprint(found: Course) -> tuple:
 
 def _at_risk_listing(found: Course, filters: AtRiskFilters) -> dict[str, Any]:
     """The at-risk list of `course_at_risk_rows`, read from the store (a handful of queries: the rows
-    are those of services.early_warning.at_risk, read without building a model per row)."""
+    are those of services.early_warning.enrollments_at_risk, read without building a model per row)."""
     checkpoints = EnrollmentPrediction.checkpoints_by_day(found)
     listing = {"course": found.code, "day": None, "checkpoint": None, "previous_day": None, "message": ""}
     if not checkpoints:

@@ -18,7 +18,7 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
     from db.nudges import LearnerContact
     from db.tables import Record, User
     from db.tutoring import CourseTutor
-    from services import actions, enrollment_view, notifications
+    from services import actions, enrollment_timeline, notifications
     from tests.helpers import scored_course
 
     with app.app_context():
@@ -41,7 +41,7 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
         ImportRun.create(file_name="er1.csv", format="events", rejections=rejections, courses=["ER1"])
         tutor = User.get_by_id(tutor_id)
         actions.record_action(tutor, ours["ER1"], "contacted", NOTE, "phone")
-        enrollment_view.enrollment_view(tutor, ours["ER1"])
+        enrollment_timeline.enrollment_view(tutor, ours["ER1"])
         for ref in (REF, "someone-else"):
             saved = {"inputs": {}, "outputs": {"probability": 0.9}, "model_version": 1, "value": 0.9}
             Record.add(user=admin_id, task="dropout", student_ref=ref, level="High", **saved)

@@ -194,8 +194,9 @@ def test_a_course_not_scored_yet_lists_nothing_and_says_so(app, admin):
 
 
 def test_the_rows_are_the_at_risk_lists_rows(app, admin):
-    """The page reads the rows its own faster way; they agree with services.early_warning.at_risk."""
-    from services.early_warning.at_risk import at_risk
+    """The page reads the rows its own faster way; they agree with
+    services.early_warning.enrollments_at_risk."""
+    from services.early_warning.enrollments_at_risk import at_risk
 
     _, ids = scored_course("SAME")
     actions.record_actions(admin, [ids["SAME-L0"]], "useful")

@@ -132,12 +132,14 @@ def _records_with_dangerous_refs(user_id: int) -> None:
 
 
 def test_the_at_risk_page_and_the_records_export_quote_formula_refs(app, client, make_user, bearer):
-    from services import at_risk
+    from services import at_risk_records
 
     account = make_user("admin")
     with app.app_context():
         _records_with_dangerous_refs(account.id)
-        page_text = at_risk.export_csv(User.get_by_id(account.id), at_risk.AtRiskQuery(threshold=0.5))
+        page_text = at_risk_records.export_csv(
+            User.get_by_id(account.id), at_risk_records.AtRiskQuery(threshold=0.5)
+        )
     response = client.get("/api/v1/records/export.csv", headers=bearer(account))
     assert response.status_code == 200
     for text in (page_text, response.get_data(as_text=True)):

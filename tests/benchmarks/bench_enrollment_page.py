@@ -97,7 +97,7 @@ def main() -> None:
     from db.migrations import upgrade
     from db.tables import User
     from server.factory import create_app
-    from services.enrollment_view import enrollment_view
+    from services.enrollment_timeline import enrollment_view
     from tests.benchmarks.postgres import empty_database
 
     empty_database(os.environ["DATABASE_URL"])  # a temporary SQLite file, or the named PostgreSQL emptied

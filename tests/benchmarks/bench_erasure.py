@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     from db.courses import ActivityDay, Enrollment
     from db.queries import is_postgres
     from db.tutoring import CourseTutor
-    from services import accounts, actions, enrollment_view, learner_data, notifications
+    from services import accounts, actions, enrollment_timeline, learner_data, notifications
     from tests.benchmarks.timing import report
 
     with app.app_context():
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = chosen[: args.erasures]  # learners the digest lists (DIGEST_MAX_PER_COURSE of them)
         for enrollment in chosen:
             actions.record_action(tutor, enrollment, "contacted", "called", "phone")
-            enrollment_view.enrollment_view(tutor, enrollment)
+            enrollment_timeline.enrollment_view(tutor, enrollment)
         refs = [Enrollment.get_by_id(e).learner_ref for e in chosen]
         stored = time.perf_counter() - started
         rows = ActivityDay.select().count()

@@ -16,7 +16,7 @@ from pathlib import Path
 from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
 from db.tables import User
-from modelling.demo_courses import demo_courses, write_daily_csv, write_outcomes_csv
+from modelling.demo_course_set import demo_courses, write_daily_csv, write_outcomes_csv
 from services import ingest, learner_links, tutors
 from services.courses import course_calendar
 
