@@ -27,9 +27,10 @@ from api.schemas.imports import (
     OutcomesReportOut,
 )
 from api.schemas.model_versions import JobOut
-from services import activity_push, contacts
+from services import activity_push
 from services.errors import InvalidInput
 from services.ingest import uploads
+from services.tutoring import contacts
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
 OPTION_NAMES = ("format", "course", "start", "days", "rebase", "date_order", "time_zone")

@@ -33,18 +33,20 @@ from api.schemas.tutoring import (
 )
 from server.security import client_ip
 from services import (
-    actions,
     course_admin,
     course_overview,
     courses,
     enrollment_detail,
     learner_links,
-    nudges,
     score_now,
-    tutors,
 )
 from services.early_warning import course_levels, enrollments_at_risk
 from services.errors import InvalidInput
+from services.tutoring import (
+    actions,
+    nudges,
+    tutors,
+)
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 enrollments_bp = Blueprint("enrollments", __name__, url_prefix="/enrollments")

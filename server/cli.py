@@ -20,20 +20,22 @@ from server.cli_scoring import COMMANDS as SCORING_COMMANDS
 from services import (
     accounts,
     api_keys,
-    contacts,
     course_activity,
     demo,
     demo_course_seeding,
     ingest,
     learner_links,
     model_versions,
-    tutors,
 )
 from services.early_warning import scoring
 from services.early_warning import training as course_training
 from services.early_warning import versions as course_versions
 from services.errors import ServiceError
 from services.ingest.moodle_times import DATE_ORDERS
+from services.tutoring import (
+    contacts,
+    tutors,
+)
 
 DEMO_USERS = [
     ("demo-admin", "admin@demo.local", "violet-harbour-71", "Demo Administrator", "admin"),

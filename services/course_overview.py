@@ -27,12 +27,12 @@ from modelling.early_warning.scored_days import as_of_day, checkpoint_days, days
 from modelling.tasks import EARLY_WARNING
 from services import access_log
 from services import courses as course_service
-from services.actions import ACTION_LABELS
 from services.bounded_cache import BoundedCache
 from services.courses import require_course
 from services.early_warning import course_levels
 from services.early_warning.enrollments_at_risk import at_risk_items
 from services.errors import InvalidInput
+from services.tutoring.actions import ACTION_LABELS
 
 STATUSES = ("running", "finished", "upcoming")
 CHANGES = ("up", "down", "same", "new")

@@ -13,7 +13,8 @@ from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.tables import ModelVersion, User
 from modelling.early_warning.scored_days import as_of_day
-from services import access_log, actions, courses
+from services import access_log, courses
+from services.tutoring import actions
 
 
 def sees_as_staff(viewer: User, enrollment: Enrollment) -> bool:

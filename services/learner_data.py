@@ -31,7 +31,7 @@ from db.tutoring import EnrollmentAction, Notification
 from modelling.cells import SafeWriter
 from services import access_log
 from services.errors import Forbidden, NotFound, ServiceError
-from services.notifications import DIGEST
+from services.tutoring.notifications import DIGEST
 
 REF_MAX = Enrollment.learner_ref.max_length
 # What an erased learner's line in a digest becomes.

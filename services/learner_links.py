@@ -14,7 +14,7 @@ from db.courses import Course, Enrollment
 from db.tables import User
 from services.courses import course_calendar
 from services.errors import Conflict, NotFound
-from services.tutors import course_coded, require_admin, user_named
+from services.tutoring.tutors import course_coded, require_admin, user_named
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from db.connection import write_transaction
 from db.lti import LtiPlatform, LtiToolKey
 from db.tables import Activity, User
 from services.errors import Conflict, InvalidInput, NotFound
-from services.tutors import require_admin
+from services.tutoring.tutors import require_admin
 
 TEXT_FIELDS = ("issuer", "client_id")
 URL_FIELDS = ("keyset_url", "auth_login_url", "token_url")

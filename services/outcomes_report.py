@@ -14,7 +14,7 @@ from db.tables import User
 from db.tutoring import EnrollmentAction
 from services.course_overview import flag_level
 from services.courses import require_course
-from services.nudge_effect import CONTACTS, compare_groups, course_nudges, group
+from services.tutoring.nudge_effect import CONTACTS, compare_groups, course_nudges, group
 
 FEEDBACK_KINDS = ("not_useful", "incorrectly_flagged")
 CONTACT_NOTE = (

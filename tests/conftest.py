@@ -98,7 +98,7 @@ def _truncate(database) -> None:
 def clean_database(app) -> Iterator[None]:
     """Every test starts with empty tables (schema kept)."""
     from db.connection import database
-    from services import notifications
+    from services.tutoring import notifications
 
     yield
     notifications.wait_for_deliveries()  # a scoring run's digests end before their tables are emptied
@@ -205,7 +205,7 @@ def active_models(app):
 @pytest.fixture
 def mail_to(app, monkeypatch):
     """Point the app's MAIL_* settings at a port (short retry waits); the digest settings of that app."""
-    from services.notifications import DigestSettings
+    from services.tutoring.notifications import DigestSettings
 
     def point(port: int) -> DigestSettings:
         monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")

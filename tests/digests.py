@@ -108,8 +108,8 @@ def scored_with_tutors(app, make_user, emails_off=()):
     from db.early_warning import EnrollmentPrediction as P
     from db.tables import User
     from db.tutoring import CourseTutor
-    from services import notifications
     from services.early_warning import scoring
+    from services.tutoring import notifications
     from tests.helpers import early_warning_version
 
     early_warning_version(app)
@@ -153,8 +153,8 @@ def flag_a_whole_course(app, make_user, monkeypatch, code: str = "BIG"):
     tutor and how many the run flagged (once the digests are delivered)."""
     from db.early_warning import EnrollmentPrediction
     from db.tutoring import CourseTutor
-    from services import notifications
     from services.early_warning import scoring
+    from services.tutoring import notifications
     from tests.helpers import early_warning_version
 
     early_warning_version(app)

@@ -18,7 +18,8 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
     from db.nudges import LearnerContact
     from db.tables import Record, User
     from db.tutoring import CourseTutor
-    from services import actions, enrollment_timeline, notifications
+    from services import enrollment_timeline
+    from services.tutoring import actions, notifications
     from tests.helpers import scored_course
 
     with app.app_context():

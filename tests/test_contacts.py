@@ -157,8 +157,8 @@ def test_an_xapi_actors_mailbox_becomes_the_contact_of_an_enrollment_without_one
     import json
     from datetime import date
 
-    from services.contacts import import_contacts
     from services.ingest import import_file
+    from services.tutoring.contacts import import_contacts
 
     statements = [
         _said(_account("u1", mbox="mailto:ada@example.org", name="Ada Lovelace")),

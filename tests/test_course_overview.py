@@ -12,7 +12,6 @@ import pytest
 
 from db.tables import User, utcnow
 from db.tutoring import CourseTutor
-from services import actions
 from services.course_overview import (
     AtRiskFilters,
     at_risk_csv,
@@ -21,6 +20,7 @@ from services.course_overview import (
     courses_overview,
 )
 from services.errors import InvalidInput, NotFound
+from services.tutoring import actions
 from tests import helpers
 from tests.helpers import store_course
 

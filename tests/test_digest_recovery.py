@@ -13,8 +13,8 @@ from datetime import timedelta
 from db.connection import database
 from db.tables import utcnow
 from db.tutoring import Notification
-from services import digest_recovery
 from services.early_warning import schedule
+from services.tutoring import digest_recovery
 from tests.digests import SmtpServer
 
 LONG_AGO = timedelta(hours=1)  # well past DIGEST_RESEND_AFTER_MINUTES (15)

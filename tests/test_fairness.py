@@ -197,8 +197,8 @@ def test_the_train_command_reports_the_gaps(app, tmp_path, monkeypatch):
 def test_the_contacts_file_brings_group_attributes_the_early_warning_report_compares(
     app, client, make_user, bearer, monkeypatch
 ):
-    from services import contacts
     from services.early_warning import training
+    from services.tutoring import contacts
 
     with app.app_context():
         insert_courses("FAIR", number=2, enrollments=50)

@@ -30,7 +30,7 @@ def test_an_erasure_leaves_nothing_naming_the_learner_in_any_table(app, client, 
     from db.ingest import ImportRun
     from db.tables import Activity, Record
     from db.tutoring import Notification
-    from services import notifications
+    from services.tutoring import notifications
 
     admin, tutor, ours = held
     erased = {ours["ER1"], ours["ER2"]}

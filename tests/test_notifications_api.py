@@ -10,7 +10,7 @@ import pytest
 
 from db.tables import User, utcnow
 from db.tutoring import Notification
-from services import notifications
+from services.tutoring import notifications
 from tests.digests import scored_with_tutors
 from tests.helpers import assert_error
 

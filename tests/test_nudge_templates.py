@@ -8,8 +8,8 @@ import pytest
 from db.migrations import _nudge_templates
 from db.nudges import DEFAULT_TEMPLATES
 from db.tables import User
-from services import nudge_templates
 from services.errors import Forbidden, InvalidInput
+from services.tutoring import nudge_templates
 
 
 def test_defaults_are_seeded_and_an_admin_edits_a_template(app, make_user):

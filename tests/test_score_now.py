@@ -16,7 +16,7 @@ from tests.helpers import assert_error, early_warning_version, wait_for_job
 def courses(app, make_user, bearer):
     """Running courses SA (tutor-a) and SB (tutor-b) at their day 16, never scored; an active
     early-warning version; headers by name."""
-    from services import tutors
+    from services.tutoring import tutors
 
     early_warning_version(app)
     accounts = {

@@ -41,7 +41,7 @@ def scope(app, make_user, bearer):
     administrator, and a student linked to A's first enrollment; headers and ids by name."""
     from db.courses import Enrollment
     from db.tables import ModelVersion
-    from services import tutors
+    from services.tutoring import tutors
 
     accounts = {
         "admin": make_user("admin"),

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from db.tables import User
-from services import notifications
+from services.tutoring import notifications
 
 ROLE_LABELS = {"student": "Student", "tutor": "Tutor", "admin": "Administrator"}
 ROLE_NAMES = {"student": "a student", "tutor": "a tutor", "admin": "an administrator"}  # in a sentence

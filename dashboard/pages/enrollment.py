@@ -18,9 +18,9 @@ from dashboard.components.shell import page_header, short_code
 from dashboard.components.tables import when
 from modelling.tasks import EARLY_WARNING
 from services import enrollment_timeline
-from services.actions import ACTION_LABELS, takes_channel
 from services.errors import NotFound, ServiceError
 from services.links import course_href
+from services.tutoring.actions import ACTION_LABELS, takes_channel
 
 PATH = "/enrollment"
 TASK = "early-warning"

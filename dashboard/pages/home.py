@@ -281,7 +281,7 @@ def _newly_high(item: dict) -> list:
 
 
 def _action(item: dict) -> list:
-    from services.actions import ACTION_LABELS
+    from services.tutoring.actions import ACTION_LABELS
 
     return [
         f"{item['username'] or '(deleted user)'}: {ACTION_LABELS.get(item['kind'], item['kind'])} ",

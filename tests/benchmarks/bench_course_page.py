@@ -101,7 +101,8 @@ def seed(enrollments: int):
     from db.courses import Course, Enrollment
     from db.tables import User, utcnow
     from db.tutoring import CourseTutor
-    from services import accounts, actions
+    from services import accounts
+    from services.tutoring import actions
 
     rng = np.random.default_rng(15)
     admin = accounts.register("bench-admin", "admin@example.org", "quartz-meadow-91", "Admin", role="admin")

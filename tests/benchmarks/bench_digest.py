@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     from db.early_warning import EnrollmentPrediction
     from db.queries import is_postgres
     from db.tutoring import Notification
-    from services import notifications
     from services.early_warning import scoring
+    from services.tutoring import notifications
     from tests.digests import SmtpServer
     from tests.helpers import early_warning_version
 

@@ -40,7 +40,8 @@ def _seed(enrollments: int) -> tuple[int, int]:
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction
     from db.tables import utcnow
-    from services import accounts, actions
+    from services import accounts
+    from services.tutoring import actions
     from tests.helpers import dropout_counts, store_course
 
     counts, _ = dropout_counts(7, enrollments)

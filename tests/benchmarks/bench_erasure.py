@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from db.courses import ActivityDay, Enrollment
     from db.queries import is_postgres
     from db.tutoring import CourseTutor
-    from services import accounts, actions, enrollment_timeline, learner_data, notifications
+    from services import accounts, enrollment_timeline, learner_data
+    from services.tutoring import actions, notifications
     from tests.benchmarks.timing import report
 
     with app.app_context():

@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     from db.nudges import LearnerContact
     from db.queries import is_postgres
     from db.tables import utcnow
-    from services import accounts, nudges
+    from services import accounts
+    from services.tutoring import nudges
     from tests.digests import SmtpServer
     from tests.helpers import store_course
 

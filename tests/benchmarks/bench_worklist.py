@@ -4,8 +4,8 @@ The tutor tutors --courses running courses of --enrollments learners each (no ac
 worklist reads only the predictions), each scored at days 7 and 14 (only 14 counts) with random
 probabilities, the levels by rank (the riskiest 20% High, the next 30% Medium) and random segments;
 --acted of the enrollments have an action, half of them within the recent days (left out). Times the
-service call (`services.worklist.worklist`, the rows at the default capacity of 25, the done count) for
-the tutor. Prints the median and the worst of --runs after one warm-up.
+service call (`services.tutoring.worklist.worklist`, the rows at the default capacity of 25, the done
+count) for the tutor. Prints the median and the worst of --runs after one warm-up.
 
 Run:  python -m tests.benchmarks.bench_worklist [--database-url postgresql://...]
         [--courses 10] [--enrollments 5000] [--acted 0.1] [--runs 20]
@@ -102,7 +102,7 @@ def main() -> None:
 
     from db.connection import database
     from db.tables import User
-    from services import worklist
+    from services.tutoring import worklist
 
     with app.app_context():
         start = time.perf_counter()

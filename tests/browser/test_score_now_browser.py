@@ -16,7 +16,7 @@ browser = pytest.mark.browser
 @pytest.fixture
 def courses(app, make_user):
     """Running courses SA (tutor-a's) and SB (tutor-b's) at day 16, never scored; an active model."""
-    from services import tutors
+    from services.tutoring import tutors
 
     early_warning_version(app)
     tutor = make_user("tutor", "tutor-a")
