@@ -26,10 +26,11 @@ from api.schemas.imports import (
     OutcomesQuery,
     OutcomesReportOut,
 )
-from api.schemas.models import JobOut
-from services import activity_push, contacts
+from api.schemas.model_versions import JobOut
+from services import activity_push
 from services.errors import InvalidInput
 from services.ingest import uploads
+from services.tutoring import contacts
 
 bp = Blueprint("activity", __name__, url_prefix="/activity")
 OPTION_NAMES = ("format", "course", "start", "days", "rebase", "date_order", "time_zone")

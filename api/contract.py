@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.errors import BadRequest, UnsupportedMediaType
 from db.api_keys import ApiKey
-from db.models import User
+from db.tables import User
 from services import api_keys
 from services.errors import Forbidden, InvalidInput, Unauthenticated
 

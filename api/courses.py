@@ -18,7 +18,7 @@ from api.schemas.courses import (
     EnrollmentsPage,
     EnrollmentsQuery,
 )
-from api.schemas.models import JobOut
+from api.schemas.model_versions import JobOut
 from api.schemas.nudges import NudgeIn, NudgeOut
 from api.schemas.scoring import AtRiskOut, AtRiskQuery, LevelSharesIn, LevelSharesOut, ScoreIn
 from api.schemas.tutoring import (
@@ -33,18 +33,20 @@ from api.schemas.tutoring import (
 )
 from server.security import client_ip
 from services import (
-    actions,
     course_admin,
     course_overview,
     courses,
     enrollment_detail,
     learner_links,
-    nudges,
     score_now,
+)
+from services.early_warning import course_levels, enrollments_at_risk
+from services.errors import InvalidInput
+from services.tutoring import (
+    actions,
+    nudges,
     tutors,
 )
-from services.early_warning import at_risk, course_levels
-from services.errors import InvalidInput
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 enrollments_bp = Blueprint("enrollments", __name__, url_prefix="/enrollments")
@@ -117,7 +119,7 @@ def list_actions(enrollment_id: int):
 def course_at_risk(code: str, query: AtRiskQuery):
     """The course's enrollments by predicted dropout risk at its latest scored day (or `day`), of one
     `segment` when given."""
-    return at_risk.at_risk(current_user, code, query.day, query.segment)
+    return enrollments_at_risk.at_risk(current_user, code, query.day, query.segment)
 
 
 @bp.post("/<path:code>/score")

@@ -9,7 +9,7 @@ from flask_jwt_extended import current_user
 from api.contract import operation
 from api.pagination import page_payload
 from api.schemas.notifications import NotificationOut, NotificationsPage, NotificationsQuery, ReadAllOut
-from services import notifications
+from services.tutoring import notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 

@@ -8,8 +8,8 @@ from flask_jwt_extended import current_user
 
 from api.contract import operation
 from api.schemas.outcomes import CourseOutcomesReportOut, NudgeOutcomesOut
-from services.nudge_effect import nudges_across_courses
 from services.outcomes_report import outcomes_report
+from services.tutoring.nudge_effect import nudges_across_courses
 
 # Under /courses like api/courses.py; a blueprint of its own keeps that file as it is.
 bp = Blueprint("course_outcomes", __name__, url_prefix="/courses")

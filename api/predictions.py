@@ -11,7 +11,7 @@ from api.schemas.common import CSV_UPLOAD
 from api.schemas.predictions import BatchQuery, DropoutIn, DropoutOut, ExamScoreIn, ExamScoreOut
 from modelling.tasks import DROPOUT, EXAM
 from server.security import client_ip
-from services import batch, models, predictions
+from services import batch, model_versions, predictions
 
 bp = Blueprint("predictions", __name__, url_prefix="/predictions")
 
@@ -48,7 +48,7 @@ def dropout(body):
 )
 def batch_score(task: str, query: BatchQuery):
     """Score a CSV (multipart `file` or text/csv body, either naming): inputs + predictions + `error`."""
-    models.check_task(task)
+    model_versions.check_task(task)
     if request.files.get("file") is not None:
         source = batch.spool(request.files["file"].stream)
     elif request.mimetype == "text/csv":

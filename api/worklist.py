@@ -7,7 +7,7 @@ from flask_jwt_extended import current_user
 
 from api.contract import operation
 from api.schemas.worklist import WorklistOut, WorklistQuery
-from services import worklist
+from services.tutoring import worklist
 
 bp = Blueprint("worklist", __name__, url_prefix="/worklist")
 

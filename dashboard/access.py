@@ -27,7 +27,7 @@ from jwt.exceptions import PyJWTError
 
 from dashboard import callback_shape
 from dashboard.components.shell import not_allowed
-from db.models import User
+from db.tables import User
 from services.errors import Forbidden
 
 CALLBACK_PATH = "/_dash-update-component"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from flask import g
 
-from db.models import User
+from db.tables import User
 from server.security import (
     clear_session_cookies,
     client_ip,

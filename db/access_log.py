@@ -9,7 +9,7 @@ from typing import Any
 import peewee
 
 from db.fields import JSONField
-from db.models import BaseModel, User, utcnow
+from db.tables import BaseModel, User, utcnow
 
 ACCESS_ACTIONS = ("enrollment_view", "at_risk_list", "learner_history", "export", "erasure")
 CHANNELS = ("page", "api", "cli")

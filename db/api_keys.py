@@ -7,7 +7,7 @@ from typing import Any
 
 import peewee
 
-from db.models import BaseModel, User, utcnow
+from db.tables import BaseModel, User, utcnow
 
 SCOPES = ("ingest",)
 

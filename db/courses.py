@@ -10,7 +10,7 @@ import peewee
 from db import bulk
 from db.connection import database, write_transaction
 from db.fields import JSONField
-from db.models import BaseModel, User, utcnow
+from db.tables import BaseModel, User, utcnow
 from modelling.schemas import EVENT_TYPES  # the seven event types, declared once for every layer
 
 SOURCES = ("server", "browser")

@@ -9,8 +9,8 @@ import peewee
 
 from db.courses import Course, Enrollment
 from db.fields import JSONField
-from db.models import BaseModel, Job, ModelVersion, utcnow
 from db.queries import is_postgres
+from db.tables import BaseModel, Job, ModelVersion, utcnow
 from modelling.early_warning.scored_days import latest_day_per_checkpoint
 
 RUN_TRIGGERS = ("schedule", "cli", "api")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import peewee
 
-from db.models import BaseModel, User, utcnow
+from db.tables import BaseModel, User, utcnow
 
 
 class UserIdentity(BaseModel):

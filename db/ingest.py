@@ -8,7 +8,7 @@ import peewee
 
 from db.courses import Course, Enrollment
 from db.fields import JSONField
-from db.models import BaseModel, User, utcnow
+from db.tables import BaseModel, User, utcnow
 
 RUN_STATUSES = ("running", "done", "failed")
 

@@ -10,7 +10,7 @@ import peewee
 
 from db.connection import write_transaction
 from db.fields import JSONField
-from db.models import BaseModel, User, utcnow
+from db.tables import BaseModel, User, utcnow
 
 
 class LtiToolKey(BaseModel):

@@ -21,9 +21,9 @@ from db.fields import JSONField
 from db.identities import UserIdentity
 from db.ingest import DayEvents, ImportRun, StatementId
 from db.lti import LTI_MODELS
-from db.models import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.nudges import DEFAULT_TEMPLATES, LearnerContact, NudgeTemplate
 from db.outside import OUTSIDE_MODELS
+from db.tables import Activity, Job, ModelVersion, Record, RecordOutputs, RevokedToken, SchemaVersion, User
 from db.tutoring import TUTORING_MODELS
 
 Migration = Callable[[peewee.Database], None]

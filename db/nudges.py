@@ -9,7 +9,7 @@ import peewee
 
 from db.courses import Course, Enrollment
 from db.fields import JSONField
-from db.models import BaseModel, utcnow
+from db.tables import BaseModel, utcnow
 
 
 class LearnerContact(BaseModel):

@@ -8,7 +8,7 @@ import peewee
 
 from db.connection import database
 from db.courses import EVENT_TYPES, Course
-from db.models import BaseModel
+from db.tables import BaseModel
 
 
 class OutsideEvent(BaseModel):

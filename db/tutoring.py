@@ -10,7 +10,7 @@ import peewee
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.fields import JSONField
-from db.models import BaseModel, ModelVersion, User, utcnow
+from db.tables import BaseModel, ModelVersion, User, utcnow
 
 ACTION_KINDS = (
     "contacted",

@@ -1,6 +1,6 @@
 """Serving: one loaded version of one task, for one row or many.
 
-Which version serves a task is the registry's business (`services/models.py` keeps one
+Which version serves a task is the registry's business (`services/model_versions.py` keeps one
 `Predictor` per active version and process); this module only needs the version's files.
 """
 

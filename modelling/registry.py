@@ -1,6 +1,6 @@
 """A trained version's files: written once, loaded for serving, checked before activation.
 
-`services/models.py` keeps the registry's rows (which versions exist, which one is active) and
+`services/model_versions.py` keeps the registry's rows (which versions exist, which one is active) and
 gives each version its folder `<root>/<task>/v<version>/`, holding: the model (`model.joblib`, or for a
 Keras model `keras_model.keras` + `preprocessor.joblib`), `metrics.json` (every candidate's
 cross-validated figures), `details.json` (curves, importance, training history), `serving.json`

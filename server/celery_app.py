@@ -13,8 +13,9 @@ from celery.schedules import crontab
 from flask import Flask
 
 from db.connection import database
-from services import digest_recovery, jobs
+from services import jobs
 from services.early_warning import schedule
+from services.tutoring import digest_recovery
 
 RUN_JOB = "ssa.run_job"
 SCORE_EARLY_WARNING = "ssa.score_early_warning"

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from db import migrations
 from db.api_keys import SCOPES as API_KEY_SCOPES
-from db.models import ROLES, ModelVersion, User
+from db.tables import ROLES, ModelVersion, User
 from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, EARLY_WARNING, TASK_NAMES, task_for
@@ -20,20 +20,22 @@ from server.cli_scoring import COMMANDS as SCORING_COMMANDS
 from services import (
     accounts,
     api_keys,
-    contacts,
     course_activity,
     demo,
-    demo_courses,
+    demo_course_seeding,
     ingest,
     learner_links,
-    models,
-    tutors,
+    model_versions,
 )
 from services.early_warning import scoring
 from services.early_warning import training as course_training
 from services.early_warning import versions as course_versions
 from services.errors import ServiceError
 from services.ingest.moodle_times import DATE_ORDERS
+from services.tutoring import (
+    contacts,
+    tutors,
+)
 
 DEMO_USERS = [
     ("demo-admin", "admin@demo.local", "violet-harbour-71", "Demo Administrator", "admin"),
@@ -117,7 +119,7 @@ def seed_demo(courses_only: bool) -> None:
 
 
 def _seed_demo_courses() -> None:
-    seeded = demo_courses.seed_courses()
+    seeded = demo_course_seeding.seed_courses()
     created = [course for course in seeded if course.created]
     running = sum(course.running for course in seeded)
     click.echo(
@@ -128,12 +130,12 @@ def _seed_demo_courses() -> None:
 
 def _assign_demo_tutor() -> None:
     """The demo tutor tutors every demo course (assigning again changes nothing)."""
-    assigned = demo_courses.assign_demo_tutor(DEMO_TUTOR)
+    assigned = demo_course_seeding.assign_demo_tutor(DEMO_TUTOR)
     click.echo(f"  {DEMO_TUTOR} tutors: {', '.join(assigned) or 'no course'}")
 
 
 def _link_demo_student() -> None:
-    link = demo_courses.link_demo_student(DEMO_STUDENT)
+    link = demo_course_seeding.link_demo_student(DEMO_STUDENT)
     if link is not None:
         click.echo(f"  {DEMO_STUDENT} is the learner {link.learner_ref} of {link.course}")
 
@@ -141,7 +143,7 @@ def _link_demo_student() -> None:
 def _seed_demo_cohort() -> None:
     try:
         added = demo.seed_cohort()
-    except models.ModelUnavailable as exc:
+    except model_versions.ModelUnavailable as exc:
         click.echo(f"  No demo cohort: {exc} (run ensure-models first).")
         return
     if added:
@@ -170,7 +172,7 @@ def remove_demo() -> None:
     """Delete the demo cohort (the demo-cohort account and its saved predictions) and the demo courses
     (codes DEMO-...), nothing else."""
     removed = demo.remove_cohort()
-    courses = demo_courses.remove_courses()
+    courses = demo_course_seeding.remove_courses()
     click.echo(f"Removed the demo cohort: {removed} saved predictions; {courses} demo courses.")
 
 
@@ -192,7 +194,7 @@ def make_data(seed: int) -> None:
 def _print_versions(rows: list) -> None:
     for row in rows:
         mark = "*" if row.is_active else " "
-        if models.is_course_task(row.task):
+        if model_versions.is_course_task(row.task):
             auc = row.metrics.get("auc_by_checkpoint") or {}
             figures = "ROC AUC by day: " + ", ".join(f"{day} {_figure(value)}" for day, value in auc.items())
             refused = course_versions.refused(row)
@@ -248,7 +250,7 @@ def train(
 ) -> None:
     """Train every candidate with cross-validation and register the best as a new version."""
     names = candidates.split(",") if candidates else None
-    if models.is_course_task(task):
+    if model_versions.is_course_task(task):
         if data_path:
             raise click.ClickException(f"{task} trains on the finished courses in the store, not on --data.")
         _train_course_task(activate, seed, names, checkpoints)
@@ -266,14 +268,14 @@ def train(
     click.echo(f"Training {task} on {len(data.frame)} rows of {data.source}")
     with _Bar() as progress:
         try:
-            row = models.train_version(
+            row = model_versions.train_version(
                 task, data, activate=activate, seed=seed, folds=folds, candidates=names, progress=progress
             )
         except ServiceError as exc:
             _fail(exc)
     _print_versions([row])
     _print_fairness(row)
-    click.echo(f"Files: {models.artifacts_root() / row.artifact_dir}")
+    click.echo(f"Files: {model_versions.artifacts_root() / row.artifact_dir}")
 
 
 def _print_fairness(row) -> None:
@@ -320,7 +322,7 @@ def _train_course_task(activate: bool, seed: int, names: list[str] | None, check
             click.echo(
                 f"It was not activated; `activate {row.task} {row.version} --force` overrides the gate."
             )
-    click.echo(f"Files: {models.version_directory(row)}")
+    click.echo(f"Files: {model_versions.version_directory(row)}")
 
 
 @click.command("ensure-models")
@@ -333,7 +335,7 @@ def ensure_models() -> None:
             click.echo(f"{task}: v{ModelVersion.active(task).version} is active.")
             continue
         click.echo(f"{task}: no active model; training one on the bundled data.")
-        row = models.train_version(task, load_bundled(task), activate=True)
+        row = model_versions.train_version(task, load_bundled(task), activate=True)
         _print_versions([row])
     for task in COURSE_TASKS:
         _ensure_course_model(task)
@@ -373,13 +375,13 @@ def _ensure_course_model(task: str) -> None:
 def activate_command(task: str, version: int, force: bool) -> None:
     """Make a trained version serve its task."""
     try:
-        row = models.activate_version(task, version, confirm=force)
+        row = model_versions.activate_version(task, version, confirm=force)
     except course_versions.GateRefused as exc:
         click.echo(f"{exc.message}\nReasons: {exc.fields.get('gate', '')}")
         if not click.confirm("Activate it anyway?", default=False):
             raise click.ClickException("Not activated.") from None
         try:
-            row = models.activate_version(task, version, confirm=True)
+            row = model_versions.activate_version(task, version, confirm=True)
         except ServiceError as inner:
             _fail(inner)
     except ServiceError as exc:
@@ -391,7 +393,7 @@ def activate_command(task: str, version: int, force: bool) -> None:
 @with_appcontext
 def list_models() -> None:
     """List model versions and their cross-validated figures (* marks the active one)."""
-    rows = models.versions()
+    rows = model_versions.versions()
     if not rows:
         click.echo("No model versions yet: run `flask --app wsgi train exam-score --activate`.")
     _print_versions(rows)
@@ -408,9 +410,9 @@ def score(task: str, input_path: str, output_path: str, version: int | None, blo
     """Score a CSV (either naming) into OUTPUT: inputs, predictions and an error column."""
     try:
         if version is None:
-            predictor = models.active_predictor(task)
+            predictor = model_versions.active_predictor(task)
         else:
-            predictor = models.version_predictor(task, version)
+            predictor = model_versions.version_predictor(task, version)
     except ServiceError as exc:
         raise click.ClickException(str(exc)) from exc
     bands = task_for(task).bands(current_app.config)

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from services import digest_recovery
 from services.early_warning import scoring
 from services.errors import ServiceError
+from services.tutoring import digest_recovery
 
 
 @click.command("score-enrollments")

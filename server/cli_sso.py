@@ -7,7 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from db.connection import database
-from db.models import ROLES, Activity, User
+from db.tables import ROLES, Activity, User
 from services import sso
 from services.errors import ServiceError
 

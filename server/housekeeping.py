@@ -15,7 +15,7 @@ import time
 import peewee
 from flask import Flask
 
-from db.models import RevokedToken, utcnow
+from db.tables import RevokedToken, utcnow
 from services import access_log
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import html
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, url_for
 
-from db.models import User
+from db.tables import User
 from server.security import client_ip, issue_tokens, set_session_cookies
 from services import lti_launch, lti_registry
 from services.lti_accounts import LaunchRefused

@@ -21,7 +21,7 @@ from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt import PyJWTError
 
 from api.errors import error_response
-from db.models import RevokedToken, User, utcnow
+from db.tables import RevokedToken, User, utcnow
 
 jwt = JWTManager()
 

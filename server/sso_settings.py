@@ -7,7 +7,7 @@ import json
 import re
 from urllib.parse import urlsplit
 
-from db.models import ROLES
+from db.tables import ROLES
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 KNOWN_KEYS = {

@@ -7,8 +7,8 @@ import html
 
 from flask import Blueprint, Flask, Response, current_app
 
-from services import nudges
 from services.errors import NotFound
+from services.tutoring import nudges
 
 bp = Blueprint("unsubscribe", __name__)
 PAGE = """<!doctype html>

@@ -12,7 +12,7 @@ from flask import current_app, has_request_context, request
 
 from db.access_log import AccessEntry
 from db.courses import Enrollment
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from services.accounts import Page
 from services.errors import Forbidden
 

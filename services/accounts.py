@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from db.connection import database, write_transaction
-from db.models import ROLES, Activity, User, utcnow
+from db.tables import ROLES, Activity, User, utcnow
 from services import passwords, throttle
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from services.sign_in_methods import require_local_passwords

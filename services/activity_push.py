@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.api_keys import ApiKey
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from services import api_keys, ingest
 from services.errors import ServiceUnavailable
 from services.ingest import formats

@@ -16,7 +16,7 @@ import peewee
 from db.api_keys import SCOPES, ApiKey
 from db.connection import write_transaction
 from db.courses import Course
-from db.models import Activity, User, utcnow
+from db.tables import Activity, User, utcnow
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 HEADER = "X-API-Key"

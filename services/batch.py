@@ -17,10 +17,10 @@ import pandas as pd
 from flask import current_app
 
 from db.connection import database
-from db.models import Activity, Job, Record, User, utcnow
+from db.tables import Activity, Job, Record, User, utcnow
 from modelling.batch import BatchInputError, BatchSummary, results_first, score_csv
 from modelling.tasks import Task, task_for
-from services import jobs, models
+from services import jobs, model_versions
 from services.errors import InvalidInput, NotFound
 from services.predictions import bands_for
 
@@ -87,8 +87,8 @@ def score_upload(
     """Score `source` into a temporary CSV; with `save`, store every good row as a record.
 
     `progress(fraction, message)` is called after each block when given."""
-    definition = task_for(models.check_task(task))
-    predictor = models.active_predictor(task)
+    definition = task_for(model_versions.check_task(task))
+    predictor = model_versions.active_predictor(task)
     value_column, level_column = definition.value_name, definition.level_name
 
     def save_block(inputs: pd.DataFrame, predictions: pd.DataFrame, refs: list | None) -> None:
@@ -174,7 +174,7 @@ def prune_scoring_files(directory: Path, max_age: timedelta) -> int:
 def start_scoring(task: str, source: Path, *, user: User, save: bool = False, ip: str | None = None) -> Job:
     """Queue scoring of a spooled upload as a job (the dashboard shows its progress); older jobs'
     files past SCORED_FILE_HOURS go first, so the upload folder does not grow for ever."""
-    models.check_task(task)
+    model_versions.check_task(task)
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
     prune_scoring_files(directory, current_app.config["SCORED_FILE_AGE"])

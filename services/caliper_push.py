@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from db.api_keys import ApiKey
-from db.models import User
+from db.tables import User
 from services import activity_push
 from services.errors import ServiceError
 from services.ingest import caliper

@@ -13,7 +13,7 @@ from db.course_days import shift_course_days
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.ingest import DayEvents
-from db.models import Activity, User
+from db.tables import Activity, User
 from db.tutoring import CourseTutor, EnrollmentAction
 from services.courses import course_summary
 from services.errors import InvalidInput, NotFound

@@ -19,7 +19,7 @@ from flask import current_app
 from db.courses import Course
 from db.early_warning import EnrollmentPrediction, ScoringRun
 from db.ingest import ImportRun
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor, EnrollmentAction
 from modelling.cells import SafeWriter
 from modelling.early_warning import segments
@@ -27,12 +27,12 @@ from modelling.early_warning.scored_days import as_of_day, checkpoint_days, days
 from modelling.tasks import EARLY_WARNING
 from services import access_log
 from services import courses as course_service
-from services.actions import ACTION_LABELS
 from services.bounded_cache import BoundedCache
 from services.courses import require_course
 from services.early_warning import course_levels
-from services.early_warning.at_risk import at_risk_items
+from services.early_warning.enrollments_at_risk import at_risk_items
 from services.errors import InvalidInput
+from services.tutoring.actions import ACTION_LABELS
 
 STATUSES = ("running", "finished", "upcoming")
 CHANGES = ("up", "down", "same", "new")
@@ -354,7 +354,7 @@ def _fingerprint(found: Course) -> tuple:
 
 def _at_risk_listing(found: Course, filters: AtRiskFilters) -> dict[str, Any]:
     """The at-risk list of `course_at_risk_rows`, read from the store (a handful of queries: the rows
-    are those of services.early_warning.at_risk, read without building a model per row)."""
+    are those of services.early_warning.enrollments_at_risk, read without building a model per row)."""
     checkpoints = EnrollmentPrediction.checkpoints_by_day(found)
     listing = {"course": found.code, "day": None, "checkpoint": None, "previous_day": None, "message": ""}
     if not checkpoints:

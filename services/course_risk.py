@@ -10,7 +10,7 @@ from typing import Any
 
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import EnrollmentAction
 from services.course_overview import courses_overview, flag_level
 from services.courses import visible_courses

@@ -9,7 +9,7 @@ from typing import Any
 import peewee
 
 from db.courses import EVENT_TYPES, SOURCES, ActivityDay, Course, Enrollment
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import CourseTutor
 from services.accounts import Page
 from services.errors import NotFound

@@ -13,12 +13,12 @@ from datetime import timedelta
 import numpy as np
 
 from db.connection import database
-from db.models import Record, User, utcnow
+from db.tables import Record, User, utcnow
 from modelling.schemas import schema_for
 from modelling.synthetic import generate_dropout, generate_exam
 from modelling.tasks import DROPOUT, EXAM
 from modelling.tasks import TASK_NAMES as TASKS
-from services import accounts, models
+from services import accounts, model_versions
 from services.predictions import bands_for, stored_value_and_level
 
 DEMO_OWNER = "demo-cohort"
@@ -41,7 +41,7 @@ def _owner() -> User:
 
 def _rows(task: str, frame, owner: User, days_ago: np.ndarray, refs: list[str]) -> list[dict]:
     """Records for the generated rows, predicted by the task's active model."""
-    schema, predictor = schema_for(task), models.active_predictor(task)
+    schema, predictor = schema_for(task), model_versions.active_predictor(task)
     now, rows = utcnow(), []
     for values, ref, days in zip(frame[schema.names].to_dict("records"), refs, days_ago, strict=True):
         clean, _ = schema.validate_record(values)
@@ -68,7 +68,7 @@ def seed_cohort(size: int = COHORT_SIZE) -> int:
     """Create the demo cohort once (idempotent); how many records were added (0 if it exists).
     Raises NoActiveModel when a task has no serving model to predict with."""
     for task in TASKS:
-        models.active_predictor(task)  # fail before writing anything
+        model_versions.active_predictor(task)  # fail before writing anything
     owner = _owner()
     if Record.select().where(Record.user == owner.id).exists():
         return 0

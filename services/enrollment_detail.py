@@ -11,9 +11,10 @@ from flask import current_app
 
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import ModelVersion, User
+from db.tables import ModelVersion, User
 from modelling.early_warning.scored_days import as_of_day
-from services import access_log, actions, courses
+from services import access_log, courses
+from services.tutoring import actions
 
 
 def sees_as_staff(viewer: User, enrollment: Enrollment) -> bool:

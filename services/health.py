@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.connection import is_database_up
-from db.models import ModelVersion
+from db.tables import ModelVersion
 from modelling.tasks import TASK_NAMES as TASKS
 
 

@@ -24,7 +24,7 @@ import peewee
 from flask import Flask, current_app
 
 from db.connection import database
-from db.models import Job, User, utcnow
+from db.tables import Job, User, utcnow
 from db.text import printable
 from services import job_owner
 from services.errors import NotFound

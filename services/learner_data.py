@@ -25,13 +25,13 @@ from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
 from db.ingest import DayEvents, ImportRun
-from db.models import Activity, Record, RecordOutputs, User, utcnow
 from db.nudges import LearnerContact
+from db.tables import Activity, Record, RecordOutputs, User, utcnow
 from db.tutoring import EnrollmentAction, Notification
 from modelling.cells import SafeWriter
 from services import access_log
 from services.errors import Forbidden, NotFound, ServiceError
-from services.notifications import DIGEST
+from services.tutoring.notifications import DIGEST
 
 REF_MAX = Enrollment.learner_ref.max_length
 # What an erased learner's line in a digest becomes.

@@ -11,10 +11,10 @@ from typing import Any
 
 from db.connection import write_transaction
 from db.courses import Course, Enrollment
-from db.models import User
+from db.tables import User
 from services.courses import course_calendar
 from services.errors import Conflict, NotFound
-from services.tutors import course_coded, require_admin, user_named
+from services.tutoring.tutors import course_coded, require_admin, user_named
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import peewee
 from db.connection import write_transaction
 from db.courses import Course, Enrollment
 from db.lti import LtiAccount, LtiPlatform
-from db.models import Activity, User, utcnow
+from db.tables import Activity, User, utcnow
 from db.tutoring import CourseTutor
 from services.errors import ServiceError
 from services.links import course_href, enrollment_href

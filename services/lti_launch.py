@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import jwt
 
 from db.lti import LtiLaunchState, LtiPlatform
-from db.models import utcnow
+from db.tables import utcnow
 from services import lti_accounts
 from services.lti_accounts import KeysetUnreachable, LaunchRefused
 

@@ -14,9 +14,9 @@ from jwt.algorithms import RSAAlgorithm
 
 from db.connection import write_transaction
 from db.lti import LtiPlatform, LtiToolKey
-from db.models import Activity, User
+from db.tables import Activity, User
 from services.errors import Conflict, InvalidInput, NotFound
-from services.tutors import require_admin
+from services.tutoring.tutors import require_admin
 
 TEXT_FIELDS = ("issuer", "client_id")
 URL_FIELDS = ("keyset_url", "auth_login_url", "token_url")

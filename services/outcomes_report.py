@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from db.early_warning import EnrollmentPrediction
-from db.models import User
+from db.tables import User
 from db.tutoring import EnrollmentAction
 from services.course_overview import flag_level
 from services.courses import require_course
-from services.nudge_effect import CONTACTS, compare_groups, course_nudges, group
+from services.tutoring.nudge_effect import CONTACTS, compare_groups, course_nudges, group
 
 FEEDBACK_KINDS = ("not_useful", "incorrectly_flagged")
 CONTACT_NOTE = (

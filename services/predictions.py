@@ -8,9 +8,9 @@ from typing import Any
 from flask import current_app
 
 from db.connection import database
-from db.models import Activity, Record, User
+from db.tables import Activity, Record, User
 from modelling.tasks import task_for
-from services import models
+from services import model_versions
 from services.errors import InvalidInput
 
 
@@ -34,11 +34,11 @@ def predict(
     ip: str | None = None,
 ) -> dict[str, Any]:
     """Validate, predict, explain and recommend; with `save`, store a record and return its id."""
-    schema = task_for(models.check_task(task)).schema
+    schema = task_for(model_versions.check_task(task)).schema
     clean, problems = schema.validate_record(values)
     if problems:
         raise InvalidInput("Some fields are invalid.", problems)
-    predictor = models.active_predictor(task)
+    predictor = model_versions.active_predictor(task)
     result = predictor.analyse(clean, bands_for(task))
     value, level = stored_value_and_level(task, result)
     with database.atomic():

@@ -13,9 +13,9 @@ import peewee
 
 from db import statements
 from db.connection import database
-from db.models import Activity, Record, User
 from db.queries import csv_line, csv_text, csv_timestamp, is_postgres, json_members_csv
 from db.statements import Condition
+from db.tables import Activity, Record, User
 from modelling.cells import FORMULA_PREFIXES
 from modelling.schemas import schema_for
 from modelling.tasks import TASKS

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app
 
 from db.courses import Course
-from db.models import Job, User, utcnow
+from db.tables import Job, User, utcnow
 from db.tutoring import CourseTutor
 from services import jobs
 from services.early_warning import scoring

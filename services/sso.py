@@ -11,7 +11,7 @@ import peewee
 
 from db.connection import database
 from db.identities import UserIdentity
-from db.models import ROLES, Activity, User, utcnow
+from db.tables import ROLES, Activity, User, utcnow
 from services import oidc
 from services.accounts import EMAIL_PATTERN, USERNAME_PATTERN
 from services.errors import Conflict, Forbidden, NotFound

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from db.models import Activity, User, utcnow
+from db.tables import Activity, User, utcnow
 from services.errors import RateLimited
 
 SIGN_IN_MESSAGE = "Too many failed sign-ins from this address. Try again later."

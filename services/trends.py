@@ -7,9 +7,9 @@ from typing import Any
 
 import peewee
 
-from db.models import Record, User
 from db.queries import day_of
-from services import models
+from db.tables import Record, User
+from services import model_versions
 
 # Above this many records in the window, the series is one point per day (mean, min, max).
 MAX_POINTS = 400
@@ -25,7 +25,7 @@ def _window(query, date_from: date | None, date_to: date | None):
 
 def own_records(user: User, task: str, date_from: date | None = None, date_to: date | None = None):
     """The user's own records of one task in a date window (admins included: this is personal)."""
-    models.check_task(task)
+    model_versions.check_task(task)
     return _window(Record.select().where((Record.user == user) & (Record.task == task)), date_from, date_to)
 
 

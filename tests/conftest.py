@@ -78,7 +78,7 @@ def _drop_all_tables(database) -> None:
 
 
 def _truncate(database) -> None:
-    from db.models import SchemaVersion
+    from db.tables import SchemaVersion
 
     tables = [t for t in database.get_tables() if t != SchemaVersion._meta.table_name]
     if not tables:
@@ -98,7 +98,7 @@ def _truncate(database) -> None:
 def clean_database(app) -> Iterator[None]:
     """Every test starts with empty tables (schema kept)."""
     from db.connection import database
-    from services import notifications
+    from services.tutoring import notifications
 
     yield
     notifications.wait_for_deliveries()  # a scoring run's digests end before their tables are emptied
@@ -180,10 +180,10 @@ _trained_rows: dict[str, dict] = {}
 @pytest.fixture
 def active_models(app):
     """Both tasks served by small real models (trained once per session on generated data)."""
-    from db.models import ModelVersion
+    from db.tables import ModelVersion
     from modelling.data import LoadedData
     from modelling.synthetic import generate_dropout, generate_exam
-    from services import models
+    from services import model_versions
 
     with app.app_context():
         for task, generate, rows in (
@@ -192,7 +192,7 @@ def active_models(app):
         ):
             if task not in _trained_rows:
                 data = LoadedData(generate(rows, 21), [], f"test-{task}")
-                row = models.train_version(
+                row = model_versions.train_version(
                     task, data, folds=3, activate=True, candidates=FAST_CANDIDATES[task]
                 )
                 _trained_rows[task] = ModelVersion.select().where(ModelVersion.id == row.id).dicts().get()
@@ -205,7 +205,7 @@ def active_models(app):
 @pytest.fixture
 def mail_to(app, monkeypatch):
     """Point the app's MAIL_* settings at a port (short retry waits); the digest settings of that app."""
-    from services.notifications import DigestSettings
+    from services.tutoring.notifications import DigestSettings
 
     def point(port: int) -> DigestSettings:
         monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")

@@ -93,7 +93,7 @@ def running_course(code: str, seed: int, enrollments: int = 40):
     """A 30-day course at its day 16, with generated activity before today (inside an app context)."""
     from datetime import timedelta
 
-    from db.models import utcnow
+    from db.tables import utcnow
     from tests.helpers import dropout_counts, store_course
 
     counts, _ = dropout_counts(seed, enrollments)
@@ -106,10 +106,10 @@ def scored_with_tutors(app, make_user, emails_off=()):
     set High at day 7, then tutors assigned (`tutor-a` to NA, `tutor-b` to NB) and one run scoring both
     at day 14; returns (outcome, (NA, tutor a), (NB, tutor b)) once the digests are delivered."""
     from db.early_warning import EnrollmentPrediction as P
-    from db.models import User
+    from db.tables import User
     from db.tutoring import CourseTutor
-    from services import notifications
     from services.early_warning import scoring
+    from services.tutoring import notifications
     from tests.helpers import early_warning_version
 
     early_warning_version(app)
@@ -133,7 +133,7 @@ def daily_csv(code: str) -> bytes:
     """A daily activity CSV of twelve learners of a 30-day course at its day 16 (its days so far)."""
     from datetime import timedelta
 
-    from db.models import utcnow
+    from db.tables import utcnow
 
     start = utcnow().date() - timedelta(days=DAY)
     lines = ["enrollment_id,time,event_video,event_problem,course_id"]
@@ -153,8 +153,8 @@ def flag_a_whole_course(app, make_user, monkeypatch, code: str = "BIG"):
     tutor and how many the run flagged (once the digests are delivered)."""
     from db.early_warning import EnrollmentPrediction
     from db.tutoring import CourseTutor
-    from services import notifications
     from services.early_warning import scoring
+    from services.tutoring import notifications
     from tests.helpers import early_warning_version
 
     early_warning_version(app)

@@ -107,10 +107,10 @@ def small_data(task: str, seed: int = 1) -> LoadedData:
 
 def train(app, task: str, seed: int = 1, activate: bool = True, candidates: list[str] | None = None):
     """Train (and by default activate) a version of `task` on `small_data`; returns its ModelVersion."""
-    from services import models
+    from services import model_versions
 
     with app.app_context():
-        return models.train_version(
+        return model_versions.train_version(
             task, small_data(task, seed), folds=3, activate=activate, candidates=candidates or FAST[task]
         )
 
@@ -161,7 +161,7 @@ def insert_course(code: str, counts, labels, *, start=None, unknown: int = 0):
 
     from db.connection import database
     from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
-    from db.models import utcnow
+    from db.tables import utcnow
 
     days = counts.shape[1]
     with database.atomic():
@@ -227,10 +227,10 @@ def early_warning_version(app, checkpoints=(7, 14)):
     import shutil
     from pathlib import Path
 
-    from db.models import ModelVersion
+    from db.tables import ModelVersion
     from modelling.early_warning.serving import save_version
     from modelling.early_warning.training import train_early_warning
-    from services.models import version_directory
+    from services.model_versions import version_directory
 
     code = hashlib.sha256()
     for source in sorted(Path("modelling/early_warning").glob("*.py")):
@@ -302,7 +302,7 @@ def scored_course(code: str, scores: dict, active: dict, today: int = 20):
 
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction, ScoringRun
-    from db.models import utcnow
+    from db.tables import utcnow
     from modelling.levels import RISK_LEVELS, level_for
 
     counts = np.zeros((len(active), 30, 7), dtype=int)
@@ -343,7 +343,7 @@ def app_process(app, body: str) -> subprocess.Popen:
             f"os.environ['ARTIFACTS_DIR'] = {str(app.config['ARTIFACTS_DIR'])!r}",
             f"os.environ['INSTANCE_DIR'] = {app.instance_path!r}",
             "from server.factory import create_app",
-            "from db.models import Job",
+            "from db.tables import Job",
             "from services import jobs",
             "app = create_app('testing')",
             "with app.app_context():",

@@ -15,10 +15,11 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction
     from db.ingest import DayEvents, ImportRun
-    from db.models import Record, User
     from db.nudges import LearnerContact
+    from db.tables import Record, User
     from db.tutoring import CourseTutor
-    from services import actions, enrollment_view, notifications
+    from services import enrollment_timeline
+    from services.tutoring import actions, notifications
     from tests.helpers import scored_course
 
     with app.app_context():
@@ -41,7 +42,7 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
         ImportRun.create(file_name="er1.csv", format="events", rejections=rejections, courses=["ER1"])
         tutor = User.get_by_id(tutor_id)
         actions.record_action(tutor, ours["ER1"], "contacted", NOTE, "phone")
-        enrollment_view.enrollment_view(tutor, ours["ER1"])
+        enrollment_timeline.enrollment_view(tutor, ours["ER1"])
         for ref in (REF, "someone-else"):
             saved = {"inputs": {}, "outputs": {"probability": 0.9}, "model_version": 1, "value": 0.9}
             Record.add(user=admin_id, task="dropout", student_ref=ref, level="High", **saved)
@@ -51,7 +52,7 @@ def hold_everything(app, admin_id: int, tutor_id: int) -> dict[str, int]:
 def _models() -> dict[str, type]:
     """Every table's model, found by walking the models' classes (a new table is covered as it comes)."""
     import db.migrations  # noqa: F401  (imports every model module)
-    from db.models import BaseModel
+    from db.tables import BaseModel
 
     found, todo = {}, [BaseModel]
     while todo:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from db.models import utcnow
+from db.tables import utcnow
 from services.early_warning import scoring
 from tests.helpers import store_course
 

@@ -191,7 +191,7 @@ def test_administrators_read_the_log_by_learner_and_by_user(app, client, bearer,
 
 def test_entries_past_their_retention_are_purged(app, make_user, monkeypatch):
     from db.access_log import AccessEntry
-    from db.models import utcnow
+    from db.tables import utcnow
     from server.housekeeping import purge_once
 
     monkeypatch.setitem(app.config, "ACCESS_LOG_RETENTION_DAYS", 30)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.models import Activity, User
+from db.tables import Activity, User
 from tests.helpers import PASSWORD, assert_error
 
 

@@ -12,7 +12,7 @@ import peewee
 import pytest
 
 from db.courses import ActivityDay, Course, Enrollment
-from db.models import utcnow
+from db.tables import utcnow
 from services import api_keys
 from tests.helpers import assert_error, wait_for_job
 

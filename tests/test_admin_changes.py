@@ -51,7 +51,7 @@ def _remove_each_other(live_server: str, pair, headers, change: dict) -> list[in
 
 
 def test_two_admins_removing_each_other_at_once_leave_one(app, live_server, make_user, bearer):
-    from db.models import User
+    from db.tables import User
 
     for trial in range(6):
         change = {"role": "student"} if trial % 2 else {"is_active": False}

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from db.models import Record, User, utcnow
+from db.tables import Record, User, utcnow
 from modelling.levels import level_for
 from modelling.schemas import schema_for
 from modelling.synthetic import generate_exam
-from services import analytics, models
+from services import analytics, model_versions
 from services.errors import Forbidden, InvalidInput
 
 EXAM_BANDS = [
@@ -186,14 +186,15 @@ def test_bad_cohorts_and_students_are_refused(app, make_user, active_models):
         with pytest.raises(Forbidden):
             analytics.cohort_profile(User.get_by_id(student.id), "exam-score", "records", analytics.Cohort())
         with pytest.raises(Forbidden):
-            models.version_diagnostics(User.get_by_id(student.id), "exam-score", 1)
+            model_versions.version_diagnostics(User.get_by_id(student.id), "exam-score", 1)
 
 
 def test_version_diagnostics_read_the_stored_files(app, make_user, active_models):
     admin = make_user("admin")
     with app.app_context():
-        found = models.version_diagnostics(User.get_by_id(admin.id), "dropout", active_models["dropout"])
-        importance = models.active_importance(User.get_by_id(admin.id), "dropout")
+        viewer = User.get_by_id(admin.id)
+        found = model_versions.version_diagnostics(viewer, "dropout", active_models["dropout"])
+        importance = model_versions.active_importance(User.get_by_id(admin.id), "dropout")
     assert found["metrics"]["winner"] == found["row"].algorithm
     assert found["details"]["confusion_matrix"]["matrix"] and found["details"]["calibration_curve"]
     assert found["card"].startswith("# dropout")

@@ -13,7 +13,7 @@ import pytest
 
 from db.api_keys import ApiKey
 from db.courses import ActivityDay, Course, Enrollment
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from services import activity_push, api_keys
 from services.errors import Conflict, InvalidInput
 from tests.helpers import assert_error
@@ -360,7 +360,7 @@ def test_cli_creates_prints_once_and_revokes(app, client):
 
 
 def test_revoking_is_logged_with_who_did_it(app, new_key, make_user):
-    from db.models import Activity
+    from db.tables import Activity
 
     admin = make_user("admin")
     name, _ = new_key()

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from db.models import Record, User, utcnow
-from services import at_risk
+from db.tables import Record, User, utcnow
+from services import at_risk_records
 from services.errors import Forbidden, InvalidInput
 
 HISTORY = {
@@ -63,7 +63,7 @@ def admin(app, make_user):
 def _rows(app, account, **query):
     with app.app_context():
         viewer = User.get_by_id(account.id)
-        return at_risk.at_risk_rows(viewer, at_risk.AtRiskQuery(**query), 0, 100)
+        return at_risk_records.at_risk_rows(viewer, at_risk_records.AtRiskQuery(**query), 0, 100)
 
 
 def test_latest_prediction_per_student_at_or_above_the_threshold(app, admin):
@@ -114,15 +114,15 @@ def test_sorting_filtering_and_paging(app, admin):
     assert {r["student_ref"] for r in _rows(app, admin, threshold=0.0, filters=combined)[0]} == {"B2", "E5"}
     with app.app_context():
         viewer = User.get_by_id(admin.id)
-        page, total = at_risk.at_risk_rows(viewer, at_risk.AtRiskQuery(threshold=0.0), 2, 4)
+        page, total = at_risk_records.at_risk_rows(viewer, at_risk_records.AtRiskQuery(threshold=0.0), 2, 4)
     assert total == 5 and [r["student_ref"] for r in page] == ["C3", "B2"]
 
 
 def test_export_and_history(app, admin):
     with app.app_context():
         viewer = User.get_by_id(admin.id)
-        text = at_risk.export_csv(viewer, at_risk.AtRiskQuery(threshold=0.7))
-        history = at_risk.student_history(viewer, "D4")
+        text = at_risk_records.export_csv(viewer, at_risk_records.AtRiskQuery(threshold=0.7))
+        history = at_risk_records.student_history(viewer, "D4")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["student_ref"] for r in rows] == ["A1", "D4", "C3"]
     assert rows[0]["top_factors"] == "A1 factor 1. =cmd()"
@@ -141,7 +141,9 @@ def test_formula_cells_are_neutralised_in_the_export(app, admin):
             value=0.9,
             level="High",
         )
-        text = at_risk.export_csv(User.get_by_id(admin.id), at_risk.AtRiskQuery(threshold=0.7))
+        text = at_risk_records.export_csv(
+            User.get_by_id(admin.id), at_risk_records.AtRiskQuery(threshold=0.7)
+        )
     assert "'=HYPERLINK()" in text
 
 
@@ -150,20 +152,22 @@ def test_bad_queries_and_students_are_refused(app, admin, make_user):
     with app.app_context():
         viewer = User.get_by_id(admin.id)
         for query in (
-            at_risk.AtRiskQuery(threshold=1.5),
-            at_risk.AtRiskQuery(sort=(("inputs", True),)),
-            at_risk.AtRiskQuery(filters={"user_id": {"filterType": "number", "type": "equals", "filter": 1}}),
-            at_risk.AtRiskQuery(
+            at_risk_records.AtRiskQuery(threshold=1.5),
+            at_risk_records.AtRiskQuery(sort=(("inputs", True),)),
+            at_risk_records.AtRiskQuery(
+                filters={"user_id": {"filterType": "number", "type": "equals", "filter": 1}}
+            ),
+            at_risk_records.AtRiskQuery(
                 filters={"probability": {"filterType": "number", "type": "equals", "filter": "x"}}
             ),
-            at_risk.AtRiskQuery(
+            at_risk_records.AtRiskQuery(
                 filters={"student_ref": {"filterType": "text", "type": "regex", "filter": "."}}
             ),
         ):
             with pytest.raises(InvalidInput):
-                at_risk.at_risk_rows(viewer, query, 0, 10)
+                at_risk_records.at_risk_rows(viewer, query, 0, 10)
         refused = User.get_by_id(student.id)
         with pytest.raises(Forbidden):
-            at_risk.at_risk_rows(refused, at_risk.AtRiskQuery(), 0, 10)
+            at_risk_records.at_risk_rows(refused, at_risk_records.AtRiskQuery(), 0, 10)
         with pytest.raises(Forbidden):
-            at_risk.student_history(refused, "A1")
+            at_risk_records.student_history(refused, "A1")

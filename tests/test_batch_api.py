@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from db.models import Activity, Record
+from db.tables import Activity, Record
 from modelling.schemas import EXAM
 from modelling.synthetic import generate_dropout, generate_exam
 from tests.helpers import assert_error

@@ -9,10 +9,10 @@ import tempfile
 import pytest
 import requests
 
-from db.models import Record, User
+from db.tables import Record, User
 from modelling.cells import neutralise
 from modelling.synthetic import generate_dropout, generate_exam
-from services import at_risk
+from services import at_risk_records
 from tests.helpers import assert_error
 
 
@@ -142,6 +142,8 @@ def test_saved_batch_rows_keep_their_student_reference_and_reach_the_at_risk_lis
         saved = [r.student_ref for r in Record.select().order_by(Record.id)]
         assert saved == ["S-1", "S-2", None, "S-6"]
         viewer = User.get_by_id(account.id)
-        listed, total = at_risk.at_risk_rows(viewer, at_risk.AtRiskQuery(threshold=0.0), 0, 50)
+        listed, total = at_risk_records.at_risk_rows(
+            viewer, at_risk_records.AtRiskQuery(threshold=0.0), 0, 50
+        )
         assert sorted(row["student_ref"] for row in listed) == ["S-1", "S-2", "S-6"] and total == 3
-        assert at_risk.unreferenced_count(viewer, 0.0) == 1
+        assert at_risk_records.unreferenced_count(viewer, 0.0) == 1

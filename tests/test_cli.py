@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.models import User
+from db.tables import User
 
 
 def test_init_db_and_upgrade_are_idempotent(app):

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from db.courses import Enrollment
-from db.models import User
 from db.nudges import LearnerContact
+from db.tables import User
 from db.tutoring import CourseTutor
-from services import enrollment_view
+from services import enrollment_timeline
 from services.errors import NotFound
 from tests.helpers import assert_error, store_course
 
@@ -110,7 +110,9 @@ def test_contact_details_are_shown_to_the_course_staff_only(app, make_user):
         LearnerContact.create(enrollment=learner.id, email="ada@example.org", name="Ada")
 
         def shown(account) -> str:
-            return str(page.render(enrollment_view.enrollment_view(User.get_by_id(account.id), learner.id)))
+            return str(
+                page.render(enrollment_timeline.enrollment_view(User.get_by_id(account.id), learner.id))
+            )
 
         assert "Ada <ada@example.org>" in shown(tutor) and "Ada <ada@example.org>" in shown(admin)
         assert "ada@example.org" not in shown(student)
@@ -155,8 +157,8 @@ def test_an_xapi_actors_mailbox_becomes_the_contact_of_an_enrollment_without_one
     import json
     from datetime import date
 
-    from services.contacts import import_contacts
     from services.ingest import import_file
+    from services.tutoring.contacts import import_contacts
 
     statements = [
         _said(_account("u1", mbox="mailto:ada@example.org", name="Ada Lovelace")),
@@ -208,7 +210,7 @@ def test_a_mailbox_pushed_to_the_lrs_is_the_contact_only_the_course_staff_see(ap
         assert _contacts_by_ref() == {"mailto:cy@example.org": ("cy@example.org", "Cy")}
         enrollment = Enrollment.get(Enrollment.learner_ref == "mailto:cy@example.org")
         CourseTutor.create(course=enrollment.course_id, user=tutor.id)
-        seen = enrollment_view.enrollment_view(User.get_by_id(tutor.id), enrollment.id)
+        seen = enrollment_timeline.enrollment_view(User.get_by_id(tutor.id), enrollment.id)
         assert seen["contact"]["email"] == "cy@example.org"
         with pytest.raises(NotFound):
-            enrollment_view.enrollment_view(User.get_by_id(stranger.id), enrollment.id)
+            enrollment_timeline.enrollment_view(User.get_by_id(stranger.id), enrollment.id)

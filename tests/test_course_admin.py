@@ -10,7 +10,7 @@ import pytest
 from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import Activity, utcnow
+from db.tables import Activity, utcnow
 from db.tutoring import CourseTutor, EnrollmentAction
 from tests.helpers import assert_error, scored_course
 

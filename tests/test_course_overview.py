@@ -10,9 +10,8 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import CourseTutor
-from services import actions
 from services.course_overview import (
     AtRiskFilters,
     at_risk_csv,
@@ -21,6 +20,7 @@ from services.course_overview import (
     courses_overview,
 )
 from services.errors import InvalidInput, NotFound
+from services.tutoring import actions
 from tests import helpers
 from tests.helpers import store_course
 
@@ -194,8 +194,9 @@ def test_a_course_not_scored_yet_lists_nothing_and_says_so(app, admin):
 
 
 def test_the_rows_are_the_at_risk_lists_rows(app, admin):
-    """The page reads the rows its own faster way; they agree with services.early_warning.at_risk."""
-    from services.early_warning.at_risk import at_risk
+    """The page reads the rows its own faster way; they agree with
+    services.early_warning.enrollments_at_risk."""
+    from services.early_warning.enrollments_at_risk import at_risk
 
     _, ids = scored_course("SAME")
     actions.record_actions(admin, [ids["SAME-L0"]], "useful")

@@ -11,10 +11,10 @@ import pytest
 
 from db.courses import Course
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import CourseTutor
 from modelling.levels import RISK_LEVELS, level_for
-from services import actions
+from services.tutoring import actions
 from tests.helpers import scored_course
 
 LEARNERS = 150  # a block is 100 rows: two blocks

@@ -10,7 +10,7 @@ import pytest
 
 from db.courses import EVENT_TYPES, Enrollment
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import CourseTutor, EnrollmentAction
 from services import course_risk
 from services.errors import Forbidden

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from db.courses import Course, Enrollment
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from services import courses
 from services.errors import NotFound
 from tests.helpers import assert_error, store_course

@@ -14,7 +14,7 @@ import pytest
 
 from db.courses import Course, Enrollment
 from db.early_warning import ScoringRun
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from modelling.cells import FORMULA_PREFIXES, frame_csv, neutralise
 from services import course_activity
 from services.early_warning import scoring
@@ -123,7 +123,7 @@ def test_the_features_file_quotes_formula_course_codes_and_learner_refs(app, tmp
 
 
 def _records_with_dangerous_refs(user_id: int) -> None:
-    from db.models import Record
+    from db.tables import Record
 
     for value in DANGEROUS:
         Record.add(user=user_id, task="dropout", student_ref=value, inputs={},
@@ -132,12 +132,14 @@ def _records_with_dangerous_refs(user_id: int) -> None:
 
 
 def test_the_at_risk_page_and_the_records_export_quote_formula_refs(app, client, make_user, bearer):
-    from services import at_risk
+    from services import at_risk_records
 
     account = make_user("admin")
     with app.app_context():
         _records_with_dangerous_refs(account.id)
-        page_text = at_risk.export_csv(User.get_by_id(account.id), at_risk.AtRiskQuery(threshold=0.5))
+        page_text = at_risk_records.export_csv(
+            User.get_by_id(account.id), at_risk_records.AtRiskQuery(threshold=0.5)
+        )
     response = client.get("/api/v1/records/export.csv", headers=bearer(account))
     assert response.status_code == 200
     for text in (page_text, response.get_data(as_text=True)):

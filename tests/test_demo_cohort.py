@@ -6,7 +6,7 @@ from datetime import timedelta
 
 
 def _demo_records(app) -> list:
-    from db.models import Record, User
+    from db.tables import Record, User
     from services.demo import DEMO_OWNER
 
     with app.app_context():
@@ -19,7 +19,7 @@ def _demo_records(app) -> list:
 def test_seed_demo_makes_a_cohort_once_and_remove_demo_takes_exactly_it(
     app, client, make_user, bearer, active_models
 ):
-    from db.models import Record, User, utcnow
+    from db.tables import Record, User, utcnow
 
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from db.tutoring import Notification
-from services import notifications
+from services.tutoring import notifications
 from tests.digests import SmtpServer, flag_a_whole_course
 
 

@@ -11,10 +11,10 @@ import threading
 from datetime import timedelta
 
 from db.connection import database
-from db.models import utcnow
+from db.tables import utcnow
 from db.tutoring import Notification
-from services import digest_recovery
 from services.early_warning import schedule
+from services.tutoring import digest_recovery
 from tests.digests import SmtpServer
 
 LONG_AGO = timedelta(hours=1)  # well past DIGEST_RESEND_AFTER_MINUTES (15)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from db.early_warning import EnrollmentPrediction, SchedulerLease, ScoringRun
-from db.models import utcnow
+from db.tables import utcnow
 from services.early_warning import schedule
 from tests.helpers import dropout_counts, early_warning_version, store_course
 

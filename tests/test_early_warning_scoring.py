@@ -11,10 +11,10 @@ import pytest
 
 from db.connection import database
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from services.early_warning import scoring
 from services.early_warning.course_levels import set_level_shares
-from services.models import ModelUnavailable, version_directory
+from services.model_versions import ModelUnavailable, version_directory
 from tests.helpers import assert_error, dropout_counts, early_warning_version, store_course, wait_for_job
 
 

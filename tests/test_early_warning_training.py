@@ -58,7 +58,7 @@ def test_training_from_the_store_registers_a_version_with_figures_per_checkpoint
 
 def test_the_gate_refuses_a_weak_version_and_the_active_one_keeps_serving(app):
     from services.early_warning import versions
-    from services.models import ModelUnavailable
+    from services.model_versions import ModelUnavailable
 
     with app.app_context():
         with pytest.raises(ModelUnavailable):

@@ -8,9 +8,9 @@ import pytest
 
 from db.courses import EVENT_TYPES, ActivityDay, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor
-from services import enrollment_view
+from services import enrollment_timeline
 from services.errors import Forbidden, NotFound
 from tests.helpers import store_course
 
@@ -55,7 +55,7 @@ def test_matrix_daily_total_and_course_median(app, make_user, course):
     code, enrollment_id = course[0], course[1]
     admin = make_user("admin")
     with app.app_context():
-        view = enrollment_view.enrollment_view(User.get_by_id(admin.id), enrollment_id)
+        view = enrollment_timeline.enrollment_view(User.get_by_id(admin.id), enrollment_id)
     assert view["course"]["code"] == code.code and view["learner_ref"] == "EV1-L0"
     assert view["days"] == [0, 1, 2, 3, 4]
     assert view["event_types"] == list(EVENT_TYPES)
@@ -73,20 +73,20 @@ def test_matrix_daily_total_and_course_median(app, make_user, course):
 def test_median_of_a_course_without_activity_is_zero(app):
     with app.app_context():
         empty = store_course("EV0", np.zeros((3, 4, len(EVENT_TYPES)), dtype=int), days=4)
-        assert enrollment_view.course_median_totals(empty, 4).tolist() == [0, 0, 0, 0]
+        assert enrollment_timeline.course_median_totals(empty, 4).tolist() == [0, 0, 0, 0]
 
 
 def test_recording_an_action_returns_the_log(app, make_user, course):
     admin = make_user("admin")
     with app.app_context():
         viewer = User.get_by_id(admin.id)
-        enrollment_view.record(viewer, course[1], "contacted", "phone", "Called, will catch up.")
-        log = enrollment_view.record(viewer, course[1], "useful", None, "")
+        enrollment_timeline.record(viewer, course[1], "contacted", "phone", "Called, will catch up.")
+        log = enrollment_timeline.record(viewer, course[1], "useful", None, "")
         assert [(a["kind"], a["channel"], a["username"]) for a in log] == [
             ("useful", None, admin.username),
             ("contacted", "phone", admin.username),
         ]
-        assert enrollment_view.enrollment_view(viewer, course[1])["actions"] == log
+        assert enrollment_timeline.enrollment_view(viewer, course[1])["actions"] == log
 
 
 def test_linked_student_sees_activity_and_their_risk_only_with_the_setting(app, make_user, course):
@@ -94,20 +94,20 @@ def test_linked_student_sees_activity_and_their_risk_only_with_the_setting(app, 
     with app.app_context():
         Enrollment.update(user=student.id).where(Enrollment.id == course[1]).execute()
         viewer = User.get_by_id(student.id)
-        view = enrollment_view.enrollment_view(viewer, course[1])
+        view = enrollment_timeline.enrollment_view(viewer, course[1])
         assert view["daily_total"] == [5, 0, 7, 0, 0] and view["course_median"][0] == 3.0
         assert view["risk"] is None and view["actions"] is None and view["staff"] is False
         app.config["STUDENT_SEES_OWN_RISK"] = True
         try:
-            shown = enrollment_view.enrollment_view(viewer, course[1])
+            shown = enrollment_timeline.enrollment_view(viewer, course[1])
         finally:
             app.config.pop("STUDENT_SEES_OWN_RISK")
         assert [r["reasons"] for r in shown["risk"]] == [["Few videos."], ["No activity."]]
         assert shown["actions"] is None
         with pytest.raises(Forbidden):
-            enrollment_view.record(viewer, course[1], "acknowledged")
+            enrollment_timeline.record(viewer, course[1], "acknowledged")
         with pytest.raises(NotFound):
-            enrollment_view.enrollment_view(User.get_by_id(other.id), course[1])
+            enrollment_timeline.enrollment_view(User.get_by_id(other.id), course[1])
 
 
 def test_a_tutor_sees_only_the_enrollments_of_their_courses(app, make_user, course):
@@ -116,12 +116,12 @@ def test_a_tutor_sees_only_the_enrollments_of_their_courses(app, make_user, cour
         other = store_course("EV2", _counts(), days=5)
         CourseTutor.create(course=course[0].id, user=tutor.id)
         CourseTutor.create(course=other.id, user=stranger.id)
-        view = enrollment_view.enrollment_view(User.get_by_id(tutor.id), course[1])
+        view = enrollment_timeline.enrollment_view(User.get_by_id(tutor.id), course[1])
         assert view["staff"] and view["risk"][-1]["risk_level"] == "High" and view["actions"] == []
         with pytest.raises(NotFound):
-            enrollment_view.enrollment_view(User.get_by_id(stranger.id), course[1])
+            enrollment_timeline.enrollment_view(User.get_by_id(stranger.id), course[1])
         with pytest.raises(NotFound):
-            enrollment_view.record(User.get_by_id(stranger.id), course[1], "acknowledged")
+            enrollment_timeline.record(User.get_by_id(stranger.id), course[1], "acknowledged")
 
 
 @pytest.mark.parametrize("learners", [41, 40])
@@ -139,4 +139,4 @@ def test_course_median_is_the_median_over_every_learner_of_the_course(app, learn
         counts[0, 3] = 0
         for days in (30, 12, 0):
             expected = np.median(counts.sum(axis=2)[:, :days], axis=0) if days else np.zeros(0)
-            assert enrollment_view.course_median_totals(course, days).tolist() == expected.tolist()
+            assert enrollment_timeline.course_median_totals(course, days).tolist() == expected.tolist()

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from db.connection import database
-from db.models import Record, utcnow
 from db.queries import is_postgres
+from db.tables import Record, utcnow
 from services import records
 
 ROWS = 40_000

@@ -17,7 +17,7 @@ import pytest
 
 from db.early_warning import ScoringRun
 from db.ingest import ImportRun
-from db.models import Job, utcnow
+from db.tables import Job, utcnow
 from services import job_owner, jobs
 from services.ingest import import_file
 from services.ingest.store import _fingerprint
@@ -83,7 +83,7 @@ def test_killed_import_and_scoring_jobs_close_their_runs_and_remove_the_spool(ap
         f"""
         from db.ingest import ImportRun
         from db.early_warning import ScoringRun
-        from db.models import utcnow
+        from db.tables import utcnow
         from services import job_owner
         imp = Job.create(kind="activity_import", params={{"source": {str(spool)!r}}}, message="Waiting")
         jobs.claim(imp.id)
@@ -158,7 +158,7 @@ def test_a_scoring_run_whose_process_was_killed_is_failed_before_the_next_run(ap
         app,
         """
         from db.early_warning import ScoringRun
-        from db.models import utcnow
+        from db.tables import utcnow
         from services import job_owner
         run = ScoringRun.create(trigger="schedule", run_date=utcnow().date(), owner=job_owner.identity())
         print(run.id, flush=True)

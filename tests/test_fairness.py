@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from db.courses import Enrollment
-from db.models import ModelVersion
 from db.nudges import LearnerContact
+from db.tables import ModelVersion
 from modelling import fairness
 from modelling.data import LoadedData
 from modelling.synthetic import generate_exam
@@ -143,11 +143,11 @@ def _exam_with_a_gap(rows: int = 600) -> LoadedData:
 def test_a_version_with_a_gap_is_refused_shown_in_the_api_and_activated_only_when_confirmed(
     app, client, make_user, bearer, monkeypatch
 ):
-    from services import models
+    from services import model_versions
 
     monkeypatch.setitem(app.config, "FAIRNESS_MAX_GAP", 0.2)
     with app.app_context():
-        row = models.train_version(
+        row = model_versions.train_version(
             "exam-score", _exam_with_a_gap(), folds=3, activate=True, candidates=["linear_regression"]
         )
         assert not ModelVersion.get_by_id(row.id).is_active  # the gate kept it from serving
@@ -161,7 +161,7 @@ def test_a_version_with_a_gap_is_refused_shown_in_the_api_and_activated_only_whe
     report = body["reports"][0]["report"]
     assert report["metric"] == "mae" and report["rows"] == 600
     assert [a["name"] for a in report["attributes"]] == [
-        c for c, _ in models.task_for("exam-score").group_attributes
+        c for c, _ in model_versions.task_for("exam-score").group_attributes
     ]
     gender = report["attributes"][0]
     flagged = {g["group"]: g["flag_rate"]["value"] for g in gender["groups"]}
@@ -179,7 +179,7 @@ def test_a_version_with_a_gap_is_refused_shown_in_the_api_and_activated_only_whe
     assert client.get(f"/api/v1/models/exam-score/{row.version}/fairness", headers=tutor).status_code == 403
     assert_error(client.get("/api/v1/models/exam-score/999/fairness", headers=admin), 404)
     with app.app_context():
-        card = (models.version_directory(row) / "model_card.md").read_text()
+        card = (model_versions.version_directory(row) / "model_card.md").read_text()
     assert "## Fairness by group" in card and "| Female | " in card
 
 
@@ -197,8 +197,8 @@ def test_the_train_command_reports_the_gaps(app, tmp_path, monkeypatch):
 def test_the_contacts_file_brings_group_attributes_the_early_warning_report_compares(
     app, client, make_user, bearer, monkeypatch
 ):
-    from services import contacts
     from services.early_warning import training
+    from services.tutoring import contacts
 
     with app.app_context():
         insert_courses("FAIR", number=2, enrollments=50)

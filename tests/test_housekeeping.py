@@ -18,7 +18,7 @@ time.sleep(120)
 
 
 def _revoke(app, jti: str, expires_in: timedelta) -> None:
-    from db.models import RevokedToken, utcnow
+    from db.tables import RevokedToken, utcnow
 
     with app.app_context():
         RevokedToken.revoke([jti], utcnow() + expires_in)
@@ -26,7 +26,7 @@ def _revoke(app, jti: str, expires_in: timedelta) -> None:
 
 def _remaining(app) -> set[str]:
     from db.connection import database
-    from db.models import RevokedToken
+    from db.tables import RevokedToken
 
     with app.app_context():
         rows = {row.jti for row in RevokedToken.select()}

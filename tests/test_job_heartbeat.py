@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from db.models import Job, utcnow
+from db.tables import Job, utcnow
 from services import jobs
 
 

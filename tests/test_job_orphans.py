@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-from db.models import Job
+from db.tables import Job
 from services import jobs
 from tests.helpers import app_process
 

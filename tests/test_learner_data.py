@@ -28,9 +28,9 @@ def test_an_erasure_leaves_nothing_naming_the_learner_in_any_table(app, client, 
     from db.access_log import ERASED, AccessEntry
     from db.courses import Enrollment
     from db.ingest import ImportRun
-    from db.models import Activity, Record
+    from db.tables import Activity, Record
     from db.tutoring import Notification
-    from services import notifications
+    from services.tutoring import notifications
 
     admin, tutor, ours = held
     erased = {ours["ER1"], ours["ER2"]}
@@ -94,7 +94,7 @@ def test_erasing_twice_is_harmless(app, client, bearer, held):
 
 def test_one_course_erasure_keeps_the_learner_elsewhere(app, client, bearer, held):
     from db.courses import Enrollment
-    from db.models import Record
+    from db.tables import Record
 
     admin, _, ours = held
     response = _erase(client, bearer(admin), learner_ref=REF, course="ER2")

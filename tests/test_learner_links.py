@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from db.courses import Enrollment
-from db.models import User
+from db.tables import User
 from services import learner_links
 from services.errors import Conflict
 from tests.helpers import TEST_DATABASE_URL, assert_error, store_course

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from db.courses import Enrollment
 from db.lti import LtiAccount, LtiPlatform
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor
 from services import lti_registry
 from services.errors import Conflict, Forbidden, InvalidInput

@@ -15,7 +15,7 @@ from db.connection import database
 from db.courses import COURSE_MODELS
 from db.early_warning import EARLY_WARNING_MODELS
 from db.ingest import INGEST_MODELS
-from db.models import ALL_MODELS
+from db.tables import ALL_MODELS
 
 
 def test_upgrade_reaches_the_latest_version_and_is_idempotent(app):
@@ -56,8 +56,8 @@ def test_an_older_records_table_gets_interval_columns_and_its_outputs_moved_out(
     as text): the intervals are filled from each exam record's outputs (dropout records keep
     none), every record's outputs move to record_outputs and the column goes, and PostgreSQL
     turns the inputs into jsonb."""
-    from db.models import Record, RecordOutputs, SchemaVersion
     from db.queries import is_postgres
+    from db.tables import Record, RecordOutputs, SchemaVersion
 
     owner = make_user()
     exam_outputs = {"score": 71.5, "level": "Average", "interval": {"low": 70.2, "high": 72.8, "level": 0.9}}
@@ -94,7 +94,7 @@ def test_an_older_records_table_gets_interval_columns_and_its_outputs_moved_out(
 
 
 def test_a_record_and_its_outputs_are_deleted_together(app, make_user):
-    from db.models import Record, RecordOutputs
+    from db.tables import Record, RecordOutputs
 
     owner = make_user()
     with app.app_context():
@@ -129,7 +129,7 @@ def test_activity_rows_lose_their_course_key_but_keep_their_data_and_follow_a_de
     still removes its days and event keys through the enrollments."""
     from db.courses import ActivityDay, Course, Enrollment
     from db.ingest import DayEvents
-    from db.models import SchemaVersion
+    from db.tables import SchemaVersion
 
     old_shapes = [migrations._ActivityDayWithCourseKey, migrations._DayEventsWithCourseKey]
     with app.app_context():

@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from db.models import ModelVersion
+from db.tables import ModelVersion
 from modelling.data import LoadedData
 from modelling.schemas import DROPOUT, EXAM, schema_for
 from modelling.synthetic import generate_dropout, generate_exam
 from modelling.tasks import task_for
-from services import models
+from services import model_versions
 from services.errors import InvalidInput, NotFound
 from tests.helpers import FAST, imported_while_serving, small_data, train
 
@@ -38,7 +38,7 @@ def test_train_register_activate_and_serve(app, task):
         assert stored.is_active and stored.rows == len(small_data(task).frame)
         assert stored.algorithm in FAST[task] and len(stored.candidates) == 2
         assert len(stored.data_fingerprint) == 64 and "scikit-learn" in stored.library_versions
-        predictor = models.active_predictor(task)
+        predictor = model_versions.active_predictor(task)
         frame = pd.DataFrame(records(task))
         values = predictor.outcomes(frame)
         assert np.allclose(values, task_for(task).outcome.values(predictor.estimator, frame))
@@ -51,14 +51,14 @@ def test_activation_rollback_and_no_restart_needed(app):
     first = train(app, "exam-score", seed=1)
     second = train(app, "exam-score", seed=2)
     with app.app_context():
-        assert models.active_predictor("exam-score").version == second.version
-        models.activate_version("exam-score", first.version)
-        assert models.active_predictor("exam-score").version == first.version
+        assert model_versions.active_predictor("exam-score").version == second.version
+        model_versions.activate_version("exam-score", first.version)
+        assert model_versions.active_predictor("exam-score").version == first.version
         assert ModelVersion.select().where(ModelVersion.is_active == True).count() == 1  # noqa: E712
-        models.activate_version("exam-score", second.version)
-        assert models.active_predictor("exam-score").version == second.version
+        model_versions.activate_version("exam-score", second.version)
+        assert model_versions.active_predictor("exam-score").version == second.version
         with pytest.raises(NotFound):
-            models.activate_version("exam-score", 99)
+            model_versions.activate_version("exam-score", 99)
 
 
 @pytest.mark.parametrize("damage", ["garbage", "missing"])
@@ -72,17 +72,17 @@ def test_a_corrupt_version_never_activates(app, damage):
         model_file.unlink()
     with app.app_context():
         with pytest.raises(InvalidInput) as raised:
-            models.activate_version("dropout", bad.version)
+            model_versions.activate_version("dropout", bad.version)
         assert raised.value.code == "model_unusable"
         assert ModelVersion.active("dropout").version == good.version
-        assert models.active_predictor("dropout").version == good.version
+        assert model_versions.active_predictor("dropout").version == good.version
 
 
 @pytest.mark.parametrize("task", ["exam-score", "dropout"])
 def test_explanations_add_up_to_the_prediction(app, task):
     train(app, task, candidates=[FAST[task][0]])
     with app.app_context():
-        predictor = models.active_predictor(task)
+        predictor = model_versions.active_predictor(task)
         assert predictor.additive, "a linear model is additive in its fields"
         for record in records(task, 10):
             answer = predictor.analyse(record, app.config[BANDS[task]])
@@ -97,7 +97,7 @@ def test_explanations_add_up_to_the_prediction(app, task):
 def test_linear_contributions_match_the_coefficients(app):
     train(app, "exam-score", candidates=["linear_regression"])
     with app.app_context():
-        predictor = models.active_predictor("exam-score")
+        predictor = model_versions.active_predictor("exam-score")
         record = records("exam-score", 1)[0]
         changed = {**record, "hours_studied": record["hours_studied"] + 1}
         answer = predictor.analyse(record, app.config["EXAM_LEVELS"])
@@ -117,7 +117,7 @@ def test_recommendations_are_actionable_and_really_help(app, task):
     actionable = {f.name for f in schema.actionable}
     seen = 0
     with app.app_context():
-        predictor = models.active_predictor(task)
+        predictor = model_versions.active_predictor(task)
         for record in records(task, 25):
             answer = predictor.analyse(record, app.config[BANDS[task]])
             before = predictor.outcomes(pd.DataFrame([record]))[0]
@@ -143,7 +143,7 @@ def test_recommendations_are_actionable_and_really_help(app, task):
 def test_extrapolation_is_flagged_in_the_answer(app):
     train(app, "exam-score", candidates=["linear_regression"])
     with app.app_context():
-        predictor = models.active_predictor("exam-score")
+        predictor = model_versions.active_predictor("exam-score")
         record = {**records("exam-score", 1)[0], "attendance": 30.0}
         assert predictor.analyse(record, app.config["EXAM_LEVELS"])["extrapolated"] == ["attendance"]
 
@@ -151,7 +151,7 @@ def test_extrapolation_is_flagged_in_the_answer(app):
 def test_serving_a_scikit_learn_model_does_not_import_tensorflow(app, tmp_path):
     train(app, "exam-score", candidates=["linear_regression"])
     serve = """
-        from services.models import active_predictor
+        from services.model_versions import active_predictor
         from modelling.synthetic import generate_exam
         p = active_predictor("exam-score")
         row = generate_exam(1, 3).drop(columns="exam_score").iloc[0].to_dict()
@@ -162,7 +162,7 @@ def test_serving_a_scikit_learn_model_does_not_import_tensorflow(app, tmp_path):
 
 def test_too_little_data_is_refused(app):
     with app.app_context(), pytest.raises(InvalidInput):
-        models.train_version("exam-score", LoadedData(generate_exam(20, 1), [], "tiny"), folds=5)
+        model_versions.train_version("exam-score", LoadedData(generate_exam(20, 1), [], "tiny"), folds=5)
 
 
 def test_schemas_cover_every_model_input():

@@ -8,10 +8,10 @@ import re
 import pytest
 
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor, Notification
-from services import notifications
 from services.early_warning import scoring
+from services.tutoring import notifications
 from tests.digests import SmtpServer, free_port, running_course, scored_with_tutors
 from tests.helpers import early_warning_version
 

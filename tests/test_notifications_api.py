@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import Notification
-from services import notifications
+from services.tutoring import notifications
 from tests.digests import scored_with_tutors
 from tests.helpers import assert_error
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from modelling.difference import Arm, mantel_haenszel, newcombe
-from services.nudge_effect import MIN_PER_GROUP, NUDGES, verdict
+from services.tutoring.nudge_effect import MIN_PER_GROUP, NUDGES, verdict
 from tests.helpers import assert_error, store_course
 
 

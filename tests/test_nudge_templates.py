@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from db.migrations import _nudge_templates
-from db.models import User
 from db.nudges import DEFAULT_TEMPLATES
-from services import nudge_templates
+from db.tables import User
 from services.errors import Forbidden, InvalidInput
+from services.tutoring import nudge_templates
 
 
 def test_defaults_are_seeded_and_an_admin_edits_a_template(app, make_user):

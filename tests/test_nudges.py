@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 
 from db.early_warning import EnrollmentPrediction
-from db.models import User, utcnow
 from db.nudges import LearnerContact
+from db.tables import User, utcnow
 from db.tutoring import NUDGE_KINDS, CourseTutor, EnrollmentAction
-from services import nudges
+from services.tutoring import nudges
 from tests.digests import SmtpServer
 from tests.helpers import assert_error, scored_course
 from tests.nudges_data import ACTIVE, SCORES, seed_templates

@@ -11,8 +11,8 @@ from urllib.parse import quote
 import pytest
 
 from db.courses import ActivityDay, Course
-from db.models import User
 from db.outside import OutsideDay, OutsideEvent
+from db.tables import User
 from services import api_keys, course_admin
 from tests.xapi_statements import (
     batches,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from db.connection import database
-from db.models import User
+from db.tables import User
 from services import passwords
 from tests.helpers import assert_error
 

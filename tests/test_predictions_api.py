@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.models import Activity, Record
+from db.tables import Activity, Record
 from tests.helpers import GOOD_DROPOUT, GOOD_EXAM, assert_error
 
 

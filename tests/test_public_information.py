@@ -21,7 +21,7 @@ def test_health_shows_models_only_to_admins(client, make_user, bearer, login, ac
 def test_models_listing_hides_paths_and_library_versions_from_students(
     app, client, make_user, bearer, active_models
 ):
-    from db.models import ModelVersion
+    from db.tables import ModelVersion
 
     with app.app_context():
         ModelVersion.update(data_source="/srv/secret/place/train.csv").execute()

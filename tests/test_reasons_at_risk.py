@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from db.models import utcnow
+from db.tables import utcnow
 from services.early_warning import scoring
 from tests.helpers import dropout_counts, early_warning_version, store_course
 
@@ -50,8 +50,8 @@ def test_the_at_risk_list_counts_inactivity_on_the_days_its_reasons_read(app, cl
 
 def test_the_enrollment_page_gives_the_reasons_as_of_their_day_and_what_is_in_favour(app, make_user):
     from db.courses import Enrollment
-    from db.models import User
-    from services.enrollment_view import enrollment_view
+    from db.tables import User
+    from services.enrollment_timeline import enrollment_view
 
     early_warning_version(app)
     admin = make_user("admin")

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import timedelta
 
-from db.models import Record, utcnow
+from db.tables import Record, utcnow
 from tests.helpers import GOOD_DROPOUT, GOOD_EXAM, assert_error
 
 

@@ -16,7 +16,7 @@ from tests.helpers import assert_error, early_warning_version, wait_for_job
 def courses(app, make_user, bearer):
     """Running courses SA (tutor-a) and SB (tutor-b) at their day 16, never scored; an active
     early-warning version; headers by name."""
-    from services import tutors
+    from services.tutoring import tutors
 
     early_warning_version(app)
     accounts = {
@@ -68,7 +68,7 @@ def test_a_tutor_of_another_course_and_a_student_are_refused(app, client, course
 
 
 def _import(client, headers, code: str) -> dict:
-    from db.models import utcnow
+    from db.tables import utcnow
 
     start = (utcnow().date() - timedelta(days=DAY)).isoformat()
     data = {"file": (io.BytesIO(daily_csv(code)), f"{code}.csv"), "start": start, "days": "30"}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from db.models import User
+from db.tables import User
 from modelling.synthetic import generate_exam
 from services import batch, jobs
 from services.errors import NotFound

@@ -11,7 +11,7 @@ import pytest
 
 from db.courses import Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from services import course_overview
 from services.course_overview import AtRiskFilters
 from tests.helpers import assert_error, early_warning_version, store_course
@@ -112,7 +112,7 @@ def test_the_course_pages_export_has_segment_and_rank_columns_and_filters_by_seg
 def test_an_older_predictions_table_gets_the_columns_and_keeps_its_rows_without_a_segment(app):
     from db import migrations
     from db.connection import database
-    from db.models import SchemaVersion
+    from db.tables import SchemaVersion
     from tests.helpers import scored_course
 
     with app.app_context():

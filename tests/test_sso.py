@@ -100,7 +100,7 @@ def test_a_wrong_id_token_is_refused_with_its_reason(client, campus, tamper, cod
     assert "access_token_cookie=" not in " ".join(response.headers.getlist("Set-Cookie"))
     assert client.get("/api/v1/me").status_code == 401
     with client.application.app_context():
-        from db.models import User
+        from db.tables import User
 
         assert User.select().count() == 0
 
@@ -130,7 +130,7 @@ def test_a_local_account_with_the_same_email_is_not_taken_over(client, app, camp
 
 
 def test_a_deactivated_account_cannot_sign_in_through_the_provider(client, app, campus):
-    from db.models import User
+    from db.tables import User
 
     _round_trip(client, campus)
     with app.app_context():

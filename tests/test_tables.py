@@ -10,7 +10,7 @@ from modelling.schemas import DROPOUT, NumericField, schema_for
 from modelling.synthetic import generate_dropout, generate_exam
 from modelling.tables import TABLES_FILE, AdditiveTables, compile_tables
 from modelling.tasks import TASKS, task_for
-from services import models
+from services import model_versions
 from services.errors import InvalidInput
 from tests.helpers import imported_while_serving, train
 
@@ -39,7 +39,7 @@ def test_additive_versions_are_served_from_exact_tables(app, task, candidate):
     generate = generate_dropout if task == "dropout" else generate_exam
     frame = pd.concat([generate(3000, 99)[schema.names], _edge_rows(schema)], ignore_index=True)
     with app.app_context():
-        predictor = models.active_predictor(task)
+        predictor = model_versions.active_predictor(task)
         assert predictor.model.tables is not None
         from_tables = predictor.outcomes(frame)
         from_model = task_for(task).outcome.values(predictor.estimator, frame)
@@ -59,11 +59,11 @@ def test_tables_that_disagree_with_the_model_never_activate(app):
     tables.base += 0.5
     tables.save(path)
     with app.app_context():
-        from db.models import ModelVersion
-        from services import models
+        from db.tables import ModelVersion
+        from services import model_versions
 
         with pytest.raises(InvalidInput):
-            models.activate_version("dropout", bad.version)
+            model_versions.activate_version("dropout", bad.version)
         assert ModelVersion.active("dropout").version == good.version
 
 
@@ -94,7 +94,7 @@ def test_serving_from_tables_does_not_load_scikit_learn(app, tmp_path):
     train(app, "dropout", candidates=["logistic_regression"])
     serve = """
         import pandas as pd
-        from services.models import active_predictor
+        from services.model_versions import active_predictor
         p = active_predictor("dropout")
         row = {name: 3.0 for name in p.schema.names}
         p.predict_frame(pd.DataFrame([row]), app.config["RISK_LEVELS"])

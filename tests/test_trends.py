@@ -12,7 +12,7 @@ START = datetime(2026, 3, 1, 9, 0)
 @pytest.fixture
 def store(app):
     """Insert records directly: store(user_id, task, value, days=0, level=..., ref=...) -> id."""
-    from db.models import Record
+    from db.tables import Record
 
     def add(user_id: int, task: str, value: float, days: float = 0, level: str = "Average", ref=None) -> int:
         with app.app_context():
@@ -33,7 +33,7 @@ def store(app):
 
 @pytest.fixture
 def user(app):
-    from db.models import User
+    from db.tables import User
 
     def get(account):
         with app.app_context():

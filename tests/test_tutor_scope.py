@@ -40,8 +40,8 @@ def scope(app, make_user, bearer):
     """Courses A and B (3 learners each, scored at days 7 and 14), tutor-a on A, tutor-b on B, an
     administrator, and a student linked to A's first enrollment; headers and ids by name."""
     from db.courses import Enrollment
-    from db.models import ModelVersion
-    from services import tutors
+    from db.tables import ModelVersion
+    from services.tutoring import tutors
 
     accounts = {
         "admin": make_user("admin"),

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import EnrollmentAction
-from services import accounts, worklist
+from services import accounts
 from services.errors import InvalidInput
+from services.tutoring import worklist
 from tests.helpers import assert_error
 from tests.worklist_data import tutored_course
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import StrictModel, UtcDateTime
 from api.schemas.courses import EnrollmentOut
-from services.actions import NOTE_MAX_CHARS
+from services.tutoring.actions import NOTE_MAX_CHARS
 
 ActionKind = Literal["contacted", "acknowledged", "useful", "not_useful", "incorrectly_flagged", "resolved"]
 Channel = Literal["email", "phone", "message", "meeting", "other"]

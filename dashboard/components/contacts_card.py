@@ -10,8 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard.components.forms import alert
-from services import contacts
 from services.errors import ServiceError
+from services.tutoring import contacts
 
 PREFIX = "data-contacts"
 

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from db.tutoring import CONTACT_CHANNELS, HAND_KINDS
-from services.actions import ACTION_LABELS
+from services.tutoring.actions import ACTION_LABELS
 
 
 def action_kind_options() -> list[dict[str, str]]:

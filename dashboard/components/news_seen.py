@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import signed_in_user
-from db.models import utcnow
+from db.tables import utcnow
 from services import course_risk
 from services.course_overview import flag_level
 from services.errors import ServiceError

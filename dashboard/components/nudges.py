@@ -11,8 +11,8 @@ from flask import current_app
 from dashboard.access import signed_in_user
 from dashboard.components import segments
 from dashboard.components.forms import alert
-from services import nudges
 from services.errors import ServiceError
+from services.tutoring import nudges
 
 SELECTED = "selected"
 

@@ -6,8 +6,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from db.models import User
-from services import notifications
+from db.tables import User
+from services.tutoring import notifications
 
 ROLE_LABELS = {"student": "Student", "tutor": "Tutor", "admin": "Administrator"}
 ROLE_NAMES = {"student": "a student", "tutor": "a tutor", "admin": "an administrator"}  # in a sentence

@@ -8,8 +8,8 @@ from dash import Input, Output, State, callback, html, no_update
 
 from dashboard.access import signed_in_user
 from dashboard.components.forms import alert
-from services import nudge_templates
 from services.errors import ServiceError
+from services.tutoring import nudge_templates
 
 PREFIX = "data-templates"
 NEW = "new"

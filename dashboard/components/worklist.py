@@ -1,5 +1,5 @@
-"""A tutor's "This week" on Home: their worklist (services/worklist.py), each learner with what to do and a
-way to record it; a recorded action takes the learner off the list and counts as done."""
+"""A tutor's "This week" on Home: their worklist (services/tutoring/worklist.py), each learner with what
+to do and a way to record it; a recorded action takes the learner off the list and counts as done."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import signed_in_user
 from dashboard.components.forms import alert
-from services import actions, worklist
 from services.course_overview import risk_levels
 from services.errors import ServiceError
 from services.links import course_href, enrollment_href
+from services.tutoring import actions, worklist
 
 PREFIX = "home-worklist"
 LEVEL_COLORS = {0: "danger", 1: "warning"}  # by the level's place, highest first; the rest secondary

@@ -14,7 +14,7 @@ from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.schemas import schema_for
 from modelling.tasks import TASK_NAMES, task_for
-from services import models, predictions
+from services import model_versions, predictions
 
 PATH = "/about"
 dash.register_page(
@@ -111,7 +111,7 @@ def _metric_rows(metrics: dict) -> list[html.Tr]:
 
 
 def _model_section(task: str) -> dbc.Card:
-    active = next((v for v in models.versions(task) if v.is_active), None)
+    active = next((v for v in model_versions.versions(task) if v.is_active), None)
     key = task.replace("-", "")
     if active is None:
         body = [html.P("No version of this model is active yet, so there are no figures to show.")]

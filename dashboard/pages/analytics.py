@@ -17,7 +17,7 @@ from dashboard.components.shell import page_header
 from modelling.cells import frame_csv
 from modelling.schemas import schema_for
 from modelling.tasks import TASK_NAMES, task_for, task_options
-from services import analytics, models
+from services import analytics, model_versions
 from services.errors import ServiceError
 
 PATH = "/analytics"
@@ -391,7 +391,7 @@ def draw_profile(profile):
 )
 def draw_importance(task):
     try:
-        importance = models.active_importance(signed_in_user(), task)
+        importance = model_versions.active_importance(signed_in_user(), task)
     except ServiceError as exc:
         return figures.empty_figure("Feature importance", exc.message), None
     return figures.importance_figure(importance), importance

@@ -19,7 +19,7 @@ from dashboard.components.forms import alert
 from dashboard.components.grids import sort_of
 from dashboard.components.shell import code_link, page_header
 from dashboard.components.tables import share_text
-from services import at_risk, course_risk
+from services import at_risk_records, course_risk
 from services.errors import ServiceError
 from services.links import course_href
 
@@ -252,10 +252,10 @@ def _probability(percent: Any) -> float | None:
     return percent / 100
 
 
-def _query(probability: float, request: dict[str, Any] | None) -> at_risk.AtRiskQuery:
+def _query(probability: float, request: dict[str, Any] | None) -> at_risk_records.AtRiskQuery:
     request = request or {}
     sort = sort_of(request)
-    return at_risk.AtRiskQuery(
+    return at_risk_records.AtRiskQuery(
         threshold=probability,
         sort=sort or (("probability", True),),
         filters=request.get("filterModel") or {},
@@ -276,13 +276,13 @@ def load_rows(request, threshold):
     if probability is None:
         return {"rowData": [], "rowCount": 0}, "", alert(THRESHOLD_HELP)
     try:
-        rows, total = at_risk.at_risk_rows(
+        rows, total = at_risk_records.at_risk_rows(
             signed_in_user(), _query(probability, request), request["startRow"], request["endRow"]
         )
     except ServiceError as exc:
         return {"rowData": [], "rowCount": 0}, "", alert(exc.message)
     shown = f"{total:,} student{'s' if total != 1 else ''} at or above {probability:.0%}"
-    unnamed = at_risk.unreferenced_count(signed_in_user(), probability)
+    unnamed = at_risk_records.unreferenced_count(signed_in_user(), probability)
     note = (
         html.Div(
             f"{unnamed:,} saved prediction{'s' if unnamed != 1 else ''} at or above the threshold "
@@ -327,7 +327,7 @@ def open_student(cell):
     if not student_ref:
         return no_update, no_update, no_update
     try:
-        history = at_risk.student_history(signed_in_user(), student_ref)
+        history = at_risk_records.student_history(signed_in_user(), student_ref)
     except ServiceError as exc:
         return True, student_ref, alert(exc.message)
     bands = current_app.config["RISK_LEVELS"]
@@ -381,7 +381,7 @@ def export(clicks, threshold, request):
     if probability is None:
         return no_update, alert(THRESHOLD_HELP)
     try:
-        text = at_risk.export_csv(signed_in_user(), _query(probability, request))
+        text = at_risk_records.export_csv(signed_in_user(), _query(probability, request))
     except ServiceError as exc:
         return no_update, alert(exc.message)
     return dcc.send_string(text, "at-risk.csv"), None

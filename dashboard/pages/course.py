@@ -21,9 +21,10 @@ from dashboard.components.shell import page_header, short_code
 from dashboard.components.tables import last_scoring_text
 from db.tutoring import ACTION_KINDS
 from modelling.early_warning.segments import action_of
-from services import actions, course_overview
+from services import course_overview
 from services.errors import NotFound, ServiceError
 from services.links import course_outcomes_href
+from services.tutoring import actions
 
 PATH = "/course"
 PREFIX = "course"

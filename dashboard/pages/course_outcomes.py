@@ -18,8 +18,8 @@ from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from services.errors import ServiceError
 from services.links import course_href
-from services.nudge_effect import nudges_across_courses
 from services.outcomes_report import outcomes_report
+from services.tutoring.nudge_effect import nudges_across_courses
 
 PATH = "/course-outcomes"
 PREFIX = "course-outcomes"

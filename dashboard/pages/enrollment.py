@@ -17,10 +17,10 @@ from dashboard.components.forms import action_kind_options, alert, channel_optio
 from dashboard.components.shell import page_header, short_code
 from dashboard.components.tables import when
 from modelling.tasks import EARLY_WARNING
-from services import enrollment_view
-from services.actions import ACTION_LABELS, takes_channel
+from services import enrollment_timeline
 from services.errors import NotFound, ServiceError
 from services.links import course_href
+from services.tutoring.actions import ACTION_LABELS, takes_channel
 
 PATH = "/enrollment"
 TASK = "early-warning"
@@ -251,7 +251,7 @@ def layout(user, id=None, **_query):  # noqa: A002 (the query parameter's name)
     if enrollment_id is None:
         return _missing()
     try:
-        view = enrollment_view.enrollment_view(user, enrollment_id)
+        view = enrollment_timeline.enrollment_view(user, enrollment_id)
     except NotFound:
         return _missing()
     return render(view)
@@ -283,7 +283,7 @@ def record(clicks, enrollment_id, kind, channel, channel_off, note):
     if not clicks or _enrollment_id(enrollment_id) is None:
         return no_update, no_update, no_update
     try:
-        actions = enrollment_view.record(
+        actions = enrollment_timeline.record(
             signed_in_user(),
             int(enrollment_id),
             kind,

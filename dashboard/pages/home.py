@@ -14,7 +14,7 @@ from dashboard.components.figures import graph, level_badge, sparkline
 from dashboard.components.shell import ROLE_NAMES, code_link, offered_to, page_header
 from dashboard.components.tables import share_text, when
 from modelling.tasks import EARLY_WARNING, TASK_NAMES, task_for
-from services import accounts, analytics, course_risk, learner_links, models, predictions, trends
+from services import accounts, analytics, course_risk, learner_links, model_versions, predictions, trends
 from services.early_warning import versions as ew_versions
 from services.links import course_href, enrollment_href
 from services.records import RecordFilters
@@ -281,7 +281,7 @@ def _newly_high(item: dict) -> list:
 
 
 def _action(item: dict) -> list:
-    from services.actions import ACTION_LABELS
+    from services.tutoring.actions import ACTION_LABELS
 
     return [
         f"{item['username'] or '(deleted user)'}: {ACTION_LABELS.get(item['kind'], item['kind'])} ",
@@ -410,7 +410,7 @@ def layout(user, **_query):
             dbc.Row([_latest_card(user, task) for task in TASK_NAMES], id="home-latest"),
             _my_courses(learner_links.my_enrollments(user)),
         ]
-    ready = all(v for v in (any(m.is_active for m in models.versions(t)) for t in TASK_NAMES))
+    ready = all(v for v in (any(m.is_active for m in model_versions.versions(t)) for t in TASK_NAMES))
     notice = (
         None
         if ready

@@ -25,7 +25,7 @@ from dashboard.components.tables import when
 from modelling.schemas import schema_for
 from modelling.tasks import EARLY_WARNING, TASK_NAMES, task_for, task_options
 from server.security import client_ip
-from services import models
+from services import model_versions as models
 from services.early_warning import training as ew_training
 from services.early_warning import versions as ew_versions
 from services.errors import ServiceError

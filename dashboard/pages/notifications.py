@@ -16,7 +16,7 @@ from dashboard.components.forms import alert
 from dashboard.components.shell import code_link, page_header
 from dashboard.components.tables import when
 from db.tutoring import Notification
-from services import notifications
+from services.tutoring import notifications
 
 PATH = "/notifications"
 EMAIL_STATES = {

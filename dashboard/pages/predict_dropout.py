@@ -10,7 +10,7 @@ from dashboard.components import prediction_callbacks
 from dashboard.components import prediction_form as pf
 from dashboard.components.shell import page_header
 from modelling.schemas import DROPOUT
-from services import models, trends
+from services import model_versions, trends
 
 PATH = "/predict/dropout"
 PREFIX = "predict-dropout"
@@ -41,7 +41,7 @@ def layout(user, **_query):
             "Enter a learner's activity over the last 30 days of a course; the risk, its reasons and the "
             "changes that would lower it appear on the right.",
         ),
-        model_ready=any(v.is_active for v in models.versions(TASK)),
+        model_ready=any(v.is_active for v in model_versions.versions(TASK)),
         from_saved=saved is not None,
     )
 

@@ -9,7 +9,7 @@ from dashboard.components import prediction_callbacks
 from dashboard.components import prediction_form as pf
 from dashboard.components.shell import page_header
 from modelling.schemas import EXAM
-from services import models, trends
+from services import model_versions, trends
 
 PATH = "/predict/exam-score"
 PREFIX = "predict-exam"
@@ -40,7 +40,7 @@ def layout(user, **_query):
             "Enter your study habits and background; the score, its reasons and what would help appear "
             "on the right.",
         ),
-        model_ready=any(v.is_active for v in models.versions(TASK)),
+        model_ready=any(v.is_active for v in model_versions.versions(TASK)),
         from_saved=saved is not None,
     )
 

@@ -13,8 +13,9 @@ from dashboard.components.forms import alert
 from dashboard.components.shell import ROLE_NAMES, page_header, short_code
 from dashboard.components.tables import activity_table, when
 from server.security import client_ip
-from services import accounts, tutors
+from services import accounts
 from services.errors import ServiceError
+from services.tutoring import tutors
 
 PATH = "/users"
 PER_PAGE = 20

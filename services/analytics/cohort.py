@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import peewee
 
-from db.models import Record, User
 from db.queries import json_number, json_text
+from db.tables import Record, User
 from modelling.levels import level_names
 from modelling.schemas import schema_for
 from modelling.tasks import task_for
-from services import models
+from services import model_versions
 from services.errors import InvalidInput
 from services.predictions import bands_for
 from services.records import RecordFilters, visible_records
@@ -67,7 +67,7 @@ def numeric_fields(task: str, source: str) -> list[str]:
 
 def make_cohort(task: str, source: str, raw: Mapping[str, Any]) -> Cohort:
     """A Cohort from plain values (as the dashboard holds them), checking every field name."""
-    schema = schema_for(models.check_task(task))
+    schema = schema_for(model_versions.check_task(task))
     numeric = set(numeric_fields(task, check_source(source)))
     categories = {f.name: set(f.categories) | {"missing"} for f in schema.categorical}
     problems: dict[str, str] = {}

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from db.models import User
-from services import models
+from db.tables import User
+from services import model_versions
 from services.analytics import profile
 from services.analytics.cohort import Cohort, check_source, filter_frame, numeric_fields, record_column
 from services.analytics.frame import training_data
@@ -22,7 +22,7 @@ def pair_density(viewer: User, task: str, source: str, cohort: Cohort, x: str, y
     """Counts and centres of the cohort on a grid over two numeric fields (the analysed rows: the
     newest ANALYSIS_ROWS stored predictions, or every training row)."""
     profile.require_admin(viewer)
-    numeric = numeric_fields(models.check_task(task), check_source(source))
+    numeric = numeric_fields(model_versions.check_task(task), check_source(source))
     if x not in numeric or y not in numeric:
         raise InvalidInput("Pick two numeric fields.", {"pair": f"Use two of: {', '.join(numeric)}."})
     if source == "training":

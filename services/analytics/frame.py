@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from db.models import ModelVersion
+from db.tables import ModelVersion
 from modelling.data import load_bundled, load_labelled
 from modelling.tasks import task_for
 from services.analytics.cohort import Cohort, filter_frame

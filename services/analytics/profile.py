@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.models import User
+from db.tables import User
 from modelling.schemas import schema_for
 from modelling.tasks import task_for
-from services import models
+from services import model_versions
 from services.analytics.cohort import (
     PREDICTION,
     Cohort,
@@ -45,7 +45,7 @@ def labels(task: str, source: str) -> dict[str, dict[str, str]]:
 
 def _rows(viewer: User, task: str, source: str, cohort: Cohort, newest: bool) -> StoredCohort | FrameCohort:
     require_admin(viewer)
-    schema = schema_for(models.check_task(task))
+    schema = schema_for(model_versions.check_task(task))
     fields = (numeric_fields(task, check_source(source)), [f.name for f in schema.categorical])
     if source == "training":
         return FrameCohort(training_data(task), cohort, fields)

@@ -11,8 +11,8 @@ from typing import Any
 import peewee
 
 from db.connection import database
-from db.models import Record, User
 from db.queries import json_text
+from db.tables import Record, User
 from services.analytics.cohort import Cohort, cohort_records, indexed_records, record_column
 from services.analytics.stats import BINS, Sums, pairs
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import peewee
 
-from db.models import ModelVersion, Record, User, utcnow
 from db.queries import day_of
+from db.tables import ModelVersion, Record, User, utcnow
 from modelling.schemas import NumericField, schema_for
 from modelling.tasks import DROPOUT, EXAM, TASK_NAMES
-from services import models
+from services import model_versions
 from services.analytics.cohort import api_cohort, check_source, group_names, indexed_records
 from services.analytics.profile import cohort_correlation, cohort_profile
 from services.records import RecordFilters, visible_records
@@ -57,7 +57,7 @@ def summary(viewer: User, filters: RecordFilters) -> dict[str, Any]:
 
 def levels(viewer: User, task: str, filters: RecordFilters) -> dict[str, Any]:
     """Counts per level (or risk level) and per day, from stored predictions."""
-    models.check_task(task)
+    model_versions.check_task(task)
     query = indexed_records(viewer, task, api_cohort("records", filters))
     counts = dict(query.select(Record.level, peewee.fn.COUNT(Record.id)).group_by(Record.level).tuples())
     day = day_of(Record.created_at)

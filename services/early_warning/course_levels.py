@@ -12,7 +12,7 @@ from flask import current_app
 from db.connection import database
 from db.courses import Course
 from db.early_warning import EnrollmentPrediction
-from db.models import Activity, User
+from db.tables import Activity, User
 from modelling.levels import check_shares
 from modelling.tasks import EARLY_WARNING
 from services.courses import require_course

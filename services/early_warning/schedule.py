@@ -18,9 +18,10 @@ from flask import Flask, current_app
 
 from db.connection import database
 from db.early_warning import SchedulerLease, ScoringRun
-from db.models import utcnow
-from services import digest_recovery, job_owner
+from db.tables import utcnow
+from services import job_owner
 from services.early_warning import scoring
+from services.tutoring import digest_recovery
 
 log = logging.getLogger(__name__)
 LEASE = "early-warning-scoring"

@@ -20,18 +20,19 @@ from flask import current_app
 from db.connection import database
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import ModelVersion, utcnow
+from db.tables import ModelVersion, utcnow
 from db.text import printable
 from modelling.cells import SafeWriter
 from modelling.early_warning.segments import with_segments
 from modelling.early_warning.serving import EarlyWarningVersion, ScoredCourse
 from modelling.levels import CourseShares, FixedBands
 from modelling.tasks import EARLY_WARNING, Task
-from services import job_owner, jobs, notifications
+from services import job_owner, jobs
 from services.course_activity import course_cube
 from services.early_warning import versions
 from services.errors import InvalidInput, NotFound
-from services.models import ModelUnavailable
+from services.model_versions import ModelUnavailable
+from services.tutoring import notifications
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]

@@ -19,8 +19,8 @@ from flask import current_app
 
 from db.connection import database
 from db.courses import Course, Enrollment
-from db.models import Activity, Job, ModelVersion, User, utcnow
 from db.nudges import LearnerContact
+from db.tables import Activity, Job, ModelVersion, User, utcnow
 from modelling import registry
 from modelling.early_warning import serving
 from services import jobs
@@ -28,7 +28,7 @@ from services.course_activity import course_cube
 from services.early_warning import versions
 from services.early_warning.versions import TASK
 from services.errors import InvalidInput
-from services.models import fairness_record, version_directory
+from services.model_versions import fairness_record, version_directory
 
 if TYPE_CHECKING:
     from modelling.early_warning.training import EarlyWarningResult

@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 from flask import current_app
 
-from db.models import Activity, ModelVersion, User
+from db.tables import Activity, ModelVersion, User
 from modelling.early_warning import gate, serving
 from modelling.early_warning.serving import EarlyWarningVersion
 from modelling.schemas import EVENT_TYPES
 from modelling.tasks import EARLY_WARNING
 from services.errors import InvalidInput, NotFound
-from services.models import GateRefused, ModelUnavailable, version_directory
+from services.model_versions import GateRefused, ModelUnavailable, version_directory
 
 TASK = EARLY_WARNING
 

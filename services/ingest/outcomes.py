@@ -14,7 +14,7 @@ import pandas as pd
 
 from db.connection import write_transaction
 from db.courses import Course, Enrollment
-from db.models import utcnow
+from db.tables import utcnow
 from services.errors import InvalidInput
 from services.ingest.parsed import Rejection
 from services.ingest.runs import FIRST_REJECTIONS, reason_kind

@@ -11,7 +11,7 @@ from typing import Any
 
 from db.connection import database
 from db.ingest import ImportRun
-from db.models import Job, User, utcnow
+from db.tables import Job, User, utcnow
 from db.text import printable
 from services import job_owner
 from services.ingest.parsed import Rejection

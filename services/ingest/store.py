@@ -18,8 +18,7 @@ import pyarrow as pa
 from flask import current_app, has_app_context
 
 from db.connection import write_transaction
-from db.models import User
-from services import contacts
+from db.tables import User
 from services.errors import InvalidInput
 from services.ingest import (
     counts,
@@ -46,6 +45,7 @@ from services.ingest.resolve import (
 )
 from services.ingest.runs import FIRST_REJECTIONS, ImportReport, RunLog
 from services.ingest.textfile import GZIP_MAX_MB, GZIP_MAX_RATIO, check_expansion
+from services.tutoring import contacts
 
 log = logging.getLogger(__name__)
 

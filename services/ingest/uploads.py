@@ -15,7 +15,7 @@ from typing import IO, Any
 from flask import current_app
 
 from db.ingest import ImportRun
-from db.models import Job, User
+from db.tables import Job, User
 from services import jobs, score_now
 from services.accounts import Page
 from services.errors import InvalidInput, NotFound

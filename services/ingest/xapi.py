@@ -12,7 +12,7 @@ never one), else None (the import's --course applies). Time: `timestamp`, else `
 UTC (no offset: taken as UTC). Type: the event map's, from the verb and the last segment of the object's
 `definition.type` (see event_map). Source: unknown (None). Key: from the statement's `id` when present.
 Contact: an actor's `mbox` (mailto:) with a valid address, and its `name`, become the contact of the
-learner's enrollment when it has none yet (services/contacts.py).
+learner's enrollment when it has none yet (services/tutoring/contacts.py).
 A rejection's `line` is the line number for JSON lines and the statement's position (1 = first) for an
 array, its reason then starting "statement N: ".
 """
@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 
 from db.text import UNSTORABLE_TEXT, storable
-from services.contacts import EMAIL, EMAIL_MAX, NAME_MAX
 from services.ingest import statement_ids
 from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
 from services.ingest.json_records import Record, records, shape
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.textfile import head
+from services.tutoring.contacts import EMAIL, EMAIL_MAX, NAME_MAX
 
 LEARNER_FIELDS = "actor.account.name, actor.mbox, actor.mbox_sha1sum or actor.openid"
 LEARNER_PATHS = (("account", "name"), ("mbox",), ("mbox_sha1sum",), ("openid",))

@@ -41,8 +41,8 @@ def _seed(rows: int, admin_id: int) -> None:
     import json
 
     from db.connection import database
-    from db.models import Record, utcnow
     from db.queries import is_postgres
+    from db.tables import Record, utcnow
     from modelling.levels import level_for
     from modelling.synthetic import generate_exam
     from services.predictions import bands_for
@@ -148,19 +148,21 @@ def main() -> None:
     from dashboard.pages.analytics import _field_cards, _kpis
     from db.connection import database
     from db.migrations import upgrade
-    from db.models import Record, User
+    from db.tables import Record, User
     from modelling.data import LoadedData
     from modelling.synthetic import generate_exam
-    from services import accounts, analytics, models
+    from services import accounts, analytics, model_versions
 
     with app.app_context():
         upgrade()
         admin = User.by_login("bench-admin") or accounts.register(
             "bench-admin", "bench@example.org", "quartz-meadow-91", "Bench", role="admin"
         )
-        if models.versions("exam-score") == []:
+        if model_versions.versions("exam-score") == []:
             data = LoadedData(generate_exam(1500, 3), [], "bench-exam")
-            models.train_version("exam-score", data, folds=3, activate=True, candidates=["linear_regression"])
+            model_versions.train_version(
+                "exam-score", data, folds=3, activate=True, candidates=["linear_regression"]
+            )
         stored = Record.select().where(Record.task == "exam-score").count()
         if stored < args.rows:
             print(f"seeding {args.rows - stored:,} records…", file=sys.stderr)
@@ -180,7 +182,7 @@ def main() -> None:
 
         def first_render() -> None:
             render({})
-            figures.importance_figure(models.active_importance(admin, "exam-score"))
+            figures.importance_figure(model_versions.active_importance(admin, "exam-score"))
 
         cases = {
             "first render (no filter; profile + importance + every figure)": first_render,

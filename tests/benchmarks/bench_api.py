@@ -155,7 +155,7 @@ def seed_records(rows: int) -> None:
     API (full outputs: contributions and recommendations), in a child process with the bench
     environment."""
     from db.connection import database
-    from db.models import Record, User
+    from db.tables import Record, User
     from server.factory import create_app
 
     app = create_app()

@@ -62,7 +62,7 @@ def _activity(course, ids: list[int], rng) -> None:
 def _predictions(course, ids: list[int], rng) -> None:
     """Scores at the four checkpoints: a random walk per learner, three reasons each."""
     from db.early_warning import EnrollmentPrediction, ScoringRun
-    from db.models import utcnow
+    from db.tables import utcnow
     from modelling.levels import RISK_LEVELS, levels_for
 
     run = ScoringRun.create(trigger="cli", status="succeeded", run_date=utcnow().date(), finished_at=utcnow())
@@ -99,9 +99,10 @@ def _predictions(course, ids: list[int], rng) -> None:
 def seed(enrollments: int):
     """The course, its tutor and an administrator; returns (course, tutor)."""
     from db.courses import Course, Enrollment
-    from db.models import User, utcnow
+    from db.tables import User, utcnow
     from db.tutoring import CourseTutor
-    from services import accounts, actions
+    from services import accounts
+    from services.tutoring import actions
 
     rng = np.random.default_rng(15)
     admin = accounts.register("bench-admin", "admin@example.org", "quartz-meadow-91", "Admin", role="admin")

@@ -84,7 +84,7 @@ def free_port() -> int:
 def seed(records: int) -> None:
     """The bench student, their records over a year, and a cohort (run with the bench environment)."""
     from db.connection import database
-    from db.models import Record, utcnow
+    from db.tables import Record, utcnow
     from server.factory import create_app
     from services import accounts
     from tests.helpers import GOOD_DROPOUT, GOOD_EXAM

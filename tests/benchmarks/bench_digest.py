@@ -21,7 +21,7 @@ TARGET_SECONDS = 30
 
 def store_courses(number: int, enrollments: int) -> list:
     """`number` 30-day courses at their day 16 sharing `enrollments` learners (inside an app context)."""
-    from db.models import utcnow
+    from db.tables import utcnow
     from tests.helpers import dropout_counts, store_course
 
     courses = []
@@ -37,7 +37,7 @@ def store_courses(number: int, enrollments: int) -> list:
 
 def assign_tutors(courses: list, per_course: int) -> int:
     """`per_course` tutors (emails on) for each course; how many tutors."""
-    from db.models import User
+    from db.tables import User
     from db.tutoring import CourseTutor
 
     count = 0
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     from db.early_warning import EnrollmentPrediction
     from db.queries import is_postgres
     from db.tutoring import Notification
-    from services import notifications
     from services.early_warning import scoring
+    from services.tutoring import notifications
     from tests.digests import SmtpServer
     from tests.helpers import early_warning_version
 

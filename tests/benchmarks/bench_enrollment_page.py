@@ -39,8 +39,9 @@ def _seed(enrollments: int) -> tuple[int, int]:
     from db.connection import database
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction
-    from db.models import utcnow
-    from services import accounts, actions
+    from db.tables import utcnow
+    from services import accounts
+    from services.tutoring import actions
     from tests.helpers import dropout_counts, store_course
 
     counts, _ = dropout_counts(7, enrollments)
@@ -95,9 +96,9 @@ def main() -> None:
     from plotly.utils import PlotlyJSONEncoder
 
     from db.migrations import upgrade
-    from db.models import User
+    from db.tables import User
     from server.factory import create_app
-    from services.enrollment_view import enrollment_view
+    from services.enrollment_timeline import enrollment_view
     from tests.benchmarks.postgres import empty_database
 
     empty_database(os.environ["DATABASE_URL"])  # a temporary SQLite file, or the named PostgreSQL emptied

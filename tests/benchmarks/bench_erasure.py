@@ -25,8 +25,8 @@ def _store(learners: int) -> tuple[list[int], object]:
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction, ScoringRun
     from db.ingest import DayEvents
-    from db.models import utcnow
     from db.nudges import LearnerContact
+    from db.tables import utcnow
     from tests.helpers import store_course
 
     counts = np.ones((learners, DAYS, 7), dtype=int)
@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from db.courses import ActivityDay, Enrollment
     from db.queries import is_postgres
     from db.tutoring import CourseTutor
-    from services import accounts, actions, enrollment_view, learner_data, notifications
+    from services import accounts, enrollment_timeline, learner_data
+    from services.tutoring import actions, notifications
     from tests.benchmarks.timing import report
 
     with app.app_context():
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = chosen[: args.erasures]  # learners the digest lists (DIGEST_MAX_PER_COURSE of them)
         for enrollment in chosen:
             actions.record_action(tutor, enrollment, "contacted", "called", "phone")
-            enrollment_view.enrollment_view(tutor, enrollment)
+            enrollment_timeline.enrollment_view(tutor, enrollment)
         refs = [Enrollment.get_by_id(e).learner_ref for e in chosen]
         stored = time.perf_counter() - started
         rows = ActivityDay.select().count()

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from modelling.activity_features import cube_from_frame
-from modelling.demo_courses import FINISHED, demo_specs
+from modelling.demo_course_set import FINISHED, demo_specs
 from modelling.early_warning.serving import load_version, save_version
 from modelling.early_warning.training import train_early_warning
 from modelling.schemas import EVENT_TYPES

@@ -3,14 +3,14 @@
 Run:  python -m tests.benchmarks.bench_holdout [--choices 10000] [--runs 200] [--effect 0.05]
         [--share 0.2] [--seed 1] [--database-url postgresql://postgres@127.0.0.1:5432/ssa_holdout]
 
-1. The share held back: the product's choosing function (services.nudges.hold_back, with the system's
+1. The share held back: the product's choosing function (services.tutoring.nudges.hold_back, with the system's
    random source as a send uses it) over `--choices` learners at shares 0.1, 0.2 and 0.5; target: within
    3 points of the setting.
 2. The estimate recovers a known effect: each run generates 5 courses (300 to 2,000 learners, dropout
    rates from 0.66 to 0.93, each learner's own rate drawn around the course's), holds learners back
    with the product's function at `--share`, lowers the nudged learners' dropout probability by
    `--effect` (the true effect: -effect), draws the outcomes, stores courses, outcomes and nudge actions
-   in the database and reads the product's report across courses (services.nudge_effect, as the API
+   in the database and reads the product's report across courses (services.tutoring.nudge_effect, as the API
    and the page do) as a tutor of those courses. Counts the runs whose 95% interval covers the true
    effect, per course (Newcombe) and overall (Mantel-Haenszel); target: at least 90% of the runs.
 """
@@ -28,7 +28,7 @@ COURSES_PER_RUN = 5
 
 def share_check(choices: int) -> list[tuple[float, float]]:
     """(setting, share held back) over `choices` learners, for each setting."""
-    from services.nudges import hold_back
+    from services.tutoring.nudges import hold_back
 
     found = []
     for share in SHARES:
@@ -43,7 +43,7 @@ def _course(run: int, number: int, share: float, effect: float, rng: random.Rand
 
     from db.courses import Enrollment
     from db.tutoring import CourseTutor, EnrollmentAction
-    from services.nudges import hold_back
+    from services.tutoring.nudges import hold_back
     from tests.helpers import store_course
 
     size = rng.randint(300, 2000)
@@ -77,7 +77,7 @@ def coverage(runs: int, share: float, effect: float, seed: int) -> dict[str, flo
     """Share of runs (and of courses) whose interval covers -effect, and how often each verdict came."""
     from db.connection import database
     from services import accounts
-    from services.nudge_effect import nudges_across_courses
+    from services.tutoring.nudge_effect import nudges_across_courses
 
     rng = random.Random(seed)
     covered_overall = covered_courses = courses = 0

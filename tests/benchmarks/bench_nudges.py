@@ -32,10 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from db.courses import Enrollment
-    from db.models import utcnow
     from db.nudges import LearnerContact
     from db.queries import is_postgres
-    from services import accounts, nudges
+    from db.tables import utcnow
+    from services import accounts
+    from services.tutoring import nudges
     from tests.digests import SmtpServer
     from tests.helpers import store_course
 

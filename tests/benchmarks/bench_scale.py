@@ -29,7 +29,7 @@ def _env(url: str | None, workdir: Path) -> None:
 
 def _write_course(code: str, enrollments: int, seed: int, path: Path) -> int:
     """One generated course as a daily CSV; its row count."""
-    from modelling.demo_courses import DemoCourse, write_daily_csv
+    from modelling.demo_course_set import DemoCourse, write_daily_csv
     from modelling.synthetic_courses import CourseSpec, generate_courses
 
     _, activity, _ = generate_courses([CourseSpec(code, code, enrollments)], seed)

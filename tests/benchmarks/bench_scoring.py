@@ -33,11 +33,11 @@ def train_and_activate(
 ) -> None:
     """Train on the first courses' stored activity, save the files and activate the version (the
     candidate `chosen`, when given, refitted as the winner)."""
-    from db.models import ModelVersion
+    from db.tables import ModelVersion
     from modelling.early_warning.serving import save_version
     from modelling.early_warning.training import checkpoint_data, train_early_warning
     from services.course_activity import course_cube
-    from services.models import version_directory
+    from services.model_versions import version_directory
 
     labels = dict(zip(truth["enrollment_id"].astype(str), truth["label"], strict=True))
     data = []

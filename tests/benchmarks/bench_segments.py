@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from modelling.activity_features import cube_from_frame
-from modelling.demo_courses import demo_courses
+from modelling.demo_course_set import demo_courses
 from modelling.early_warning.segments import SEGMENTS, segments_for
 from modelling.schemas import EVENT_TYPES
 from modelling.tasks import EARLY_WARNING
-from services.demo_courses import SEED
+from services.demo_course_seeding import SEED
 
 # (course days, counts, labels or None, days reached) per course.
 Course = tuple[int, np.ndarray, np.ndarray | None, int]

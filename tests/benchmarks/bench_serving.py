@@ -65,7 +65,7 @@ def main() -> None:
 
     from modelling.synthetic import generate_dropout, generate_exam
     from server.factory import create_app
-    from services.models import active_predictor
+    from services.model_versions import active_predictor
 
     app = create_app("development")
     with app.app_context():

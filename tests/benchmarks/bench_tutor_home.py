@@ -29,7 +29,7 @@ def _seed(enrollments: int, days: int, visit_days_ago: int) -> int:
     from db.connection import database
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction
-    from db.models import User, utcnow
+    from db.tables import User, utcnow
     from db.tutoring import CourseTutor
     from tests.helpers import dropout_counts, store_course
 
@@ -88,7 +88,7 @@ def main() -> None:
 
     app = fresh_app("tutor-home", args.database_url)
 
-    from db.models import User
+    from db.tables import User
     from services import course_risk
 
     with app.app_context():

@@ -4,8 +4,8 @@ The tutor tutors --courses running courses of --enrollments learners each (no ac
 worklist reads only the predictions), each scored at days 7 and 14 (only 14 counts) with random
 probabilities, the levels by rank (the riskiest 20% High, the next 30% Medium) and random segments;
 --acted of the enrollments have an action, half of them within the recent days (left out). Times the
-service call (`services.worklist.worklist`, the rows at the default capacity of 25, the done count) for
-the tutor. Prints the median and the worst of --runs after one warm-up.
+service call (`services.tutoring.worklist.worklist`, the rows at the default capacity of 25, the done
+count) for the tutor. Prints the median and the worst of --runs after one warm-up.
 
 Run:  python -m tests.benchmarks.bench_worklist [--database-url postgresql://...]
         [--courses 10] [--enrollments 5000] [--acted 0.1] [--runs 20]
@@ -30,7 +30,7 @@ def _course(code: str, enrollments: int, tutor, rng, acted: float) -> None:
     from db.connection import database
     from db.courses import Enrollment
     from db.early_warning import EnrollmentPrediction
-    from db.models import utcnow
+    from db.tables import utcnow
     from db.tutoring import CourseTutor, EnrollmentAction
     from tests.helpers import store_course
 
@@ -101,8 +101,8 @@ def main() -> None:
     import numpy as np
 
     from db.connection import database
-    from db.models import User
-    from services import worklist
+    from db.tables import User
+    from services.tutoring import worklist
 
     with app.app_context():
         start = time.perf_counter()

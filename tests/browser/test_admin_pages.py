@@ -18,7 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from db.models import Record, User, utcnow
+from db.tables import Record, User, utcnow
 from modelling.schemas import EXAM
 from modelling.synthetic import generate_dropout, generate_exam
 from tests.helpers import GOOD_EXAM, PASSWORD, assert_error
@@ -481,13 +481,13 @@ def test_analytics_with_no_stored_predictions_draws_no_made_up_figures(page, mak
 
 @browser
 def test_a_retrain_under_way_is_shown_when_the_models_page_opens(page, app, make_user, active_models):
-    from db.models import Job, User, utcnow
+    from db.tables import Job, User, utcnow
     from modelling.data import LoadedData
-    from services import models
+    from services import model_versions
 
     admin = make_user("admin")
     with app.app_context():
-        trained = models.train_version(
+        trained = model_versions.train_version(
             "dropout",
             LoadedData(generate_dropout(600, 9), [], "test"),
             folds=3,

@@ -8,7 +8,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor
 from tests.helpers import PASSWORD, scored_course
 

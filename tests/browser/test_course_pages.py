@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import Select
 
 from db.courses import Course
 from db.early_warning import EnrollmentPrediction
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor
 from tests.helpers import PASSWORD, assert_error, early_warning_version, scored_course
 from tests.segments_data import segmented_course

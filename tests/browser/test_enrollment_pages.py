@@ -12,7 +12,7 @@ from selenium.webdriver.support.ui import Select
 
 from db.courses import EVENT_TYPES, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import CourseTutor
 from tests.helpers import PASSWORD, store_course
 

@@ -17,14 +17,14 @@ browser = pytest.mark.browser
 
 def _refused_exam_version(app, monkeypatch):
     """An exam version trained where female students score 15 points less, refused by a 0.2 limit."""
-    from services import models
+    from services import model_versions
 
     frame = generate_exam(500, 5)
     female = frame["gender"] == "Female"
     frame.loc[female, "exam_score"] = np.clip(frame.loc[female, "exam_score"] - 15, 0, 100)
     monkeypatch.setitem(app.config, "FAIRNESS_MAX_GAP", 0.2)
     with app.app_context():
-        return models.train_version(
+        return model_versions.train_version(
             "exam-score", LoadedData(frame, [], "gap.csv"), folds=3, candidates=["linear_regression"]
         )
 

@@ -20,7 +20,7 @@ def _sign_in(page, username: str) -> None:
 
 
 def test_the_bell_counts_the_digest_and_the_page_lists_it_and_clears_the_count(app, make_user, page):
-    from db.models import User
+    from db.tables import User
     from db.tutoring import Notification
 
     scored_with_tutors(app, make_user)
@@ -51,7 +51,7 @@ def test_the_bell_counts_the_digest_and_the_page_lists_it_and_clears_the_count(a
 
 
 def test_a_tutor_turns_digest_emails_off_on_the_profile(app, make_user, page):
-    from db.models import User
+    from db.tables import User
 
     tutor = make_user("tutor")
     _sign_in(page, tutor.username)

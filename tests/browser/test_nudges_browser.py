@@ -10,8 +10,8 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from db.models import User
 from db.nudges import LearnerContact
+from db.tables import User
 from db.tutoring import CourseTutor
 from tests.digests import SmtpServer
 from tests.helpers import PASSWORD, scored_course

@@ -16,7 +16,7 @@ browser = pytest.mark.browser
 @pytest.fixture
 def courses(app, make_user):
     """Running courses SA (tutor-a's) and SB (tutor-b's) at day 16, never scored; an active model."""
-    from services import tutors
+    from services.tutoring import tutors
 
     early_warning_version(app)
     tutor = make_user("tutor", "tutor-a")
@@ -95,7 +95,7 @@ def test_an_import_into_a_running_course_offers_score_now(page, app, make_user, 
     page.wait_for_text("#data-import-filename", "running.csv")
     from datetime import timedelta
 
-    from db.models import utcnow
+    from db.tables import utcnow
 
     start = utcnow().date() - timedelta(days=DAY)
     page.driver.execute_script(

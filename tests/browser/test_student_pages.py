@@ -21,7 +21,7 @@ def _sign_in(page, account) -> None:
 
 
 def _records(app, **where):
-    from db.models import Record
+    from db.tables import Record
 
     with app.app_context():
         query = Record.select()
@@ -32,7 +32,7 @@ def _records(app, **where):
 
 def _save(app, account, task: str, values: dict, student_ref: str | None = None, days_ago: float = 0) -> int:
     """Store a prediction through the service layer, dated `days_ago`."""
-    from db.models import Record, User, utcnow
+    from db.tables import Record, User, utcnow
     from services import predictions
 
     with app.app_context():

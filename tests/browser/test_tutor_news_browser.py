@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor
 from tests.digests import flag_a_whole_course
 from tests.helpers import PASSWORD, scored_course

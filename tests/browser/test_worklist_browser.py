@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from db.models import User
+from db.tables import User
 from db.tutoring import CourseTutor
 from tests.helpers import PASSWORD
 from tests.worklist_data import tutored_course

@@ -8,7 +8,7 @@ from typing import Any
 
 import peewee
 
-from db.models import Record, User
+from db.tables import Record, User
 from modelling.cells import SafeWriter
 from modelling.tasks import DROPOUT
 from services import access_log

@@ -14,7 +14,7 @@ from typing import IO, Any
 from flask import current_app
 
 from db.connection import database
-from db.models import Activity, Job, ModelVersion, User, utcnow
+from db.tables import Activity, Job, ModelVersion, User, utcnow
 from modelling import registry
 from modelling.data import LoadedData, fingerprint, load_bundled, load_labelled
 from modelling.predict import Predictor

@@ -28,7 +28,7 @@ from flask import current_app
 
 from db.connection import database
 from db.early_warning import EnrollmentPrediction, ScoringRun
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import CourseTutor, Notification
 from services import mail
 from services.accounts import Page

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from db.connection import database
 from db.courses import ActivityDay, Course, Enrollment
-from db.models import User
-from modelling.demo_courses import demo_courses, write_daily_csv, write_outcomes_csv
-from services import ingest, learner_links, tutors
+from db.tables import User
+from modelling.demo_course_set import demo_courses, write_daily_csv, write_outcomes_csv
+from services import ingest, learner_links
 from services.courses import course_calendar
+from services.tutoring import tutors
 
 DEMO_COURSE_PREFIX = "DEMO-"
 DEMO_STUDENT_ACTIVE_DAYS = 3  # the demo student is a learner active on at least this many days

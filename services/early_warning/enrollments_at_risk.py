@@ -9,13 +9,13 @@ import peewee
 from db.connection import database
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import User
+from db.tables import User
 from modelling.early_warning.scored_days import as_of_day, previous_checkpoint_day
 from modelling.early_warning.segments import SEGMENT_NAMES
 from services import access_log
-from services.actions import last_actions
 from services.courses import require_course
 from services.errors import NotFound, ServiceError
+from services.tutoring.actions import last_actions
 
 # A move smaller than this (a probability) counts as no change: noise, not a trend.
 SAME_WITHIN = 0.01

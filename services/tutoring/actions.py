@@ -7,7 +7,7 @@ from typing import Any
 from db.connection import write_transaction
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import User
+from db.tables import User
 from db.tutoring import CONTACT_CHANNELS, HAND_KINDS, EnrollmentAction
 from services.courses import require_enrollment
 from services.errors import Forbidden, InvalidInput

@@ -19,8 +19,8 @@ import pandas as pd
 
 from db.connection import write_transaction
 from db.courses import Course, Enrollment
-from db.models import utcnow
 from db.nudges import LearnerContact
+from db.tables import utcnow
 from modelling.tasks import EARLY_WARNING
 from services.errors import InvalidInput
 

@@ -9,8 +9,8 @@ from typing import Any
 import peewee
 
 from db.connection import write_transaction
-from db.models import User, utcnow
 from db.nudges import NudgeTemplate
+from db.tables import User, utcnow
 from services.errors import Forbidden, InvalidInput, NotFound
 
 PLACEHOLDERS = ("name", "course", "days_inactive", "link")

@@ -15,7 +15,7 @@ from flask import current_app
 
 from db.courses import Course, Enrollment
 from db.early_warning import EnrollmentPrediction as Prediction
-from db.models import User, utcnow
+from db.tables import User, utcnow
 from db.tutoring import EnrollmentAction
 from modelling.early_warning.segments import PRIORITIES, SEGMENTS, action_of, label_of
 from services.course_overview import risk_levels

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from db.connection import write_transaction
 from db.courses import Course
-from db.models import STAFF_ROLES, User
+from db.tables import STAFF_ROLES, User
 from db.tutoring import CourseTutor
 from services.errors import Forbidden, InvalidInput, NotFound
 

@@ -9,7 +9,7 @@ from api.contract import operation, parse_json_body
 from api.errors import UnsupportedMediaType
 from api.schemas.common import CSV_UPLOAD
 from api.schemas.fairness import FairnessOut
-from api.schemas.models import (
+from api.schemas.model_versions import (
     ActivateIn,
     EarlyWarningTrainQuery,
     EarlyWarningVersionOut,
@@ -21,7 +21,7 @@ from api.schemas.models import (
 from modelling.tasks import COURSE_TASKS, EARLY_WARNING
 from modelling.tasks import TASK_NAMES as TASKS
 from server.security import client_ip
-from services import models, score_now
+from services import model_versions, score_now
 from services.early_warning import training as early_warning_training
 
 bp = Blueprint("models", __name__, url_prefix="/models")
@@ -32,7 +32,7 @@ jobs_bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 @operation(response=ModelsOut, tags=("models",))
 def list_models():
     """Every version per task with its cross-validated metrics, and which one serves."""
-    rows = models.versions_shown_to(current_user.is_admin)
+    rows = model_versions.versions_shown_to(current_user.is_admin)
     return {
         "versions": {task: [row for row in rows if row.task == task] for task in TASKS},
         "course_versions": {task: [row for row in rows if row.task == task] for task in COURSE_TASKS},
@@ -45,9 +45,9 @@ def list_models():
 
 def _uploaded_file(task: str):
     if request.files.get("file") is not None:
-        return models.save_training_upload(task, request.files["file"].stream)
+        return model_versions.save_training_upload(task, request.files["file"].stream)
     if request.mimetype == "text/csv":
-        return models.save_training_upload(task, request.stream)
+        return model_versions.save_training_upload(task, request.stream)
     if request.content_length:
         raise UnsupportedMediaType("Upload the CSV as multipart field `file` or as a text/csv body.")
     return None
@@ -81,7 +81,7 @@ def activate_early_warning(version: int):
     """Make an early-warning version serve; one the evaluation gate refused needs `{"confirm": true}` (409
     with the reasons otherwise)."""
     body = parse_json_body(ActivateIn) if request.content_length else ActivateIn()
-    return models.activate_version(
+    return model_versions.activate_version(
         EARLY_WARNING.name, version, user=current_user, ip=client_ip(), confirm=body.confirm
     )
 
@@ -98,9 +98,9 @@ def activate_early_warning(version: int):
 )
 def train(task: str, query: TrainQuery):
     """Start training a new version on the bundled data or an uploaded labelled CSV; returns the job."""
-    models.check_task(task)
+    model_versions.check_task(task)
     upload = _uploaded_file(task)
-    job = models.start_training(
+    job = model_versions.start_training(
         task,
         user=current_user,
         upload=upload,
@@ -124,7 +124,9 @@ def activate(task: str, version: int):
     """Make this version serve the task (its files must load and predict first); one the fairness gate
     refused needs `{"confirm": true}` (409 with the reasons otherwise)."""
     body = parse_json_body(ActivateIn) if request.content_length else ActivateIn()
-    return models.activate_version(task, version, user=current_user, ip=client_ip(), confirm=body.confirm)
+    return model_versions.activate_version(
+        task, version, user=current_user, ip=client_ip(), confirm=body.confirm
+    )
 
 
 @bp.get("/<task>/<id:version>/fairness")
@@ -132,7 +134,7 @@ def activate(task: str, version: int):
 def fairness(task: str, version: int):
     """A version's fairness report: per group of each group attribute its figures and the largest gaps,
     with bootstrap 95% intervals, and the fairness gate's verdict."""
-    return models.version_fairness(task, version)
+    return model_versions.version_fairness(task, version)
 
 
 @jobs_bp.get("/<id:job_id>")

@@ -11,12 +11,12 @@ from typing import Any
 import numpy as np
 
 from db.courses import EVENT_TYPES, ActivityDay, Course, Enrollment
-from db.models import User
 from db.nudges import LearnerContact
+from db.tables import User
 from services import access_log
-from services.actions import action_log, actions_of, record_action
 from services.courses import course_calendar, require_enrollment
 from services.enrollment_detail import risk_history, sees_as_staff, student_sees_risk
+from services.tutoring.actions import action_log, actions_of, record_action
 
 
 def shown_days(course: Course) -> int:
@@ -115,6 +115,7 @@ def _contact(enrollment: Enrollment) -> dict[str, Any]:
 def record(
     viewer: User, enrollment_id: int, kind: str, channel: str | None = None, note: str | None = None
 ) -> list[dict[str, Any]]:
-    """Record an action on the enrollment (services.actions rules) and return its log, newest first."""
+    """Record an action on the enrollment (services.tutoring.actions rules) and return its log, newest
+    first."""
     record_action(viewer, enrollment_id, kind, note or None, channel or None)
     return actions_of(viewer, enrollment_id)

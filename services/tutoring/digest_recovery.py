@@ -15,10 +15,10 @@ import logging
 import peewee
 from flask import current_app
 
-from db.models import utcnow
+from db.tables import utcnow
 from db.tutoring import Notification
-from services import notifications
-from services.notifications import DigestSettings
+from services.tutoring import notifications
+from services.tutoring.notifications import DigestSettings
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from db.connection import lock_for_transaction, write_transaction
 from db.courses import ActivityDay, Course, Enrollment
 from db.early_warning import EnrollmentPrediction
-from db.models import User, utcnow
 from db.nudges import LearnerContact, NudgeTemplate
+from db.tables import User, utcnow
 from db.tutoring import NUDGE_KINDS, EnrollmentAction
-from services import course_overview, mail, nudge_templates
+from services import course_overview, mail
 from services.courses import require_course
 from services.errors import Forbidden, InvalidInput, NotFound
+from services.tutoring import nudge_templates
 
 SALT = "nudge-unsubscribe"
 NUDGE_LOCK = 31  # advisory-lock namespace: one sender decides a learner's nudge at a time

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from db.courses import Course
-from db.models import User
+from db.tables import User
 from db.tutoring import EnrollmentAction
 from modelling.difference import Arm, Difference, mantel_haenszel, newcombe
 from services.courses import visible_courses
