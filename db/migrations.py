@@ -283,6 +283,12 @@ def _action_holdout_share(db: peewee.Database) -> None:
         db.execute_sql(f"ALTER TABLE enrollment_actions ADD COLUMN holdout_share {kind}")
 
 
+def _course_archived_at(db: peewee.Database) -> None:
+    """When a course was archived (null: not archived)."""
+    if "archived_at" not in {column.name for column in db.get_columns("courses")}:
+        db.execute_sql(f"ALTER TABLE courses ADD COLUMN archived_at {_datetime_type(db)}")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -319,6 +325,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (31, "learners' contact details", _learner_contacts),
     (32, "nudge templates", _nudge_templates),
     (33, "nudge actions keep their holdout share", _action_holdout_share),
+    (45, "courses can be archived", _course_archived_at),
 ]
 
 

@@ -1,4 +1,6 @@
-"""Housekeeping in a background thread of every serving process: forget expired revocations.
+"""Housekeeping in a background thread of every serving process: forget expired revocations, and
+(without Celery, which schedules it itself) run the daily retention purge in the one process holding
+its lease.
 
 A revoked token's row only matters until the token would have expired anyway; without a purge
 the table (read on every authenticated request) grows with every sign-out forever.
@@ -14,9 +16,12 @@ import time
 import peewee
 from flask import Flask
 
+from db.early_warning import SchedulerLease
 from db.models import RevokedToken, utcnow
+from services import job_owner, retention
 
 log = logging.getLogger(__name__)
+RETENTION_LEASE = "retention-purge"
 _started_in: dict[str, int] = {}
 _lock = threading.Lock()
 
@@ -47,14 +52,26 @@ def purge_once(app: Flask) -> int:
         return RevokedToken.purge_expired(utcnow())
 
 
+def purge_expired_if_due(app: Flask, holder: str) -> None:
+    """Run today's retention purge here when this process holds the lease and it is due."""
+    if app.config.get("REDIS_URL"):
+        return
+    lease = 3 * float(app.config["PURGE_INTERVAL_SECONDS"])
+    with app.app_context():
+        if SchedulerLease.acquire(RETENTION_LEASE, holder, lease):
+            retention.run_if_due(app.config)
+
+
 def _purge_forever(app: Flask) -> None:
     interval = float(app.config["PURGE_INTERVAL_SECONDS"])
+    holder = job_owner.identity()
     while True:
         try:
             purged = purge_once(app)
             if purged:
                 log.info("Purged %d expired token revocations", purged)
+            purge_expired_if_due(app, holder)
         except peewee.DatabaseError as exc:
             # The database may be down for a while; the next round tries again.
-            log.warning("Purging expired token revocations failed: %s", exc)
+            log.warning("Housekeeping failed: %s", exc)
         time.sleep(interval)
