@@ -115,6 +115,12 @@ def last_purge() -> dict[str, Any] | None:
             "error": job.error}
 
 
+def overview(config: Any) -> dict[str, Any]:
+    """The retention periods per kind (days after a course's last day; None: kept forever) and the
+    newest daily purge, for the administrators' page."""
+    return {"periods": {kind.name: config[kind.setting] for kind in KINDS}, "last_purge": last_purge()}
+
+
 def archive_course(code: str, by: User | None, ip: str | None = None, *, batch: int = 5000) -> dict[str, Any]:
     """Archive a course: its raw event keys are deleted (in batches); its daily counts, outcomes,
     predictions and actions stay for training and reports. Archiving twice removes nothing more."""
