@@ -18,6 +18,7 @@ from db.early_warning import EnrollmentPrediction
 from db.ingest import DayEvents
 from db.models import Activity, Job, User, utcnow
 from db.tutoring import EnrollmentAction
+from services import job_owner, jobs
 from services.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ def purge(today: date, config: Any, *, dry_run: bool = False) -> dict[str, int]:
         else:
             gone = store.delete_all(kind.model, course.id, batch)
         if gone:
-            log.info("%s %d %s of %s", "Would purge" if dry_run else "Purged", gone, kind.name, course.code)
+            log.info("%s %d rows of %s of %s", "Would purge" if dry_run else "Purged", gone, kind.name,
+                     course.code)
         removed[kind.table] += gone
     return removed
 
@@ -90,9 +92,11 @@ def run_if_due(config: Any, now: datetime | None = None) -> Job | None:
     now = now or utcnow()
     if not due(now, config):
         return None
-    job = Job.create(kind=JOB_KIND, status="running", started_at=now, message="Purging expired rows")
+    job = Job.create(kind=JOB_KIND, status="running", started_at=now, message="Purging expired rows",
+                     owner=job_owner.identity())
     try:
-        removed = purge(now.date(), config)
+        with jobs.heartbeat(job.id):  # a long purge is not taken for a dead one
+            removed = purge(now.date(), config)
     except peewee.DatabaseError as exc:  # what went stays gone; tomorrow's run takes the rest
         Job.update(status="failed", error=str(exc), finished_at=utcnow(), updated_at=utcnow()).where(
             Job.id == job.id

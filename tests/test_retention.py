@@ -204,3 +204,17 @@ def test_bad_retention_settings_stop_the_start(monkeypatch):
     monkeypatch.delenv("RETENTION_BATCH_ROWS")
     config = load_config("testing")
     assert config.RETENTION_ACTIVITY_DAYS is None and config.RETENTION_EVENT_KEYS_DAYS == 180
+
+
+def test_training_leaves_out_a_course_whose_daily_activity_was_purged(app):
+    from services.early_warning import training
+
+    with app.app_context():
+        _course("RET-KEPT", ended_days_ago=3)
+        purged = _course("RET-GONE", ended_days_ago=3)
+        retention.archive_course("RET-KEPT", None)  # archived: still trained on
+        ActivityDay.delete().where(ActivityDay.course == purged.id).execute()
+        courses, summary = training.course_data()
+    assert [course[0] for course in courses] == ["RET-KEPT"]
+    assert summary["without_activity"] == ["RET-GONE"]
+    assert courses[0][3].sum() == 12  # its daily counts as stored (2 events on each of 6 days)
