@@ -182,13 +182,19 @@ def test_archiving_an_unknown_course_is_404(client, make_user, bearer):
     assert_error(client.post("/api/v1/courses/NOPE/archive", headers=bearer(make_user("admin"))), 404)
 
 
-def test_an_archived_course_takes_no_more_activity(app):
-    from services.ingest.resolve import Courses
-
+def test_an_archived_course_takes_no_more_activity_and_each_line_says_why(app, tmp_path):
     with app.app_context():
-        _course("RET-SHUT", ended_days_ago=3)
+        course = _course("RET-SHUT", ended_days_ago=3)
         retention.archive_course("RET-SHUT", None)
-        assert "archived" in Courses(None, None, dict).refusal("RET-SHUT")
+        before = _counts(course)
+        day = course.start_date + timedelta(days=4)
+    upload = tmp_path / "late.csv"
+    upload.write_text(f"enrollment_id,time,event_video,event_problem\nRET-SHUT-L0,{day},3,1\n")
+    result = app.test_cli_runner().invoke(args=["import-activity", str(upload), "--course", "RET-SHUT"])
+    assert "0 imported" in result.output, result.output
+    assert "line 2: course 'RET-SHUT' is archived: no activity is imported into it" in result.output
+    with app.app_context():
+        assert _counts(course) == before
 
 
 def test_bad_retention_settings_stop_the_start(monkeypatch):
