@@ -224,3 +224,11 @@ def test_training_leaves_out_a_course_whose_daily_activity_was_purged(app):
     assert [course[0] for course in courses] == ["RET-KEPT"]
     assert summary["without_activity"] == ["RET-GONE"]
     assert courses[0][3].sum() == 12  # its daily counts as stored (2 events on each of 6 days)
+
+
+def test_with_celery_beat_sends_the_purge_daily_at_its_hour():
+    from server.celery_app import PURGE_EXPIRED, beat_schedule
+
+    entry = beat_schedule({"EARLY_WARNING_SCORE_HOUR": 2, "RETENTION_PURGE_HOUR": 5})["purge-expired"]
+    assert entry["task"] == PURGE_EXPIRED
+    assert entry["schedule"].hour == {5} and entry["schedule"].minute == {0}
