@@ -10,6 +10,7 @@ from flask_jwt_extended import current_user
 from api.contract import operation, parse_json_body
 from api.pagination import page_payload
 from api.schemas.courses import (
+    CourseArchivedOut,
     CourseDetailOut,
     CourseRemovedOut,
     CoursesOut,
@@ -38,6 +39,7 @@ from services import (
     courses,
     enrollment_detail,
     learner_links,
+    retention,
     score_now,
 )
 from services.early_warning import course_levels, enrollments_at_risk
@@ -83,6 +85,16 @@ def delete_course(code: str):
     """Remove a course with its enrollments, activity, predictions, actions and tutor assignments;
     the answer counts what was removed."""
     return course_admin.delete_course(code, current_user, client_ip())
+
+
+@bp.post("/<path:code>/archive")
+@operation(auth="admin", response=CourseArchivedOut, errors=(404,), tags=("courses",))
+def archive_course(code: str):
+    """Archive a course: its raw event keys are deleted; its daily activity counts, outcomes,
+    predictions and actions are kept for training and reports, and no further activity is imported
+    into it. Archiving again removes nothing more."""
+    batch = int(current_app.config["RETENTION_BATCH_ROWS"])
+    return retention.archive_course(code, current_user, client_ip(), batch=batch)
 
 
 @bp.get("/<path:code>/enrollments")

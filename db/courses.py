@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import peewee
@@ -31,6 +31,9 @@ class Course(BaseModel):
     # The early-warning level shares [High, Medium] an administrator set for this course; None: the
     # deployment's (EARLY_WARNING_LEVEL_SHARES).
     level_shares = JSONField(null=True)
+    # When an administrator archived the course: its raw event keys are gone, its daily counts,
+    # outcomes, predictions and actions kept (None: not archived).
+    archived_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "courses"
@@ -92,6 +95,10 @@ class Course(BaseModel):
             counts[named[dropped_out]] = n
         return counts
 
+    def last_day(self) -> date:
+        """The calendar date of the course's last day (its window's end)."""
+        return self.start_date + timedelta(days=self.length_days - 1)
+
     def day_of(self, when: date) -> int:
         """The course day of a calendar date (negative before the start)."""
         return (when - self.start_date).days
@@ -102,6 +109,7 @@ class Course(BaseModel):
             "title": self.title,
             "start_date": self.start_date,
             "length_days": self.length_days,
+            "archived_at": self.archived_at,
         }
 
 

@@ -318,6 +318,12 @@ def _fairness(db: peewee.Database) -> None:
         db.execute_sql("ALTER TABLE learner_contacts ADD COLUMN attributes TEXT")
 
 
+def _course_archived_at(db: peewee.Database) -> None:
+    """When a course was archived (null: not archived)."""
+    if "archived_at" not in {column.name for column in db.get_columns("courses")}:
+        db.execute_sql(f"ALTER TABLE courses ADD COLUMN archived_at {_datetime_type(db)}")
+
+
 def _datetime_type(db: peewee.Database) -> str:
     return "TIMESTAMP" if isinstance(db, peewee.PostgresqlDatabase) else "DATETIME"
 
@@ -359,6 +365,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (40, "access log", _access_log),
     (42, "accounts' identities at OpenID Connect providers", _user_identities),
     (43, "LTI 1.3 tool keys, platforms, launch states and accounts", _lti),
+    (45, "courses can be archived", _course_archived_at),
 ]
 
 

@@ -13,13 +13,14 @@ from celery.schedules import crontab
 from flask import Flask
 
 from db.connection import database
-from services import jobs
+from services import jobs, retention
 from services.early_warning import schedule
 from services.tutoring import digest_recovery
 
 RUN_JOB = "ssa.run_job"
 SCORE_EARLY_WARNING = "ssa.score_early_warning"
 RESEND_DIGESTS = "ssa.resend_pending_digests"
+PURGE_EXPIRED = "ssa.purge_expired"
 
 
 def beat_schedule(config: Any) -> dict[str, dict[str, Any]]:
@@ -33,6 +34,11 @@ def beat_schedule(config: Any) -> dict[str, dict[str, Any]]:
             "schedule": crontab(hour=int(config["EARLY_WARNING_SCORE_HOUR"]), minute=0),
         },
         "resend-pending-digests": {"task": RESEND_DIGESTS, "schedule": crontab(minute="*/5")},
+        # The retention purge: deletes are idempotent, so a second beat's run only finds nothing left.
+        "purge-expired": {
+            "task": PURGE_EXPIRED,
+            "schedule": crontab(hour=int(config.get("RETENTION_PURGE_HOUR", 3)), minute=0),
+        },
     }
 
 
@@ -66,6 +72,11 @@ def init_celery(app: Flask) -> Celery:
     def resend_pending_digests() -> None:
         with database.connection_context():
             digest_recovery.resend_pending_now()
+
+    @celery.task(name=PURGE_EXPIRED)
+    def purge_expired() -> None:
+        with database.connection_context():
+            retention.run_if_due(app.config)
 
     app.extensions["celery"] = celery
     app.extensions["job_dispatch"] = lambda job_id: celery.send_task(RUN_JOB, args=[job_id])

@@ -16,6 +16,7 @@ from modelling.batch import BatchInputError, score_csv
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, EARLY_WARNING, TASK_NAMES, task_for
 from server.cli_privacy import COMMANDS as PRIVACY_COMMANDS
+from server.cli_retention import COMMANDS as RETENTION_COMMANDS
 from server.cli_scoring import COMMANDS as SCORING_COMMANDS
 from services import (
     accounts,
@@ -701,5 +702,6 @@ def init_app(app: Flask) -> None:
         *SCORING_COMMANDS,
         *COURSE_PEOPLE_COMMANDS,
         *PRIVACY_COMMANDS,
+        *RETENTION_COMMANDS,
     ):
         app.cli.add_command(command)

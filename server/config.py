@@ -86,6 +86,19 @@ def instance_secrets(instance_dir: Path) -> dict[str, str]:
     return json.loads(path.read_text())
 
 
+def _env_days(name: str, default: int | None) -> int | None:
+    """Whole days (0 or more), or None for "never" or empty; RuntimeError naming the setting."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    raw = raw.strip().lower()
+    if raw in {"", "never"}:
+        return None
+    if not raw.isdigit():
+        raise RuntimeError(f"{name}: whole days, 0 or more, or 'never' (not {raw!r}).")
+    return int(raw)
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:
@@ -237,6 +250,16 @@ class Config:
         self.EARLY_WARNING_SCORE_AFTER_IMPORT = _env_bool("EARLY_WARNING_SCORE_AFTER_IMPORT", False)
         self.EARLY_WARNING_SCHEDULER = _env_bool("EARLY_WARNING_SCHEDULER", self.default_scheduler())
         self.EARLY_WARNING_SCHEDULER_SECONDS = float(os.environ.get("EARLY_WARNING_SCHEDULER_SECONDS", 60))
+        # Retention of finished courses: days after a course's last day that each kind of row is kept
+        # ("never": kept forever). The raw event keys serve only to count an event once when a file is
+        # imported again; the daily counts feed training and the reports; then the scores and actions.
+        self.RETENTION_EVENT_KEYS_DAYS = _env_days("RETENTION_EVENT_KEYS_DAYS", 180)
+        self.RETENTION_ACTIVITY_DAYS = _env_days("RETENTION_ACTIVITY_DAYS", 730)
+        self.RETENTION_PREDICTIONS_DAYS = _env_days("RETENTION_PREDICTIONS_DAYS", 730)
+        self.RETENTION_ACTIONS_DAYS = _env_days("RETENTION_ACTIONS_DAYS", 1095)
+        # The daily purge deletes at most this many rows per transaction, from this UTC hour on.
+        self.RETENTION_BATCH_ROWS = _env_int("RETENTION_BATCH_ROWS", 5000)
+        self.RETENTION_PURGE_HOUR = _env_int("RETENTION_PURGE_HOUR", 3)
         # A student linked to an enrollment sees its risk and reasons only when this is on.
         self.STUDENT_SEES_OWN_RISK = _env_bool("STUDENT_SEES_OWN_RISK", False)
         # Single sign-on: OpenID Connect providers as JSON (docs/sso.md); LOCAL_PASSWORDS=off leaves
@@ -278,6 +301,8 @@ class Config:
         if wrong:
             raise RuntimeError("; ".join(f"MOODLE_{field.upper()}: {why}" for field, why in wrong.items()))
         check_local_passwords(self.LOCAL_PASSWORDS, self.OIDC_PROVIDERS)
+        if not 1 <= self.RETENTION_BATCH_ROWS <= 100_000 or not 0 <= self.RETENTION_PURGE_HOUR <= 23:
+            raise RuntimeError("RETENTION_BATCH_ROWS must be from 1 to 100000; RETENTION_PURGE_HOUR 0 to 23.")
         try:
             check_shares(self.EARLY_WARNING_LEVEL_SHARES)
         except ValueError as exc:

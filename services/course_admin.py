@@ -42,7 +42,8 @@ def settings_of(code: str) -> dict[str, Any] | None:
         return None
     start = found.start_date.isoformat()
     return {"title": found.title, "start_date": start, "length_days": found.length_days,
-            "outside_window": outside.count_of(found)}
+            "outside_window": outside.count_of(found),
+            "archived_at": found.archived_at}
 
 
 def _clean(found: Course, title: Any, start: Any, length: Any) -> tuple[str, date, int]:

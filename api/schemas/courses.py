@@ -72,6 +72,7 @@ class CourseSummary(BaseModel):
     length_days: int
     status: Literal["upcoming", "running", "finished"]
     current_day: int | None = Field(description="Today's course day while running, else null.")
+    archived_at: dt.datetime | None = Field(None, description="When the course was archived, else null.")
 
 
 class CourseUpdateOut(CourseSummary):
@@ -130,6 +131,15 @@ class CourseRemovedOut(BaseModel):
     actions: int
     tutors: int = Field(description="Tutor assignments removed.")
     linked_accounts: int = Field(description="Accounts that were linked to an enrollment (kept, unlinked).")
+
+
+class CourseArchivedOut(BaseModel):
+    code: str
+    archived_at: dt.datetime
+    removed: dict[str, int] = Field(description="Rows deleted per table (the raw event keys).")
+    kept: dict[str, int] = Field(
+        description="What stays for training and reports: enrollments, known outcomes, and rows per table."
+    )
 
 
 class EnrollmentsQuery(StrictModel):

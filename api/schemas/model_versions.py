@@ -88,6 +88,9 @@ class EarlyWarningMetricsOut(BaseModel):
     folds: list[list[str]] = Field(description="The courses each fold held out.")
     courses: list[str] = Field(description="The finished courses trained on.")
     without_outcomes: list[str] = Field(description="Finished courses left out: no outcome known.")
+    without_activity: list[str] = Field(
+        default_factory=list, description="Finished courses left out: no daily activity stored (purged)."
+    )
     left_out_enrollments: int = Field(description="Enrollments of those courses without an outcome.")
     gate: GateOut
 

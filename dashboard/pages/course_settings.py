@@ -1,17 +1,19 @@
-"""Course settings (administrators): a course's title and window, and its removal with everything stored
-about it after a confirmation that names what goes."""
+"""Course settings (administrators): a course's title and window, its archiving, and its removal with
+everything stored about it after a confirmation that names what goes; the retention periods and what
+the last daily purge removed."""
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
+from flask import current_app
 
 from dashboard.access import page, signed_in_user
 from dashboard.components.confirm import confirm_dialog
 from dashboard.components.shell import page_header
 from server.security import client_ip
-from services import course_admin
+from services import course_admin, retention
 from services.errors import ServiceError
 
 PATH = "/course-settings"
@@ -24,7 +26,7 @@ dash.register_page(
     access="admin",
     nav=False,
     order=66,
-    description="Edit a course's title and window, or remove it.",
+    description="Edit a course's title and window, archive it, or remove it.",
 )
 
 
@@ -46,9 +48,30 @@ def layout(user, code: str | None = None, **_query):
             chooser,
             html.Div(id=f"{PREFIX}-message"),
             html.Div(_form(), id=f"{PREFIX}-body", hidden=code not in codes),
+            _retention_card(retention.overview(current_app.config)),
             confirm_dialog(PREFIX, "Remove this course?", "Yes, remove it"),
+            confirm_dialog(f"{PREFIX}-archive", "Archive this course?", "Yes, archive it"),
         ]
     )
+
+
+def _days(days: int | None) -> str:
+    return "kept forever" if days is None else f"{days:,} days after the course's last day"
+
+
+def _retention_card(overview: dict) -> dbc.Card:
+    periods = [html.Li(f"{kind.capitalize()}: {_days(days)}") for kind, days in overview["periods"].items()]
+    last = overview["last_purge"]
+    if last is None:
+        ran = "The daily purge has not run yet."
+    else:
+        removed = ", ".join(f"{table} {rows:,}" for table, rows in last["removed"].items())
+        ran = f"Last daily purge {last['at']:%Y-%m-%d %H:%M} UTC ({last['status']}): removed {removed}."
+    return dbc.Card(dbc.CardBody([
+        html.H3("Retention of finished courses", className="h5"),
+        html.Ul(periods, className="small mb-2"),
+        html.P(ran, id=f"{PREFIX}-last-purge", className="small mb-0"),
+    ]), className="mb-3")
 
 
 def _form() -> html.Div:
@@ -72,13 +95,21 @@ def _form() -> html.Div:
         html.P(id=f"{PREFIX}-outside", className="small"),
         dbc.Button("Save", id=f"{PREFIX}-save", color="primary"),
     ]), className="mb-3")
+    archive = dbc.Card(dbc.CardBody([
+        html.H3("Archive the course", className="h5"),
+        html.P("Deletes its raw event keys; keeps its daily activity counts, outcomes, predictions and"
+               " actions for training and reports. No further activity is imported into it.",
+               className="text-muted small"),
+        html.P(id=f"{PREFIX}-archive-state", className="fw-semibold"),
+        dbc.Button("Archive course…", id=f"{PREFIX}-archive", color="secondary", outline=True),
+    ]), className="mb-3")
     remove = dbc.Card(dbc.CardBody([
         html.H3("Remove the course", className="h5"),
         html.P("Removes its enrollments, their activity, predictions and recorded actions, and its tutor"
                " assignments. The import history keeps its runs.", className="text-muted small"),
         dbc.Button("Remove course…", id=f"{PREFIX}-remove", color="danger", outline=True),
     ]), className="mb-3 border-danger")
-    return html.Div([edit, remove])
+    return html.Div([edit, archive, remove])
 
 
 @callback(
@@ -87,14 +118,17 @@ def _form() -> html.Div:
     Output(f"{PREFIX}-length", "value"),
     Output(f"{PREFIX}-body", "hidden"),
     Output(f"{PREFIX}-outside", "children"),
+    Output(f"{PREFIX}-archive-state", "children"),
+    Output(f"{PREFIX}-archive", "disabled"),
     Input(f"{PREFIX}-code", "value"),
 )
 def show_course(code):
     found = course_admin.settings_of(code) if code else None
     if found is None:
-        return None, None, None, True, None
+        return None, None, None, True, None, "", True
     outside = _outside_text(found["outside_window"])
-    return found["title"], found["start_date"], found["length_days"], False, outside
+    state, archived = _archive_state(found["archived_at"])
+    return found["title"], found["start_date"], found["length_days"], False, outside, state, archived
 
 
 def _outside_text(count: int) -> str:
@@ -103,6 +137,49 @@ def _outside_text(count: int) -> str:
         return "No activity is kept aside outside this window."
     return (f"{count:,} rows of activity arrived outside this window and are kept aside: they are counted"
             " when the window is changed to cover their dates.")
+
+
+def _archive_state(archived_at) -> tuple[str, bool]:
+    if archived_at is None:
+        return "Not archived.", False
+    return f"Archived on {archived_at:%Y-%m-%d}.", True
+
+
+@callback(
+    Output(f"{PREFIX}-archive-confirm", "is_open"),
+    Output(f"{PREFIX}-archive-confirm-text", "children"),
+    Input(f"{PREFIX}-archive", "n_clicks"),
+    Input(f"{PREFIX}-archive-confirm-no", "n_clicks"),
+    State(f"{PREFIX}-code", "value"),
+    prevent_initial_call=True,
+)
+def ask_archive(_archive, _no, code):
+    if dash.ctx.triggered_id != f"{PREFIX}-archive" or not code:
+        return False, no_update
+    return True, (f"Archiving {code} deletes its raw event keys for good; its daily counts, outcomes,"
+                  " predictions and actions stay. Activity can no longer be imported into it.")
+
+
+@callback(
+    Output(f"{PREFIX}-message", "children", allow_duplicate=True),
+    Output(f"{PREFIX}-archive-confirm", "is_open", allow_duplicate=True),
+    Output(f"{PREFIX}-archive-state", "children", allow_duplicate=True),
+    Output(f"{PREFIX}-archive", "disabled", allow_duplicate=True),
+    Input(f"{PREFIX}-archive-confirm-yes", "n_clicks"),
+    State(f"{PREFIX}-code", "value"),
+    prevent_initial_call=True,
+)
+def archive(_clicks, code):
+    batch = int(current_app.config["RETENTION_BATCH_ROWS"])
+    try:
+        done = retention.archive_course(code or "", signed_in_user(), client_ip(), batch=batch)
+    except ServiceError as exc:
+        return dbc.Alert(exc.message, color="danger"), False, no_update, no_update
+    removed = sum(done["removed"].values())
+    text = (f"{done['code']} archived: {removed:,} event-key row(s) deleted; its outcomes and daily counts"
+            " kept.")
+    return (dbc.Alert(text, color="success", id=f"{PREFIX}-archived"), False,
+            *_archive_state(done["archived_at"]))
 
 
 @callback(

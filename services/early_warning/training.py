@@ -88,10 +88,14 @@ def check_candidates(names: Sequence[str] | None) -> tuple[str, ...] | None:
 def course_data(today=None) -> tuple[list[tuple], dict[str, Any]]:
     """(the training courses as `train_early_warning` takes them, what was used and left out)."""
     today = today or utcnow().date()
-    courses, summary = [], {"courses": [], "without_outcomes": [], "left_out_enrollments": 0}
+    courses, summary = [], {"courses": [], "without_outcomes": [], "without_activity": [],
+                            "left_out_enrollments": 0}
     for course in Course.finished_by(today):
         outcomes = Enrollment.outcomes_of(course)
         cube = course_cube(course, course.length_days)
+        if not cube.counts.any():  # its daily activity purged (retention): not a course of idle learners
+            summary["without_activity"].append(course.code)
+            continue
         known = np.array([outcomes.get(int(i)) is not None for i in cube.ids], dtype=bool)
         summary["left_out_enrollments"] += int((~known).sum())
         if not known.any():

@@ -56,6 +56,9 @@ class Courses:
             if existing is not None:
                 self.known[code] = existing
             reason = self.policy(code, existing) if self.policy else None
+            if reason is None and existing is not None and existing.archived_at is not None:
+                # Its event keys are gone: a new import would recount its days from new events alone.
+                reason = f"course {code!r} is archived: no activity is imported into it"
             if reason is None and existing is None:
                 reason = self._lookalike(code)
             self.refused[code] = reason

@@ -111,3 +111,36 @@ def test_activity_kept_aside_is_shown_and_counted_when_the_window_covers_it(page
     assert not found, axe.describe(found)
     with app.app_context():
         assert Course.by_code("ASIDE-1").length_days == 10
+
+
+@browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_an_administrator_archives_a_course_and_the_page_says_so(page, app, make_user, width):
+    from db.courses import ActivityDay
+    from db.ingest import DayEvents
+    from tests.browser import axe
+
+    with app.app_context():
+        course, _ = scored_course("ARCH-1", {7: (1, [0.2, 0.9])}, {0: [3, 12], 1: [5]})
+        DayEvents.insert_many([{"course": course.id, "enrollment": e, "day": d, "keys": b"k", "codes": b"c"}
+                               for e, d in ActivityDay.select(ActivityDay.enrollment, ActivityDay.day)
+                               .where(ActivityDay.course == course.id).tuples()]).execute()
+    page.driver.set_window_size(width, 900)
+    page.open("/login")
+    page.sign_in(make_user("admin").username, PASSWORD)
+    page.wait_for_path("/")
+    page.open("/course-settings?code=ARCH-1")
+    page.wait_for_text("#course-settings-archive-state", "Not archived.")
+    assert "Daily activity: 730 days after the course's last day" in page.text("body")
+    page.click("#course-settings-archive")
+    page.wait_for_text("#course-settings-archive-confirm-text", "deletes its raw event keys")
+    page.click("#course-settings-archive-confirm-yes")
+    page.wait_for_text("#course-settings-message", "ARCH-1 archived: 3 event-key row(s) deleted")
+    page.wait_for_text("#course-settings-archive-state", "Archived on")
+    assert not page.driver.find_element(By.ID, "course-settings-archive").is_enabled()
+    with app.app_context():
+        assert DayEvents.select().count() == 0 and ActivityDay.select().count() == 3
+    fits = page.driver.execute_script("return document.scrollingElement.scrollWidth <= window.innerWidth")
+    assert fits, "the page is wider than the screen"
+    blocking = axe.violations(page, axe.script())
+    assert not blocking, axe.describe(blocking)
