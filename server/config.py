@@ -86,7 +86,7 @@ def instance_secrets(instance_dir: Path) -> dict[str, str]:
     return json.loads(path.read_text())
 
 
-def _env_days(name: str, default: int | None) -> int | None:
+def _env_retention_days(name: str, default: int | None) -> int | None:
     """Whole days (0 or more), or None for "never" or empty; RuntimeError naming the setting."""
     raw = os.environ.get(name)
     if raw is None:
@@ -253,10 +253,10 @@ class Config:
         # Retention of finished courses: days after a course's last day that each kind of row is kept
         # ("never": kept forever). The raw event keys serve only to count an event once when a file is
         # imported again; the daily counts feed training and the reports; then the scores and actions.
-        self.RETENTION_EVENT_KEYS_DAYS = _env_days("RETENTION_EVENT_KEYS_DAYS", 180)
-        self.RETENTION_ACTIVITY_DAYS = _env_days("RETENTION_ACTIVITY_DAYS", 730)
-        self.RETENTION_PREDICTIONS_DAYS = _env_days("RETENTION_PREDICTIONS_DAYS", 730)
-        self.RETENTION_ACTIONS_DAYS = _env_days("RETENTION_ACTIONS_DAYS", 1095)
+        self.RETENTION_EVENT_KEYS_DAYS = _env_retention_days("RETENTION_EVENT_KEYS_DAYS", 180)
+        self.RETENTION_ACTIVITY_DAYS = _env_retention_days("RETENTION_ACTIVITY_DAYS", 730)
+        self.RETENTION_PREDICTIONS_DAYS = _env_retention_days("RETENTION_PREDICTIONS_DAYS", 730)
+        self.RETENTION_ACTIONS_DAYS = _env_retention_days("RETENTION_ACTIONS_DAYS", 1095)
         # The daily purge deletes at most this many rows per transaction, from this UTC hour on.
         self.RETENTION_BATCH_ROWS = _env_int("RETENTION_BATCH_ROWS", 5000)
         self.RETENTION_PURGE_HOUR = _env_int("RETENTION_PURGE_HOUR", 3)
