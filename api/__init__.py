@@ -6,7 +6,7 @@ import re
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from api import (
     activity,
@@ -30,6 +30,7 @@ from api import (
 from api.errors import error_response
 from api.outcomes import across_bp as outcomes_across_bp
 from api.outcomes import bp as outcomes_bp
+from modelling.tasks import TASK_NAMES
 
 RESOURCE_BLUEPRINTS = [
     auth.bp,
@@ -63,6 +64,13 @@ class IdConverter(IntegerConverter):
     regex = r"\d{1,9}"
 
 
+class FormTaskConverter(BaseConverter):
+    """A form task's name in a path. A course task's path (`/models/early-warning/...`) is its own route,
+    with its own schemas: were it matched by `<task>` too, the document would promise it the form's."""
+
+    regex = "|".join(re.escape(name) for name in TASK_NAMES)
+
+
 def _fixed_text(rule: str) -> int:
     """How much of a route is fixed text (its converters taken out)."""
     return len(re.sub(r"<[^>]*>", "", rule))
@@ -71,6 +79,7 @@ def _fixed_text(rule: str) -> int:
 def init_app(app: Flask) -> None:
     """Register every resource under /api/v1, the docs, and JSON 404/405 for unknown API paths."""
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["task"] = FormTaskConverter
     for blueprint in RESOURCE_BLUEPRINTS:
         app.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)
     app.register_blueprint(docs.bp)

@@ -19,21 +19,21 @@ def summary(query: AnalyticsQuery):
     return analytics.summary(current_user, query.filters())
 
 
-@bp.get("/<task>/levels")
+@bp.get("/<task:task>/levels")
 @operation(auth="admin", query=AnalyticsQuery, response=LevelsOut, errors=(404,), tags=("analytics",))
 def levels(task: str, query: AnalyticsQuery):
     """Stored predictions per level (or risk level) and per day."""
     return analytics.levels(current_user, task, query.filters())
 
 
-@bp.get("/<task>/features")
+@bp.get("/<task:task>/features")
 @operation(auth="admin", query=AnalyticsQuery, response=FeaturesOut, errors=(404,), tags=("analytics",))
 def features(task: str, query: AnalyticsQuery):
     """Distribution of every field, and averages or shares by level group."""
     return {"fields": analytics.features(current_user, task, query.source, query.filters())}
 
 
-@bp.get("/<task>/correlations")
+@bp.get("/<task:task>/correlations")
 @operation(auth="admin", query=AnalyticsQuery, response=CorrelationsOut, errors=(404,), tags=("analytics",))
 def correlations(task: str, query: AnalyticsQuery):
     """Correlations between the numeric fields and the prediction (or the target, for training data)."""

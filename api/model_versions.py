@@ -53,8 +53,8 @@ def _uploaded_file(task: str):
     return None
 
 
-# The course task's routes are declared before the form tasks' and win over `<task>` (a fixed part
-# of a path outranks a variable one): it trains on the store, and a refused version needs a confirmation.
+# The course task's routes: it trains on the store, and a refused version needs a confirmation. The
+# form tasks' routes below match only a form task's name (`<task:task>`), so each path has one schema.
 @bp.post(f"/{EARLY_WARNING.name}/train")
 @operation(auth="admin", query=EarlyWarningTrainQuery, response=JobOut, status=202, tags=("models",))
 def train_early_warning(query: EarlyWarningTrainQuery):
@@ -86,7 +86,7 @@ def activate_early_warning(version: int):
     )
 
 
-@bp.post("/<task>/train")
+@bp.post("/<task:task>/train")
 @operation(
     auth="admin",
     query=TrainQuery,
@@ -112,7 +112,7 @@ def train(task: str, query: TrainQuery):
     return job.to_dict()
 
 
-@bp.post("/<task>/<id:version>/activate")
+@bp.post("/<task:task>/<id:version>/activate")
 @operation(
     auth="admin",
     response=ModelVersionOut,

@@ -12,6 +12,7 @@ from pydantic.json_schema import models_json_schema
 
 from api.contract import Operation
 from api.schemas.common import ErrorResponse
+from modelling.tasks import TASK_NAMES
 from services import api_keys
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -49,6 +50,7 @@ CONVERTER_SCHEMAS = {
     "int": {"type": "integer"},
     "id": {"type": "integer", "minimum": 0, "maximum": 999_999_999},
     "float": {"type": "number"},
+    "task": {"type": "string", "enum": list(TASK_NAMES)},
 }
 
 

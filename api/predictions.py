@@ -37,7 +37,7 @@ def dropout(body):
     return _predict(DROPOUT.name, body)
 
 
-@bp.post("/<task>/batch")
+@bp.post("/<task:task>/batch")
 @operation(
     auth="admin",
     query=BatchQuery,

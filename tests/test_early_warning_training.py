@@ -173,3 +173,22 @@ def test_an_api_train_job_without_finished_courses_fails_with_the_reason(app, cl
     started = client.post("/api/v1/models/early-warning/train?candidates=spline_logistic", headers=admin)
     job = wait_for_job(client, admin, started.json["id"])
     assert job["status"] == "failed" and "at least 2 finished courses" in job["error"]
+
+
+def test_the_gate_judges_a_new_version_against_an_active_one_whose_auc_was_not_measured(app):
+    from db.tables import ModelVersion
+    from services.early_warning import versions
+
+    with app.app_context():
+        # An administrator confirmed a version whose day-14 AUC could not be measured (stored as null).
+        active = ModelVersion.create(
+            task="early-warning", version=1, algorithm="spline_logistic", data_fingerprint="f",
+            data_source="2 finished courses", rows=10, artifact_dir="early-warning/v1",
+            metrics={"auc_by_checkpoint": {"14": None, "30": 0.8}},
+        )
+        ModelVersion.make_active(active)
+        verdict = versions.gate_verdict({14: 0.75, 30: 0.7})
+    assert verdict["against"] == 1 and not verdict["passed"]
+    assert verdict["reasons"] == [
+        "day 30: ROC AUC 0.700 is 0.100 below the active version's 0.800 (the largest drop allowed is 0.020)"
+    ]

@@ -174,3 +174,45 @@ def test_a_scoring_run_whose_process_was_killed_is_failed_before_the_next_run(ap
         schedule.run_if_due(utcnow().replace(hour=0))  # before the scoring hour: only the check
         run = ScoringRun.get_by_id(run_id)
         assert run.status == "failed" and "killed" in run.error and run.finished_at is not None
+
+
+def test_a_push_left_running_by_a_killed_process_shows_failed_in_the_import_history(
+    app, client, make_user, bearer
+):
+    pusher = app_process(
+        app,
+        """
+        from db.ingest import ImportRun
+        from services import job_owner
+        run = ImportRun.create(file_name="push by key lms", format="events", owner=job_owner.identity())
+        print(run.id, flush=True)
+        time.sleep(600)
+        """,
+    )
+    run_id = int(pusher.stdout.readline() or 0)
+    assert run_id, pusher.stderr.read()[-2000:]
+    os.kill(pusher.pid, signal.SIGKILL)
+    pusher.wait(timeout=30)
+    headers = bearer(make_user("admin"))
+    listed = client.get("/api/v1/activity/imports", headers=headers).json["items"]
+    assert [(r["id"], r["status"]) for r in listed] == [(run_id, "failed")]
+    detail = client.get(f"/api/v1/activity/imports/{run_id}", headers=headers).json
+    assert "interrupted" in detail["error"] and detail["finished_at"] is not None
+
+
+def test_a_push_failure_unwritable_during_an_outage_is_recorded_by_the_next_push(
+    app, client, make_user, bearer
+):
+    from services.ingest import runs
+
+    with app.app_context():
+        # What a push leaves when the database went away before its failure could be written: the
+        # run `running`, its failure kept by the process (tests above make a real outage).
+        left = ImportRun.create(file_name="push by admin", format="events", owner=job_owner.identity())
+        runs._UNRECORDED[left.id] = "the database went away"
+    event = {"enrollment_id": "p1", "course_id": "PUSHED", "time": "2024-03-01T10:00:00Z", "event": "video"}
+    answer = client.post("/api/v1/activity", json={"events": [event]}, headers=bearer(make_user("admin")))
+    assert answer.status_code == 200 and answer.json["accepted"] == 1, answer.json
+    with app.app_context():
+        run = ImportRun.get_by_id(left.id)
+        assert run.status == "failed" and run.error == "the database went away"

@@ -20,7 +20,7 @@ def contacts_card() -> dbc.Card:
     """The card: the format, a drop zone, the course of rows without one, the result."""
     return dbc.Card(
         [
-            dbc.CardHeader(html.H3("Learners' contact details", className="h5 mb-0")),
+            dbc.CardHeader(html.H2("Learners' contact details", className="h5 mb-0")),
             dbc.CardBody(
                 [
                     html.P(

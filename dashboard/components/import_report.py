@@ -128,7 +128,7 @@ def outcomes_report(prefix: str, report: dict[str, Any]) -> html.Div:
 def _error_report(prefix: str, rejections: list[dict[str, Any]], report: dict[str, Any]) -> html.Div:
     return html.Div(
         [
-            html.H4("Error report", className="h6 mt-2"),
+            html.H3("Error report", className="h6 mt-2"),
             reasons_table(prefix, report.get("reasons") or {}),
             rejections_table(prefix, rejections, report["rejected"]),
         ],

@@ -9,7 +9,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard.access import signed_in_user
 from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert
-from dashboard.components.tables import when
+from dashboard.components.tables import header_row, when
 from db.api_keys import SCOPES
 from server.security import client_ip
 from services import api_keys
@@ -66,7 +66,7 @@ def keys_card() -> dbc.Card:
     )
     return dbc.Card(
         [
-            dbc.CardHeader(html.H3("API keys", className="h5 mb-0")),
+            dbc.CardHeader(html.H2("API keys", className="h5 mb-0")),
             dbc.CardBody(
                 [
                     html.P(
@@ -166,7 +166,7 @@ def show_keys(_version):
     if not entries:
         return html.P("No API key yet.", className="text-muted", id="data-keys-empty")
     head = html.Thead(
-        html.Tr([html.Th(h) for h in KEY_COLUMNS])
+        header_row(KEY_COLUMNS)
     )
     body = html.Tbody([_row(entry) for entry in entries])
     return dbc.Table([head, body], hover=True, responsive=True, size="sm", id="data-keys-list")

@@ -27,7 +27,7 @@ def block(prefix: str) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H3("Nudge learners by email", className="h6"),
+                html.H2("Nudge learners by email", className="h6"),
                 dbc.Row(
                     [
                         dbc.Col(

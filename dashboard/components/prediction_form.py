@@ -122,7 +122,7 @@ def form_sections(prefix: str, schema: TaskSchema, values: Mapping[str, Any]) ->
         columns = [dbc.Col(field_control(prefix, f, values.get(f.name)), xs=12, sm=6, xl=4) for f in fields]
         cards.append(
             dbc.Card(
-                [dbc.CardHeader(html.H3(title, className="h6 mb-0")), dbc.CardBody(dbc.Row(columns))],
+                [dbc.CardHeader(html.H2(title, className="h6 mb-0")), dbc.CardBody(dbc.Row(columns))],
                 className="mb-3",
             )
         )
@@ -513,7 +513,7 @@ def prediction_layout(
     )
     result = dbc.Card(
         [
-            dbc.CardHeader(html.H3(f"Predicted {task_name}", className="h6 mb-0")),
+            dbc.CardHeader(html.H2(f"Predicted {task_name}", className="h6 mb-0")),
             dbc.CardBody(
                 [
                     html.Div(id=f"{prefix}-stale", **{"aria-live": "polite"}),
@@ -528,7 +528,7 @@ def prediction_layout(
     )
     whatif = dbc.Card(
         [
-            dbc.CardHeader(html.H3("What if…", className="h6 mb-0")),
+            dbc.CardHeader(html.H2("What if…", className="h6 mb-0")),
             dbc.CardBody(
                 dcc.Loading(
                     html.Div(
@@ -543,7 +543,7 @@ def prediction_layout(
     )
     save = dbc.Card(
         [
-            dbc.CardHeader(html.H3("Save this prediction", className="h6 mb-0")),
+            dbc.CardHeader(html.H2("Save this prediction", className="h6 mb-0")),
             dbc.CardBody(
                 [
                     dbc.Label("Student reference (optional)", html_for=f"{prefix}-student-ref"),

@@ -25,6 +25,13 @@ def last_scoring_text(scoring: dict[str, Any] | None) -> str:
     return text if scoring["run_status"] in (None, "succeeded") else f"{text} ({scoring['run_status']})"
 
 
+def header_row(names: list[str] | tuple[str, ...]) -> html.Tr:
+    """A table's header row; a column without a visible name (its buttons) is named "Actions" for
+    screen readers, so that no header cell is empty."""
+    unnamed = html.Span("Actions", className="visually-hidden")
+    return html.Tr([html.Th(name or unnamed) for name in names])
+
+
 def share_text(value: float | None) -> str:
     """A share as a whole percentage, "–" when there is none."""
     return "–" if value is None else f"{value:.0%}"

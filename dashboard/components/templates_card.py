@@ -32,7 +32,7 @@ def templates_card() -> dbc.Card:
     placeholders = ", ".join("{" + name + "}" for name in nudge_templates.PLACEHOLDERS)
     return dbc.Card(
         [
-            dbc.CardHeader(html.H3("Nudge templates", className="h5 mb-0")),
+            dbc.CardHeader(html.H2("Nudge templates", className="h5 mb-0")),
             dbc.CardBody(
                 [
                     html.P(

@@ -95,7 +95,7 @@ def render(listing: dict, levels: list[str], message=None) -> list:
     return [
         html.Div(
             [
-                html.H3("This week", className="h5 mb-0 me-3"),
+                html.H2("This week", className="h5 mb-0 me-3"),
                 dbc.Badge(f"Done this week: {listing['done']}", color="success", id=f"{PREFIX}-done"),
             ],
             className="d-flex align-items-center flex-wrap mb-1",

@@ -45,7 +45,7 @@ METRICS = {
 }
 
 INTRO = """
-### What it predicts
+## What it predicts
 **Exam score** (0 to 100) from 19 study and background factors: hours studied, attendance,
 sleep, previous scores, tutoring, parental involvement, access to resources and others. The
 result comes with a level band, a 90% prediction interval, and the factors that pushed the score
@@ -57,7 +57,7 @@ wiki use, active days). It is shown as a risk band.
 """
 
 READING = """
-### How to read a prediction
+## How to read a prediction
 - **The number** describes students *like* the one entered, not a verdict on a person.
 - **The interval** (exam score) is where the real score falls 9 times in 10 for similar students.
 - **The bars** compare the entry with a typical student of the training data: each bar is how much
@@ -68,7 +68,7 @@ READING = """
 - **A warning on a field** means the value is allowed but outside what the model learned from;
   the prediction is less reliable there.
 
-### Limits
+## Limits
 - The models learn from historical data sets; they find patterns, not causes.
 - Factors a student cannot change (gender, income, school type, parental education, learning
   disabilities) are never turned into recommendations.
@@ -79,7 +79,7 @@ READING = """
 """
 
 CONTACTING = """
-### Does contacting learners help?
+## Does contacting learners help?
 Comparing learners a tutor contacted with learners they did not cannot tell. Tutors choose whom to
 contact: perhaps the ones who still answer, or the ones in the worst trouble. Those learners would have
 done better, or worse, without any contact, and the comparison shows that difference, not what the
@@ -135,7 +135,7 @@ def _model_section(task: str) -> dbc.Card:
             bands_legend(task, predictions.bands_for(task)),
         ]
     return dbc.Card(
-        [dbc.CardHeader(html.H3(f"{task_for(task).label} model", className="h6 mb-0")), dbc.CardBody(body)],
+        [dbc.CardHeader(html.H2(f"{task_for(task).label} model", className="h6 mb-0")), dbc.CardBody(body)],
         className="mb-3",
         id=f"about-model-{key}",
     )
@@ -150,11 +150,11 @@ def layout(user=None, **_query):
                 "About Student Success Analytics", "Predicting and explaining student outcomes, openly."
             ),
             dcc.Markdown(INTRO, id="about-text"),
-            html.H3("How good the models are", className="h5 mt-3"),
+            html.H2("How good the models are", className="h5 mt-3"),
             dbc.Row([dbc.Col(_model_section(task), xs=12, lg=6) for task in TASK_NAMES]),
             dcc.Markdown(READING, id="about-reading"),
             dcc.Markdown(CONTACTING, id="about-contacting"),
-            html.H3("Contact", className="h5 mt-4"),
+            html.H2("Contact", className="h5 mt-4"),
             html.P(
                 ["Questions or corrections: ", html.A(contact, href=f"mailto:{contact}", id="about-contact")]
             ),

@@ -97,7 +97,7 @@ def _controls() -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H3("Cohort", className="h5"),
+                html.H2("Cohort", className="h5"),
                 choices,
                 dates,
                 html.Div(id="analytics-category-filters"),
@@ -153,7 +153,7 @@ def layout(user, **_query):
                 ]
             ),
             dbc.Row([_figure_col("correlation", 480, lg=7), _figure_col("scatter", 480, lg=5)]),
-            html.H3("Every field", className="h5 mt-2"),
+            html.H2("Every field", className="h5 mt-2"),
             dcc.Loading(dbc.Row(id="analytics-fields"), type="dot"),
             dcc.Store(id="analytics-ranges", data={}),
             dcc.Store(id="analytics-cohort"),

@@ -118,12 +118,12 @@ def course_table(summary: dict[str, Any]) -> html.Div:
         html.Tr(
             [
                 html.Th(f"Overall ({overall['courses']} course{'s' if overall['courses'] != 1 else ''})"),
-                html.Th(""),
+                html.Td(""),
                 html.Th(f"{overall['scored_courses']} scored"),
                 html.Th(f"{overall['scored']:,}"),
                 html.Th(f"{overall['high']:,}"),
                 html.Th(share_text(overall["share"])),
-                html.Th(""),
+                html.Td(""),
             ],
             id="at-risk-overall",
         )
@@ -140,7 +140,7 @@ def course_table(summary: dict[str, Any]) -> html.Div:
 def _courses_section(user) -> html.Div:
     return html.Div(
         [
-            html.H3("Scored enrollments per course", className="h5"),
+            html.H2("Scored enrollments per course", className="h5"),
             html.P(
                 "At each course's latest scored day; the change compares the share with the previous "
                 "checkpoint. A course opens its at-risk list.",
@@ -226,7 +226,7 @@ def _saved_predictions() -> html.Div:
     )
     return html.Div(
         [
-            html.H3("Saved dropout predictions", className="h5"),
+            html.H2("Saved dropout predictions", className="h5"),
             html.P(
                 "Each student's latest dropout prediction at or above the threshold. Sort and filter in the "
                 "column headers; click a row to see that student's trend.",

@@ -175,9 +175,9 @@ def _results(job: dict) -> html.Div:
             dbc.Button(
                 "Download the scored file", id="batch-download-button", color="primary", className="mb-3"
             ),
-            html.H3("First rows of the result", className="h5"),
+            html.H2("First rows of the result", className="h5"),
             _grid("batch-preview", preview["head"], preview["columns"]),
-            html.H3("Rows with errors", className="h5 mt-3"),
+            html.H2("Rows with errors", className="h5 mt-3"),
             html.Div(errors, id="batch-error-rows"),
         ]
     )

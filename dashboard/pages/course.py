@@ -317,6 +317,8 @@ def layout(user, code: str | None = None, **_query):
                 "headerCheckbox": False,
                 "enableClickSelection": False,
             },
+            # The checkbox column's header is named for screen readers (its text visually hidden).
+            "selectionColumnDef": {"headerName": "Select", "headerClass": "header-text-hidden"},
             "tooltipShowDelay": 300,
             "rowHeight": ROW_HEIGHT,
             "localeText": {"noRowsToShow": "No enrollment matches."},
@@ -333,7 +335,7 @@ def layout(user, code: str | None = None, **_query):
                 config=figures.graph_config(f"risk-trend-{facts['code']}"),
                 style={"height": "340px"},
             ),
-            html.H3("At-risk list", className="h5 mt-3"),
+            html.H2("At-risk list", className="h5 mt-3"),
             html.P(id=f"{PREFIX}-count", className="text-muted small", **{"aria-live": "polite"}),
             segments.legend(PREFIX),
             _filters(),

@@ -163,7 +163,7 @@ def _versions_table(report: dict[str, Any]) -> html.Div | dbc.Table:
 
 
 def _section(title: str, *children: Any) -> dbc.Card:
-    return dbc.Card(dbc.CardBody([html.H5(title, className="card-title"), *children]), className="mb-3")
+    return dbc.Card(dbc.CardBody([html.H2(title, className="h5 card-title"), *children]), className="mb-3")
 
 
 def _report(report: dict[str, Any], admin: bool = False) -> list[Any]:

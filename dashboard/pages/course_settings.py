@@ -87,7 +87,7 @@ def _form() -> html.Div:
         className="g-2 mb-2",
     )
     edit = dbc.Card(dbc.CardBody([
-        html.H3("Title and window", className="h5"),
+        html.H2("Title and window", className="h5"),
         html.P("Moving the start keeps every stored day of activity, its event keys and predictions on their"
                " calendar dates; a window that would leave stored activity out is refused.",
                className="text-muted small"),
@@ -104,7 +104,7 @@ def _form() -> html.Div:
         dbc.Button("Archive course…", id=f"{PREFIX}-archive", color="secondary", outline=True),
     ]), className="mb-3")
     remove = dbc.Card(dbc.CardBody([
-        html.H3("Remove the course", className="h5"),
+        html.H2("Remove the course", className="h5"),
         html.P("Removes its enrollments, their activity, predictions and recorded actions, and its tutor"
                " assignments. The import history keeps its runs.", className="text-muted small"),
         dbc.Button("Remove course…", id=f"{PREFIX}-remove", color="danger", outline=True),

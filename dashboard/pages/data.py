@@ -113,7 +113,7 @@ def _upload_card() -> dbc.Card:
     )
     return dbc.Card(
         [
-            dbc.CardHeader(html.H3("Upload activity", className="h5 mb-0")),
+            dbc.CardHeader(html.H2("Upload activity", className="h5 mb-0")),
             dbc.CardBody(
                 [
                     html.P(
@@ -223,7 +223,7 @@ score_now.register("data", link_course=True)
 def _outcomes_card() -> dbc.Card:
     return dbc.Card(
         [
-            dbc.CardHeader(html.H3("Upload outcomes", className="h5 mb-0")),
+            dbc.CardHeader(html.H2("Upload outcomes", className="h5 mb-0")),
             dbc.CardBody(
                 [
                     html.P(
@@ -300,7 +300,7 @@ def _history_card() -> dbc.Card:
             dbc.CardHeader(
                 dbc.Row(
                     [
-                        dbc.Col(html.H3("Import history", className="h5 mb-0")),
+                        dbc.Col(html.H2("Import history", className="h5 mb-0")),
                         dbc.Col(
                             dbc.Button("Refresh", id="data-history-refresh", size="sm", outline=True),
                             width="auto",

@@ -184,7 +184,7 @@ def _action_form() -> dbc.Form:
 def _actions_section(view: dict[str, Any]) -> dbc.Card:
     return dbc.Card(
         [
-            dbc.CardHeader(html.H3("Actions", className="h6 mb-0")),
+            dbc.CardHeader(html.H2("Actions", className="h6 mb-0")),
             dbc.CardBody(
                 [
                     _action_form(),
@@ -199,7 +199,7 @@ def _actions_section(view: dict[str, Any]) -> dbc.Card:
 
 def _card(title: str, body: Any) -> dbc.Card:
     return dbc.Card(
-        [dbc.CardHeader(html.H3(title, className="h6 mb-0")), dbc.CardBody(body)], className="mb-3"
+        [dbc.CardHeader(html.H2(title, className="h6 mb-0")), dbc.CardBody(body)], className="mb-3"
     )
 
 

@@ -106,7 +106,7 @@ def _latest_card(user, task: str) -> dbc.Col:
     return dbc.Col(
         dbc.Card(
             [
-                dbc.CardHeader(html.H3(f"Your latest {task_for(task).label.lower()}", className="h6 mb-0")),
+                dbc.CardHeader(html.H2(f"Your latest {task_for(task).label.lower()}", className="h6 mb-0")),
                 dbc.CardBody(body),
             ],
             className="h-100",
@@ -159,7 +159,7 @@ def _model_card(task: str, active: dict | None) -> dbc.Col:
     return dbc.Col(
         dbc.Card(
             [
-                dbc.CardHeader(html.H3(f"{task_for(task).label} model", className="h6 mb-0")),
+                dbc.CardHeader(html.H2(f"{task_for(task).label} model", className="h6 mb-0")),
                 dbc.CardBody(body),
             ],
             className="h-100",
@@ -192,7 +192,7 @@ def _early_warning_card() -> dbc.Col:
     return dbc.Col(
         dbc.Card(
             [
-                dbc.CardHeader(html.H3(f"{EARLY_WARNING.label} model", className="h6 mb-0")),
+                dbc.CardHeader(html.H2(f"{EARLY_WARNING.label} model", className="h6 mb-0")),
                 dbc.CardBody(body),
             ],
             className="h-100",
@@ -229,9 +229,9 @@ def _admin_view(user) -> list:
     )
     active = summary["active_models"]
     return [
-        html.H3("Across all saved predictions", className="h5"),
+        html.H2("Across all saved predictions", className="h5"),
         kpis,
-        html.H3("Models serving now", className="h5 mt-2"),
+        html.H2("Models serving now", className="h5 mt-2"),
         dbc.Row(
             [*(_model_card(task, active.get(task)) for task in TASK_NAMES), _early_warning_card()],
             id="home-models",
@@ -301,7 +301,7 @@ def _tutor_view(user) -> list:
     home = course_risk.tutor_home(user)
     return [
         this_week.section(user),
-        html.H3("Your courses", className="h5"),
+        html.H2("Your courses", className="h5"),
         _tutor_courses(home),
         html.Div(_news(home["news"], home["level"]), id="home-news"),
     ]
@@ -314,7 +314,7 @@ def _news(news: dict, level: str) -> list:
     )
     return [
         html.Div(
-            [html.H3(f"New {since}", className="h5 mb-0 me-3"), news_seen.control()],
+            [html.H2(f"New {since}", className="h5 mb-0 me-3"), news_seen.control()],
             className="d-flex align-items-center flex-wrap mt-3 mb-2",
         ),
         dbc.Row(
@@ -323,7 +323,7 @@ def _news(news: dict, level: str) -> list:
                     dbc.Card(
                         [
                             dbc.CardHeader(
-                                html.H4(f"Newly at {level} ({news['newly_high_total']})", className="h6 mb-0")
+                                html.H3(f"Newly at {level} ({news['newly_high_total']})", className="h6 mb-0")
                             ),
                             dbc.CardBody(
                                 _news_list(
@@ -344,7 +344,7 @@ def _news(news: dict, level: str) -> list:
                     dbc.Card(
                         [
                             dbc.CardHeader(
-                                html.H4(f"Actions by others ({news['actions_total']})", className="h6 mb-0")
+                                html.H3(f"Actions by others ({news['actions_total']})", className="h6 mb-0")
                             ),
                             dbc.CardBody(
                                 _news_list(
@@ -363,7 +363,7 @@ def _news(news: dict, level: str) -> list:
                 ),
             ]
         ),
-        html.H4("Scoring runs", className="h6"),
+        html.H3("Scoring runs", className="h6"),
         _news_list(news["runs"], len(news["runs"]), _run, "No new scoring run.", "home-runs"),
     ]
 
@@ -394,7 +394,7 @@ def _my_courses(items: list[dict]) -> html.Div | None:
         for item in items
     ]
     return html.Div(
-        [html.H3("Your courses", className="h5"), html.Ul(rows)], id="home-my-courses", className="mb-3"
+        [html.H2("Your courses", className="h5"), html.Ul(rows)], id="home-my-courses", className="mb-3"
     )
 
 
@@ -425,7 +425,7 @@ def layout(user, **_query):
             page_header(f"Welcome, {user.full_name or user.username}", f"You are signed in as {role}."),
             notice,
             *summary,
-            html.H3("Everything you can do", className="h5 mt-2"),
+            html.H2("Everything you can do", className="h5 mt-2"),
             dbc.Row(_pages_for(user), id="home-pages"),
         ]
     )

@@ -21,7 +21,7 @@ from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert, csv_upload
 from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
 from dashboard.components.shell import page_header
-from dashboard.components.tables import when
+from dashboard.components.tables import header_row, when
 from modelling.schemas import schema_for
 from modelling.tasks import EARLY_WARNING, TASK_NAMES, task_for, task_options
 from server.security import client_ip
@@ -68,7 +68,7 @@ def _retrain_card(running_job_id: int | None) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H3("Retrain", className="h5"),
+                html.H2("Retrain", className="h5"),
                 dbc.Row(
                     [
                         dbc.Col(
@@ -142,10 +142,10 @@ def layout(user, **_query):
                 className="mb-2",
             ),
             html.Div(id="models-message"),
-            html.H3("Versions", className="h5"),
+            html.H2("Versions", className="h5"),
             dcc.Loading(html.Div(id="models-versions")),
             _retrain_card(running.id if running else None),
-            html.H3("A version in detail", className="h5"),
+            html.H2("A version in detail", className="h5"),
             dbc.Row(
                 dbc.Col(
                     [
@@ -214,7 +214,7 @@ def _versions_table(task: str, rows: list) -> Any:
             )
         )
     return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+        [html.Thead(header_row(head)), html.Tbody(body)],
         hover=True,
         responsive=True,
         size="sm",
@@ -404,7 +404,7 @@ def _comparison(task: str, result: dict[str, Any]) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H4("Champion and challenger", className="h6"),
+                html.H3("Champion and challenger", className="h6"),
                 html.P(
                     f"New version v{result['version']} ({result['algorithm']}) trained on "
                     f"{result['rows']:,} rows"
@@ -644,7 +644,7 @@ def _ew_versions_table(rows: list) -> Any:
             )
         )
     return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+        [html.Thead(header_row(head)), html.Tbody(body)],
         hover=True,
         responsive=True,
         size="sm",

@@ -79,7 +79,7 @@ def _card(item: Notification) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H3([item.title, new], className="h6 mb-1"),
+                html.H2([item.title, new], className="h6 mb-1"),
                 html.P(
                     [when(item.created_at), f" · {email}" if email else ""],
                     className="text-muted small mb-2",
@@ -100,7 +100,7 @@ def _digest(payload: dict[str, Any]) -> list[Any]:
         link = code_link(course["code"], href)
         level = payload.get("level", "High")
         parts.append(
-            html.H4(
+            html.H3(
                 [link, f" · {course['total']} newly at {level}"],
                 className="h6 mt-2",
             )

@@ -38,7 +38,7 @@ def layout(user, **_query):
     details = dbc.Card(
         dbc.CardBody(
             [
-                html.H3("Your details", className="h5"),
+                html.H2("Your details", className="h5"),
                 html.Div(id="profile-message"),
                 text_field("profile-username", "Username", value=user.username, disabled=True),
                 text_field(
@@ -53,7 +53,7 @@ def layout(user, **_query):
     password = dbc.Card(
         dbc.CardBody(
             [
-                html.H3("Change password", className="h5"),
+                html.H2("Change password", className="h5"),
                 html.Div(id="profile-password-message"),
                 text_field(
                     "profile-current-password",
@@ -82,7 +82,7 @@ def layout(user, **_query):
     activity = dbc.Card(
         dbc.CardBody(
             [
-                html.H3("Your activity", className="h5"),
+                html.H2("Your activity", className="h5"),
                 html.Div(id="profile-activity"),
                 dbc.Pagination(
                     id="profile-activity-pages",
@@ -113,7 +113,7 @@ def emails(user) -> dbc.Card | None:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H3("Notifications", className="h5"),
+                html.H2("Notifications", className="h5"),
                 html.Div(id="profile-notifications-message"),
                 dbc.Switch(
                     id="profile-email-notifications",
@@ -138,7 +138,7 @@ def capacity(user) -> dbc.Card | None:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H3("This week", className="h5"),
+                html.H2("This week", className="h5"),
                 html.Div(id="profile-worklist-message"),
                 text_field(
                     "profile-worklist-capacity",

@@ -98,7 +98,7 @@ def _empty_state(filtered: bool) -> dbc.Card:
     return dbc.Card(
         dbc.CardBody(
             [
-                html.H3("Nothing to show yet", className="h5"),
+                html.H2("Nothing to show yet", className="h5"),
                 html.P(message, className="text-muted"),
                 dbc.Button(
                     "Predict exam score",
@@ -146,7 +146,7 @@ def _task_card(task: str) -> dbc.Card:
     key = _key(task)
     return dbc.Card(
         [
-            dbc.CardHeader(html.H3(task_for(task).label, className="h6 mb-0")),
+            dbc.CardHeader(html.H2(task_for(task).label, className="h6 mb-0")),
             dbc.CardBody(
                 [
                     html.Div(id=f"{PREFIX}-{key}-stats"),

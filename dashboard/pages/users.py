@@ -11,7 +11,7 @@ from dashboard.access import page, signed_in_user
 from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert
 from dashboard.components.shell import ROLE_NAMES, page_header, short_code
-from dashboard.components.tables import activity_table, when
+from dashboard.components.tables import activity_table, header_row, when
 from server.security import client_ip
 from services import accounts
 from services.errors import ServiceError
@@ -218,12 +218,7 @@ def show_users(text, role, active_page, _version):
         return html.P("No user matches.", className="text-muted"), 1
     me = signed_in_user()
     head = html.Thead(
-        html.Tr(
-            [
-                html.Th(h)
-                for h in ("Username", "Name", "Email", "Role", "Courses", "Status", "Last sign-in", "")
-            ]
-        )
+        header_row(("Username", "Name", "Email", "Role", "Courses", "Status", "Last sign-in", ""))
     )
     assigned = tutors.assigned_courses([entry["id"] for entry in result.items])
     body = html.Tbody([_row(entry, me.id, assigned.get(entry["id"], [])) for entry in result.items])

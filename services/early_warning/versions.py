@@ -31,9 +31,11 @@ def gate_settings() -> tuple[float, float]:
     return float(config["EARLY_WARNING_MIN_AUC"]), float(config["EARLY_WARNING_MAX_AUC_DROP"])
 
 
-def auc_by_checkpoint(row: ModelVersion) -> dict[int, float]:
-    """A version's course-grouped ROC AUC per checkpoint, from its row."""
-    return {int(day): float(auc) for day, auc in (row.metrics.get("auc_by_checkpoint") or {}).items()}
+def auc_by_checkpoint(row: ModelVersion) -> dict[int, float | None]:
+    """A version's course-grouped ROC AUC per checkpoint, from its row (None where it could not be
+    measured: such a version serves only if an administrator confirmed it)."""
+    stored = (row.metrics.get("auc_by_checkpoint") or {}).items()
+    return {int(day): None if auc is None else float(auc) for day, auc in stored}
 
 
 def gate_verdict(candidate: dict[int, float]) -> dict[str, Any]:

@@ -72,6 +72,7 @@ class RunLog:
         keep: int = FIRST_REJECTIONS,
     ) -> None:
         self.keep = keep  # rejections kept with their line and reason
+        _record_unrecorded()  # a push has no file to resume, but may end what this process left
         self.resumes = _unfinished_run(sha256, fmt, course) if sha256 else None
         with database.atomic():
             self.run = ImportRun.create(
@@ -225,6 +226,22 @@ def _record_unrecorded() -> None:
             (ImportRun.id == run_id) & (ImportRun.status == "running")
         ).execute()
         del _UNRECORDED[run_id]
+
+
+def close_orphaned_runs() -> int:
+    """Fail every `running` run that is in fact over: its failure kept by this process while the
+    database was down, its process gone (a push or import whose worker was killed), or its job
+    ended; how many."""
+    _record_unrecorded()
+    closed = 0
+    for run in ImportRun.select().where(ImportRun.status == "running"):
+        why = _orphaned(run)
+        if why:
+            still = (ImportRun.id == run.id) & (ImportRun.status == "running")
+            closed += ImportRun.update(
+                status="failed", error=printable(why)[:2000], finished_at=utcnow()
+            ).where(still).execute()
+    return closed
 
 
 def _orphaned(run: ImportRun) -> str | None:

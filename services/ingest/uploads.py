@@ -21,7 +21,7 @@ from services.accounts import Page
 from services.errors import InvalidInput, NotFound
 from services.ingest import moodle_times
 from services.ingest.outcomes import OutcomesReport, import_outcomes
-from services.ingest.runs import close_runs_of_job
+from services.ingest.runs import close_orphaned_runs, close_runs_of_job
 from services.ingest.store import MAX_DAYS, check_options, import_file
 
 JOB_KIND = "activity_import"
@@ -237,7 +237,9 @@ def import_outcomes_upload(stream: IO[bytes], *, file_name: str, course: str | N
 
 
 def runs(page: int = 1, per_page: int = 20) -> Page:
-    """The import runs, newest first, one page of them (without their rejected lines)."""
+    """The import runs, newest first, one page of them (without their rejected lines); a run left
+    `running` by a process that is gone is shown failed."""
+    close_orphaned_runs()
     total = ImportRun.select().count()
     rows = ImportRun.newest((page - 1) * per_page, per_page)
     return Page([run_summary(row) for row in rows], total, page, per_page)
@@ -253,6 +255,7 @@ def run_summary(row: ImportRun) -> dict[str, Any]:
 
 def run_detail(run_id: int) -> dict[str, Any]:
     """One run with its first rejected lines ({line, reason}) and its counts per reason."""
+    close_orphaned_runs()
     row = ImportRun.with_user(run_id)
     if row is None:
         raise NotFound("No such import run.")

@@ -1,5 +1,6 @@
-"""Every registered page, for every role, has no serious or critical axe-core violation (headless
-Chromium against the live server; one browser session per role, reused across the pages)."""
+"""Every registered page, for every role, has no axe-core violation of any impact (headless Chromium
+against the live server; one browser session per role, reused across the pages); the API docs
+(Swagger UI's own markup) none serious or critical."""
 
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ def _settle(page, path: str) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_serious_or_critical_violation_on_any_page(page, people, active_models, role):
+def test_no_violation_on_any_page(page, people, active_models, role):
     source = axe.script()
     accounts, enrollment = people
     if role != "anonymous":
@@ -97,9 +98,10 @@ def test_no_serious_or_critical_violation_on_any_page(page, people, active_model
             **{impact: sum(len(v["nodes"]) for v in every if v["impact"] == impact) for impact in IMPACTS},
             "rules": sorted({v["id"] for v in every}),
         }
-        blocking = [v for v in every if v["impact"] in axe.BLOCKING]
-        if blocking:
-            found[path] = axe.describe(blocking)
+        # Every impact: moderate (a heading that skips a level) and minor (a header cell with no
+        # name, as a grid's checkbox column) included.
+        if every:
+            found[path] = axe.describe(every)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{role}.json").write_text(json.dumps(counts, indent=1))
     assert not found, "\n".join(f"{path} ({role}):\n{text}" for path, text in found.items())
