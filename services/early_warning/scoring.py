@@ -31,7 +31,7 @@ from services import job_owner, jobs, notifications
 from services.course_activity import course_cube
 from services.early_warning import versions
 from services.errors import InvalidInput, NotFound
-from services.models import ModelUnavailable
+from services.model_files import ModelUnavailable
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
