@@ -8,29 +8,27 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-from api import (
-    activity,
-    analytics,
-    auth,
-    caliper,
-    courses,
-    docs,
-    health,
-    learners,
-    lti,
-    me,
-    model_versions,
-    notifications,
-    predictions,
-    records,
-    users,
-    worklist,
-    xapi,
-)
-from api.errors import error_response
+import api.activity as activity
+import api.analytics as analytics
+import api.auth as auth
+import api.caliper as caliper
+import api.courses as courses
+import api.docs as docs
+import api.health as health
+import api.learners as learners
+import api.lti as lti
+import api.me as me
+import api.model_versions as model_versions
+import api.notifications as notifications
+import api.predictions as predictions
+import api.records as records
+import api.users as users
+import api.worklist as worklist
+import api.xapi as xapi
 from api.outcomes import across_bp as outcomes_across_bp
 from api.outcomes import bp as outcomes_bp
 from modelling.tasks import TASK_NAMES
+from server.errors import error_response
 
 RESOURCE_BLUEPRINTS = [
     auth.bp,

@@ -9,7 +9,6 @@ from flask import Blueprint, request
 from flask_jwt_extended import current_user
 
 from api.contract import current_actor, operation
-from api.errors import UnsupportedMediaType
 from api.pagination import page_payload
 from api.schemas.common import PageQuery
 from api.schemas.courses import ActivityPushIn, ActivityPushOut
@@ -27,6 +26,7 @@ from api.schemas.imports import (
     OutcomesReportOut,
 )
 from api.schemas.model_versions import JobOut
+from server.errors import UnsupportedMediaType
 from services import activity_push
 from services.errors import InvalidInput
 from services.ingest import uploads

@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from api.contract import current_actor, operation
-from api.errors import UnsupportedMediaType
 from api.schemas.caliper import ENVELOPE_BODY, SensorQuery
 from api.schemas.courses import ActivityPushOut
+from server.errors import UnsupportedMediaType
 from services import caliper_push
 
 bp = Blueprint("caliper", __name__, url_prefix="/caliper")

@@ -17,9 +17,9 @@ from flask_jwt_extended import current_user, get_current_user, verify_jwt_in_req
 from flask_jwt_extended.exceptions import NoAuthorizationError
 from pydantic import BaseModel, ValidationError
 
-from api.errors import BadRequest, UnsupportedMediaType
 from db.api_keys import ApiKey
 from db.tables import User
+from server.errors import BadRequest, UnsupportedMediaType
 from services import api_keys
 from services.errors import Forbidden, InvalidInput, Unauthenticated
 

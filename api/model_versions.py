@@ -6,7 +6,6 @@ from flask import Blueprint, request
 from flask_jwt_extended import current_user
 
 from api.contract import operation, parse_json_body
-from api.errors import UnsupportedMediaType
 from api.schemas.common import CSV_UPLOAD
 from api.schemas.fairness import FairnessOut
 from api.schemas.model_versions import (
@@ -20,6 +19,7 @@ from api.schemas.model_versions import (
 )
 from modelling.tasks import COURSE_TASKS, EARLY_WARNING
 from modelling.tasks import TASK_NAMES as TASKS
+from server.errors import UnsupportedMediaType
 from server.security import client_ip
 from services import model_versions, score_now
 from services.early_warning import training as early_warning_training

@@ -6,10 +6,10 @@ from flask import Blueprint, request, send_file
 from flask_jwt_extended import current_user
 
 from api.contract import operation
-from api.errors import UnsupportedMediaType
 from api.schemas.common import CSV_UPLOAD
 from api.schemas.predictions import BatchQuery, DropoutIn, DropoutOut, ExamScoreIn, ExamScoreOut
 from modelling.tasks import DROPOUT, EXAM
+from server.errors import UnsupportedMediaType
 from server.security import client_ip
 from services import batch, model_versions, predictions
 

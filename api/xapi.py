@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, request
 
 from api.contract import current_actor, operation
-from api.errors import UnsupportedMediaType
 from api.schemas.xapi import STATEMENTS_BODY, AboutOut, StatementIdsOut, StatementQuery
+from server.errors import UnsupportedMediaType
 from services import lrs
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi")

@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from flask import Flask
 
-from dashboard import access
+import dashboard.access as access
 from dashboard.components.shell import footer, navbar
 from dashboard.session import end_browser_session
 

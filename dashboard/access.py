@@ -16,18 +16,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import dash
 from dash import dcc
 from flask import Flask, current_app, g, redirect, request
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
-from flask_jwt_extended.exceptions import JWTExtendedException
-from jwt.exceptions import PyJWTError
 
-from dashboard import callback_shape
+import dashboard.callback_shape as callback_shape
 from dashboard.components.shell import not_allowed
 from db.tables import User
+from server.callback_bodies import UPLOAD_CHECK
+from server.security import signed_in_user
 from services.errors import Forbidden
 
 CALLBACK_PATH = "/_dash-update-component"
@@ -35,36 +35,9 @@ ACCESS_AUDIENCE = {"admin": "administrators", "staff": "tutors and administrator
 PUBLIC_ID_PREFIXES = ("login-", "register-", "about-", "shell-", "_pages_")
 
 
-def signed_in_user() -> User | None:
-    """The user of the request's access cookie, or None (never raises)."""
-    if "dashboard_user" in g:
-        return g.dashboard_user
-    try:
-        verify_jwt_in_request(optional=True, locations=["cookies"])
-        user = get_current_user()
-    except (JWTExtendedException, PyJWTError):
-        user = None
-    g.dashboard_user = user
-    return user
-
-
 def login_url(next_path: str) -> str:
     """The sign-in page that returns to `next_path` afterwards."""
     return f"/login?next={quote(next_path, safe='/')}"
-
-
-def safe_next(next_path: str | None) -> str:
-    """`next_path` if it can only be read as a path on this site, else the home page."""
-    if not next_path or not next_path.startswith("/"):
-        return "/"
-    # Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so "/\\evil",
-    # "/\t/evil" or "/%5Cevil" (once decoded) would lead to another host: refuse any of them.
-    if "\\" in next_path or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in next_path):
-        return "/"
-    parts = urlsplit(next_path)
-    if parts.scheme or parts.netloc or next_path.startswith("//"):
-        return "/"
-    return next_path
 
 
 def allowed(access: str, user: User | None) -> bool:
@@ -147,8 +120,19 @@ def _restricted_prefixes() -> dict[str, str]:
     return {id_prefix(e): e["access"] for e in dash.page_registry.values() if e.get("access") in restricted}
 
 
+def may_send_upload(output: str) -> bool:
+    """Whether the signed-in user may send a file to the callback writing `output` (one of the
+    callbacks reading an upload, on a page the user may open)."""
+    ids = callback_shape.upload_ids(output)
+    if ids is None:
+        return False
+    user = signed_in_user()
+    return user is not None and allowed(highest_access(ids), user)
+
+
 def init_app(server: Flask) -> None:
     """Guard full page loads and callbacks on the Flask server."""
+    server.extensions[UPLOAD_CHECK] = may_send_upload
     private_paths: set[str] = set()
     restricted_prefixes: dict[str, str] = {}
 

@@ -11,32 +11,22 @@ grows past `REQUEST_CHECKPOINT_PAGES`.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
-import threading
 import time
 from pathlib import Path
+
+from db.process_threads import start_once
 
 INTERVAL_SECONDS = 1.0
 REQUEST_CHECKPOINT_PAGES = 5_000
 
 log = logging.getLogger(__name__)
-_started_in: dict[str, int] = {}
-_lock = threading.Lock()
 
 
 def start(path: str) -> None:
     """Start the checkpoint thread for the database file at `path`, once per process (a forked
     worker starts its own: threads do not survive a fork)."""
-    if _started_in.get(path) == os.getpid():
-        return
-    with _lock:
-        if _started_in.get(path) == os.getpid():
-            return
-        _started_in[path] = os.getpid()
-        threading.Thread(
-            target=_checkpoint_forever, args=(path,), name=f"sqlite-checkpoint {path}", daemon=True
-        ).start()
+    start_once(f"sqlite-checkpoint {path}", path, _checkpoint_forever, path)
 
 
 def _checkpoint_forever(path: str) -> None:

@@ -70,7 +70,32 @@ def _dense(matrix: Any) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(matrix, dtype=np.float32))
 
 
-class KerasMLPRegressor(RegressorMixin, BaseEstimator):
+class PicklesKerasNetwork:
+    """Pickling for an estimator whose Keras network is `model_`: the network travels as the bytes of
+    a .keras file and is rebuilt on first use. Listed before scikit-learn's bases, whose own pickling
+    it replaces."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle support: the Keras model travels as the bytes of a .keras file."""
+        state = self.__dict__.copy()
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_model_bytes"] = _model_to_bytes(model)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore from pickle; the Keras model is rebuilt on first use."""
+        self.__dict__.update(state)
+        self.model_ = None if "_model_bytes" in state else state.get("model_")
+
+    def _unpickled_network(self) -> Any:
+        """`model_`, rebuilt from the pickled bytes the first time it is needed."""
+        if getattr(self, "model_", None) is None:
+            self.model_ = _model_from_bytes(self.__dict__.pop("_model_bytes"))
+        return self.model_
+
+
+class KerasMLPRegressor(PicklesKerasNetwork, RegressorMixin, BaseEstimator):
     """Preprocessing plus a small MLP with a linear skip connection, early-stopped on a validation split."""
 
     def __init__(
@@ -194,9 +219,7 @@ class KerasMLPRegressor(RegressorMixin, BaseEstimator):
     def _network(self) -> Any:
         """The Keras model (loaded lazily after unpickling)."""
         check_is_fitted(self, ["y_mean_", "preprocessor_"])
-        if getattr(self, "model_", None) is None:
-            self.model_ = _model_from_bytes(self.__dict__.pop("_model_bytes"))
-        return self.model_
+        return self._unpickled_network()
 
     def predict_raw(self, X: pd.DataFrame) -> np.ndarray:
         """Predictions on the target scale, before clipping."""
@@ -250,19 +273,6 @@ class KerasMLPRegressor(RegressorMixin, BaseEstimator):
         regressor.preprocessor_ = joblib.load(directory / PREPROCESSOR_FILE)
         regressor.model_ = _load_model(directory / MODEL_FILE)
         return regressor
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickle support: the Keras model travels as the bytes of a .keras file."""
-        state = self.__dict__.copy()
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_model_bytes"] = _model_to_bytes(model)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore from pickle; the Keras model is rebuilt on first use."""
-        self.__dict__.update(state)
-        self.model_ = None if "_model_bytes" in state else state.get("model_")
 
     def __sklearn_is_fitted__(self) -> bool:
         """Fitted once `fit` (or `load_from`) has run."""

@@ -10,9 +10,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import api
 import dashboard
-from api import errors
 from db import connection, migrations
-from server import cli, docs_site, headers, housekeeping, lti, request_guards, security, sso, unsubscribe
+from server import (
+    cli,
+    docs_site,
+    errors,
+    headers,
+    housekeeping,
+    lti,
+    request_guards,
+    security,
+    sso,
+    unsubscribe,
+)
 from server.config import Config, load_config
 from services import jobs, passwords
 from services.early_warning import schedule as early_warning_schedule

@@ -10,21 +10,18 @@ the table (read on every authenticated request) grows with every sign-out foreve
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 
 import peewee
 from flask import Flask
 
 from db.early_warning import SchedulerLease
+from db.process_threads import start_once
 from db.tables import RevokedToken, utcnow
 from services import access_log, job_owner, retention
 
 log = logging.getLogger(__name__)
 RETENTION_LEASE = "retention-purge"
-_started_in: dict[str, int] = {}
-_lock = threading.Lock()
 
 
 def init_app(app: Flask) -> None:
@@ -38,13 +35,7 @@ def init_app(app: Flask) -> None:
 
 def start(app: Flask) -> None:
     """Start the purge thread for `app`, once per process."""
-    if _started_in.get(app.name) == os.getpid():
-        return
-    with _lock:
-        if _started_in.get(app.name) == os.getpid():
-            return
-        _started_in[app.name] = os.getpid()
-        threading.Thread(target=_purge_forever, args=(app,), name="ssa-housekeeping", daemon=True).start()
+    start_once("ssa-housekeeping", app.name, _purge_forever, app)
 
 
 def purge_once(app: Flask) -> int:

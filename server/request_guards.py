@@ -11,9 +11,9 @@ from flask import Flask, Request, Response, current_app, has_request_context, re
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api.errors import BadRequest, error_response
 from db.text import UNSTORABLE_TEXT, storable
 from server.callback_bodies import callback_limit
+from server.errors import BadRequest, error_response
 
 MAX_JSON_DEPTH = 64
 DASH_CALLBACK_PATHS = ("/_dash-update-component",)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import (
@@ -12,6 +13,7 @@ from flask_jwt_extended import (
     create_refresh_token,
     get_current_user,
     get_jwt,
+    get_jwt_request_location,
     set_access_cookies,
     set_refresh_cookies,
     unset_jwt_cookies,
@@ -20,8 +22,8 @@ from flask_jwt_extended import (
 from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt import PyJWTError
 
-from api.errors import error_response
 from db.tables import RevokedToken, User, utcnow
+from server.errors import error_response
 
 jwt = JWTManager()
 
@@ -147,10 +149,11 @@ def revoke_session() -> None:
 
 def refresh_expiring_access_cookie(response: Response) -> Response:
     """Re-issue the browser's access cookie when it is close to expiry (implicit refresh)."""
-    if g.get("_jwt_extended_jwt_location") != "cookies" or g.get("_skip_implicit_refresh"):
+    # A location is only known once a token of this request has been verified (and its user loaded).
+    if get_jwt_request_location() != "cookies" or g.get("_skip_implicit_refresh"):
         return response
-    payload = g.get("_jwt_extended_jwt") or {}
-    user = g.get("_jwt_extended_jwt_user", {}).get("loaded_user")
+    payload = get_jwt()
+    user = get_current_user()
     if payload.get("type") != "access" or user is None:
         return response
     expires = datetime.fromtimestamp(payload["exp"], UTC)
@@ -158,6 +161,33 @@ def refresh_expiring_access_cookie(response: Response) -> Response:
     if expires - datetime.now(UTC) < window:
         set_access_cookies(response, issue_access_token(user))
     return response
+
+
+def signed_in_user() -> User | None:
+    """The user of the request's access cookie, or None (never raises)."""
+    if "dashboard_user" in g:
+        return g.dashboard_user
+    try:
+        verify_jwt_in_request(optional=True, locations=["cookies"])
+        user = get_current_user()
+    except (JWTExtendedException, PyJWTError):
+        user = None
+    g.dashboard_user = user
+    return user
+
+
+def safe_next(next_path: str | None) -> str:
+    """`next_path` if it can only be read as a path on this site, else the home page."""
+    if not next_path or not next_path.startswith("/"):
+        return "/"
+    # Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so "/\\evil",
+    # "/\t/evil" or "/%5Cevil" (once decoded) would lead to another host: refuse any of them.
+    if "\\" in next_path or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in next_path):
+        return "/"
+    parts = urlsplit(next_path)
+    if parts.scheme or parts.netloc or next_path.startswith("//"):
+        return "/"
+    return next_path
 
 
 def caller_is_admin() -> bool:

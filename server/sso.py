@@ -9,9 +9,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, g, redirect, request, session, url_for
 
-from dashboard.access import safe_next
 from server.cli_sso import SSO_COMMANDS
-from server.security import client_ip, issue_tokens, set_session_cookies
+from server.security import client_ip, issue_tokens, safe_next, set_session_cookies
 from services import sso
 from services.errors import ServiceError
 

@@ -21,26 +21,10 @@ from modelling.predict import Predictor
 from modelling.schemas import DuplicateColumn
 from modelling.tasks import TASK_NAMES, task_for
 from services import jobs
-from services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
+from services.errors import Forbidden, InvalidInput, NotFound
+from services.model_files import GateRefused, ModelUnavailable, artifacts_root, version_directory
 
 Progress = Callable[[float, str], None]
-
-
-def artifacts_root() -> Path:
-    """Where model files are kept (ARTIFACTS_DIR)."""
-    return Path(current_app.config["ARTIFACTS_DIR"])
-
-
-class ModelUnavailable(ServiceError):
-    """No version of the task has been activated yet."""
-
-    status, code = 503, "model_unavailable"
-
-
-class GateRefused(Conflict):
-    """The version was refused by the evaluation gate and the activation was not confirmed."""
-
-    code = "gate_refused"
 
 
 def check_task(task: str) -> str:
@@ -57,11 +41,6 @@ def is_course_task(task: str) -> bool:
         return bool(task_for(task).checkpoints)
     except KeyError:
         return False
-
-
-def version_directory(row: ModelVersion) -> Path:
-    """Where a version's files are."""
-    return artifacts_root() / row.artifact_dir
 
 
 def load_version(row: ModelVersion, *, estimator: bool = True) -> registry.LoadedModel:
@@ -177,7 +156,7 @@ def activate_version(
     """Make a version serve; it must load and predict first (a version refused by the evaluation gate
     also needs `confirm`)."""
     if is_course_task(task):
-        from services.early_warning import versions as course_versions  # it builds on this module
+        from services.early_warning import versions as course_versions  # loaded only for a course task
 
         return course_versions.activate(version, user=user, ip=ip, confirm=confirm)
     check_task(task)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.helpers import PASSWORD, TEST_DATABASE_URL
+from tests.helpers import FAST_CANDIDATES, PASSWORD, TEST_DATABASE_URL
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -173,7 +173,6 @@ def live_server(app) -> Iterator[str]:
     server.shutdown()
 
 
-FAST_CANDIDATES = {"exam-score": ["linear_regression"], "dropout": ["logistic_regression"]}
 _trained_rows: dict[str, dict] = {}
 
 
@@ -193,7 +192,7 @@ def active_models(app):
             if task not in _trained_rows:
                 data = LoadedData(generate(rows, 21), [], f"test-{task}")
                 row = model_versions.train_version(
-                    task, data, folds=3, activate=True, candidates=FAST_CANDIDATES[task]
+                    task, data, folds=3, activate=True, candidates=FAST_CANDIDATES[task][:1]
                 )
                 _trained_rows[task] = ModelVersion.select().where(ModelVersion.id == row.id).dicts().get()
             elif ModelVersion.active(task) is None:

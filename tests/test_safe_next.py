@@ -26,7 +26,7 @@ BYPASSES = [
 @pytest.fixture
 def safe_next(app):
     """The check itself (imported once the app is built: the dashboard imports the server)."""
-    from dashboard.access import safe_next
+    from server.security import safe_next
 
     return safe_next
 

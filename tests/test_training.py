@@ -22,11 +22,12 @@ from modelling.keras_model import CONFIG_FILE, MODEL_FILE, PREPROCESSOR_FILE, Ke
 from modelling.schemas import DROPOUT, EXAM
 from modelling.synthetic import generate_dropout, generate_exam
 from modelling.tasks import task_for
+from tests.helpers import FAST_CANDIDATES
 
 ROWS = 1500
 FOLDS = 3
-EXAM_FAST = ["linear_regression", "huber", "gradient_boosting"]
-DROPOUT_FAST = ["logistic_regression", "random_forest", "gradient_boosting", "additive_ensemble"]
+EXAM_FAST = FAST_CANDIDATES["exam-score"]
+DROPOUT_FAST = FAST_CANDIDATES["dropout"]
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 

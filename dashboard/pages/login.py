@@ -8,10 +8,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard.access import page, safe_next
+from dashboard.access import page
 from dashboard.components.forms import alert, text_field
 from dashboard.session import start_browser_session
-from server.security import client_ip
+from server.security import client_ip, safe_next
 from services import accounts
 from services.errors import ServiceError
 from services.sign_in_methods import local_passwords_on, providers

@@ -22,12 +22,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from modelling.early_warning.inputs import sequence_part
-from modelling.keras_model import _configure_tensorflow, _model_from_bytes, _model_to_bytes
+from modelling.keras_model import PicklesKerasNetwork, _configure_tensorflow
 
 PREDICT_BATCH = 8192
 
 
-class KerasSequenceClassifier(ClassifierMixin, BaseEstimator):
+class KerasSequenceClassifier(PicklesKerasNetwork, ClassifierMixin, BaseEstimator):
     """Conv1D over the daily counts, early-stopped and Platt-calibrated on a validation split."""
 
     reads_features = False  # only the daily counts: its reasons come from the checkpoint's additive model
@@ -106,9 +106,7 @@ class KerasSequenceClassifier(ClassifierMixin, BaseEstimator):
     def _network(self) -> Any:
         """The Keras model (rebuilt lazily after unpickling)."""
         check_is_fitted(self, "slope_")
-        if getattr(self, "model_", None) is None:
-            self.model_ = _model_from_bytes(self.__dict__.pop("_model_bytes"))
-        return self.model_
+        return self._unpickled_network()
 
     def _raw(self, cube: np.ndarray) -> np.ndarray:
         """The network's log-odds of log1p daily counts, in batches (never `model.predict`)."""
@@ -132,19 +130,6 @@ class KerasSequenceClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """1 where dropping out is the more probable."""
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickle support: the network travels as the bytes of a .keras file."""
-        state = self.__dict__.copy()
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_model_bytes"] = _model_to_bytes(model)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore from pickle; the network is rebuilt on first use."""
-        self.__dict__.update(state)
-        self.model_ = None if "_model_bytes" in state else state.get("model_")
 
     def __sklearn_is_fitted__(self) -> bool:
         """Fitted once `fit` has run."""

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+import services.analytics.profile as profile
 from db.tables import User
 from services import model_versions
-from services.analytics import profile
 from services.analytics.cohort import Cohort, check_source, filter_frame, numeric_fields, record_column
 from services.analytics.frame import training_data
 from services.analytics.stats import bin_edges, bin_index

@@ -9,7 +9,6 @@ each check) scores; a day whose scheduled run succeeded (or is running) is not s
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from datetime import datetime, timedelta
 
@@ -18,6 +17,7 @@ from flask import Flask, current_app
 
 from db.connection import database
 from db.early_warning import SchedulerLease, ScoringRun
+from db.process_threads import start_once
 from db.tables import utcnow
 from services import job_owner
 from services.early_warning import scoring
@@ -29,8 +29,6 @@ TRIGGER = "schedule"
 # A scheduled run still "running" after this long is taken for dead: the next check scores again.
 RUNNING_LIMIT = timedelta(hours=2)
 REDIS_KEY = "ssa:early-warning-scoring:{day}"
-_started_in: dict[str, int] = {}
-_lock = threading.Lock()
 
 
 def due(now: datetime) -> bool:
@@ -88,13 +86,7 @@ def init_app(app: Flask) -> None:
 
 def start(app: Flask) -> None:
     """Start the scheduler thread for `app`, once per process."""
-    if _started_in.get(app.name) == os.getpid():
-        return
-    with _lock:
-        if _started_in.get(app.name) == os.getpid():
-            return
-        _started_in[app.name] = os.getpid()
-        threading.Thread(target=loop, args=(app,), name="ssa-early-warning-scheduler", daemon=True).start()
+    start_once("ssa-early-warning-scheduler", app.name, loop, app)
 
 
 def run_with_redis_lock(redis_url: str, now: datetime | None = None) -> ScoringRun | None:

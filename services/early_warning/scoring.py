@@ -31,7 +31,7 @@ from services import job_owner, jobs
 from services.course_activity import course_cube
 from services.early_warning import versions
 from services.errors import InvalidInput, NotFound
-from services.model_versions import ModelUnavailable
+from services.model_files import ModelUnavailable
 from services.tutoring import notifications
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from modelling.early_warning.serving import EarlyWarningVersion
 from modelling.schemas import EVENT_TYPES
 from modelling.tasks import EARLY_WARNING
 from services.errors import InvalidInput, NotFound
-from services.model_versions import GateRefused, ModelUnavailable, version_directory
+from services.model_files import GateRefused, ModelUnavailable, version_directory
 
 TASK = EARLY_WARNING
 

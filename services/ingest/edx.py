@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from services.ingest import edx_arrow
+import services.ingest.edx_arrow as edx_arrow
 from services.ingest.edx_events import course_in_path
 from services.ingest.event_map import for_format
 from services.ingest.event_rows import EventRows

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+import services.ingest.keys as keys
 from db.text import UNSTORABLE_TEXT, storable
-from services.ingest import keys
 from services.ingest.event_map import NOT_ACTIVITY, EventMap, normal
 from services.ingest.parsed import EVENT_COLUMNS, Chunk, Rejection
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from services.ingest import events_csv
+import services.ingest.events_csv as events_csv
 from services.ingest.event_map import normal
 from services.ingest.event_rows import EARLIEST, LATEST, EventRows, parse_times
 from services.ingest.textfile import is_gzip

@@ -15,8 +15,12 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import services.ingest.caliper as caliper
+import services.ingest.edx as edx
+import services.ingest.events_csv as events_csv
+import services.ingest.moodle_sheet as moodle_sheet
+import services.ingest.xapi as xapi
 from modelling.schemas import EVENT_TYPES
-from services.ingest import caliper, edx, events_csv, moodle_sheet, xapi
 from services.ingest.caliper_records import file_records, is_envelope
 from services.ingest.json_records import records
 from services.ingest.parsed import Chunk

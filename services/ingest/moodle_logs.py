@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from services.ingest import moodle_sheet
+import services.ingest.moodle_sheet as moodle_sheet
 from services.ingest.event_map import EventMap, for_format, normal
 from services.ingest.event_rows import EventRows
 from services.ingest.moodle_events import NOT_ACTIVITY, OTHER_USER_STAFF, PATTERNS, STAFF_EVENTS

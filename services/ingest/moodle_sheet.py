@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import services.ingest.textfile as textfile
 from modelling.cells import internal_writer
-from services.ingest import textfile
 from services.ingest.textfile import FormatError, head, open_text
 
 ZIP_MAGIC = b"PK\x03\x04"

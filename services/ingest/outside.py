@@ -9,9 +9,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+import services.ingest.counts as counts
 from db import bulk, outside
 from db.courses import EVENT_TYPES, Course, Enrollment
-from services.ingest import counts
 
 EPOCH = date(1970, 1, 1)
 # The columns that make two kept rows one (the tables' primary keys): an event is its key, a daily row

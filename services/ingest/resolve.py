@@ -11,9 +11,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+import services.ingest.course_codes as course_codes
 from db.course_days import shift_course_days
 from db.courses import DEFAULT_COURSE_DAYS, Course, Enrollment
-from services.ingest import course_codes
 from services.ingest.parsed import Rejection
 
 LEARNER_MAX = Enrollment.learner_ref.max_length

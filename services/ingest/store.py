@@ -17,19 +17,17 @@ import peewee
 import pyarrow as pa
 from flask import current_app, has_app_context
 
+import services.ingest.counts as counts
+import services.ingest.daily as daily
+import services.ingest.edx as edx
+import services.ingest.events_earliest as events_earliest
+import services.ingest.formats as formats
+import services.ingest.moodle_times as moodle_times
+import services.ingest.outside as outside
+import services.ingest.statement_store as statement_store
 from db.connection import write_transaction
 from db.tables import User
 from services.errors import InvalidInput
-from services.ingest import (
-    counts,
-    daily,
-    edx,
-    events_earliest,
-    formats,
-    moodle_times,
-    outside,
-    statement_store,
-)
 from services.ingest.daily import HeaderError
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.prefetch import prefetched

@@ -14,12 +14,12 @@ from typing import IO, Any
 
 from flask import current_app
 
+import services.ingest.moodle_times as moodle_times
 from db.ingest import ImportRun
 from db.tables import Job, User
 from services import jobs, score_now
 from services.accounts import Page
 from services.errors import InvalidInput, NotFound
-from services.ingest import moodle_times
 from services.ingest.outcomes import OutcomesReport, import_outcomes
 from services.ingest.runs import close_orphaned_runs, close_runs_of_job
 from services.ingest.store import MAX_DAYS, check_options, import_file

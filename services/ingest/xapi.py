@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import services.ingest.statement_ids as statement_ids
 from db.text import UNSTORABLE_TEXT, storable
-from services.ingest import statement_ids
 from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
 from services.ingest.json_records import Record, records, shape

@@ -1,4 +1,4 @@
-"""The API's one error shape, and the handlers that produce it."""
+"""The one error shape of every JSON response (API and Dash callbacks), and the handlers that produce it."""
 
 from __future__ import annotations
 
