@@ -37,7 +37,6 @@ from services.ingest.parsed import Chunk, Rejection
 from services.ingest.textfile import head
 
 LEARNER_FIELDS = "actor.account.name, actor.mbox, actor.mbox_sha1sum or actor.openid"
-LEARNER_PATHS = (("account", "name"), ("mbox",), ("mbox_sha1sum",), ("openid",))
 COURSE_TYPE = "course"  # the last path segment of every course activity type
 COURSE_LISTS = ("parent", "grouping", "other", "category")  # where a course may sit, searched in order
 UNTYPED_LISTS = ("parent", "grouping")  # where an activity without a type is taken as the course
@@ -157,7 +156,7 @@ def fields_of(statement: Any) -> tuple[str, ...] | str:
 
 
 def _learner(actor: Any) -> str:
-    """The first of LEARNER_PATHS the actor has ("" when none)."""
+    """The first the actor has of LEARNER_FIELDS, in that order ("" when none)."""
     if not isinstance(actor, dict):
         return ""
     account = actor.get("account")
