@@ -18,7 +18,7 @@ import pandas as pd
 from db.api_keys import ApiKey
 from services import activity_push, lrs_statements
 from services.errors import Conflict, ServiceError
-from services.ingest import statement_ids, statement_store
+from services.ingest import statement_ids, statement_store, xapi
 
 SUPPORTED = {"1.0": "1.0.3", "2.0": "2.0.0"}  # the versions a request may name, and the one answered
 VERSION_HEADER = "X-Experience-API-Version"
@@ -56,8 +56,7 @@ def post(body: Any, key: ApiKey) -> tuple[list[str], dict[str, Any]]:
         raise InvalidStatement("Send a statement or a non-empty list of statements.")
     if len(statements) > MAX_STATEMENTS:
         raise InvalidStatement(f"Send at most {MAX_STATEMENTS} statements per request.")
-    _check(statements)
-    return _store(statements, key)
+    return _store(statements, key, _check(statements))
 
 
 def put(body: Any, statement_id: str | None, key: ApiKey) -> dict[str, Any]:
@@ -71,13 +70,12 @@ def put(body: Any, statement_id: str | None, key: ApiKey) -> dict[str, Any]:
         raise InvalidStatement("The statement's id differs from the statementId parameter.",
                                {"id": statement_id})
     statement = {**body, "id": statement_id}
-    _check([statement])
-    return _store([statement], key)[1]
+    return _store([statement], key, _check([statement]))[1]
 
 
-def _check(statements: list[Any]) -> None:
+def _check(statements: list[Any]) -> dict[int, str]:
     """400 naming the first invalid statement; 400 for one id twice in the request; 409 for an id the
-    store holds with other content."""
+    store holds with other content. The content digests of the statements with an id, by index."""
     for index, statement in enumerate(statements):
         found = lrs_statements.problem(statement)
         if found:
@@ -90,10 +88,13 @@ def _check(statements: list[Any]) -> None:
     taken = statement_store.conflicts(pd.DataFrame(with_ids, columns=list(statement_ids.COLUMNS)))
     if taken:
         raise Conflict(f"Statement {taken[0].line}: {taken[0].reason}.", code="statement_conflict")
+    return {index: digest for index, _, digest in with_ids}
 
 
-def _store(statements: list[dict], key: ApiKey) -> tuple[list[str], dict[str, Any]]:
+def _store(statements: list[dict], key: ApiKey, digests: dict[int, str]) -> tuple[list[str], dict[str, Any]]:
+    """Give each statement its id (when it has none) and the time it is stored, then import them; the
+    digests are reused, as neither the id nor the time stored is part of a statement's content."""
     stored = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     ready = [{**s, "id": s.get("id") or lrs_statements.new_id(), "stored": stored} for s in statements]
-    report = activity_push.accept({"statements": ready}, key)
+    report = activity_push.store(xapi.statements_chunk(ready, digests=digests), key)
     return [s["id"] for s in ready], report

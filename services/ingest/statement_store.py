@@ -21,7 +21,8 @@ def conflicts(statements: pd.DataFrame | None) -> list[Rejection]:
     known = dict(bulk.select_in(StatementId, ("statement_id", "digest"), {}, "statement_id",
                                 sorted(set(ids.tolist()))))
     found = []
-    for line, statement_id, content in statements[list(COLUMNS)].itertuples(index=False):
+    columns = [statements[name].tolist() for name in COLUMNS]  # plain lists: quicker to walk than rows
+    for line, statement_id, content in zip(*columns, strict=True):
         taken = known.setdefault(statement_id, content)
         if taken != content:
             found.append(Rejection(int(line), conflict_reason(statement_id)))

@@ -20,6 +20,7 @@ array, its reason then starting "statement N: ".
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,6 @@ from services.ingest.textfile import head
 from services.tutoring.contacts import EMAIL, EMAIL_MAX, NAME_MAX
 
 LEARNER_FIELDS = "actor.account.name, actor.mbox, actor.mbox_sha1sum or actor.openid"
-LEARNER_PATHS = (("account", "name"), ("mbox",), ("mbox_sha1sum",), ("openid",))
 COURSE_TYPE = "course"  # the last path segment of every course activity type
 COURSE_LISTS = ("parent", "grouping", "other", "category")  # where a course may sit, searched in order
 UNTYPED_LISTS = ("parent", "grouping")  # where an activity without a type is taken as the course
@@ -55,20 +55,23 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
     yield from _chunks(records(path), rows(event_map, label=label), chunk_rows, label)
 
 
-def statements_chunk(statements: list[Any], *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
-    """The events of statements sent in one request; a rejection's `line` is the index in the list."""
+def statements_chunk(statements: list[Any], *, event_map: Mapping[str, Any] | str | None = None,
+                     digests: Mapping[int, str] | None = None) -> Chunk:
+    """The events of statements sent in one request; a rejection's `line` is the index in the list.
+    `digests`: statement_ids.digest of statements already computed by the caller, by index."""
     chunks = list(_chunks((Record(i, value) for i, value in enumerate(statements)), rows(event_map),
-                          max(len(statements), 1), ""))
+                          max(len(statements), 1), "", digests or {}))
     return chunks[0]
 
 
-def _chunks(found: Iterable[Record], builder: EventRows, chunk_rows: int, label: str) -> Iterator[Chunk]:
-    batch, emitted = _Batch(), False
+def _chunks(found: Iterable[Record], builder: EventRows, chunk_rows: int, label: str,
+            digests: Mapping[int, str] | None = None) -> Iterator[Chunk]:
+    batch, emitted = _Batch(digests), False
     for record in found:
         batch.add(record, label)
         if batch.read >= chunk_rows:
             yield batch.chunk(builder)
-            batch, emitted = _Batch(), True
+            batch, emitted = _Batch(digests), True
     if batch.read or not emitted:
         yield batch.chunk(builder)
 
@@ -76,32 +79,34 @@ def _chunks(found: Iterable[Record], builder: EventRows, chunk_rows: int, label:
 class _Batch:
     """Statements gathered for one chunk: their raw fields, and the ones refused outright."""
 
-    def __init__(self) -> None:
+    def __init__(self, digests: Mapping[int, str] | None = None) -> None:
+        self.digests = digests or {}  # by record number: digests the caller has already computed
         self.columns: dict[str, list] = {name: [] for name in ("line", *FIELDS)}
         self.rejected: list[Rejection] = []
         self.ids: list[tuple[int, str, str]] = []  # (line, statement id, digest) of statements with an id
         self.mailboxes: list[tuple[int, str, str]] = []  # (line, email, name) of actors with an mbox
         self.read = 0
+        self.field_columns = [self.columns[name] for name in FIELDS]
 
     def add(self, record: Record, label: str) -> None:
         self.read += 1
-        prefix = label.format(line=record.number)
         if record.error:
             self.rejected.append(Rejection(record.number, record.error))
             return
         fields = fields_of(record.value)
         if isinstance(fields, str):
-            self.rejected.append(Rejection(record.number, prefix + fields))
+            self.rejected.append(Rejection(record.number, label.format(line=record.number) + fields))
             return
         if fields[-1]:
             found = statement_ids.normal(fields[-1])
-            self.ids.append((record.number, found, statement_ids.digest(record.value)))
+            digest = self.digests.get(record.number) or statement_ids.digest(record.value)
+            self.ids.append((record.number, found, digest))
         mailbox = mailbox_of(record.value)
         if mailbox:
             self.mailboxes.append((record.number, *mailbox))
         self.columns["line"].append(record.number)
-        for name, value in zip(FIELDS, fields, strict=True):
-            self.columns[name].append(value)
+        for column, value in zip(self.field_columns, fields, strict=True):
+            column.append(value)
 
     def chunk(self, builder: EventRows) -> Chunk:
         raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
@@ -116,14 +121,16 @@ class _Batch:
 
 def mailbox_of(statement: dict) -> tuple[str, str] | None:
     """(email, name) of the actor's `mbox` (mailto:) when it is a usable address, else None."""
-    actor = _get(statement, "actor")
-    mbox = _text(_get(actor, "mbox")).strip()
+    actor = statement.get("actor")
+    if not isinstance(actor, dict):
+        return None
+    mbox = _text(actor.get("mbox")).strip()
     if not mbox.lower().startswith("mailto:"):
         return None
     email = mbox[len("mailto:"):]
     if len(email) > EMAIL_MAX or not EMAIL.match(email):
         return None
-    name = _text(_get(actor, "name")).strip()
+    name = _text(actor.get("name")).strip()
     return email, name if len(name) <= NAME_MAX and storable(name) else ""
 
 
@@ -131,58 +138,77 @@ def fields_of(statement: Any) -> tuple[str, ...] | str:
     """(learner, course, time, verb id, source, object id, statement id) as text, or why there are none."""
     if not isinstance(statement, dict):
         return "not a JSON object (an xAPI statement)"
-    verb = _text(_get(statement, "verb", "id"))
+    verb = statement.get("verb")
+    verb = _text(verb.get("id")) if isinstance(verb, dict) else ""
     if not verb:
         return "statement without verb (verb.id)"
-    if not storable(_text(statement.get("id"))):
+    statement_id = _text(statement.get("id"))
+    if statement_id and not storable(statement_id):
         return f"statement id holds {UNSTORABLE_TEXT}, which cannot be stored"
-    if len(_text(statement.get("id")).strip()) > statement_ids.ID_MAX:
+    if len(statement_id) > statement_ids.ID_MAX and len(statement_id.strip()) > statement_ids.ID_MAX:
         return f"statement id too long: over {statement_ids.ID_MAX} characters (an xAPI id is a UUID)"
-    actor = _get(statement, "actor")
-    learner = next((value for value in (_text(_get(actor, *path)) for path in LEARNER_PATHS) if value), "")
     time = _text(statement.get("timestamp")) or _text(statement.get("stored"))
-    thing = _get(statement, "object")
-    name = verb + TYPE_MARK + type_segment(thing) if type_segment(thing) else verb
-    return (learner, course_of(statement), time, name, "", _text(_get(thing, "id")),
-            _text(statement.get("id")))
+    thing = statement.get("object")
+    segment = type_segment(thing)
+    name = verb + TYPE_MARK + segment if segment else verb
+    return (_learner(statement.get("actor")), course_of(statement), time, name, "",
+            _text(thing.get("id")) if isinstance(thing, dict) else "", statement_id)
+
+
+def _learner(actor: Any) -> str:
+    """The first the actor has of LEARNER_FIELDS, in that order ("" when none)."""
+    if not isinstance(actor, dict):
+        return ""
+    account = actor.get("account")
+    return ((_text(account.get("name")) if isinstance(account, dict) else "") or _text(actor.get("mbox"))
+            or _text(actor.get("mbox_sha1sum")) or _text(actor.get("openid")))
 
 
 def course_of(statement: dict) -> str:
     """The statement's course id, as the module docstring says it is found ("" when none)."""
-    activities = _get(statement, "context", "contextActivities")
-    lists = {name: _activities(_get(activities, name)) for name in COURSE_LISTS}
-    thing = _get(statement, "object")
-    for activity in [*(item for name in COURSE_LISTS for item in lists[name]), thing]:
-        if type_segment(activity) == COURSE_TYPE and _text(_get(activity, "id")):
-            return _text(_get(activity, "id"))
-    for name in UNTYPED_LISTS:
-        for activity in lists[name]:
-            if not _text(_get(activity, "definition", "type")) and _text(activity.get("id")):
+    context = statement.get("context")
+    activities = context.get("contextActivities") if isinstance(context, dict) else None
+    lists = ([_activities(activities.get(name)) for name in COURSE_LISTS] if isinstance(activities, dict)
+             else [()] * len(COURSE_LISTS))
+    for items in lists:
+        for activity in items:
+            if _segment(_type_of(activity)) == COURSE_TYPE and _text(activity.get("id")):
+                return _text(activity.get("id"))
+    thing = statement.get("object")
+    if type_segment(thing) == COURSE_TYPE and _text(thing.get("id")):
+        return _text(thing.get("id"))
+    for items in lists[:len(UNTYPED_LISTS)]:
+        for activity in items:
+            if not _type_of(activity) and _text(activity.get("id")):
                 return _text(activity.get("id"))
     return ""
 
 
 def type_segment(activity: Any) -> str:
     """The last path segment of an activity's `definition.type`, lower case ("" when it has none)."""
-    kind = _text(_get(activity, "definition", "type")).strip().lower()
+    return _segment(_type_of(activity))
+
+
+def _type_of(activity: Any) -> str:
+    """An activity's `definition.type` as text ("" when it has none)."""
+    if not isinstance(activity, dict):
+        return ""
+    definition = activity.get("definition")
+    return _text(definition.get("type")) if isinstance(definition, dict) else ""
+
+
+@lru_cache(maxsize=4096)  # a file names few activity types, each over and over
+def _segment(kind: str) -> str:
+    kind = kind.strip().lower()
     return kind.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] if kind else ""
 
 
-def _activities(value: Any) -> list[dict]:
+def _activities(value: Any) -> list[dict] | tuple:
     """A context activities list (xAPI 1.0 also allows a single activity object)."""
+    if value is None:
+        return ()
     items = value if isinstance(value, list) else [value]
     return [item for item in items if isinstance(item, dict)]
-
-
-def _get(value: Any, *path: str | int) -> Any:
-    for step in path:
-        if isinstance(step, int) and isinstance(value, dict):
-            continue  # xAPI 1.0 allows one activity object where a list of them is expected
-        if isinstance(step, int):
-            value = value[step] if isinstance(value, list) and len(value) > step else None
-        else:
-            value = value.get(step) if isinstance(value, dict) else None
-    return value
 
 
 def _text(value: Any) -> str:
