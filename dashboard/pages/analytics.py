@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
+from dashboard.components import analytics_figures
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from modelling.cells import frame_csv
@@ -324,8 +325,10 @@ def _field_cards(profile: dict[str, Any]) -> list[dbc.Col]:
     for item in profile["numeric"]:
         if item["name"] == profile["value"]:
             continue
-        cards.append((item["name"], figures.numeric_figure(profile, item)))
-    cards += [(item["name"], figures.category_figure(profile, item)) for item in profile["category"]]
+        cards.append((item["name"], analytics_figures.numeric_figure(profile, item)))
+    cards += [
+        (item["name"], analytics_figures.category_figure(profile, item)) for item in profile["category"]
+    ]
     for _name, figure in cards:
         figure.update_layout(showlegend=False, margin={"b": 50})
     return [
@@ -373,13 +376,13 @@ def draw_profile(profile):
     if not profile:
         return no_update
     value = next(i for i in profile["numeric"] if i["name"] == profile["value"])
-    value_title = f"{value['label']} distribution ({figures.sample_note(profile)}; drag to filter)"
+    value_title = f"{value['label']} distribution ({analytics_figures.sample_note(profile)}; drag to filter)"
     return (
         _kpis(profile),
-        figures.level_figure(profile),
-        figures.numeric_figure(profile, value, value_title),
-        figures.group_means_figure(profile),
-        figures.correlation_figure(profile),
+        analytics_figures.level_figure(profile),
+        analytics_figures.numeric_figure(profile, value, value_title),
+        analytics_figures.group_means_figure(profile),
+        analytics_figures.correlation_figure(profile),
         _field_cards(profile),
     )
 
@@ -422,14 +425,14 @@ def pick_pair(click, profile):
 )
 def draw_pair(pair, raw):
     if not pair or not raw:
-        return figures.density_figure(None), None
+        return analytics_figures.density_figure(None), None
     task, source = raw["task"], raw["source"]
     try:
         cohort = analytics.make_cohort(task, source, raw)
         data = analytics.pair_density(signed_in_user(), task, source, cohort, pair["x"], pair["y"])
     except ServiceError as exc:
         return figures.empty_figure("Scatter of a pair", exc.message), None
-    return figures.density_figure(data), data
+    return analytics_figures.density_figure(data), data
 
 
 @callback(
@@ -542,5 +545,5 @@ def download_csv(clicks, profile, pair, importance):
     if not trigger or not any(clicks) or not ctx.triggered[0]["value"] or not profile:
         return no_update
     key = trigger["figure"]
-    table = figures.figure_table(profile, key, pair, importance)
+    table = analytics_figures.figure_table(profile, key, pair, importance)
     return dcc.send_string(frame_csv(table, index=False), f"{profile['task']}-{profile['source']}-{key}.csv")
