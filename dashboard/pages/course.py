@@ -13,8 +13,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
-from dashboard.components import course_levels, nudges, score_now, segments
-from dashboard.components import prediction_form as pf
+from dashboard.components import course_levels, nudges, score_now, segments, toasts
 from dashboard.components.forms import action_kind_options, alert, channel_options
 from dashboard.components.grids import refetch_rows_on_change, sort_of
 from dashboard.components.shell import page_header, short_code
@@ -345,7 +344,7 @@ def layout(user, code: str | None = None, **_query):
             dcc.Store(id=f"{PREFIX}-version", data=0),
             dcc.Store(id=f"{PREFIX}-refreshed"),
             dcc.Download(id=f"{PREFIX}-download"),
-            pf.toast_area(PREFIX),
+            toasts.toast_area(PREFIX),
         ]
     )
 
@@ -427,7 +426,7 @@ def _count(listing: dict[str, Any]) -> str:
     Input(f"{PREFIX}-grid", "getRowsRequest"),
     State(f"{PREFIX}-filters", "data"),
     State(f"{PREFIX}-code", "data"),
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def load_rows(request, filters, code):
     if not request or not code:
@@ -435,7 +434,7 @@ def load_rows(request, filters, code):
     try:
         listing = course_overview.course_at_risk_rows(signed_in_user(), code, _filters_of(filters, request))
     except ServiceError as exc:
-        pf.notify(PREFIX, "Cannot list", exc.message)
+        toasts.notify(PREFIX, "Cannot list", exc.message)
         return {"rowData": [], "rowCount": 0}, ""
     start, end = request.get("startRow", 0), request.get("endRow", BLOCK)
     rows = [grid_row(item) for item in listing["items"][start:end]]
@@ -499,7 +498,7 @@ clientside_callback(
     State(f"{PREFIX}-action-note", "value"),
     State(f"{PREFIX}-version", "data"),
     prevent_initial_call=True,
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def record(clicks, selected, kind, channel, channel_off, note, version):
     if not clicks:
@@ -534,7 +533,7 @@ def record(clicks, selected, kind, channel, channel_off, note, version):
     State(f"{PREFIX}-grid", "getRowsRequest"),
     State(f"{PREFIX}-code", "data"),
     prevent_initial_call=True,
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def export(clicks, filters, request, code):
     if not clicks or not code:
@@ -542,7 +541,7 @@ def export(clicks, filters, request, code):
     try:
         text = course_overview.at_risk_csv(signed_in_user(), code, _filters_of(filters, request))
     except ServiceError as exc:
-        pf.notify(PREFIX, "Not exported", exc.message)
+        toasts.notify(PREFIX, "Not exported", exc.message)
         return no_update
     return dcc.send_string(text, f"at-risk-{code.replace('/', '-')}.csv")
 
