@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, g, redirect, request, session, url_for
 
-from server.cli_sso import SSO_COMMANDS
 from server.security import client_ip, issue_tokens, safe_next, set_session_cookies
 from services import sso
 from services.errors import ServiceError
@@ -56,7 +55,5 @@ def _back_to_sign_in(code: str):
 
 
 def init_app(app: Flask) -> None:
-    """Serve the round trip and the administrators' commands for linked accounts."""
+    """Serve the round trip (the administrators' commands for linked accounts are in server.cli.sso)."""
     app.register_blueprint(bp)
-    for command in SSO_COMMANDS:
-        app.cli.add_command(command)

@@ -202,7 +202,7 @@ def test_version_diagnostics_read_the_stored_files(app, make_user, active_models
 
 
 def test_profile_table_for_every_figure(app, exam_records, active_models):
-    from dashboard.components.admin_figures import figure_table
+    from dashboard.components.analytics_figures import figure_table
 
     admin, frame = exam_records
     profile = _profile(app, admin, {})

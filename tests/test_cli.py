@@ -64,7 +64,7 @@ def test_create_user_rejects_bad_input_with_a_message(app):
 
 
 def test_seed_demo_prints_credentials_and_is_idempotent(app):
-    from server.cli import DEMO_USERS
+    from services.demo_setup import DEMO_USERS
 
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])

@@ -27,7 +27,8 @@ def test_make_data_is_deterministic(runner, tmp_path, monkeypatch):
         folder = tmp_path / str(attempt)
         monkeypatch.setattr(data, "DATA_DIR", folder)
         monkeypatch.setattr(
-            "server.cli.make_bundled_data", lambda seed, folder=folder: data.make_bundled_data(seed, folder)
+            "server.cli.training.make_bundled_data",
+            lambda seed, folder=folder: data.make_bundled_data(seed, folder),
         )
         result = runner.invoke(args=["make-data", "--seed", "5"])
         assert result.exit_code == 0, result.output

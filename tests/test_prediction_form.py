@@ -57,9 +57,11 @@ def test_form_values_map_not_given_to_missing(pf):
 
 
 def test_what_if_on_exam_fields_changes_only_those(pf):
+    from dashboard.components import whatif
+
     row = what_if(EXAM_TASK, GOOD_EXAM, {"hours_studied": 25, "extracurricular_activities": "No"})
     assert row == {**GOOD_EXAM, "hours_studied": 25, "extracurricular_activities": "No"}
-    assert pf.changed_fields(EXAM, GOOD_EXAM, row) == [
+    assert whatif.changed_fields(EXAM, GOOD_EXAM, row) == [
         "Hours studied: 20 → 25",
         "Extracurricular activities: Yes → No",
     ]

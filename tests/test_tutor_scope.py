@@ -334,7 +334,7 @@ def test_create_user_makes_a_tutor(app, client):
 
 
 def test_seed_demo_makes_a_tutor_of_every_demo_course_and_the_student_a_learner(app, client):
-    from server.cli import DEMO_USERS
+    from services.demo_setup import DEMO_USERS
 
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo", "--courses-only"]).exit_code == 0

@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import signed_in_user
-from dashboard.components import prediction_form as pf
+from dashboard.components import toasts
 from dashboard.components.forms import alert
 from services.early_warning import course_levels
 from services.errors import ServiceError
@@ -127,7 +127,7 @@ def shares_control(shares: dict[str, Any]) -> dbc.Row:
     State(f"{PREFIX}-share-medium", "value"),
     State(f"{PREFIX}-code", "data"),
     prevent_initial_call=True,
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def save_shares(_save, _clear, high, medium, code):
     if not code or ctx.triggered_id not in (f"{PREFIX}-share-save", f"{PREFIX}-share-clear"):

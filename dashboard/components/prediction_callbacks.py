@@ -11,6 +11,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import signed_in_user
 from dashboard.components import prediction_form as pf
+from dashboard.components import prediction_result, toasts, whatif
 from modelling import recommend
 from modelling.schemas import TaskSchema
 from modelling.tasks import task_for
@@ -75,23 +76,23 @@ def register(prefix: str, schema: TaskSchema) -> None:
         Input(f"{prefix}-submit", "n_clicks"),
         *pf.field_inputs(prefix, schema, State),
         prevent_initial_call=True,
-        on_error=pf.error_handler(prefix),
+        on_error=toasts.error_handler(prefix),
     )
     def predict(_clicks, *raw):
         values = pf.read_values(schema, raw)
         try:
             result = predictions.predict(task, values, user=signed_in_user(), ip=client_ip())
         except InvalidInput as exc:
-            pf.notify(prefix, "Check the form", pf.problems_text(schema, exc.fields))
+            toasts.notify(prefix, "Check the form", pf.problems_text(schema, exc.fields))
             return (no_update,) * 7
         except ServiceError as exc:
-            pf.notify(prefix, "Prediction not available", exc.message)
+            toasts.notify(prefix, "Prediction not available", exc.message)
             return (no_update,) * 7
         clean = schema.validate_record(values)[0]
         bands = predictions.bands_for(task)
         return (
-            pf.result_view(prefix, task, result, bands),
-            pf.whatif_view(prefix, schema, clean),
+            prediction_result.result_view(prefix, task, result, bands),
+            whatif.whatif_view(prefix, schema, clean),
             {"values": clean, "result": result},
             False,
             None,
@@ -104,14 +105,14 @@ def register(prefix: str, schema: TaskSchema) -> None:
         Input({"type": f"{prefix}-whatif", "field": ALL}, "value"),
         State(f"{prefix}-last", "data"),
         prevent_initial_call=True,
-        on_error=pf.error_handler(prefix),
+        on_error=toasts.error_handler(prefix),
     )
     def what_if(chosen, last):
         if not last:
             raise PreventUpdate
         names = [item["id"]["field"] for item in ctx.inputs_list[0]]
         row = recommend.what_if(task_for(schema.task), last["values"], dict(zip(names, chosen, strict=True)))
-        changes = pf.changed_fields(schema, last["values"], row)
+        changes = whatif.changed_fields(schema, last["values"], row)
         if not changes:
             return html.P("Move a slider to compare with your prediction.", className="text-muted mb-0")
         try:
@@ -119,9 +120,10 @@ def register(prefix: str, schema: TaskSchema) -> None:
         except InvalidInput as exc:
             return dbc.Alert(pf.problems_text(schema, exc.fields), color="warning", className="mb-0")
         except ServiceError as exc:
-            pf.notify(prefix, "Prediction not available", exc.message)
+            toasts.notify(prefix, "Prediction not available", exc.message)
             return no_update
-        return pf.whatif_result(prefix, task, last["result"], result, predictions.bands_for(task), changes)
+        bands = predictions.bands_for(task)
+        return whatif.whatif_result(prefix, task, last["result"], result, bands, changes)
 
     @callback(
         Output(f"{prefix}-save-status", "children", allow_duplicate=True),
@@ -130,7 +132,7 @@ def register(prefix: str, schema: TaskSchema) -> None:
         State(f"{prefix}-last", "data"),
         State(f"{prefix}-student-ref", "value"),
         prevent_initial_call=True,
-        on_error=pf.error_handler(prefix),
+        on_error=toasts.error_handler(prefix),
     )
     def save(_clicks, last, student_ref):
         if not last:
@@ -141,6 +143,6 @@ def register(prefix: str, schema: TaskSchema) -> None:
                 task, last["values"], user=user, save=True, student_ref=student_ref, ip=client_ip()
             )
         except ServiceError as exc:
-            pf.notify(prefix, "Not saved", exc.message)
+            toasts.notify(prefix, "Not saved", exc.message)
             return no_update, False
         return pf.saved_message(prefix, result["id"]), True

@@ -1,4 +1,5 @@
-"""Prediction forms built from the task schemas, their inline checks, results, what-if panel and toasts.
+"""Prediction forms built from the task schemas, their inline checks and the prediction page's layout
+(the result, the what-if panel and the toasts are components of their own).
 
 Every field's label, unit, range, categories and help come from `modelling.schemas`; this module
 only decides how fields are grouped on screen (any field not placed in a group is shown under
@@ -7,23 +8,15 @@ only decides how fields are grouped on screen (any field not placed in a group i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc, html, set_props
-from flask import current_app
+from dash import Input, Output, dcc, html
 
-from dashboard.components.figures import (
-    bands_legend,
-    contributions_figure,
-    graph,
-    level_badge,
-    outcome_figure,
-)
+from dashboard.components.toasts import toast_area
 from modelling.data import typical_row
-from modelling.levels import Bands
-from modelling.schemas import CategoryField, NumericField, TaskSchema, schema_for
+from modelling.schemas import CategoryField, NumericField, TaskSchema
 from modelling.tasks import task_for
 
 NOT_GIVEN = ""
@@ -49,14 +42,15 @@ def sections(schema: TaskSchema) -> list[tuple[str, list[NumericField | Category
     return result
 
 
-def _number(value: float) -> int | float:
+def number(value: float) -> int | float:
+    """A whole number as an int (so that a control shows 3, not 3.0)."""
     return int(value) if float(value).is_integer() else float(value)
 
 
 def _range_text(f: NumericField) -> str:
-    maximum = "no limit" if f.maximum >= 1_000_000 else _number(f.maximum)
-    learned = f"{_number(f.train_min)}–{_number(f.train_max)}"
-    return f"Allowed {_number(f.minimum)}–{maximum}; the model learned {learned}."
+    maximum = "no limit" if f.maximum >= 1_000_000 else number(f.maximum)
+    learned = f"{number(f.train_min)}–{number(f.train_max)}"
+    return f"Allowed {number(f.minimum)}–{maximum}; the model learned {learned}."
 
 
 def typical_values(task: str) -> dict[str, Any]:
@@ -69,7 +63,7 @@ def initial_values(task: str, saved: Mapping[str, Any] | None) -> dict[str, Any]
     values = typical_values(task)
     if saved:
         values.update({k: v for k, v in saved.items() if k in values})
-    return {k: _number(v) if isinstance(v, float) else v for k, v in values.items()}
+    return {k: number(v) if isinstance(v, float) else v for k, v in values.items()}
 
 
 def field_control(prefix: str, f: NumericField | CategoryField, value: Any) -> html.Div:
@@ -177,7 +171,7 @@ def check_states(schema: TaskSchema, problems: Mapping[str, str], extrapolated: 
         reason = problems.get(f.name)
         warned = reason is None and f.name in extrapolated
         note = (
-            f"Outside the training range ({_number(f.train_min)} to {_number(f.train_max)}): "
+            f"Outside the training range ({number(f.train_min)} to {number(f.train_max)}): "
             "allowed, but the prediction is less reliable."
             if warned
             else ""
@@ -204,247 +198,6 @@ def check_summary(problems: Mapping[str, str], extrapolated: Sequence[str], sche
             className="py-2 mb-0",
         )
     return html.Span("All values are valid.", className="text-success small")
-
-
-def _headline(task: str, result: Mapping[str, Any]) -> str:
-    definition = task_for(task)
-    return definition.outcome.headline(result[definition.value_name])
-
-
-def result_view(prefix: str, task: str, result: Mapping[str, Any], bands: Bands) -> html.Div:
-    """The prediction: headline value, level, interval, explanation and recommendations."""
-    schema = schema_for(task)
-    definition = task_for(task)
-    value, level = definition.value_and_level(result)
-    if not definition.outcome.has_interval:
-        detail = html.P(definition.value_text, className="text-muted mb-1")
-    else:
-        interval = result["interval"]
-        detail = html.P(
-            f"{interval['level']:.0%} interval: {interval['low']:.1f} to {interval['high']:.1f} points",
-            id=f"{prefix}-interval",
-            className="text-muted mb-1",
-        )
-    extrapolated = result.get("extrapolated") or []
-    warning = (
-        dbc.Alert(
-            "Outside the training range: "
-            + ", ".join(schema.field(n).label for n in extrapolated)
-            + ". Read this prediction with more caution.",
-            color="warning",
-            className="py-2",
-        )
-        if extrapolated
-        else None
-    )
-    factors = result.get("top_factors") or []
-    return html.Div(
-        [
-            html.Div(
-                [
-                    html.Span(
-                        _headline(task, result), id=f"{prefix}-value", className="display-5 fw-semibold me-3"
-                    ),
-                    level_badge(task, level, bands, badge_id=f"{prefix}-level"),
-                ],
-                className="d-flex align-items-center flex-wrap",
-            ),
-            detail,
-            html.P(
-                f"Model version {result['model_version']} ({result.get('algorithm', '')}).",
-                className="small text-muted",
-                id=f"{prefix}-version",
-            ),
-            warning,
-            graph(
-                f"{prefix}-outcome-graph",
-                outcome_figure(task, value, bands, result.get("interval")),
-                "Prediction on the level bands",
-            ),
-            bands_legend(task, bands),
-            html.H3("Why", className="h6 mt-3"),
-            html.Ul([html.Li(text) for text in factors], className="small") if factors else None,
-            html.P(
-                task_for(task).explain_text,
-                className="small text-muted mb-0",
-            ),
-            graph(
-                f"{prefix}-contributions-graph",
-                contributions_figure(task, result["contributions"]),
-                "Contribution of each factor",
-            ),
-            recommendations_view(prefix, task, result),
-        ]
-    )
-
-
-def recommendations_view(prefix: str, task: str, result: Mapping[str, Any]) -> html.Div:
-    """The changes the model expects to help most, with their predicted gain."""
-    items = result.get("recommendations") or []
-    definition = task_for(task)
-    title = definition.recommend_title
-    if not items:
-        body = html.P(
-            "No realistic change to the factors you control improves this prediction noticeably.",
-            className="text-muted small",
-        )
-    else:
-        rows = []
-        for item in items:
-            gain = definition.outcome.gain_text(item["gain"], item["predicted"])
-            rows.append(
-                dbc.ListGroupItem(
-                    [html.Span(item["change"]), dbc.Badge(gain, color="success", className="ms-2 text-wrap")],
-                    className="d-flex justify-content-between align-items-center flex-wrap",
-                )
-            )
-        body = dbc.ListGroup(rows, id=f"{prefix}-recommendations", flush=True)
-    return html.Div([html.H3(title, className="h6 mt-3"), body])
-
-
-def whatif_id(prefix: str, name: str) -> dict[str, str]:
-    """Pattern-matching id of one what-if control."""
-    return {"type": f"{prefix}-whatif", "field": name}
-
-
-def whatif_view(prefix: str, schema: TaskSchema, values: Mapping[str, Any]) -> html.Div:
-    """Sliders (and switches) for the factors a student can change, starting at the entered values."""
-    controls = []
-    for f in schema.actionable:
-        value = values.get(f.name)
-        label_id = f"{prefix}-whatif-label-{f.name.replace('_', '-')}"
-        if isinstance(f, NumericField):
-            low = min(f.train_min, value)
-            high = max(f.train_max, value)
-            step = 1 if f.integer or high - low > 20 else 0.5
-            control = dcc.Slider(
-                id=whatif_id(prefix, f.name),
-                min=_number(low),
-                max=_number(high),
-                step=step,
-                value=value,
-                marks={_number(low): str(_number(low)), _number(high): str(_number(high))},
-                tooltip={"placement": "bottom", "always_visible": True},
-                updatemode="mouseup",
-                allow_direct_input=False,
-            )
-            text = f"{f.label} ({f.unit})" if f.unit else f.label
-        else:
-            control = dbc.RadioItems(
-                id=whatif_id(prefix, f.name),
-                options=[{"label": c, "value": c} for c in f.categories],
-                value=value,
-                inline=True,
-            )
-            text = f.label
-        controls.append(
-            html.Div(
-                [html.Div(text, id=label_id, className="form-label mb-1 small fw-semibold"), control],
-                role="group",
-                className="mb-3",
-                **{"aria-labelledby": label_id},
-            )
-        )
-    return html.Div(
-        [
-            html.P(
-                "Move a slider: the prediction updates as soon as you let go (or press an arrow key). "
-                "Only factors you can change are here.",
-                className="small text-muted",
-            ),
-            *controls,
-            html.Div(
-                html.P("Move a slider to compare with your prediction.", className="text-muted mb-0"),
-                id=f"{prefix}-whatif-result",
-                className="whatif-result",
-                **{"aria-live": "polite"},
-            ),
-        ]
-    )
-
-
-def changed_fields(schema: TaskSchema, before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """'Label: a → b' for every field that differs."""
-    lines = []
-    for f in schema.fields:
-        a, b = before.get(f.name), after.get(f.name)
-        if a != b and not (
-            isinstance(a, int | float) and isinstance(b, int | float) and float(a) == float(b)
-        ):
-            show = _number if isinstance(f, NumericField) else str
-            lines.append(f"{f.label}: {show(a)} → {show(b)}")
-    return lines
-
-
-def whatif_result(
-    prefix: str,
-    task: str,
-    original: Mapping[str, Any],
-    result: Mapping[str, Any],
-    bands: Bands,
-    changes: list[str],
-) -> html.Div:
-    """The what-if prediction and its difference from the original one."""
-    definition = task_for(task)
-    before, _ = definition.value_and_level(original)
-    after, level = definition.value_and_level(result)
-    diff = after - before
-    delta = definition.outcome.difference(diff)
-    better = definition.is_better(before, after)
-    color = "text-success" if better else ("text-danger" if abs(diff) > 1e-9 else "text-muted")
-    return html.Div(
-        [
-            html.Div(
-                [
-                    html.Span("What if: ", className="me-1"),
-                    html.Span(
-                        _headline(task, result),
-                        id=f"{prefix}-whatif-value",
-                        className="fs-3 fw-semibold me-2",
-                    ),
-                    level_badge(task, level, bands),
-                ],
-                className="d-flex align-items-center flex-wrap",
-            ),
-            html.P(
-                [
-                    html.Span(delta, id=f"{prefix}-whatif-delta", className=f"fw-semibold {color}"),
-                    f" vs your prediction ({_headline(task, original)}).",
-                ],
-                className="mb-1",
-            ),
-            html.Ul([html.Li(line) for line in changes], className="small text-muted mb-0")
-            if changes
-            else None,
-        ]
-    )
-
-
-def toast_area(prefix: str) -> dbc.Toast:
-    """The page's toast for errors and confirmations (top right, closes itself)."""
-    return dbc.Toast(
-        id=f"{prefix}-toast",
-        header="",
-        is_open=False,
-        dismissable=True,
-        duration=8000,
-        className="page-toast",
-    )
-
-
-def notify(prefix: str, header: str, message: Any, icon: str = "danger") -> None:
-    """Show the page's toast from inside a callback."""
-    set_props(f"{prefix}-toast", {"header": header, "children": message, "icon": icon, "is_open": True})
-
-
-def error_handler(prefix: str) -> Callable[[Exception], None]:
-    """A callback's `on_error`: log the exception and tell the user in a toast, never a traceback."""
-
-    def handle(error: Exception) -> None:
-        current_app.logger.exception("Dashboard callback failed", exc_info=error)
-        notify(prefix, "Something went wrong", "That did not work. Please try again in a moment.")
-
-    return handle
 
 
 def problems_text(schema: TaskSchema, problems: Mapping[str, str]) -> str:

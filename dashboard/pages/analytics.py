@@ -3,7 +3,6 @@ with cohort filters and cross-filtering (click or drag on a chart to filter ever
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import dash
@@ -12,20 +11,16 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
+from dashboard.components import analytics_cards, analytics_controls, analytics_figures
+from dashboard.components.analytics_controls import figure_col
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from modelling.cells import frame_csv
 from modelling.schemas import schema_for
-from modelling.tasks import TASK_NAMES, task_for, task_options
 from services import analytics, model_versions
 from services.errors import ServiceError
 
 PATH = "/analytics"
-SOURCES = [
-    {"label": "Stored predictions", "value": "records"},
-    {"label": "Active model's training data", "value": "training"},
-]
-PRIMARY_FILTERS = ("school_type", "motivation_level", "gender", "family_income")
 dash.register_page(
     __name__,
     path=PATH,
@@ -38,102 +33,6 @@ dash.register_page(
 )
 
 
-def _labelled(label: str, component_id: str, component: Any, **col: Any) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, html_for=component_id), component], className="mb-2", **col)
-
-
-def _controls() -> dbc.Card:
-    choices = dbc.Row(
-        [
-            _labelled(
-                "Task",
-                "analytics-task",
-                dbc.RadioItems(id="analytics-task", options=task_options(), value=TASK_NAMES[0], inline=True),
-                md=3,
-            ),
-            _labelled(
-                "Data source",
-                "analytics-source",
-                dbc.RadioItems(id="analytics-source", options=SOURCES, value="records", inline=True),
-                md=5,
-            ),
-            _labelled(
-                "Group (level or risk band)",
-                "analytics-groups",
-                dcc.Dropdown(id="analytics-groups", multi=True, placeholder="Every group"),
-                md=4,
-            ),
-        ]
-    )
-    dates = dbc.Row(
-        [
-            _labelled(
-                "Saved from", "analytics-date-from", dbc.Input(id="analytics-date-from", type="date"), md=3
-            ),
-            _labelled(
-                "Saved until", "analytics-date-to", dbc.Input(id="analytics-date-to", type="date"), md=3
-            ),
-            _labelled(
-                "Range filter on",
-                "analytics-range-field",
-                dcc.Dropdown(id="analytics-range-field", placeholder="a numeric field"),
-                md=3,
-            ),
-            _labelled(
-                "From", "analytics-range-low", dbc.Input(id="analytics-range-low", type="number"), md=1
-            ),
-            _labelled(
-                "To", "analytics-range-high", dbc.Input(id="analytics-range-high", type="number"), md=1
-            ),
-            dbc.Col(
-                dbc.Button(
-                    "Add", id="analytics-range-add", color="secondary", outline=True, className="w-100"
-                ),
-                md=1,
-                className="d-flex align-items-end mb-2",
-            ),
-        ]
-    )
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                html.H2("Cohort", className="h5"),
-                choices,
-                dates,
-                html.Div(id="analytics-category-filters"),
-                html.Div(
-                    [
-                        html.Span(id="analytics-range-badges"),
-                        dbc.Button(
-                            "Clear every filter",
-                            id="analytics-clear",
-                            color="link",
-                            size="sm",
-                            className="ms-2",
-                        ),
-                    ],
-                    className="d-flex flex-wrap align-items-center",
-                ),
-                html.P(
-                    "Click a bar of the group or a category chart, or drag across a histogram, to filter "
-                    "every chart to it.",
-                    className="small text-muted mb-0 mt-1",
-                ),
-            ]
-        ),
-        className="mb-3",
-    )
-
-
-def _figure_col(key: str, height: int = 360, **col: Any) -> dbc.Col:
-    return dbc.Col(
-        figures.figure_card(f"analytics-graph-{key}", {"type": "analytics-csv", "figure": key}, key, height),
-        xs=12,
-        className="mb-3",
-        **col,
-    )
-
-
 @page("admin", PATH)
 def layout(user, **_query):
     return html.Div(
@@ -142,17 +41,17 @@ def layout(user, **_query):
                 "Analytics",
                 "Explore a cohort; every figure downloads as PNG (toolbar) and its numbers as CSV.",
             ),
-            _controls(),
+            analytics_controls.controls(),
             html.Div(id="analytics-message"),
             dcc.Loading(dbc.Row(id="analytics-kpis", className="mb-2"), type="dot"),
-            dbc.Row([_figure_col("levels", lg=6), _figure_col("value", lg=6)]),
+            dbc.Row([figure_col("levels", lg=6), figure_col("value", lg=6)]),
             dbc.Row(
                 [
-                    _figure_col("means", figures.IMPORTANCE_HEIGHT, lg=6),
-                    _figure_col("importance", figures.IMPORTANCE_HEIGHT, lg=6),
+                    figure_col("means", figures.IMPORTANCE_HEIGHT, lg=6),
+                    figure_col("importance", figures.IMPORTANCE_HEIGHT, lg=6),
                 ]
             ),
-            dbc.Row([_figure_col("correlation", 480, lg=7), _figure_col("scatter", 480, lg=5)]),
+            dbc.Row([figure_col("correlation", 480, lg=7), figure_col("scatter", 480, lg=5)]),
             html.H2("Every field", className="h5 mt-2"),
             dcc.Loading(dbc.Row(id="analytics-fields"), type="dot"),
             dcc.Store(id="analytics-ranges", data={}),
@@ -164,42 +63,6 @@ def layout(user, **_query):
             dcc.Download(id="analytics-download"),
         ]
     )
-
-
-def _category_filter(f) -> dbc.Col:
-    return _labelled(
-        f.label,
-        json.dumps({"field": f.name, "type": "analytics-category"}, separators=(",", ":")),
-        dcc.Dropdown(
-            id={"type": "analytics-category", "field": f.name},
-            options=[*f.categories, *(["missing"] if f.optional else [])],
-            multi=True,
-            placeholder="Any",
-        ),
-        xs=6,
-        md=3,
-        lg=2,
-    )
-
-
-def _category_filters(task: str) -> list:
-    fields = schema_for(task).categorical
-    primary = [f for f in fields if f.name in PRIMARY_FILTERS]
-    others = [f for f in fields if f.name not in PRIMARY_FILTERS]
-    parts: list = []
-    if primary:
-        parts.append(dbc.Row([_category_filter(f) for f in primary]))
-    if others:
-        parts.append(
-            html.Details(
-                [
-                    html.Summary(f"More field filters ({len(others)})", className="small mb-2"),
-                    dbc.Row([_category_filter(f) for f in others]),
-                ],
-                className="mb-2",
-            )
-        )
-    return parts
 
 
 @callback(
@@ -223,7 +86,7 @@ def choose_task(task: str, source: str):
     return (
         analytics.group_names(task, source),
         [],
-        _category_filters(task),
+        analytics_controls.category_filters(task),
         ranges,
         training,
         training,
@@ -284,81 +147,6 @@ def load_profile(task, source, groups, date_from, date_to, category_values, rang
     return profile, raw, message
 
 
-def _kpi(title: str, value: str, kpi_id: str) -> dbc.Col:
-    return dbc.Col(
-        dbc.Card(
-            dbc.CardBody(
-                [html.Div(title, className="small text-muted"), html.Div(value, className="fs-4 fw-semibold")]
-            ),
-            id=f"analytics-kpi-{kpi_id}",
-        ),
-        xs=6,
-        md=3,
-        className="mb-2",
-    )
-
-
-def _kpis(profile: dict[str, Any]) -> list[dbc.Col]:
-    rows = profile["rows"]
-    groups = profile["groups"]
-    task = task_for(profile["task"])
-    worst = task.concern_group(groups)
-    value = next(i for i in profile["numeric"] if i["name"] == profile["value"])
-    shown_rows = f"{rows:,}" if rows is not None else f"≥ {profile['analysed']:,}"
-    kpis = [_kpi("Rows in cohort", shown_rows, "rows")]
-    if profile["source"] == "records":
-        kpis.append(_kpi("Students (analysed rows)", f"{profile['students'] or 0:,}", "students"))
-    else:
-        kpis.append(_kpi("Rows analysed", f"{profile['analysed']:,}", "analysed"))
-    counted = sum(g["count"] for g in groups)
-    share = f"{worst['count'] / counted:.1%}" if counted else "–"
-    kpis.append(_kpi(f"Share {worst['name'].lower()}", share, "share"))
-    mean = value["overall"]
-    shown = "–" if mean is None else f"{mean:.{task.outcome.summary_decimals}f}"
-    kpis.append(_kpi(f"Average {value['label'].lower()} (analysed rows)", shown, "mean"))
-    return kpis
-
-
-def _field_cards(profile: dict[str, Any]) -> list[dbc.Col]:
-    cards = []
-    for item in profile["numeric"]:
-        if item["name"] == profile["value"]:
-            continue
-        cards.append((item["name"], figures.numeric_figure(profile, item)))
-    cards += [(item["name"], figures.category_figure(profile, item)) for item in profile["category"]]
-    for _name, figure in cards:
-        figure.update_layout(showlegend=False, margin={"b": 50})
-    return [
-        dbc.Col(
-            dbc.Card(
-                dbc.CardBody(
-                    [
-                        dcc.Graph(
-                            id={"type": "analytics-field", "field": name},
-                            figure=figure,
-                            config=figures.graph_config(f"field-{name}"),
-                            style={"height": "300px"},
-                        ),
-                        dbc.Button(
-                            "Data as CSV",
-                            id={"type": "analytics-csv", "figure": f"field-{name}"},
-                            size="sm",
-                            color="secondary",
-                            outline=True,
-                        ),
-                    ],
-                    className="p-2",
-                )
-            ),
-            xs=12,
-            md=6,
-            xl=4,
-            className="mb-3",
-        )
-        for name, figure in cards
-    ]
-
-
 @callback(
     Output("analytics-kpis", "children"),
     Output("analytics-graph-levels", "figure"),
@@ -373,14 +161,14 @@ def draw_profile(profile):
     if not profile:
         return no_update
     value = next(i for i in profile["numeric"] if i["name"] == profile["value"])
-    value_title = f"{value['label']} distribution ({figures.sample_note(profile)}; drag to filter)"
+    value_title = f"{value['label']} distribution ({analytics_figures.sample_note(profile)}; drag to filter)"
     return (
-        _kpis(profile),
-        figures.level_figure(profile),
-        figures.numeric_figure(profile, value, value_title),
-        figures.group_means_figure(profile),
-        figures.correlation_figure(profile),
-        _field_cards(profile),
+        analytics_cards.kpis(profile),
+        analytics_figures.level_figure(profile),
+        analytics_figures.numeric_figure(profile, value, value_title),
+        analytics_figures.group_means_figure(profile),
+        analytics_figures.correlation_figure(profile),
+        analytics_cards.field_cards(profile),
     )
 
 
@@ -422,14 +210,14 @@ def pick_pair(click, profile):
 )
 def draw_pair(pair, raw):
     if not pair or not raw:
-        return figures.density_figure(None), None
+        return analytics_figures.density_figure(None), None
     task, source = raw["task"], raw["source"]
     try:
         cohort = analytics.make_cohort(task, source, raw)
         data = analytics.pair_density(signed_in_user(), task, source, cohort, pair["x"], pair["y"])
     except ServiceError as exc:
         return figures.empty_figure("Scatter of a pair", exc.message), None
-    return figures.density_figure(data), data
+    return analytics_figures.density_figure(data), data
 
 
 @callback(
@@ -542,5 +330,5 @@ def download_csv(clicks, profile, pair, importance):
     if not trigger or not any(clicks) or not ctx.triggered[0]["value"] or not profile:
         return no_update
     key = trigger["figure"]
-    table = figures.figure_table(profile, key, pair, importance)
+    table = analytics_figures.figure_table(profile, key, pair, importance)
     return dcc.send_string(frame_csv(table, index=False), f"{profile['task']}-{profile['source']}-{key}.csv")

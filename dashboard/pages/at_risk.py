@@ -15,6 +15,7 @@ from flask import current_app
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
+from dashboard.components import at_risk_figures
 from dashboard.components.forms import alert
 from dashboard.components.grids import sort_of
 from dashboard.components.shell import code_link, page_header
@@ -358,7 +359,7 @@ def open_student(cell):
     body = [
         dcc.Graph(
             id="at-risk-history",
-            figure=figures.history_figure(history, bands, student_ref),
+            figure=at_risk_figures.history_figure(history, bands, student_ref),
             config=figures.graph_config(f"dropout-trend-{student_ref}"),
         ),
         table,

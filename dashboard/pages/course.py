@@ -13,29 +13,25 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
-from dashboard.components import course_levels, nudges, score_now, segments
-from dashboard.components import prediction_form as pf
-from dashboard.components.forms import action_kind_options, alert, channel_options
+from dashboard.components import (
+    course_grid,
+    course_header,
+    nudges,
+    score_now,
+    segments,
+    toasts,
+)
+from dashboard.components.forms import alert
 from dashboard.components.grids import refetch_rows_on_change, sort_of
-from dashboard.components.shell import page_header, short_code
 from dashboard.components.tables import last_scoring_text
-from db.tutoring import ACTION_KINDS
 from modelling.early_warning.segments import action_of
 from services import course_overview
 from services.errors import NotFound, ServiceError
-from services.links import course_outcomes_href
 from services.tutoring import actions
 
 PATH = "/course"
 PREFIX = "course"
 BLOCK = 100
-ANY = "any"
-CHANGE_LABELS = {
-    "up": "▲ Up",
-    "down": "▼ Down",
-    "same": "= About the same",
-    "new": "New (no previous checkpoint)",
-}
 dash.register_page(
     __name__,
     path=PATH,
@@ -46,232 +42,6 @@ dash.register_page(
     order=36,
     description="One course: its risk across checkpoints and its at-risk list.",
 )
-
-
-# The grid loads rows in blocks (infinite row model), which needs one row height for every row: rows are
-# tall enough for three wrapped reasons at the columns' narrowest, so a reason never needs a hover.
-ROW_HEIGHT = 104
-WRAPPED = {"wrapText": True, "cellStyle": {"lineHeight": "1.3", "fontSize": "0.8rem", "wordBreak": "normal"}}
-
-
-def _columns() -> list[dict[str, Any]]:
-    headers = dict(course_overview.EXPORT_COLUMNS)
-    sortable = set(course_overview.SORT_COLUMNS)
-    special: dict[str, dict[str, Any]] = {
-        # As wide as its longest reference (course_grid.js sizes it as rows arrive): never cut off.
-        "learner": {"cellRenderer": "CourseLearnerLink", "minWidth": 140, "flex": 0},
-        "probability": {"minWidth": 115, "maxWidth": 130, "sortingOrder": ["desc", "asc", None]},
-        "rank_in_course": {"minWidth": 80, "maxWidth": 100},
-        "risk_level": {"minWidth": 95, "maxWidth": 120},
-        "segment": {
-            "minWidth": 110,
-            "maxWidth": 140,
-            "tooltipField": "segment_action",
-            "headerTooltip": "Where the learner stands by their own activity; hover a cell: what to do.",
-        },
-        "trajectory": {"cellRenderer": "CourseSparkline", "minWidth": 110, "maxWidth": 130},
-        "change": {"cellRenderer": "CourseChange", "minWidth": 120, "maxWidth": 140},
-        "inactive": {"minWidth": 110, "maxWidth": 130, "sortingOrder": ["desc", "asc", None]},
-        # Wrapped in rows of ROW_HEIGHT: the reasons read in full without hovering.
-        "reasons": {"flex": 3, "minWidth": 300, **WRAPPED},
-        "in_favour": {"flex": 2, "minWidth": 220, **WRAPPED},
-        "last_action": {"flex": 2, "minWidth": 240, "tooltipField": "last_action"},
-    }
-    return [
-        {
-            "field": field,
-            "colId": field,
-            "headerName": header,
-            "sortable": field in sortable,
-            **special.get(field, {}),
-        }
-        for field, header in headers.items()
-    ]
-
-
-def _select(field_id: str, label: str, options: list[dict[str, str]], md: int = 2) -> dbc.Col:
-    return dbc.Col(
-        [dbc.Label(label, html_for=field_id), dbc.Select(id=field_id, options=options, value=ANY)],
-        xs=6,
-        md=md,
-    )
-
-
-def _filters() -> dbc.Row:
-    any_option = [{"label": "Any", "value": ANY}]
-    return dbc.Row(
-        [
-            _select(
-                f"{PREFIX}-risk-level",
-                "Risk level",
-                any_option + [{"label": n, "value": n} for n in course_overview.risk_levels()],
-            ),
-            _select(f"{PREFIX}-segment", "Segment", any_option + segments.segment_options()),
-            _select(
-                f"{PREFIX}-change",
-                "Change",
-                any_option + [{"label": label, "value": value} for value, label in CHANGE_LABELS.items()],
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("Inactive days (at least)", html_for=f"{PREFIX}-inactive"),
-                    dbc.Input(id=f"{PREFIX}-inactive", type="number", min=0, step=1, debounce=True),
-                ],
-                xs=6,
-                md=2,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("Learner", html_for=f"{PREFIX}-learner"),
-                    dbc.Input(
-                        id=f"{PREFIX}-learner",
-                        placeholder="part of the reference",
-                        debounce=True,
-                        maxlength=128,
-                    ),
-                ],
-                xs=6,
-                md=2,
-            ),
-            dbc.Col(
-                dbc.Checkbox(id=f"{PREFIX}-no-action", label="No action yet", value=False),
-                xs=6,
-                md=2,
-                className="align-self-end pb-2",
-            ),
-        ],
-        className="g-2 mb-2",
-    )
-
-
-def _action_bar() -> dbc.Row:
-    kinds = action_kind_options()
-    channels = [{"label": "No channel", "value": ""}, *channel_options()]
-    return dbc.Row(
-        [
-            dbc.Col(
-                html.Span("0 selected", id=f"{PREFIX}-selected", className="text-muted"),
-                width="auto",
-                className="align-self-center",
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("Action", html_for=f"{PREFIX}-action-kind", className="visually-hidden"),
-                    dbc.Select(id=f"{PREFIX}-action-kind", options=kinds, value=ACTION_KINDS[0]),
-                ],
-                xs=6,
-                md=2,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("Channel", html_for=f"{PREFIX}-action-channel", className="visually-hidden"),
-                    dbc.Select(id=f"{PREFIX}-action-channel", options=channels, value="email"),
-                ],
-                xs=6,
-                md=2,
-            ),
-            dbc.Col(
-                [
-                    dbc.Label("Note", html_for=f"{PREFIX}-action-note", className="visually-hidden"),
-                    dbc.Input(id=f"{PREFIX}-action-note", placeholder="Note (optional)", maxlength=2000),
-                ],
-                xs=12,
-                md=3,
-            ),
-            dbc.Col(
-                dbc.Button("Select all listed", id=f"{PREFIX}-select-all", color="secondary", outline=True),
-                width="auto",
-            ),
-            dbc.Col(
-                dbc.Button("Record for selected", id=f"{PREFIX}-action-record", color="primary"), width="auto"
-            ),
-            dbc.Col(
-                dbc.Button("Export CSV", id=f"{PREFIX}-export", color="secondary", outline=True),
-                width="auto",
-                className="ms-auto",
-            ),
-        ],
-        className="g-2 mb-2 align-items-center",
-    )
-
-
-def _fact(label: str, value: Any, fact_id: str | None = None) -> html.Div:
-    kwargs = {"id": fact_id} if fact_id else {}
-    return html.Div(
-        [html.Div(label, className="kpi-label"), html.Div(value, className="fw-semibold", **kwargs)],
-        className="me-4 mb-2",
-    )
-
-
-def _header(facts: dict[str, Any], admin: bool = False) -> html.Div:
-    if facts["status"] == "running":
-        where = f"Day {facts['current_day']} of {facts['length_days']}"
-    else:
-        where = facts["status"].capitalize()
-    links = html.Div(
-        [
-            dcc.Link("All courses", href="/courses", className="me-3"),
-            dcc.Link(
-                "Outcomes report",
-                href=course_outcomes_href(facts["code"]),
-                id=f"{PREFIX}-outcomes-link",
-            ),
-        ],
-        className="mb-2",
-    )
-    return html.Div(
-        [
-            page_header(
-                short_code(facts["code"])
-                if facts["title"] in ("", facts["code"])
-                else f"{short_code(facts['code'])}: {facts['title']}",
-                tooltip=facts["code"],
-            ),
-            links,
-            html.Div(
-                [
-                    _fact("Dates", f"{facts['start_date']} to {facts['end_date']}"),
-                    _fact("Where it stands", where, f"{PREFIX}-where"),
-                    _fact("Enrollments", f"{facts['enrollments']:,}", f"{PREFIX}-enrollments"),
-                    _fact("Tutors", ", ".join(facts["tutors"]) or "none assigned"),
-                    _fact("Last scoring", last_scoring_text(facts["last_scoring"]), f"{PREFIX}-last-scoring"),
-                ],
-                className="d-flex flex-wrap mb-2",
-            ),
-            course_levels.levels_facts(facts["levels"]),
-            course_levels.shares_control(facts["levels"]["shares"]) if admin else None,
-        ]
-    )
-
-
-def trend_figure(trend: dict[str, Any]) -> figures.Figure:
-    """The share of the cohort at each risk level per checkpoint, stacked (highest risk on top)."""
-    title = "How the cohort's risk moves across checkpoints"
-    points = trend["points"]
-    if not points:
-        return figures.empty_figure(title, "Not scored yet: the risk appears after the first checkpoint.")
-    fig = figures.Figure()
-    labels = [f"Day {p['day']}" for p in points]
-    for index, level in enumerate(reversed(trend["levels"])):
-        fig.add_bar(
-            x=labels,
-            y=[p["shares"][level] for p in points],
-            customdata=[p["counts"][level] for p in points],
-            name=level,
-            marker_color=figures.colour(level, index),
-            text=[f"{p['shares'][level]:.0%}" for p in points],
-            textposition="inside",
-            hovertemplate=f"{level}: %{{y:.1%}} (%{{customdata:,}} learners)<extra>%{{x}}</extra>",
-        )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1], title_text="Share of enrollments")
-    fig.update_xaxes(title_text="Checkpoint (day of the course)")
-    return fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
-        font=figures.FONT,
-        barmode="stack",
-        margin={"l": 60, "r": 20, "t": 50, "b": 60},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
-    )
 
 
 def _missing(code: str | None) -> html.Div:
@@ -295,7 +65,7 @@ def layout(user, code: str | None = None, **_query):
     grid = dag.AgGrid(
         id=f"{PREFIX}-grid",
         rowModelType="infinite",
-        columnDefs=_columns(),
+        columnDefs=course_grid.columns(),
         defaultColDef={
             "resizable": True,
             "filter": False,
@@ -320,26 +90,26 @@ def layout(user, code: str | None = None, **_query):
             # The checkbox column's header is named for screen readers (its text visually hidden).
             "selectionColumnDef": {"headerName": "Select", "headerClass": "header-text-hidden"},
             "tooltipShowDelay": 300,
-            "rowHeight": ROW_HEIGHT,
+            "rowHeight": course_grid.ROW_HEIGHT,
             "localeText": {"noRowsToShow": "No enrollment matches."},
         },
         style={"height": "600px"},
     )
     return html.Div(
         [
-            _header(facts, user.is_admin),
+            course_header.header(facts, user.is_admin),
             score_now.course_block(PREFIX, user, facts["code"], facts["status"]),
             dcc.Graph(
                 id=f"{PREFIX}-trend",
-                figure=trend_figure(trend).to_plotly_json(),
+                figure=course_header.trend_figure(trend).to_plotly_json(),
                 config=figures.graph_config(f"risk-trend-{facts['code']}"),
                 style={"height": "340px"},
             ),
             html.H2("At-risk list", className="h5 mt-3"),
             html.P(id=f"{PREFIX}-count", className="text-muted small", **{"aria-live": "polite"}),
             segments.legend(PREFIX),
-            _filters(),
-            _action_bar(),
+            course_grid.filters(),
+            course_grid.action_bar(),
             html.Div(id=f"{PREFIX}-message"),
             nudges.block(PREFIX),
             grid,
@@ -348,7 +118,7 @@ def layout(user, code: str | None = None, **_query):
             dcc.Store(id=f"{PREFIX}-version", data=0),
             dcc.Store(id=f"{PREFIX}-refreshed"),
             dcc.Download(id=f"{PREFIX}-download"),
-            pf.toast_area(PREFIX),
+            toasts.toast_area(PREFIX),
         ]
     )
 
@@ -387,9 +157,9 @@ def _whole(value: Any) -> int | None:
 )
 def set_filters(level, change, inactive, no_action, learner, segment):
     data = {
-        "risk_level": None if level in (None, ANY) else level,
-        "segment": None if segment in (None, ANY) else segment,
-        "change": None if change in (None, ANY) else change,
+        "risk_level": None if level in (None, course_grid.ANY) else level,
+        "segment": None if segment in (None, course_grid.ANY) else segment,
+        "change": None if change in (None, course_grid.ANY) else change,
         "inactive_days": _whole(inactive),
         "no_action": bool(no_action) or None,
         "learner": (learner or "").strip() or None,
@@ -430,7 +200,7 @@ def _count(listing: dict[str, Any]) -> str:
     Input(f"{PREFIX}-grid", "getRowsRequest"),
     State(f"{PREFIX}-filters", "data"),
     State(f"{PREFIX}-code", "data"),
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def load_rows(request, filters, code):
     if not request or not code:
@@ -438,7 +208,7 @@ def load_rows(request, filters, code):
     try:
         listing = course_overview.course_at_risk_rows(signed_in_user(), code, _filters_of(filters, request))
     except ServiceError as exc:
-        pf.notify(PREFIX, "Cannot list", exc.message)
+        toasts.notify(PREFIX, "Cannot list", exc.message)
         return {"rowData": [], "rowCount": 0}, ""
     start, end = request.get("startRow", 0), request.get("endRow", BLOCK)
     rows = [grid_row(item) for item in listing["items"][start:end]]
@@ -502,7 +272,7 @@ clientside_callback(
     State(f"{PREFIX}-action-note", "value"),
     State(f"{PREFIX}-version", "data"),
     prevent_initial_call=True,
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def record(clicks, selected, kind, channel, channel_off, note, version):
     if not clicks:
@@ -537,7 +307,7 @@ def record(clicks, selected, kind, channel, channel_off, note, version):
     State(f"{PREFIX}-grid", "getRowsRequest"),
     State(f"{PREFIX}-code", "data"),
     prevent_initial_call=True,
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def export(clicks, filters, request, code):
     if not clicks or not code:
@@ -545,7 +315,7 @@ def export(clicks, filters, request, code):
     try:
         text = course_overview.at_risk_csv(signed_in_user(), code, _filters_of(filters, request))
     except ServiceError as exc:
-        pf.notify(PREFIX, "Not exported", exc.message)
+        toasts.notify(PREFIX, "Not exported", exc.message)
         return no_update
     return dcc.send_string(text, f"at-risk-{code.replace('/', '-')}.csv")
 
@@ -566,4 +336,5 @@ nudges.register(PREFIX)
 def show_new_scores(_done, code, version):
     """Once Score now ended: the trend, the last scoring and the at-risk list as stored now."""
     facts, trend = course_overview.course_page(signed_in_user(), code)
-    return trend_figure(trend).to_plotly_json(), last_scoring_text(facts["last_scoring"]), (version or 0) + 1
+    figure = course_header.trend_figure(trend).to_plotly_json()
+    return figure, last_scoring_text(facts["last_scoring"]), (version or 0) + 1

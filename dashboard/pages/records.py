@@ -13,7 +13,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.access import page, signed_in_user
-from dashboard.components import prediction_form as pf
+from dashboard.components import toasts
 from dashboard.components.figures import is_risk, level_badge
 from dashboard.components.grids import refetch_rows_on_change
 from dashboard.components.shell import page_header
@@ -228,7 +228,7 @@ def layout(user, record: str | None = None, **_query):
             dcc.Store(id=f"{PREFIX}-open"),
             dcc.Store(id=f"{PREFIX}-refreshed"),
             _modal(),
-            pf.toast_area(PREFIX),
+            toasts.toast_area(PREFIX),
         ]
     )
 
@@ -302,7 +302,7 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
     Output(f"{PREFIX}-count", "children"),
     Input(f"{PREFIX}-grid", "getRowsRequest"),
     State(f"{PREFIX}-filters", "data"),
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def load_rows(request, filters):
     if not request:
@@ -402,7 +402,7 @@ def _record_view(record) -> html.Div:
     Output(f"{PREFIX}-confirm", "is_open"),
     Input(f"{PREFIX}-grid", "cellClicked"),
     Input(f"{PREFIX}-requested", "data"),
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def open_record(clicked, requested):
     if ctx.triggered_id == f"{PREFIX}-grid":
@@ -414,7 +414,7 @@ def open_record(clicked, requested):
     try:
         record = records.get_record(signed_in_user(), record_id)
     except ServiceError as exc:
-        pf.notify(PREFIX, f"Record #{record_id}", exc.message)
+        toasts.notify(PREFIX, f"Record #{record_id}", exc.message)
         return False, no_update, no_update, None, False
     return True, f"Record #{record.id}", _record_view(record), record.id, False
 
@@ -445,7 +445,7 @@ def close_record(_clicks):
     State(f"{PREFIX}-open", "data"),
     State(f"{PREFIX}-version", "data"),
     prevent_initial_call=True,
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def delete(clicks, record_id, version):
     if not clicks or record_id is None:
@@ -453,7 +453,7 @@ def delete(clicks, record_id, version):
     try:
         records.delete_record(signed_in_user(), record_id, client_ip())
     except ServiceError as exc:
-        pf.notify(PREFIX, "Not deleted", exc.message)
+        toasts.notify(PREFIX, "Not deleted", exc.message)
         return no_update, no_update
-    pf.notify(PREFIX, "Deleted", f"Record #{record_id} was deleted.", icon="success")
+    toasts.notify(PREFIX, "Deleted", f"Record #{record_id} was deleted.", icon="success")
     return False, (version or 0) + 1

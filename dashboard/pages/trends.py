@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
-from dashboard.components import prediction_form as pf
+from dashboard.components import toasts
 from dashboard.components.figures import graph, is_risk, level_badge, trend_figure
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
@@ -76,7 +76,7 @@ def layout(user, **_query):
                 type="circle",
                 delay_show=150,
             ),
-            pf.toast_area(PREFIX),
+            toasts.toast_area(PREFIX),
         ]
     )
 
@@ -250,7 +250,7 @@ def _task_outputs(user, task: str, shown: bool, day_from: date | None, day_to: d
     Input(f"{PREFIX}-task", "value"),
     Input(f"{PREFIX}-from", "value"),
     Input(f"{PREFIX}-to", "value"),
-    on_error=pf.error_handler(PREFIX),
+    on_error=toasts.error_handler(PREFIX),
 )
 def show_trends(task: str | None, day_from: str | None, day_to: str | None):
     return _trend_outputs(signed_in_user(), task, day_from, day_to)
@@ -259,7 +259,7 @@ def show_trends(task: str | None, day_from: str | None, day_to: str | None):
 def _trend_outputs(user, task: str | None, day_from: str | None, day_to: str | None) -> list:
     start, end = _parse_day(day_from), _parse_day(day_to)
     if start and end and start > end:
-        pf.notify(
+        toasts.notify(
             PREFIX, "Check the dates", "The first day is after the last one; showing everything instead."
         )
         start = end = None

@@ -145,7 +145,8 @@ def main() -> None:
     app = create_app("testing")
 
     from dashboard.components import admin_figures as figures
-    from dashboard.pages.analytics import _field_cards, _kpis
+    from dashboard.components import analytics_figures
+    from dashboard.components.analytics_cards import field_cards, kpis
     from db.connection import database
     from db.migrations import upgrade
     from db.tables import Record, User
@@ -173,12 +174,12 @@ def main() -> None:
             cohort = analytics.make_cohort("exam-score", "records", raw)
             profile = analytics.cohort_profile(admin, "exam-score", "records", cohort)
             value = next(i for i in profile["numeric"] if i["name"] == profile["value"])
-            _kpis(profile)
-            figures.level_figure(profile)
-            figures.numeric_figure(profile, value)
-            figures.group_means_figure(profile)
-            figures.correlation_figure(profile)
-            _field_cards(profile)
+            kpis(profile)
+            analytics_figures.level_figure(profile)
+            analytics_figures.numeric_figure(profile, value)
+            analytics_figures.group_means_figure(profile)
+            analytics_figures.correlation_figure(profile)
+            field_cards(profile)
 
         def first_render() -> None:
             render({})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from db.tables import utcnow
@@ -39,3 +39,9 @@ def archive_course(code: str) -> None:
 
 
 COMMANDS = (purge_expired, archive_course)
+
+
+def init_app(app: Flask) -> None:
+    """Attach these commands to `flask --app wsgi`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

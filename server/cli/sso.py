@@ -4,6 +4,7 @@ an account a role (the way back in when local passwords are off and no administr
 from __future__ import annotations
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
 from db.connection import database
@@ -42,4 +43,10 @@ def set_role(username: str, role: str) -> None:
     click.echo(f"{user.username}: {previous} -> {role}.")
 
 
-SSO_COMMANDS = (sso_link, set_role)
+COMMANDS = (sso_link, set_role)
+
+
+def init_app(app: Flask) -> None:
+    """Attach these commands to `flask --app wsgi`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import Flask
 from flask.cli import with_appcontext
 
 from services import learner_data
@@ -64,3 +65,9 @@ def erase_learner(learner_ref: str, course: str | None, yes: bool) -> None:
 
 
 COMMANDS = (export_learner, erase_learner)
+
+
+def init_app(app: Flask) -> None:
+    """Attach these commands to `flask --app wsgi`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
