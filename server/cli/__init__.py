@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.cli import accounts, activity, courses, db, demo, privacy, retention, scoring, sso, training
+import server.cli.accounts as accounts
+import server.cli.activity as activity
+import server.cli.courses as courses
+import server.cli.db as db
+import server.cli.demo as demo
+import server.cli.privacy as privacy
+import server.cli.retention as retention
+import server.cli.scoring as scoring
+import server.cli.sso as sso
+import server.cli.training as training
 
 GROUPS = (db, accounts, sso, demo, training, scoring, activity, courses, privacy, retention)
 
