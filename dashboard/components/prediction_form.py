@@ -23,8 +23,8 @@ from dashboard.components.figures import (
 )
 from modelling.data import typical_row
 from modelling.levels import Bands
-from modelling.schemas import CategoryField, NumericField, TaskSchema, schema_for
-from modelling.tasks import task_for
+from modelling.schemas import CategoryField, NumericField, TaskSchema
+from modelling.tasks import schema_for, task_for
 
 NOT_GIVEN = ""
 
@@ -38,7 +38,7 @@ def sections(schema: TaskSchema) -> list[tuple[str, list[NumericField | Category
     """The schema's fields in on-screen groups; fields no group names go to "Other factors"."""
     placed: set[str] = set()
     result = []
-    for title, names in task_for(schema.task).sections:
+    for title, names in task_for(schema.task).form.sections:
         fields = [schema.field(n) for n in names if n in schema.names]
         placed.update(f.name for f in fields)
         if fields:
@@ -282,7 +282,7 @@ def recommendations_view(prefix: str, task: str, result: Mapping[str, Any]) -> h
     """The changes the model expects to help most, with their predicted gain."""
     items = result.get("recommendations") or []
     definition = task_for(task)
-    title = definition.recommend_title
+    title = definition.form.recommend_title
     if not items:
         body = html.P(
             "No realistic change to the factors you control improves this prediction noticeably.",

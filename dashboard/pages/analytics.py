@@ -15,8 +15,7 @@ from dashboard.components import admin_figures as figures
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from modelling.cells import frame_csv
-from modelling.schemas import schema_for
-from modelling.tasks import TASK_NAMES, task_for, task_options
+from modelling.tasks import TASK_NAMES, schema_for, task_for, task_options
 from services import analytics, models
 from services.errors import ServiceError
 

@@ -10,8 +10,8 @@ import peewee
 
 from db.models import ModelVersion, Record, User, utcnow
 from db.queries import day_of
-from modelling.schemas import NumericField, schema_for
-from modelling.tasks import DROPOUT, EXAM, TASK_NAMES
+from modelling.schemas import NumericField
+from modelling.tasks import DROPOUT, EXAM, TASK_NAMES, schema_for
 from services import models
 from services.analytics.cohort import api_cohort, check_source, group_names, indexed_records
 from services.analytics.profile import cohort_correlation, cohort_profile

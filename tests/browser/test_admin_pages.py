@@ -19,8 +19,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from db.models import Record, User, utcnow
-from modelling.schemas import EXAM
 from modelling.synthetic import generate_dropout, generate_exam
+from modelling.tasks.exam import SCHEMA as EXAM
 from tests.helpers import GOOD_EXAM, PASSWORD, assert_error
 
 ADMIN_PATHS = ("/analytics", "/at-risk", "/batch", "/models", "/users")
