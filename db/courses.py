@@ -11,7 +11,7 @@ from db import bulk
 from db.connection import database, write_transaction
 from db.fields import JSONField
 from db.tables import BaseModel, User, utcnow
-from modelling.schemas import EVENT_TYPES  # the seven event types, declared once for every layer
+from modelling.event_types import EVENT_TYPES  # the seven event types, declared once for every layer
 
 SOURCES = ("server", "browser")
 DEFAULT_COURSE_DAYS = 30

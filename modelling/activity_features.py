@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 
 SOURCE_NAMES = ("server", "browser")
 WEEKS = 5  # weeks 1..5 cover the default 30-day course (week 5 = days 28 and 29)

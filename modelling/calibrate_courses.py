@@ -20,7 +20,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, log_expit, logsumexp
 
 from modelling.calibrate import DIGITS, to_json
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from modelling.synthetic_courses import type_tilt
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "kddcup2015_daily"

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from modelling.cells import frame_csv
-from modelling.schemas import NumericField, schema_for
-from modelling.tasks import TASKS, Task, task_for
+from modelling.schemas import NumericField
+from modelling.tasks import TASKS, Task, schema_for, task_for
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_SEED = 2015
@@ -30,7 +30,7 @@ class LoadedData:
 
 def bundled_path(task: str, data_dir: Path = DATA_DIR) -> Path:
     """Where the bundled training set of `task` lives."""
-    return data_dir / task_for(task).bundled_file
+    return data_dir / task_for(task).form.bundled_file
 
 
 def make_bundled_data(seed: int = DEFAULT_SEED, data_dir: Path = DATA_DIR) -> dict[str, Path]:
@@ -38,7 +38,7 @@ def make_bundled_data(seed: int = DEFAULT_SEED, data_dir: Path = DATA_DIR) -> di
     data_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for task in TASKS.values():
-        frame = task.generate(task.bundled_rows, seed)
+        frame = task.form.generate(task.form.bundled_rows, seed)
         path = bundled_path(task.name, data_dir)
         frame_csv(frame, path, index=False)
         paths[task.name] = path
@@ -48,7 +48,7 @@ def make_bundled_data(seed: int = DEFAULT_SEED, data_dir: Path = DATA_DIR) -> di
 def _clean_target(task: Task, raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     values = pd.to_numeric(raw, errors="coerce")
     valid = task.outcome.valid_target(values)
-    errors = np.where(valid, "", f"{task.schema.target}: {task.outcome.target_text}")
+    errors = np.where(valid, "", f"{task.form.schema.target}: {task.outcome.target_text}")
     return values, errors
 
 

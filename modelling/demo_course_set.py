@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from modelling.cells import frame_csv
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from modelling.synthetic_courses import CourseSpec, generate_courses
 
 # code, title, enrollments, days since the course ended (finished) ...

@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.preprocessing import SplineTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from modelling.schemas import DROPOUT, EXAM, TaskSchema
+from modelling.schemas import TaskSchema
 
 MISSING_SUFFIX = "__missing"
 SPLINE_SUFFIX = "__spline"
@@ -384,7 +384,7 @@ class FieldBlocks(_FieldTransformer):
         return out
 
 
-def exam_preprocessor(schema: TaskSchema = EXAM, scale: bool = True) -> FieldBlocks:
+def exam_preprocessor(schema: TaskSchema, scale: bool = True) -> FieldBlocks:
     """Numerics (standardised), ordered categories as codes, other categories one-hot; missing flags."""
     ordered = [f for f in schema.categorical if f.ordered]
     unordered = [f for f in schema.categorical if not f.ordered]
@@ -399,11 +399,11 @@ def exam_preprocessor(schema: TaskSchema = EXAM, scale: bool = True) -> FieldBlo
     )
 
 
-def dropout_spline_preprocessor(schema: TaskSchema = DROPOUT, n_knots: int = 6) -> FieldBlocks:
+def dropout_spline_preprocessor(schema: TaskSchema, n_knots: int = 6) -> FieldBlocks:
     """Per-field splines of log1p counts for every dropout field (additive design)."""
     return FieldBlocks([("splines", FieldSplines(n_knots=n_knots, log=True), schema.names, False)])
 
 
-def dropout_raw_selector(schema: TaskSchema = DROPOUT) -> FieldBlocks:
+def dropout_raw_selector(schema: TaskSchema) -> FieldBlocks:
     """The 14 raw dropout fields in schema order (for tree models)."""
     return FieldBlocks([("raw", "passthrough", schema.names, False)])

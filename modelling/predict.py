@@ -26,7 +26,7 @@ class Predictor:
         self.task = model.task
         self.version = model.version
         self.algorithm = model.algorithm
-        self.schema = model.task.schema
+        self.schema = model.task.form.schema
         self.reference = model.serving["reference"]
         self.additive = bool(model.serving["additive"])
         self.halfwidth = model.serving.get("interval_halfwidth") or 0.0

@@ -20,7 +20,7 @@ from modelling.tasks import Task
 
 def what_if(task: Task, original: Mapping[str, Any], chosen: Mapping[str, Any]) -> dict[str, Any]:
     """The original row with the chosen values, and the fields that must move with them."""
-    return task.consistent(original, chosen)
+    return task.form.consistent(original, chosen)
 
 
 def _within_ranges(schema: TaskSchema, values: Mapping[str, Any]) -> bool:
@@ -37,10 +37,10 @@ def _changed(row: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
 
 def candidate_changes(task: Task, row: Mapping[str, Any]) -> list[Change]:
     """The task's moves, made whole, that keep every allowed range and cross-field rule."""
-    schema = task.schema
+    schema = task.form.schema
     changes = []
-    for move in task.moves(row):
-        values = _changed(row, task.consistent(row, move.chosen))
+    for move in task.form.moves(row):
+        values = _changed(row, task.form.consistent(row, move.chosen))
         if values and _within_ranges(schema, values):
             changes.append(Change(move.field, move.text, values))
     if not changes or not schema.rules:
@@ -62,7 +62,9 @@ def recommendations(
         gain = task.better * (float(outcome) - base)
         if gain > best.get(change.field, (0.0, None, 0.0))[0]:
             best[change.field] = (gain, change, float(outcome))
-    ranked = sorted((item for item in best.values() if item[0] >= task.min_gain), key=lambda item: -item[0])
+    ranked = sorted(
+        (item for item in best.values() if item[0] >= task.form.min_gain), key=lambda item: -item[0]
+    )
     return [
         {
             "field": change.field,

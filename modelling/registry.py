@@ -139,7 +139,7 @@ def _model_card(result: Any, provenance: Provenance, serving: dict[str, Any]) ->
 def serving_facts(result: Any, frame: pd.DataFrame) -> tuple[dict[str, Any], AdditiveTables | None]:
     """What the predictor needs besides the model, and lookup tables when the model is additive."""
     task = task_for(result.task)
-    reference = reference_row(frame, task.schema)
+    reference = reference_row(frame, task.form.schema)
 
     def score(batch: pd.DataFrame, floor: float = 1e-6) -> np.ndarray:
         return task.outcome.explanation_scale(task.outcome.values(result.estimator, batch), floor)
@@ -147,7 +147,7 @@ def serving_facts(result: Any, frame: pd.DataFrame) -> tuple[dict[str, Any], Add
     sample = frame.sample(min(8, len(frame)), random_state=0)
     serving = {
         "reference": reference,
-        "additive": is_additive(score, task.schema, sample, reference),
+        "additive": is_additive(score, task.form.schema, sample, reference),
         "interval_halfwidth": result.details.get("interval_halfwidth"),
     }
     tables = None
@@ -207,7 +207,7 @@ def load(task: str, version: int, algorithm: str, directory: Path, *, estimator:
 
 def check_serves(model: LoadedModel) -> None:
     """Predict the reference row; raise RegistryError unless a valid output comes back."""
-    frame = pd.DataFrame([model.serving["reference"]], columns=model.task.schema.names)
+    frame = pd.DataFrame([model.serving["reference"]], columns=model.task.form.schema.names)
     try:
         values = model.task.outcome.values(model.estimator, frame)
     except Exception as exc:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 
 CALIBRATION_PATH = Path(__file__).resolve().with_name("course_calibration.json")
 LABEL_NAMES = ("stayer", "dropout")  # index = label (1 = dropped out)

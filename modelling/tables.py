@@ -190,7 +190,7 @@ def compile_tables(
     `score(frame) -> array` should be additive over the schema's fields (the caller checks)."""
     if len(frame) == 0:
         return None
-    schema = task.schema
+    schema = task.form.schema
     names = schema.names
     grids = [_grid_for(f, frame, reference[f.name]) for f in schema.fields]
     blocks = [pd.DataFrame([dict(reference)], columns=names)]

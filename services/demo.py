@@ -14,9 +14,8 @@ import numpy as np
 
 from db.connection import database
 from db.tables import Record, User, utcnow
-from modelling.schemas import schema_for
 from modelling.synthetic import generate_dropout, generate_exam
-from modelling.tasks import DROPOUT, EXAM
+from modelling.tasks import DROPOUT, EXAM, schema_for
 from modelling.tasks import TASK_NAMES as TASKS
 from services import accounts, model_versions
 from services.predictions import bands_for, stored_value_and_level

@@ -19,7 +19,7 @@ from modelling import registry
 from modelling.data import LoadedData, fingerprint, load_bundled, load_labelled
 from modelling.predict import Predictor
 from modelling.schemas import DuplicateColumn
-from modelling.tasks import TASK_NAMES, task_for
+from modelling.tasks import COURSE_TASKS, TASK_NAMES, task_for
 from services import jobs
 from services.errors import Forbidden, InvalidInput, NotFound
 from services.model_files import GateRefused, ModelUnavailable, artifacts_root, version_directory
@@ -37,10 +37,7 @@ def check_task(task: str) -> str:
 def is_course_task(task: str) -> bool:
     """Whether `task` is a known course task: trained on finished courses, one model per checkpoint
     (its versions are handled by `services.early_warning`)."""
-    try:
-        return bool(task_for(task).checkpoints)
-    except KeyError:
-        return False
+    return task in COURSE_TASKS
 
 
 def load_version(row: ModelVersion, *, estimator: bool = True) -> registry.LoadedModel:
@@ -234,7 +231,7 @@ def version_predictor(task: str, version: int) -> Predictor:
 
 def save_training_upload(task: str, stream: IO[bytes]) -> Path:
     """Keep an uploaded labelled CSV for a training job, after checking its header."""
-    schema = task_for(check_task(task)).schema
+    schema = task_for(check_task(task)).form.schema
     directory = Path(current_app.config["UPLOAD_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"train-{task}-{uuid.uuid4().hex}.csv"
@@ -344,7 +341,7 @@ def active_importance(viewer: User, task: str) -> dict[str, Any]:
     if row is None:
         return {"version": None, "importance": {}, "method": ""}
     details = version_diagnostics(viewer, task, row.version)["details"]
-    schema = task_for(task).schema
+    schema = task_for(task).form.schema
     labels = {f.name: f.label for f in schema.fields}
     return {
         "version": row.version,

@@ -17,8 +17,7 @@ from db.queries import csv_line, csv_text, csv_timestamp, is_postgres, json_memb
 from db.statements import Condition
 from db.tables import Activity, Record, User
 from modelling.cells import FORMULA_PREFIXES
-from modelling.schemas import schema_for
-from modelling.tasks import TASKS
+from modelling.tasks import TASKS, schema_for
 from services import access_log
 from services.accounts import Page
 from services.errors import NotFound
@@ -102,7 +101,7 @@ def delete_record(viewer: User, record_id: int, ip: str | None = None) -> None:
 
 def export_columns(task: str | None) -> list[str]:
     """Header of the export: record columns, the task's inputs, then the outputs."""
-    schemas = [schema_for(task)] if task else [definition.schema for definition in TASKS.values()]
+    schemas = [schema_for(task)] if task else [definition.form.schema for definition in TASKS.values()]
     inputs = [name for schema in schemas for name in schema.names]
     return ["id", "created_at", "username", "task", "student_ref", "model_version", *inputs, *OUTPUT_COLUMNS]
 

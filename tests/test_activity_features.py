@@ -20,7 +20,7 @@ from modelling.activity_features import (
     cube_from_frame,
     describe,
 )
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 
 REAL_DATA_DIR = Path(
     os.environ.get("SSA_REAL_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")

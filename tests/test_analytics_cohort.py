@@ -10,8 +10,8 @@ import pytest
 
 from db.tables import Record, User, utcnow
 from modelling.levels import level_for
-from modelling.schemas import schema_for
 from modelling.synthetic import generate_exam
+from modelling.tasks import schema_for
 from services import analytics, model_versions
 from services.errors import Forbidden, InvalidInput
 

@@ -6,8 +6,8 @@ import csv
 import io
 
 from db.tables import Activity, Record
-from modelling.schemas import EXAM
 from modelling.synthetic import generate_dropout, generate_exam
+from modelling.tasks.exam import SCHEMA as EXAM
 from tests.helpers import assert_error
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from modelling.schemas import DROPOUT, EXAM
 from modelling.synthetic import generate_dropout, generate_exam
+from modelling.tasks.dropout import SCHEMA as DROPOUT
+from modelling.tasks.exam import SCHEMA as EXAM
 
 
 def original_headers(frame: pd.DataFrame, schema, target_header: str) -> pd.DataFrame:

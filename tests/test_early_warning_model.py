@@ -17,7 +17,7 @@ from modelling.early_warning.training import (
     figures,
     train_early_warning,
 )
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from modelling.tasks import ALL_TASKS, EARLY_WARNING, TASKS, task_for
 
 DAYS = 30
@@ -56,8 +56,8 @@ def version(trained, tmp_path_factory):
 
 
 def test_the_task_scales_its_checkpoints_and_stays_off_the_form_pages():
-    assert EARLY_WARNING.checkpoint_days(30) == (7, 14, 21, 30)
-    assert EARLY_WARNING.checkpoint_days(60) == (14, 28, 42, 60)
+    assert EARLY_WARNING.course.checkpoint_days(30) == (7, 14, 21, 30)
+    assert EARLY_WARNING.course.checkpoint_days(60) == (14, 28, 42, 60)
     assert task_for("early-warning") is EARLY_WARNING
     assert EARLY_WARNING.name not in TASKS and EARLY_WARNING.name in ALL_TASKS
 
@@ -103,9 +103,7 @@ def test_training_keeps_every_candidates_figures_per_checkpoint(trained):
         assert set(result.candidates) == set(FAST)
         for evidence in result.candidates.values():
             assert len(evidence["folds"]) == 5
-            assert set(
-                evidence["mean"]
-            ) >= FIGURES
+            assert set(evidence["mean"]) >= FIGURES
         best = max(e["mean"]["roc_auc"] for e in result.candidates.values())
         close = [n for n in EARLY_WARNING.candidates if n in FAST]
         close = [n for n in close if result.candidates[n]["mean"]["roc_auc"] >= best - 0.005]
@@ -120,7 +118,7 @@ def _evidence(**auc: float) -> dict:
 
 
 def test_the_simplest_candidate_within_the_tolerance_of_the_best_is_chosen():
-    assert EARLY_WARNING.selection_tolerance == 0.005
+    assert EARLY_WARNING.course.selection_tolerance == 0.005
     # a gain of 0.002 does not buy the ensemble; whatever order the candidates were run in
     run = _evidence(ensemble=0.760, gradient_boosting=0.750, spline_logistic=0.758)
     assert choose(run) == "spline_logistic"
@@ -272,7 +270,7 @@ def test_the_ensemble_reasons_are_its_members_mean_and_match_replacing_in_the_wh
     """Each member's own way (exact terms, nothing for the sequence model, replaced rows for boosting)
     gives what replacing one feature in the whole ensemble gives."""
     from modelling.early_warning.candidates import build
-    from modelling.train import LogitAverageClassifier
+    from modelling.estimators import LogitAverageClassifier
 
     code, days, ids, counts, _, labels = make_course("E", 160, seed=41)
     X = model_frame(counts, 14, days, None, window=14)

@@ -12,7 +12,7 @@ import pandas as pd
 import peewee
 import pytest
 
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from services.ingest import edx, edx_arrow, edx_events, formats
 from services.ingest.xapi_verbs import NOT_ACTIVITY
 from tests import edx_log_data as data
@@ -42,10 +42,12 @@ def test_every_shape_is_detected_and_reads_as_the_raw_log_does(tmp_path):
 
 def test_a_log_of_only_prefixed_lines_is_not_taken_for_a_csv(tmp_path):
     path = tmp_path / "tracking.log"
-    path.write_text("2023-05-23 13:53:13,461 INFO 20 [tracking] [user None] [ip None] logger.py:41 - "
-                    '{"event_type": "/", "username": "", "time": "2023-05-23T13:53:13+00:00"}\n')
+    path.write_text(
+        "2023-05-23 13:53:13,461 INFO 20 [tracking] [user None] [ip None] logger.py:41 - "
+        '{"event_type": "/", "username": "", "time": "2023-05-23T13:53:13+00:00"}\n'
+    )
     assert formats.detect(path) == "edx"
-    path.write_text("2023-05-23 13:53:13,461 INFO 20 [lms] started - {\"worker\": 3}\n")
+    path.write_text('2023-05-23 13:53:13,461 INFO 20 [lms] started - {"worker": 3}\n')
     with pytest.raises(formats.FormatError, match="cannot tell the format"):
         formats.detect(path)
 
@@ -55,12 +57,12 @@ def test_bad_lines_are_rejected_with_their_number_and_the_rest_read_in_bulk(tmp_
     same whether the bulk reader takes the good pieces or every line is read one by one."""
     records = [data.event("play_video", source="browser", second=i) for i in range(3 * edx_arrow.SMALLEST)]
     lines = [json.dumps(record) + "\n" for record in records]
-    lines[10] = '{"username": "ada", "event_type": \n'                            # cut short
-    lines[300] = json.dumps({**records[300], "username": 42}) + "\n"              # a number: read as text
+    lines[10] = '{"username": "ada", "event_type": \n'  # cut short
+    lines[300] = json.dumps({**records[300], "username": 42}) + "\n"  # a number: read as text
     lines[301] = json.dumps({**records[301], "context": "not an object"}) + "\n"  # no course
-    lines[500] = "[1, 2]\n"                                                        # not an object
+    lines[500] = "[1, 2]\n"  # not an object
     lines[501] = "2023-05-23 13:53:13,461 INFO 20 [tracking] no event here\n"
-    lines[502] = "\n"                                                              # blank: skipped
+    lines[502] = "\n"  # blank: skipped
     path = tmp_path / "tracking.log"
     path.write_text("".join(lines))
     bulk, bulk_rejected = _read(path, chunk_rows=200)
@@ -93,8 +95,11 @@ def test_windows_line_ends_a_bom_and_bytes_that_are_not_utf8_do_not_stop_the_rea
 
 def test_every_event_source_open_edx_writes_is_accepted(tmp_path):
     sources = {"browser": "browser", "mobile": "browser", "server": "server", "task": "server", None: None}
-    path = data.write(tmp_path, "raw", [data.event("problem_check", source=source, second=i)
-                                        for i, source in enumerate(sources)])
+    path = data.write(
+        tmp_path,
+        "raw",
+        [data.event("problem_check", source=source, second=i) for i, source in enumerate(sources)],
+    )
     frame, rejected = _read(path)
     assert rejected == [] and frame["source"].tolist() == list(sources.values())
 
@@ -108,40 +113,102 @@ C, L = data.COURSE, data.LEGACY
 BLOCK = "block-v1:DemoOrg+DO101+2023_T1+type@problem+block@p1"
 TABLE_CASES = [
     # video
-    *[(name, "video") for name in ("play_video", "pause_video", "seek_video", "stop_video", "load_video",
-                                   "show_transcript", "hide_transcript", "edx.video.played",
-                                   "edx.video.transcript.shown")],
+    *[
+        (name, "video")
+        for name in (
+            "play_video",
+            "pause_video",
+            "seek_video",
+            "stop_video",
+            "load_video",
+            "show_transcript",
+            "hide_transcript",
+            "edx.video.played",
+            "edx.video.transcript.shown",
+        )
+    ],
     # problems
-    *[(name, "problem") for name in (
-        "problem_check", "problem_graded", "showanswer", "problem_save",
-        "edx.problem.hint.demandhint_displayed", "edx.problem.hint.feedback_displayed",
-        "openassessmentblock.create_submission", "openassessmentblock.peer_assess",
-        "openassessment.upload_file", "edx.drag_and_drop_v2.item.dropped")],
+    *[
+        (name, "problem")
+        for name in (
+            "problem_check",
+            "problem_graded",
+            "showanswer",
+            "problem_save",
+            "edx.problem.hint.demandhint_displayed",
+            "edx.problem.hint.feedback_displayed",
+            "openassessmentblock.create_submission",
+            "openassessmentblock.peer_assess",
+            "openassessment.upload_file",
+            "edx.drag_and_drop_v2.item.dropped",
+        )
+    ],
     # navigation, reading, forum, wiki, leaving
-    *[(name, "navigate") for name in ("seq_goto", "seq_next", "seq_prev", "edx.ui.lms.sequence.next_selected",
-                                      "edx.ui.lms.sequence.tab_selected", "edx.ui.lms.outline.selected",
-                                      "link_clicked", "edx.ui.lms.link_clicked")],
-    *[(name, "access") for name in ("book", "textbook.pdf.page.navigated", "edx.bookmark.added",
-                                    f"/courses/{C}/courseware/week_1/", f"/courses/{L}/info",
-                                    f"/courses/{C}/jump_to/{BLOCK}", f"/courses/{C}/progress")],
-    *[(name, "discussion") for name in ("edx.forum.thread.created", "edx.forum.response.voted",
-                                        f"/courses/{C}/discussion/forum",
-                                        f"/courses/{L}/discussion/threads/t1/reply")],
+    *[
+        (name, "navigate")
+        for name in (
+            "seq_goto",
+            "seq_next",
+            "seq_prev",
+            "edx.ui.lms.sequence.next_selected",
+            "edx.ui.lms.sequence.tab_selected",
+            "edx.ui.lms.outline.selected",
+            "link_clicked",
+            "edx.ui.lms.link_clicked",
+        )
+    ],
+    *[
+        (name, "access")
+        for name in (
+            "book",
+            "textbook.pdf.page.navigated",
+            "edx.bookmark.added",
+            f"/courses/{C}/courseware/week_1/",
+            f"/courses/{L}/info",
+            f"/courses/{C}/jump_to/{BLOCK}",
+            f"/courses/{C}/progress",
+        )
+    ],
+    *[
+        (name, "discussion")
+        for name in (
+            "edx.forum.thread.created",
+            "edx.forum.response.voted",
+            f"/courses/{C}/discussion/forum",
+            f"/courses/{L}/discussion/threads/t1/reply",
+        )
+    ],
     *[(name, "wiki") for name in (f"/courses/{C}/wiki/Main/", f"/courses/{L}/course_wiki")],
     ("page_close", "page_close"),
     # not learner activity: the request behind a named event, staff pages, Studio, outside a course
-    *[(name, NOT_ACTIVITY) for name in (
-        f"/courses/{C}/xblock/{BLOCK}/handler/xmodule_handler/problem_check",
-        f"/courses/{L}/xblock/i4x:;_;_DemoOrg;_DO102;_problem;_p1/handler/xmodule_handler/problem_get",
-        f"/courses/{L}/modx/i4x://DemoOrg/DO102/problem/p1/problem_check",
-        f"/courses/{C}/instructor/api/list_course_role_members", f"/courses/{L}/instructor",
-        f"/courses/{L}/legacy_instructor_dash", f"/courses/{C}/submission_history/staff/{BLOCK}",
-        f"/course/{C}", f"/settings/details/{C}", f"/xblock/container/{BLOCK}", f"/import/{C}",
-        "/dashboard", "/", "/jsi18n/", "/courses", "/login",
-        "edx.course.enrollment.activated", "edx.course.enrollment.deactivated",
-        "edx.grades.problem.submitted",
-        "problem_rescore", "openassessmentblock.staff_assess", "edx.user.settings.changed",
-        "edx.course_discovery.search.initiated")],
+    *[
+        (name, NOT_ACTIVITY)
+        for name in (
+            f"/courses/{C}/xblock/{BLOCK}/handler/xmodule_handler/problem_check",
+            f"/courses/{L}/xblock/i4x:;_;_DemoOrg;_DO102;_problem;_p1/handler/xmodule_handler/problem_get",
+            f"/courses/{L}/modx/i4x://DemoOrg/DO102/problem/p1/problem_check",
+            f"/courses/{C}/instructor/api/list_course_role_members",
+            f"/courses/{L}/instructor",
+            f"/courses/{L}/legacy_instructor_dash",
+            f"/courses/{C}/submission_history/staff/{BLOCK}",
+            f"/course/{C}",
+            f"/settings/details/{C}",
+            f"/xblock/container/{BLOCK}",
+            f"/import/{C}",
+            "/dashboard",
+            "/",
+            "/jsi18n/",
+            "/courses",
+            "/login",
+            "edx.course.enrollment.activated",
+            "edx.course.enrollment.deactivated",
+            "edx.grades.problem.submitted",
+            "problem_rescore",
+            "openassessmentblock.staff_assess",
+            "edx.user.settings.changed",
+            "edx.course_discovery.search.initiated",
+        )
+    ],
 ]
 
 
@@ -152,8 +219,10 @@ def test_the_event_table_types_open_edx_events(tmp_path):
     given = dict(zip(frame["line"], frame["type"], strict=True))
     refused = dict(rejected)
     found = {name: given.get(line) or refused.get(line) for line, (name, _) in enumerate(TABLE_CASES, 1)}
-    expected = {name: kind if kind != NOT_ACTIVITY else f"not learner activity: {name.lower()!r}"
-                for name, kind in TABLE_CASES}
+    expected = {
+        name: kind if kind != NOT_ACTIVITY else f"not learner activity: {name.lower()!r}"
+        for name, kind in TABLE_CASES
+    }
     assert {name: kind for name, kind in found.items() if kind != expected[name]} == {}
 
 
@@ -171,13 +240,13 @@ def test_the_tables_give_only_event_types():
 def test_the_course_comes_from_the_context_else_the_path_or_page(tmp_path):
     page = f"https://lms.demo.test/courses/{L}/courseware/week_2/"
     records = [
-        data.event("play_video"),                                                  # context, course-v1
-        data.event("play_video", course=L),                                        # context, legacy
-        data.event(f"/courses/{C}/courseware/week_1/", course=None),               # the path, course-v1
-        data.event(f"/courses/{L}/courseware/week_1/", course=None),               # the path, legacy
-        data.event("seq_next", course=None, page=page),                            # the page URL
-        data.event("seq_next", course=None, context={"user_id": 7}),               # none: --course
-        data.event("seq_next", course=None, context=None),                         # none
+        data.event("play_video"),  # context, course-v1
+        data.event("play_video", course=L),  # context, legacy
+        data.event(f"/courses/{C}/courseware/week_1/", course=None),  # the path, course-v1
+        data.event(f"/courses/{L}/courseware/week_1/", course=None),  # the path, legacy
+        data.event("seq_next", course=None, page=page),  # the page URL
+        data.event("seq_next", course=None, context={"user_id": 7}),  # none: --course
+        data.event("seq_next", course=None, context=None),  # none
     ]
     frame, rejected = _read(data.write(tmp_path, "raw", records))
     assert rejected == []
@@ -192,17 +261,28 @@ def _stored_types(app, course: str) -> dict[str, int]:
 
     with app.app_context():
         sums = [peewee.fn.SUM(getattr(ActivityDay, kind)) for kind in EVENT_TYPES]
-        row = (ActivityDay.select(*sums).join(Course, on=ActivityDay.course == Course.id)
-               .where(Course.code == course).tuples().first())
+        row = (
+            ActivityDay.select(*sums)
+            .join(Course, on=ActivityDay.course == Course.id)
+            .where(Course.code == course)
+            .tuples()
+            .first()
+        )
     return {kind: int(value) for kind, value in zip(EVENT_TYPES, row, strict=True) if value}
 
 
 def test_a_rotated_tutor_log_imports_with_what_is_not_activity_counted_apart(app, tmp_path):
     from services.ingest import import_file
 
-    records = [*data.session(), *[data.event(r["event_type"], course=data.LEGACY, second=i + 60,
-                                             **{"event_source": r["event_source"]})
-                                  for i, r in enumerate(data.session()[:3])]]
+    records = [
+        *data.session(),
+        *[
+            data.event(
+                r["event_type"], course=data.LEGACY, second=i + 60, **{"event_source": r["event_source"]}
+            )
+            for i, r in enumerate(data.session()[:3])
+        ],
+    ]
     path = data.write(tmp_path, "tutor-rotated", records)
     with app.app_context():
         report = import_file(path)
@@ -220,8 +300,10 @@ def test_a_log_of_only_studio_and_staff_pages_fails_and_creates_no_course(app, t
     from db.courses import Course
     from services.ingest import import_file
 
-    records = [data.event(f"/settings/details/{data.COURSE}"),
-               data.event(f"/courses/{data.COURSE}/instructor")]
+    records = [
+        data.event(f"/settings/details/{data.COURSE}"),
+        data.event(f"/courses/{data.COURSE}/instructor"),
+    ]
     path = data.write(tmp_path, "tutor", records)
     with app.app_context():
         report = import_file(path)
@@ -240,8 +322,12 @@ def test_the_command_line_detects_a_rotated_tutor_log(app, tmp_path):
 def test_an_upload_of_a_rotated_tutor_log_is_detected(app, client, make_user, bearer, tmp_path):
     headers = bearer(make_user("admin"))
     content = data.write(tmp_path, "tutor-rotated", data.session()).read_bytes()
-    response = client.post("/api/v1/activity/import", headers=headers, content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(content), "tracking.log-20230524.gz")})
+    response = client.post(
+        "/api/v1/activity/import",
+        headers=headers,
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(content), "tracking.log-20230524.gz")},
+    )
     assert response.status_code == 202, response.get_data(as_text=True)[:300]
     done = wait_for_job(client, headers, response.json["id"])
     assert done["status"] == "succeeded", done
@@ -252,12 +338,17 @@ def test_an_upload_of_a_rotated_tutor_log_is_detected(app, client, make_user, be
 def test_the_quick_pass_finds_each_course_s_first_day_as_the_full_read_does(tmp_path):
     from services.ingest.store import _earliest_of_chunks
 
-    records = [*data.session(),
-               data.event("play_video", course=data.LEGACY, time="2023-05-20T23:59:00+00:00"),
-               data.event("play_video", course=None, time="2023-05-19T08:00:00+00:00"),
-               data.event("/dashboard", course=data.LEGACY, time="2023-05-01T08:00:00+00:00")]  # not counted
+    records = [
+        *data.session(),
+        data.event("play_video", course=data.LEGACY, time="2023-05-20T23:59:00+00:00"),
+        data.event("play_video", course=None, time="2023-05-19T08:00:00+00:00"),
+        data.event("/dashboard", course=data.LEGACY, time="2023-05-01T08:00:00+00:00"),
+    ]  # not counted
     path = data.write(tmp_path, "tutor-rotated", records)
     expected = _earliest_of_chunks(edx.read(path), "FALLBACK")
     assert edx.earliest(path, "FALLBACK") == expected
     assert {code: day.isoformat() for code, day in expected.items()} == {
-        data.COURSE: "2023-05-23", data.LEGACY: "2023-05-20", "FALLBACK": "2023-05-19"}
+        data.COURSE: "2023-05-23",
+        data.LEGACY: "2023-05-20",
+        "FALLBACK": "2023-05-19",
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from modelling.explain import Explanation, top_factors
-from modelling.schemas import DROPOUT
+from modelling.tasks.dropout import SCHEMA as DROPOUT
 
 
 def test_one_of_a_plural_unit_reads_singular():

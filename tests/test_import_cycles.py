@@ -10,10 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 APP_FOLDERS = ("api", "dashboard", "db", "modelling", "server", "services")
 
-# Being removed: the custom estimators, candidate builders and the CV loop are moving out of train.py.
-KNOWN_CYCLES = [
-    {"modelling.early_warning.candidates", "modelling.fairness", "modelling.tasks", "modelling.train"},
-]
+KNOWN_CYCLES: list[set[str]] = []
 
 # What each layer may not import. The application factory composes the API and the dashboard on the
 # server, so it alone may import them.

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 
 START = date(2024, 3, 4)
 

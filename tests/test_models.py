@@ -8,9 +8,10 @@ import pytest
 
 from db.tables import ModelVersion
 from modelling.data import LoadedData
-from modelling.schemas import DROPOUT, EXAM, schema_for
 from modelling.synthetic import generate_dropout, generate_exam
-from modelling.tasks import task_for
+from modelling.tasks import schema_for, task_for
+from modelling.tasks.dropout import SCHEMA as DROPOUT
+from modelling.tasks.exam import SCHEMA as EXAM
 from services import model_versions
 from services.errors import InvalidInput, NotFound
 from tests.helpers import FAST, imported_while_serving, small_data, train

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from modelling.schemas import EXAM
 from modelling.synthetic import generate_exam
+from modelling.tasks.exam import SCHEMA as EXAM
 from tests.helpers import GOOD_EXAM, assert_error, csv_bytes, wait_for_job
 
 

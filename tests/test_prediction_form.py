@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from modelling.recommend import what_if
-from modelling.schemas import DROPOUT, EXAM, SCHEMAS
 from modelling.tasks import DROPOUT as DROPOUT_TASK
 from modelling.tasks import EXAM as EXAM_TASK
+from modelling.tasks import SCHEMAS
+from modelling.tasks.dropout import SCHEMA as DROPOUT
+from modelling.tasks.exam import SCHEMA as EXAM
 from tests.helpers import GOOD_DROPOUT, GOOD_EXAM
 
 

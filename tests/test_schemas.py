@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from modelling.schemas import DROPOUT, EXAM, schema_for
+from modelling.tasks import schema_for
+from modelling.tasks.dropout import SCHEMA as DROPOUT
+from modelling.tasks.exam import SCHEMA as EXAM
 from tests.helpers import GOOD_DROPOUT, GOOD_EXAM
 
 

@@ -10,13 +10,18 @@ from modelling.tasks import ALL_TASK_NAMES as TASK_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_FOLDERS = ("api", "dashboard", "db", "modelling", "server", "services")
-TASK_DEFINITIONS = ROOT / "modelling" / "tasks.py"
+# The task declarations (one module per task) and the outcomes they predict (the interval level).
+TASK_DEFINITIONS = (ROOT / "modelling" / "tasks", ROOT / "modelling" / "outcomes.py")
 # The last migration written for the two original tasks updates their stored rows by name.
 MIGRATIONS = ROOT / "db" / "migrations.py"
 
 
 def _sources(*folders: str) -> list[Path]:
     return sorted(path for folder in folders for path in (ROOT / folder).rglob("*.py"))
+
+
+def _declares_tasks(path: Path) -> bool:
+    return any(path == place or place in path.parents for place in TASK_DEFINITIONS)
 
 
 def _is_task_name(node: ast.AST) -> bool:
@@ -52,11 +57,30 @@ def test_no_module_but_the_task_definitions_compares_task_names():
     found = {
         str(path.relative_to(ROOT)): lines
         for path in _sources(*APP_FOLDERS)
-        if path not in (TASK_DEFINITIONS, MIGRATIONS)
+        if not _declares_tasks(path) and path != MIGRATIONS
         for lines in [task_comparisons(path.read_text())]
         if lines
     }
-    assert found == {}, f"task-name comparisons (declare the difference in modelling/tasks.py): {found}"
+    assert found == {}, f"task-name comparisons (declare it in its module, modelling/tasks/): {found}"
+
+
+def task_literals(source: str) -> list[int]:
+    """Lines of `source` that write a task name as a string literal (a page reads it from its task)."""
+    return sorted({node.lineno for node in ast.walk(ast.parse(source)) if _is_task_name(node)})
+
+
+def test_the_literal_check_finds_a_task_name():
+    assert task_literals('TASK = "early-warning"\nlabel = "Dropout"\nkey = "dropout"\n') == [1, 3]
+
+
+def test_no_page_or_component_names_a_task_with_a_literal():
+    found = {
+        str(path.relative_to(ROOT)): lines
+        for path in _sources("dashboard")
+        for lines in [task_literals(path.read_text())]
+        if lines
+    }
+    assert found == {}, f"task names written as literals (use the task's own declaration): {found}"
 
 
 def _imported_packages(source: str) -> set[str]:
@@ -83,7 +107,7 @@ def test_the_interval_level_is_declared_once():
         str(path.relative_to(ROOT))
         for path in _sources(*APP_FOLDERS)
         if re.search(r"(interval|level)[^\n]*(?<![\d.])0\.9(?![\d])", path.read_text())
-        and path != TASK_DEFINITIONS
+        and not _declares_tasks(path)
     ]
     assert written == []
 

@@ -10,7 +10,7 @@ import pytest
 
 from modelling import calibrate_courses
 from modelling.demo_course_set import DAILY_COLUMNS, demo_courses, write_daily_csv, write_outcomes_csv
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from modelling.synthetic_courses import CourseSpec, generate_courses, load_course_calibration
 
 CALIBRATION = load_course_calibration()

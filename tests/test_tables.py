@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from modelling.schemas import DROPOUT, NumericField, schema_for
+from modelling.schemas import NumericField
 from modelling.synthetic import generate_dropout, generate_exam
 from modelling.tables import TABLES_FILE, AdditiveTables, compile_tables
-from modelling.tasks import TASKS, task_for
+from modelling.tasks import TASKS, schema_for, task_for
+from modelling.tasks.dropout import SCHEMA as DROPOUT
 from services import model_versions
 from services.errors import InvalidInput
 from tests.helpers import imported_while_serving, train

@@ -16,12 +16,13 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from modelling import evaluate, train
+from modelling import candidates, evaluate, train
 from modelling.features import FieldSplines, OneHotLevels, OrdinalLevels, exam_preprocessor, source_field
 from modelling.keras_model import CONFIG_FILE, MODEL_FILE, PREPROCESSOR_FILE, KerasMLPRegressor
-from modelling.schemas import DROPOUT, EXAM
 from modelling.synthetic import generate_dropout, generate_exam
 from modelling.tasks import task_for
+from modelling.tasks.dropout import SCHEMA as DROPOUT
+from modelling.tasks.exam import SCHEMA as EXAM
 from tests.helpers import FAST_CANDIDATES
 
 ROWS = 1500
@@ -150,7 +151,7 @@ def test_training_rejects_bad_input(exam_frame: pd.DataFrame) -> None:
 
 def test_training_with_keras_candidate(exam_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
     """keras_mlp trains inside cross-validation and leaves its history in the details."""
-    monkeypatch.setattr(train, "KERAS_MAX_EPOCHS", 4)
+    monkeypatch.setattr(candidates, "KERAS_MAX_EPOCHS", 4)
     frame = exam_frame.head(900)
     result = train.train_task("exam-score", frame, folds=FOLDS, candidates=["huber", "keras_mlp"])
     assert [c.name for c in result.candidates] == ["huber", "keras_mlp"]
@@ -163,7 +164,7 @@ def test_training_with_keras_candidate(exam_frame: pd.DataFrame, monkeypatch: py
 def _fitted_keras(frame: pd.DataFrame, seed: int = 0) -> KerasMLPRegressor:
     """A Keras regressor fitted for a few epochs."""
     regressor = KerasMLPRegressor(
-        preprocessor=exam_preprocessor(), max_epochs=5, clip=(0.0, 100.0), seed=seed
+        preprocessor=exam_preprocessor(EXAM), max_epochs=5, clip=(0.0, 100.0), seed=seed
     )
     return regressor.fit(frame[EXAM.names], frame[EXAM.target])
 
@@ -280,7 +281,7 @@ def test_exam_features_match_a_column_transformer(exam_frame: pd.DataFrame) -> N
     )
     X = train._split(task_for("exam-score"), exam_frame)[0]
     expected = reference.fit(X).transform(X)
-    features = exam_preprocessor().fit(X)
+    features = exam_preprocessor(EXAM).fit(X)
     np.testing.assert_array_equal(features.transform(X), expected)
     np.testing.assert_array_equal(features.transform(X.head(1)), expected[:1])
     assert list(features.get_feature_names_out()) == list(reference.get_feature_names_out())

@@ -8,7 +8,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from pydantic_core import PydanticCustomError
 
 from api.schemas.common import StrictModel
-from modelling.schemas import DROPOUT, EXAM, CategoryField, TaskSchema, parse_number
+from modelling.schemas import CategoryField, TaskSchema, parse_number
+from modelling.tasks.dropout import SCHEMA as DROPOUT
+from modelling.tasks.exam import SCHEMA as EXAM
 
 
 def _plain_number(value: Any) -> Any:

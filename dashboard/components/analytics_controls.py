@@ -10,8 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashboard.components import admin_figures as figures
-from modelling.schemas import schema_for
-from modelling.tasks import TASK_NAMES, task_options
+from modelling.tasks import TASK_NAMES, schema_for, task_options
 
 SOURCES = [
     {"label": "Stored predictions", "value": "records"},

@@ -17,7 +17,7 @@ from dash import Input, Output, dcc, html
 from dashboard.components.toasts import toast_area
 from modelling.data import typical_row
 from modelling.schemas import CategoryField, NumericField, TaskSchema
-from modelling.tasks import task_for
+from modelling.tasks import schema_for, task_for
 
 NOT_GIVEN = ""
 
@@ -31,7 +31,7 @@ def sections(schema: TaskSchema) -> list[tuple[str, list[NumericField | Category
     """The schema's fields in on-screen groups; fields no group names go to "Other factors"."""
     placed: set[str] = set()
     result = []
-    for title, names in task_for(schema.task).sections:
+    for title, names in task_for(schema.task).form.sections:
         fields = [schema.field(n) for n in names if n in schema.names]
         placed.update(f.name for f in fields)
         if fields:

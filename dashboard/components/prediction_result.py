@@ -17,8 +17,7 @@ from dashboard.components.figures import (
     outcome_figure,
 )
 from modelling.levels import Bands
-from modelling.schemas import schema_for
-from modelling.tasks import task_for
+from modelling.tasks import schema_for, task_for
 
 
 def headline(task: str, result: Mapping[str, Any]) -> str:
@@ -98,7 +97,7 @@ def recommendations_view(prefix: str, task: str, result: Mapping[str, Any]) -> h
     """The changes the model expects to help most, with their predicted gain."""
     items = result.get("recommendations") or []
     definition = task_for(task)
-    title = definition.recommend_title
+    title = definition.form.recommend_title
     if not items:
         body = html.P(
             "No realistic change to the factors you control improves this prediction noticeably.",

@@ -12,8 +12,7 @@ from dashboard.access import page
 from dashboard.components.figures import bands_legend
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
-from modelling.schemas import schema_for
-from modelling.tasks import TASK_NAMES, task_for
+from modelling.tasks import TASK_NAMES, schema_for, task_for
 from services import model_versions, predictions
 
 PATH = "/about"

@@ -23,7 +23,7 @@ from services.links import course_href
 from services.tutoring.actions import ACTION_LABELS, takes_channel
 
 PATH = "/enrollment"
-TASK = "early-warning"
+TASK = EARLY_WARNING.name
 OUTCOMES = {"dropped": "Dropped out", "stayed": "Stayed", None: "Outcome not known yet"}
 dash.register_page(
     __name__, path=PATH, title="Enrollment", name="Enrollment", access="user", nav=False, order=95

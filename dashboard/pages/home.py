@@ -182,7 +182,7 @@ def _early_warning_card() -> dbc.Col:
             html.Ul(
                 [
                     html.Li(f"ROC AUC at day {day}: {auc[str(day)]:.3f}")
-                    for day in EARLY_WARNING.checkpoints
+                    for day in EARLY_WARNING.course.checkpoints
                     if auc.get(str(day)) is not None
                 ]
                 or [html.Li("ROC AUC: not measured")],

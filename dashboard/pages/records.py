@@ -19,8 +19,8 @@ from dashboard.components.grids import refetch_rows_on_change
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from modelling.levels import level_names
-from modelling.schemas import NumericField, schema_for
-from modelling.tasks import TASKS, task_for
+from modelling.schemas import NumericField
+from modelling.tasks import TASKS, schema_for, task_for
 from server.security import client_ip
 from services import accounts, predictions, records
 from services.errors import ServiceError

@@ -34,7 +34,7 @@ from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from modelling.early_warning.inputs import feature_part
-from modelling.train import LogitAverageClassifier, SerialHGBClassifier
+from modelling.estimators import LogitAverageClassifier, SerialHGBClassifier
 
 CALIBRATION_FOLDS = 3
 BASE_CANDIDATES = ("spline_logistic", "gradient_boosting", "keras_sequence")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from modelling.activity_features import FEATURE_NAMES, activity_features
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 
 
 def sequence_columns(window: int) -> list[str]:

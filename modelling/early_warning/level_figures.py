@@ -12,7 +12,7 @@ import numpy as np
 from modelling.levels import CourseShares, levels_by_group
 from modelling.tasks import EARLY_WARNING
 
-FLAG = EARLY_WARNING.relative_levels.names[0] if EARLY_WARNING.relative_levels else "High"
+FLAG = EARLY_WARNING.course.relative_levels.names[0]
 KEYS = ("flagged_precision", "flagged_recall", "flagged_share", "base_rate", "expected_rate", "lift")
 
 
@@ -43,7 +43,7 @@ def relative_figures(
 ) -> dict[str, float]:
     """The figures with the levels decided within each group (course) of `groups`, from the
     probabilities rounded as they are stored."""
-    rule = rule or EARLY_WARNING.relative_levels
+    rule = rule or EARLY_WARNING.course.relative_levels
     rounded = np.round(np.asarray(p, dtype=float), decimals)
     levels = levels_by_group(rule, rounded, groups)
     return flag_figures(y, levels == rule.names[0], rounded)

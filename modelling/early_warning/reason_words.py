@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from modelling.activity_features import FEATURE_DESCRIPTIONS, WEEKS
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 
 MOST_NOT_STARTED = "most of the course has not been active yet"
 _RATIOS = (

@@ -37,4 +37,4 @@ def previous_checkpoint_day(checkpoints: dict[int, int], day: int) -> int | None
 def as_of_day(course_days: int, day: int, checkpoint: int | None) -> int:
     """The day a prediction at `day` is as of: its checkpoint's day in a course of `course_days` days
     (the model read days 0..as_of-1; with daily scoring, days 7..13 are all read as of day 7)."""
-    return min(day, EARLY_WARNING.checkpoint_map(course_days).get(checkpoint, day))
+    return min(day, EARLY_WARNING.course.checkpoint_map(course_days).get(checkpoint, day))

@@ -127,7 +127,7 @@ class EarlyWarningVersion:
         """(checkpoint, its day in this course) of the latest checkpoint reached by `day`, or None."""
         reached = [
             (checkpoint, at)
-            for checkpoint, at in self.task.checkpoint_map(course_days).items()
+            for checkpoint, at in self.task.course.checkpoint_map(course_days).items()
             if at <= day and checkpoint in self.models
         ]
         return max(reached, key=lambda pair: (pair[1], pair[0])) if reached else None
@@ -149,7 +149,7 @@ class EarlyWarningVersion:
             raise ValueError(f"day must be between 0 and the course length {course_days}, not {day}.")
         found = self.checkpoint_for(day, course_days)
         if found is None:
-            first = min(self.task.checkpoint_map(course_days).values())
+            first = min(self.task.course.checkpoint_map(course_days).values())
             message = f"Day {day} is before the first checkpoint (day {first}): no prediction yet."
             return ScoredCourse(day, None, None, pd.DataFrame(columns=self.columns), message)
         checkpoint, as_of = found

@@ -125,7 +125,7 @@ def checkpoint_data(
     for code, course_days, ids, counts, sources, y in courses:
         if len(ids) != len(counts) or len(y) != len(counts):
             raise ValueError(f"Course {code}: enrollments, counts and labels differ in length.")
-        day = task.checkpoint_map(course_days)[checkpoint]
+        day = task.course.checkpoint_map(course_days)[checkpoint]
         frames.append(model_frame(counts, day, course_days, sources, window=checkpoint))
         labels.append(np.asarray(y, dtype=int))
         groups.append(np.full(len(ids), str(code), dtype=object))
@@ -171,9 +171,7 @@ def _out_of_fold(
     return {name: (oof, spent[0]) for name, (oof, spent) in found.items()}
 
 
-def _evidence(
-    data: tuple, oof: np.ndarray, splits: list, bands: Bands, seconds: float
-) -> dict[str, Any]:
+def _evidence(data: tuple, oof: np.ndarray, splits: list, bands: Bands, seconds: float) -> dict[str, Any]:
     """Per fold, their mean and pooled: the figures of the out-of-fold probabilities."""
     y, groups = data
     per_fold = [figures(y[test], oof[test], bands, groups[test]) for _, test in splits]
@@ -232,7 +230,7 @@ def choose(evidence: dict[str, dict[str, Any]], task: Task = EARLY_WARNING) -> s
     auc = {name: float(np.nan_to_num(found["mean"]["roc_auc"], nan=-1.0)) for name, found in evidence.items()}
     best = max(auc.values())
     ranked = [name for name in task.candidates if name in auc]  # the names run are the task's (_check_names)
-    return next(name for name in ranked if auc[name] >= best - task.selection_tolerance)
+    return next(name for name in ranked if auc[name] >= best - task.course.selection_tolerance)
 
 
 def checkpoint_fairness(
@@ -244,7 +242,7 @@ def checkpoint_fairness(
     seed: int,
 ) -> dict[str, Any] | None:
     """The fairness report of out-of-fold probabilities `p`, flagged at High relative to each course."""
-    rule = EARLY_WARNING.relative_levels
+    rule = EARLY_WARNING.course.relative_levels
     flagged = levels_by_group(rule, np.round(p, 4), courses) == rule.names[0]
     return fairness.for_task(EARLY_WARNING, y, p, groups, bands, flagged=flagged, seed=seed)
 
@@ -296,11 +294,11 @@ def train_early_warning(
     """One model per checkpoint on finished courses, chosen by course-grouped cross-validation
     (`attributes`: the enrollments' group attributes, in the courses' order, for the fairness report)."""
     task = EARLY_WARNING
-    days = tuple(checkpoints or task.checkpoints)
+    days = tuple(checkpoints or task.course.checkpoints)
     names = tuple(candidates or task.candidates)
     _check_names(names, task)
-    if unknown := sorted(set(days) - set(task.checkpoints)):
-        raise ValueError(f"Unknown checkpoints {unknown}; use some of {list(task.checkpoints)}.")
+    if unknown := sorted(set(days) - set(task.course.checkpoints)):
+        raise ValueError(f"Unknown checkpoints {unknown}; use some of {list(task.course.checkpoints)}.")
     base = [name for name in names if name != candidate_models.ENSEMBLE]
     total = len(days) * (len(base) * min(FOLDS, len(courses)) + 1)
     done = [0]
@@ -323,4 +321,4 @@ def train_early_warning(
         for name in names
         if all(name in r.candidates for r in results.values())
     }
-    return EarlyWarningResult(task.name, task.course_days, results, folds, tuple(bands), seconds)
+    return EarlyWarningResult(task.name, task.course.course_days, results, folds, tuple(bands), seconds)

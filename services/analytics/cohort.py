@@ -16,8 +16,7 @@ import peewee
 from db.queries import json_number, json_text
 from db.tables import Record, User
 from modelling.levels import level_names
-from modelling.schemas import schema_for
-from modelling.tasks import task_for
+from modelling.tasks import schema_for, task_for
 from services import model_versions
 from services.errors import InvalidInput
 from services.predictions import bands_for

@@ -30,7 +30,9 @@ def training_data(task: str) -> pd.DataFrame:
         raise InvalidInput(f"No active {task} model, so no training data to describe.")
     frame = _training_frame(task, row.data_source).copy()
     definition = task_for(task)
-    frame["level"] = definition.actual_groups(frame[definition.schema.target].to_numpy(), bands_for(task))
+    frame["level"] = definition.actual_groups(
+        frame[definition.form.schema.target].to_numpy(), bands_for(task)
+    )
     return frame
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.tables import User
-from modelling.schemas import schema_for
-from modelling.tasks import task_for
+from modelling.tasks import schema_for, task_for
 from services import model_versions
 from services.analytics.cohort import (
     PREDICTION,
@@ -34,7 +33,7 @@ def require_admin(viewer: User) -> None:
 def labels(task: str, source: str) -> dict[str, dict[str, str]]:
     """Label and unit of every field of a source, its outcome column included."""
     definition = task_for(task)
-    schema = definition.schema
+    schema = definition.form.schema
     found = {f.name: {"label": f.label, "unit": getattr(f, "unit", "")} for f in schema.fields}
     if source == "records":
         found[PREDICTION] = {"label": definition.value_label, "unit": definition.outcome.unit}

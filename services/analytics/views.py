@@ -9,9 +9,8 @@ from typing import Any
 import peewee
 
 from db.queries import day_of
-from db.tables import ModelVersion, Record, User, utcnow
-from modelling.schemas import NumericField, schema_for
-from modelling.tasks import DROPOUT, EXAM, TASK_NAMES
+from modelling.schemas import NumericField
+from modelling.tasks import DROPOUT, EXAM, TASK_NAMES, schema_for
 from services import model_versions
 from services.analytics.cohort import api_cohort, check_source, group_names, indexed_records
 from services.analytics.profile import cohort_correlation, cohort_profile

@@ -90,7 +90,7 @@ class Outcome:
 
 def first_checkpoint(course: Course) -> int:
     """The course day of the task's first checkpoint in this course's length."""
-    return min(EARLY_WARNING.checkpoint_days(course.length_days))
+    return min(EARLY_WARNING.course.checkpoint_days(course.length_days))
 
 
 def check_day(course: Course, day: int) -> None:
@@ -123,7 +123,9 @@ def due_days(course: Course, today: date, version: EarlyWarningVersion, every_da
     if day is None:
         return []
     checkpoints = [
-        at for cp, at in version.task.checkpoint_map(course.length_days).items() if cp in version.models
+        at
+        for cp, at in version.task.course.checkpoint_map(course.length_days).items()
+        if cp in version.models
     ]
     if not checkpoints:
         return []

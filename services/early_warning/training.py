@@ -50,12 +50,12 @@ def parse_checkpoints(text: str | None) -> tuple[int, ...] | None:
     whole = [re.fullmatch(r"[0-9]{1,4}", part) is not None for part in parts]
     bad = [part for part, ok in zip(parts, whole, strict=True) if not ok]
     days = {int(part) for part, ok in zip(parts, whole, strict=True) if ok}
-    unknown = sorted(days - set(TASK.checkpoints))
+    unknown = sorted(days - set(TASK.course.checkpoints))
     if bad or unknown:
-        shown = ", ".join(map(str, TASK.checkpoints))
+        shown = ", ".join(map(str, TASK.course.checkpoints))
         wrong = ", ".join([*(repr(part) for part in bad), *map(str, unknown)])
         raise InvalidInput(
-            f"Checkpoints are days of a {TASK.course_days}-day course among {shown}; not {wrong}.",
+            f"Checkpoints are days of a {TASK.course.course_days}-day course among {shown}; not {wrong}.",
             {"checkpoints": f"use some of {shown}, comma-separated"},
         )
     return tuple(sorted(days))

@@ -17,7 +17,7 @@ from flask import current_app
 from db.tables import Activity, ModelVersion, User
 from modelling.early_warning import gate, serving
 from modelling.early_warning.serving import EarlyWarningVersion
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from modelling.tasks import EARLY_WARNING
 from services.errors import InvalidInput, NotFound
 from services.model_files import GateRefused, ModelUnavailable, version_directory
@@ -78,7 +78,7 @@ def load_files(row: ModelVersion) -> EarlyWarningVersion:
 
 def check_serves(loaded: EarlyWarningVersion, row: ModelVersion) -> None:
     """Score one enrollment without activity on the last day of a nominal course; 422 unless it works."""
-    days = TASK.course_days
+    days = TASK.course.course_days
     try:
         scored = loaded.score_course([0], np.zeros((1, days, len(EVENT_TYPES))), days, days)
         values = scored.frame["probability"].to_numpy(dtype=float)

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from services.ingest.caliper_actions import CALIPER_ACTIONS
 from services.ingest.edx_events import EDX_EVENTS, pattern_type
 from services.ingest.moodle_events import MOODLE_EVENTS
@@ -49,21 +49,29 @@ def _names(**by_type: tuple[str, ...]) -> dict[str, str]:
 EVENTS_CSV_DEFAULTS = {**{kind: kind for kind in EVENT_TYPES}, "nagivate": "navigate"}
 
 # The default verbs, then the table of verbs as platforms send them (xapi_verbs.py, reasons in the docs).
-XAPI_DEFAULTS = {**_names(
-    video=("played", "paused", "seeked", "watched"),
-    problem=("answered", "attempted", "submitted"),
-    discussion=("commented", "posted", "replied", "responded"),
-    access=("experienced", "viewed", "accessed", "launched", "initialized"),
-    navigate=("navigated",),
-    page_close=("terminated", "exited"),
-    wiki=("edited",),
-), **XAPI_VERBS}
+XAPI_DEFAULTS = {
+    **_names(
+        video=("played", "paused", "seeked", "watched"),
+        problem=("answered", "attempted", "submitted"),
+        discussion=("commented", "posted", "replied", "responded"),
+        access=("experienced", "viewed", "accessed", "launched", "initialized"),
+        navigate=("navigated",),
+        page_close=("terminated", "exited"),
+        wiki=("edited",),
+    ),
+    **XAPI_VERBS,
+}
 
 # Open edX's documented event names and the patterns for page views (edx_events.py, reasons in the docs).
 EDX_DEFAULTS = EDX_EVENTS
 
-DEFAULTS = {"events": EVENTS_CSV_DEFAULTS, "xapi": XAPI_DEFAULTS, "edx": EDX_DEFAULTS,
-            "moodle": MOODLE_EVENTS, "caliper": CALIPER_ACTIONS}
+DEFAULTS = {
+    "events": EVENTS_CSV_DEFAULTS,
+    "xapi": XAPI_DEFAULTS,
+    "edx": EDX_DEFAULTS,
+    "moodle": MOODLE_EVENTS,
+    "caliper": CALIPER_ACTIONS,
+}
 # What a format tries for a name no entry knows (the setting's entries still win over it).
 PATTERNS = {"edx": pattern_type}
 

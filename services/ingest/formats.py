@@ -20,7 +20,7 @@ import services.ingest.edx as edx
 import services.ingest.events_csv as events_csv
 import services.ingest.moodle_sheet as moodle_sheet
 import services.ingest.xapi as xapi
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from services.ingest.caliper_records import file_records, is_envelope
 from services.ingest.json_records import records
 from services.ingest.parsed import Chunk
@@ -29,16 +29,30 @@ from services.ingest.textfile import FormatError, head
 FORMATS = ("daily", "events", "xapi", "edx", "moodle", "caliper")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-__all__ = ["FORMATS", "PARSERS", "FormatError", "detect", "event_rows_chunk", "options_for", "read",
-           "statements_chunk"]
+__all__ = [
+    "FORMATS",
+    "PARSERS",
+    "FormatError",
+    "detect",
+    "event_rows_chunk",
+    "options_for",
+    "read",
+    "statements_chunk",
+]
 
 
 class _Parsers(Mapping):
     """Format name -> `read(path, *, chunk_rows, event_map)`. The daily parser is imported when first
     asked for, so that the event formats work (and are tested) without it."""
 
-    _modules = {"daily": "services.ingest.daily", "events": events_csv, "xapi": xapi, "edx": edx,
-                "moodle": "services.ingest.moodle_logs", "caliper": caliper}
+    _modules = {
+        "daily": "services.ingest.daily",
+        "events": events_csv,
+        "xapi": xapi,
+        "edx": edx,
+        "moodle": "services.ingest.moodle_logs",
+        "caliper": caliper,
+    }
 
     def __getitem__(self, fmt: str) -> Callable[..., Iterator[Chunk]]:
         module = self._modules[fmt]
@@ -134,8 +148,10 @@ def _csv_format(text: str) -> str:
         when = _first_value(lines, columns.index("time"))
         if when is None or _DATE.match(when):
             return "daily"
-        raise FormatError(f"a CSV with event-count columns (daily), but its time {when!r} is not a date "
-                          "(YYYY-MM-DD); one row per event needs the columns time and event")
+        raise FormatError(
+            f"a CSV with event-count columns (daily), but its time {when!r} is not a date "
+            "(YYYY-MM-DD); one row per event needs the columns time and event"
+        )
     raise FormatError(
         "cannot tell the format: expected a CSV whose header has time and event (events) or time and "
         "event_<type> columns (daily), a Moodle Logs download (Time, User full name, Event name), or "

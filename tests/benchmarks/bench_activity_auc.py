@@ -22,7 +22,7 @@ from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits
 
 from modelling.activity_features import FEATURE_NAMES, SPEC_AGGREGATES, activity_features, cube_from_frame
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "kddcup2015_daily"
 CHECKPOINTS = (7, 14, 21, 30)

@@ -21,7 +21,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from modelling.calibrate_courses import DATA_DIR, course_files, load_daily
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from modelling.synthetic_courses import CourseSpec, generate_courses
 
 CHECKPOINTS = (7, 14, 21, 30)

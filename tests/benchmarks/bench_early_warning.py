@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from modelling.activity_features import cube_from_frame
 from modelling.early_warning.training import train_early_warning
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from modelling.tasks import EARLY_WARNING
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "kddcup2015_daily"
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--candidates", default=",".join(EARLY_WARNING.candidates))
-    parser.add_argument("--checkpoints", default=",".join(map(str, EARLY_WARNING.checkpoints)))
+    parser.add_argument("--checkpoints", default=",".join(map(str, EARLY_WARNING.course.checkpoints)))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)

@@ -24,7 +24,7 @@ from modelling.activity_features import cube_from_frame
 from modelling.demo_course_set import FINISHED, demo_specs
 from modelling.early_warning.serving import load_version, save_version
 from modelling.early_warning.training import train_early_warning
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from modelling.synthetic_courses import generate_courses
 from tests.benchmarks.bench_early_warning import DEFAULT_DATA_DIR, load_course
 

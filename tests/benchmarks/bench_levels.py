@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("data_dir", type=Path, nargs="?")
     parser.add_argument("--candidate", default=EARLY_WARNING.candidates[0], choices=EARLY_WARNING.candidates)
-    parser.add_argument("--checkpoints", default=",".join(map(str, EARLY_WARNING.checkpoints)))
+    parser.add_argument("--checkpoints", default=",".join(map(str, EARLY_WARNING.course.checkpoints)))
     parser.add_argument("--courses", type=int, default=0, help="only the first N course files (0: all)")
     parser.add_argument("--shares", default="0.2,0.3")
     parser.add_argument("--seed", type=int, default=0)

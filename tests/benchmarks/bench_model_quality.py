@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from modelling import evaluate
-from modelling.schemas import DROPOUT, EXAM, TaskSchema
+from modelling.schemas import TaskSchema
 from modelling.synthetic import generate_dropout, generate_exam
+from modelling.tasks.dropout import SCHEMA as DROPOUT
+from modelling.tasks.exam import SCHEMA as EXAM
 from modelling.train import TrainingResult, train_task
 
 EXAM_FILE = "StudentPerformanceFactors.csv"

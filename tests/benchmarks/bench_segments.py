@@ -21,7 +21,7 @@ import pandas as pd
 from modelling.activity_features import cube_from_frame
 from modelling.demo_course_set import demo_courses
 from modelling.early_warning.segments import SEGMENTS, segments_for
-from modelling.schemas import EVENT_TYPES
+from modelling.event_types import EVENT_TYPES
 from modelling.tasks import EARLY_WARNING
 from services.demo_course_seeding import SEED
 
@@ -62,7 +62,7 @@ def table(courses: Iterable[Course]) -> pd.DataFrame:
     """Per checkpoint and segment: enrollments, their share, and the dropout rate among the labelled."""
     parts = []
     for days, counts, labels, reached in courses:
-        for checkpoint, day in EARLY_WARNING.checkpoint_map(days).items():
+        for checkpoint, day in EARLY_WARNING.course.checkpoint_map(days).items():
             if day > reached:
                 continue
             names = segments_for(counts, day)

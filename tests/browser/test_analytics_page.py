@@ -9,7 +9,7 @@ import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
-from modelling.schemas import EXAM
+from modelling.tasks.exam import SCHEMA as EXAM
 from tests.browser.admin_pages import (
     choose,
     click_in,

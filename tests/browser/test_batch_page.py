@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from db.tables import Record
-from modelling.schemas import EXAM
 from modelling.synthetic import generate_exam
+from modelling.tasks.exam import SCHEMA as EXAM
 from tests.browser.admin_pages import (
     download,
     sign_in,

@@ -6,8 +6,8 @@ import pytest
 from selenium.webdriver.support.ui import Select
 
 from db.tables import User, utcnow
-from modelling.schemas import EXAM
 from modelling.synthetic import generate_dropout, generate_exam
+from modelling.tasks.exam import SCHEMA as EXAM
 from tests.browser.admin_pages import (
     sign_in,
 )
