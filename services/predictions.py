@@ -34,7 +34,7 @@ def predict(
     ip: str | None = None,
 ) -> dict[str, Any]:
     """Validate, predict, explain and recommend; with `save`, store a record and return its id."""
-    schema = task_for(models.check_task(task)).form.schema
+    schema = task_for(model_versions.check_task(task)).form.schema
     clean, problems = schema.validate_record(values)
     if problems:
         raise InvalidInput("Some fields are invalid.", problems)

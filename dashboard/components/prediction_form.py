@@ -17,7 +17,7 @@ from dash import Input, Output, dcc, html
 from dashboard.components.toasts import toast_area
 from modelling.data import typical_row
 from modelling.schemas import CategoryField, NumericField, TaskSchema
-from modelling.tasks import schema_for, task_for
+from modelling.tasks import task_for
 
 NOT_GIVEN = ""
 

@@ -16,7 +16,7 @@ from dashboard.components.analytics_controls import figure_col
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from modelling.cells import frame_csv
-from modelling.tasks import TASK_NAMES, schema_for, task_for, task_options
+from modelling.tasks import schema_for
 from services import analytics, model_versions
 from services.errors import ServiceError
 

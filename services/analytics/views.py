@@ -9,6 +9,7 @@ from typing import Any
 import peewee
 
 from db.queries import day_of
+from db.tables import ModelVersion, Record, User, utcnow
 from modelling.schemas import NumericField
 from modelling.tasks import DROPOUT, EXAM, TASK_NAMES, schema_for
 from services import model_versions
