@@ -160,12 +160,14 @@ def code_link(code: str, href: str, **extra) -> dcc.Link:
 
 
 def footer() -> html.Footer:
-    """The line under every page: where to get help."""
+    """The line under every page: where to get help, and the documentation."""
     return html.Footer(
         dbc.Container(
             [
                 dcc.Link("Contact", href="/contact", id="shell-contact", className="me-3"),
-                dcc.Link("About", href="/about", id="shell-footer-about"),
+                dcc.Link("About", href="/about", id="shell-footer-about", className="me-3"),
+                # The documentation site is served beside the app, not by Dash: a plain link.
+                html.A("Documentation", href="/docs/", id="shell-footer-docs"),
             ],
             fluid="lg",
             className="py-3 small",
