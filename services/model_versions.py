@@ -34,10 +34,11 @@ def check_task(task: str) -> str:
     return task
 
 
-def is_course_task(task: str) -> bool:
-    """Whether `task` is a known course task: trained on finished courses, one model per checkpoint
-    (its versions are handled by `services.early_warning`)."""
-    return task in COURSE_TASKS
+def check_any_task(task: str) -> str:
+    """`task` if it is a known form or course task, else a 404."""
+    if task not in TASK_NAMES and task not in COURSE_TASKS:
+        raise NotFound(f"Unknown task {task!r}; use one of {', '.join([*TASK_NAMES, *COURSE_TASKS])}.")
+    return task
 
 
 def load_version(row: ModelVersion, *, estimator: bool = True) -> registry.LoadedModel:
@@ -137,9 +138,7 @@ def refusal_reasons(task: str, version: int) -> list[str]:
 
 def version_fairness(task: str, version: int) -> dict[str, Any]:
     """A version's fairness reports and the gate's verdict (empty reports when it has none)."""
-    if not is_course_task(task):
-        check_task(task)
-    row = ModelVersion.find(task, version)
+    row = ModelVersion.find(check_any_task(task), version)
     if row is None:
         raise NotFound(f"There is no {task} version {version}.")
     found = row.fairness or {}
@@ -152,11 +151,23 @@ def activate_version(
 ) -> ModelVersion:
     """Make a version serve; it must load and predict first (a version refused by the evaluation gate
     also needs `confirm`)."""
-    if is_course_task(task):
-        from services.early_warning import versions as course_versions  # loaded only for a course task
+    activate = ACTIVATORS.get(check_any_task(task), _activate_form_version)
+    return activate(task, version, user=user, ip=ip, confirm=confirm)
 
-        return course_versions.activate(version, user=user, ip=ip, confirm=confirm)
-    check_task(task)
+
+def _activate_course_version(
+    task: str, version: int, *, user: User | None = None, ip: str | None = None, confirm: bool = False
+) -> ModelVersion:
+    """A course task's versions are the early-warning service's."""
+    from services.early_warning import versions as course_versions  # loaded only for a course task
+
+    return course_versions.activate(version, user=user, ip=ip, confirm=confirm)
+
+
+def _activate_form_version(
+    task: str, version: int, *, user: User | None = None, ip: str | None = None, confirm: bool = False
+) -> ModelVersion:
+    """A form task's version: the gate's refusal needs `confirm`, and the version must serve."""
     row = ModelVersion.find(task, version)
     if row is None:
         raise NotFound(f"There is no {task} version {version}.")
@@ -354,3 +365,7 @@ def active_importance(viewer: User, task: str) -> dict[str, Any]:
 def _require_admin(viewer: User) -> None:
     if not viewer.is_admin:
         raise Forbidden("Model diagnostics are for administrators.")
+
+
+# Which service activates a task's versions, by task name (a course task's are the early-warning one's).
+ACTIVATORS = {name: _activate_course_version for name in COURSE_TASKS}

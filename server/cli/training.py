@@ -33,13 +33,7 @@ def make_data(seed: int) -> None:
 def _print_versions(rows: list) -> None:
     for row in rows:
         mark = "*" if row.is_active else " "
-        if model_versions.is_course_task(row.task):
-            auc = row.metrics.get("auc_by_checkpoint") or {}
-            figures = "ROC AUC by day: " + ", ".join(f"{day} {_figure(value)}" for day, value in auc.items())
-            refused = course_versions.refused(row)
-            figures += f"  (refused by the gate: {'; '.join(refused)})" if refused else ""
-        else:
-            figures = ", ".join(f"{k} {v:.4f}" for k, v in row.metrics.items() if isinstance(v, int | float))
+        figures = FIGURES[row.task](row)
         click.echo(
             f"{mark} {row.task:<13} v{row.version:<3} {row.algorithm:<20} {row.rows:>7} rows  {figures}"
         )
@@ -47,6 +41,19 @@ def _print_versions(rows: list) -> None:
 
 def _figure(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
+
+
+def _form_figures(row: ModelVersion) -> str:
+    """A form task's version: its cross-validated figures."""
+    return ", ".join(f"{k} {v:.4f}" for k, v in row.metrics.items() if isinstance(v, int | float))
+
+
+def _course_figures(row: ModelVersion) -> str:
+    """A course task's version: ROC AUC per checkpoint day, and the gate's refusal if any."""
+    auc = row.metrics.get("auc_by_checkpoint") or {}
+    figures = "ROC AUC by day: " + ", ".join(f"{day} {_figure(value)}" for day, value in auc.items())
+    refused = course_versions.refused(row)
+    return figures + (f"  (refused by the gate: {'; '.join(refused)})" if refused else "")
 
 
 class _Bar:
@@ -89,11 +96,14 @@ def train(
 ) -> None:
     """Train every candidate with cross-validation and register the best as a new version."""
     names = candidates.split(",") if candidates else None
-    if model_versions.is_course_task(task):
-        if data_path:
-            raise click.ClickException(f"{task} trains on the finished courses in the store, not on --data.")
-        _train_course_task(activate, seed, names, checkpoints)
-        return
+    TRAINERS[task](task, data_path, activate, seed, folds, names, checkpoints)
+
+
+def _train_form_task(
+    task: str, data_path: str | None, activate: bool, seed: int, folds: int, names: list[str] | None,
+    checkpoints: str | None,
+) -> None:
+    """Train a form task on a labelled file (or its bundled data)."""
     if checkpoints:
         raise click.ClickException(f"{task} has no checkpoints; --checkpoints is for a course task.")
     try:
@@ -130,8 +140,13 @@ def _print_fairness(row) -> None:
         click.echo(f"The fairness gate refused v{row.version}: {reason}")
 
 
-def _train_course_task(activate: bool, seed: int, names: list[str] | None, checkpoints: str | None) -> None:
+def _train_course_task(
+    task: str, data_path: str | None, activate: bool, seed: int, folds: int, names: list[str] | None,
+    checkpoints: str | None,
+) -> None:
     """Train an early-warning version on the finished courses and say what the gate decided."""
+    if data_path:
+        raise click.ClickException(f"{task} trains on the finished courses in the store, not on --data.")
     try:
         days = course_training.parse_checkpoints(checkpoints)
         courses, summary = course_training.course_data()
@@ -245,3 +260,10 @@ def init_app(app: Flask) -> None:
     """Attach these commands to `flask --app wsgi`."""
     for command in COMMANDS:
         app.cli.add_command(command)
+
+
+# What differs between a form task and a course task on the command line, by task name.
+FIGURES = {name: _form_figures for name in TASK_NAMES} | {name: _course_figures for name in COURSE_TASKS}
+TRAINERS = {name: _train_form_task for name in TASK_NAMES} | {
+    name: _train_course_task for name in COURSE_TASKS
+}
