@@ -25,6 +25,11 @@ ACTION_LABELS = {
     "api_key_revoke": "Revoked an API key",
     "course_update": "Changed a course's title or window",
     "course_delete": "Removed a course",
+    "course_archive": "Archived a course",
+    "sso_linked": "Linked an account to a sign-in provider",
+    "lti_account_created": "Made an account at an LMS launch",
+    "lti_platform_registered": "Registered an LMS platform (LTI)",
+    "lti_platform_removed": "Removed an LMS platform (LTI)",
     "learner_erase": "Erased a learner's data",
 }
 

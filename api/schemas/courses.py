@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from api.schemas.common import IsoDate, PageMeta, StrictModel
+from api.schemas.common import IsoDate, PageMeta, StrictModel, UtcDateTime
 from services.activity_push import MAX_ITEMS
 from services.courses import EnrollmentFilters
 
@@ -72,7 +72,7 @@ class CourseSummary(BaseModel):
     length_days: int
     status: Literal["upcoming", "running", "finished"]
     current_day: int | None = Field(description="Today's course day while running, else null.")
-    archived_at: dt.datetime | None = Field(None, description="When the course was archived, else null.")
+    archived_at: UtcDateTime | None = Field(None, description="When the course was archived, else null.")
 
 
 class CourseUpdateOut(CourseSummary):
@@ -135,7 +135,7 @@ class CourseRemovedOut(BaseModel):
 
 class CourseArchivedOut(BaseModel):
     code: str
-    archived_at: dt.datetime
+    archived_at: UtcDateTime
     removed: dict[str, int] = Field(description="Rows deleted per table (the raw event keys).")
     kept: dict[str, int] = Field(
         description="What stays for training and reports: enrollments, known outcomes, and rows per table."
