@@ -59,7 +59,9 @@ def test_the_enrollment_page_gives_the_reasons_as_of_their_day_and_what_is_in_fa
         course = _course("ASOF2", 16)
         scoring.score_at_day("cli", 16, "ASOF2")
         scoring.score_at_day("cli", 7, "ASOF2")
-        enrollments = list(Enrollment.select().where(Enrollment.course == course).order_by(Enrollment.learner_ref))
+        enrollments = list(
+            Enrollment.select().where(Enrollment.course == course).order_by(Enrollment.learner_ref)
+        )
         views = [enrollment_view(User.get_by_id(admin.id), e.id)["risk"] for e in enrollments]
     assert all([row["as_of_day"] for row in risk] == [7, 14] for risk in views)
     assert all(row["reasons"] for risk in views for row in risk)

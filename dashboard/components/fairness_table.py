@@ -139,7 +139,7 @@ def section(record: dict[str, Any] | None, prefix: str) -> html.Div:
     if not record or not record.get("reports"):
         return html.Div(
             [
-                html.H4("Fairness", className="h6 mt-3"),
+                html.H3("Fairness", className="h6 mt-3"),
                 html.P(
                     "No fairness report: the training data carried no group attributes.",
                     className="small text-muted",
@@ -147,7 +147,7 @@ def section(record: dict[str, Any] | None, prefix: str) -> html.Div:
             ],
             id=prefix,
         )
-    parts: list[Any] = [html.H4("Fairness by group", className="h6 mt-3"), _gate(record["gate"], prefix)]
+    parts: list[Any] = [html.H3("Fairness by group", className="h6 mt-3"), _gate(record["gate"], prefix)]
     for number, titled in enumerate(record["reports"]):
         report = titled["report"]
         parts.append(
@@ -161,7 +161,7 @@ def section(record: dict[str, Any] | None, prefix: str) -> html.Div:
         for attribute in report["attributes"]:
             name = f"{prefix}-{number}-{attribute['name']}"
             parts += [
-                html.H5(attribute["label"], className="h6 mt-2"),
+                html.H4(attribute["label"], className="h6 mt-2"),
                 dbc.Row(
                     [
                         dbc.Col(_group_table(attribute, report, f"{name}-groups"), lg=7),

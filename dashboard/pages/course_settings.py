@@ -68,7 +68,7 @@ def _retention_card(overview: dict) -> dbc.Card:
         removed = ", ".join(f"{table} {rows:,}" for table, rows in last["removed"].items())
         ran = f"Last daily purge {last['at']:%Y-%m-%d %H:%M} UTC ({last['status']}): removed {removed}."
     return dbc.Card(dbc.CardBody([
-        html.H3("Retention of finished courses", className="h5"),
+        html.H2("Retention of finished courses", className="h5"),
         html.Ul(periods, className="small mb-2"),
         html.P(ran, id=f"{PREFIX}-last-purge", className="small mb-0"),
     ]), className="mb-3")
@@ -96,7 +96,7 @@ def _form() -> html.Div:
         dbc.Button("Save", id=f"{PREFIX}-save", color="primary"),
     ]), className="mb-3")
     archive = dbc.Card(dbc.CardBody([
-        html.H3("Archive the course", className="h5"),
+        html.H2("Archive the course", className="h5"),
         html.P("Deletes its raw event keys; keeps its daily activity counts, outcomes, predictions and"
                " actions for training and reports. No further activity is imported into it.",
                className="text-muted small"),
