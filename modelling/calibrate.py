@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -19,7 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The real data sets' folder: the files' options, or SSA_REAL_DATA_DIR.
+DATA_DIR = Path(os.environ.get("SSA_REAL_DATA_DIR") or "/nonexistent-real-data")
 DEFAULT_OUT = Path(__file__).resolve().with_name("calibration.json")
 
 LEVELS_LMH = ["Low", "Medium", "High"]

@@ -10,6 +10,7 @@ learner's engagement, fitted by maximum likelihood). No row of the real data is 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from modelling.calibrate import DIGITS, to_json
 from modelling.event_types import EVENT_TYPES
 from modelling.synthetic_courses import type_tilt
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "kddcup2015_daily"
+# The daily data's folder: --data-dir, or SSA_REAL_DATA_DIR.
+DATA_DIR = Path(os.environ.get("SSA_REAL_DATA_DIR") or "/nonexistent-real-data") / "kddcup2015_daily"
 DEFAULT_OUT = Path(__file__).resolve().with_name("course_calibration.json")
 COURSE_DAYS = 30
 WEEK_DAYS = 7

@@ -22,9 +22,8 @@ from modelling.activity_features import (
 )
 from modelling.event_types import EVENT_TYPES
 
-REAL_DATA_DIR = Path(
-    os.environ.get("SSA_REAL_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
+# The real public data sets' folder, when a developer names it (the checks on it are skipped otherwise).
+REAL_DATA_DIR = Path(os.environ.get("SSA_REAL_DATA_DIR") or "/nonexistent-real-data")
 DAILY_DIR = REAL_DATA_DIR / "kddcup2015_daily"
 CHECKPOINTS = (7, 14, 21, 30)
 

@@ -22,9 +22,8 @@ from modelling.calibrate import (
 from modelling.fidelity import DROPOUT_AUC_TARGET, EXAM_R2_TARGET, dropout_fidelity, exam_fidelity
 from modelling.synthetic import generate_dropout, generate_exam, load_calibration
 
-REAL_DATA_DIR = Path(
-    os.environ.get("SSA_REAL_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")
-)
+# The real public data sets' folder, when a developer names it (the checks on it are skipped otherwise).
+REAL_DATA_DIR = Path(os.environ.get("SSA_REAL_DATA_DIR") or "/nonexistent-real-data")
 EXAM_FILE = REAL_DATA_DIR / "StudentPerformanceFactors.csv"
 ACTIVITY_FILE = REAL_DATA_DIR / "kddcup2015_mooc_activity.csv"
 TRUTH_FILE = REAL_DATA_DIR / "kddcup2015_truth.csv"

@@ -1,6 +1,6 @@
 """How well the early-warning features separate dropouts, on courses a model has not seen. Not a test.
 
-Run:  python -m tests.benchmarks.bench_activity_auc --data-dir /work/shared/data/kddcup2015_daily
+Run:  python -m tests.benchmarks.bench_activity_auc --data-dir DATA/kddcup2015_daily
 Builds the features as of each checkpoint day from the 21 course files (per course, as the product
 does), then trains scikit-learn's HistGradientBoostingClassifier on some courses and scores the others
 (GroupKFold by course, 5 folds) against `truth.csv`. Prints the ROC AUC per day (pooled out-of-fold and
@@ -11,6 +11,7 @@ absent. The real rows are only read.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -24,7 +25,8 @@ from threadpoolctl import threadpool_limits
 from modelling.activity_features import FEATURE_NAMES, SPEC_AGGREGATES, activity_features, cube_from_frame
 from modelling.event_types import EVENT_TYPES
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "kddcup2015_daily"
+# The real data sets' folder: --data-dir, or SSA_REAL_DATA_DIR.
+DEFAULT_DATA_DIR = Path(os.environ.get("SSA_REAL_DATA_DIR") or "/nonexistent-real-data") / "kddcup2015_daily"
 CHECKPOINTS = (7, 14, 21, 30)
 REFERENCE = {7: 0.73, 14: 0.79, 21: 0.84, 30: 0.88}
 

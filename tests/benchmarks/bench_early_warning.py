@@ -1,6 +1,6 @@
 """Early warning on the real courses: every candidate at every checkpoint, on unseen courses. Not a test.
 
-Run:  python -m tests.benchmarks.bench_early_warning --data-dir /work/shared/data/kddcup2015_daily \
+Run:  python -m tests.benchmarks.bench_early_warning --data-dir DATA/kddcup2015_daily \
           [--candidates spline_logistic,gradient_boosting,keras_sequence,ensemble] [--checkpoints 7,14,21,30]
 Reads the 21 course files and truth.csv, builds each course's cube, runs `train_early_warning`
 (course-grouped 5-fold CV, the winner refitted per checkpoint) on two OpenMP/BLAS threads and prints,
@@ -13,6 +13,7 @@ absent; the rows are only read.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,8 @@ from modelling.early_warning.training import train_early_warning
 from modelling.event_types import EVENT_TYPES
 from modelling.tasks import EARLY_WARNING
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "kddcup2015_daily"
+# The real data sets' folder: --data-dir, or SSA_REAL_DATA_DIR.
+DEFAULT_DATA_DIR = Path(os.environ.get("SSA_REAL_DATA_DIR") or "/nonexistent-real-data") / "kddcup2015_daily"
 TARGETS = {7: 0.75, 14: 0.80, 21: 0.85, 30: 0.89}
 REFERENCE = {7: 0.73, 14: 0.79, 21: 0.84, 30: 0.88}
 ECE_TARGET = 0.03

@@ -1,6 +1,6 @@
 """Early-warning features of every enrollment as of a day, read from the store. Not a test.
 
-Run:  python -m tests.benchmarks.bench_features --data-dir /work/shared/data/kddcup2015_daily
+Run:  python -m tests.benchmarks.bench_features --data-dir DATA/kddcup2015_daily
         [--database-url postgresql://postgres@127.0.0.1:5432/h_features_bench] [--day 14] [--all-days]
 Loads the 21 course files of the daily format into the store (tables dropped and recreated; plain
 `insert_many` in chunks, not the real importer; by default only days with activity are stored, as an
@@ -12,6 +12,7 @@ Without --database-url it uses SQLite in a temporary folder. Exits 0 when the da
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "kddcup2015_daily"
+# The real data sets' folder: --data-dir, or SSA_REAL_DATA_DIR.
+DEFAULT_DATA_DIR = Path(os.environ.get("SSA_REAL_DATA_DIR") or "/nonexistent-real-data") / "kddcup2015_daily"
 CHUNK = 5000
 
 

@@ -1,6 +1,6 @@
 """Importing the KDD Cup 2015 daily activity files. Not a test.
 
-Run:  python -m tests.benchmarks.bench_import --data-dir /work/shared/data/kddcup2015_daily
+Run:  python -m tests.benchmarks.bench_import --data-dir DATA/kddcup2015_daily
         [--database-url postgresql://postgres@127.0.0.1:5432/h_ingest_bench] [--course CODE]
 Imports every `course_<code>.csv` of the directory (each file one course, its code from the file name,
 or all into --course) into an emptied database, prints rows per second and peak RSS, then imports the

@@ -1,6 +1,6 @@
 """Model quality on the real data sets, and training time on bundled-size synthetic data.
 
-Run: python -m tests.benchmarks.bench_model_quality --data-dir /work/shared/data
+Run: python -m tests.benchmarks.bench_model_quality --data-dir DATA
 
 Prints markdown tables: every candidate's cross-validated metrics per task on the real data; the
 winners trained on synthetic data (the bundled default: exam 6,607 rows, dropout 24,013 rows,
@@ -11,6 +11,7 @@ message when the data directory is absent. Real rows are only read, never writte
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,7 +35,8 @@ SHOWN = {
     "exam-score": ["mae", "rmse", "r2", "interval_coverage", "interval_width", "mae_rounded"],
     "dropout": ["roc_auc", "brier", "ece", "log_loss"],
 }
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+# The real data sets' folder: --data-dir, or SSA_REAL_DATA_DIR.
+DEFAULT_DATA_DIR = Path(os.environ.get("SSA_REAL_DATA_DIR") or "/nonexistent-real-data")
 TARGETS = {
     "exam-score": "MAE <= 0.45, R^2 >= 0.73, 90% interval coverage 0.88..0.92",
     "dropout": "ROC AUC >= 0.865 (aim 0.87), ECE <= 0.02",

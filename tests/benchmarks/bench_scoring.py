@@ -1,6 +1,6 @@
 """Early-warning scoring of every enrollment of the 21 KDD Cup courses at one checkpoint. Not a test.
 
-Run:  python -m tests.benchmarks.bench_scoring --data-dir /work/shared/data/kddcup2015_daily
+Run:  python -m tests.benchmarks.bench_scoring --data-dir DATA/kddcup2015_daily
         [--database-url postgresql://postgres@127.0.0.1:5432/h_ewscore_bench] [--day 14] [--runs 2]
         [--candidates spline_logistic,gradient_boosting,keras_sequence,ensemble] [--chosen ensemble]
 Loads the course files into the store (only days with events, plain bulk inserts as bench_features
