@@ -260,6 +260,8 @@ class Config:
         # The daily purge deletes at most this many rows per transaction, from this UTC hour on.
         self.RETENTION_BATCH_ROWS = _env_int("RETENTION_BATCH_ROWS", 5000)
         self.RETENTION_PURGE_HOUR = _env_int("RETENTION_PURGE_HOUR", 3)
+        # The daily purge in the serving process (off in the test suite, whose tests run it themselves).
+        self.RETENTION_SCHEDULER = _env_bool("RETENTION_SCHEDULER", self.default_scheduler())
         # A student linked to an enrollment sees its risk and reasons only when this is on.
         self.STUDENT_SEES_OWN_RISK = _env_bool("STUDENT_SEES_OWN_RISK", False)
         # Single sign-on: OpenID Connect providers as JSON (docs/sso.md); LOCAL_PASSWORDS=off leaves

@@ -64,7 +64,8 @@ def _purge_forever(app: Flask) -> None:
             purged = purge_once(app)
             if purged:
                 log.info("Purged %d expired token revocations and access-log entries", purged)
-            purge_expired_if_due(app, holder)
+            if app.config["RETENTION_SCHEDULER"]:
+                purge_expired_if_due(app, holder)
         except peewee.DatabaseError as exc:
             # The database may be down for a while; the next round tries again.
             log.warning("Housekeeping failed: %s", exc)

@@ -16,6 +16,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+# How long a wait lasts before it fails: long enough for a machine running both suites side by side
+# (a wait that succeeds ends as soon as its condition holds, so only a failure takes this long).
+WAIT = 40
+
 SCREENSHOT_DIR = Path(
     os.environ.get("SCREENSHOT_DIR", Path(__file__).parents[2] / "instance" / "screenshots")
 )
@@ -38,7 +42,7 @@ class Page:
         or something covered it for a moment."""
         for attempt in range(5):
             try:
-                element = self.browser.wait_for_element(selector)
+                element = self.browser.wait_for_element(selector, timeout=WAIT)
                 self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
                 action(element)
                 return
@@ -60,21 +64,24 @@ class Page:
 
     def text(self, selector: str) -> str:
         """The element's text, found again if Dash re-rendered it between finding and reading."""
-        return self.until(lambda: (self.browser.wait_for_element(selector).text,), f"no {selector}")[0]
+        found = self.until(
+            lambda: (self.browser.wait_for_element(selector, timeout=WAIT).text,), f"no {selector}"
+        )
+        return found[0]
 
-    def until(self, condition, message: str, timeout: float = 20):
+    def until(self, condition, message: str, timeout: float = WAIT):
         """Wait until `condition()` is truthy; a stale element (a re-render) means look again."""
         return WebDriverWait(
             self.driver, timeout, ignored_exceptions=(StaleElementReferenceException,)
         ).until(lambda d: condition(), message=message)
 
-    def wait_for_path(self, path: str, timeout: float = 10) -> None:
+    def wait_for_path(self, path: str, timeout: float = WAIT) -> None:
         WebDriverWait(self.driver, timeout).until(
             lambda d: d.current_url.split(self.base_url, 1)[-1] == path,
             message=f"expected {path}, at {self.driver.current_url}",
         )
 
-    def wait_for_text(self, selector: str, fragment: str, timeout: float = 10) -> str:
+    def wait_for_text(self, selector: str, fragment: str, timeout: float = WAIT) -> str:
         def current(driver) -> str:
             found = driver.find_elements(By.CSS_SELECTOR, selector)
             try:

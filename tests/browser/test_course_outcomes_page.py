@@ -12,8 +12,11 @@ browser = pytest.mark.browser
 
 
 def _rows(page, table_id: str) -> list[str]:
-    page.browser.wait_for_element(f"#{table_id} tbody tr")
-    return [row.text for row in page.driver.find_elements("css selector", f"#{table_id} tbody tr")]
+    """The table's rows as a person reads them, once it has any (read again if Dash re-renders it)."""
+    selector = f"#{table_id} tbody tr"
+    return page.until(
+        lambda: [row.text for row in page.driver.find_elements("css selector", selector)], f"no {selector}"
+    )
 
 
 @browser
