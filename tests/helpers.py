@@ -248,8 +248,16 @@ def early_warning_version(app, checkpoints=(7, 14)):
             counts, labels = dropout_counts(100 + index, 80)
             courses.append((f"T{index}", 30, list(range(80)), counts, None, labels))
         result = train_early_warning(courses, checkpoints=checkpoints, candidates=["spline_logistic"])
-        save_version(result, cache.with_suffix(".tmp"))
-        cache.with_suffix(".tmp").rename(cache)
+        # Two test processes (the SQLite and PostgreSQL suites side by side) may build it at once: each
+        # saves under its own name, and the first rename wins.
+        own = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        save_version(result, own)
+        try:
+            own.rename(cache)
+        except OSError:
+            shutil.rmtree(own, ignore_errors=True)
+            if not cache.exists():
+                raise
     with app.app_context():
         number = ModelVersion.next_number("early-warning")
         row = ModelVersion.create(
