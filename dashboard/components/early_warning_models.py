@@ -16,7 +16,7 @@ from dashboard.components.confirm import confirm_dialog
 from dashboard.components.forms import alert
 from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
 from dashboard.components.model_cards import figure_card, metric_text
-from dashboard.components.tables import header_row, when
+from dashboard.components.tables import activate_cell, header_row, when
 from modelling.tasks import EARLY_WARNING
 from server.security import client_ip
 from services import model_versions
@@ -137,17 +137,6 @@ def _ew_versions_table(rows: list) -> Any:
     ]
     body = []
     for row in rows:
-        action = (
-            dbc.Badge("active", color="success")
-            if row.is_active
-            else dbc.Button(
-                "Activate",
-                id={"type": "models-ew-activate", "version": row.version},
-                size="sm",
-                color="secondary",
-                outline=True,
-            )
-        )
         body.append(
             html.Tr(
                 [
@@ -157,7 +146,7 @@ def _ew_versions_table(rows: list) -> Any:
                     html.Td(f"{row.data_source}, {row.rows:,} enrollments"),
                     *_auc_cells(row),
                     _gate_cell(row),
-                    html.Td(action),
+                    activate_cell(row.version, row.is_active, "models-ew-activate"),
                 ],
                 className="table-success" if row.is_active else None,
                 id=f"models-ew-row-{row.version}",

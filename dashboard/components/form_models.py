@@ -11,7 +11,7 @@ from dash import html
 from dashboard.components.forms import csv_upload
 from dashboard.components.jobs import job_progress
 from dashboard.components.model_cards import metric_text
-from dashboard.components.tables import header_row, when
+from dashboard.components.tables import activate_cell, header_row, when
 from modelling.tasks import task_for
 from services import model_versions
 
@@ -87,17 +87,6 @@ def versions_table(task: str, rows: list) -> Any:
     head = ["Version", "Algorithm", "Trained", "Rows", *[label for _k, label, _h in metrics], ""]
     body = []
     for row in rows:
-        action = (
-            dbc.Badge("active", color="success", id=f"models-active-{row.version}")
-            if row.is_active
-            else dbc.Button(
-                "Activate",
-                id={"type": "models-activate", "version": row.version},
-                size="sm",
-                color="secondary",
-                outline=True,
-            )
-        )
         body.append(
             html.Tr(
                 [
@@ -106,7 +95,9 @@ def versions_table(task: str, rows: list) -> Any:
                     html.Td(when(row.created_at)),
                     html.Td(f"{row.rows:,}"),
                     *[html.Td(metric_text(row.metrics.get(key))) for key, _l, _h in metrics],
-                    html.Td(action),
+                    activate_cell(
+                        row.version, row.is_active, "models-activate", f"models-active-{row.version}"
+                    ),
                 ],
                 className="table-success" if row.is_active else None,
                 id=f"models-row-{row.version}",

@@ -56,3 +56,20 @@ def activity_table(items: list[dict[str, Any]], table_id: str) -> html.Div:
     return dbc.Table(
         [head, html.Tbody(rows)], striped=True, hover=True, responsive=True, size="sm", id=table_id
     )
+
+
+def activate_cell(version: int, is_active: bool, button_type: str, badge_id: str | None = None) -> html.Td:
+    """A versions table's last cell: "active" for the serving version, else its Activate button."""
+    badge = {"id": badge_id} if badge_id else {}
+    action = (
+        dbc.Badge("active", color="success", **badge)
+        if is_active
+        else dbc.Button(
+            "Activate",
+            id={"type": button_type, "version": version},
+            size="sm",
+            color="secondary",
+            outline=True,
+        )
+    )
+    return html.Td(action)
