@@ -114,12 +114,27 @@ class Config:
     TESTING = False
 
     def __init__(self) -> None:
+        self._storage()
+        self._sessions()
+        self._limits()
+        self._accounts()
+        self._mail()
+        self._early_warning()
+        self._files_and_jobs()
+        self._retention()
+        self._sso()
+
+    def _storage(self) -> None:
+        """Where data lives: the instance folder and the database."""
         self.INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", PROJECT_ROOT / "instance"))
         self.DATABASE_URL = os.environ.get("DATABASE_URL") or self.default_database_url()
         # PostgreSQL: "off" lets a commit return before its log record reaches the disk (a crash
         # can lose the last fraction of a second of saves, never corrupt anything): the same
         # promise SQLite makes in WAL mode with synchronous=NORMAL. "on" waits for the disk.
         self.PG_SYNCHRONOUS_COMMIT = os.environ.get("PG_SYNCHRONOUS_COMMIT", "off")
+
+    def _sessions(self) -> None:
+        """Signing secrets, tokens and cookies."""
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or self.default_secret("SECRET_KEY")
         self.JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or self.default_secret("JWT_SECRET_KEY")
         self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_env_int("ACCESS_TOKEN_MINUTES", 30))
@@ -140,6 +155,9 @@ class Config:
         self.SESSION_COOKIE_SECURE = self.JWT_COOKIE_SECURE
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+
+    def _limits(self) -> None:
+        """Request, upload and import limits, and the Moodle Logs defaults."""
         # Every body is capped at the small JSON limit; only the file upload endpoints (and the Dash
         # callbacks that carry dcc.Upload files, for administrators) accept MAX_UPLOAD_MB.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_JSON_KB", 1024) * 1024
@@ -159,6 +177,9 @@ class Config:
         self.MOODLE_TIME_ZONE = os.environ.get("MOODLE_TIME_ZONE", "UTC").strip()
         # Batch scoring reads uploads in blocks of this size (memory stays flat for any file size).
         self.BATCH_BLOCK_KB = _env_int("BATCH_BLOCK_KB", 4096)
+
+    def _accounts(self) -> None:
+        """Sign-in and registration throttling, password hashing, proxies, contacts."""
         # Sign-in throttling: failures allowed in the window for one name from one address, and for
         # one address overall; the owner signing in from another address is never held back.
         self.LOGIN_WINDOW = timedelta(minutes=_env_int("LOGIN_WINDOW_MINUTES", 15))
@@ -180,6 +201,9 @@ class Config:
         # The Contact page (linked from every page's footer and the error pages): who helps, and when.
         self.SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL") or self.CONTACT_EMAIL
         self.SUPPORT_HOURS = os.environ.get("SUPPORT_HOURS", "Monday to Friday, 9:00 to 17:00")
+
+    def _mail(self) -> None:
+        """Outgoing email and the links in it."""
         # Outgoing email (digests of newly flagged learners), named as Flask-Mail names them. Without
         # MAIL_SERVER no email is sent: notifications stay in the app (the bell).
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -195,6 +219,9 @@ class Config:
         self.MAIL_RETRY_SECONDS = _env_float("MAIL_RETRY_SECONDS", 5)
         # Where people open the app: the links in emails start with it.
         self.PUBLIC_URL = (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:8050").rstrip("/")
+
+    def _early_warning(self) -> None:
+        """Digests, the worklist, nudges, levels and the early-warning and fairness gates."""
         # A digest lists at most this many learners per course (the highest risk first); the rest are
         # counted, with a link to the course page.
         self.DIGEST_MAX_PER_COURSE = _env_int("DIGEST_MAX_PER_COURSE", 10)
@@ -225,6 +252,9 @@ class Config:
         # the share flagged or in its recall exceeds this, even at the low end of its 95% interval, is
         # refused like one below the AUC floor (0: off).
         self.FAIRNESS_MAX_GAP = _env_share("FAIRNESS_MAX_GAP")
+
+    def _files_and_jobs(self) -> None:
+        """Model and documentation folders, uploads, background jobs and the scheduler."""
         self.ARTIFACTS_DIR = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / "artifacts"))
         # The built documentation site served at /docs (./run.sh builds it there).
         self.DOCS_SITE_DIR = Path(os.environ.get("DOCS_SITE_DIR", PROJECT_ROOT / "build" / "docs"))
@@ -250,6 +280,9 @@ class Config:
         self.EARLY_WARNING_SCORE_AFTER_IMPORT = _env_bool("EARLY_WARNING_SCORE_AFTER_IMPORT", False)
         self.EARLY_WARNING_SCHEDULER = _env_bool("EARLY_WARNING_SCHEDULER", self.default_scheduler())
         self.EARLY_WARNING_SCHEDULER_SECONDS = float(os.environ.get("EARLY_WARNING_SCHEDULER_SECONDS", 60))
+
+    def _retention(self) -> None:
+        """Retention of finished courses and what students see."""
         # Retention of finished courses: days after a course's last day that each kind of row is kept
         # ("never": kept forever). The raw event keys serve only to count an event once when a file is
         # imported again; the daily counts feed training and the reports; then the scores and actions.
@@ -264,6 +297,9 @@ class Config:
         self.RETENTION_SCHEDULER = _env_bool("RETENTION_SCHEDULER", self.default_scheduler())
         # A student linked to an enrollment sees its risk and reasons only when this is on.
         self.STUDENT_SEES_OWN_RISK = _env_bool("STUDENT_SEES_OWN_RISK", False)
+
+    def _sso(self) -> None:
+        """Single sign-on and local passwords."""
         # Single sign-on: OpenID Connect providers as JSON (docs/sso.md); LOCAL_PASSWORDS=off leaves
         # only them (the password form hidden, password sign-in and self-registration refused).
         self.OIDC_PROVIDERS = parse_providers(os.environ.get("OIDC_PROVIDERS"))
