@@ -89,6 +89,41 @@ def score_upload(
     `progress(fraction, message)` is called after each block when given."""
     definition = task_for(model_versions.check_task(task))
     predictor = model_versions.active_predictor(task)
+    handle, name = tempfile.mkstemp(prefix="ssa-batch-out-", suffix=".csv")
+    os.close(handle)
+    target = Path(name)
+    try:
+        summary = score_csv(
+            predictor,
+            bands_for(task),
+            str(source),
+            str(target),
+            block_bytes=current_app.config["BATCH_BLOCK_KB"] << 10,
+            on_scored=_saver(definition, predictor, task, user) if save else None,
+            on_block=_reporter(source, progress) if progress is not None else None,
+        )
+    except BatchInputError as exc:
+        target.unlink(missing_ok=True)
+        raise InvalidInput(str(exc), {"file": str(exc)}) from exc
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    Activity.record(
+        "batch_score",
+        user,
+        ip,
+        task=task,
+        rows=summary.rows,
+        scored=summary.scored,
+        rejected=summary.rejected,
+        saved=save,
+        version=predictor.version,
+    )
+    return BatchResult(target, summary, predictor.version)
+
+
+def _saver(definition, predictor, task: str, user: User) -> Callable[..., None]:
+    """A block callback storing each scored row as the user's record."""
     value_column, level_column = definition.value_name, definition.level_name
 
     def save_block(inputs: pd.DataFrame, predictions: pd.DataFrame, refs: list | None) -> None:
@@ -116,44 +151,17 @@ def score_upload(
             for start in range(0, len(rows), SAVE_BATCH):
                 Record.add_many(rows[start : start + SAVE_BATCH])
 
-    on_block = None
-    if progress is not None:
-        expected = _count_rows(source)
+    return save_block
 
-        def on_block(summary: BatchSummary) -> None:
-            progress(min(summary.rows / expected, 1.0), f"Scored {summary.rows:,} of about {expected:,} rows")
 
-    handle, name = tempfile.mkstemp(prefix="ssa-batch-out-", suffix=".csv")
-    os.close(handle)
-    target = Path(name)
-    try:
-        summary = score_csv(
-            predictor,
-            bands_for(task),
-            str(source),
-            str(target),
-            block_bytes=current_app.config["BATCH_BLOCK_KB"] << 10,
-            on_scored=save_block if save else None,
-            on_block=on_block,
-        )
-    except BatchInputError as exc:
-        target.unlink(missing_ok=True)
-        raise InvalidInput(str(exc), {"file": str(exc)}) from exc
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    Activity.record(
-        "batch_score",
-        user,
-        ip,
-        task=task,
-        rows=summary.rows,
-        scored=summary.scored,
-        rejected=summary.rejected,
-        saved=save,
-        version=predictor.version,
-    )
-    return BatchResult(target, summary, predictor.version)
+def _reporter(source: Path, progress: Callable[[float, str], None]) -> Callable[[BatchSummary], None]:
+    """A block callback reporting the share of the file's rows scored so far."""
+    expected = _count_rows(source)
+
+    def on_block(summary: BatchSummary) -> None:
+        progress(min(summary.rows / expected, 1.0), f"Scored {summary.rows:,} of about {expected:,} rows")
+
+    return on_block
 
 
 def prune_scoring_files(directory: Path, max_age: timedelta) -> int:

@@ -22,6 +22,14 @@ from services.errors import InvalidInput, ServiceError
 
 def register(prefix: str, schema: TaskSchema) -> None:
     """Register the prediction page callbacks for the form whose ids start with `prefix`."""
+    _register_form(prefix, schema)
+    _register_predict(prefix, schema)
+    _register_what_if(prefix, schema)
+    _register_save(prefix, schema)
+
+
+def _register_form(prefix: str, schema: TaskSchema) -> None:
+    """Check as typed, reset to typical values, and mark a shown result out of date."""
     task = schema.task
 
     @callback(
@@ -65,6 +73,11 @@ def register(prefix: str, schema: TaskSchema) -> None:
         # The shown result no longer matches the form: saving it now would store other inputs.
         return pf.out_of_date_notice(), "result-stale", True
 
+
+def _register_predict(prefix: str, schema: TaskSchema) -> None:
+    """Predict from the form and show the result with its what-if sliders."""
+    task = schema.task
+
     @callback(
         Output(f"{prefix}-result", "children"),
         Output(f"{prefix}-whatif", "children"),
@@ -100,6 +113,11 @@ def register(prefix: str, schema: TaskSchema) -> None:
             "",
         )
 
+
+def _register_what_if(prefix: str, schema: TaskSchema) -> None:
+    """Predict again as the what-if sliders move."""
+    task = schema.task
+
     @callback(
         Output(f"{prefix}-whatif-result", "children"),
         Input({"type": f"{prefix}-whatif", "field": ALL}, "value"),
@@ -124,6 +142,11 @@ def register(prefix: str, schema: TaskSchema) -> None:
             return no_update
         bands = predictions.bands_for(task)
         return whatif.whatif_result(prefix, task, last["result"], result, bands, changes)
+
+
+def _register_save(prefix: str, schema: TaskSchema) -> None:
+    """Save the shown prediction."""
+    task = schema.task
 
     @callback(
         Output(f"{prefix}-save-status", "children", allow_duplicate=True),

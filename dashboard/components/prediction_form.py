@@ -231,22 +231,36 @@ def prediction_layout(
 ) -> html.Div:
     """The page: form on the left, result, what-if and save on the right (stacked on phones)."""
     task_name = task_for(schema.task).label.lower()
-    notice = (
-        dbc.Alert(
-            f"No {task_name} model is active yet, so predictions are not available. "
-            "An administrator can train one on the Models page.",
-            color="warning",
-            id=f"{prefix}-no-model",
-        )
-        if not model_ready
-        else None
-    )
     origin = (
         "The form starts from your last saved prediction."
         if from_saved
         else "The form starts from a typical student of the training data."
     )
-    actions = html.Div(
+    form = [html.P(origin, className="small text-muted"), *form_sections(prefix, schema, values),
+            _actions(prefix)]
+    cards = [_result_card(prefix, task_name), _whatif_card(prefix), _save_card(prefix)]
+    return html.Div(
+        [
+            header,
+            None if model_ready else _no_model(prefix, task_name),
+            dbc.Row([dbc.Col(form, xs=12, lg=7), dbc.Col(cards, xs=12, lg=5)]),
+            dcc.Store(id=f"{prefix}-last"),
+            toast_area(prefix),
+        ]
+    )
+
+
+def _no_model(prefix: str, task_name: str) -> dbc.Alert:
+    return dbc.Alert(
+        f"No {task_name} model is active yet, so predictions are not available. "
+        "An administrator can train one on the Models page.",
+        color="warning",
+        id=f"{prefix}-no-model",
+    )
+
+
+def _actions(prefix: str) -> html.Div:
+    return html.Div(
         [
             dbc.Button("Predict", id=f"{prefix}-submit", color="primary", n_clicks=0, className="me-2"),
             dbc.Button(
@@ -260,77 +274,46 @@ def prediction_layout(
         ],
         className="form-actions mb-4",
     )
+
+
+def _card(title: str, body: Any) -> dbc.Card:
+    header = dbc.CardHeader(html.H2(title, className="h6 mb-0"))
+    return dbc.Card([header, dbc.CardBody(body)], className="mb-3")
+
+
+def _result_card(prefix: str, task_name: str) -> dbc.Card:
     placeholder = html.P(
         "Press Predict to see the result, the reasons behind it and what would help.",
         className="text-muted mb-0",
     )
-    result = dbc.Card(
+    return _card(
+        f"Predicted {task_name}",
         [
-            dbc.CardHeader(html.H2(f"Predicted {task_name}", className="h6 mb-0")),
-            dbc.CardBody(
-                [
-                    html.Div(id=f"{prefix}-stale", **{"aria-live": "polite"}),
-                    html.Div(
-                        dcc.Loading(html.Div(placeholder, id=f"{prefix}-result"), type="circle"),
-                        id=f"{prefix}-result-area",
-                    ),
-                ]
+            html.Div(id=f"{prefix}-stale", **{"aria-live": "polite"}),
+            html.Div(
+                dcc.Loading(html.Div(placeholder, id=f"{prefix}-result"), type="circle"),
+                id=f"{prefix}-result-area",
             ),
         ],
-        className="mb-3",
     )
-    whatif = dbc.Card(
+
+
+def _whatif_card(prefix: str) -> dbc.Card:
+    first = html.P("Predict first; then try changes here.", className="text-muted mb-0")
+    return _card("What if…", dcc.Loading(html.Div(first, id=f"{prefix}-whatif"), type="dot"))
+
+
+def _save_card(prefix: str) -> dbc.Card:
+    return _card(
+        "Save this prediction",
         [
-            dbc.CardHeader(html.H2("What if…", className="h6 mb-0")),
-            dbc.CardBody(
-                dcc.Loading(
-                    html.Div(
-                        html.P("Predict first; then try changes here.", className="text-muted mb-0"),
-                        id=f"{prefix}-whatif",
-                    ),
-                    type="dot",
-                )
+            dbc.Label("Student reference (optional)", html_for=f"{prefix}-student-ref"),
+            dbc.Input(id=f"{prefix}-student-ref", maxlength=64, placeholder="e.g. a student number"),
+            dbc.FormText("Saved predictions appear on My trends and in Records."),
+            html.Div(
+                dbc.Button("Save", id=f"{prefix}-save", color="success", disabled=True, n_clicks=0),
+                className="mt-2",
             ),
+            dcc.Loading(html.Div(id=f"{prefix}-save-status", **{"aria-live": "polite"}), type="dot"),
         ],
-        className="mb-3",
-    )
-    save = dbc.Card(
-        [
-            dbc.CardHeader(html.H2("Save this prediction", className="h6 mb-0")),
-            dbc.CardBody(
-                [
-                    dbc.Label("Student reference (optional)", html_for=f"{prefix}-student-ref"),
-                    dbc.Input(id=f"{prefix}-student-ref", maxlength=64, placeholder="e.g. a student number"),
-                    dbc.FormText("Saved predictions appear on My trends and in Records."),
-                    html.Div(
-                        dbc.Button("Save", id=f"{prefix}-save", color="success", disabled=True, n_clicks=0),
-                        className="mt-2",
-                    ),
-                    dcc.Loading(html.Div(id=f"{prefix}-save-status", **{"aria-live": "polite"}), type="dot"),
-                ]
-            ),
-        ],
-        className="mb-3",
-    )
-    return html.Div(
-        [
-            header,
-            notice,
-            dbc.Row(
-                [
-                    dbc.Col(
-                        [
-                            html.P(origin, className="small text-muted"),
-                            *form_sections(prefix, schema, values),
-                            actions,
-                        ],
-                        xs=12,
-                        lg=7,
-                    ),
-                    dbc.Col([result, whatif, save], xs=12, lg=5),
-                ]
-            ),
-            dcc.Store(id=f"{prefix}-last"),
-            toast_area(prefix),
-        ]
     )
