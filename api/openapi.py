@@ -133,6 +133,35 @@ def _operation_document(view: Any, op: Operation, path_args: list[dict]) -> dict
     return document
 
 
+# Every way a request may authenticate, named as the operations' `security` lists name them.
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+    "apiKeyAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": api_keys.HEADER,
+        "description": "A platform's key (created by an administrator); only for pushing activity.",
+    },
+    "keyBearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "API key",
+        "description": "An ingest key as a bearer token (how Caliper sensors authenticate).",
+    },
+    "apiKeyQuery": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "key",
+        "description": "An ingest key in the URL, for webhooks that send no header (Canvas Live Events).",
+    },
+    "basicAuth": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "An ingest key as an LRS credential: its prefix as user, the key as password.",
+    },
+}
+
+
 def build_openapi(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of every endpoint declared with `operation`."""
     spec = APISpec(
@@ -148,42 +177,25 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         },
         servers=[{"url": "/"}],
     )
-    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    spec.components.security_scheme(
-        "cookieAuth",
-        {
-            "type": "apiKey",
-            "in": "cookie",
-            "name": app.config.get("JWT_ACCESS_COOKIE_NAME", "access_token_cookie"),
-        },
+    cookie_name = app.config.get("JWT_ACCESS_COOKIE_NAME", "access_token_cookie")
+    cookie = {"type": "apiKey", "in": "cookie", "name": cookie_name}
+    # The browser's cookie second, as it always was listed (updating a key keeps its place).
+    schemes = {"bearerAuth": None, "cookieAuth": cookie, **SECURITY_SCHEMES}
+    for name, scheme in schemes.items():
+        spec.components.security_scheme(name, scheme)
+    paths, operations = _paths(app)
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in _models(operations)], ref_template=REF_TEMPLATE
     )
-    spec.components.security_scheme(
-        "apiKeyAuth",
-        {
-            "type": "apiKey",
-            "in": "header",
-            "name": api_keys.HEADER,
-            "description": "A platform's key (created by an administrator); only for pushing activity.",
-        },
-    )
-    spec.components.security_scheme(
-        "keyBearerAuth",
-        {"type": "http", "scheme": "bearer", "bearerFormat": "API key",
-         "description": "An ingest key as a bearer token (how Caliper sensors authenticate)."},
-    )
-    spec.components.security_scheme(
-        "apiKeyQuery",
-        {"type": "apiKey", "in": "query", "name": "key",
-         "description": "An ingest key in the URL, for webhooks that send no header (Canvas Live Events)."},
-    )
-    spec.components.security_scheme(
-        "basicAuth",
-        {
-            "type": "http",
-            "scheme": "basic",
-            "description": "An ingest key as an LRS credential: its prefix as user, the key as password.",
-        },
-    )
+    for name, schema in definitions.get("$defs", {}).items():
+        spec.components.schema(name, schema)
+    for path, path_operations in paths.items():
+        spec.path(path=path, operations=path_operations)
+    return spec.to_dict()
+
+
+def _paths(app: Flask) -> tuple[dict[str, dict[str, Any]], list[Operation]]:
+    """Each declared endpoint's document by path and method, and the operations met."""
     paths: dict[str, dict[str, Any]] = {}
     operations: list[Operation] = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -204,11 +216,4 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         path = RULE_ARGUMENT.sub(lambda m: "{" + m.group("name") + "}", rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation_document(view, op, path_args)
-    _, definitions = models_json_schema(
-        [(model, "validation") for model in _models(operations)], ref_template=REF_TEMPLATE
-    )
-    for name, schema in definitions.get("$defs", {}).items():
-        spec.components.schema(name, schema)
-    for path, path_operations in paths.items():
-        spec.path(path=path, operations=path_operations)
-    return spec.to_dict()
+    return paths, operations
