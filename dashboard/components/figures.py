@@ -32,6 +32,9 @@ GRID = "#e9ecef"
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
 
 
+TREND_LINE = {"color": "#0d6efd", "width": 2}
+
+
 def is_risk(task: str) -> bool:
     """True when higher values are worse for the student (a risk), as the task declares."""
     return task_for(task).better < 0
@@ -225,9 +228,6 @@ def trend_figure(task: str, data: dict[str, Any], bands: Bands) -> dict:
     """Saved predictions over time, with the level bands shaded (per day when there are many)."""
     low, high = scale(task)
     colors = band_colors(task, bands)
-    points = data["points"]
-    when = [p["when"] for p in points]
-    value_format = "%{y:.0%}" if is_risk(task) else "%{y:.1f}"
     labels = [
         {
             "x": 1.0,
@@ -241,46 +241,8 @@ def trend_figure(task: str, data: dict[str, Any], bands: Bands) -> dict:
         }
         for name, start, end in _bands_ranges(bands, high)
     ]
-    line = {"color": "#0d6efd", "width": 2}
-    if data["daily"]:
-        traces = [
-            {
-                "type": "scatter",
-                "x": when + when[::-1],
-                "y": [p["high"] for p in points] + [p["low"] for p in points][::-1],
-                "fill": "toself",
-                "fillcolor": "rgba(13,110,253,0.15)",
-                "line": {"width": 0},
-                "hoverinfo": "skip",
-                "name": "daily range",
-            },
-            {
-                "type": "scatter",
-                "x": when,
-                "y": [p["value"] for p in points],
-                "mode": "lines" if len(points) > 60 else "lines+markers",
-                "line": line,
-                "marker": {"size": 5},
-                "customdata": [p["n"] for p in points],
-                "hovertemplate": "%{x|%Y-%m-%d}: mean "
-                + value_format
-                + " of %{customdata} saved<extra></extra>",
-            },
-        ]
-    else:
-        traces = [
-            {
-                "type": "scatter",
-                "x": when,
-                "y": [p["value"] for p in points],
-                "mode": "lines+markers",
-                "line": line,
-                "marker": {"size": 8, "color": [colors.get(p["level"], "#0d6efd") for p in points]},
-                "customdata": [[p["level"], p["id"]] for p in points],
-                "hovertemplate": "%{x|%Y-%m-%d %H:%M}: " + value_format + " (%{customdata[0]}), record "
-                "#%{customdata[1]}<extra></extra>",
-            }
-        ]
+    value_format = "%{y:.0%}" if is_risk(task) else "%{y:.1f}"
+    traces = (_daily_traces if data["daily"] else _record_traces)(data["points"], value_format, colors)
     suffix = " (daily mean and range)" if data["daily"] else ""
     if is_risk(task):
         title = "Your dropout risk over time" + suffix
@@ -288,21 +250,68 @@ def trend_figure(task: str, data: dict[str, Any], bands: Bands) -> dict:
     else:
         title = "Your predicted exam score over time" + suffix
         yaxis = _axis(title={"text": "Predicted exam score (points)"}, range=[low, high])
-    xaxis = _axis(
-        title={"text": "Date saved (UTC)"}, tickformat="%Y-%m-%d" if data["daily"] else "%b %d, %H:%M"
-    )
-    if when and max(when) - min(when) < timedelta(hours=12):
-        middle = min(when) + (max(when) - min(when)) / 2
-        xaxis["range"] = [middle - timedelta(hours=12), middle + timedelta(hours=12)]
     return _figure(
         traces,
         title,
         340,
         shapes=_band_shapes(bands, colors, high, "y", 0.12),
         annotations=labels,
-        xaxis=xaxis,
+        xaxis=_time_axis([p["when"] for p in data["points"]], data["daily"]),
         yaxis=yaxis,
     )
+
+
+def _daily_traces(points: list[dict], value_format: str, colors: dict[str, str]) -> list[dict]:
+    """Each day's mean as a line, its range shaded behind it."""
+    when = [p["when"] for p in points]
+    return [
+        {
+            "type": "scatter",
+            "x": when + when[::-1],
+            "y": [p["high"] for p in points] + [p["low"] for p in points][::-1],
+            "fill": "toself",
+            "fillcolor": "rgba(13,110,253,0.15)",
+            "line": {"width": 0},
+            "hoverinfo": "skip",
+            "name": "daily range",
+        },
+        {
+            "type": "scatter",
+            "x": when,
+            "y": [p["value"] for p in points],
+            "mode": "lines" if len(points) > 60 else "lines+markers",
+            "line": TREND_LINE,
+            "marker": {"size": 5},
+            "customdata": [p["n"] for p in points],
+            "hovertemplate": "%{x|%Y-%m-%d}: mean " + value_format + " of %{customdata} saved<extra></extra>",
+        },
+    ]
+
+
+def _record_traces(points: list[dict], value_format: str, colors: dict[str, str]) -> list[dict]:
+    """Each saved prediction as a point coloured by its level."""
+    return [
+        {
+            "type": "scatter",
+            "x": [p["when"] for p in points],
+            "y": [p["value"] for p in points],
+            "mode": "lines+markers",
+            "line": TREND_LINE,
+            "marker": {"size": 8, "color": [colors.get(p["level"], "#0d6efd") for p in points]},
+            "customdata": [[p["level"], p["id"]] for p in points],
+            "hovertemplate": "%{x|%Y-%m-%d %H:%M}: " + value_format + " (%{customdata[0]}), record "
+            "#%{customdata[1]}<extra></extra>",
+        }
+    ]
+
+
+def _time_axis(when: list, daily: bool) -> dict:
+    """The dates axis; at least a day wide, so that a few saves in one sitting do not fill it."""
+    xaxis = _axis(title={"text": "Date saved (UTC)"}, tickformat="%Y-%m-%d" if daily else "%b %d, %H:%M")
+    if when and max(when) - min(when) < timedelta(hours=12):
+        middle = min(when) + (max(when) - min(when)) / 2
+        xaxis["range"] = [middle - timedelta(hours=12), middle + timedelta(hours=12)]
+    return xaxis
 
 
 def sparkline(task: str, points: Sequence[dict[str, Any]], bands: Bands) -> dict:
