@@ -25,7 +25,39 @@ def _labelled(label: str, component_id: str, component: Any, **col: Any) -> dbc.
 
 def controls() -> dbc.Card:
     """The cohort's controls: task, source, groups, dates, field filters and ranges."""
-    choices = dbc.Row(
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2("Cohort", className="h5"),
+                _choices(),
+                _dates(),
+                html.Div(id="analytics-category-filters"),
+                html.Div(
+                    [
+                        html.Span(id="analytics-range-badges"),
+                        dbc.Button(
+                            "Clear every filter",
+                            id="analytics-clear",
+                            color="link",
+                            size="sm",
+                            className="ms-2",
+                        ),
+                    ],
+                    className="d-flex flex-wrap align-items-center",
+                ),
+                html.P(
+                    "Click a bar of the group or a category chart, or drag across a histogram, to filter "
+                    "every chart to it.",
+                    className="small text-muted mb-0 mt-1",
+                ),
+            ]
+        ),
+        className="mb-3",
+    )
+
+
+def _choices() -> dbc.Row:
+    return dbc.Row(
         [
             _labelled(
                 "Task",
@@ -47,7 +79,10 @@ def controls() -> dbc.Card:
             ),
         ]
     )
-    dates = dbc.Row(
+
+
+def _dates() -> dbc.Row:
+    return dbc.Row(
         [
             _labelled(
                 "Saved from", "analytics-date-from", dbc.Input(id="analytics-date-from", type="date"), md=3
@@ -75,35 +110,6 @@ def controls() -> dbc.Card:
                 className="d-flex align-items-end mb-2",
             ),
         ]
-    )
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                html.H2("Cohort", className="h5"),
-                choices,
-                dates,
-                html.Div(id="analytics-category-filters"),
-                html.Div(
-                    [
-                        html.Span(id="analytics-range-badges"),
-                        dbc.Button(
-                            "Clear every filter",
-                            id="analytics-clear",
-                            color="link",
-                            size="sm",
-                            className="ms-2",
-                        ),
-                    ],
-                    className="d-flex flex-wrap align-items-center",
-                ),
-                html.P(
-                    "Click a bar of the group or a category chart, or drag across a histogram, to filter "
-                    "every chart to it.",
-                    className="small text-muted mb-0 mt-1",
-                ),
-            ]
-        ),
-        className="mb-3",
     )
 
 
