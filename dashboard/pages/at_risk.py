@@ -166,7 +166,26 @@ def layout(user, **_query):
 
 
 def _saved_predictions() -> html.Div:
-    controls = dbc.Row(
+    return html.Div(
+        [
+            html.H2("Saved dropout predictions", className="h5"),
+            html.P(
+                "Each student's latest dropout prediction at or above the threshold. Sort and filter in the "
+                "column headers; click a row to see that student's trend.",
+                className="text-muted small",
+            ),
+            _controls(),
+            html.Div(id="at-risk-message"),
+            _grid(),
+            _trend_modal(),
+            dcc.Store(id="at-risk-refresh"),
+            dcc.Download(id="at-risk-download"),
+        ]
+    )
+
+
+def _controls() -> dbc.Row:
+    return dbc.Row(
         [
             dbc.Col(
                 [
@@ -196,7 +215,10 @@ def _saved_predictions() -> html.Div:
         ],
         className="mb-3 g-2",
     )
-    grid = dag.AgGrid(
+
+
+def _grid() -> dag.AgGrid:
+    return dag.AgGrid(
         id="at-risk-grid",
         columnDefs=COLUMNS,
         defaultColDef={"sortable": True, "resizable": True, "flex": 1, "floatingFilter": True},
@@ -216,7 +238,10 @@ def _saved_predictions() -> html.Div:
         },
         style={"height": "560px"},
     )
-    modal = dbc.Modal(
+
+
+def _trend_modal() -> dbc.Modal:
+    return dbc.Modal(
         [
             dbc.ModalHeader(dbc.ModalTitle(id="at-risk-modal-title")),
             dbc.ModalBody(dcc.Loading(html.Div(id="at-risk-modal-body"))),
@@ -224,22 +249,6 @@ def _saved_predictions() -> html.Div:
         id="at-risk-modal",
         size="xl",
         is_open=False,
-    )
-    return html.Div(
-        [
-            html.H2("Saved dropout predictions", className="h5"),
-            html.P(
-                "Each student's latest dropout prediction at or above the threshold. Sort and filter in the "
-                "column headers; click a row to see that student's trend.",
-                className="text-muted small",
-            ),
-            controls,
-            html.Div(id="at-risk-message"),
-            grid,
-            modal,
-            dcc.Store(id="at-risk-refresh"),
-            dcc.Download(id="at-risk-download"),
-        ]
     )
 
 

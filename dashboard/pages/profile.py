@@ -35,7 +35,21 @@ dash.register_page(
 
 @page("user", PATH)
 def layout(user, **_query):
-    details = dbc.Card(
+    return html.Div(
+        [
+            page_header("Profile", "Keep your details current; every change is logged below."),
+            dbc.Row(
+                [
+                    dbc.Col([_details(user), emails(user), capacity(user), _password()], lg=5),
+                    dbc.Col(_activity(), lg=7),
+                ]
+            ),
+        ]
+    )
+
+
+def _details(user) -> dbc.Card:
+    return dbc.Card(
         dbc.CardBody(
             [
                 html.H2("Your details", className="h5"),
@@ -50,7 +64,10 @@ def layout(user, **_query):
         ),
         className="mb-4",
     )
-    password = dbc.Card(
+
+
+def _password() -> dbc.Card:
+    return dbc.Card(
         dbc.CardBody(
             [
                 html.H2("Change password", className="h5"),
@@ -79,7 +96,10 @@ def layout(user, **_query):
         ),
         className="mb-4",
     )
-    activity = dbc.Card(
+
+
+def _activity() -> dbc.Card:
+    return dbc.Card(
         dbc.CardBody(
             [
                 html.H2("Your activity", className="h5"),
@@ -95,14 +115,6 @@ def layout(user, **_query):
                 ),
             ]
         )
-    )
-    return html.Div(
-        [
-            page_header("Profile", "Keep your details current; every change is logged below."),
-            dbc.Row(
-                [dbc.Col([details, emails(user), capacity(user), password], lg=5), dbc.Col(activity, lg=7)]
-            ),
-        ]
     )
 
 
