@@ -28,30 +28,8 @@ def headline(task: str, result: Mapping[str, Any]) -> str:
 
 def result_view(prefix: str, task: str, result: Mapping[str, Any], bands: Bands) -> html.Div:
     """The prediction: headline value, level, interval, explanation and recommendations."""
-    schema = schema_for(task)
     definition = task_for(task)
     value, level = definition.value_and_level(result)
-    if not definition.outcome.has_interval:
-        detail = html.P(definition.value_text, className="text-muted mb-1")
-    else:
-        interval = result["interval"]
-        detail = html.P(
-            f"{interval['level']:.0%} interval: {interval['low']:.1f} to {interval['high']:.1f} points",
-            id=f"{prefix}-interval",
-            className="text-muted mb-1",
-        )
-    extrapolated = result.get("extrapolated") or []
-    warning = (
-        dbc.Alert(
-            "Outside the training range: "
-            + ", ".join(schema.field(n).label for n in extrapolated)
-            + ". Read this prediction with more caution.",
-            color="warning",
-            className="py-2",
-        )
-        if extrapolated
-        else None
-    )
     factors = result.get("top_factors") or []
     return html.Div(
         [
@@ -64,13 +42,13 @@ def result_view(prefix: str, task: str, result: Mapping[str, Any], bands: Bands)
                 ],
                 className="d-flex align-items-center flex-wrap",
             ),
-            detail,
+            _detail(prefix, definition, result),
             html.P(
                 f"Model version {result['model_version']} ({result.get('algorithm', '')}).",
                 className="small text-muted",
                 id=f"{prefix}-version",
             ),
-            warning,
+            _range_warning(task, result),
             graph(
                 f"{prefix}-outcome-graph",
                 outcome_figure(task, value, bands, result.get("interval")),
@@ -90,6 +68,33 @@ def result_view(prefix: str, task: str, result: Mapping[str, Any], bands: Bands)
             ),
             recommendations_view(prefix, task, result),
         ]
+    )
+
+
+def _detail(prefix: str, definition, result: Mapping[str, Any]) -> html.P:
+    """The prediction's interval, or what the value means where the task gives none."""
+    if not definition.outcome.has_interval:
+        return html.P(definition.value_text, className="text-muted mb-1")
+    interval = result["interval"]
+    return html.P(
+        f"{interval['level']:.0%} interval: {interval['low']:.1f} to {interval['high']:.1f} points",
+        id=f"{prefix}-interval",
+        className="text-muted mb-1",
+    )
+
+
+def _range_warning(task: str, result: Mapping[str, Any]) -> dbc.Alert | None:
+    """A caution naming the inputs outside the training data's range, if any."""
+    extrapolated = result.get("extrapolated") or []
+    if not extrapolated:
+        return None
+    schema = schema_for(task)
+    return dbc.Alert(
+        "Outside the training range: "
+        + ", ".join(schema.field(n).label for n in extrapolated)
+        + ". Read this prediction with more caution.",
+        color="warning",
+        className="py-2",
     )
 
 
