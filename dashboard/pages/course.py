@@ -62,7 +62,37 @@ def layout(user, code: str | None = None, **_query):
         facts, trend = course_overview.course_page(user, code or "")
     except NotFound:
         return _missing(code)
-    grid = dag.AgGrid(
+    return html.Div(
+        [
+            course_header.header(facts, user.is_admin),
+            score_now.course_block(PREFIX, user, facts["code"], facts["status"]),
+            dcc.Graph(
+                id=f"{PREFIX}-trend",
+                figure=course_header.trend_figure(trend).to_plotly_json(),
+                config=figures.graph_config(f"risk-trend-{facts['code']}"),
+                style={"height": "340px"},
+            ),
+            html.H2("At-risk list", className="h5 mt-3"),
+            html.P(id=f"{PREFIX}-count", className="text-muted small", **{"aria-live": "polite"}),
+            segments.legend(PREFIX),
+            course_grid.filters(),
+            course_grid.action_bar(),
+            html.Div(id=f"{PREFIX}-message"),
+            nudges.block(PREFIX),
+            _grid(),
+            dcc.Store(id=f"{PREFIX}-code", data=facts["code"]),
+            dcc.Store(id=f"{PREFIX}-filters", data={}),
+            dcc.Store(id=f"{PREFIX}-version", data=0),
+            dcc.Store(id=f"{PREFIX}-refreshed"),
+            dcc.Download(id=f"{PREFIX}-download"),
+            toasts.toast_area(PREFIX),
+        ]
+    )
+
+
+def _grid() -> dag.AgGrid:
+    """The at-risk list: rows fetched block by block as the list scrolls."""
+    return dag.AgGrid(
         id=f"{PREFIX}-grid",
         rowModelType="infinite",
         columnDefs=course_grid.columns(),
@@ -94,32 +124,6 @@ def layout(user, code: str | None = None, **_query):
             "localeText": {"noRowsToShow": "No enrollment matches."},
         },
         style={"height": "600px"},
-    )
-    return html.Div(
-        [
-            course_header.header(facts, user.is_admin),
-            score_now.course_block(PREFIX, user, facts["code"], facts["status"]),
-            dcc.Graph(
-                id=f"{PREFIX}-trend",
-                figure=course_header.trend_figure(trend).to_plotly_json(),
-                config=figures.graph_config(f"risk-trend-{facts['code']}"),
-                style={"height": "340px"},
-            ),
-            html.H2("At-risk list", className="h5 mt-3"),
-            html.P(id=f"{PREFIX}-count", className="text-muted small", **{"aria-live": "polite"}),
-            segments.legend(PREFIX),
-            course_grid.filters(),
-            course_grid.action_bar(),
-            html.Div(id=f"{PREFIX}-message"),
-            nudges.block(PREFIX),
-            grid,
-            dcc.Store(id=f"{PREFIX}-code", data=facts["code"]),
-            dcc.Store(id=f"{PREFIX}-filters", data={}),
-            dcc.Store(id=f"{PREFIX}-version", data=0),
-            dcc.Store(id=f"{PREFIX}-refreshed"),
-            dcc.Download(id=f"{PREFIX}-download"),
-            toasts.toast_area(PREFIX),
-        ]
     )
 
 
