@@ -64,7 +64,6 @@ def instance_env(workdir: Path) -> dict[str, str]:
         INSTANCE_DIR=str(workdir / "instance"),
         ARTIFACTS_DIR=str(workdir / "artifacts"),
         DOCS_SITE_DIR=str(workdir / "docs-site"),
-        PYTHONPATH=str(ROOT),
     )
     return env
 
@@ -149,7 +148,7 @@ class Camera:
         self.role: str | None = "unknown"
 
     def settle(self, ready: str | None = None) -> None:
-        """Wait until the page has stayed settled over two checks (a re-render starts it again)."""
+        """Wait until the page is settled at three checks in a row (a re-render starts the count again)."""
         from selenium.common.exceptions import StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
 
