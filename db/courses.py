@@ -295,6 +295,14 @@ OUTCOME_FILTERS = {
 }
 
 
+def count_fields() -> list[peewee.IntegerField]:
+    """A day row's count columns, in EVENT_TYPES then SOURCES order: the seven event counts (0 by
+    default) and the counts by source, only where the source is known (None otherwise). Made anew for
+    each model, after its key fields, so that its columns keep their order."""
+    return ([peewee.IntegerField(default=0) for _ in EVENT_TYPES]
+            + [peewee.IntegerField(null=True) for _ in SOURCES])
+
+
 class ActivityDay(BaseModel):
     """One enrollment's event counts on one day of its course. The course is repeated in the key
     so that "every enrollment of a course as of day d" is one range of the primary key."""
@@ -304,16 +312,7 @@ class ActivityDay(BaseModel):
     course = peewee.DeferredForeignKey("Course", index=False)
     enrollment = peewee.ForeignKeyField(Enrollment, on_delete="CASCADE", index=False)
     day = peewee.SmallIntegerField()
-    navigate = peewee.IntegerField(default=0)
-    access = peewee.IntegerField(default=0)
-    page_close = peewee.IntegerField(default=0)
-    problem = peewee.IntegerField(default=0)
-    video = peewee.IntegerField(default=0)
-    discussion = peewee.IntegerField(default=0)
-    wiki = peewee.IntegerField(default=0)
-    # By source, only where the source is known (None otherwise).
-    server = peewee.IntegerField(null=True)
-    browser = peewee.IntegerField(null=True)
+    navigate, access, page_close, problem, video, discussion, wiki, server, browser = count_fields()
 
     class Meta:
         table_name = "activity_days"

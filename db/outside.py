@@ -7,7 +7,7 @@ from __future__ import annotations
 import peewee
 
 from db.connection import database
-from db.courses import EVENT_TYPES, Course
+from db.courses import EVENT_TYPES, Course, count_fields
 from db.tables import BaseModel
 
 
@@ -31,15 +31,7 @@ class OutsideDay(BaseModel):
     course = peewee.ForeignKeyField(Course, on_delete="CASCADE", index=False)
     learner_ref = peewee.CharField(max_length=128)
     date = peewee.IntegerField()
-    navigate = peewee.IntegerField(default=0)
-    access = peewee.IntegerField(default=0)
-    page_close = peewee.IntegerField(default=0)
-    problem = peewee.IntegerField(default=0)
-    video = peewee.IntegerField(default=0)
-    discussion = peewee.IntegerField(default=0)
-    wiki = peewee.IntegerField(default=0)
-    server = peewee.IntegerField(null=True)
-    browser = peewee.IntegerField(null=True)
+    navigate, access, page_close, problem, video, discussion, wiki, server, browser = count_fields()
 
     class Meta:
         table_name = "activity_outside_days"

@@ -143,3 +143,13 @@ def test_a_daily_file_outside_the_window_is_counted_when_the_window_covers_it(ap
         assert sorted(row.date for row in OutsideDay.select()) == [16210, 16219]  # 05-20 and 05-29
         course_admin.delete_course("DAILY", admin)
         assert OutsideDay.select().count() == 0
+
+
+def test_a_day_row_kept_aside_has_the_count_columns_of_a_stored_day_in_their_order():
+    from db.courses import EVENT_TYPES, SOURCES
+
+    counts = [*EVENT_TYPES, *SOURCES]
+    for model in (ActivityDay, OutsideDay):
+        names = [field.name for field in model._meta.sorted_fields if field.name in counts]
+        assert names == counts
+        assert [model._meta.fields[name].null for name in counts] == [False] * len(EVENT_TYPES) + [True] * 2

@@ -12,7 +12,7 @@ from dashboard.access import signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components import early_warning_figures as ew_figures
 from dashboard.components import fairness_table
-from dashboard.components.confirm import confirm_dialog
+from dashboard.components.confirm import confirm_dialog, confirmed
 from dashboard.components.forms import alert
 from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
 from dashboard.components.model_cards import figure_card, metric_text
@@ -64,7 +64,6 @@ def section() -> html.Div:
             dcc.Loading(html.Div(id="models-ew-candidates")),
             confirm_dialog("models-ew", "Activate this early-warning version?", "Yes, activate"),
             dcc.Store(id="models-ew-refresh", data=0),
-            dcc.Store(id="models-ew-pending"),
         ],
         id="models-ew-section",
     )
@@ -364,7 +363,7 @@ def ask_to_activate_ew(_clicks):
     prevent_initial_call=True,
 )
 def confirm_ew_activation(_yes, _no, pending, refresh):
-    if ctx.triggered_id != "models-ew-confirm-yes" or not pending:
+    if not confirmed("models-ew") or not pending:
         return False, no_update, no_update
     try:
         # The dialog showed the gate's reasons: clicking yes is the confirmation.

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.access import signed_in_user
-from dashboard.components.confirm import confirm_dialog
+from dashboard.components.confirm import confirm_dialog, confirmed
 from dashboard.components.forms import alert
 from dashboard.components.tables import header_row, when
 from db.api_keys import SCOPES
@@ -84,7 +84,6 @@ def keys_card() -> dbc.Card:
                     html.Div(id="data-keys-message"),
                     dcc.Loading(html.Div(id="data-keys-table")),
                     dcc.Store(id="data-keys-version", data=0),
-                    dcc.Store(id="data-keys-pending"),
                     confirm_dialog("data-keys", "Revoke this key?", "Yes, revoke it"),
                 ]
             ),
@@ -226,7 +225,7 @@ def ask_to_revoke(_clicks):
     prevent_initial_call=True,
 )
 def confirm_revoke(_yes, _no, name, version):
-    if ctx.triggered_id != "data-keys-confirm-yes" or not name:
+    if not confirmed("data-keys") or not name:
         return no_update, no_update, False
     try:
         row = api_keys.revoke(name, signed_in_user(), client_ip())

@@ -15,7 +15,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dashboard.access import page, signed_in_user
 from dashboard.components import admin_figures as figures
 from dashboard.components import early_warning_models, fairness_table
-from dashboard.components.confirm import confirm_dialog
+from dashboard.components.confirm import confirm_dialog, confirmed
 from dashboard.components.form_models import candidates_table, comparison, retrain_card, versions_table
 from dashboard.components.forms import alert
 from dashboard.components.jobs import follow_job, progress_callback_io
@@ -87,7 +87,6 @@ def layout(user, **_query):
             ),
             confirm,
             dcc.Store(id="models-refresh", data=0),
-            dcc.Store(id="models-pending"),
             early_warning_models.section(),
         ]
     )
@@ -271,7 +270,7 @@ def ask_to_activate(_clicks, _promote_clicks, task):
     prevent_initial_call=True,
 )
 def confirm_activation(_yes, _no, pending, refresh):
-    if ctx.triggered_id != "models-confirm-yes" or not pending:
+    if not confirmed("models") or not pending:
         return False, no_update, no_update, no_update
     try:
         row = models.activate_version(

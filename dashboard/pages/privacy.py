@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
-from dashboard.components.confirm import confirm_dialog
+from dashboard.components.confirm import confirm_dialog, confirmed
 from dashboard.components.forms import alert
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
@@ -69,7 +69,6 @@ def _learner_form() -> dbc.Card:
                 html.Div(id="privacy-message", role="status"),
                 html.Div(id="privacy-counts"),
                 dcc.Download(id="privacy-download"),
-                dcc.Store(id="privacy-pending"),
                 confirm_dialog("privacy", "Erase this learner's data?", "Yes, erase it"),
             ]
         ),
@@ -193,7 +192,7 @@ def export(_clicks, ref, course, version):
     prevent_initial_call=True,
 )
 def confirm_erase(_yes, _no, pending, version):
-    if ctx.triggered_id != "privacy-confirm-yes" or not pending:
+    if not confirmed("privacy") or not pending:
         return False, no_update, no_update, no_update
     try:
         removed = learner_data.erase(signed_in_user(), pending["ref"], pending["course"], client_ip())

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from dashboard.access import page, signed_in_user
-from dashboard.components.confirm import confirm_dialog
+from dashboard.components.confirm import confirm_dialog, confirmed
 from dashboard.components.forms import alert
 from dashboard.components.shell import ROLE_NAMES, page_header, short_code
 from dashboard.components.tables import activity_table, header_row, when
@@ -75,7 +75,6 @@ def layout(user, **_query):
                 id="users-pages", max_value=1, active_page=1, first_last=True, previous_next=True, size="sm"
             ),
             dcc.Store(id="users-version", data=0),
-            dcc.Store(id="users-pending"),
             confirm_dialog("users", "Change this account?", "Yes, change it"),
             dcc.Store(id="users-activity-user"),
             _courses_modal(),
@@ -279,7 +278,7 @@ def _role_change_text(username: str, before: str, after: str) -> str:
     prevent_initial_call=True,
 )
 def confirm_change(_yes, _no, pending, version):
-    if ctx.triggered_id != "users-confirm-yes" or not pending:
+    if not confirmed("users") or not pending:
         return no_update, no_update, False
     change = {k: v for k, v in pending.items() if k != "user_id"}
     try:

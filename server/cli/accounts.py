@@ -9,9 +9,8 @@ from flask.cli import with_appcontext
 from db import migrations
 from db.api_keys import SCOPES as API_KEY_SCOPES
 from db.tables import ROLES
-from server.cli.errors import fail as _fail
+from server.cli.errors import call
 from services import accounts, api_keys
-from services.errors import ServiceError
 
 
 @click.command("create-user")
@@ -24,10 +23,7 @@ from services.errors import ServiceError
 def create_user(username: str, email: str, password: str, role: str, full_name: str) -> None:
     """Create an account non-interactively."""
     migrations.upgrade()
-    try:
-        user = accounts.register(username, email, password, full_name, role=role)
-    except ServiceError as exc:
-        _fail(exc)
+    user = call(accounts.register, username, email, password, full_name, role=role)
     click.echo(f"Created {user.role} {user.username} (id {user.id}).")
 
 
@@ -46,13 +42,8 @@ def create_api_key(
 ) -> None:
     """Create a platform's key and print it once (only its hash is kept)."""
     migrations.upgrade()
-    try:
-        row, key = api_keys.create(
-            name, scope, courses=courses, may_create_courses=may_create_courses,
-            may_push_finished=may_push_finished,
-        )
-    except ServiceError as exc:
-        _fail(exc)
+    row, key = call(api_keys.create, name, scope, courses=courses, may_create_courses=may_create_courses,
+                    may_push_finished=may_push_finished)
     limits = ", ".join(row.course_patterns) or "any course"
     click.echo(
         f"Created API key {row.name} (scope {row.scope}, prefix {row.prefix}; courses: {limits};"
@@ -77,10 +68,7 @@ def create_api_key(
 @with_appcontext
 def revoke_api_key(name: str) -> None:
     """Stop a platform's key working at once."""
-    try:
-        row = api_keys.revoke(name)
-    except ServiceError as exc:
-        _fail(exc)
+    row = call(api_keys.revoke, name)
     click.echo(f"API key {row.name} ({row.prefix}) revoked at {row.revoked_at:%Y-%m-%d %H:%M} UTC.")
 
 

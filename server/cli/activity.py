@@ -9,7 +9,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from db import migrations
-from server.cli.errors import fail as _fail
+from server.cli.errors import call
 from services import ingest
 from services.errors import ServiceError
 from services.ingest.moodle_times import DATE_ORDERS
@@ -79,10 +79,7 @@ def import_activity(
 def import_outcomes(path: str, course: str | None) -> None:
     """Set enrollments' outcomes (label 1 dropped out, 0 stayed); unknown enrollments are reported."""
     migrations.upgrade()
-    try:
-        report = ingest.import_outcomes(path, course=course)
-    except ServiceError as exc:
-        _fail(exc)
+    report = call(ingest.import_outcomes, path, course=course)
     click.echo(
         f"{report.file_name}: {report.lines_read:,} rows read, {report.updated:,} outcomes set,"
         f" {report.rejected:,} rejected"
@@ -102,12 +99,8 @@ def import_outcomes(path: str, course: str | None) -> None:
 def import_contacts(path: str, course: str | None) -> None:
     """Store learners' email addresses (learner_ref,email[,name][,course_id]); bad rows are reported."""
     migrations.upgrade()
-    try:
-        with open(path, "rb") as handle:
-            text = contacts.read_text(handle.read())
-        report = contacts.import_contacts(text, file_name=Path(path).name, course=course)
-    except ServiceError as exc:
-        _fail(exc)
+    text = call(contacts.read_text, Path(path).read_bytes())
+    report = call(contacts.import_contacts, text, file_name=Path(path).name, course=course)
     click.echo(f"{report.file_name}: {report.lines_read:,} rows read, {report.stored:,} contacts stored,"
                f" {report.rejected:,} rejected")
     for rejection in report.first_rejections:

@@ -7,9 +7,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from server.cli.errors import fail as _fail
+from server.cli.errors import call
 from services import learner_links
-from services.errors import ServiceError
 from services.tutoring import tutors
 
 
@@ -19,10 +18,7 @@ from services.tutoring import tutors
 @with_appcontext
 def assign_tutor(username: str, course: str) -> None:
     """Make USERNAME (a tutor or an administrator) a tutor of COURSE."""
-    try:
-        done = tutors.assign_tutor(None, username, course)
-    except ServiceError as exc:
-        _fail(exc)
+    done = call(tutors.assign_tutor, None, username, course)
     state = "now tutors" if done.changed else "already tutors"
     click.echo(f"{done.username} {state} {done.course}.")
 
@@ -33,10 +29,7 @@ def assign_tutor(username: str, course: str) -> None:
 @with_appcontext
 def unassign_tutor(username: str, course: str) -> None:
     """Remove USERNAME from COURSE's tutors."""
-    try:
-        done = tutors.unassign_tutor(None, username, course)
-    except ServiceError as exc:
-        _fail(exc)
+    done = call(tutors.unassign_tutor, None, username, course)
     state = "no longer tutors" if done.changed else "was not a tutor of"
     click.echo(f"{done.username} {state} {done.course}.")
 
@@ -48,10 +41,7 @@ def unassign_tutor(username: str, course: str) -> None:
 @with_appcontext
 def link_learner(username: str, course: str, learner_ref: str) -> None:
     """Link the account USERNAME to the learner LEARNER_REF of COURSE (they then see their activity)."""
-    try:
-        done = learner_links.link_learner(None, username, course, learner_ref)
-    except ServiceError as exc:
-        _fail(exc)
+    done = call(learner_links.link_learner, None, username, course, learner_ref)
     state = "now linked to" if done.changed else "already linked to"
     click.echo(f"{done.username} {state} {done.learner_ref} in {done.course}.")
 
@@ -62,10 +52,7 @@ def link_learner(username: str, course: str, learner_ref: str) -> None:
 @with_appcontext
 def unlink_learner(course: str, learner_ref: str) -> None:
     """Remove the account link of the learner LEARNER_REF of COURSE."""
-    try:
-        done = learner_links.unlink_learner(None, course, learner_ref)
-    except ServiceError as exc:
-        _fail(exc)
+    done = call(learner_links.unlink_learner, None, course, learner_ref)
     state = "unlinked" if done.changed else "was not linked"
     click.echo(f"{done.learner_ref} in {done.course} {state}.")
 

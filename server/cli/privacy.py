@@ -9,13 +9,9 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from server.cli.errors import call, fail
 from services import learner_data
 from services.errors import NotFound, ServiceError
-
-
-def _fail(exc: ServiceError) -> None:
-    details = "; ".join(f"{name}: {reason}" for name, reason in exc.fields.items())
-    raise click.ClickException(f"{exc.message} {details}".strip()) from None
 
 
 def _where(course: str | None) -> str:
@@ -29,10 +25,7 @@ def _where(course: str | None) -> str:
 @with_appcontext
 def export_learner(learner_ref: str, course: str | None, out_path: str) -> None:
     """Write everything held about LEARNER_REF to OUT (a zip: learner.json and one CSV per table)."""
-    try:
-        bundle, _ = learner_data.export(None, learner_ref, course)
-    except ServiceError as exc:
-        _fail(exc)
+    bundle, _ = call(learner_data.export, None, learner_ref, course)
     Path(out_path).write_bytes(bundle)
     click.echo(f"Data of {learner_ref} in {_where(course)} -> {out_path} ({len(bundle):,} bytes)")
 
@@ -50,7 +43,7 @@ def erase_learner(learner_ref: str, course: str | None, yes: bool) -> None:
         click.echo(f"{exc.message} Nothing to erase.")  # erasing twice is not an error
         return
     except ServiceError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"Held about {learner_ref} in {_where(course)}:")
     for table, count in counts.items():
         click.echo(f"  {table}: {count:,}")

@@ -7,8 +7,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from db.tables import utcnow
+from server.cli.errors import call
 from services import retention
-from services.errors import ServiceError
 
 
 @click.command("purge-expired")
@@ -29,10 +29,7 @@ def purge_expired(dry_run: bool) -> None:
 @with_appcontext
 def archive_course(code: str) -> None:
     """Archive the course CODE: its raw event keys go; daily counts, outcomes, scores and actions stay."""
-    try:
-        done = retention.archive_course(code, None, batch=int(current_app.config["RETENTION_BATCH_ROWS"]))
-    except ServiceError as exc:
-        raise click.ClickException(str(exc)) from None
+    done = call(retention.archive_course, code, None, batch=int(current_app.config["RETENTION_BATCH_ROWS"]))
     removed = sum(done["removed"].values())
     kept = ", ".join(f"{table} {rows:,}" for table, rows in done["kept"].items())
     click.echo(f"{done['code']} archived: {removed:,} event-key rows removed; kept {kept}.")

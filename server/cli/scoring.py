@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from modelling.batch import BatchInputError, score_csv
 from modelling.tasks import TASK_NAMES, task_for
-from server.cli.errors import fail as _fail
+from server.cli.errors import refusals
 from services import course_activity, model_versions
 from services.early_warning import scoring
 from services.errors import ServiceError
@@ -72,10 +72,8 @@ def score(task: str, input_path: str, output_path: str, version: int | None, blo
 def export_features(day: int, out_path: str, course_code: str | None) -> None:
     """Write one row per enrollment: course, enrollment_id, then its features as of day DAY."""
     try:
-        summary = course_activity.export_features(day, out_path, course_code)
-    except ServiceError as exc:
-        Path(out_path).unlink(missing_ok=True)
-        _fail(exc)
+        with refusals(lambda: Path(out_path).unlink(missing_ok=True)):
+            summary = course_activity.export_features(day, out_path, course_code)
     except OSError as exc:
         raise click.ClickException(str(exc)) from exc
     for code in summary.skipped:
@@ -93,12 +91,9 @@ def export_features(day: int, out_path: str, course_code: str | None) -> None:
 def score_enrollments(day: int, out_path: str, course_code: str | None) -> None:
     """Score every enrollment at day DAY into OUT.csv, also kept as the prediction history."""
     try:
-        outcome = scoring.score_at_day("cli", day, course_code, keep=True)
-        written = scoring.write_csv(outcome, out_path)
-    except ServiceError as exc:
-        Path(out_path).unlink(missing_ok=True)
-        details = "; ".join(f"{name}: {reason}" for name, reason in exc.fields.items())
-        raise click.ClickException(f"{exc.message} {details}".strip()) from None
+        with refusals(lambda: Path(out_path).unlink(missing_ok=True)):
+            outcome = scoring.score_at_day("cli", day, course_code, keep=True)
+            written = scoring.write_csv(outcome, out_path)
     except OSError as exc:
         raise click.ClickException(str(exc)) from exc
     for note in outcome.notes:

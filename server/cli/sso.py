@@ -9,8 +9,8 @@ from flask.cli import with_appcontext
 
 from db.connection import database
 from db.tables import ROLES, Activity, User
+from server.cli.errors import call
 from services import sso
-from services.errors import ServiceError
 
 
 @click.command("sso-link")
@@ -20,10 +20,7 @@ from services.errors import ServiceError
 @click.argument("subject")
 def sso_link(username: str, provider: str, subject: str) -> None:
     """Let USERNAME sign in through PROVIDER as SUBJECT (the provider's `sub` claim)."""
-    try:
-        user = sso.link(username, provider, subject)
-    except ServiceError as exc:
-        raise click.ClickException(exc.message) from None
+    user = call(sso.link, username, provider, subject)
     click.echo(f"{user.username} now signs in through {provider}.")
 
 

@@ -10,6 +10,7 @@ from tqdm import tqdm
 from db.tables import ModelVersion
 from modelling.data import DEFAULT_SEED, load_bundled, load_labelled, make_bundled_data
 from modelling.tasks import ALL_TASK_NAMES, COURSE_TASKS, TASK_NAMES
+from server.cli.errors import call, refusals
 from server.cli.errors import fail as _fail
 from services import model_versions
 from services.early_warning import training as course_training
@@ -116,12 +117,8 @@ def _train_form_task(
             click.echo(f"  line {line}: {reason}", err=True)
     click.echo(f"Training {task} on {len(data.frame)} rows of {data.source}")
     with _Bar() as progress:
-        try:
-            row = model_versions.train_version(
-                task, data, activate=activate, seed=seed, folds=folds, candidates=names, progress=progress
-            )
-        except ServiceError as exc:
-            _fail(exc)
+        row = call(model_versions.train_version, task, data, activate=activate, seed=seed, folds=folds,
+                   candidates=names, progress=progress)
     _print_versions([row])
     _print_fairness(row)
     click.echo(f"Files: {model_versions.artifacts_root() / row.artifact_dir}")
@@ -147,7 +144,7 @@ def _train_course_task(
     """Train an early-warning version on the finished courses and say what the gate decided."""
     if data_path:
         raise click.ClickException(f"{task} trains on the finished courses in the store, not on --data.")
-    try:
+    with refusals():
         days = course_training.parse_checkpoints(checkpoints)
         courses, summary = course_training.course_data()
         click.echo(
@@ -163,8 +160,6 @@ def _train_course_task(
                 progress=progress,
                 data=(courses, summary),
             )
-    except ServiceError as exc:
-        _fail(exc)
     _print_versions([row])
     _print_fairness(row)
     verdict = row.metrics.get("gate") or {}
@@ -234,10 +229,7 @@ def activate_command(task: str, version: int, force: bool) -> None:
         click.echo(f"{exc.message}\nReasons: {exc.fields.get('gate', '')}")
         if not click.confirm("Activate it anyway?", default=False):
             raise click.ClickException("Not activated.") from None
-        try:
-            row = model_versions.activate_version(task, version, confirm=True)
-        except ServiceError as inner:
-            _fail(inner)
+        row = call(model_versions.activate_version, task, version, confirm=True)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"{task} now served by v{row.version} ({row.algorithm}).")

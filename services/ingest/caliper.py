@@ -16,12 +16,12 @@ the object's `isPartOf` chain; then Open edX's `object.extensions.course_id`, or
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from services.ingest.batches import Batch, chunks
+from services.ingest.batches import text as _text
 from services.ingest.caliper_records import Item, events, file_records, unwrap
 from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
@@ -49,52 +49,34 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
     position, its reason then starting "event N: ")."""
     found, by_line = file_records(path)
     label = "" if by_line else ARRAY_LABEL
-    yield from _chunks(events(found, by_line=by_line), rows(event_map, label=label), chunk_rows, label)
+    yield from chunks(events(found, by_line=by_line), _adder(label), _batch, rows(event_map, label=label),
+                      chunk_rows)
 
 
 def request_chunk(body: Any, *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
     """The events of one request (an envelope, a list of envelopes, an event or a list of events); a
     rejection's `line` is the event's index among all the request's events (0 = first)."""
     items = [(index, value, sent, None) for index, (value, sent) in enumerate(unwrap(body))]
-    return next(_chunks(items, rows(event_map), max(len(items), 1), ""))
+    return next(chunks(items, _adder(""), _batch, rows(event_map), max(len(items), 1)))
 
 
-def _chunks(found: Iterable[Item], builder: EventRows, chunk_rows: int, label: str) -> Iterator[Chunk]:
-    batch, emitted = _Batch(), False
-    for item in found:
-        batch.add(item, label)
-        if batch.read >= chunk_rows:
-            yield batch.chunk(builder)
-            batch, emitted = _Batch(), True
-    if batch.read or not emitted:
-        yield batch.chunk(builder)
-
-
-class _Batch:
-    """Events gathered for one chunk: their lines and raw fields, and the ones refused outright."""
-
-    def __init__(self) -> None:
-        self.lines: list[int] = []
-        self.fields: list[tuple[str, ...]] = []
-        self.rejected: list[Rejection] = []
-        self.read = 0
-
-    def add(self, item: Item, label: str) -> None:
-        self.read += 1
+def _adder(label: str) -> Callable[[Batch, Item], None]:
+    """How one event joins a batch: its fields kept, or refused (a reason prefixed by `label`)."""
+    def add(batch: Batch, item: Item) -> None:
+        batch.read += 1
         number, value, sent, error = item
         fields = error or fields_of(value, sent)
         if type(fields) is str:
             prefix = "" if error else label.format(line=number)
-            self.rejected.append(Rejection(number, prefix + fields))
+            batch.rejected.append(Rejection(number, prefix + fields))
             return
-        self.lines.append(number)
-        self.fields.append(fields)
+        batch.lines.append(number)
+        batch.rows.append(fields)
+    return add
 
-    def chunk(self, builder: EventRows) -> Chunk:
-        columns = list(zip(*self.fields, strict=True)) or [() for _ in FIELDS]
-        raw = {name: np.array(values, dtype=object) for name, values in zip(FIELDS, columns, strict=True)}
-        raw["line"] = np.array(self.lines, dtype=np.int64)
-        return builder.chunk(raw, ids=raw.pop("id"), rejected=self.rejected, lines_read=self.read)
+
+def _batch() -> Batch:
+    return Batch(FIELDS)
 
 
 def fields_of(event: Any, sent: str = "") -> tuple[str, ...] | str:
@@ -220,12 +202,3 @@ def _get(value: Any, *path: str) -> Any:
     for step in path:
         value = value.get(step) if isinstance(value, dict) else None
     return value
-
-
-def _text(value: Any) -> str:
-    """A field as text: strings as they are, numbers written out, anything else absent."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""

@@ -6,6 +6,11 @@ envelopes or bare events, as JSON lines, one JSON array, or one or more pretty-p
 `sendTime` (the event's time when it has no `eventTime`), a plain tuple (they are made by the million).
 An envelope's `data` may also describe entities (no `action`): they are items too, and the parser
 rejects them as what they are.
+
+Why not json_records alone: a JSON array is read by it (`records`), but JSON lines are read here as
+bytes and decoded by orjson without json_records' check for integers beyond 64 bits (what a Caliper
+file has read as so far), and Caliper also comes as pretty-printed documents one after another, which
+json_records does not read; a file's lines or documents are numbered differently, too (see file_records).
 """
 
 from __future__ import annotations

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 import services.ingest.edx_arrow as edx_arrow
+from services.ingest.batches import Batch, batches
+from services.ingest.batches import text as _text
 from services.ingest.edx_events import course_in_path
 from services.ingest.event_map import for_format
 from services.ingest.event_rows import EventRows
@@ -35,7 +37,6 @@ from services.ingest.textfile import head
 # A task is a background job of the LMS (grading, reports): the server acting for the learner.
 SOURCES = {"browser": "browser", "mobile": "browser", "server": "server", "task": "server", "": None}
 FIELDS = ("learner", "course", "time", "name", "source", "object")
-_DTYPES = {"line": np.int64}
 PIECE = 16_384  # lines handed to the bulk reader at a time (memory holds one piece of text)
 NO_JSON = "no JSON object on the line (an Open edX event, alone or after a logging prefix)"
 # A logging prefix ends where the event begins: the first '{"' of the line.
@@ -66,49 +67,37 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
          event_map: Mapping[str, Any] | str | None = None) -> Iterator[Chunk]:
     """The log's events, chunk by chunk; a line that is not a JSON object is rejected with its number."""
     builder = rows(event_map)
-    emitted = False
     for batch in _batches(path, chunk_rows):
         yield batch.chunk(builder)
-        emitted = True
-    if not emitted:
-        yield _Batch().chunk(builder)
 
 
 def _batches(path: str | Path, chunk_rows: int) -> Iterator[_Batch]:
-    """The log's lines in batches of `chunk_rows`; a JSON array of events is read element by element."""
-    batch = _Batch()
+    """The log's lines in batches of `chunk_rows` (one empty batch for an empty log); a JSON array of
+    events is read element by element, other logs in blocks of lines."""
     if _ARRAY.match(head(path, 4096)):
-        for record in records(path):
-            batch.add_record(record)
-            if batch.read >= chunk_rows:
-                yield batch
-                batch = _Batch()
-    else:
-        for first, block in edx_arrow.blocks(path):
-            fields = edx_arrow.block_fields(block)
-            if fields is not None:
-                batch.add_fields(np.arange(first, first + len(fields["name"]), dtype=np.int64), fields)
-            else:
-                for number, line in enumerate(block.decode("utf-8", "replace").split("\n"), first):
-                    batch.add_line(number, line)
-            if batch.read >= chunk_rows:
-                yield batch.filled()
-                batch = _Batch()
-        batch.filled()
-    if batch.read:
-        yield batch
+        return batches(records(path), _Batch.add_record, _Batch, chunk_rows)
+    return batches(edx_arrow.blocks(path), _Batch.add_block, _Batch, chunk_rows)
 
 
-class _Batch:
-    """The events of one chunk: their fields by column, and the lines refused outright."""
+class _Batch(Batch):
+    """The events of one chunk, and JSON lines waiting to be read together (see `filled`)."""
+
+    __slots__ = ("numbers", "texts")
 
     def __init__(self) -> None:
-        self.columns: dict[str, list] = {name: [] for name in ("line", *FIELDS)}  # arrays, piece by piece
-        self.loose: dict[str, list] = {name: [] for name in ("line", *FIELDS)}  # values, event by event
-        self.rejected: list[Rejection] = []
-        self.read = 0
+        super().__init__(FIELDS)
         self.numbers: list[int] = []
-        self.texts: list[str] = []  # JSON lines waiting to be read together (see `filled`)
+        self.texts: list[str] = []
+
+    def add_block(self, block: tuple[int, bytes]) -> None:
+        """A block of lines starting at line `first`: read by pyarrow, else line by line."""
+        first, lines = block
+        fields = edx_arrow.block_fields(lines)
+        if fields is not None:
+            self.add_fields(np.arange(first, first + len(fields["name"]), dtype=np.int64), fields)
+            return
+        for number, line in enumerate(lines.decode("utf-8", "replace").split("\n"), first):
+            self.add_line(number, line)
 
     def add_line(self, number: int, line: str) -> None:
         """One line of the log, its logging prefix (if any) skipped; read later, with its batch."""
@@ -142,9 +131,7 @@ class _Batch:
         self.read += 0 if counted else len(numbers)
         fields["course"] = _courses(fields)
         fields["object"] = fields.pop("page")
-        self.columns["line"].append(numbers)
-        for name in FIELDS:
-            self.columns[name].append(fields[name])
+        self.add_columns(numbers, fields)
 
     def add_record(self, record: Record, counted: bool = False) -> None:
         """One event decoded in Python (or why it could not be)."""
@@ -153,20 +140,14 @@ class _Batch:
         if isinstance(fields, str):
             self.rejected.append(Rejection(record.number, fields))
             return
-        self.loose["line"].append(record.number)
-        for name, value in zip(FIELDS, fields, strict=True):
-            self.loose[name].append(value)
+        self.lines.append(record.number)
+        self.rows.append(fields)
 
     def raw(self) -> dict[str, np.ndarray]:
-        """The batch's fields by column, in file order."""
-        raw = {name: np.concatenate([*parts, np.array(self.loose[name], dtype=_DTYPES.get(name, object))])
-               for name, parts in self.columns.items()}
-        order = np.argsort(raw["line"], kind="stable")  # pieces read line by line come back in file order
-        return {name: values[order] for name, values in raw.items()}
-
-    def chunk(self, builder: EventRows) -> Chunk:
-        self.rejected.sort(key=lambda rejection: rejection.line)
-        return builder.chunk(self.raw(), rejected=self.rejected, lines_read=self.read)
+        """The batch's fields by column, in file order (its waiting lines read first, the rejections
+        sorted by line: pieces read line by line add theirs late)."""
+        self.filled().rejected.sort(key=lambda rejection: rejection.line)
+        return super().raw()
 
 
 def earliest(path: str | Path, course: str | None = None, *, chunk_rows: int = 200_000) -> dict[str, date]:
@@ -213,11 +194,3 @@ def fields_of(event: Any) -> tuple[str, ...] | str:
         course = course_in_path(name) or course_in_path(_text(event.get("page")))
     return (_text(event.get("username")), course, _text(event.get("time")), name,
             _text(event.get("event_source")), _text(event.get("page")))
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""

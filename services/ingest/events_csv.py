@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from services.ingest.batches import Batch, chunks
+from services.ingest.batches import text as _text
 from services.ingest.event_map import for_format
 from services.ingest.event_rows import EventRows
 from services.ingest.parsed import Chunk, Rejection
@@ -30,6 +32,9 @@ SOURCES = {"server": "server", "browser": "browser", "": None}
 # The raw fields that decide whether an event is kept, and their columns.
 CHECKED_FIELDS = {"learner": "enrollment_id", "course": "course_id", "time": "time", "name": "event",
             "source": "source"}
+FIELDS = ("learner", "course", "time", "name", "source", "object")
+# The keys of a pushed event holding FIELDS, in that order.
+ITEM_COLUMNS = ("enrollment_id", "course_id", "time", "event", "source", "object")
 _SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
 
 
@@ -148,9 +153,7 @@ def _column(frame: pd.DataFrame, name: str, keep: np.ndarray) -> np.ndarray:
 
 
 def _empty() -> dict[str, np.ndarray]:
-    return {"line": np.array([], dtype=np.int64),
-            **{name: np.array([], dtype=object) for name in ("learner", "course", "time", "name", "source",
-                                                             "object")}}
+    return {"line": np.array([], dtype=np.int64), **{name: np.array([], dtype=object) for name in FIELDS}}
 
 
 class _Lines:
@@ -185,25 +188,19 @@ class _Lines:
 
 def rows_chunk(items: list[Any], *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:
     """Events sent in one request (dicts with the CSV's columns); a rejection's `line` is the list index."""
-    columns: dict[str, list] = {name: [] for name in ("line", "learner", "course", "time", "name", "source",
-                                                      "object")}
-    rejected = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            rejected.append(Rejection(index, "not a JSON object (an event)"))
-            continue
-        columns["line"].append(index)
-        for name, field in (("learner", "enrollment_id"), ("course", "course_id"), ("time", "time"),
-                            ("name", "event"), ("source", "source"), ("object", "object")):
-            columns[name].append(_text(item.get(field)))
-    raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
-           for name, values in columns.items()}
-    return rows(event_map).chunk(raw, rejected=rejected, lines_read=len(items))
+    found = enumerate(items)
+    return next(chunks(found, _add_item, _batch, rows(event_map), max(len(items), 1)))
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""
+def _add_item(batch: Batch, item: tuple[int, Any]) -> None:
+    batch.read += 1
+    index, value = item
+    if not isinstance(value, dict):
+        batch.rejected.append(Rejection(index, "not a JSON object (an event)"))
+        return
+    batch.lines.append(index)
+    batch.rows.append(tuple(_text(value.get(column)) for column in ITEM_COLUMNS))
+
+
+def _batch() -> Batch:
+    return Batch(FIELDS)

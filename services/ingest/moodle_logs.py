@@ -20,7 +20,7 @@ The file is read twice: a survey (course ids, names' ids, staff) and then the ev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 import services.ingest.moodle_sheet as moodle_sheet
+from services.ingest.batches import Batch, chunks
 from services.ingest.event_map import EventMap, for_format, normal
 from services.ingest.event_rows import EventRows
 from services.ingest.moodle_events import NOT_ACTIVITY, OTHER_USER_STAFF, PATTERNS, STAFF_EVENTS
@@ -38,6 +39,7 @@ from services.ingest.textfile import FormatError
 COURSE_CODE = "moodle-course-{id}"
 # Rows are gathered as Python strings before they become columns: smaller chunks than other formats'.
 CHUNK_ROWS = 50_000
+FIELDS = ("learner", "course", "time", "name", "object")
 LEARNER_FIELD = "a user id in the Description, or User full name"
 STAFF, SYSTEM = " by course staff", " by the system"
 SYSTEM_ORIGINS = frozenset({"cli", "restore"})
@@ -123,21 +125,10 @@ def read(path: str | Path, *, chunk_rows: int = 200_000, event_map: Mapping[str,
 
 def _chunks(path: Path, survey: Survey, code: str | None, own: bool, builder: EventRows, local: LocalTime,
             chunk_rows: int) -> Iterator[Chunk]:
-    batch, emitted = _Batch(), False
     source = moodle_sheet.rows(path)
     first = next(source)[1]
-    columns, width = moodle_sheet.header(first), len(first)
-    for line, cells in source:
-        if len(cells) != width and _fields(cells, columns) is not None:
-            batch.refuse(line, f"wrong number of values: {len(cells)} where the header has {width} (a "
-                         "value with the delimiter in it needs quotes)")
-        else:
-            batch.add(line, cells, columns, survey, code, own)
-        if batch.read >= chunk_rows:
-            yield batch.chunk(builder, local)
-            batch, emitted = _Batch(), True
-    if batch.read or not emitted:
-        yield batch.chunk(builder, local)
+    add = _adder(moodle_sheet.header(first), len(first), survey, code, own)
+    yield from chunks(source, add, lambda: _Batch(local), builder, chunk_rows)
 
 
 def survey_of(path: str | Path) -> Survey:
@@ -179,54 +170,57 @@ def _fields(cells: list[str], columns: dict[str, int]) -> dict[str, str] | None:
     return {name: cells[index] if index < len(cells) else "" for name, index in columns.items()}
 
 
-class _Batch:
-    """Rows gathered for one chunk: their raw fields, and the ones refused outright."""
-
-    def __init__(self) -> None:
-        self.columns: dict[str, list] = {name: [] for name in ("line", "learner", "course", "time", "name",
-                                                               "object")}
-        self.rejected: list[Rejection] = []
-        self.read = 0
-
-    def refuse(self, line: int, reason: str) -> None:
-        """A row read but not usable."""
-        self.read += 1
-        self.rejected.append(Rejection(line, reason))
-
-    def add(self, line: int, cells: list[str], columns: dict[str, int], survey: Survey,
-            code: str | None, own: bool) -> None:
-        """Take in one row (`own`: each row names its course; else `code`, None for the import's)."""
+def _adder(columns: dict[str, int], width: int, survey: Survey, code: str | None,
+           own: bool) -> Callable[[Batch, tuple[int, list[str]]], None]:
+    """How one row joins a batch (`own`: each row names its course; else `code`, None for the import's);
+    an empty row is not an event, neither kept nor refused."""
+    def add(batch: Batch, row: tuple[int, list[str]]) -> None:
+        line, cells = row
         fields = _fields(cells, columns)
         if fields is None:
             return
-        self.read += 1
+        batch.read += 1
+        if len(cells) != width:
+            why = (f"wrong number of values: {len(cells)} where the header has {width} (a value with the "
+                   "delimiter in it needs quotes)")
+            batch.rejected.append(Rejection(line, why))
+            return
         description = fields.get("description", "")
         user_match, course_match = _USER.match(description), _COURSE.search(description)
         if own and course_match is None:
-            self.rejected.append(Rejection(line, NO_COURSE))
+            batch.rejected.append(Rejection(line, NO_COURSE))
             return
         name = fields["user"].strip()
         name = "" if name == "-" else name  # Moodle writes "-" for no user
         user = user_match.group(1) if user_match else None
         learner = survey.learner(name, user) if (user or name) else ""
-        self.columns["line"].append(line)
-        self.columns["learner"].append(learner)
-        self.columns["course"].append(COURSE_CODE.format(id=course_match.group(1)) if own else code or "")
-        self.columns["time"].append(fields["time"])
-        self.columns["name"].append(fields["name"] + _mark(fields, user, learner, survey))
-        self.columns["object"].append(description)
+        batch.lines.append(line)
+        course = COURSE_CODE.format(id=course_match.group(1)) if own else code or ""
+        event = fields["name"] + _mark(fields, user, learner, survey)
+        batch.rows.append((learner, course, fields["time"], event, description))
+    return add
 
-    def chunk(self, builder: EventRows, local: LocalTime) -> Chunk:
-        raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
-               for name, values in self.columns.items()}
-        iso, why = to_utc(raw["time"], local)
+
+class _Batch(Batch):
+    """Rows gathered for one chunk, their local times turned to UTC (or refused) when it is built."""
+
+    __slots__ = ("local",)
+
+    def __init__(self, local: LocalTime) -> None:
+        super().__init__(FIELDS)
+        self.local = local
+
+    def raw(self) -> dict[str, np.ndarray]:
+        """The kept rows' fields by column, times in UTC; a time that cannot be read is refused."""
+        raw = super().raw()
+        iso, why = to_utc(raw["time"], self.local)
         bad = why != ""
         self.rejected += [Rejection(int(line), reason) for line, reason in zip(raw["line"][bad], why[bad],
                                                                                 strict=True)]
         raw = {name: values[~bad] for name, values in raw.items()}
         raw["time"] = iso[~bad]
         raw["source"] = np.full(len(raw["line"]), "", dtype=object)
-        return builder.chunk(raw, rejected=self.rejected, lines_read=self.read)
+        return raw
 
 
 def _mark(fields: dict[str, str], user: str | None, learner: str, survey: Survey) -> str:

@@ -19,16 +19,15 @@ array, its reason then starting "statement N: ".
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 import services.ingest.statement_ids as statement_ids
 from db.text import UNSTORABLE_TEXT, storable
+from services.ingest.batches import Batch, chunks
+from services.ingest.batches import text as _text
 from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
 from services.ingest.json_records import Record, records, shape
@@ -41,6 +40,9 @@ COURSE_TYPE = "course"  # the last path segment of every course activity type
 COURSE_LISTS = ("parent", "grouping", "other", "category")  # where a course may sit, searched in order
 UNTYPED_LISTS = ("parent", "grouping")  # where an activity without a type is taken as the course
 FIELDS = ("learner", "course", "time", "name", "source", "object", "id")
+# Kept beside the events: (line, statement id, digest) of statements with an id, (line, email, name) of
+# actors with a usable mbox.
+EXTRAS = {"statements": statement_ids.COLUMNS, "mailboxes": ("line", "email", "name")}
 
 
 def rows(event_map: Mapping[str, Any] | str | None = None, *, label: str = "") -> EventRows:
@@ -52,71 +54,42 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
          event_map: Mapping[str, Any] | str | None = None) -> Iterator[Chunk]:
     """The file's statements as events, chunk by chunk."""
     label = "statement {line}: " if shape(head(path, 4096)) == "array" else ""
-    yield from _chunks(records(path), rows(event_map, label=label), chunk_rows, label)
+    yield from chunks(records(path), _adder(label, {}), _batch, rows(event_map, label=label), chunk_rows)
 
 
 def statements_chunk(statements: list[Any], *, event_map: Mapping[str, Any] | str | None = None,
                      digests: Mapping[int, str] | None = None) -> Chunk:
     """The events of statements sent in one request; a rejection's `line` is the index in the list.
     `digests`: statement_ids.digest of statements already computed by the caller, by index."""
-    chunks = list(_chunks((Record(i, value) for i, value in enumerate(statements)), rows(event_map),
-                          max(len(statements), 1), "", digests or {}))
-    return chunks[0]
+    found = (Record(i, value) for i, value in enumerate(statements))
+    return next(chunks(found, _adder("", digests or {}), _batch, rows(event_map), max(len(statements), 1)))
 
 
-def _chunks(found: Iterable[Record], builder: EventRows, chunk_rows: int, label: str,
-            digests: Mapping[int, str] | None = None) -> Iterator[Chunk]:
-    batch, emitted = _Batch(digests), False
-    for record in found:
-        batch.add(record, label)
-        if batch.read >= chunk_rows:
-            yield batch.chunk(builder)
-            batch, emitted = _Batch(digests), True
-    if batch.read or not emitted:
-        yield batch.chunk(builder)
-
-
-class _Batch:
-    """Statements gathered for one chunk: their raw fields, and the ones refused outright."""
-
-    def __init__(self, digests: Mapping[int, str] | None = None) -> None:
-        self.digests = digests or {}  # by record number: digests the caller has already computed
-        self.columns: dict[str, list] = {name: [] for name in ("line", *FIELDS)}
-        self.rejected: list[Rejection] = []
-        self.ids: list[tuple[int, str, str]] = []  # (line, statement id, digest) of statements with an id
-        self.mailboxes: list[tuple[int, str, str]] = []  # (line, email, name) of actors with an mbox
-        self.read = 0
-        self.field_columns = [self.columns[name] for name in FIELDS]
-
-    def add(self, record: Record, label: str) -> None:
-        self.read += 1
+def _adder(label: str, digests: Mapping[int, str]) -> Callable[[Batch, Record], None]:
+    """How one record joins a batch: its fields kept (with its statement id and mailbox), or refused."""
+    def add(batch: Batch, record: Record) -> None:
+        batch.read += 1
         if record.error:
-            self.rejected.append(Rejection(record.number, record.error))
+            batch.rejected.append(Rejection(record.number, record.error))
             return
         fields = fields_of(record.value)
         if isinstance(fields, str):
-            self.rejected.append(Rejection(record.number, label.format(line=record.number) + fields))
+            batch.rejected.append(Rejection(record.number, label.format(line=record.number) + fields))
             return
         if fields[-1]:
             found = statement_ids.normal(fields[-1])
-            digest = self.digests.get(record.number) or statement_ids.digest(record.value)
-            self.ids.append((record.number, found, digest))
+            digest = digests.get(record.number) or statement_ids.digest(record.value)
+            batch.extras["statements"].append((record.number, found, digest))
         mailbox = mailbox_of(record.value)
         if mailbox:
-            self.mailboxes.append((record.number, *mailbox))
-        self.columns["line"].append(record.number)
-        for column, value in zip(self.field_columns, fields, strict=True):
-            column.append(value)
+            batch.extras["mailboxes"].append((record.number, *mailbox))
+        batch.lines.append(record.number)
+        batch.rows.append(fields)
+    return add
 
-    def chunk(self, builder: EventRows) -> Chunk:
-        raw = {name: np.array(values, dtype=np.int64 if name == "line" else object)
-               for name, values in self.columns.items()}
-        chunk = builder.chunk(raw, ids=raw.pop("id"), rejected=self.rejected, lines_read=self.read)
-        ids = pd.DataFrame(self.ids, columns=list(statement_ids.COLUMNS))
-        chunk.statements = ids[ids["line"].isin(chunk.frame["line"])]
-        mailboxes = pd.DataFrame(self.mailboxes, columns=["line", "email", "name"])
-        chunk.mailboxes = mailboxes[mailboxes["line"].isin(chunk.frame["line"])]
-        return chunk
+
+def _batch() -> Batch:
+    return Batch(FIELDS, EXTRAS)
 
 
 def mailbox_of(statement: dict) -> tuple[str, str] | None:
@@ -209,12 +182,3 @@ def _activities(value: Any) -> list[dict] | tuple:
         return ()
     items = value if isinstance(value, list) else [value]
     return [item for item in items if isinstance(item, dict)]
-
-
-def _text(value: Any) -> str:
-    """A field as text: strings as they are, numbers written out, anything else absent."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return ""
