@@ -34,7 +34,29 @@ dash.register_page(
 
 @page("admin", PATH)
 def layout(user, **_query):
-    filters = dbc.Row(
+    return html.Div(
+        [
+            page_header(
+                "Users",
+                "Change a role, choose a tutor's courses or deactivate an account; changes apply at once.",
+            ),
+            _filters(),
+            html.Div(id="users-message"),
+            dcc.Loading(html.Div(id="users-table")),
+            dbc.Pagination(
+                id="users-pages", max_value=1, active_page=1, first_last=True, previous_next=True, size="sm"
+            ),
+            dcc.Store(id="users-version", data=0),
+            confirm_dialog("users", "Change this account?", "Yes, change it"),
+            dcc.Store(id="users-activity-user"),
+            _courses_modal(),
+            _activity_modal(),
+        ]
+    )
+
+
+def _filters() -> dbc.Row:
+    return dbc.Row(
         [
             dbc.Col(
                 [
@@ -62,44 +84,29 @@ def layout(user, **_query):
         ],
         className="mb-3",
     )
-    return html.Div(
+
+
+def _activity_modal() -> dbc.Modal:
+    return dbc.Modal(
         [
-            page_header(
-                "Users",
-                "Change a role, choose a tutor's courses or deactivate an account; changes apply at once.",
-            ),
-            filters,
-            html.Div(id="users-message"),
-            dcc.Loading(html.Div(id="users-table")),
-            dbc.Pagination(
-                id="users-pages", max_value=1, active_page=1, first_last=True, previous_next=True, size="sm"
-            ),
-            dcc.Store(id="users-version", data=0),
-            confirm_dialog("users", "Change this account?", "Yes, change it"),
-            dcc.Store(id="users-activity-user"),
-            _courses_modal(),
-            dbc.Modal(
+            dbc.ModalHeader(dbc.ModalTitle(id="users-activity-title")),
+            dbc.ModalBody(
                 [
-                    dbc.ModalHeader(dbc.ModalTitle(id="users-activity-title")),
-                    dbc.ModalBody(
-                        [
-                            dcc.Loading(html.Div(id="users-activity")),
-                            dbc.Pagination(
-                                id="users-activity-pages",
-                                max_value=1,
-                                active_page=1,
-                                previous_next=True,
-                                size="sm",
-                            ),
-                        ]
+                    dcc.Loading(html.Div(id="users-activity")),
+                    dbc.Pagination(
+                        id="users-activity-pages",
+                        max_value=1,
+                        active_page=1,
+                        previous_next=True,
+                        size="sm",
                     ),
-                ],
-                id="users-activity-modal",
-                size="lg",
-                scrollable=True,
-                is_open=False,
+                ]
             ),
-        ]
+        ],
+        id="users-activity-modal",
+        size="lg",
+        scrollable=True,
+        is_open=False,
     )
 
 
