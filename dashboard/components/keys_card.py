@@ -18,7 +18,38 @@ from services.errors import ServiceError
 
 def keys_card() -> dbc.Card:
     """The card: create a key (its secret shown once), the keys listed, revoke one after a confirmation."""
-    create = dbc.Row(
+    return dbc.Card(
+        [
+            dbc.CardHeader(html.H2("API keys", className="h5 mb-0")),
+            dbc.CardBody(
+                [
+                    html.P(
+                        [
+                            "A platform's nightly job sends its key in the ",
+                            html.Code(api_keys.HEADER),
+                            " header to POST /api/v1/activity, sends xAPI statements to"
+                            " /api/v1/xapi/ as an LRS credential, or Caliper envelopes to /api/v1/caliper"
+                            " as a bearer token; a key can do nothing else.",
+                        ],
+                        className="text-muted",
+                    ),
+                    _create_form(),
+                    html.Div(id="data-key-secret"),
+                    html.Div(id="data-keys-message"),
+                    dcc.Loading(html.Div(id="data-keys-table")),
+                    dcc.Store(id="data-keys-version", data=0),
+                    confirm_dialog("data-keys", "Revoke this key?", "Yes, revoke it"),
+                ]
+            ),
+        ],
+        className="mb-3",
+        id="data-keys-card",
+    )
+
+
+def _create_form() -> dbc.Row:
+    """Name, scope, courses and limits of a new key."""
+    return dbc.Row(
         [
             dbc.Col(
                 [
@@ -63,33 +94,6 @@ def keys_card() -> dbc.Card:
             ),
         ],
         className="mb-3 g-2",
-    )
-    return dbc.Card(
-        [
-            dbc.CardHeader(html.H2("API keys", className="h5 mb-0")),
-            dbc.CardBody(
-                [
-                    html.P(
-                        [
-                            "A platform's nightly job sends its key in the ",
-                            html.Code(api_keys.HEADER),
-                            " header to POST /api/v1/activity, sends xAPI statements to"
-                            " /api/v1/xapi/ as an LRS credential, or Caliper envelopes to /api/v1/caliper"
-                            " as a bearer token; a key can do nothing else.",
-                        ],
-                        className="text-muted",
-                    ),
-                    create,
-                    html.Div(id="data-key-secret"),
-                    html.Div(id="data-keys-message"),
-                    dcc.Loading(html.Div(id="data-keys-table")),
-                    dcc.Store(id="data-keys-version", data=0),
-                    confirm_dialog("data-keys", "Revoke this key?", "Yes, revoke it"),
-                ]
-            ),
-        ],
-        className="mb-3",
-        id="data-keys-card",
     )
 
 
