@@ -49,8 +49,13 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 FORMATS = ("auto", *formats.FORMATS)
-# Formats with a cheap pass for the earliest date per course (the others read the file once more).
-EARLIEST = {"daily": daily.earliest, "events": events_earliest.earliest, "edx": edx.earliest}
+# Formats with a pass for the earliest date per course several times cheaper than reading the file:
+# asked before a course is made. The others are read once: a course they make starts on its first
+# chunk's earliest date and its learned window widens with the later chunks to the same window.
+EARLIEST = {"daily": daily.earliest, "events": events_earliest.earliest}
+# A rebase needs each course's first date in the file before the first chunk is stored: a pass that
+# makes no keys or frames where a format has one, else a full read with its reader.
+REBASE_EARLIEST = {"edx": edx.earliest}
 # What a file that cannot be read raises (anything else is a fault of the store or of this code).
 READ_ERRORS = (
     pa.ArrowInvalid,  # the earliest-date pass met text that is not UTF-8 or not CSV
@@ -193,14 +198,18 @@ def _earliest_of_file(name: str, path: Path, course: str | None, chunk_rows: int
                       rebase: bool):
     """A function giving each course's earliest date in the file: the format's cheap pass; for a format
     without one, nothing (a course made without --start then starts on its first chunk's earliest date,
-    and its learned window widens with each later chunk, so the file is not parsed twice), except that
-    a rebase needs the file's first date: a full read with its reader. Run only if the import creates a
-    course without --start, or rebases."""
+    and its learned window widens with each later chunk to the window a first pass would have given, so
+    the file is not parsed twice), except that a rebase needs the file's first dates: the format's
+    rebase pass, else a full read with its reader. Run only if the import creates a course without
+    --start, or rebases."""
     cheap = EARLIEST.get(name)
     if cheap is not None:
         return lambda: cheap(path, course)
     if not rebase:
         return dict
+    first_dates = REBASE_EARLIEST.get(name)
+    if first_dates is not None:
+        return lambda: first_dates(path, course)
     return lambda: _earliest_of_chunks(formats.PARSERS[name](path, chunk_rows=chunk_rows, **options),
                                           course)
 
