@@ -74,17 +74,33 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
         yield _Batch().chunk(builder)
 
 
-def _batches(path: str | Path, chunk_rows: int) -> Iterator[_Batch]:
-    """The log's lines in batches of `chunk_rows`; a JSON array of events is read element by element."""
+def read_lines(data: bytes, *, at_start: bool, chunk_rows: int, head: bytes = b"",
+               event_map: Mapping[str, Any] | str | None = None) -> tuple[list[Chunk], int]:
+    """The chunks of some whole lines of a log (numbered from 1, as `read` numbers them from the range's
+    first line), and how many lines they are; `at_start`: they begin the file, whose first bytes are
+    `head` (a log that starts with a logging prefix has it stripped in bulk)."""
+    builder = rows(event_map)
+    blocks = edx_arrow.data_blocks(data, prefixed=edx_arrow.starts_prefixed(head), at_start=at_start)
+    return [batch.chunk(builder) for batch in _batches(None, chunk_rows, blocks)], data.count(b"\n")
+
+
+def lines_of(first: str) -> bool:
+    """Whether a log whose first characters are `first` is lines (not a JSON array of events)."""
+    return bool(first.strip()) and not _ARRAY.match(first)
+
+
+def _batches(path: str | Path | None, chunk_rows: int, blocks=None) -> Iterator[_Batch]:
+    """The log's lines in batches of `chunk_rows` (`blocks`: some of its lines, in memory); a JSON array
+    of events is read element by element."""
     batch = _Batch()
-    if _ARRAY.match(head(path, 4096)):
+    if blocks is None and _ARRAY.match(head(path, 4096)):
         for record in records(path):
             batch.add_record(record)
             if batch.read >= chunk_rows:
                 yield batch
                 batch = _Batch()
     else:
-        for first, block in edx_arrow.blocks(path):
+        for first, block in edx_arrow.blocks(path) if blocks is None else blocks:
             fields = edx_arrow.block_fields(block)
             if fields is not None:
                 batch.add_fields(np.arange(first, first + len(fields["name"]), dtype=np.int64), fields)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,7 @@ import services.ingest.events_earliest as events_earliest
 import services.ingest.formats as formats
 import services.ingest.moodle_times as moodle_times
 import services.ingest.outside as outside
+import services.ingest.parallel_read as parallel_read
 import services.ingest.statement_store as statement_store
 from db.connection import write_transaction
 from db.tables import User
@@ -117,7 +119,9 @@ def import_file(
     # Lazy, so read errors come up in _write; parsed and grouped one chunk ahead while the previous one
     # is stored.
     options = formats.options_for(name, course=course, **_local_time(date_order, time_zone))
-    chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows, **options), course))
+    plain = lambda: formats.PARSERS[name](path, chunk_rows=chunk_rows, **options)  # noqa: E731
+    read = parallel_read.chunks(name, path, plain, chunk_rows=chunk_rows, **_workers())
+    chunks = prefetched(_grouped(read, course))
     earliest = _earliest_of_file(name, path, course, chunk_rows, options, rebase)
     courses = Courses(start, days, earliest, rebase=rebase)
     report = _write(chunks, run, courses, progress, lines)
@@ -140,6 +144,14 @@ def _local_time(date_order: str | None, time_zone: str | None) -> dict[str, str 
     config = current_app.config if has_app_context() else {}
     return {"date_order": date_order or config.get("MOODLE_DATE_ORDER"),
             "time_zone": time_zone or config.get("MOODLE_TIME_ZONE")}
+
+
+def _workers() -> dict[str, int]:
+    """How many processes read a JSON-lines file, and from what size: the app's settings, else the
+    defaults."""
+    config = current_app.config if has_app_context() else os.environ
+    return {"workers": int(config.get("IMPORT_WORKERS", parallel_read.WORKERS)),
+            "min_kb": int(config.get("IMPORT_PARALLEL_MIN_KB", parallel_read.MIN_KB))}
 
 
 def _gzip_limits() -> tuple[int, int]:
