@@ -39,8 +39,8 @@ _WORKER_CPU, _CPU_LOCK = [0.0], threading.Lock()
 
 WORKERS, MIN_KB = 2, 16_384  # the defaults of IMPORT_WORKERS and IMPORT_PARALLEL_MIN_KB
 HEAD = 8 << 20  # the bytes of the file's start a range reader may look at (edX: the prefix decision)
-# A worker's output is a whole range at once: a range of about a chunk's lines gives one chunk.
-RANGE_OF_CHUNK = 1.0
+RANGES_EACH = 4  # ranges a worker reads at least in a file of less than that many chunks
+MIN_RANGE = 1 << 20  # bytes
 
 
 def _xapi_lines(first: str) -> bool:
@@ -84,7 +84,7 @@ def _in_order(name: str, path: Path, head: bytes, chunk_rows: int, workers: int)
     options = {"chunk_rows": chunk_rows, "event_map": os.environ.get(SETTING, "")}
     if RANGE_READERS[name].needs_head:
         options["head"] = head
-    ranges = _ranges(path, _range_bytes(head, chunk_rows))
+    ranges = _ranges(path, _range_bytes(head, chunk_rows, path.stat().st_size, workers))
     pool = _pool(workers)
     pending: list[tuple[tuple[int, int], Future | None]] = []  # at most `workers` ranges read ahead
     offset = 0
@@ -92,14 +92,17 @@ def _in_order(name: str, path: Path, head: bytes, chunk_rows: int, workers: int)
         while True:
             while len(pending) < workers and (span := next(ranges, None)) is not None:
                 pending.append((span, _submit(pool, name, path, span, options)))
+                if pending[-1][1] is None and pool is not None:  # the workers are gone: the rest read here
+                    pool = _stopped(pool)
+                    pending = [(later, None) for later, _ in pending]
             if not pending:
                 return
             span, future = pending.pop(0)
             found = _result(future)
             if found is None:  # no worker, or the workers are gone: this range and the rest read here
                 if pool is not None:
-                    pool.shutdown(cancel_futures=True)
-                    pool, pending = None, [(later, None) for later, _ in pending]
+                    pool = _stopped(pool)
+                    pending = [(later, None) for later, _ in pending]
                 found = read_range(name, str(path), *span, options)
             chunks_read, lines = found
             for chunk in chunks_read:
@@ -109,6 +112,10 @@ def _in_order(name: str, path: Path, head: bytes, chunk_rows: int, workers: int)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _stopped(pool: ProcessPoolExecutor) -> None:
+    pool.shutdown(cancel_futures=True)
 
 
 def _pool(workers: int) -> ProcessPoolExecutor | None:
@@ -128,7 +135,7 @@ def _submit(pool: ProcessPoolExecutor | None, name: str, path: Path, span: tuple
         return None
     try:
         return pool.submit(_in_worker, name, str(path), *span, options)
-    except (OSError, RuntimeError) as error:  # BrokenProcessPool is a RuntimeError
+    except Exception as error:  # noqa: BLE001 (a broken pool; a daemon process, as a Celery worker, has no children)
         log.warning("import workers cannot take a range (%s): reading in this process", error)
         return None
 
@@ -170,10 +177,12 @@ def read_range(name: str, path: str, start: int, end: int, options: dict) -> tup
     return RANGE_READERS[name].read(data, at_start=start == 0, **options)
 
 
-def _range_bytes(head: bytes, chunk_rows: int) -> int:
-    """About `chunk_rows` lines of the file, going by the length of the lines at its start."""
+def _range_bytes(head: bytes, chunk_rows: int, size: int, workers: int) -> int:
+    """About `chunk_rows` lines of the file (going by the length of the lines at its start), less in a
+    file too small to give each worker a few ranges: reading overlaps storing only from the second."""
     lines = max(head.count(b"\n"), 1)
-    return max(int(len(head) / lines * chunk_rows * RANGE_OF_CHUNK), 1)
+    chunk = int(len(head) / lines * chunk_rows)
+    return max(min(chunk, max(size // (workers * RANGES_EACH), MIN_RANGE)), 1)
 
 
 def _ranges(path: Path, size: int) -> Iterator[tuple[int, int]]:
