@@ -156,7 +156,7 @@ class Config:
         # A JSON-lines activity file (xAPI, Caliper, Open edX) of at least IMPORT_PARALLEL_MIN_KB is
         # parsed by this many worker processes while the importing process stores (0: in-process only).
         self.IMPORT_WORKERS = _env_int("IMPORT_WORKERS", 2)
-        self.IMPORT_PARALLEL_MIN_KB = _env_int("IMPORT_PARALLEL_MIN_KB", 65536)
+        self.IMPORT_PARALLEL_MIN_KB = _env_int("IMPORT_PARALLEL_MIN_KB", 16384)
         # A Moodle Logs download holds the downloader's local times in their language's short format:
         # the day/month order (dmy or mdy) and IANA time zone an import uses unless it names its own.
         self.MOODLE_DATE_ORDER = os.environ.get("MOODLE_DATE_ORDER", "dmy").strip().lower()
