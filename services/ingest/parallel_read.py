@@ -7,7 +7,8 @@ Each range's reader numbers its lines from 1 and says how many it read; the chun
 by the lines of the ranges before them, so every line number, rejection and key is the one the plain
 reader gives. A file too small to gain, a JSON array or pretty-printed file (not cut at line ends), a
 gzip'd log, a format without a range reader, or workers that cannot start: the plain reader, in this
-process (a failure to start workers is logged, never an import's failure).
+process (a failure to start workers is logged, never an import's failure). Off unless IMPORT_WORKERS
+says how many workers.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from services.ingest.textfile import FormatError, is_gzip
 log = logging.getLogger(__name__)
 _WORKER_CPU, _CPU_LOCK = [0.0], threading.Lock()
 
-WORKERS, MIN_KB = 2, 16_384  # the defaults of IMPORT_WORKERS and IMPORT_PARALLEL_MIN_KB
+# The defaults of IMPORT_WORKERS (off until workers are measured to make imports faster: see
+# docs/platform-data.md) and IMPORT_PARALLEL_MIN_KB.
+WORKERS, MIN_KB = 0, 16_384
 HEAD = 8 << 20  # the bytes of the file's start a range reader may look at (edX: the prefix decision)
 RANGES_EACH = 4  # ranges a worker reads at least in a file of less than that many chunks
 MIN_RANGE = 1 << 20  # bytes
