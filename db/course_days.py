@@ -19,6 +19,13 @@ def shift_course_days(course_id: int, shift: int) -> None:
             _shift(model, course_id, shift)
 
 
+def last_day(course_id: int) -> int | None:
+    """The latest day any day-keyed row of the course holds (None: the course holds none)."""
+    days = [model.select(peewee.fn.MAX(model.day)).where(model.course == course_id).scalar()
+            for model in DAY_KEYED]
+    return max((day for day in days if day is not None), default=None)
+
+
 def _shift(model: type[peewee.Model], course_id: int, shift: int) -> None:
     """Two passes through negative days: a one-pass update would meet the rows it has not moved yet
     in the primary key or unique index. (Written as number minus column: Peewee reads a unary minus on

@@ -171,6 +171,11 @@ class Config:
         # compressed size (past 16 MB): larger expansions fail the import with a message.
         self.IMPORT_GZIP_MAX_MB = _env_int("IMPORT_GZIP_MAX_MB", 2048)
         self.IMPORT_GZIP_MAX_RATIO = _env_int("IMPORT_GZIP_MAX_RATIO", 100)
+        # A JSON-lines activity file (xAPI, Caliper, Open edX) of at least IMPORT_PARALLEL_MIN_KB is
+        # parsed by this many worker processes while the importing process stores (0, the default: in the
+        # importing process only; the workers have not yet been measured to make imports faster).
+        self.IMPORT_WORKERS = _env_int("IMPORT_WORKERS", 0)
+        self.IMPORT_PARALLEL_MIN_KB = _env_int("IMPORT_PARALLEL_MIN_KB", 16384)
         # A Moodle Logs download holds the downloader's local times in their language's short format:
         # the day/month order (dmy or mdy) and IANA time zone an import uses unless it names its own.
         self.MOODLE_DATE_ORDER = os.environ.get("MOODLE_DATE_ORDER", "dmy").strip().lower()

@@ -352,3 +352,41 @@ def test_the_quick_pass_finds_each_course_s_first_day_as_the_full_read_does(tmp_
         data.LEGACY: "2023-05-20",
         "FALLBACK": "2023-05-19",
     }
+
+
+def _two_days_of_events(course: str) -> list[dict]:
+    """Events of two learners, the later day first in the file (a first chunk that is not the earliest)."""
+    return [
+        data.event(kind, course=course, username=who, time=f"2023-05-{day}T08:{i:02d}:00+00:00")
+        for day in ("23", "10", "24")
+        for i, (kind, who) in enumerate([("play_video", "ada"), ("problem_check", "bo"), ("play_video", "bo")]
+                                        * 4)
+    ]
+
+
+@pytest.mark.parametrize("options", [{}, {"days": 5}, {"start": "2023-05-23", "days": 2}], ids=str)
+def test_a_log_read_once_stores_what_a_first_pass_for_its_first_day_stored(app, tmp_path, monkeypatch,
+                                                                           make_user, options):
+    """A course made by the import starts on its first chunk's earliest day and widens with the later
+    chunks: the same window, rows and activity kept aside as when a pass found the first day first."""
+    from datetime import date
+
+    from services.course_admin import delete_course
+    from services.ingest import import_file, store
+    from tests.import_snapshot import stored
+
+    options = {**options, "start": date.fromisoformat(options["start"])} if "start" in options else options
+    code, admin = "course-v1:Org+ONCE+R", make_user("admin")
+    path = data.write(tmp_path, "raw", _two_days_of_events(code))
+    monkeypatch.setattr(edx_arrow, "BLOCK", 2048)  # a few lines a block: chunks of a few lines are made
+    results = []
+    for table in (store.EARLIEST, {**store.EARLIEST, "edx": edx.earliest}):
+        monkeypatch.setattr(store, "EARLIEST", table)
+        with app.app_context():
+            report = import_file(path, chunk_rows=5, **options)
+            results.append((report.status, report.lines_read, report.rows_imported, report.outside_window,
+                            report.reasons, stored([code])))
+            delete_course(code, admin.id)
+    assert results[0] == results[1]
+    assert results[0][0] == "done" and results[0][3] == (12 if "start" in options else 0)
+    assert results[0][5][code]["window"][0] == options.get("start", date(2023, 5, 10))

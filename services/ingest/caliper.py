@@ -22,7 +22,7 @@ from typing import Any
 
 from services.ingest.batches import Batch, chunks
 from services.ingest.batches import text as _text
-from services.ingest.caliper_records import Item, events, file_records, unwrap
+from services.ingest.caliper_records import Item, data_lines, events, file_records, unwrap
 from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
 from services.ingest.parsed import Chunk, Rejection
@@ -51,6 +51,14 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
     label = "" if by_line else ARRAY_LABEL
     yield from chunks(events(found, by_line=by_line), _adder(label), _batch, rows(event_map, label=label),
                       chunk_rows)
+
+
+def read_lines(data: bytes, *, at_start: bool, chunk_rows: int,
+               event_map: Mapping[str, Any] | str | None = None) -> tuple[list[Chunk], int]:
+    """The chunks of some whole lines of a JSON-lines file (numbered from 1, as `read` numbers them from
+    the range's first line), and how many lines they are; `at_start`: they begin the file."""
+    found = events(data_lines(data, at_start=at_start), by_line=True)
+    return list(chunks(found, _adder(""), _batch, rows(event_map), chunk_rows)), data.count(b"\n")
 
 
 def request_chunk(body: Any, *, event_map: Mapping[str, Any] | str | None = None) -> Chunk:

@@ -46,12 +46,32 @@ def file_records(path: str | Path) -> tuple[Iterator[tuple[int, Any, str | None]
     (JSON lines) rather than by position (an array, or pretty-printed documents one after another)."""
     with open_text(path) as handle:
         first = handle.read(BLOCK)
-    start = first.lstrip()
-    if start.startswith("["):
+    if by_line(first):
+        return _lines(path), True
+    if first.lstrip().startswith("["):
         return _plain(records(path)), False
-    if start.startswith("{") and not start.split("\n", 1)[0].rstrip().endswith("}"):
-        return _plain(_documents(path)), False  # a pretty-printed object: its first line is not a whole value
-    return _lines(path), True
+    return _plain(_documents(path)), False  # a pretty-printed object: its first line is not a whole value
+
+
+def by_line(first: str) -> bool:
+    """Whether a file whose first characters are `first` is read line by line (JSON lines): not an
+    array, nor a pretty-printed object."""
+    start = first.lstrip()
+    return not start.startswith("[") and not (
+        start.startswith("{") and not start.split("\n", 1)[0].rstrip().endswith("}"))
+
+
+def data_lines(data: bytes, *, at_start: bool) -> Iterator[tuple[int, Any, str | None]]:
+    """Some whole lines of JSON lines held in memory, numbered from 1 and read as `_lines` reads a file's
+    (`at_start`: they begin the file, so the first may carry a byte order mark)."""
+    pieces = data.split(b"\n")
+    lines = [piece + b"\n" for piece in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
+    for number, line in enumerate(lines, 1):
+        try:
+            yield number, orjson.loads(line), None
+        except orjson.JSONDecodeError:
+            for _, value, error in _slow_line(1 if at_start and number == 1 else 2, line):
+                yield number, value, error
 
 
 def events(found: Iterable[tuple[int, Any, str | None]], *, by_line: bool) -> Iterator[Item]:

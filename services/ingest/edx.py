@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -71,9 +71,27 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
         yield batch.chunk(builder)
 
 
-def _batches(path: str | Path, chunk_rows: int) -> Iterator[_Batch]:
-    """The log's lines in batches of `chunk_rows` (one empty batch for an empty log); a JSON array of
-    events is read element by element, other logs in blocks of lines."""
+def read_lines(data: bytes, *, at_start: bool, chunk_rows: int, head: bytes = b"",
+               event_map: Mapping[str, Any] | str | None = None) -> tuple[list[Chunk], int]:
+    """The chunks of some whole lines of a log (numbered from 1, as `read` numbers them from the range's
+    first line), and how many lines they are; `at_start`: they begin the file, whose first bytes are
+    `head` (a log that starts with a logging prefix has it stripped in bulk)."""
+    builder = rows(event_map)
+    blocks = edx_arrow.data_blocks(data, prefixed=edx_arrow.starts_prefixed(head), at_start=at_start)
+    return [batch.chunk(builder) for batch in _batches(None, chunk_rows, blocks)], data.count(b"\n")
+
+
+def lines_of(first: str) -> bool:
+    """Whether a log whose first characters are `first` is lines (not a JSON array of events)."""
+    return bool(first.strip()) and not _ARRAY.match(first)
+
+
+def _batches(path: str | Path | None, chunk_rows: int, blocks: Iterable[tuple[int, bytes]] | None = None,
+             ) -> Iterator[_Batch]:
+    """The log's lines in batches of `chunk_rows` (one empty batch for an empty log; `blocks`: some of its
+    lines, in memory); a JSON array of events is read element by element, other logs in blocks of lines."""
+    if blocks is not None:
+        return batches(blocks, _Batch.add_block, _Batch, chunk_rows)
     if _ARRAY.match(head(path, 4096)):
         return batches(records(path), _Batch.add_record, _Batch, chunk_rows)
     return batches(edx_arrow.blocks(path), _Batch.add_block, _Batch, chunk_rows)

@@ -59,6 +59,26 @@ def blocks(path: str | Path) -> Iterator[tuple[int, bytes]]:
             first += block.count(b"\n")
 
 
+def starts_prefixed(head: bytes) -> bool:
+    """Whether a log whose first bytes are `head` has its logging prefixes stripped in bulk, as `blocks`
+    decides it."""
+    return not head.removeprefix(_BOM).lstrip().startswith(b"{")
+
+
+def data_blocks(data: bytes, *, prefixed: bool, at_start: bool) -> Iterator[tuple[int, bytes]]:
+    """`blocks` of some whole lines held in memory, numbered from 1."""
+    data = data.removeprefix(_BOM) if at_start else data
+    first, start = 1, 0
+    while start < len(data):
+        end = data.rfind(b"\n", start, start + BLOCK) + 1 if start + BLOCK < len(data) else len(data)
+        if end <= start:  # one line longer than a block
+            end = data.find(b"\n", start + BLOCK) + 1 or len(data)
+        block = data[start:end]
+        yield first, _PREFIX.sub(b"\n", b"\n" + block)[1:] if prefixed else block
+        first += block.count(b"\n")
+        start = end
+
+
 def block_fields(block: bytes) -> dict[str, np.ndarray] | None:
     """The fields of a block's events, one per line; None when pyarrow refuses the block or a line."""
     lines = block.count(b"\n") + (not block.endswith(b"\n"))

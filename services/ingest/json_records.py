@@ -75,6 +75,11 @@ def _lines(first: str, handle: TextIO) -> Iterator[Record]:
             return
 
 
+def line_records(number: int, text: str) -> Iterator[Record]:
+    """The record of one line of JSON lines (none for a blank line), as `records` reads it."""
+    return _line(number, text)
+
+
 def _line(number: int, text: str) -> Iterator[Record]:
     if not text.strip():
         return

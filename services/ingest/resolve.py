@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 import services.ingest.course_codes as course_codes
-from db.course_days import shift_course_days
+from db.course_days import last_day, shift_course_days
 from db.courses import DEFAULT_COURSE_DAYS, Course, Enrollment
 from services.ingest.parsed import Rejection
 
@@ -106,6 +106,8 @@ class Courses:
         end = start + course.length_days - 1
         new_start = min(start, first)
         new_end = min(max(end, last), new_start + MAX_DAYS - 1)
+        if new_start < start and code in self.created and self.start is None:
+            new_end = min(self._first_pass_end(code, course, new_start), new_start + MAX_DAYS - 1)
         if (new_start, new_end) != (start, end):
             shift_course_days(course.id, start - new_start)
             course.start_date = EPOCH + timedelta(days=new_start)
@@ -115,6 +117,15 @@ class Courses:
             ).execute()
         self.known[code] = course
         return course
+
+    def _first_pass_end(self, code: str, course: Course, new_start: int) -> int:
+        """The end a course this import made would have had had it started on `new_start` (the length
+        from its start, widened to the last date read): so that reading the file once, chunk by chunk,
+        gives the window a pass for the file's first date would have given. Never before a row already
+        held (a concurrent import's)."""
+        end = max(new_start + (self.days or DEFAULT_COURSE_DAYS) - 1, self.spans[code][1])
+        held = last_day(course.id)
+        return end if held is None else max(end, (course.start_date - EPOCH).days + held)
 
     def day_zero(self, code: str, course: Course) -> int:
         """The date (days since 1970) that is day 0 of `course` for this import: its start, or with

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,7 @@ import services.ingest.events_earliest as events_earliest
 import services.ingest.formats as formats
 import services.ingest.moodle_times as moodle_times
 import services.ingest.outside as outside
+import services.ingest.parallel_read as parallel_read
 import services.ingest.statement_store as statement_store
 from db.connection import write_transaction
 from db.tables import User
@@ -49,8 +51,13 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 FORMATS = ("auto", *formats.FORMATS)
-# Formats with a cheap pass for the earliest date per course (the others read the file once more).
-EARLIEST = {"daily": daily.earliest, "events": events_earliest.earliest, "edx": edx.earliest}
+# Formats with a pass for the earliest date per course several times cheaper than reading the file:
+# asked before a course is made. The others are read once: a course they make starts on its first
+# chunk's earliest date and its learned window widens with the later chunks to the same window.
+EARLIEST = {"daily": daily.earliest, "events": events_earliest.earliest}
+# A rebase needs each course's first date in the file before the first chunk is stored: a pass that
+# makes no keys or frames where a format has one, else a full read with its reader.
+REBASE_EARLIEST = {"edx": edx.earliest}
 # What a file that cannot be read raises (anything else is a fault of the store or of this code).
 READ_ERRORS = (
     pa.ArrowInvalid,  # the earliest-date pass met text that is not UTF-8 or not CSV
@@ -112,7 +119,9 @@ def import_file(
     # Lazy, so read errors come up in _write; parsed and grouped one chunk ahead while the previous one
     # is stored.
     options = formats.options_for(name, course=course, **_local_time(date_order, time_zone))
-    chunks = prefetched(_grouped(formats.PARSERS[name](path, chunk_rows=chunk_rows, **options), course))
+    plain = lambda: formats.PARSERS[name](path, chunk_rows=chunk_rows, **options)  # noqa: E731
+    read = parallel_read.chunks(name, path, plain, chunk_rows=chunk_rows, **_workers())
+    chunks = prefetched(_grouped(read, course))
     earliest = _earliest_of_file(name, path, course, chunk_rows, options, rebase)
     courses = Courses(start, days, earliest, rebase=rebase)
     report = _write(chunks, run, courses, progress, lines)
@@ -135,6 +144,14 @@ def _local_time(date_order: str | None, time_zone: str | None) -> dict[str, str 
     config = current_app.config if has_app_context() else {}
     return {"date_order": date_order or config.get("MOODLE_DATE_ORDER"),
             "time_zone": time_zone or config.get("MOODLE_TIME_ZONE")}
+
+
+def _workers() -> dict[str, int]:
+    """How many processes read a JSON-lines file, and from what size: the app's settings, else the
+    defaults."""
+    config = current_app.config if has_app_context() else os.environ
+    return {"workers": int(config.get("IMPORT_WORKERS", parallel_read.WORKERS)),
+            "min_kb": int(config.get("IMPORT_PARALLEL_MIN_KB", parallel_read.MIN_KB))}
 
 
 def _gzip_limits() -> tuple[int, int]:
@@ -193,14 +210,18 @@ def _earliest_of_file(name: str, path: Path, course: str | None, chunk_rows: int
                       rebase: bool):
     """A function giving each course's earliest date in the file: the format's cheap pass; for a format
     without one, nothing (a course made without --start then starts on its first chunk's earliest date,
-    and its learned window widens with each later chunk, so the file is not parsed twice), except that
-    a rebase needs the file's first date: a full read with its reader. Run only if the import creates a
-    course without --start, or rebases."""
+    and its learned window widens with each later chunk to the window a first pass would have given, so
+    the file is not parsed twice), except that a rebase needs the file's first dates: the format's
+    rebase pass, else a full read with its reader. Run only if the import creates a course without
+    --start, or rebases."""
     cheap = EARLIEST.get(name)
     if cheap is not None:
         return lambda: cheap(path, course)
     if not rebase:
         return dict
+    first_dates = REBASE_EARLIEST.get(name)
+    if first_dates is not None:
+        return lambda: first_dates(path, course)
     return lambda: _earliest_of_chunks(formats.PARSERS[name](path, chunk_rows=chunk_rows, **options),
                                           course)
 

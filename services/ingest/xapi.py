@@ -30,7 +30,7 @@ from services.ingest.batches import Batch, chunks
 from services.ingest.batches import text as _text
 from services.ingest.event_map import TYPE_MARK, for_format
 from services.ingest.event_rows import EventRows
-from services.ingest.json_records import Record, records, shape
+from services.ingest.json_records import Record, line_records, records, shape
 from services.ingest.parsed import Chunk, Rejection
 from services.ingest.textfile import head
 from services.tutoring.contacts import EMAIL, EMAIL_MAX, NAME_MAX
@@ -55,6 +55,16 @@ def read(path: str | Path, *, chunk_rows: int = 200_000,
     """The file's statements as events, chunk by chunk."""
     label = "statement {line}: " if shape(head(path, 4096)) == "array" else ""
     yield from chunks(records(path), _adder(label, {}), _batch, rows(event_map, label=label), chunk_rows)
+
+
+def read_lines(data: bytes, *, at_start: bool, chunk_rows: int,
+               event_map: Mapping[str, Any] | str | None = None) -> tuple[list[Chunk], int]:
+    """The chunks of some whole lines of a JSON-lines file (numbered from 1, as `read` numbers them from
+    the range's first line), and how many lines they are; `at_start`: they begin the file."""
+    text = data.decode("utf-8-sig" if at_start else "utf-8", errors="replace")
+    pieces = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # as the text file reads them
+    found = (record for number, piece in enumerate(pieces, 1) for record in line_records(number, piece))
+    return list(_chunks(found, rows(event_map), chunk_rows, "")), len(pieces) - 1
 
 
 def statements_chunk(statements: list[Any], *, event_map: Mapping[str, Any] | str | None = None,

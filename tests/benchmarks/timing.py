@@ -7,6 +7,13 @@ import time
 from collections.abc import Callable
 
 
+def cpu_seconds() -> float:
+    """This process's CPU time and that of its import workers (which read JSON-lines files)."""
+    from services.ingest.parallel_read import worker_cpu_seconds
+
+    return time.process_time() + worker_cpu_seconds()
+
+
 def timed_ms(function: Callable[[], object], runs: int) -> list[float]:
     """Milliseconds of each of `runs` calls, after one warm-up call (imports, caches, a first connection)."""
     function()
