@@ -64,7 +64,7 @@ def read_lines(data: bytes, *, at_start: bool, chunk_rows: int,
     text = data.decode("utf-8-sig" if at_start else "utf-8", errors="replace")
     pieces = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # as the text file reads them
     found = (record for number, piece in enumerate(pieces, 1) for record in line_records(number, piece))
-    return list(_chunks(found, rows(event_map), chunk_rows, "")), len(pieces) - 1
+    return list(chunks(found, _adder("", {}), _batch, rows(event_map), chunk_rows)), len(pieces) - 1
 
 
 def statements_chunk(statements: list[Any], *, event_map: Mapping[str, Any] | str | None = None,
