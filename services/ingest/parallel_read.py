@@ -95,17 +95,14 @@ def _in_order(name: str, path: Path, head: bytes, chunk_rows: int, workers: int)
         while True:
             while len(pending) < workers and (span := next(ranges, None)) is not None:
                 pending.append((span, _submit(pool, name, path, span, options)))
-                if pending[-1][1] is None and pool is not None:  # the workers are gone: the rest read here
-                    pool = _stopped(pool)
-                    pending = [(later, None) for later, _ in pending]
+                if pending[-1][1] is None:  # no worker took it: this range and the rest read here
+                    pool, pending = _without_workers(pool, pending)
             if not pending:
                 return
             span, future = pending.pop(0)
             found = _result(future)
             if found is None:  # no worker, or the workers are gone: this range and the rest read here
-                if pool is not None:
-                    pool = _stopped(pool)
-                    pending = [(later, None) for later, _ in pending]
+                pool, pending = _without_workers(pool, pending)
                 found = read_range(name, str(path), *span, options)
             chunks_read, lines = found
             for chunk in chunks_read:
@@ -117,8 +114,11 @@ def _in_order(name: str, path: Path, head: bytes, chunk_rows: int, workers: int)
             pool.shutdown(cancel_futures=True)
 
 
-def _stopped(pool: ProcessPoolExecutor) -> None:
-    pool.shutdown(cancel_futures=True)
+def _without_workers(pool: ProcessPoolExecutor | None, pending: list) -> tuple[None, list]:
+    """No pool, and every pending range to be read in this process."""
+    if pool is not None:
+        pool.shutdown(cancel_futures=True)
+    return None, [(span, None) for span, _ in pending]
 
 
 def _pool(workers: int) -> ProcessPoolExecutor | None:
