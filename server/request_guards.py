@@ -4,6 +4,7 @@ JSON nesting depth, NUL characters, and unknown Dash asset paths."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from dash.exceptions import DependencyException
@@ -16,6 +17,10 @@ from server.callback_bodies import callback_limit
 from server.errors import BadRequest, error_response
 
 MAX_JSON_DEPTH = 64
+# What a body must hold for any of its strings to hold a NUL or a lone surrogate: an escaped or raw NUL,
+# an escaped surrogate, a surrogate's UTF-8 bytes; or, in another encoding (UTF-16, UTF-32), zero bytes.
+_UNSTORABLE_BYTES = re.compile(rb"\\u0000|\x00|\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+_UNSTORABLE_CHARS = re.compile(r"\\u0000|\x00|\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 DASH_CALLBACK_PATHS = ("/_dash-update-component",)
 
 
@@ -33,7 +38,7 @@ class GuardedJSONProvider(DefaultJSONProvider):
             data = json.loads(s, **kwargs)
         except RecursionError:
             raise RejectedJSON(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.") from None
-        check_json_value(data, _item_lists())
+        check_json_value(data, _item_lists(), body=s)
         return data
 
 
@@ -66,10 +71,15 @@ class GuardedRequest(Request):
         raise BadRequest("The request body is not valid JSON.")
 
 
-def check_json_value(data: Any, item_lists: tuple[str, ...] = ()) -> None:
+def check_json_value(data: Any, item_lists: tuple[str, ...] = (), body: str | bytes | None = None) -> None:
     """Raise RejectedJSON if `data` nests deeper than MAX_JSON_DEPTH or any string holds a NUL or a
     lone surrogate (the database cannot store them, and no field of this app needs them); the text
-    inside the top-level lists named by `item_lists` is left to the endpoint's per-item checks."""
+    inside the top-level lists named by `item_lists` is left to the endpoint's per-item checks. With
+    the `body` that `data` was parsed from, a body that cannot hold such text has its nesting checked
+    alone (the strings are not visited: a push of thousands of statements holds hundreds of thousands)."""
+    if body is not None and not _may_hold_unstorable(body):
+        _check_depth(data)
+        return
     stack = [(data, 1, True)]
     if isinstance(data, dict) and item_lists:
         per_item = {name for name in item_lists if isinstance(data.get(name), list)}
@@ -87,6 +97,22 @@ def check_json_value(data: Any, item_lists: tuple[str, ...] = ()) -> None:
             raise RejectedJSON(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.")
         items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
         stack.extend((item, depth + 1, text_checked) for item in items)
+
+
+def _may_hold_unstorable(body: str | bytes) -> bool:
+    pattern = _UNSTORABLE_BYTES if isinstance(body, bytes) else _UNSTORABLE_CHARS
+    return pattern.search(body) is not None
+
+
+def _check_depth(data: Any) -> None:
+    """Raise RejectedJSON if a list or object of `data` sits deeper than MAX_JSON_DEPTH."""
+    stack = [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise RejectedJSON(f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.")
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend([(item, depth + 1) for item in items if isinstance(item, dict | list)])
 
 
 def accepts_upload() -> bool:

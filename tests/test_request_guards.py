@@ -197,3 +197,32 @@ def test_only_an_upload_callback_run_by_whom_its_page_allows_gets_the_upload_lim
     assert_error(_callback(client, body, csrf), 413)
     response = _callback(client, _outcomes_upload(padding), csrf)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
+
+
+def _nested(depth: int) -> str:
+    """A login body whose extra field nests lists so that the body is `depth` levels deep."""
+    return ('{"username": "someone", "password": "whatever-1", "extra": '
+            + "[" * (depth - 1) + "]" * (depth - 1) + "}")
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        (_nested(64).encode(), False),
+        (_nested(65).encode(), True),
+        (_nested(300).encode(), True),
+        ('{"username": "a\\u0000", "password": "whatever-1"}'.encode("utf-16"), True),  # another encoding
+        (b'{"username": "a\xed\xa0\x80", "password": "whatever-1"}', True),  # a surrogate's UTF-8 bytes
+        (b'{"username": "a\\uDC00", "password": "whatever-1"}', True),
+        (b'{"a\\u0000": 1, "username": "someone", "password": "whatever-1"}', True),  # in a key
+        (b'{"username": "a\\ud83d\\ude00", "password": "whatever-1"}', False),  # a pair: one character
+    ],
+)
+def test_json_bodies_are_refused_for_their_nesting_or_text_however_written(client, body, refused):
+    response = client.post("/api/v1/auth/login", data=body, content_type="application/json")
+    if refused:
+        assert_error(response, 400)
+        assert "nested deeper" in response.get_json()["error"]["message"] or "Text may not" in (
+            response.get_json()["error"]["message"])
+    else:  # past the guard: the login's own answer (an unknown field, a wrong password)
+        assert response.status_code in (401, 422), response.get_json()

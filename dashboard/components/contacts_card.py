@@ -11,6 +11,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard.components.forms import alert
 from services.errors import ServiceError
+from services.ingest.resolve import CODE_MAX
 from services.tutoring import contacts
 
 PREFIX = "data-contacts"
@@ -50,7 +51,7 @@ def contacts_card() -> dbc.Card:
                             dbc.Col(
                                 [
                                     dbc.Label("Course code (rows without one)", html_for=f"{PREFIX}-course"),
-                                    dbc.Input(id=f"{PREFIX}-course", maxLength=64),
+                                    dbc.Input(id=f"{PREFIX}-course", maxLength=CODE_MAX),
                                 ],
                                 md=4,
                             ),

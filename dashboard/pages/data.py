@@ -19,12 +19,13 @@ from dashboard.components.forms import alert
 from dashboard.components.import_report import activity_report, outcomes_report
 from dashboard.components.jobs import follow_job, job_progress, progress_callback_io
 from dashboard.components.keys_card import keys_card
-from dashboard.components.local_time_fields import local_time_fields
+from dashboard.components.local_time_fields import local_time_fields, local_time_style
 from dashboard.components.shell import page_header
 from dashboard.components.tables import when
 from dashboard.components.templates_card import templates_card
 from services.errors import ServiceError
 from services.ingest import uploads
+from services.ingest.resolve import CODE_MAX
 from services.ingest.store import FORMATS
 from services.links import course_settings_href
 
@@ -93,12 +94,14 @@ def _upload_card() -> dbc.Card:
     options = dbc.Row(
         [
             _field("Format", dbc.Select(id="data-import-format", options=formats, value="auto"), 3),
-            _field("Course code (rows without one)", dbc.Input(id="data-import-course", maxLength=64), 3),
+            _field(
+                "Course code (rows without one)", dbc.Input(id="data-import-course", maxLength=CODE_MAX), 3
+            ),
             _field("Start date of a new course", dbc.Input(id="data-import-start", type="date"), 3),
             _field(
                 "Length in days", dbc.Input(id="data-import-days", type="number", min=1, placeholder="30"), 3
             ),
-            *local_time_fields("data-import"),
+            local_time_fields("data-import"),
             dbc.Col(
                 dbc.Checklist(
                     id="data-import-rebase",
@@ -136,6 +139,11 @@ def _upload_card() -> dbc.Card:
         className="mb-3",
         id="data-import-card",
     )
+
+
+@callback(Output("data-import-local-times", "style"), Input("data-import-format", "value"))
+def show_local_time_fields(fmt):
+    return local_time_style(fmt)
 
 
 @callback(Output("data-import-filename", "children"), Input("data-import-upload", "filename"))
@@ -242,7 +250,7 @@ def _outcomes_card() -> dbc.Card:
                         [
                             _field(
                                 "Course code (rows without one)",
-                                dbc.Input(id="data-outcomes-course", maxLength=64),
+                                dbc.Input(id="data-outcomes-course", maxLength=CODE_MAX),
                                 4,
                             ),
                             dbc.Col(

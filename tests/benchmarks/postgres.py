@@ -37,7 +37,8 @@ def empty_database(url: str):
 
 def fresh_app(name: str, database_url: str | None = None):
     """The app of benchmark `name` on an empty database: the named one emptied (PostgreSQL), or a new
-    SQLite file in a temporary folder of its own; migrated to the latest schema."""
+    SQLite file in a temporary folder of its own; migrated to the latest schema; the process settled as
+    a serving one is."""
     import os
     import tempfile
     from pathlib import Path
@@ -59,9 +60,10 @@ def fresh_app(name: str, database_url: str | None = None):
         empty_database(database_url).close()
 
     from db.migrations import upgrade
-    from server.factory import create_app
+    from server.factory import create_app, settle_process
 
     app = create_app("testing")
     with app.app_context():
         upgrade()
+    settle_process()  # as wsgi.py settles a serving process: what is measured is what is served
     return app

@@ -1,6 +1,8 @@
 """An administrator uploads a Moodle logs download (Excel) on the Data page, month first and in New York
 time: the fields sit side by side on a desk and one below the other on a phone, nothing serious for
-axe-core, and the report shows the Moodle format, its one course and the rows it left out."""
+axe-core, and the report shows the Moodle format, its one course and the rows it left out. The Moodle
+fields leave the form when another format is chosen, and a course code as long as a platform's course
+IRI can be typed in whole."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from tests.browser import axe
 from tests.helpers import PASSWORD
 
 FIELDS = ("#data-import-date-order", "#data-import-time-zone")
+LONG_IRI = "https://courses.edx.org/course/course-v1:UTAustinX+UT.7.10x+3T2016"  # 66 characters
 TOPS = "return Array.from(arguments).map((s) => document.querySelector(s).getBoundingClientRect().top)"
 
 
@@ -27,6 +30,13 @@ def test_admin_uploads_a_moodle_excel_download_with_its_date_order_and_zone(page
     page.open("/data")
     page.wait_for_text("#data-history-table", "No import yet")
     assert page.value("#data-import-time-zone") == "UTC"  # the site's setting
+    for fmt, shown in (("xapi", False), ("moodle", True), ("edx", False), ("auto", True)):
+        Select(page.driver.find_element("css selector", "#data-import-format")).select_by_value(fmt)
+        page.until(lambda shown=shown: [_displayed(page, field) for field in FIELDS] == [shown, shown],
+                   f"the Moodle fields shown={shown} for {fmt}")
+    page.fill("#data-import-course", LONG_IRI)
+    assert page.value("#data-import-course") == LONG_IRI
+    page.fill("#data-import-course", "")
     tops = page.driver.execute_script(TOPS, *FIELDS)
     assert tops[0] == tops[1], "the date order and the time zone are not side by side"
     blocking = axe.violations(page, axe.script())
@@ -51,3 +61,7 @@ def test_admin_uploads_a_moodle_excel_download_with_its_date_order_and_zone(page
     with app.app_context():
         # month first: 7/12/23 is July 12; 12:59 in New York is 16:59 UTC, the same day
         assert Course.by_code(data.COURSE_CODE).start_date.isoformat() == "2023-07-12"
+
+
+def _displayed(page, selector: str) -> bool:
+    return page.driver.find_element("css selector", selector).is_displayed()
