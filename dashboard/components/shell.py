@@ -77,7 +77,8 @@ def navbar(user: User | None, pathname: str | None) -> dbc.Navbar:
                 dbc.NavbarBrand("Student Success Analytics", href="/"),
                 dbc.NavbarToggler(id="shell-toggler", n_clicks=0),
                 dbc.Collapse(
-                    [dbc.Nav(links, navbar=True, className="me-auto"), dbc.Nav(right, navbar=True)],
+                    [dbc.Nav(links, navbar=True, className="me-auto"),
+                     dbc.Nav(right, navbar=True, className="align-items-xl-center")],
                     id="shell-collapse",
                     navbar=True,
                     is_open=False,
@@ -96,8 +97,15 @@ def _user_item(user: User, own: dict | None, pathname: str | None) -> dbc.NavIte
     """Who is signed in; the link to their own page (the profile) when one takes that place."""
     name = user.full_name or user.username
     role = ROLE_LABELS.get(user.role, user.role)
+    # Between 1200 and 1400 px the bar is side by side and tight: the name is shown, the role is in
+    # the title (and shown on a wider screen, or in the collapsed menu below 1200 px).
     text = html.Span(
-        [html.Span(name, className="fw-semibold"), " · ", role], id="shell-user", title=f"{name} · {role}"
+        [
+            html.Span(name, className="fw-semibold"),
+            html.Span(f" · {role}", className="d-xl-none d-xxl-inline"),
+        ],
+        id="shell-user",
+        title=f"{name} · {role}",
     )
     if own is None:
         return dbc.NavItem(html.Span(text, className="navbar-text me-3"))

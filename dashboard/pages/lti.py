@@ -160,6 +160,7 @@ def layout(user, **_query):
     Output(f"{PREFIX}-list", "children"),
     Output(f"{PREFIX}-remove-choice", "options"),
     *[Output(*pair) for pair in field_outputs(PREFIX, FIELDS)],
+    *[Output(f"{PREFIX}-{name.replace('_', '-')}", "value") for name in FIELDS],
     Input(f"{PREFIX}-register", "n_clicks"),
     *[State(f"{PREFIX}-{name.replace('_', '-')}", "value") for name in FIELDS],
     prevent_initial_call=True,
@@ -170,10 +171,13 @@ def register(_clicks, *values):
             signed_in_user(), dict(zip(FIELDS, values, strict=True)), client_ip()
         )
     except ServiceError as exc:
-        return (alert(exc.message), no_update, no_update, *field_states(PREFIX, FIELDS, exc.fields))
+        kept = [no_update] * len(FIELDS)  # what was typed stays, to be corrected
+        return (alert(exc.message), no_update, no_update, *field_states(PREFIX, FIELDS, exc.fields), *kept)
     items = lti_registry.platforms()
     message = alert(f"Registered {saved['issuer']} ({saved['client_id']}).", "success")
-    return (message, _platform_list(items), _remove_options(items), *field_states(PREFIX, FIELDS, {}))
+    cleared = [""] * len(FIELDS)  # ready for the next platform
+    return (message, _platform_list(items), _remove_options(items), *field_states(PREFIX, FIELDS, {}),
+            *cleared)
 
 
 @callback(

@@ -74,6 +74,8 @@ def test_the_bar_is_one_line_at_1280_px_for_every_role(page, make_user, role):
     fits, items = page.until(lambda: (_one_line(page)[0], _one_line(page)[1]), "no bar")
     assert fits, items
     assert max(item["right"] for item in items) <= 1280, items
+    fits = "return document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"
+    assert page.driver.execute_script(fits), "the bar makes the page scroll sideways"
     page.screenshot(f"navigation-1280-{role}")
     links = _nav_links(page)
     if role == "tutor":
@@ -83,6 +85,19 @@ def test_the_bar_is_one_line_at_1280_px_for_every_role(page, make_user, role):
         assert {"Exam score", "Dropout risk", "My trends"} <= links and "Courses" not in links
     else:
         assert {"Courses", "Users", "Models"} <= links
+
+
+@browser
+def test_at_1280_px_a_name_of_usual_length_is_shown_whole(page, make_user):
+    account = make_user("admin", "demo-administrator")  # shown as "Demo-Administrator"
+    _viewport(page, 1280)
+    _sign_in_as(page, account)
+    page.wait_for_text("#shell-user", "Demo-Administrator")
+    clipped = "const e = document.querySelector('#shell-user'); return e.scrollWidth > e.clientWidth"
+    assert not page.driver.execute_script(clipped), page.text("#shell-user")
+    assert page.driver.find_element("css selector", "#shell-user").get_attribute("title") == (
+        "Demo-Administrator · Administrator")
+    assert _one_line(page)[0]
 
 
 @browser
