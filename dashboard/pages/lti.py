@@ -18,6 +18,7 @@ from services.errors import ServiceError
 PATH = "/lti"
 PREFIX = "lti"
 FIELDS = ["issuer", "client_id", "deployment_ids", "keyset_url", "auth_login_url", "token_url"]
+FIELD_IDS = [f"{PREFIX}-{name.replace('_', '-')}" for name in FIELDS]  # as field_outputs names them
 LABELS = {
     "issuer": "Issuer (platform ID)",
     "client_id": "Client ID",
@@ -101,8 +102,8 @@ def _remove_options(items: list[dict]) -> list[dict]:
 
 def _form() -> dbc.Card:
     fields = [
-        text_field(f"{PREFIX}-{name.replace('_', '-')}", LABELS[name])
-        for name in FIELDS
+        text_field(field_id, LABELS[name])
+        for name, field_id in zip(FIELDS, FIELD_IDS, strict=True)
         if name != "deployment_ids"
     ]
     deployments = html.Div(
@@ -160,9 +161,9 @@ def layout(user, **_query):
     Output(f"{PREFIX}-list", "children"),
     Output(f"{PREFIX}-remove-choice", "options"),
     *[Output(*pair) for pair in field_outputs(PREFIX, FIELDS)],
-    *[Output(f"{PREFIX}-{name.replace('_', '-')}", "value") for name in FIELDS],
+    *[Output(field_id, "value") for field_id in FIELD_IDS],
     Input(f"{PREFIX}-register", "n_clicks"),
-    *[State(f"{PREFIX}-{name.replace('_', '-')}", "value") for name in FIELDS],
+    *[State(field_id, "value") for field_id in FIELD_IDS],
     prevent_initial_call=True,
 )
 def register(_clicks, *values):

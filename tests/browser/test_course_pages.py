@@ -42,8 +42,8 @@ def _sign_in(page, account) -> None:
     page.wait_for_path("/")
 
 
-def _wait(page, condition, message: str, timeout: float = 60):  # a busy machine draws the grid slowly
-    return page.until(condition, message, timeout)
+def _wait(page, condition, message: str):
+    return page.until(condition, message)  # the suite's one patience (WAIT), sized for a busy machine
 
 
 def _cell(page, enrollment: int, column: str) -> str:
