@@ -229,7 +229,8 @@ class RevokedToken(BaseModel):
 
 
 class ModelVersion(BaseModel):
-    """One trained model version of a task; its files live under artifacts/<task>/v<version>/."""
+    """One trained model version of a task; its files live under artifacts/<task>/v<version>/ (or a
+    name beside it when that folder was already taken: `artifact_dir` says)."""
 
     task = peewee.CharField(max_length=16)
     version = peewee.IntegerField()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -157,28 +156,23 @@ def serving_facts(result: Any, frame: pd.DataFrame) -> tuple[dict[str, Any], Add
 
 
 def save(result: Any, frame: pd.DataFrame, directory: Path, provenance: Provenance) -> None:
-    """Write a TrainingResult's files into `directory` (made afresh; removed again on failure)."""
+    """Write a TrainingResult's files into `directory` (created if absent; whoever made it removes it
+    if this fails, so a folder this did not make is never removed)."""
     serving, tables = serving_facts(result, frame)
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
-    try:
-        if is_keras(result.estimator):
-            result.estimator.save_to(directory)
-        else:
-            joblib.dump(result.estimator, directory / MODEL_FILE)
-        _write_json(
-            directory / "metrics.json",
-            {"winner": result.algorithm, "metrics": result.metrics, "candidates": candidate_metrics(result)},
-        )
-        _write_json(directory / "details.json", result.details)
-        _write_json(directory / "serving.json", serving)
-        if tables is not None:
-            tables.save(directory / TABLES_FILE)
-        (directory / "model_card.md").write_text(_model_card(result, provenance, serving))
-    except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        raise
+    directory.mkdir(parents=True, exist_ok=True)
+    if is_keras(result.estimator):
+        result.estimator.save_to(directory)
+    else:
+        joblib.dump(result.estimator, directory / MODEL_FILE)
+    _write_json(
+        directory / "metrics.json",
+        {"winner": result.algorithm, "metrics": result.metrics, "candidates": candidate_metrics(result)},
+    )
+    _write_json(directory / "details.json", result.details)
+    _write_json(directory / "serving.json", serving)
+    if tables is not None:
+        tables.save(directory / TABLES_FILE)
+    (directory / "model_card.md").write_text(_model_card(result, provenance, serving))
 
 
 def is_keras(estimator: Any) -> bool:

@@ -15,7 +15,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -38,6 +38,8 @@ HANDLERS: dict[str, Handler] = {}
 Cleaner = Callable[[Job, str], None]
 CLEANERS: dict[str, Cleaner] = {}
 _executor: ThreadPoolExecutor | None = None
+_running: set[Future] = set()  # the in-process jobs not yet ended
+_running_lock = threading.Lock()
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
@@ -218,10 +220,26 @@ def init_app(app: Flask) -> None:
             with app.app_context():
                 run(job_id)
 
-        _executor.submit(target)
+        future = _executor.submit(target)
+        with _running_lock:
+            _running.add(future)
+        future.add_done_callback(_ended)
 
     app.extensions["job_dispatch"] = run_in_thread
     _fail_orphans_at_start(app)
+
+
+def _ended(future: Future) -> None:
+    with _running_lock:
+        _running.discard(future)
+
+
+def wait_for_jobs(timeout: float = 300) -> bool:
+    """Wait until every job this process runs on its threads has ended (before its tables are emptied
+    or its files removed); false if one still runs at `timeout`."""
+    with _running_lock:
+        pending = list(_running)
+    return not wait(pending, timeout=timeout).not_done
 
 
 def _fail_orphans_at_start(app: Flask) -> None:

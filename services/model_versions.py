@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 import threading
 import uuid
 from collections.abc import Callable
@@ -13,7 +12,6 @@ from typing import IO, Any
 
 from flask import current_app
 
-from db.connection import database
 from db.tables import Activity, Job, ModelVersion, User, utcnow
 from modelling import registry
 from modelling.data import LoadedData, fingerprint, load_bundled, load_labelled
@@ -22,7 +20,12 @@ from modelling.schemas import DuplicateColumn
 from modelling.tasks import COURSE_TASKS, TASK_NAMES, task_for
 from services import jobs
 from services.errors import Forbidden, InvalidInput, NotFound
-from services.model_files import GateRefused, ModelUnavailable, artifacts_root, version_directory
+from services.model_files import (
+    GateRefused,
+    ModelUnavailable,
+    store_version,
+    version_directory,
+)
 
 Progress = Callable[[float, str], None]
 
@@ -48,34 +51,33 @@ def load_version(row: ModelVersion, *, estimator: bool = True) -> registry.Loade
 
 def register_version(result: Any, data: LoadedData, user: User | None) -> ModelVersion:
     """Store a TrainingResult as the next version of its task (files and row), not yet active."""
-    with database.atomic():
-        number = ModelVersion.next_number(result.task)
-        relative = Path(result.task) / f"v{number}"
-        created_at = utcnow()
-        data_fingerprint = fingerprint(data.frame)
+    created_at = utcnow()
+    data_fingerprint = fingerprint(data.frame)
+
+    def write_files(folder: Path, number: int) -> None:
         provenance = registry.Provenance(number, created_at, result.rows, data.source, data_fingerprint)
-        registry.save(result, data.frame, artifacts_root() / relative, provenance)
-        try:
-            return ModelVersion.create(
-                task=result.task,
-                version=number,
-                algorithm=result.algorithm,
-                metrics=result.metrics,
-                candidates=registry.candidate_metrics(result),
-                data_fingerprint=data_fingerprint,
-                data_source=data.source[:255],
-                rows=result.rows,
-                library_versions=registry.library_versions(registry.is_keras(result.estimator)),
-                fairness=fairness_record(
-                    [("Out-of-fold predictions of the chosen model", result.details.get("fairness"))]
-                ),
-                artifact_dir=str(relative),
-                created_by=user,
-                created_at=created_at,
-            )
-        except BaseException:
-            shutil.rmtree(artifacts_root() / relative, ignore_errors=True)
-            raise
+        registry.save(result, data.frame, folder, provenance)
+
+    def create_row(number: int, artifact_dir: str) -> ModelVersion:
+        return ModelVersion.create(
+            task=result.task,
+            version=number,
+            algorithm=result.algorithm,
+            metrics=result.metrics,
+            candidates=registry.candidate_metrics(result),
+            data_fingerprint=data_fingerprint,
+            data_source=data.source[:255],
+            rows=result.rows,
+            library_versions=registry.library_versions(registry.is_keras(result.estimator)),
+            fairness=fairness_record(
+                [("Out-of-fold predictions of the chosen model", result.details.get("fairness"))]
+            ),
+            artifact_dir=artifact_dir,
+            created_by=user,
+            created_at=created_at,
+        )
+
+    return store_version(result.task, write_files, create_row)
 
 
 def train_version(

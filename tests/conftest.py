@@ -98,10 +98,14 @@ def _truncate(database) -> None:
 def clean_database(app) -> Iterator[None]:
     """Every test starts with empty tables (schema kept)."""
     from db.connection import database
+    from services import jobs
     from services.tutoring import notifications
 
     yield
-    notifications.wait_for_deliveries()  # a scoring run's digests end before their tables are emptied
+    # A job (a training, an import) or a scoring run's digests started by this test end before their
+    # tables are emptied: one still running would write into the next test's.
+    jobs.wait_for_jobs()
+    notifications.wait_for_deliveries()
     with app.app_context():
         _truncate(database.obj)
         if not database.is_closed():

@@ -235,7 +235,7 @@ def early_warning_version(app, checkpoints=(7, 14)):
     from db.tables import ModelVersion
     from modelling.early_warning.serving import save_version
     from modelling.early_warning.training import train_early_warning
-    from services.model_versions import version_directory
+    from services.model_files import new_version_folder
 
     code = hashlib.sha256()
     for source in sorted(Path("modelling/early_warning").glob("*.py")):
@@ -260,6 +260,8 @@ def early_warning_version(app, checkpoints=(7, 14)):
                 raise
     with app.app_context():
         number = ModelVersion.next_number("early-warning")
+        folder = new_version_folder("early-warning", number)
+        shutil.copytree(cache, folder, dirs_exist_ok=True)
         row = ModelVersion.create(
             task="early-warning",
             version=number,
@@ -267,11 +269,8 @@ def early_warning_version(app, checkpoints=(7, 14)):
             data_fingerprint="test",
             data_source="generated courses",
             rows=240,
-            artifact_dir=f"early-warning/v{number}",
+            artifact_dir=str(folder.relative_to(app.config["ARTIFACTS_DIR"])),
         )
-        target = version_directory(row)
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(cache, target)
         ModelVersion.make_active(row)
         return ModelVersion.get_by_id(row.id)
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from flask import current_app
 
-from db.connection import database
 from db.courses import Course, Enrollment
 from db.nudges import LearnerContact
 from db.tables import Activity, Job, ModelVersion, User, utcnow
@@ -28,7 +25,8 @@ from services.course_activity import course_cube
 from services.early_warning import versions
 from services.early_warning.versions import TASK
 from services.errors import InvalidInput
-from services.model_versions import fairness_record, version_directory
+from services.model_files import store_version
+from services.model_versions import fairness_record
 
 if TYPE_CHECKING:
     from modelling.early_warning.training import EarlyWarningResult
@@ -192,9 +190,9 @@ def register(
     record = fairness_record([(f"Day {day}", r.fairness) for day, r in sorted(result.checkpoints.items())])
     metrics = row_metrics(result, summary)
     metrics["gate"] = with_fairness(metrics["gate"], record)
-    with database.atomic():
-        number = ModelVersion.next_number(TASK.name)
-        row = ModelVersion.create(
+
+    def create_row(number: int, artifact_dir: str) -> ModelVersion:
+        return ModelVersion.create(
             task=TASK.name,
             version=number,
             algorithm=algorithm_name(result),
@@ -205,16 +203,12 @@ def register(
             data_source=f"{len(courses)} finished courses",
             rows=sum(len(course[2]) for course in courses),
             library_versions=registry.library_versions(keras),
-            artifact_dir=str(Path(TASK.name) / f"v{number}"),
+            artifact_dir=artifact_dir,
             created_by=user,
             created_at=utcnow(),
         )
-        try:
-            serving.save_version(result, version_directory(row))
-        except BaseException:
-            shutil.rmtree(version_directory(row), ignore_errors=True)
-            raise
-    return row
+
+    return store_version(TASK.name, lambda folder, _number: serving.save_version(result, folder), create_row)
 
 
 def train(
