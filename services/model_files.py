@@ -1,5 +1,6 @@
-"""Where model versions' files live, and the errors both model services raise: a leaf module, so the
-form-task services and the early-warning services import it without importing each other."""
+"""Where model versions' files live, how a new version is stored, and the errors both model services
+raise: a leaf module, so the form-task services and the early-warning services import it without
+importing each other."""
 
 from __future__ import annotations
 
