@@ -15,8 +15,12 @@ from db.nudges import LearnerContact
 from db.tables import User
 from services import access_log
 from services.courses import course_calendar, require_enrollment
+from services.early_warning.course_levels import expected_rates
 from services.enrollment_detail import risk_history, sees_as_staff, student_sees_risk
 from services.tutoring.actions import action_log, actions_of, record_action
+
+# The fewest scored learners whose average probability a student may see beside their own.
+STUDENT_AVERAGE_MIN_LEARNERS = 20
 
 
 def shown_days(course: Course) -> int:
@@ -92,6 +96,7 @@ def enrollment_view(viewer: User, enrollment_id: int) -> dict[str, Any]:
     days = shown_days(enrollment.course)
     matrix = activity_matrix(enrollment, days)
     sees_risk = staff or student_sees_risk()
+    risk = [_with_reasons(row) for row in risk_history(enrollment)] if sees_risk else None
     return {
         **_header(enrollment),
         "staff": staff,
@@ -100,11 +105,22 @@ def enrollment_view(viewer: User, enrollment_id: int) -> dict[str, Any]:
         "matrix": matrix.tolist(),
         "daily_total": matrix.sum(axis=1).tolist(),
         "course_median": course_median_totals(enrollment.course, days).tolist(),
-        "risk": [_with_reasons(row) for row in risk_history(enrollment)] if sees_risk else None,
+        "risk": risk,
+        "course_base_rate": _course_base_rate(enrollment.course, risk, staff),
         "actions": action_log(enrollment) if staff else None,
         # The learner's contact details: the course's staff only (None for anyone else, or none stored).
         "contact": _contact(enrollment) if staff else None,
     }
+
+
+def _course_base_rate(course: Course, risk: list[dict[str, Any]] | None, staff: bool) -> float | None:
+    """Levels are relative to the course: its mean probability on the learner's last scored day says
+    what their own is high or low against. A student is shown it only as an average of enough learners
+    that it tells nothing of any one of them."""
+    if not risk:
+        return None
+    rates = expected_rates(course, risk[-1]["day"])
+    return rates["base_rate"] if staff or rates["scored"] >= STUDENT_AVERAGE_MIN_LEARNERS else None
 
 
 def _contact(enrollment: Enrollment) -> dict[str, Any]:

@@ -104,10 +104,44 @@ def test_linked_student_sees_activity_and_their_risk_only_with_the_setting(app, 
             app.config.pop("STUDENT_SEES_OWN_RISK")
         assert [r["reasons"] for r in shown["risk"]] == [["Few videos."], ["No activity."]]
         assert shown["actions"] is None
+        # The course's average of one scored learner would be their own probability: not shown.
+        assert shown["course_base_rate"] is None
         with pytest.raises(Forbidden):
             enrollment_timeline.record(viewer, course[1], "acknowledged")
         with pytest.raises(NotFound):
             enrollment_timeline.enrollment_view(User.get_by_id(other.id), course[1])
+
+
+def test_the_learners_probability_comes_with_the_courses_average_on_their_last_scored_day(
+    app, make_user, course
+):
+    admin = make_user("admin")
+    with app.app_context():
+        second = Enrollment.get((Enrollment.course == course[0]) & (Enrollment.learner_ref == "EV1-L1"))
+        add_predictions(course[0], second.id, [(2, 0.9, "High", []), (4, 0.21, "Low", [])])
+        view = enrollment_timeline.enrollment_view(User.get_by_id(admin.id), course[1])
+        # Day 4, the last scored: (0.81 + 0.21) / 2; day 2's figures are not mixed in.
+        assert view["risk"][-1]["day"] == 4 and view["course_base_rate"] == pytest.approx(0.51)
+        unscored = Enrollment.get((Enrollment.course == course[0]) & (Enrollment.learner_ref == "EV1-L2"))
+        view = enrollment_timeline.enrollment_view(User.get_by_id(admin.id), unscored.id)
+        assert view["risk"] == [] and view["course_base_rate"] is None
+
+
+def test_a_student_sees_the_courses_average_once_twenty_learners_make_it(app, make_user):
+    student = make_user()
+    counts = np.ones((20, 5, len(EVENT_TYPES)), dtype=int)
+    with app.app_context():
+        course = store_course("EV3", counts, days=5)
+        ids = [row[0] for row in Enrollment.of_course(course)]
+        for enrollment in ids:
+            add_predictions(course, enrollment, [(4, 0.9 if enrollment == ids[0] else 0.5, "Low", [])])
+        Enrollment.update(user=student.id).where(Enrollment.id == ids[0]).execute()
+        app.config["STUDENT_SEES_OWN_RISK"] = True
+        try:
+            view = enrollment_timeline.enrollment_view(User.get_by_id(student.id), ids[0])
+        finally:
+            app.config.pop("STUDENT_SEES_OWN_RISK")
+        assert view["course_base_rate"] == pytest.approx((0.9 + 19 * 0.5) / 20)
 
 
 def test_a_tutor_sees_only_the_enrollments_of_their_courses(app, make_user, course):

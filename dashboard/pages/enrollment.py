@@ -69,9 +69,10 @@ def _header(view: dict[str, Any]) -> html.Div:
                     html.Span(OUTCOMES.get(view["outcome"], view["outcome"]), id="enrollment-outcome"),
                     html.Span(" · ") if badge else None,
                     badge,
-                    # The level is relative to the course: the calibrated probability says how likely.
+                    # The level is relative to the course: the calibrated probability says how likely,
+                    # and the course's average what that probability is high or low against.
                     html.Span(
-                        f" {risk[-1]['probability']:.0%} dropout probability", id="enrollment-probability"
+                        _probability_text(risk[-1], view["course_base_rate"]), id="enrollment-probability"
                     )
                     if risk
                     else None,
@@ -81,6 +82,11 @@ def _header(view: dict[str, Any]) -> html.Div:
             ),
         ]
     )
+
+
+def _probability_text(latest: dict[str, Any], base_rate: float | None) -> str:
+    text = f" {latest['probability']:.0%} dropout probability"
+    return text + (f" · course average {base_rate:.0%}" if base_rate is not None else "")
 
 
 def _reasons(reasons: list[str]) -> html.Ul | str:

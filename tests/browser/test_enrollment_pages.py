@@ -73,8 +73,9 @@ def test_a_tutor_records_an_action_and_sees_it_in_the_log(page, app, make_user):
     assert "Course median" in page.text("#enrollment-daily")
     risk = page.wait_for_text("#enrollment-risk", "No activity since day 9.")
     assert "Watched videos." in risk and "88%" in risk and "High risk" in risk
-    # The level in the header comes with the probability: High says where in the course, 88% how likely.
-    assert page.text("#enrollment-header").endswith("High risk 88% dropout probability")
+    # The level in the header comes with the probability: High says where in the course, 88% how likely,
+    # against the course's average that day ((88 + 10 + 10) / 3).
+    assert page.text("#enrollment-header").endswith("High risk 88% dropout probability · course average 36%")
     # What raises the risk and what is in the learner's favour, each in its labelled column, as of a day.
     assert "Reasons for the risk" in risk and "In their favour" in risk and "Kept up at 14." in risk
     assert "day 14 model, as of day 14" in risk
