@@ -121,7 +121,7 @@ def _train_form_task(
                    candidates=names, progress=progress)
     _print_versions([row])
     _print_fairness(row)
-    click.echo(f"Files: {model_versions.artifacts_root() / row.artifact_dir}")
+    click.echo(f"Files: {model_versions.version_directory(row)}")
 
 
 def _print_fairness(row) -> None:
